@@ -1,0 +1,64 @@
+"""Case codes: the reporter's only credential, and everything derived from it.
+
+A case code is 100 random bits as 20 Crockford base32 characters, `XXXX-XXXX-XXXX-XXXX-XXXX`.
+From it HKDF-SHA256 derives a lookup token (the server stores only an HMAC of it) and the
+reporter's X25519 key (replies are sealed to its public half). The browser derives the same
+bytes: IKM = the 20 ASCII characters without dashes, empty salt, info per derivation.
+"""
+
+import hashlib
+import hmac
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from crypto import crockford
+from crypto.errors import InvalidCaseCode
+
+CASE_CODE_CHARS = 20
+REFERENCE_CHARS = 8
+LOOKUP_TOKEN_INFO = b"advisory-line/v1/lookup-token"
+REPORTER_KEY_INFO = b"advisory-line/v1/reporter-key"
+
+
+def generate_case_code() -> str:
+    """A new case code, 100 random bits, in canonical dashed form."""
+    return crockford.group(crockford.random_chars(CASE_CODE_CHARS))
+
+
+def normalise_case_code(typed: str) -> str:
+    """Canonical dashed form of a typed case code; InvalidCaseCode says what is wrong."""
+    try:
+        chars = crockford.normalise(typed, length=CASE_CODE_CHARS, noun="A case code")
+    except ValueError as exc:
+        raise InvalidCaseCode(str(exc)) from None
+    return crockford.group(chars)
+
+
+def lookup_token(code: str) -> bytes:
+    """32-byte token that finds the case; the server keeps only `lookup_hmac` of it."""
+    return _derive(code, LOOKUP_TOKEN_INFO)
+
+
+def reporter_private_key(code: str) -> X25519PrivateKey:
+    """The reporter's X25519 key: replies sealed to its public half need the case code."""
+    return X25519PrivateKey.from_private_bytes(_derive(code, REPORTER_KEY_INFO))
+
+
+def lookup_hmac(pepper: bytes, token: bytes) -> bytes:
+    """HMAC-SHA256(pepper, token): what the database stores, useless without the pepper."""
+    if not pepper:
+        raise ValueError("the lookup pepper must not be empty")
+    return hmac.new(pepper, token, hashlib.sha256).digest()
+
+
+def generate_reference() -> str:
+    """A public case reference, `XXXX-XXXX` (40 bits): opaque in staff URLs, not a secret."""
+    return crockford.group(crockford.random_chars(REFERENCE_CHARS))
+
+
+def _derive(code: str, info: bytes) -> bytes:
+    # Normalising first means a lower-case or undashed code still derives the same bytes.
+    ikm = normalise_case_code(code).replace("-", "").encode("ascii")
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(ikm)

@@ -1,0 +1,67 @@
+"""Exceptions raised by the crypto package.
+
+Messages name what went wrong and, where useful, a key id or a count — never plaintext,
+passphrases or secret material, because exception text ends up in logs.
+"""
+
+DECRYPTION_FAILED_MESSAGE = "could not decrypt: wrong key, wrong purpose or altered data"
+
+
+class CryptoError(Exception):
+    """Base class: catch this to handle every failure of the crypto package."""
+
+
+class KeyFormatError(CryptoError, ValueError):
+    """A key, key text or wrapped-key blob is not in the expected format."""
+
+
+class MalformedEnvelope(CryptoError, ValueError):
+    """Envelope text does not have the shape `v1.<key-id>.<payload>`."""
+
+
+class UnknownKeyId(CryptoError):
+    """No private key is available for the envelope's key id."""
+
+    def __init__(self, key_id: str) -> None:
+        self.key_id = key_id
+        super().__init__(f"no private key for key id {key_id!r}")
+
+
+class DecryptionFailed(CryptoError):
+    """Authentication failed: wrong key, wrong purpose or altered data."""
+
+    def __init__(self, message: str = DECRYPTION_FAILED_MESSAGE) -> None:
+        super().__init__(message)
+
+
+class UnknownPurpose(CryptoError, ValueError):
+    """The purpose is not one of `envelope.PURPOSES`."""
+
+    def __init__(self, purpose: str, allowed: tuple[str, ...]) -> None:
+        self.purpose = purpose
+        # Purposes come from code, not users, but clip them anyway so a bug cannot flood logs.
+        shown = purpose if len(purpose) <= 40 else purpose[:40] + "…"
+        super().__init__(f"unknown purpose {shown!r}; expected one of {', '.join(allowed)}")
+
+
+class PaddingError(CryptoError):
+    """Decrypted data does not carry valid length-prefix padding."""
+
+
+class PlaintextTooLarge(CryptoError, ValueError):
+    """The plaintext exceeds `envelope.MAX_PLAINTEXT_BYTES`."""
+
+
+class WrongPassphrase(CryptoError):
+    """A wrapped key could not be unwrapped: wrong passphrase or altered blob."""
+
+    def __init__(self) -> None:
+        super().__init__("could not unwrap the key: wrong passphrase or altered data")
+
+
+class InvalidCaseCode(CryptoError, ValueError):
+    """What the reporter typed cannot be a case code. The message is safe to show them."""
+
+
+class InvalidRecoveryPassphrase(CryptoError, ValueError):
+    """What was typed cannot be a recovery passphrase. The message is safe to show."""
