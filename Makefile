@@ -1,0 +1,43 @@
+# Two commands a newcomer needs: `make run` and `make test`. Everything else is a step of those.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app advisory
+STAMP := $(VENV)/.installed
+CATALOGS := $(wildcard advisory/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: run test lint typecheck venv translations clean
+
+run: $(STAMP) $(COMPILED)
+	ADVISORY_SECURE_COOKIES=$${ADVISORY_SECURE_COOKIES:-false} $(FLASK) init --if-needed --demo
+	ADVISORY_SECURE_COOKIES=$${ADVISORY_SECURE_COOKIES:-false} $(FLASK) serve --host 127.0.0.1 --port 5000
+
+test: $(STAMP) $(COMPILED) lint
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+# Refresh the catalogues after changing texts in code or templates.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --omit-header \
+		-o advisory/translations/messages.pot .
+	$(BIN)/pybabel update -i advisory/translations/messages.pot -d advisory/translations \
+		--no-fuzzy-matching --ignore-obsolete --width 100
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

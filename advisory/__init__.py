@@ -1,0 +1,49 @@
+"""Advisory Line: case intake and triage for an anonymous advisory line."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from flask import Flask
+
+from advisory.cli import register_cli
+from advisory.database import register_database
+from advisory.i18n import register_i18n
+from advisory.logging_config import configure_logging
+from advisory.reporter import bp as reporter_bp
+from advisory.security import register_security
+from advisory.settings import PROJECT_ROOT, Settings, load_settings
+from advisory.timestamps import utcnow
+
+
+def create_app(config: Mapping[str, str] | Settings | None = None) -> Flask:
+    """Build the application.
+
+    `config` is either ready `Settings` or an environment-like mapping (tests pass a dict);
+    by default the process environment is read.
+    """
+    if isinstance(config, Settings):
+        settings = config
+    else:
+        settings = load_settings(os.environ if config is None else config)
+
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.extensions["advisory_settings"] = settings
+    app.extensions["advisory_clock"] = utcnow
+
+    configure_logging(app)
+    register_security(app, settings)
+    register_database(app, settings)
+    register_i18n(app, settings)
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    app.register_blueprint(reporter_bp)

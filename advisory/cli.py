@@ -1,0 +1,133 @@
+"""`flask --app advisory …` commands: init, staff, serve."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask_migrate import upgrade
+
+from advisory.context import current_settings, now, session
+from advisory.devserver import serve
+from advisory.extensions import db
+from advisory.instance_secrets import create_secrets_file
+from advisory.models import Role
+from advisory.services.demo import create_demo_staff, describe_credentials
+from advisory.services.line_keys import AlreadyInitialised, initialise_line
+from advisory.services.staff import StaffError, add_staff, list_staff
+
+DEMO_CREDENTIALS_FILE = "demo-staff.txt"
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(init_command)
+    app.cli.add_command(staff_group)
+    app.cli.add_command(serve_command)
+
+
+@click.command("init")
+@click.option("--force", is_flag=True, help="Start a new line key even if one exists.")
+@click.option("--if-needed", is_flag=True, help="Succeed quietly if already initialised.")
+@click.option("--demo", is_flag=True, help="Also create demo staff (development only).")
+def init_command(force: bool, if_needed: bool, demo: bool) -> None:
+    """Create secrets, run migrations, create the line key; print the recovery passphrase once."""
+    settings = current_settings()
+    secrets = settings.secrets or create_secrets_file(settings.instance_path)
+    upgrade()
+    try:
+        new_key = initialise_line(session(), now=now(), force=force)
+    except AlreadyInitialised as exc:
+        db.session.rollback()
+        if if_needed:
+            _print_demo_credentials(settings.instance_path)
+            return
+        raise click.ClickException(
+            f"Already initialised ({exc}); use --force for a new key."
+        ) from None
+
+    created = []
+    if demo:
+        created = create_demo_staff(
+            session(), new_key=new_key, data_key=secrets.data_key, now=now()
+        )
+    db.session.commit()
+
+    click.echo(f"Line key {new_key.line_key.key_id} created.")
+    click.echo(
+        "\nRECOVERY PASSPHRASE (shown once; write it down and keep it offline):\n\n"
+        f"    {new_key.recovery_passphrase}\n\n"
+        "It is the only way to grant the line key to a new lawyer when no one can.\n"
+    )
+    if created:
+        _write_private_file(
+            settings.instance_path / DEMO_CREDENTIALS_FILE, describe_credentials(created)
+        )
+        _print_demo_credentials(settings.instance_path)
+
+
+@click.group("staff")
+def staff_group() -> None:
+    """Manage staff accounts."""
+
+
+@staff_group.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
+def staff_add(username: str, role: str) -> None:
+    """Add a staff member; prints a one-time password and the TOTP provisioning URI."""
+    secrets = current_settings().secrets
+    if secrets is None:
+        raise click.ClickException("Run `flask --app advisory init` first.")
+    try:
+        new = add_staff(
+            session(), username=username, role=Role(role), data_key=secrets.data_key, now=now()
+        )
+    except StaffError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Added {new.staff.username} ({new.staff.role}).")
+    click.echo(f"One-time password (must be changed at first sign-in): {new.one_time_password}")
+    click.echo(f"TOTP provisioning URI: {new.totp_uri}")
+
+
+@staff_group.command("list")
+def staff_list() -> None:
+    """List staff accounts (no secrets)."""
+    rows = list_staff(session())
+    if not rows:
+        click.echo("No staff yet.")
+        return
+    click.echo(f"{'username':<24} {'role':<12} {'active':<7} {'enrolled':<9} signed in")
+    for staff in rows:
+        last = (
+            staff.last_sign_in_at.isoformat(timespec="minutes")
+            if staff.last_sign_in_at
+            else "never"
+        )
+        click.echo(
+            f"{staff.username:<24} {staff.role:<12} {'yes' if staff.active else 'no':<7} "
+            f"{'yes' if staff.totp_confirmed else 'no':<9} {last}"
+        )
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve_command(host: str, port: int) -> None:
+    """Serve for development, with an access log that records no addresses."""
+    serve(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
+
+
+def _write_private_file(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _print_demo_credentials(instance_path: Path) -> None:
+    path = instance_path / DEMO_CREDENTIALS_FILE
+    if path.exists():
+        click.echo(path.read_text(encoding="utf-8"))

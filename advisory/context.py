@@ -1,0 +1,28 @@
+"""Typed access to the per-app objects that views and commands need."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from advisory.extensions import db
+from advisory.settings import Settings
+
+Clock = Callable[[], datetime]
+
+
+def current_settings() -> Settings:
+    settings: Settings = current_app.extensions["advisory_settings"]
+    return settings
+
+
+def now() -> datetime:
+    """The app's clock (aware UTC); tests replace `app.extensions["advisory_clock"]`."""
+    clock: Clock = current_app.extensions["advisory_clock"]
+    return clock()
+
+
+def session() -> Session:
+    """The request's (or command's) database session; the caller owns the commit."""
+    return db.session()

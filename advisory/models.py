@@ -1,0 +1,374 @@
+"""Typed SQLAlchemy models.
+
+No table has a column for a reporter's IP address, user agent or name. Free text and phone
+numbers exist only as HPKE envelopes (`*_envelope` columns); a `__repr__` never prints one.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from advisory.extensions import Base
+from advisory.timestamps import UTCDateTime, utcnow
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    """A portable enum: VARCHAR plus a named CHECK constraint, the same on both databases."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class Role(enum.StrEnum):
+    LAWYER = "lawyer"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class Channel(enum.StrEnum):
+    WEB = "web"
+    PHONE = "phone"
+    VOICEMAIL = "voicemail"
+
+
+class Kind(enum.StrEnum):
+    SEXUAL_HARASSMENT = "sexual_harassment"
+    DISCRIMINATION = "discrimination"
+    ABUSE_OF_POWER = "abuse_of_power"
+    OTHER = "other"
+    GENERAL_QUESTION = "general_question"
+
+
+class ReporterRole(enum.StrEnum):
+    EXPERIENCED = "experienced"
+    WITNESSED = "witnessed"
+    ASKING_FOR_SOMEONE = "asking_for_someone"
+    EMPLOYER_OR_REPRESENTATIVE = "employer_or_representative"
+
+
+class Happened(enum.StrEnum):
+    LAST_30_DAYS = "last_30_days"
+    LAST_YEAR = "last_year"
+    EARLIER = "earlier"
+
+
+class Field(enum.StrEnum):
+    MUSIC = "music"
+    STAGE = "stage"
+    FILM_TV = "film_tv"
+    VISUAL_ARTS = "visual_arts"
+    LITERATURE = "literature"
+    OTHER = "other"
+
+
+class Language(enum.StrEnum):
+    BOKMAL = "nb"
+    NYNORSK = "nn"
+    ENGLISH = "en"
+    SAMI = "se"
+    SWEDISH = "sv"
+    DANISH = "da"
+    OTHER = "other"
+
+
+class ContactPreference(enum.StrEnum):
+    CALLBACK = "callback"
+    INBOX = "inbox"
+
+
+class CaseStatus(enum.StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    AWAITING_REPORTER = "awaiting_reporter"
+    CLOSED = "closed"
+
+
+class CloseOutcome(enum.StrEnum):
+    ADVICE_GIVEN = "advice_given"
+    REFERRED = "referred"
+    NO_CONTACT = "no_contact"
+    WITHDRAWN = "withdrawn"
+    OTHER = "other"
+
+
+class Direction(enum.StrEnum):
+    FROM_REPORTER = "from_reporter"  # sealed to the line key, purpose "message"
+    TO_REPORTER = "to_reporter"  # sealed to the reporter's key, purpose "reply"
+
+
+class CallbackStatus(enum.StrEnum):
+    BOOKED = "booked"
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    WRONG_NUMBER = "wrong_number"
+    CANCELLED = "cancelled"
+    MISSED = "missed"
+
+
+class WrapKind(enum.StrEnum):
+    STAFF = "staff"
+    RECOVERY = "recovery"
+
+
+class Line(Base):
+    """One advisory line; lawyers belong to one, cases arrive on one."""
+
+    __tablename__ = "line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    keys: Mapped[list[LineKey]] = relationship(back_populates="line")
+
+    def __repr__(self) -> str:
+        return f"<Line {self.slug}>"
+
+
+class LineKey(Base):
+    """A line key pair. Only the public half is stored in clear; rotation keeps old ids."""
+
+    __tablename__ = "line_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("line.id"))
+    key_id: Mapped[str] = mapped_column(String(16), unique=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    line: Mapped[Line] = relationship(back_populates="keys")
+    wrapped: Mapped[list[WrappedKey]] = relationship(
+        back_populates="line_key", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<LineKey {self.key_id}>"
+
+
+class WrappedKey(Base):
+    """The line private key wrapped under one lawyer's passphrase or the recovery passphrase."""
+
+    __tablename__ = "wrapped_key"
+    __table_args__ = (
+        CheckConstraint(
+            "(kind = 'recovery' AND staff_id IS NULL) OR (kind = 'staff' AND staff_id IS NOT NULL)",
+            name="owner_matches_kind",
+        ),
+        UniqueConstraint("line_key_id", "staff_id", name="uq_wrapped_key_line_key_staff"),
+        Index(
+            "uq_wrapped_key_one_recovery",
+            "line_key_id",
+            unique=True,
+            sqlite_where=text("kind = 'recovery'"),
+            postgresql_where=text("kind = 'recovery'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_key_id: Mapped[int] = mapped_column(ForeignKey("line_key.id", ondelete="CASCADE"))
+    kind: Mapped[WrapKind] = mapped_column(_enum(WrapKind, "wrap_kind"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    blob: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    line_key: Mapped[LineKey] = relationship(back_populates="wrapped")
+
+    def __repr__(self) -> str:
+        return f"<WrappedKey {self.kind} for staff {self.staff_id}>"
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    __table_args__ = (CheckConstraint("failed_logins >= 0", name="failed_logins_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("line.id"))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    totp_secret_encrypted: Mapped[str] = mapped_column(String(255))
+    must_change_password: Mapped[bool] = mapped_column(default=True)
+    totp_confirmed: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped by "sign out everywhere": sessions carry the epoch they were issued under.
+    session_epoch: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<Staff {self.username} ({self.role})>"
+
+
+class Case(Base):
+    __tablename__ = "case"
+    __table_args__ = (
+        CheckConstraint("priority BETWEEN 1 AND 4", name="priority_range"),
+        CheckConstraint(
+            "(status = 'closed') = (closed_at IS NOT NULL)", name="closed_iff_closed_at"
+        ),
+        Index("ix_case_queue", "status", "priority", "callback_due_at"),
+        Index("ix_case_assignee_status", "assigned_lawyer_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(9), unique=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("line.id"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+
+    # Questionnaire: structured, non-identifying, in clear for routing and statistics.
+    kind: Mapped[Kind] = mapped_column(_enum(Kind, "kind"))
+    reporter_role: Mapped[ReporterRole | None] = mapped_column(_enum(ReporterRole, "reporter_role"))
+    ongoing: Mapped[bool | None]
+    immediate_danger: Mapped[bool | None]
+    dismissal_or_warning: Mapped[bool | None]
+    happened: Mapped[Happened | None] = mapped_column(_enum(Happened, "happened"))
+    field: Mapped[Field | None] = mapped_column(_enum(Field, "field"))
+    preferred_language: Mapped[Language | None] = mapped_column(_enum(Language, "language"))
+    contact_preference: Mapped[ContactPreference] = mapped_column(
+        _enum(ContactPreference, "contact_preference")
+    )
+    voicemail_ok: Mapped[bool | None]
+    sms_ok: Mapped[bool | None]
+
+    priority: Mapped[int]
+    status: Mapped[CaseStatus] = mapped_column(
+        _enum(CaseStatus, "case_status"), default=CaseStatus.NEW
+    )
+    close_outcome: Mapped[CloseOutcome | None] = mapped_column(_enum(CloseOutcome, "close_outcome"))
+    assigned_lawyer_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    callback_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retention_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Only the HMAC of the lookup token derived from the case code, and the reporter's
+    # public key (replies are sealed to it): the code itself is never stored.
+    reporter_lookup_hmac: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True)
+    reporter_public_key: Mapped[str | None] = mapped_column(String(64))
+    narrative_envelope: Mapped[str | None] = mapped_column(Text)
+
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Message.created_at"
+    )
+    callbacks: Mapped[list[Callback]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Callback.slot_start"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Case {self.reference} P{self.priority} {self.status}>"
+
+
+class Message(Base):
+    __tablename__ = "message"
+    __table_args__ = (
+        CheckConstraint(
+            "(direction = 'to_reporter') = (author_staff_id IS NOT NULL)",
+            name="author_iff_outgoing",
+        ),
+        Index("ix_message_case_created", "case_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
+    direction: Mapped[Direction] = mapped_column(_enum(Direction, "direction"))
+    envelope: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    author_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship(back_populates="messages")
+
+    def __repr__(self) -> str:
+        return f"<Message {self.id} {self.direction}>"
+
+
+class Callback(Base):
+    __tablename__ = "callback"
+    __table_args__ = (
+        CheckConstraint("slot_end > slot_start", name="slot_has_length"),
+        CheckConstraint("attempts >= 1", name="attempts_positive"),
+        Index("ix_callback_slot_status", "slot_start", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
+    slot_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    slot_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[CallbackStatus] = mapped_column(
+        _enum(CallbackStatus, "callback_status"), default=CallbackStatus.BOOKED
+    )
+    attempts: Mapped[int] = mapped_column(default=1)
+    # Deleted (set to NULL) as soon as the callback is done or the case closes.
+    contact_envelope: Mapped[str | None] = mapped_column(Text)
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship(back_populates="callbacks")
+
+    def __repr__(self) -> str:
+        return f"<Callback {self.id} {self.status} at {self.slot_start:%Y-%m-%d %H:%M}>"
+
+
+class AuditEvent(Base):
+    """Tamper-evident log: each row holds the previous row's hash (written by advisory.audit)."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    # The public reference, not a foreign key: the trail outlives deleted cases.
+    case_reference: Mapped[str | None] = mapped_column(String(9), index=True)
+    detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON, never case content
+    # Unique: two writers that read the same tail cannot both append, so the chain never forks.
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.id} {self.action}>"
+
+
+class Notification(Base):
+    """A note for staff. Carries a case reference and a kind, never case content."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_recipient_unread", "staff_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    # When staff_id is NULL the note is for everyone holding this role.
+    role: Mapped[Role | None] = mapped_column(_enum(Role, "notification_role"))
+    kind: Mapped[str] = mapped_column(String(40))
+    case_reference: Mapped[str | None] = mapped_column(String(9))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<Notification {self.id} {self.kind}>"

@@ -1,0 +1,61 @@
+"""Security baseline applied to every response: CSRF, cookies, and headers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, Response, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from advisory.extensions import csrf
+from advisory.settings import Settings
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+HSTS = "max-age=63072000; includeSubDomains"
+
+# Headers every response carries, whatever produced it.
+BASELINE_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": PERMISSIONS_POLICY,
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+def register_security(app: Flask, settings: Settings) -> None:
+    if settings.secrets is not None:
+        app.config["SECRET_KEY"] = settings.secrets.secret_key
+    app.config.update(
+        SESSION_COOKIE_NAME="advisory_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session; forms can take long
+        MAX_CONTENT_LENGTH=256 * 1024,
+    )
+    csrf.init_app(app)
+    app.after_request(apply_security_headers)
+    app.register_error_handler(CSRFError, _csrf_failed)
+
+
+def apply_security_headers(response: Response) -> Response:
+    for name, value in BASELINE_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = HSTS
+    # Nothing we serve dynamically may linger in a shared or borrowed device's cache.
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+    return response
+
+
+def _csrf_failed(error: CSRFError) -> tuple[str, int]:
+    return render_template("errors/csrf.html", reason=error.description), 400

@@ -1,0 +1,1 @@
+"""Domain operations with one commit boundary: they flush, the caller commits."""

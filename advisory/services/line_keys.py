@@ -1,0 +1,126 @@
+"""The line and its key pair: created at `init`, wrapped for recovery and for lawyers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import crypto
+from advisory import audit
+from advisory.models import Line, LineKey, Staff, WrapKind, WrappedKey
+
+DEFAULT_LINE_SLUG = "main"
+DEFAULT_LINE_NAME = "Advisory Line"
+
+
+class AlreadyInitialised(Exception):
+    """The line already has a key; `init --force` starts a new one."""
+
+
+@dataclass(frozen=True)
+class NewLineKey:
+    line: Line
+    line_key: LineKey
+    private_key: X25519PrivateKey  # lives only in memory, for the caller to wrap further
+    recovery_passphrase: str
+
+    def __repr__(self) -> str:
+        return f"NewLineKey({self.line_key.key_id}, <secrets hidden>)"
+
+
+def default_line(session: Session) -> Line | None:
+    return session.scalars(select(Line).order_by(Line.id).limit(1)).first()
+
+
+def active_line_key(session: Session, line: Line) -> LineKey | None:
+    query = select(LineKey).where(LineKey.line_id == line.id, LineKey.retired_at.is_(None))
+    return session.scalars(query.order_by(LineKey.id.desc()).limit(1)).first()
+
+
+def initialise_line(
+    session: Session, *, now: datetime, force: bool = False, iterations: int | None = None
+) -> NewLineKey:
+    """Create the line (if needed) and a fresh line key wrapped under a new recovery passphrase.
+
+    With `force`, an existing key is retired, not deleted: cases sealed to it stay readable
+    to whoever holds it wrapped.
+    """
+    line = default_line(session)
+    if line is None:
+        line = Line(slug=DEFAULT_LINE_SLUG, name=DEFAULT_LINE_NAME, created_at=now)
+        session.add(line)
+        session.flush()
+    current = active_line_key(session, line)
+    if current is not None:
+        if not force:
+            raise AlreadyInitialised(f"line key {current.key_id} exists already")
+        current.retired_at = now
+
+    private_key = crypto.generate_keypair()
+    public_key = private_key.public_key()
+    line_key = LineKey(
+        line=line,
+        key_id=crypto.key_id_for(public_key),
+        public_key=crypto.public_key_to_text(public_key),
+        created_at=now,
+    )
+    recovery = crypto.generate_recovery_passphrase()
+    session.add(line_key)
+    session.add(
+        WrappedKey(
+            line_key=line_key,
+            kind=WrapKind.RECOVERY,
+            blob=_wrap(private_key, crypto.normalise_recovery_passphrase(recovery), iterations),
+            created_at=now,
+        )
+    )
+    session.flush()
+    audit.record(
+        session,
+        action="line_key.created",
+        now=now,
+        detail={"key_id": line_key.key_id, "replaces": current.key_id if current else None},
+    )
+    return NewLineKey(line, line_key, private_key, recovery)
+
+
+def grant_line_key(
+    session: Session,
+    *,
+    line_key: LineKey,
+    private_key: X25519PrivateKey,
+    staff: Staff,
+    passphrase: str,
+    now: datetime,
+    iterations: int | None = None,
+) -> WrappedKey:
+    """Wrap the line private key under a lawyer's passphrase so their browser can unwrap it."""
+    wrapped = WrappedKey(
+        line_key=line_key,
+        kind=WrapKind.STAFF,
+        staff_id=staff.id,
+        blob=_wrap(private_key, passphrase, iterations),
+        created_at=now,
+    )
+    session.add(wrapped)
+    session.flush()
+    audit.record(
+        session,
+        action="line_key.granted",
+        now=now,
+        detail={"key_id": line_key.key_id, "staff": staff.username},
+    )
+    return wrapped
+
+
+def _wrap(private_key: X25519PrivateKey, passphrase: str, iterations: int | None) -> str:
+    if iterations is None:
+        return crypto.wrap_private_key(private_key, passphrase)
+    # Only tests pass a lower count, to keep the suite fast.
+    return crypto.wrap_private_key(
+        private_key, passphrase, iterations=iterations, allow_weak_for_tests=True
+    )

@@ -1,0 +1,221 @@
+"""Typed, frozen settings: defaults from config/defaults.toml, overrides from the environment.
+
+`load_settings(env)` is pure so a test can call it with a dict. A bad value stops start-up
+with a message that names the variable. Secrets have no defaults: they come from the
+environment or from `instance/secrets.json`, which `flask init` writes.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from advisory.hours import Calendar, parse_weekly_hours
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.toml"
+SECRETS_FILENAME = "secrets.json"
+SECRET_NAMES = ("secret_key", "pepper", "data_key")
+SUPPORTED_LOCALES = ("nb", "en")
+HOLIDAY_COUNTRIES = ("NO", "DK", "SE")
+
+T = TypeVar("T")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Per-installation secrets, 32 random bytes each, never logged."""
+
+    secret_key: bytes  # signs Flask session cookies
+    pepper: bytes  # keys the HMAC of case lookup tokens
+    data_key: bytes  # encrypts server-held secrets at rest (staff TOTP seeds)
+
+    def __repr__(self) -> str:
+        return "Secrets(<hidden>)"
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_path: Path
+    database_url: str
+    calendar: Calendar
+    p1_target_opening_hours: int
+    slot_minutes: int
+    slot_capacity: int
+    callback_max_attempts: int
+    retention_days: int
+    default_locale: str
+    secure_cookies: bool
+    secrets: Secrets | None  # None until `flask init` has run
+
+    @property
+    def initialised(self) -> bool:
+        return self.secrets is not None
+
+
+def load_settings(env: Mapping[str, str], defaults_file: Path = DEFAULTS_FILE) -> Settings:
+    defaults = tomllib.loads(defaults_file.read_text(encoding="utf-8"))
+    cal, triage = defaults["calendar"], defaults["triage"]
+    callbacks, retention, web = defaults["callbacks"], defaults["retention"], defaults["web"]
+
+    instance_path = Path(env.get("ADVISORY_INSTANCE_PATH") or PROJECT_ROOT / "instance")
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'advisory.db'}"
+
+    return Settings(
+        instance_path=instance_path,
+        database_url=database_url,
+        calendar=_calendar(env, cal),
+        p1_target_opening_hours=_int(env, "ADVISORY_P1_TARGET_HOURS", triage, minimum=1),
+        slot_minutes=_int(env, "ADVISORY_SLOT_MINUTES", callbacks, minimum=5),
+        slot_capacity=_int(env, "ADVISORY_SLOT_CAPACITY", callbacks, minimum=1),
+        callback_max_attempts=_int(env, "ADVISORY_CALLBACK_MAX_ATTEMPTS", callbacks, minimum=1),
+        retention_days=_int(env, "ADVISORY_RETENTION_DAYS", retention, minimum=1),
+        default_locale=_choice(env, "ADVISORY_DEFAULT_LOCALE", web, SUPPORTED_LOCALES),
+        secure_cookies=_bool(env, "ADVISORY_SECURE_COOKIES", web),
+        secrets=load_secrets(env, instance_path),
+    )
+
+
+def load_secrets(env: Mapping[str, str], instance_path: Path) -> Secrets | None:
+    """Secrets from ADVISORY_SECRET_KEY/_PEPPER/_DATA_KEY (hex), else instance/secrets.json."""
+    names = {name: f"ADVISORY_{name.upper()}" for name in SECRET_NAMES}
+    given = {name: env[var] for name, var in names.items() if env.get(var)}
+    if given:
+        missing = [names[name] for name in SECRET_NAMES if name not in given]
+        if missing:
+            raise SettingsError(f"{', '.join(missing)} must be set together with the others")
+        return Secrets(**{name: _secret_bytes(names[name], value) for name, value in given.items()})
+
+    path = instance_path / SECRETS_FILENAME
+    if not path.exists():
+        return None
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        return Secrets(**{name: _secret_bytes(str(path), stored[name]) for name in SECRET_NAMES})
+    except (KeyError, TypeError, json.JSONDecodeError) as exc:
+        raise SettingsError(f"{path} is damaged ({exc.__class__.__name__}); restore it") from exc
+
+
+def _secret_bytes(source: str, value: str) -> bytes:
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError:
+        raise SettingsError(f"{source}: secrets are hex strings") from None
+    if len(raw) < 32:
+        raise SettingsError(f"{source}: a secret needs at least 32 bytes (64 hex characters)")
+    return raw
+
+
+def _calendar(env: Mapping[str, str], cal: Mapping[str, Any]) -> Calendar:
+    timezone = env.get("ADVISORY_TIMEZONE") or cal["timezone"]
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"ADVISORY_TIMEZONE: unknown time zone {timezone!r}") from None
+
+    country = env.get("ADVISORY_HOLIDAY_COUNTRY", cal["holiday_country"]).upper()
+    if country and country not in HOLIDAY_COUNTRIES:
+        raise SettingsError(
+            f"ADVISORY_HOLIDAY_COUNTRY: expected one of {', '.join(HOLIDAY_COUNTRIES)} or empty"
+        )
+
+    weekly = dict(cal["weekly_hours"])
+    if env.get("ADVISORY_WEEKLY_HOURS"):
+        weekly.update(_pairs("ADVISORY_WEEKLY_HOURS", env["ADVISORY_WEEKLY_HOURS"]))
+
+    closed_days = _list(env, "ADVISORY_CLOSED_DAYS", cal["closed_days"])
+    closed_dates = _list(env, "ADVISORY_CLOSED_DATES", cal["closed_dates"])
+    try:
+        return Calendar(
+            timezone=timezone,
+            weekly_hours=parse_weekly_hours(weekly),
+            holiday_country=country or None,
+            closed_days=tuple(_month_day("ADVISORY_CLOSED_DAYS", d) for d in closed_days),
+            closed_dates=tuple(
+                _parsed("ADVISORY_CLOSED_DATES", date.fromisoformat, d) for d in closed_dates
+            ),
+        )
+    except SettingsError:
+        raise
+    except ValueError as exc:
+        raise SettingsError(f"ADVISORY_WEEKLY_HOURS: {exc}") from exc
+
+
+def _pairs(var: str, text: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SettingsError(f"{var}: expected day=HH:MM-HH:MM items, got {item!r}")
+        pairs[key.strip().lower()] = value.strip()
+    return pairs
+
+
+def _list(env: Mapping[str, str], var: str, default: list[str]) -> list[str]:
+    if var not in env:
+        return list(default)
+    return [part.strip() for part in env[var].split(",") if part.strip()]
+
+
+def _month_day(var: str, text: str) -> tuple[int, int]:
+    parsed = _parsed(var, lambda t: date.fromisoformat(f"2000-{t}"), text)
+    return parsed.month, parsed.day
+
+
+def _parsed(var: str, parse: Callable[[str], T], text: str) -> T:
+    try:
+        return parse(text)
+    except ValueError:
+        raise SettingsError(f"{var}: cannot read {text!r}") from None
+
+
+def _int(env: Mapping[str, str], var: str, section: Mapping[str, Any], *, minimum: int) -> int:
+    key = _DEFAULT_KEYS[var]
+    raw = env.get(var)
+    value = section[key] if raw is None else _parsed(var, int, raw)
+    if value < minimum:
+        raise SettingsError(f"{var}: must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def _bool(env: Mapping[str, str], var: str, section: Mapping[str, Any]) -> bool:
+    raw = env.get(var)
+    if raw is None:
+        return bool(section[_DEFAULT_KEYS[var]])
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{var}: expected true or false, got {raw!r}")
+
+
+def _choice(
+    env: Mapping[str, str], var: str, section: Mapping[str, Any], choices: tuple[str, ...]
+) -> str:
+    value = env.get(var) or section[_DEFAULT_KEYS[var]]
+    if value not in choices:
+        raise SettingsError(f"{var}: expected one of {', '.join(choices)}, got {value!r}")
+    return str(value)
+
+
+# Environment variable → key in its defaults.toml section.
+_DEFAULT_KEYS = {
+    "ADVISORY_P1_TARGET_HOURS": "p1_target_opening_hours",
+    "ADVISORY_SLOT_MINUTES": "slot_minutes",
+    "ADVISORY_SLOT_CAPACITY": "slot_capacity",
+    "ADVISORY_CALLBACK_MAX_ATTEMPTS": "max_attempts",
+    "ADVISORY_RETENTION_DAYS": "closed_case_days",
+    "ADVISORY_DEFAULT_LOCALE": "default_locale",
+    "ADVISORY_SECURE_COOKIES": "secure_cookies",
+}

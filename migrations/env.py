@@ -1,0 +1,52 @@
+"""Alembic environment: migrations run against the app's own engine and metadata.
+
+Logging is left to the host (app, gunicorn, pytest): Alembic's usual fileConfig() call would
+replace their handlers, so it is deliberately absent.
+"""
+
+import logging
+
+from alembic import context
+from flask import current_app
+
+import advisory.models  # noqa: F401  (registers every table on the metadata)
+from advisory.extensions import db
+
+logger = logging.getLogger("alembic.env")
+config = context.config
+target_metadata = db.metadata
+configure_args = current_app.extensions["migrate"].configure_args
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=db.engine.url.render_as_string(hide_password=False),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        **configure_args,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    def skip_empty_autogenerate(context, revision, directives):  # noqa: ANN001
+        if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+            directives[:] = []
+            logger.info("No changes in schema detected.")
+
+    with db.engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            process_revision_directives=skip_empty_autogenerate,
+            **configure_args,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

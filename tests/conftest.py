@@ -1,0 +1,154 @@
+"""Layered fixtures: database URL → app → db_session (rolled back) → client / runner.
+
+Every test that asks for `app` runs once on SQLite and once on PostgreSQL when
+ADVISORY_TEST_DATABASE_URL points at a PostgreSQL database; without it the PostgreSQL
+variant is skipped and the run says so at the top and at the bottom.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import upgrade
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from advisory import create_app
+from advisory.extensions import db
+
+POSTGRES_ENV = "ADVISORY_TEST_DATABASE_URL"
+POSTGRES_URL = os.environ.get(POSTGRES_ENV, "")
+# Fixed, obviously fake secrets: 32 bytes each, hex.
+TEST_SECRETS = {
+    "ADVISORY_SECRET_KEY": "11" * 32,
+    "ADVISORY_PEPPER": "22" * 32,
+    "ADVISORY_DATA_KEY": "33" * 32,
+}
+# A Monday inside opening hours (10:00 in Oslo, winter time).
+DEFAULT_NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def pytest_report_header() -> str:
+    if POSTGRES_URL:
+        return f"database tests: SQLite and PostgreSQL ({_redacted(POSTGRES_URL)})"
+    return f"database tests: SQLite only — {POSTGRES_ENV} is not set, PostgreSQL SKIPPED"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not POSTGRES_URL:
+        terminalreporter.write_sep(
+            "!", f"PostgreSQL tests were SKIPPED: set {POSTGRES_ENV} to run them", red=True
+        )
+
+
+def _redacted(url: str) -> str:
+    return sa.make_url(url).render_as_string(hide_password=True)
+
+
+def base_env(instance_path: Path, database_url: str, **overrides: str) -> dict[str, str]:
+    """An environment for `create_app`, isolated from the developer's own variables."""
+    env = {
+        "ADVISORY_INSTANCE_PATH": str(instance_path),
+        "DATABASE_URL": database_url,
+        "ADVISORY_SECURE_COOKIES": "false",
+        **TEST_SECRETS,
+    }
+    env.update(overrides)
+    return env
+
+
+@pytest.fixture(
+    scope="session",
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgresql",
+            marks=pytest.mark.skipif(not POSTGRES_URL, reason=f"{POSTGRES_ENV} is not set"),
+        ),
+    ],
+)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+    _reset_postgres(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+def _reset_postgres(url: str) -> None:
+    """Start from an empty schema so the migrations, not leftovers, define every table."""
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    app = create_app(base_env(tmp_path_factory.mktemp("instance"), database_url))
+    app.config["TESTING"] = True
+    app.extensions["advisory_clock"] = lambda: DEFAULT_NOW
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[scoped_session[Session]]:
+    """Each test inside an outer transaction that is rolled back; commits become savepoints.
+
+    No app context stays pushed during the test: requests must get a fresh one each, as in
+    production (Flask-Babel, for one, caches the locale on it).
+    """
+    with app.app_context():
+        engine = db.engine
+    connection = engine.connect()
+    outer = connection.begin()
+    original = db.session
+    session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    )
+    db.session = session
+    try:
+        yield session
+    finally:
+        session.remove()
+        db.session = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def clock(app: Flask) -> Iterator[list[datetime]]:
+    """Set `clock[0]` to move the app's time; restored afterwards."""
+    current = [DEFAULT_NOW]
+    app.extensions["advisory_clock"] = lambda: current[0]
+    yield current
+    app.extensions["advisory_clock"] = lambda: DEFAULT_NOW
+
+
+@pytest.fixture
+def client(app: Flask, db_session: scoped_session[Session]) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask, db_session: scoped_session[Session]) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def bare_app(tmp_path: Path) -> Flask:
+    """An app with its own empty SQLite file and no database setup, for header and page tests."""
+    app = create_app(base_env(tmp_path, f"sqlite:///{tmp_path / 'bare.db'}"))
+    app.config["TESTING"] = True
+    app.extensions["advisory_clock"] = lambda: DEFAULT_NOW
+    return app

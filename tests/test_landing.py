@@ -1,0 +1,72 @@
+"""The landing page: language, opening status, and what it promises about storage."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+
+def test_landing_page_is_norwegian_by_default(client):
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="nb">' in page
+    assert "Anonym rådgivning" in page
+    assert "Hva vi lagrer, og hva vi ikke lagrer" in page
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        # Monday 23 November 2026, 10:00 in Oslo.
+        (datetime(2026, 11, 23, 9, 0, tzinfo=UTC), "Åpent nå."),
+        # Sunday 22 November 2026: closed, opens Monday 09:00.
+        (datetime(2026, 11, 22, 12, 0, tzinfo=UTC), "Vi åpner igjen mandag 23. november kl. 09:00"),
+        # Monday 16:00:00 Oslo time is already closed (half-open interval).
+        (
+            datetime(2026, 11, 23, 15, 0, tzinfo=UTC),
+            "Vi åpner igjen tirsdag 24. november kl. 09:00",
+        ),
+        # Christmas Eve 2026 is a Thursday; closed until Monday 28 December.
+        (datetime(2026, 12, 24, 10, 0, tzinfo=UTC), "Vi åpner igjen mandag 28. desember kl. 09:00"),
+    ],
+)
+def test_landing_page_says_whether_the_line_is_open(client, clock, now, expected):
+    clock[0] = now
+    page = client.get("/").get_data(as_text=True)
+    assert expected in page
+
+
+def test_english_switch_translates_every_text_and_stays_on_the_page(client):
+    landing = client.get("/")
+    token = _csrf_token(landing.get_data(as_text=True))
+    switched = client.post("/language", data={"csrf_token": token, "language": "en", "next": "/"})
+    assert switched.status_code == 302
+    assert switched.headers["Location"] == "/"
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert "Anonymous advice on harassment" in page
+    assert "Anonym rådgivning" not in page
+
+
+def test_language_switch_never_redirects_to_another_site(client):
+    token = _csrf_token(client.get("/").get_data(as_text=True))
+    response = client.post(
+        "/language", data={"csrf_token": token, "language": "en", "next": "https://evil.example/"}
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_unknown_language_is_ignored(client):
+    token = _csrf_token(client.get("/").get_data(as_text=True))
+    client.post("/language", data={"csrf_token": token, "language": "xx", "next": "/"})
+    assert '<html lang="nb">' in client.get("/").get_data(as_text=True)
+
+
+def test_retention_period_on_the_page_comes_from_settings(client, app):
+    page = client.get("/").get_data(as_text=True)
+    days = app.extensions["advisory_settings"].retention_days
+    assert f"slettes {days} dager etter" in page
+
+
+def _csrf_token(page: str) -> str:
+    marker = 'name="csrf_token" value="'
+    start = page.index(marker) + len(marker)
+    return page[start : page.index('"', start)]
