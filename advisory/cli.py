@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
 from advisory.context import current_settings, now, session
@@ -28,6 +29,7 @@ def register_cli(app: Flask) -> None:
 
 
 @click.command("init")
+@with_appcontext
 @click.option("--force", is_flag=True, help="Start a new line key even if one exists.")
 @click.option("--if-needed", is_flag=True, help="Succeed quietly if already initialised.")
 @click.option("--demo", is_flag=True, help="Also create demo staff (development only).")
@@ -67,9 +69,7 @@ def init_command(force: bool, if_needed: bool, demo: bool) -> None:
         _print_demo_credentials(settings.instance_path)
 
 
-@click.group("staff")
-def staff_group() -> None:
-    """Manage staff accounts."""
+staff_group = AppGroup("staff", help="Manage staff accounts.")
 
 
 @staff_group.command("add")
@@ -114,6 +114,7 @@ def staff_list() -> None:
 
 
 @click.command("serve")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve_command(host: str, port: int) -> None:
