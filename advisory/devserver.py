@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from flask import Flask
-from werkzeug.serving import WSGIRequestHandler, run_simple
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+logger = logging.getLogger(__name__)
 
 
 class AnonymousRequestHandler(WSGIRequestHandler):
@@ -14,11 +19,17 @@ class AnonymousRequestHandler(WSGIRequestHandler):
 
 
 def serve(app: Flask, host: str, port: int) -> None:
-    run_simple(
-        host,
-        port,
-        app,
-        request_handler=AnonymousRequestHandler,
-        use_reloader=False,
-        threaded=True,
-    )
+    server = make_server(host, port, app, threaded=True, request_handler=AnonymousRequestHandler)
+    # socketserver's own error report names the client address; log without it instead.
+    server.handle_error = _handle_error  # type: ignore[method-assign]
+    logger.info("Serving Advisory Line on http://%s:%d (development server)", host, port)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def _handle_error(request: Any, client_address: Any) -> None:
+    logger.exception("error while handling a request")

@@ -38,6 +38,9 @@ def register_security(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_SECURE=settings.secure_cookies,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session; forms can take long
+        # Flask-WTF's HTTPS check wants a same-origin Referer, which our no-referrer policy
+        # never sends; the token plus the SameSite=Strict cookie already stop cross-site posts.
+        WTF_CSRF_SSL_STRICT=False,
         MAX_CONTENT_LENGTH=256 * 1024,
     )
     csrf.init_app(app)
