@@ -97,7 +97,7 @@ class Calendar:
         return max(_length(hours) for hours in self.weekly_hours.values())
 
     def holiday_name(self, day: date) -> str | None:
-        """The name of the holiday that closes the line on `day`, if there is one."""
+        """The name of the holiday on `day` that closes the line (bar an exception), if any."""
         if self.holiday_country is None:
             return None
         return _holiday_table(self.holiday_country, day.year, self.holiday_language).get(day)
@@ -264,6 +264,7 @@ def _holiday_table(country: str, year: int, language: str | None) -> Mapping[dat
     return MappingProxyType(dict(table))
 
 
+# The line's default calendar, for callers that have no other (built once, reads no clock).
 DEFAULT_CALENDAR = Calendar()
 
 
