@@ -16,8 +16,9 @@ from advisory.extensions import db
 from advisory.instance_secrets import create_secrets_file
 from advisory.models import Role
 from advisory.services.demo import create_demo_staff, describe_credentials
-from advisory.services.line_keys import AlreadyInitialised, initialise_line
+from advisory.services.line_keys import AlreadyInitialised, initialise_line, is_initialised
 from advisory.services.staff import StaffError, add_staff, list_staff
+from advisory.settings import SECRETS_FILENAME
 
 DEMO_CREDENTIALS_FILE = "demo-staff.txt"
 
@@ -36,24 +37,35 @@ def register_cli(app: Flask) -> None:
 def init_command(force: bool, if_needed: bool, demo: bool) -> None:
     """Create secrets, run migrations, create the line key; print the recovery passphrase once."""
     settings = current_settings()
-    secrets = settings.secrets or create_secrets_file(settings.instance_path)
     upgrade()
+    secrets = settings.secrets
+    if secrets is None:
+        if is_initialised(session()):
+            # New secrets would silently orphan every TOTP seed and case lookup.
+            raise click.ClickException(
+                f"The database is initialised but {settings.instance_path / SECRETS_FILENAME} "
+                "is missing: restore it from your backup."
+            )
+        secrets = create_secrets_file(settings.instance_path)
     try:
         new_key = initialise_line(session(), now=now(), force=force)
+        created = (
+            create_demo_staff(session(), new_key=new_key, data_key=secrets.data_key, now=now())
+            if demo
+            else []
+        )
     except AlreadyInitialised as exc:
         db.session.rollback()
         if if_needed:
-            _print_demo_credentials(settings.instance_path)
+            if demo:
+                _print_demo_credentials(settings.instance_path)
             return
         raise click.ClickException(
             f"Already initialised ({exc}); use --force for a new key."
         ) from None
-
-    created = []
-    if demo:
-        created = create_demo_staff(
-            session(), new_key=new_key, data_key=secrets.data_key, now=now()
-        )
+    except StaffError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
     db.session.commit()
 
     click.echo(f"Line key {new_key.line_key.key_id} created.")

@@ -102,7 +102,7 @@ def load_secrets(env: Mapping[str, str], instance_path: Path) -> Secrets | None:
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
         return Secrets(**{name: _secret_bytes(str(path), stored[name]) for name in SECRET_NAMES})
-    except (KeyError, TypeError, json.JSONDecodeError) as exc:
+    except (KeyError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SettingsError(f"{path} is damaged ({exc.__class__.__name__}); restore it") from exc
 
 
@@ -152,11 +152,12 @@ def _calendar(env: Mapping[str, str], cal: Mapping[str, Any]) -> Calendar:
 
 
 def _pairs(var: str, text: str) -> dict[str, str]:
+    """`mon=09:00-11:30,12:00-16:00; sat=closed`: days apart by ';', a day's intervals by ','."""
     pairs: dict[str, str] = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
+    for item in filter(None, (part.strip() for part in text.split(";"))):
         key, sep, value = item.partition("=")
         if not sep:
-            raise SettingsError(f"{var}: expected day=HH:MM-HH:MM items, got {item!r}")
+            raise SettingsError(f"{var}: expected day=HH:MM-HH:MM items apart by ';', got {item!r}")
         pairs[key.strip().lower()] = value.strip()
     return pairs
 

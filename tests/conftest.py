@@ -19,7 +19,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
-from advisory import create_app
+from advisory import create_app, passwords
 from advisory.extensions import db
 
 POSTGRES_ENV = "ADVISORY_TEST_DATABASE_URL"
@@ -61,6 +61,18 @@ def base_env(instance_path: Path, database_url: str, **overrides: str) -> dict[s
     }
     env.update(overrides)
     return env
+
+
+# The module's own cost, read before any fixture lowers it.
+PRODUCTION_ARGON2 = (passwords.TIME_COST, passwords.MEMORY_COST_KIB, passwords.PARALLELISM)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id at its smallest cost: the suite hashes many passwords; one test checks the real."""
+    monkeypatch.setattr(passwords, "TIME_COST", 1)
+    monkeypatch.setattr(passwords, "MEMORY_COST_KIB", 8)
+    monkeypatch.setattr(passwords, "PARALLELISM", 1)
 
 
 @pytest.fixture(

@@ -41,6 +41,11 @@ def active_line_key(session: Session, line: Line) -> LineKey | None:
     return session.scalars(query.order_by(LineKey.id.desc()).limit(1)).first()
 
 
+def is_initialised(session: Session) -> bool:
+    line = default_line(session)
+    return line is not None and active_line_key(session, line) is not None
+
+
 def initialise_line(
     session: Session, *, now: datetime, force: bool = False, iterations: int | None = None
 ) -> NewLineKey:
