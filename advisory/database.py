@@ -12,6 +12,15 @@ from advisory.extensions import db, migrate
 from advisory.settings import PROJECT_ROOT, Settings
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+# APScheduler's job store table: created by our migrations, described by APScheduler itself.
+JOBSTORE_TABLE = "apscheduler_jobs"
+
+
+def include_in_autogenerate(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic filter: tables owned by a library are not compared against our models."""
+    return not (type_ == "table" and name == JOBSTORE_TABLE)
 
 
 def register_database(app: Flask, settings: Settings) -> None:

@@ -7,10 +7,11 @@ numbers exist only as HPKE envelopes (`*_envelope` columns); a `__repr__` never 
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     CheckConstraint,
+    Date,
     Enum,
     ForeignKey,
     Index,
@@ -207,6 +208,8 @@ class Staff(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
     line_id: Mapped[int | None] = mapped_column(ForeignKey("line.id"))
+    # Staff are not anonymous: notifications (never case content) may go to this address.
+    email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(255))
     totp_secret_encrypted: Mapped[str] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(default=True)
@@ -358,7 +361,10 @@ class Notification(Base):
     """A note for staff. Carries a case reference and a kind, never case content."""
 
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_recipient_unread", "staff_id", "read_at"),)
+    __table_args__ = (
+        Index("ix_notification_recipient_unread", "staff_id", "read_at"),
+        Index("ix_notification_email_pending", "emailed_at", "email_claimed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
@@ -367,8 +373,78 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(40))
     case_reference: Mapped[str | None] = mapped_column(String(9))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Names the event ("breached:42"): a sweep that runs twice cannot notify twice.
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<Notification {self.id} {self.kind}>"
+
+
+class CallbackSlot(Base):
+    """Bookings per callback slot, so taking the last place is one conditional UPDATE."""
+
+    __tablename__ = "callback_slot"
+    __table_args__ = (
+        CheckConstraint("booked >= 0", name="booked_not_negative"),
+        CheckConstraint("slot_end > slot_start", name="slot_has_length"),
+    )
+
+    slot_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    slot_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    booked: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<CallbackSlot {self.slot_start:%Y-%m-%d %H:%M} booked {self.booked}>"
+
+
+class SchedulerLock(Base):
+    """On SQLite, the one-scheduler lock: a row whose heartbeat the holder keeps fresh."""
+
+    __tablename__ = "scheduler_lock"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(80))
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<SchedulerLock {self.name} held by {self.owner}>"
+
+
+class StatsDaily(Base):
+    """Aggregate figures that outlive deleted cases: a count per day, category and metric.
+
+    Categories are stored as plain text ("-" for not answered) so the unique key has no NULLs.
+    Response times are histogram buckets (`bucket` = lower bound in minutes), fine enough to
+    recompute medians and percentiles for any period.
+    """
+
+    __tablename__ = "stats_daily"
+    __table_args__ = (
+        UniqueConstraint(
+            "day",
+            "channel",
+            "kind",
+            "reporter_role",
+            "field",
+            "metric",
+            "bucket",
+            name="uq_stats_daily_cell",
+        ),
+        CheckConstraint("count >= 0", name="count_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    reporter_role: Mapped[str] = mapped_column(String(32))
+    field: Mapped[str] = mapped_column(String(32))
+    metric: Mapped[str] = mapped_column(String(40))
+    bucket: Mapped[int] = mapped_column(default=0)
+    count: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<StatsDaily {self.day} {self.metric}[{self.bucket}]={self.count}>"

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from advisory.hours import Calendar, parse_weekly_hours
+from advisory.slots import DutyRoster, parse_roster
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.toml"
@@ -45,14 +46,33 @@ class Secrets:
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    starttls: bool
+    sender: str
+    username: str | None
+    password: str | None
+
+    def __repr__(self) -> str:
+        return f"SmtpSettings({self.host}:{self.port}, sender={self.sender!r})"
+
+
+@dataclass(frozen=True)
 class Settings:
     instance_path: Path
     database_url: str
     calendar: Calendar
     p1_target_opening_hours: int
     slot_minutes: int
-    slot_capacity: int
+    roster: DutyRoster
     callback_max_attempts: int
+    reminder_minutes: int
+    missed_grace_minutes: int
+    scheduler_tick_seconds: int
+    at_risk_opening_hours: int
+    embedded_scheduler: bool
+    smtp: SmtpSettings | None
     retention_days: int
     default_locale: str
     secure_cookies: bool
@@ -67,6 +87,7 @@ def load_settings(env: Mapping[str, str], defaults_file: Path = DEFAULTS_FILE) -
     defaults = tomllib.loads(defaults_file.read_text(encoding="utf-8"))
     cal, triage = defaults["calendar"], defaults["triage"]
     callbacks, retention, web = defaults["callbacks"], defaults["retention"], defaults["web"]
+    scheduler = defaults["scheduler"]
 
     instance_path = Path(env.get("ADVISORY_INSTANCE_PATH") or PROJECT_ROOT / "instance")
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'advisory.db'}"
@@ -77,8 +98,14 @@ def load_settings(env: Mapping[str, str], defaults_file: Path = DEFAULTS_FILE) -
         calendar=_calendar(env, cal),
         p1_target_opening_hours=_int(env, "ADVISORY_P1_TARGET_HOURS", triage, minimum=1),
         slot_minutes=_int(env, "ADVISORY_SLOT_MINUTES", callbacks, minimum=5),
-        slot_capacity=_int(env, "ADVISORY_SLOT_CAPACITY", callbacks, minimum=1),
+        roster=_roster(env, callbacks),
         callback_max_attempts=_int(env, "ADVISORY_CALLBACK_MAX_ATTEMPTS", callbacks, minimum=1),
+        reminder_minutes=_int(env, "ADVISORY_REMINDER_MINUTES", callbacks, minimum=0),
+        missed_grace_minutes=_int(env, "ADVISORY_MISSED_GRACE_MINUTES", callbacks, minimum=0),
+        scheduler_tick_seconds=_int(env, "ADVISORY_SCHEDULER_TICK_SECONDS", scheduler, minimum=5),
+        at_risk_opening_hours=_int(env, "ADVISORY_AT_RISK_HOURS", scheduler, minimum=1),
+        embedded_scheduler=_bool(env, "ADVISORY_EMBEDDED_SCHEDULER", scheduler),
+        smtp=_smtp(env, defaults["mail"]),
         retention_days=_int(env, "ADVISORY_RETENTION_DAYS", retention, minimum=1),
         default_locale=_choice(env, "ADVISORY_DEFAULT_LOCALE", web, SUPPORTED_LOCALES),
         secure_cookies=_bool(env, "ADVISORY_SECURE_COOKIES", web),
@@ -151,6 +178,31 @@ def _calendar(env: Mapping[str, str], cal: Mapping[str, Any]) -> Calendar:
         raise SettingsError(f"ADVISORY_WEEKLY_HOURS: {exc}") from exc
 
 
+def _roster(env: Mapping[str, str], callbacks: Mapping[str, Any]) -> DutyRoster:
+    capacity = _int(env, "ADVISORY_SLOT_CAPACITY", callbacks, minimum=1)
+    spec = dict(callbacks.get("roster", {}))
+    if env.get("ADVISORY_DUTY_ROSTER"):
+        spec.update(_pairs("ADVISORY_DUTY_ROSTER", env["ADVISORY_DUTY_ROSTER"]))
+    try:
+        return parse_roster(spec, capacity)
+    except ValueError as exc:
+        raise SettingsError(f"ADVISORY_DUTY_ROSTER: {exc}") from exc
+
+
+def _smtp(env: Mapping[str, str], mail: Mapping[str, Any]) -> SmtpSettings | None:
+    host = env.get("ADVISORY_SMTP_HOST", "").strip()
+    if not host:
+        return None
+    return SmtpSettings(
+        host=host,
+        port=_int(env, "ADVISORY_SMTP_PORT", mail, minimum=1),
+        starttls=_bool(env, "ADVISORY_SMTP_STARTTLS", mail),
+        sender=env.get("ADVISORY_SMTP_SENDER") or str(mail["sender"]),
+        username=env.get("ADVISORY_SMTP_USERNAME") or None,
+        password=env.get("ADVISORY_SMTP_PASSWORD") or None,
+    )
+
+
 def _pairs(var: str, text: str) -> dict[str, str]:
     """`mon=09:00-11:30,12:00-16:00; sat=closed`: days apart by ';', a day's intervals by ','."""
     pairs: dict[str, str] = {}
@@ -215,6 +267,13 @@ _DEFAULT_KEYS = {
     "ADVISORY_P1_TARGET_HOURS": "p1_target_opening_hours",
     "ADVISORY_SLOT_MINUTES": "slot_minutes",
     "ADVISORY_SLOT_CAPACITY": "slot_capacity",
+    "ADVISORY_REMINDER_MINUTES": "reminder_minutes",
+    "ADVISORY_MISSED_GRACE_MINUTES": "missed_grace_minutes",
+    "ADVISORY_SCHEDULER_TICK_SECONDS": "tick_seconds",
+    "ADVISORY_AT_RISK_HOURS": "at_risk_opening_hours",
+    "ADVISORY_EMBEDDED_SCHEDULER": "embedded",
+    "ADVISORY_SMTP_PORT": "port",
+    "ADVISORY_SMTP_STARTTLS": "starttls",
     "ADVISORY_CALLBACK_MAX_ATTEMPTS": "max_attempts",
     "ADVISORY_RETENTION_DAYS": "closed_case_days",
     "ADVISORY_DEFAULT_LOCALE": "default_locale",

@@ -10,6 +10,7 @@ from alembic import context
 from flask import current_app
 
 import advisory.models  # noqa: F401  (registers every table on the metadata)
+from advisory.database import include_in_autogenerate
 from advisory.extensions import db
 
 logger = logging.getLogger("alembic.env")
@@ -40,6 +41,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             process_revision_directives=skip_empty_autogenerate,
+            include_object=include_in_autogenerate,
             **configure_args,
         )
         with context.begin_transaction():

@@ -20,6 +20,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError, StatementError
 
+from advisory.database import include_in_autogenerate
 from advisory.extensions import db
 from advisory.models import (
     Callback,
@@ -50,7 +51,11 @@ IDENTIFYING_WORDS = frozenset(
 )
 IDENTIFYING_PHRASES = ("user_agent", "reporter_name", "forwarded_for")
 # (table, column) pairs allowed despite their name; add one only with a reason beside it.
-ALLOWED_DESPITE_NAME: frozenset[tuple[str, str]] = frozenset()
+# Staff are not anonymous: a lawyer's own work address receives content-free notifications.
+# The notification column is a timestamp of the mail-out, not an address.
+ALLOWED_DESPITE_NAME: frozenset[tuple[str, str]] = frozenset(
+    {("staff", "email"), ("notification", "email_claimed_at")}
+)
 
 
 def suggests_identity(column: str) -> bool:
@@ -141,7 +146,9 @@ def refused(db_session) -> Callable[..., contextlib.AbstractContextManager[None]
 
 
 def test_migrations_build_exactly_the_schema_the_models_describe(db_session):
-    context = MigrationContext.configure(db_session.connection())
+    context = MigrationContext.configure(
+        db_session.connection(), opts={"include_object": include_in_autogenerate}
+    )
     assert compare_metadata(context, db.metadata) == []
 
 

@@ -47,7 +47,12 @@ def test_defaults_describe_the_line_of_the_design(env):
     assert calendar.closed_dates == ()
     assert settings.p1_target_opening_hours == 2
     assert settings.slot_minutes == 30
-    assert settings.slot_capacity == 2
+    assert settings.roster.default_capacity == 2
+    assert settings.callback_max_attempts == 3
+    assert settings.reminder_minutes == 5
+    assert settings.missed_grace_minutes == 15
+    assert settings.at_risk_opening_hours == 2
+    assert settings.smtp is None
     assert settings.callback_max_attempts == 3
     assert settings.retention_days == 60
     assert settings.default_locale == "nb"
@@ -106,7 +111,12 @@ def test_settings_are_frozen(env):
          (date(2026, 6, 19), date(2026, 11, 27))),
         ("ADVISORY_P1_TARGET_HOURS", "3", "p1_target_opening_hours", 3),
         ("ADVISORY_SLOT_MINUTES", "15", "slot_minutes", 15),
-        ("ADVISORY_SLOT_CAPACITY", "4", "slot_capacity", 4),
+        ("ADVISORY_SLOT_CAPACITY", "4", "roster.default_capacity", 4),
+        ("ADVISORY_REMINDER_MINUTES", "10", "reminder_minutes", 10),
+        ("ADVISORY_MISSED_GRACE_MINUTES", "20", "missed_grace_minutes", 20),
+        ("ADVISORY_SCHEDULER_TICK_SECONDS", "30", "scheduler_tick_seconds", 30),
+        ("ADVISORY_AT_RISK_HOURS", "3", "at_risk_opening_hours", 3),
+        ("ADVISORY_EMBEDDED_SCHEDULER", "false", "embedded_scheduler", False),
         ("ADVISORY_CALLBACK_MAX_ATTEMPTS", "5", "callback_max_attempts", 5),
         ("ADVISORY_RETENTION_DAYS", "30", "retention_days", 30),
         ("ADVISORY_DEFAULT_LOCALE", "en", "default_locale", "en"),
@@ -313,3 +323,45 @@ def test_a_day_with_a_break_can_be_set_from_the_environment(env):
         (time(12, 0), time(16, 0)),
     )
     assert 5 not in settings.calendar.weekly_hours or not settings.calendar.weekly_hours[5]
+
+
+def test_duty_roster_from_the_environment_sets_capacity_per_weekday_and_time(env):
+    settings = load_settings(
+        {**env, "ADVISORY_DUTY_ROSTER": "mon=09:00-12:00*3; fri=13:00-16:00*0"}
+    )
+    oslo = ZoneInfo("Europe/Oslo")
+    roster = settings.roster
+    assert roster.capacity_at(datetime(2026, 11, 23, 9, 0, tzinfo=oslo)) == 3  # Monday morning
+    assert roster.capacity_at(datetime(2026, 11, 23, 12, 0, tzinfo=oslo)) == 2  # default again
+    assert roster.capacity_at(datetime(2026, 11, 27, 13, 30, tzinfo=oslo)) == 0  # Friday off
+    assert roster.capacity_at(datetime(2026, 11, 24, 9, 0, tzinfo=oslo)) == 2  # Tuesday default
+
+
+@pytest.mark.parametrize(
+    "roster", ["mon=9-12*3", "mon=12:00-09:00*2", "monday=09:00-12:00*2", "mon=09:00-12:00"]
+)
+def test_a_bad_duty_roster_stops_start_up_naming_the_variable(env, roster):
+    with pytest.raises(SettingsError, match="ADVISORY_DUTY_ROSTER"):
+        load_settings({**env, "ADVISORY_DUTY_ROSTER": roster})
+
+
+def test_smtp_is_configured_only_with_a_host_and_hides_its_password(env):
+    assert load_settings(env).smtp is None
+    smtp = load_settings(
+        {
+            **env,
+            "ADVISORY_SMTP_HOST": "mail.example.org",
+            "ADVISORY_SMTP_PORT": "2525",
+            "ADVISORY_SMTP_STARTTLS": "false",
+            "ADVISORY_SMTP_USERNAME": "line",
+            "ADVISORY_SMTP_PASSWORD": "hunter2-secret",
+        }
+    ).smtp
+    assert smtp is not None
+    assert (smtp.host, smtp.port, smtp.starttls, smtp.username) == (
+        "mail.example.org",
+        2525,
+        False,
+        "line",
+    )
+    assert "hunter2-secret" not in repr(smtp)
