@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import click
@@ -15,6 +16,7 @@ from advisory.devserver import serve
 from advisory.extensions import db
 from advisory.instance_secrets import create_secrets_file
 from advisory.models import Role
+from advisory.scheduler import SchedulerBusy, SchedulerService, run_all_sweeps_once
 from advisory.services.demo import create_demo_staff, describe_credentials
 from advisory.services.line_keys import AlreadyInitialised, initialise_line, is_initialised
 from advisory.services.staff import StaffError, add_staff, list_staff
@@ -27,6 +29,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(staff_group)
     app.cli.add_command(serve_command)
+    app.cli.add_command(scheduler_command)
 
 
 @click.command("init")
@@ -130,8 +133,31 @@ def staff_list() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve_command(host: str, port: int) -> None:
-    """Serve for development, with an access log that records no addresses."""
-    serve(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
+    """Serve for development (with the scheduler, unless turned off); no addresses logged."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if current_settings().embedded_scheduler:
+        SchedulerService(app).start_in_thread()
+    serve(app, host, port)
+
+
+@click.command("scheduler")
+@with_appcontext
+@click.option("--once", is_flag=True, help="Run every sweep once and exit (cron, checks).")
+def scheduler_command(once: bool) -> None:
+    """Run the scheduler on its own; only one per deployment runs sweeps at a time."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if once:
+        try:
+            results = run_all_sweeps_once(app)
+        except SchedulerBusy as exc:
+            raise click.ClickException(str(exc)) from None
+        for name, changed in results.items():
+            click.echo(f"{name}: {changed} changed")
+        return
+    service = SchedulerService(app)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: service.stop())
+    service.run_forever()
 
 
 def _write_private_file(path: Path, text: str) -> None:

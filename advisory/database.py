@@ -28,7 +28,11 @@ def register_database(app: Flask, settings: Settings) -> None:
     if url.startswith("sqlite:///"):
         settings.instance_path.mkdir(parents=True, exist_ok=True)
     app.config["SQLALCHEMY_DATABASE_URI"] = url
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": not url.startswith("sqlite")}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "pool_pre_ping": not url.startswith("sqlite"),
+        # Errors must not quote bound values: they can be envelopes, and errors get logged.
+        "hide_parameters": True,
+    }
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     with app.app_context():

@@ -7,10 +7,12 @@ variant is skipped and the run says so at the top and at the bottom.
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from advisory import create_app, passwords
 from advisory.extensions import db
+from advisory.models import Case, Channel, ContactPreference, Kind, Line, Role, Staff
 
 POSTGRES_ENV = "ADVISORY_TEST_DATABASE_URL"
 POSTGRES_URL = os.environ.get(POSTGRES_ENV, "")
@@ -164,3 +167,60 @@ def bare_app(tmp_path: Path) -> Flask:
     app.config["TESTING"] = True
     app.extensions["advisory_clock"] = lambda: DEFAULT_NOW
     return app
+
+
+# --- factories ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def line(db_session: scoped_session[Session]) -> Line:
+    line = Line(slug="test", name="Test line", created_at=DEFAULT_NOW)
+    db_session.add(line)
+    db_session.flush()
+    return line
+
+
+@pytest.fixture
+def make_case(db_session: scoped_session[Session], line: Line) -> Callable[..., Case]:
+    """Add and flush a valid case; keyword arguments override any column."""
+    numbers = itertools.count(1)
+
+    def make_case(**overrides: Any) -> Case:
+        fields: dict[str, Any] = {
+            "reference": f"TEST-{next(numbers):04d}",
+            "line_id": line.id,
+            "received_at": DEFAULT_NOW,
+            "channel": Channel.WEB,
+            "kind": Kind.DISCRIMINATION,
+            "contact_preference": ContactPreference.INBOX,
+            "priority": 3,
+            "callback_due_at": DEFAULT_NOW + timedelta(days=1),
+        }
+        case = Case(**{**fields, **overrides})
+        db_session.add(case)
+        db_session.flush()
+        return case
+
+    return make_case
+
+
+@pytest.fixture
+def make_staff(db_session: scoped_session[Session], line: Line) -> Callable[..., Staff]:
+    """Add and flush a staff member (no usable password); lawyers belong to the test line."""
+    numbers = itertools.count(1)
+
+    def make_staff(role: Role = Role.LAWYER, **overrides: Any) -> Staff:
+        fields: dict[str, Any] = {
+            "username": f"{role.value}-{next(numbers)}",
+            "role": role,
+            "line_id": line.id if role is Role.LAWYER else None,
+            "password_hash": "$argon2id$not-a-real-hash",
+            "totp_secret_encrypted": "r1.not-a-real-secret",
+            "created_at": DEFAULT_NOW,
+        }
+        staff = Staff(**{**fields, **overrides})
+        db_session.add(staff)
+        db_session.flush()
+        return staff
+
+    return make_staff

@@ -7,11 +7,9 @@ provoke the violation inside a savepoint, so the test's own transaction stays us
 from __future__ import annotations
 
 import contextlib
-import itertools
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,12 +22,8 @@ from advisory.database import include_in_autogenerate
 from advisory.extensions import db
 from advisory.models import (
     Callback,
-    Case,
     CaseStatus,
-    Channel,
-    ContactPreference,
     Direction,
-    Kind,
     Line,
     LineKey,
     Message,
@@ -67,38 +61,6 @@ def suggests_identity(column: str) -> bool:
 
 
 # --- fixtures -----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def line(db_session) -> Line:
-    line = Line(slug="test", name="Test line", created_at=DEFAULT_NOW)
-    db_session.add(line)
-    db_session.flush()
-    return line
-
-
-@pytest.fixture
-def make_case(db_session, line) -> Callable[..., Case]:
-    """Add and flush a valid case; keyword arguments override any column."""
-    numbers = itertools.count(1)
-
-    def make_case(**overrides: Any) -> Case:
-        fields: dict[str, Any] = {
-            "reference": f"TEST-{next(numbers):04d}",
-            "line_id": line.id,
-            "received_at": DEFAULT_NOW,
-            "channel": Channel.WEB,
-            "kind": Kind.DISCRIMINATION,
-            "contact_preference": ContactPreference.INBOX,
-            "priority": 3,
-            "callback_due_at": DEFAULT_NOW + timedelta(days=1),
-        }
-        case = Case(**{**fields, **overrides})
-        db_session.add(case)
-        db_session.flush()
-        return case
-
-    return make_case
 
 
 @pytest.fixture

@@ -1,0 +1,190 @@
+"""Offering and booking callback slots.
+
+Capacity is enforced by one conditional UPDATE on the slot's row (`booked < capacity`), so two
+people racing for the last place can never both get it, on SQLite or PostgreSQL. On SQLite the
+loser may instead see "database is locked" (its snapshot is stale); that surfaces as
+`BookingConflict` and the caller retries in a fresh transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
+
+from advisory.models import Callback, CallbackSlot, CallbackStatus, Case, Role
+from advisory.services.notifications import NotificationKind, notify
+from advisory.settings import Settings
+from advisory.slots import Slot, slots_between
+
+# How far ahead to look for any free slot once the deadline cannot be met.
+OVERFLOW_HORIZON = timedelta(days=60)
+
+
+class BookingConflict(Exception):
+    """Another booking won the race for this slot; retry in a new transaction."""
+
+
+@dataclass(frozen=True)
+class Booking:
+    callback: Callback
+    after_deadline: bool  # nothing was free before callback_due_at: the coordinator is warned
+
+
+def free_slots(
+    session: Session,
+    settings: Settings,
+    *,
+    after: datetime,
+    until: datetime,
+    limit: int,
+) -> list[Slot]:
+    """The earliest slots with a free place that start at/after `after` and end by `until`."""
+    free: list[Slot] = []
+    for batch in _batches(_candidate_slots(settings, after, until), size=64):
+        booked = _booked_counts(session, [slot.start for slot in batch])
+        for slot in batch:
+            if booked.get(_utc(slot.start), 0) < slot.capacity:
+                free.append(slot)
+                if len(free) == limit:
+                    return free
+    return free
+
+
+def book_callback(
+    session: Session,
+    settings: Settings,
+    *,
+    case: Case,
+    now: datetime,
+    contact_envelope: str | None,
+    slot_start: datetime | None = None,
+    attempts: int = 1,
+) -> Booking:
+    """Book the chosen slot, or the earliest free one before the deadline (or after it).
+
+    Raises `SlotUnavailable` when a chosen slot is full, and `BookingConflict` when a
+    concurrent booking made this transaction's view stale.
+    """
+    if slot_start is not None:
+        slot = _slot_starting_at(settings, slot_start, now)
+        if slot is None or not _take_place(session, slot):
+            raise SlotUnavailable("That time is no longer available; please choose another.")
+        return Booking(_add_callback(session, case, slot, contact_envelope, attempts), False)
+
+    for until, after_deadline in ((case.callback_due_at, False), (now + OVERFLOW_HORIZON, True)):
+        for slot in free_slots(session, settings, after=now, until=until, limit=8):
+            if _take_place(session, slot):
+                callback = _add_callback(session, case, slot, contact_envelope, attempts)
+                if after_deadline:
+                    _warn_capacity(session, case, callback, now)
+                return Booking(callback, after_deadline)
+    raise SlotUnavailable("No callback time is free in the coming weeks.")
+
+
+def _warn_capacity(session: Session, case: Case, callback: Callback, now: datetime) -> None:
+    notify(
+        session,
+        kind=NotificationKind.CAPACITY_WARNING,
+        dedupe_key=f"capacity:{case.id}:{callback.slot_start:%Y%m%dT%H%M}",
+        now=now,
+        role=Role.COORDINATOR,
+        case_reference=case.reference,
+    )
+
+
+def release_place(session: Session, callback: Callback) -> None:
+    """Give a booked callback's place back (cancelled, missed, or done)."""
+    session.execute(
+        update(CallbackSlot)
+        .where(CallbackSlot.slot_start == callback.slot_start, CallbackSlot.booked > 0)
+        .values(booked=CallbackSlot.booked - 1)
+    )
+
+
+class SlotUnavailable(Exception):
+    """The requested slot is full or outside opening hours; the message is for people."""
+
+
+def _take_place(session: Session, slot: Slot) -> bool:
+    start, end = _utc(slot.start), _utc(slot.end)
+    try:
+        session.execute(_insert_slot_row(session, start, end))
+        result = session.execute(
+            update(CallbackSlot)
+            .where(CallbackSlot.slot_start == start, CallbackSlot.booked < slot.capacity)
+            .values(booked=CallbackSlot.booked + 1)
+            .execution_options(synchronize_session=False)
+        )
+    except OperationalError as exc:
+        if "locked" in str(exc.orig):
+            raise BookingConflict(str(slot.start)) from exc
+        raise
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _insert_slot_row(session: Session, start: datetime, end: datetime) -> Executable:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    row = {"slot_start": start, "slot_end": end, "booked": 0}
+    return insert(CallbackSlot).values(**row).on_conflict_do_nothing(index_elements=["slot_start"])
+
+
+def _add_callback(
+    session: Session, case: Case, slot: Slot, contact_envelope: str | None, attempts: int
+) -> Callback:
+    callback = Callback(
+        case=case,
+        slot_start=_utc(slot.start),
+        slot_end=_utc(slot.end),
+        status=CallbackStatus.BOOKED,
+        attempts=attempts,
+        contact_envelope=contact_envelope,
+    )
+    session.add(callback)
+    session.flush()
+    return callback
+
+
+def _slot_starting_at(settings: Settings, start: datetime, now: datetime) -> Slot | None:
+    length = timedelta(minutes=settings.slot_minutes)
+    for slot in slots_between(settings.calendar, settings.roster, length, start, start + length):
+        if slot.start == start and slot.start >= now:
+            return slot
+    return None
+
+
+def _candidate_slots(settings: Settings, after: datetime, until: datetime) -> Iterable[Slot]:
+    length = timedelta(minutes=settings.slot_minutes)
+    return slots_between(settings.calendar, settings.roster, length, after, until)
+
+
+def _booked_counts(session: Session, starts: list[datetime]) -> dict[datetime, int]:
+    rows = session.execute(
+        select(CallbackSlot.slot_start, CallbackSlot.booked).where(
+            CallbackSlot.slot_start.in_([_utc(start) for start in starts])
+        )
+    )
+    return {start: booked for start, booked in rows}
+
+
+def _batches(slots: Iterable[Slot], size: int) -> Iterable[list[Slot]]:
+    batch: list[Slot] = []
+    for slot in slots:
+        batch.append(slot)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _utc(at: datetime) -> datetime:
+    return at.astimezone(UTC)
