@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from advisory.mailer import MailUnavailable, send_pending
 from advisory.models import Callback, CallbackStatus, Case, CaseStatus, Role
 from advisory.services.callbacks import SlotUnavailable, book_callback, release_place
 from advisory.services.notifications import NotificationKind, notify
@@ -41,7 +42,7 @@ def sweep_deadlines(session: Session, settings: Settings, now: datetime) -> int:
     )
     for case in at_risk:
         if _notify_team(
-            session, case, NotificationKind.DEADLINE_AT_RISK, f"at-risk:{case.id}", now
+            session, case, NotificationKind.DEADLINE_AT_RISK, f"at-risk:{case.reference}", now
         ):
             changed += 1
 
@@ -61,7 +62,7 @@ def sweep_deadlines(session: Session, settings: Settings, now: datetime) -> int:
         notify(
             session,
             kind=NotificationKind.DEADLINE_BREACHED,
-            dedupe_key=f"breached:{case.id}",
+            dedupe_key=f"breached:{case.reference}",
             now=now,
             role=Role.COORDINATOR,
             case_reference=case.reference,
@@ -83,7 +84,7 @@ def sweep_callbacks(session: Session, settings: Settings, now: datetime) -> int:
         )
     )
     for callback in upcoming:
-        kind, key = NotificationKind.CALLBACK_REMINDER, f"reminder:{callback.id}"
+        kind, key = NotificationKind.CALLBACK_REMINDER, f"reminder:{_slot_key(callback)}"
         if _notify_team(session, callback.case, kind, key, now):
             changed += 1
 
@@ -112,7 +113,7 @@ def _handle_missed(session: Session, settings: Settings, callback: Callback, now
         notify(
             session,
             kind=NotificationKind.CALLBACK_ATTEMPTS_EXHAUSTED,
-            dedupe_key=f"attempts-exhausted:{callback.id}",
+            dedupe_key=f"attempts-exhausted:{_slot_key(callback)}",
             now=now,
             role=Role.COORDINATOR,
             case_reference=case.reference,
@@ -129,7 +130,9 @@ def _handle_missed(session: Session, settings: Settings, callback: Callback, now
         )
     except SlotUnavailable:
         logger.warning("no slot free to re-book a missed callback")
-    _notify_team(session, case, NotificationKind.CALLBACK_MISSED, f"missed:{callback.id}", now)
+    _notify_team(
+        session, case, NotificationKind.CALLBACK_MISSED, f"missed:{_slot_key(callback)}", now
+    )
 
 
 def sweep_retention(session: Session, settings: Settings, now: datetime) -> int:
@@ -166,6 +169,22 @@ def sweep_retention(session: Session, settings: Settings, now: datetime) -> int:
     return int(numbers) + len(expired)
 
 
+def _slot_key(callback: Callback) -> str:
+    """Case reference and slot: ids can be reused after deletion (SQLite), these cannot."""
+    return f"{callback.case.reference}:{callback.slot_start:%Y%m%dT%H%M}"
+
+
+def sweep_mail(session: Session, settings: Settings, now: datetime) -> int:
+    """Send pending notifications by e-mail, if SMTP is configured (commits per message)."""
+    if settings.smtp is None:
+        return 0
+    try:
+        return send_pending(session, settings.smtp, now=now)
+    except MailUnavailable as exc:
+        logger.warning("mail server unavailable (%s); will retry", type(exc.__cause__).__name__)
+        return 0
+
+
 def _notify_team(
     session: Session, case: Case, kind: NotificationKind, dedupe_key: str, now: datetime
 ) -> bool:
@@ -187,4 +206,5 @@ SWEEPS: dict[str, Sweep] = {
     "deadlines": sweep_deadlines,
     "callbacks": sweep_callbacks,
     "retention": sweep_retention,
+    "mail": sweep_mail,  # last: mails what the sweeps before it noted
 }

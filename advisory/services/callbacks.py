@@ -93,7 +93,7 @@ def _warn_capacity(session: Session, case: Case, callback: Callback, now: dateti
     notify(
         session,
         kind=NotificationKind.CAPACITY_WARNING,
-        dedupe_key=f"capacity:{case.id}:{callback.slot_start:%Y%m%dT%H%M}",
+        dedupe_key=f"capacity:{case.reference}:{callback.slot_start:%Y%m%dT%H%M}",
         now=now,
         role=Role.COORDINATOR,
         case_reference=case.reference,

@@ -1,0 +1,145 @@
+"""In-app notifications for staff: a kind and a case reference, never case content.
+
+A notification names an event (`dedupe_key`, e.g. "breached:42"); the unique constraint on that
+key makes every event announce itself at most once, even when two sweeps race. A note goes either
+to one staff member or to everyone holding a role. A role-wide note is shared: it counts as read
+for the whole role as soon as any holder reads it (the team sees that someone has picked it up).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from advisory.models import Notification, Role, Staff
+
+# A public case reference (`XXXX-XXXX`). Checked so that nothing else can ride into a
+# subject line through this field.
+REFERENCE_PATTERN = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}")
+
+
+class NotificationKind(enum.StrEnum):
+    DEADLINE_AT_RISK = "deadline_at_risk"
+    DEADLINE_BREACHED = "deadline_breached"
+    CALLBACK_REMINDER = "callback_reminder"
+    CALLBACK_MISSED = "callback_missed"
+    CALLBACK_ATTEMPTS_EXHAUSTED = "callback_attempts_exhausted"
+    CAPACITY_WARNING = "capacity_warning"
+    CASE_ASSIGNED = "case_assigned"
+
+
+# Subject lines: fixed text per kind. A new kind needs a line here (a test checks every kind).
+TITLES: dict[NotificationKind, str] = {
+    NotificationKind.DEADLINE_AT_RISK: "Deadline at risk",
+    NotificationKind.DEADLINE_BREACHED: "Deadline breached",
+    NotificationKind.CALLBACK_REMINDER: "Callback due soon",
+    NotificationKind.CALLBACK_MISSED: "Callback missed",
+    NotificationKind.CALLBACK_ATTEMPTS_EXHAUSTED: "Callback attempts exhausted",
+    NotificationKind.CAPACITY_WARNING: "Callback capacity warning",
+    NotificationKind.CASE_ASSIGNED: "Case assigned",
+}
+# For a stored kind this version no longer knows: still says nothing but that there is a note.
+UNKNOWN_TITLE = "Notification"
+
+
+class NotificationNotFound(LookupError):
+    """No such notification for this staff member (the same answer whether it exists or not)."""
+
+
+def notify(
+    session: Session,
+    *,
+    kind: NotificationKind,
+    dedupe_key: str,
+    now: datetime,
+    staff_id: int | None = None,
+    role: Role | None = None,
+    case_reference: str | None = None,
+) -> Notification | None:
+    """Create the notification for an event once; None if that event was already announced.
+
+    Exactly one of `staff_id` and `role` names the recipient. The insert runs in a savepoint and
+    the unique dedupe key decides a race, so a losing writer gets None and its session stays
+    usable (flush only; the caller commits).
+    """
+    if (staff_id is None) == (role is None):
+        raise ValueError("a notification goes to exactly one of: a staff member, or a role")
+    kind = NotificationKind(kind)
+    if case_reference is not None and not REFERENCE_PATTERN.fullmatch(case_reference):
+        raise ValueError("case_reference must be a public case reference (XXXX-XXXX)")
+    if not dedupe_key:
+        raise ValueError("a notification needs a dedupe key naming its event")
+
+    if already_announced(session, dedupe_key):  # the usual case for a repeated sweep: no write
+        return None
+    notification = Notification(
+        staff_id=staff_id,
+        role=role,
+        kind=kind.value,
+        case_reference=case_reference,
+        created_at=now,
+        dedupe_key=dedupe_key,
+    )
+    session.flush()  # the caller's own pending changes fail (or not) outside our savepoint
+    try:
+        with session.begin_nested():
+            session.add(notification)
+    except IntegrityError:
+        # Another transaction announced the same event first; the savepoint rollback
+        # removed our row and left the surrounding transaction as it was.
+        return None
+    return notification
+
+
+def already_announced(session: Session, dedupe_key: str) -> bool:
+    query = select(Notification.id).where(Notification.dedupe_key == dedupe_key)
+    return session.scalars(query).first() is not None
+
+
+def unread_for(session: Session, staff: Staff) -> list[Notification]:
+    """Unread notes for this staff member: their own and their role's, newest first."""
+    query = (
+        select(Notification)
+        .where(Notification.read_at.is_(None), _addressed_to(staff))
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+    return list(session.scalars(query))
+
+
+def mark_read(session: Session, notification_id: int, staff: Staff, now: datetime) -> Notification:
+    """Mark a note read (for the whole role if role-wide); reading it again changes nothing.
+
+    Raises NotificationNotFound if the note does not exist or is not addressed to `staff`.
+    """
+    query = select(Notification).where(Notification.id == notification_id, _addressed_to(staff))
+    notification = session.scalars(query).first()
+    if notification is None:
+        raise NotificationNotFound(notification_id)
+    if notification.read_at is None:
+        notification.read_at = now
+        session.flush()
+    return notification
+
+
+def describe(notification: Notification) -> str:
+    """A short subject line: the kind and the case reference, nothing else."""
+    try:
+        title = TITLES[NotificationKind(notification.kind)]
+    except ValueError:
+        title = UNKNOWN_TITLE
+    reference = notification.case_reference
+    if reference is None or not REFERENCE_PATTERN.fullmatch(reference):
+        return title
+    return f"{title}: case {reference}"
+
+
+def _addressed_to(staff: Staff) -> ColumnElement[bool]:
+    return or_(
+        Notification.staff_id == staff.id,
+        and_(Notification.staff_id.is_(None), Notification.role == staff.role),
+    )

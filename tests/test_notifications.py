@@ -1,0 +1,342 @@
+"""Notifications: each event announced once, addressed to a person or a role, content-free.
+
+Every test runs on each configured database inside a rolled-back transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from advisory.models import Line, Notification, Role, Staff
+from advisory.services import notifications
+from advisory.services.notifications import (
+    NotificationKind,
+    NotificationNotFound,
+    describe,
+    mark_read,
+    notify,
+    unread_for,
+)
+from tests.conftest import DEFAULT_NOW
+
+REFERENCE = "K7QF-9M2X"
+
+
+@pytest.fixture
+def line(db_session) -> Line:
+    line = Line(slug="test", name="Test line", created_at=DEFAULT_NOW)
+    db_session.add(line)
+    db_session.flush()
+    return line
+
+
+@pytest.fixture
+def make_staff(db_session, line) -> Callable[..., Staff]:
+    def make_staff(username: str, role: Role = Role.LAWYER) -> Staff:
+        staff = Staff(
+            username=username,
+            role=role,
+            line_id=line.id if role is Role.LAWYER else None,
+            password_hash="$argon2id$not-a-real-hash",
+            totp_secret_encrypted="r1.not-a-real-secret",
+            created_at=DEFAULT_NOW,
+        )
+        db_session.add(staff)
+        db_session.flush()
+        return staff
+
+    return make_staff
+
+
+def count_with_key(db_session, key: str) -> int:
+    query = sa.select(sa.func.count()).where(Notification.dedupe_key == key)
+    return db_session.scalar(query)
+
+
+# --- once per event -----------------------------------------------------------------------------
+
+
+def test_an_event_is_announced_once(db_session, make_staff):
+    lawyer = make_staff("lawyer")
+    other = make_staff("other")
+
+    first = notify(
+        db_session,
+        kind=NotificationKind.DEADLINE_AT_RISK,
+        dedupe_key="at-risk:1",
+        now=DEFAULT_NOW,
+        staff_id=lawyer.id,
+        case_reference=REFERENCE,
+    )
+    again = notify(
+        db_session,
+        kind=NotificationKind.DEADLINE_BREACHED,
+        dedupe_key="at-risk:1",
+        now=DEFAULT_NOW + timedelta(minutes=5),
+        staff_id=other.id,
+        case_reference="ABCD-EFGH",
+    )
+
+    assert first is not None
+    assert again is None
+    assert count_with_key(db_session, "at-risk:1") == 1
+    db_session.expire_all()
+    stored = db_session.scalars(sa.select(Notification)).one()
+    assert (stored.staff_id, stored.kind, stored.case_reference, stored.created_at) == (
+        lawyer.id,
+        "deadline_at_risk",
+        REFERENCE,
+        DEFAULT_NOW,
+    )
+
+
+def test_an_event_announced_by_another_path_is_not_announced_again(db_session):
+    db_session.execute(
+        sa.insert(Notification).values(
+            role=Role.COORDINATOR,
+            kind="deadline_breached",
+            dedupe_key="breached:7",
+            created_at=DEFAULT_NOW,
+        )
+    )
+
+    result = notify(
+        db_session,
+        kind=NotificationKind.DEADLINE_BREACHED,
+        dedupe_key="breached:7",
+        now=DEFAULT_NOW,
+        role=Role.COORDINATOR,
+    )
+
+    assert result is None
+    assert count_with_key(db_session, "breached:7") == 1
+
+
+def test_losing_a_race_returns_none_and_leaves_the_transaction_usable(
+    db_session, make_staff, monkeypatch
+):
+    # Given another transaction that committed the same event after our look-up ran
+    # (simulated: the look-up answers "not yet", the row is already there)
+    lawyer = make_staff("lawyer")
+    db_session.execute(
+        sa.insert(Notification).values(
+            role=Role.COORDINATOR,
+            kind="capacity_warning",
+            dedupe_key="capacity:3",
+            created_at=DEFAULT_NOW,
+        )
+    )
+    monkeypatch.setattr(notifications, "already_announced", lambda session, key: False)
+
+    # When this transaction tries to announce it too
+    result = notify(
+        db_session,
+        kind=NotificationKind.CAPACITY_WARNING,
+        dedupe_key="capacity:3",
+        now=DEFAULT_NOW,
+        role=Role.COORDINATOR,
+    )
+
+    # Then the unique key decided, and everything else in the transaction is intact
+    assert result is None
+    assert count_with_key(db_session, "capacity:3") == 1
+    assert db_session.get(Staff, lawyer.id) is lawyer
+    later = notify(
+        db_session,
+        kind=NotificationKind.CASE_ASSIGNED,
+        dedupe_key="assigned:3",
+        now=DEFAULT_NOW,
+        staff_id=lawyer.id,
+    )
+    assert later is not None
+    db_session.flush()
+    assert count_with_key(db_session, "assigned:3") == 1
+
+
+@pytest.mark.parametrize(
+    "recipient",
+    [{}, {"staff_id": 1, "role": Role.LAWYER}],
+    ids=["neither", "both"],
+)
+def test_a_notification_goes_to_exactly_one_staff_member_or_one_role(db_session, recipient):
+    with pytest.raises(ValueError, match="exactly one"):
+        notify(
+            db_session,
+            kind=NotificationKind.DEADLINE_AT_RISK,
+            dedupe_key="at-risk:9",
+            now=DEFAULT_NOW,
+            **recipient,
+        )
+    assert count_with_key(db_session, "at-risk:9") == 0
+
+
+@pytest.mark.parametrize("reference", ["K7QF-9M2", "I was harassed", "+47 912 34 567", ""])
+def test_only_a_case_reference_fits_in_the_reference_field(db_session, reference):
+    with pytest.raises(ValueError, match="case reference"):
+        notify(
+            db_session,
+            kind=NotificationKind.DEADLINE_AT_RISK,
+            dedupe_key="at-risk:10",
+            now=DEFAULT_NOW,
+            role=Role.LAWYER,
+            case_reference=reference,
+        )
+    assert count_with_key(db_session, "at-risk:10") == 0
+
+
+# --- who sees what ------------------------------------------------------------------------------
+
+
+def test_unread_shows_own_and_role_wide_notes_newest_first(db_session, make_staff):
+    lawyer = make_staff("lawyer")
+    colleague = make_staff("colleague")
+    coordinator = make_staff("coordinator", Role.COORDINATOR)
+
+    def note(key: str, minutes: int, **recipient) -> Notification:
+        created = notify(
+            db_session,
+            kind=NotificationKind.CALLBACK_REMINDER,
+            dedupe_key=key,
+            now=DEFAULT_NOW + timedelta(minutes=minutes),
+            case_reference=REFERENCE,
+            **recipient,
+        )
+        assert created is not None
+        return created
+
+    own = note("own", 1, staff_id=lawyer.id)
+    for_lawyers = note("lawyers", 2, role=Role.LAWYER)
+    note("colleague's", 3, staff_id=colleague.id)
+    note("coordinators", 4, role=Role.COORDINATOR)
+    note("coordinator's", 5, staff_id=coordinator.id)
+    already_read = note("read", 6, staff_id=lawyer.id)
+    already_read.read_at = DEFAULT_NOW + timedelta(minutes=7)
+    db_session.flush()
+
+    assert [n.dedupe_key for n in unread_for(db_session, lawyer)] == [
+        for_lawyers.dedupe_key,
+        own.dedupe_key,
+    ]
+    assert [n.dedupe_key for n in unread_for(db_session, coordinator)] == [
+        "coordinator's",
+        "coordinators",
+    ]
+
+
+def test_reading_a_role_wide_note_marks_it_read_for_the_whole_role(db_session, make_staff):
+    lawyer = make_staff("lawyer")
+    colleague = make_staff("colleague")
+    shared = notify(
+        db_session,
+        kind=NotificationKind.CALLBACK_MISSED,
+        dedupe_key="missed:1",
+        now=DEFAULT_NOW,
+        role=Role.LAWYER,
+        case_reference=REFERENCE,
+    )
+    assert shared is not None
+
+    read_at = DEFAULT_NOW + timedelta(minutes=3)
+    assert mark_read(db_session, shared.id, lawyer, read_at) is shared
+
+    assert shared.read_at == read_at
+    assert unread_for(db_session, lawyer) == []
+    assert unread_for(db_session, colleague) == []
+
+
+def test_reading_a_note_again_keeps_the_first_read_time(db_session, make_staff):
+    lawyer = make_staff("lawyer")
+    own = notify(
+        db_session,
+        kind=NotificationKind.CASE_ASSIGNED,
+        dedupe_key="assigned:1",
+        now=DEFAULT_NOW,
+        staff_id=lawyer.id,
+        case_reference=REFERENCE,
+    )
+    assert own is not None
+
+    mark_read(db_session, own.id, lawyer, DEFAULT_NOW + timedelta(minutes=1))
+    mark_read(db_session, own.id, lawyer, DEFAULT_NOW + timedelta(minutes=9))
+
+    db_session.expire_all()
+    assert db_session.get(Notification, own.id).read_at == DEFAULT_NOW + timedelta(minutes=1)
+
+
+def test_nobody_can_mark_another_persons_or_another_roles_note_read(db_session, make_staff):
+    lawyer = make_staff("lawyer")
+    colleague = make_staff("colleague")
+    coordinator = make_staff("coordinator", Role.COORDINATOR)
+    own = notify(
+        db_session,
+        kind=NotificationKind.CASE_ASSIGNED,
+        dedupe_key="assigned:2",
+        now=DEFAULT_NOW,
+        staff_id=lawyer.id,
+    )
+    for_coordinators = notify(
+        db_session,
+        kind=NotificationKind.DEADLINE_BREACHED,
+        dedupe_key="breached:2",
+        now=DEFAULT_NOW,
+        role=Role.COORDINATOR,
+    )
+    assert own is not None
+    assert for_coordinators is not None
+
+    for notification_id, staff in [
+        (own.id, colleague),
+        (own.id, coordinator),
+        (for_coordinators.id, lawyer),
+        (own.id + for_coordinators.id + 1000, lawyer),
+    ]:
+        with pytest.raises(NotificationNotFound):
+            mark_read(db_session, notification_id, staff, DEFAULT_NOW)
+
+    assert own.read_at is None
+    assert for_coordinators.read_at is None
+
+
+# --- what a notification says -------------------------------------------------------------------
+
+SUBJECTS = {
+    NotificationKind.DEADLINE_AT_RISK: "Deadline at risk: case K7QF-9M2X",
+    NotificationKind.DEADLINE_BREACHED: "Deadline breached: case K7QF-9M2X",
+    NotificationKind.CALLBACK_REMINDER: "Callback due soon: case K7QF-9M2X",
+    NotificationKind.CALLBACK_MISSED: "Callback missed: case K7QF-9M2X",
+    NotificationKind.CALLBACK_ATTEMPTS_EXHAUSTED: "Callback attempts exhausted: case K7QF-9M2X",
+    NotificationKind.CAPACITY_WARNING: "Callback capacity warning: case K7QF-9M2X",
+    NotificationKind.CASE_ASSIGNED: "Case assigned: case K7QF-9M2X",
+}
+
+
+def test_every_kind_has_a_subject_line():
+    assert set(SUBJECTS) == set(NotificationKind)
+
+
+@pytest.mark.parametrize(("kind", "subject"), SUBJECTS.items())
+def test_a_subject_line_says_the_kind_and_the_reference_only(db_session, kind, subject):
+    created = notify(
+        db_session,
+        kind=kind,
+        dedupe_key=f"{kind}:1",
+        now=DEFAULT_NOW,
+        role=Role.LAWYER,
+        case_reference=REFERENCE,
+    )
+    assert created is not None
+    assert describe(created) == subject
+
+
+def test_a_note_without_a_case_says_only_its_kind():
+    note = Notification(kind="capacity_warning", role=Role.COORDINATOR, dedupe_key="x")
+    assert describe(note) == "Callback capacity warning"
+
+
+def test_a_kind_this_version_does_not_know_is_not_echoed():
+    note = Notification(kind="free text here", case_reference=REFERENCE, dedupe_key="y")
+    assert describe(note) == "Notification: case K7QF-9M2X"
