@@ -137,9 +137,18 @@ def staff_list() -> None:
 def serve_command(host: str, port: int) -> None:
     """Serve for development (with the scheduler, unless turned off); no addresses logged."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if current_settings().embedded_scheduler:
-        SchedulerService(app).start_in_thread()
-    serve(app, host, port)
+    if not current_settings().embedded_scheduler:
+        serve(app, host, port)
+        return
+    service = SchedulerService(app)
+    thread = service.start_in_thread()
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        serve(app, host, port)
+    finally:
+        # Release the lock now, so the next start does not wait for it to go stale.
+        service.stop()
+        thread.join(timeout=30)
 
 
 @click.command("scheduler")
@@ -160,6 +169,10 @@ def scheduler_command(once: bool) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: service.stop())
     service.run_forever()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _write_private_file(path: Path, text: str) -> None:
