@@ -265,6 +265,8 @@ class Case(Base):
     close_outcome: Mapped[CloseOutcome | None] = mapped_column(_enum(CloseOutcome, "close_outcome"))
     assigned_lawyer_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     callback_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # P1 cases have a shorter internal target beside the promised deadline.
+    internal_target_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -274,6 +276,8 @@ class Case(Base):
     # public key (replies are sealed to it): the code itself is never stored.
     reporter_lookup_hmac: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True)
     reporter_public_key: Mapped[str | None] = mapped_column(String(64))
+    # HMAC of the report form's one-time token: the same form sent twice is one case.
+    submission_token_hmac: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True)
     narrative_envelope: Mapped[str | None] = mapped_column(Text)
 
     messages: Mapped[list[Message]] = relationship(

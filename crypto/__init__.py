@@ -6,6 +6,7 @@ formats are shared with the browser module, so change them only together with it
 
 from crypto.at_rest import decrypt_at_rest, derive_subkey, encrypt_at_rest
 from crypto.case_code import (
+    case_code_for_submission,
     generate_case_code,
     generate_reference,
     lookup_hmac,
@@ -73,6 +74,7 @@ __all__ = [
     "UnknownKeyId",
     "UnknownPurpose",
     "WrongPassphrase",
+    "case_code_for_submission",
     "constant_time_equals",
     "decrypt_at_rest",
     "derive_subkey",

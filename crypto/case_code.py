@@ -20,6 +20,7 @@ CASE_CODE_CHARS = 20
 REFERENCE_CHARS = 8
 LOOKUP_TOKEN_INFO = b"advisory-line/v1/lookup-token"
 REPORTER_KEY_INFO = b"advisory-line/v1/reporter-key"
+SUBMISSION_CODE_LABEL = b"advisory-line/v1/submission-case-code\x00"
 
 
 def generate_case_code() -> str:
@@ -51,6 +52,19 @@ def lookup_hmac(pepper: bytes, token: bytes) -> bytes:
     if not pepper:
         raise ValueError("the lookup pepper must not be empty")
     return hmac.new(pepper, token, hashlib.sha256).digest()
+
+
+def case_code_for_submission(secret: bytes, submission_token: str) -> str:
+    """The code the server issues for a report sent without JavaScript.
+
+    Derived from the form's one-time token under a server secret, so a repeated POST of the
+    same form shows the same code although neither the code nor the token is stored.
+    """
+    if len(secret) < 32:
+        raise ValueError("the submission secret needs at least 32 bytes")
+    digest = hmac.new(secret, SUBMISSION_CODE_LABEL + submission_token.encode(), "sha256").digest()
+    bits = int.from_bytes(digest[:13], "big") >> (13 * 8 - CASE_CODE_CHARS * 5)
+    return crockford.group(crockford.encode_bits(bits, CASE_CODE_CHARS))
 
 
 def generate_reference() -> str:

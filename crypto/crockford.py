@@ -12,7 +12,11 @@ _SEPARATORS = frozenset("-_.")
 
 def random_chars(count: int) -> str:
     """`count` characters carrying 5 * count bits from the OS random source."""
-    value = secrets.randbits(count * _BITS_PER_CHAR)
+    return encode_bits(secrets.randbits(count * _BITS_PER_CHAR), count)
+
+
+def encode_bits(value: int, count: int) -> str:
+    """The low 5 * count bits of `value` as `count` characters, most significant first."""
     chars = []
     for _ in range(count):
         value, digit = divmod(value, 32)

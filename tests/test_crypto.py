@@ -895,3 +895,19 @@ def test_no_exception_message_contains_the_plaintext() -> None:
             assert "Sample Street" not in text
         assert error.__cause__ is None
         assert error.__context__ is None or error.__suppress_context__
+
+
+def test_a_submission_code_is_a_valid_case_code_fixed_by_secret_and_token():
+    secret = bytes(range(32))
+    code = crypto.case_code_for_submission(secret, "token-one")
+    assert crypto.normalise_case_code(code) == code
+    assert crypto.case_code_for_submission(secret, "token-one") == code
+    assert crypto.case_code_for_submission(secret, "token-two") != code
+    assert crypto.case_code_for_submission(bytes(range(1, 33)), "token-one") != code
+
+
+def test_submission_codes_spread_over_the_whole_alphabet():
+    secret = bytes(range(32))
+    codes = [crypto.case_code_for_submission(secret, f"t{n}") for n in range(200)]
+    assert len(set(codes)) == 200
+    assert {code[0] for code in codes} == set("0123456789ABCDEFGHJKMNPQRSTVWXYZ")

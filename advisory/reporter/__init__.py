@@ -1,5 +1,6 @@
-"""The anonymous surface: landing page, and later the report form and follow-up inbox."""
+"""The anonymous surface: landing page, report form, and the follow-up inbox."""
 
+from advisory.reporter import follow_up  # noqa: F401  (registers its routes on bp)
 from advisory.reporter.routes import bp
 
 __all__ = ["bp"]

@@ -1,10 +1,207 @@
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, SubmitField
-from wtforms.validators import AnyOf, DataRequired
+"""Reporter forms. Texts are lazy translations; choices mirror the model enums."""
 
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
+
+from advisory.models import ContactPreference, Field, Happened, Kind, Language, ReporterRole
 from advisory.settings import SUPPORTED_LOCALES
+from advisory.triage import Answers
+
+MAX_NARRATIVE_CHARS = 20_000
+MAX_MESSAGE_CHARS = 10_000
+# Envelopes of the largest texts: base64 of padded plaintext plus HPKE overhead.
+MAX_ENVELOPE_CHARS = 120_000
+PHONE_PATTERN = re.compile(r"^\+?[0-9 ()\-]{8,20}$")
+
+YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
+YES_NO_UNSURE = [*YES_NO, ("unsure", _l("Not sure"))]
+
+KIND_CHOICES = [
+    (Kind.SEXUAL_HARASSMENT.value, _l("Sexual harassment")),
+    (Kind.DISCRIMINATION.value, _l("Discrimination")),
+    (Kind.ABUSE_OF_POWER.value, _l("Abuse of power")),
+    (Kind.OTHER.value, _l("Something else")),
+    (Kind.GENERAL_QUESTION.value, _l("A general question")),
+]
+ROLE_CHOICES = [
+    (ReporterRole.EXPERIENCED.value, _l("It happened to me")),
+    (ReporterRole.WITNESSED.value, _l("I saw it happen to someone")),
+    (ReporterRole.ASKING_FOR_SOMEONE.value, _l("I am asking on someone's behalf")),
+    (ReporterRole.EMPLOYER_OR_REPRESENTATIVE.value, _l("I am an employer or a representative")),
+]
+HAPPENED_CHOICES = [
+    (Happened.LAST_30_DAYS.value, _l("In the last 30 days")),
+    (Happened.LAST_YEAR.value, _l("In the last year")),
+    (Happened.EARLIER.value, _l("More than a year ago")),
+]
+FIELD_CHOICES = [
+    ("", _l("Rather not say")),
+    (Field.MUSIC.value, _l("Music")),
+    (Field.STAGE.value, _l("Stage (theatre, dance, opera)")),
+    (Field.FILM_TV.value, _l("Film and TV")),
+    (Field.VISUAL_ARTS.value, _l("Visual arts")),
+    (Field.LITERATURE.value, _l("Literature")),
+    (Field.OTHER.value, _l("Another field")),
+]
+LANGUAGE_CHOICES = [
+    ("", _l("No preference")),
+    (Language.BOKMAL.value, "Norsk (bokmål)"),
+    (Language.NYNORSK.value, "Norsk (nynorsk)"),
+    (Language.SAMI.value, "Sámegiella"),
+    (Language.SWEDISH.value, "Svenska"),
+    (Language.DANISH.value, "Dansk"),
+    (Language.ENGLISH.value, "English"),
+    (Language.OTHER.value, _l("Another language")),
+]
+CONTACT_CHOICES = [
+    (ContactPreference.INBOX.value, _l("Replies in a secure inbox, read with my case code")),
+    (ContactPreference.CALLBACK.value, _l("A lawyer calls me back")),
+]
+ANY_TIME = "any"
+
+
+def _tri_state(value: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get(value or "")
 
 
 class LanguageForm(FlaskForm):
     language = HiddenField(validators=[DataRequired(), AnyOf(SUPPORTED_LOCALES)])
     submit = SubmitField()
+
+
+class ReportForm(FlaskForm):
+    submission_token = HiddenField(validators=[DataRequired(), Length(min=20, max=64)])
+    kind = RadioField(
+        _l("What is it about?"),
+        choices=KIND_CHOICES,
+        validators=[InputRequired(message=_l("Please choose what it is about."))],
+    )
+    reporter_role = RadioField(
+        _l("How are you involved?"), choices=ROLE_CHOICES, validators=[Optional()]
+    )
+    immediate_danger = RadioField(
+        _l("Is anyone in immediate danger?"), choices=YES_NO, validators=[Optional()]
+    )
+    ongoing = RadioField(
+        _l("Is it still going on?"), choices=YES_NO_UNSURE, validators=[Optional()]
+    )
+    dismissal_or_warning = RadioField(
+        _l("Have you received a dismissal or a written warning?"),
+        choices=YES_NO,
+        validators=[Optional()],
+    )
+    happened = RadioField(
+        _l("When did it happen?"), choices=HAPPENED_CHOICES, validators=[Optional()]
+    )
+    field = SelectField(_l("Which field?"), choices=FIELD_CHOICES, validators=[Optional()])
+    preferred_language = SelectField(
+        _l("Which language would you like to be answered in?"),
+        choices=LANGUAGE_CHOICES,
+        validators=[Optional()],
+    )
+    narrative = TextAreaField(
+        _l("What happened, or what would you like to ask?"),
+        validators=[
+            Optional(),
+            Length(
+                max=MAX_NARRATIVE_CHARS,
+                message=_l("Please keep it under %(max)d characters.", max=MAX_NARRATIVE_CHARS),
+            ),
+        ],
+    )
+    contact_preference = RadioField(
+        _l("How should we answer you?"),
+        choices=CONTACT_CHOICES,
+        validators=[InputRequired(message=_l("Please choose how we should answer you."))],
+    )
+    phone = StringField(_l("Phone number"), validators=[Optional()])
+    voicemail_ok = RadioField(
+        _l("May we leave a voicemail?"), choices=YES_NO, validators=[Optional()]
+    )
+    sms_ok = RadioField(_l("May we send a text message?"), choices=YES_NO, validators=[Optional()])
+    slot = RadioField(_l("When may we call?"), choices=[], validate_choice=False)
+
+    # Filled in by the browser when it encrypts; then the plaintext fields stay empty.
+    encryption = HiddenField()
+    narrative_envelope = HiddenField(validators=[Length(max=MAX_ENVELOPE_CHARS)])
+    contact_envelope = HiddenField(validators=[Length(max=4_000)])
+    lookup_token = HiddenField(validators=[Length(max=64)])
+    reporter_public_key = HiddenField(validators=[Length(max=64)])
+    submit = SubmitField(_l("Send"))
+
+    @property
+    def encrypted_in_browser(self) -> bool:
+        return self.encryption.data == "browser"
+
+    def validate_phone(self, field: StringField) -> None:
+        if self.contact_preference.data != ContactPreference.CALLBACK.value:
+            return
+        if self.encrypted_in_browser and self.contact_envelope.data:
+            return
+        number = (field.data or "").strip()
+        if not number:
+            raise ValidationError(_l("Please give the number we should call."))
+        if not PHONE_PATTERN.fullmatch(number):
+            raise ValidationError(
+                _l("That does not look like a phone number; use digits, and + for abroad.")
+            )
+
+    def validate_narrative_envelope(self, field: HiddenField) -> None:
+        if self.encrypted_in_browser and not (
+            self.lookup_token.data and self.reporter_public_key.data
+        ):
+            raise ValidationError(_l("The page did not finish encrypting; please send again."))
+
+    def answers(self) -> Answers:
+        return Answers(
+            kind=Kind(self.kind.data),
+            reporter_role=ReporterRole(self.reporter_role.data)
+            if self.reporter_role.data
+            else None,
+            ongoing=_tri_state(self.ongoing.data),
+            immediate_danger=_tri_state(self.immediate_danger.data),
+            dismissal_or_warning=_tri_state(self.dismissal_or_warning.data),
+            happened=Happened(self.happened.data) if self.happened.data else None,
+            field=Field(self.field.data) if self.field.data else None,
+            preferred_language=(
+                Language(self.preferred_language.data) if self.preferred_language.data else None
+            ),
+        )
+
+    def chosen_slot(self) -> datetime | None:
+        value = self.slot.data
+        if not value or value == ANY_TIME:
+            return None
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+
+
+class CaseCodeForm(FlaskForm):
+    """Opening the follow-up inbox: the code itself (no JS) or its lookup token (JS)."""
+
+    code = StringField(_l("Your case code"), validators=[Optional(), Length(max=64)])
+    lookup_token = HiddenField(validators=[Optional(), Length(max=64)])
+    submit = SubmitField(_l("Open my case"))
+
+
+class MessageForm(CaseCodeForm):
+    message = TextAreaField(
+        _l("Write to the lawyer"),
+        validators=[Optional(), Length(max=MAX_MESSAGE_CHARS)],
+    )
+    message_envelope = HiddenField(validators=[Optional(), Length(max=MAX_ENVELOPE_CHARS)])
+    submit = SubmitField(_l("Send message"))
+
+
+class EraseForm(CaseCodeForm):
+    confirm = HiddenField()
+    submit = SubmitField(_l("Delete everything about my case"))

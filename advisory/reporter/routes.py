@@ -1,16 +1,37 @@
+"""The anonymous surface: landing page, language switch, the report form and its receipt."""
+
 from __future__ import annotations
 
+import secrets
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session
+from flask import Blueprint, jsonify, redirect, render_template, request, session
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from advisory.context import current_settings, now
+from advisory.context import session as db_session
 from advisory.i18n import SESSION_KEY
-from advisory.reporter.forms import LanguageForm
+from advisory.models import ContactPreference
+from advisory.reporter.credentials import CredentialError, decode_token
+from advisory.reporter.forms import LanguageForm, ReportForm
+from advisory.services import sealing
+from advisory.services.callbacks import BookingConflict, SlotUnavailable, free_slots
+from advisory.services.intake import (
+    Contact,
+    IntakeError,
+    ReporterKeys,
+    accept_envelope,
+    line_public_key,
+    submit_case,
+)
 from advisory.services.line_status import opening_summary
+from crypto.encoding import b64url_encode
 
 bp = Blueprint("reporter", __name__)
+
+OFFERED_SLOTS = 6
 
 
 @bp.get("/")
@@ -30,9 +51,129 @@ def change_language() -> Response:
     return redirect(_local_path(request.form.get("next", "/")))
 
 
+@bp.get("/api/v1/line-key")
+def line_key() -> Response:
+    key = line_public_key(db_session())
+    return jsonify(key_id=key.key_id, public_key=key.public_key)
+
+
+@bp.get("/report")
+def report_form() -> str:
+    form = ReportForm(submission_token=secrets.token_urlsafe(24))
+    return _render_report(form)
+
+
+@bp.post("/report")
+def submit_report() -> tuple[str, int] | str:
+    form = ReportForm()
+    _offer_slots(form)
+    if not form.validate_on_submit():
+        return _render_report(form), 400
+    try:
+        received = _store_report(form)
+    except (IntakeError, SlotUnavailable, CredentialError) as exc:
+        form.form_errors.append(str(exc))
+        return _render_report(form), 400
+    except BookingConflict:
+        db_session().rollback()
+        form.slot.errors = [_("Someone took that time just now; please choose another.")]
+        return _render_report(form), 409
+    return received
+
+
+def _store_report(form: ReportForm) -> str:
+    settings = current_settings()
+    secrets_ = settings.secrets
+    if secrets_ is None:
+        raise IntakeError(_("The line is not ready to take reports yet."))
+    session_ = db_session()
+    moment = now()
+    if form.encrypted_in_browser:
+        code = None
+        reporter = ReporterKeys(decode_token(form.lookup_token.data), form.reporter_public_key.data)
+        narrative = (
+            accept_envelope(session_, form.narrative_envelope.data)
+            if form.narrative_envelope.data
+            else None
+        )
+        phone = (
+            accept_envelope(session_, form.contact_envelope.data)
+            if form.contact_envelope.data
+            else None
+        )
+    else:
+        # No JavaScript: seal on arrival; the plaintext lives only in this request.
+        key = line_public_key(session_)
+        code = sealing.code_for_submission(secrets_.data_key, form.submission_token.data)
+        reporter = sealing.reporter_keys(code)
+        text = (form.narrative.data or "").strip()
+        narrative = sealing.seal_for_line(key, "narrative", text) if text else None
+        number = (form.phone.data or "").strip()
+        phone = sealing.seal_for_line(key, "contact", number) if number else None
+
+    preference = ContactPreference(form.contact_preference.data)
+    contact = Contact(
+        preference=preference,
+        contact_envelope=phone if preference is ContactPreference.CALLBACK else None,
+        voicemail_ok={"yes": True, "no": False}.get(form.voicemail_ok.data or ""),
+        sms_ok={"yes": True, "no": False}.get(form.sms_ok.data or ""),
+        slot_start=form.chosen_slot(),
+    )
+    submission = submit_case(
+        session_,
+        settings,
+        pepper=secrets_.pepper,
+        submission_token=form.submission_token.data,
+        answers=form.answers(),
+        narrative_envelope=narrative,
+        reporter=reporter,
+        contact=contact,
+        now=moment,
+    )
+    session_.commit()  # only a stored case earns a case code (invariant 5)
+    callback = next((cb for cb in submission.case.callbacks if cb.status == "booked"), None)
+    return render_template(
+        "reporter/received.html",
+        case=submission.case,
+        code=code,
+        encrypted_in_browser=form.encrypted_in_browser,
+        callback=callback,
+        emergency=form.answers().immediate_danger,
+    )
+
+
+def _render_report(form: ReportForm) -> str:
+    due = _offer_slots(form)
+    form.phone.data = ""  # never echo a phone number back into a page
+    key = line_public_key(db_session())
+    return render_template("reporter/report.html", form=form, line_key=key, due=due)
+
+
+def _offer_slots(form: ReportForm) -> datetime:
+    """Offer the earliest free callback times before the deadline a report sent now gets."""
+    settings = current_settings()
+    moment = now()
+    due = settings.calendar.callback_due(moment)
+    slots = free_slots(
+        db_session(), settings, after=moment + timedelta(minutes=15), until=due, limit=OFFERED_SLOTS
+    )
+    form.slot.choices = [(slot.start.isoformat(), slot.start) for slot in slots]
+    return due
+
+
 def _local_path(target: str) -> str:
     """Only ever go back to a path on this site, never to another host."""
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/"):
         return "/"
     return parts.path
+
+
+@bp.app_template_filter("b64url")
+def _b64url(data: bytes) -> str:
+    return b64url_encode(data)
+
+
+@bp.errorhandler(IntakeError)
+def _not_ready(error: IntakeError) -> tuple[str, int]:
+    return render_template("reporter/not_ready.html", message=str(error)), 503

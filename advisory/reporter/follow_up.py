@@ -1,0 +1,125 @@
+"""The follow-up inbox: everything here is POST, so a case code never lands in a URL."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import gettext as _
+
+from advisory.context import current_settings, now
+from advisory.context import session as db_session
+from advisory.models import Case, CaseStatus
+from advisory.reporter.credentials import Credential, CredentialError, credential_from
+from advisory.reporter.forms import CaseCodeForm, EraseForm, MessageForm
+from advisory.reporter.routes import bp
+from advisory.services import sealing
+from advisory.services.follow_up import (
+    add_reporter_message,
+    booked_callback,
+    cancel_callback,
+    erase_case,
+    find_case,
+)
+from advisory.services.intake import IntakeError, accept_envelope, line_public_key
+
+NOT_FOUND = "We could not find a case with that code. Check it and try again."
+
+
+@bp.get("/follow-up")
+def follow_up() -> str:
+    return render_template("reporter/follow_up.html", form=CaseCodeForm())
+
+
+@bp.post("/follow-up")
+def open_inbox() -> tuple[str, int] | str:
+    form = CaseCodeForm()
+    case, credential, problem = _case_from(form)
+    if case is None or credential is None:
+        return _code_page(form, problem), 400
+    return _inbox(case, credential)
+
+
+@bp.post("/follow-up/message")
+def send_message() -> tuple[str, int] | str:
+    form = MessageForm()
+    case, credential, problem = _case_from(form)
+    if case is None or credential is None:
+        return _code_page(form, problem), 400
+    text = (form.message.data or "").strip()
+    if not form.validate() or not (text or form.message_envelope.data):
+        return _inbox(case, credential, message_error=_("Please write a message first.")), 400
+    try:
+        envelope = (
+            accept_envelope(db_session(), form.message_envelope.data)
+            if form.message_envelope.data
+            else sealing.seal_for_line(line_public_key(db_session()), "message", text)
+        )
+    except IntakeError as exc:
+        return _inbox(case, credential, message_error=str(exc)), 400
+    add_reporter_message(db_session(), case, envelope, now())
+    db_session().commit()
+    return _inbox(case, credential, notice=_("Your message was sent."))
+
+
+@bp.post("/follow-up/callback/cancel")
+def cancel() -> tuple[str, int] | str:
+    form = CaseCodeForm()
+    case, credential, problem = _case_from(form)
+    if case is None or credential is None:
+        return _code_page(form, problem), 400
+    cancelled = cancel_callback(db_session(), case, now())
+    db_session().commit()
+    notice = _("The callback is cancelled and your number deleted.") if cancelled else None
+    return _inbox(case, credential, notice=notice)
+
+
+@bp.post("/follow-up/erase")
+def erase() -> tuple[str, int] | str:
+    form = EraseForm()
+    case, credential, problem = _case_from(form)
+    if case is None or credential is None:
+        return _code_page(form, problem), 400
+    if form.confirm.data != "yes":
+        return render_template("reporter/erase_confirm.html", credential=credential)
+    erase_case(db_session(), current_settings(), case)
+    db_session().commit()
+    return render_template("reporter/erased.html")
+
+
+def _case_from(form: CaseCodeForm) -> tuple[Case | None, Credential | None, str]:
+    if not form.validate_on_submit():
+        return None, None, _("Please type your case code.")
+    try:
+        credential = credential_from(form.code.data, form.lookup_token.data)
+    except CredentialError as exc:
+        return None, None, str(exc)
+    secrets = current_settings().secrets
+    if secrets is None:
+        return None, None, _(NOT_FOUND)
+    case = find_case(db_session(), secrets.pepper, credential.lookup_token)
+    return case, credential, _(NOT_FOUND)
+
+
+def _code_page(form: CaseCodeForm, problem: str) -> str:
+    form.code.data = ""
+    return render_template("reporter/follow_up.html", form=CaseCodeForm(), problem=problem)
+
+
+def _inbox(
+    case: Case,
+    credential: Credential,
+    *,
+    notice: str | None = None,
+    message_error: str | None = None,
+) -> str:
+    replies = sealing.read_replies(credential.code, case.messages) if credential.code else {}
+    return render_template(
+        "reporter/inbox.html",
+        case=case,
+        credential=credential,
+        replies=replies,
+        callback=booked_callback(case),
+        closed=case.status == CaseStatus.CLOSED,
+        notice=notice,
+        message_error=message_error,
+        message_form=MessageForm(formdata=None),
+    )

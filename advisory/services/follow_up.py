@@ -1,0 +1,67 @@
+"""What a reporter can do with their case code: read, write, change the callback, erase."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+import crypto
+from advisory.models import (
+    Callback,
+    CallbackStatus,
+    Case,
+    CaseStatus,
+    Direction,
+    Message,
+    Notification,
+)
+from advisory.services.callbacks import release_place
+from advisory.settings import Settings
+from advisory.stats import fold_cases
+
+
+def find_case(session: Session, pepper: bytes, lookup_token: bytes) -> Case | None:
+    """One indexed lookup on the HMAC, whether or not the case exists (same work either way)."""
+    digest = crypto.lookup_hmac(pepper, lookup_token)
+    return session.scalars(select(Case).where(Case.reporter_lookup_hmac == digest)).first()
+
+
+def add_reporter_message(session: Session, case: Case, envelope: str, now: datetime) -> Message:
+    message = Message(
+        case=case, direction=Direction.FROM_REPORTER, envelope=envelope, created_at=now
+    )
+    session.add(message)
+    if case.status == CaseStatus.AWAITING_REPORTER:
+        case.status = CaseStatus.IN_PROGRESS
+    session.flush()
+    return message
+
+
+def booked_callback(case: Case) -> Callback | None:
+    return next((cb for cb in case.callbacks if cb.status == CallbackStatus.BOOKED), None)
+
+
+def cancel_callback(session: Session, case: Case, now: datetime) -> bool:
+    """Cancel the booked callback and delete the number at once."""
+    callback = booked_callback(case)
+    if callback is None:
+        return False
+    callback.status = CallbackStatus.CANCELLED
+    callback.outcome_at = now
+    callback.contact_envelope = None
+    release_place(session, callback)
+    session.flush()
+    return True
+
+
+def erase_case(session: Session, settings: Settings, case: Case) -> None:
+    """Delete the case and everything under it; only anonymous aggregate counts remain."""
+    fold_cases(session, [case], settings.calendar)
+    for callback in case.callbacks:
+        if callback.status == CallbackStatus.BOOKED:
+            release_place(session, callback)
+    session.execute(delete(Notification).where(Notification.case_reference == case.reference))
+    session.delete(case)
+    session.flush()
