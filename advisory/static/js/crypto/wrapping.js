@@ -1,0 +1,118 @@
+/**
+ * Unwrap a line private key in the browser, exactly as crypto/wrapping.py unwraps it:
+ * PBKDF2-HMAC-SHA256 over the NFC-normalised UTF-8 passphrase derives an AES-256-GCM key,
+ * which decrypts the 32 raw key bytes under the associated data `advisory-line/v1/wrapped-key`.
+ *
+ * @module crypto/wrapping
+ */
+
+import { asciiBytes, b64urlDecode, utf8Encode } from "./encoding.js";
+import { CryptoError, WRONG_PASSPHRASE_MESSAGE } from "./errors.js";
+import { KEY_BYTES, importPrivateKey } from "./keys.js";
+
+const WRAPPED_KEY_AAD = asciiBytes("advisory-line/v1/wrapped-key");
+const BLOB_VERSION = 1;
+const KDF_NAME = "pbkdf2-sha256";
+// Blobs come from our own server, but cap the work an altered blob could ask for.
+const MAX_ITERATIONS_ACCEPTED = 10_000_000;
+const BLOB_FIELDS = ["ciphertext", "iterations", "kdf", "nonce", "salt", "v"];
+const SALT_BYTES = 16;
+const NONCE_BYTES = 12;
+const CIPHERTEXT_BYTES = KEY_BYTES + 16; // key + GCM tag
+
+/**
+ * Decrypt a wrapped-key blob (crypto.wrap_private_key output) with a passphrase.
+ *
+ * @param {string} blobJson the compact JSON blob
+ * @param {string} passphrase as typed (NFC-normalised here, as on the server)
+ * @returns {Promise<CryptoKey>} the X25519 private key, non-extractable
+ * @throws {CryptoError} "key-format" for a malformed blob, "wrong-passphrase" for a wrong
+ *   passphrase or an altered blob
+ */
+export async function unwrapPrivateKey(blobJson, passphrase) {
+  const { iterations, salt, nonce, ciphertext } = parseBlob(blobJson);
+  const secret = utf8Encode(String(passphrase).normalize("NFC"), "the passphrase");
+  const baseKey = await crypto.subtle.importKey("raw", secret, "PBKDF2", false, ["deriveKey"]);
+  const aesKey = await crypto.subtle.deriveKey(
+    { name: "PBKDF2", hash: "SHA-256", salt, iterations },
+    baseKey,
+    { name: "AES-GCM", length: 256 },
+    false,
+    ["decrypt"],
+  );
+  let raw;
+  try {
+    raw = new Uint8Array(
+      await crypto.subtle.decrypt(
+        { name: "AES-GCM", iv: nonce, additionalData: WRAPPED_KEY_AAD },
+        aesKey,
+        ciphertext,
+      ),
+    );
+  } catch {
+    throw new CryptoError("wrong-passphrase", WRONG_PASSPHRASE_MESSAGE);
+  }
+  try {
+    return await importPrivateKey(raw);
+  } finally {
+    raw.fill(0);
+  }
+}
+
+/**
+ * The same checks and messages as crypto.wrapping._parse_blob.
+ *
+ * @param {string} blobJson
+ */
+function parseBlob(blobJson) {
+  let fields;
+  try {
+    fields = JSON.parse(blobJson);
+  } catch {
+    throw keyFormat("a wrapped key must be JSON text");
+  }
+  const isObject = fields !== null && typeof fields === "object" && !Array.isArray(fields);
+  if (!isObject || Object.keys(fields).sort().join() !== BLOB_FIELDS.join()) {
+    throw keyFormat(`a wrapped key has exactly the fields ${BLOB_FIELDS.join(", ")}`);
+  }
+  if (fields.v !== BLOB_VERSION) {
+    throw keyFormat(`unsupported wrapped key version; expected ${BLOB_VERSION}`);
+  }
+  if (fields.kdf !== KDF_NAME) {
+    throw keyFormat(`unsupported key derivation; expected '${KDF_NAME}'`);
+  }
+  const { iterations } = fields;
+  if (!Number.isInteger(iterations) || iterations < 1 || iterations > MAX_ITERATIONS_ACCEPTED) {
+    throw keyFormat(`iterations must be a whole number up to ${MAX_ITERATIONS_ACCEPTED}`);
+  }
+  return {
+    iterations,
+    salt: fieldBytes(fields, "salt", SALT_BYTES),
+    nonce: fieldBytes(fields, "nonce", NONCE_BYTES),
+    ciphertext: fieldBytes(fields, "ciphertext", CIPHERTEXT_BYTES),
+  };
+}
+
+/**
+ * @param {Record<string, unknown>} fields
+ * @param {string} name
+ * @param {number} size
+ * @returns {Uint8Array}
+ */
+function fieldBytes(fields, name, size) {
+  let raw = null;
+  try {
+    raw = typeof fields[name] === "string" ? b64urlDecode(fields[name]) : null;
+  } catch {
+    raw = null;
+  }
+  if (raw === null || raw.length !== size) {
+    throw keyFormat(`wrapped key field '${name}' must be ${size} bytes of base64url`);
+  }
+  return raw;
+}
+
+/** @param {string} message */
+function keyFormat(message) {
+  return new CryptoError("key-format", message);
+}

@@ -1,0 +1,85 @@
+/**
+ * Advisory Line's browser cryptography: the one module pages import.
+ *
+ * It produces and reads exactly the bytes the server's `crypto` package does: sealed
+ * envelopes (HPKE, RFC 9180, base mode, DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 /
+ * AES-128-GCM), case-code derivations and passphrase-wrapped line keys. Everything runs
+ * on WebCrypto; there are no dependencies and no build step. Each part lives in
+ * `./crypto/`, beside the Python module of the same name:
+ *
+ *   crypto/envelope.js   seal / open envelope text           (crypto/envelope.py)
+ *   crypto/padding.js    length-hiding padding               (crypto/padding.py)
+ *   crypto/case-code.js  case codes, lookup token, reporter key (crypto/case_code.py)
+ *   crypto/wrapping.js   unwrap a passphrase-wrapped key     (crypto/wrapping.py)
+ *   crypto/keys.js       X25519 keys and key ids             (crypto/keys.py)
+ *   crypto/encoding.js   strict base64url, UTF-8, hex        (crypto/encoding.py)
+ *   crypto/rfc9180.js    HPKE itself, checked against the RFC's test vectors
+ *
+ * Usage:
+ *
+ *   import { isSupported, seal } from "/static/js/hpke.js";
+ *   if (await isSupported()) {
+ *     form.narrative.value = await seal("narrative", text, linePublicKey);
+ *   }
+ *
+ * @module hpke
+ */
+
+import { publicKeyBytesOf } from "./crypto/keys.js";
+
+export { CryptoError } from "./crypto/errors.js";
+export { MAX_PLAINTEXT_BYTES, PURPOSES, open, openText, seal } from "./crypto/envelope.js";
+export {
+  generateCaseCode,
+  lookupTokenFromCode,
+  normaliseCaseCode,
+  reporterKeyFromCode,
+} from "./crypto/case-code.js";
+export { unwrapPrivateKey } from "./crypto/wrapping.js";
+
+// Lower-level pieces, for the known-answer tests and for callers that hold raw keys.
+export { parseEnvelope } from "./crypto/envelope.js";
+export { importPrivateKey, keyIdFor, publicKeyBytesOf } from "./crypto/keys.js";
+export {
+  Context,
+  HPKE_SUITE_ID,
+  KEM_SUITE_ID,
+  decap,
+  encap,
+  keySchedule,
+  labeledExpand,
+  labeledExtract,
+  setupBaseR,
+  setupBaseS,
+} from "./crypto/rfc9180.js";
+
+/** @type {Promise<boolean> | undefined} */
+let support;
+
+/**
+ * Whether this browser can seal and open here: a secure context (HTTPS, .onion, or
+ * 127.0.0.1/localhost) whose WebCrypto has X25519. Pages fall back to the no-JavaScript
+ * path, and say so, when it resolves to false. Never rejects.
+ *
+ * @returns {Promise<boolean>}
+ */
+export function isSupported() {
+  support ??= probe();
+  return support;
+}
+
+async function probe() {
+  if (!globalThis.isSecureContext || !globalThis.crypto?.subtle) {
+    return false;
+  }
+  if (typeof String.prototype.isWellFormed !== "function") {
+    return false;
+  }
+  try {
+    const pair = await crypto.subtle.generateKey({ name: "X25519" }, false, ["deriveBits"]);
+    await publicKeyBytesOf(pair.privateKey);
+    return true;
+  } catch {
+    return false;
+  }
+}
