@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 import crypto
+from crypto.case_code import CASE_CODE_CHARS
 from crypto.encoding import b64url_decode
 
 
@@ -22,12 +25,13 @@ class Credential:
 
 
 def decode_token(text: str) -> bytes:
+    damaged = _("The page sent a damaged code; please type it again.")
     try:
         token = b64url_decode(text)
     except ValueError:
-        raise CredentialError("The page sent a damaged code; please type it again.") from None
+        raise CredentialError(damaged) from None
     if len(token) != 32:
-        raise CredentialError("The page sent a damaged code; please type it again.")
+        raise CredentialError(damaged)
     return token
 
 
@@ -37,6 +41,15 @@ def credential_from(code_typed: str | None, token_text: str | None) -> Credentia
         return Credential(decode_token(token_text), None)
     try:
         code = crypto.normalise_case_code(code_typed or "")
-    except crypto.InvalidCaseCode as exc:
-        raise CredentialError(str(exc)) from None
+    except crypto.InvalidCaseCode:
+        raise CredentialError(_explain_bad_code(code_typed or "")) from None
     return Credential(crypto.lookup_token(code), code)
+
+
+def _explain_bad_code(typed: str) -> str:
+    chars = [ch for ch in typed if ch.isalnum()]
+    if not chars:
+        return _("Please type your case code.")
+    if len(chars) != CASE_CODE_CHARS:
+        return _("A case code has 20 characters; this one has %(count)d.", count=len(chars))
+    return _("A case code has only digits and the letters A to Z; please check it.")

@@ -21,8 +21,6 @@ from advisory.services.follow_up import (
 )
 from advisory.services.intake import IntakeError, accept_envelope, line_public_key
 
-NOT_FOUND = "We could not find a case with that code. Check it and try again."
-
 
 @bp.get("/follow-up")
 def follow_up() -> str:
@@ -93,10 +91,11 @@ def _case_from(form: CaseCodeForm) -> tuple[Case | None, Credential | None, str]
     except CredentialError as exc:
         return None, None, str(exc)
     secrets = current_settings().secrets
+    not_found = _("We could not find a case with that code. Check it and try again.")
     if secrets is None:
-        return None, None, _(NOT_FOUND)
+        return None, None, not_found
     case = find_case(db_session(), secrets.pepper, credential.lookup_token)
-    return case, credential, _(NOT_FOUND)
+    return case, credential, not_found
 
 
 def _code_page(form: CaseCodeForm, problem: str) -> str:
