@@ -1,17 +1,25 @@
-"""Logging that never writes a client's address or user agent.
+"""Logging that never writes a client's address, a user agent, or stored data.
 
 The app logs no request metadata at all. Access logs are produced by the servers, and each
 is configured next to it: `advisory.devserver` (make run) leaves the address out of
 werkzeug's lines, and `gunicorn.conf.py` uses an access-log format without address fields.
+
+Exception messages are withheld from every log record: a database error can quote the row it
+failed on (PostgreSQL's "Failing row contains (...)"), and that row can hold envelopes. The
+exception's type and the traceback's code locations are kept, which is what debugging needs.
 """
 
 from __future__ import annotations
 
 import logging
+import traceback
+from types import TracebackType
+from typing import Any
 
 from flask import Flask
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+WITHHELD = "(exception message withheld: it may quote stored data)"
 
 
 def configure_logging(app: Flask) -> None:
@@ -19,3 +27,36 @@ def configure_logging(app: Flask) -> None:
     logging.basicConfig(format=LOG_FORMAT, level=logging.WARNING)
     logging.getLogger("advisory").setLevel(logging.INFO)
     app.logger.setLevel(logging.INFO)
+    install_exception_redaction()
+
+
+def install_exception_redaction() -> None:
+    """Wrap the log-record factory once per process so every handler sees redacted records."""
+    current = logging.getLogRecordFactory()
+    if getattr(current, "redacts_exceptions", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = current(*args, **kwargs)
+        if record.exc_info and record.exc_info[0] is not None:
+            record.exc_text = redacted_exception(*record.exc_info)
+            record.exc_info = None
+        return record
+
+    factory.redacts_exceptions = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
+def redacted_exception(
+    kind: type[BaseException] | None,
+    value: BaseException | None,
+    tb: TracebackType | None,
+) -> str:
+    """A traceback with code locations and exception types, but no exception messages."""
+    lines = ["Traceback (most recent call last):\n", *traceback.format_tb(tb)]
+    name = f"{kind.__module__}.{kind.__qualname__}" if kind else "unknown"
+    lines.append(f"{name}: {WITHHELD}")
+    cause = value.__cause__ or value.__context__ if value else None
+    if cause is not None:
+        lines.append(f"\n(caused by {type(cause).__module__}.{type(cause).__qualname__})")
+    return "".join(lines)

@@ -15,9 +15,10 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
+from sqlalchemy import Engine, create_engine
 
 from advisory.context import current_settings, now, session
-from advisory.database import JOBSTORE_TABLE
+from advisory.database import JOBSTORE_TABLE, tune_sqlite
 from advisory.extensions import db
 from advisory.jobs import SWEEPS
 from advisory.scheduler_lock import Lock, lock_for
@@ -81,6 +82,7 @@ class SchedulerService:
         with app.app_context():
             self.engine = db.engine
         self.lock: Lock = lock_for(self.engine, stale_after=3 * self.tick)
+        self._jobstore_engine: Engine | None = None
         self.stopped = threading.Event()
         self._scheduler: BackgroundScheduler | None = None
 
@@ -117,8 +119,13 @@ class SchedulerService:
             logger.exception("scheduler lock check failed; trying again")
 
     def _start_sweeps(self) -> None:
+        # The job store gets an engine of its own: APScheduler disposes it on shutdown.
+        self._jobstore_engine = create_engine(self.engine.url, pool_pre_ping=True)
+        if self._jobstore_engine.dialect.name == "sqlite":
+            tune_sqlite(self._jobstore_engine)
+        jobstore = SQLAlchemyJobStore(engine=self._jobstore_engine, tablename=JOBSTORE_TABLE)
         scheduler = BackgroundScheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=self.engine, tablename=JOBSTORE_TABLE)},
+            jobstores={"default": jobstore},
             executors={"default": ThreadPoolExecutor(max_workers=1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone="UTC",
@@ -142,3 +149,6 @@ class SchedulerService:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
             self._scheduler = None
+        if self._jobstore_engine is not None:
+            self._jobstore_engine.dispose()
+            self._jobstore_engine = None

@@ -49,6 +49,8 @@ class PostgresAdvisoryLock:
         self._connection: Connection | None = None
 
     def acquire(self, now: datetime) -> bool:
+        if self._connection is not None:  # already ours: a new connection would be refused
+            return self.renew(now)
         connection = self.engine.connect()
         got = connection.execute(
             text("SELECT pg_try_advisory_lock(:key)"), {"key": POSTGRES_LOCK_KEY}
