@@ -60,6 +60,9 @@ def base_env(instance_path: Path, database_url: str, **overrides: str) -> dict[s
         "ADVISORY_INSTANCE_PATH": str(instance_path),
         "DATABASE_URL": database_url,
         "ADVISORY_SECURE_COOKIES": "false",
+        # Whole test sessions share one app and one address; rate-limit tests set their own.
+        "ADVISORY_REPORT_LIMIT": "100000 per hour",
+        "ADVISORY_LOOKUP_LIMIT": "100000 per hour",
         **TEST_SECRETS,
     }
     env.update(overrides)

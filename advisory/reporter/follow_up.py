@@ -99,8 +99,10 @@ def _case_from(form: CaseCodeForm) -> tuple[Case | None, Credential | None, str]
 
 
 def _code_page(form: CaseCodeForm, problem: str) -> str:
-    form.code.data = ""
-    return render_template("reporter/follow_up.html", form=CaseCodeForm(), problem=problem)
+    # A fresh, empty form: the typed code is never echoed, so every refusal reads the same.
+    return render_template(
+        "reporter/follow_up.html", form=CaseCodeForm(formdata=None), problem=problem
+    )
 
 
 def _inbox(

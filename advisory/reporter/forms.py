@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
 from advisory.models import ContactPreference, Field, Happened, Kind, Language, ReporterRole
 from advisory.settings import SUPPORTED_LOCALES
 from advisory.triage import Answers
+
+
+def _choices(pairs: list[tuple[str, Any]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
 
 MAX_NARRATIVE_CHARS = 20_000
 MAX_MESSAGE_CHARS = 10_000
@@ -20,50 +27,62 @@ MAX_MESSAGE_CHARS = 10_000
 MAX_ENVELOPE_CHARS = 120_000
 PHONE_PATTERN = re.compile(r"^\+?[0-9 ()\-]{8,20}$")
 
-YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
-YES_NO_UNSURE = [*YES_NO, ("unsure", _l("Not sure"))]
+YES_NO = _choices([("yes", _l("Yes")), ("no", _l("No"))])
+YES_NO_UNSURE = [*YES_NO, SelectChoice("unsure", _l("Not sure"))]
 
-KIND_CHOICES = [
-    (Kind.SEXUAL_HARASSMENT.value, _l("Sexual harassment")),
-    (Kind.DISCRIMINATION.value, _l("Discrimination")),
-    (Kind.ABUSE_OF_POWER.value, _l("Abuse of power")),
-    (Kind.OTHER.value, _l("Something else")),
-    (Kind.GENERAL_QUESTION.value, _l("A general question")),
-]
-ROLE_CHOICES = [
-    (ReporterRole.EXPERIENCED.value, _l("It happened to me")),
-    (ReporterRole.WITNESSED.value, _l("I saw it happen to someone")),
-    (ReporterRole.ASKING_FOR_SOMEONE.value, _l("I am asking on someone's behalf")),
-    (ReporterRole.EMPLOYER_OR_REPRESENTATIVE.value, _l("I am an employer or a representative")),
-]
-HAPPENED_CHOICES = [
-    (Happened.LAST_30_DAYS.value, _l("In the last 30 days")),
-    (Happened.LAST_YEAR.value, _l("In the last year")),
-    (Happened.EARLIER.value, _l("More than a year ago")),
-]
-FIELD_CHOICES = [
-    ("", _l("Rather not say")),
-    (Field.MUSIC.value, _l("Music")),
-    (Field.STAGE.value, _l("Stage (theatre, dance, opera)")),
-    (Field.FILM_TV.value, _l("Film and TV")),
-    (Field.VISUAL_ARTS.value, _l("Visual arts")),
-    (Field.LITERATURE.value, _l("Literature")),
-    (Field.OTHER.value, _l("Another field")),
-]
-LANGUAGE_CHOICES = [
-    ("", _l("No preference")),
-    (Language.BOKMAL.value, "Norsk (bokmål)"),
-    (Language.NYNORSK.value, "Norsk (nynorsk)"),
-    (Language.SAMI.value, "Sámegiella"),
-    (Language.SWEDISH.value, "Svenska"),
-    (Language.DANISH.value, "Dansk"),
-    (Language.ENGLISH.value, "English"),
-    (Language.OTHER.value, _l("Another language")),
-]
-CONTACT_CHOICES = [
-    (ContactPreference.INBOX.value, _l("Replies in a secure inbox, read with my case code")),
-    (ContactPreference.CALLBACK.value, _l("A lawyer calls me back")),
-]
+KIND_CHOICES = _choices(
+    [
+        (Kind.SEXUAL_HARASSMENT.value, _l("Sexual harassment")),
+        (Kind.DISCRIMINATION.value, _l("Discrimination")),
+        (Kind.ABUSE_OF_POWER.value, _l("Abuse of power")),
+        (Kind.OTHER.value, _l("Something else")),
+        (Kind.GENERAL_QUESTION.value, _l("A general question")),
+    ]
+)
+ROLE_CHOICES = _choices(
+    [
+        (ReporterRole.EXPERIENCED.value, _l("It happened to me")),
+        (ReporterRole.WITNESSED.value, _l("I saw it happen to someone")),
+        (ReporterRole.ASKING_FOR_SOMEONE.value, _l("I am asking on someone's behalf")),
+        (ReporterRole.EMPLOYER_OR_REPRESENTATIVE.value, _l("I am an employer or a representative")),
+    ]
+)
+HAPPENED_CHOICES = _choices(
+    [
+        (Happened.LAST_30_DAYS.value, _l("In the last 30 days")),
+        (Happened.LAST_YEAR.value, _l("In the last year")),
+        (Happened.EARLIER.value, _l("More than a year ago")),
+    ]
+)
+FIELD_CHOICES = _choices(
+    [
+        ("", _l("Rather not say")),
+        (Field.MUSIC.value, _l("Music")),
+        (Field.STAGE.value, _l("Stage (theatre, dance, opera)")),
+        (Field.FILM_TV.value, _l("Film and TV")),
+        (Field.VISUAL_ARTS.value, _l("Visual arts")),
+        (Field.LITERATURE.value, _l("Literature")),
+        (Field.OTHER.value, _l("Another field")),
+    ]
+)
+LANGUAGE_CHOICES = _choices(
+    [
+        ("", _l("No preference")),
+        (Language.BOKMAL.value, "Norsk (bokmål)"),
+        (Language.NYNORSK.value, "Norsk (nynorsk)"),
+        (Language.SAMI.value, "Sámegiella"),
+        (Language.SWEDISH.value, "Svenska"),
+        (Language.DANISH.value, "Dansk"),
+        (Language.ENGLISH.value, "English"),
+        (Language.OTHER.value, _l("Another language")),
+    ]
+)
+CONTACT_CHOICES = _choices(
+    [
+        (ContactPreference.INBOX.value, _l("Replies in a secure inbox, read with my case code")),
+        (ContactPreference.CALLBACK.value, _l("A lawyer calls me back")),
+    ]
+)
 ANY_TIME = "any"
 
 
@@ -121,7 +140,8 @@ class ReportForm(FlaskForm):
         choices=CONTACT_CHOICES,
         validators=[InputRequired(message=_l("Please choose how we should answer you."))],
     )
-    phone = StringField(_l("Phone number"), validators=[Optional()])
+    # No Optional(): it would stop validation before validate_phone sees an empty number.
+    phone = StringField(_l("Phone number"))
     voicemail_ok = RadioField(
         _l("May we leave a voicemail?"), choices=YES_NO, validators=[Optional()]
     )

@@ -9,13 +9,14 @@ from urllib.parse import urlsplit
 from flask import Blueprint, jsonify, redirect, render_template, request, session
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from advisory.context import current_settings, now
 from advisory.context import session as db_session
 from advisory.i18n import SESSION_KEY
 from advisory.models import ContactPreference
 from advisory.reporter.credentials import CredentialError, decode_token
-from advisory.reporter.forms import LanguageForm, ReportForm
+from advisory.reporter.forms import ANY_TIME, LanguageForm, ReportForm
 from advisory.services import sealing
 from advisory.services.callbacks import BookingConflict, SlotUnavailable, free_slots
 from advisory.services.intake import (
@@ -27,6 +28,7 @@ from advisory.services.intake import (
     submit_case,
 )
 from advisory.services.line_status import opening_summary
+from advisory.slots import Slot
 from crypto.encoding import b64url_encode
 
 bp = Blueprint("reporter", __name__)
@@ -143,13 +145,16 @@ def _store_report(form: ReportForm) -> str:
 
 
 def _render_report(form: ReportForm) -> str:
-    due = _offer_slots(form)
+    due, slots = _offer_slots(form)
     form.phone.data = ""  # never echo a phone number back into a page
     key = line_public_key(db_session())
-    return render_template("reporter/report.html", form=form, line_key=key, due=due)
+    offered = [(slot.start.isoformat(), slot.start) for slot in slots]
+    return render_template(
+        "reporter/report.html", form=form, line_key=key, due=due, offered=offered
+    )
 
 
-def _offer_slots(form: ReportForm) -> datetime:
+def _offer_slots(form: ReportForm) -> tuple[datetime, list[Slot]]:
     """Offer the earliest free callback times before the deadline a report sent now gets."""
     settings = current_settings()
     moment = now()
@@ -157,8 +162,10 @@ def _offer_slots(form: ReportForm) -> datetime:
     slots = free_slots(
         db_session(), settings, after=moment + timedelta(minutes=15), until=due, limit=OFFERED_SLOTS
     )
-    form.slot.choices = [(slot.start.isoformat(), slot.start) for slot in slots]
-    return due
+    form.slot.choices = [SelectChoice(ANY_TIME)] + [
+        SelectChoice(s.start.isoformat()) for s in slots
+    ]
+    return due, slots
 
 
 def _local_path(target: str) -> str:
@@ -177,3 +184,9 @@ def _b64url(data: bytes) -> str:
 @bp.errorhandler(IntakeError)
 def _not_ready(error: IntakeError) -> tuple[str, int]:
     return render_template("reporter/not_ready.html", message=str(error)), 503
+
+
+def render_report_again(form: ReportForm, message: str) -> str:
+    """The report page filled with what was posted (never the phone number), `message` on top."""
+    form.form_errors.append(message)
+    return _render_report(form)

@@ -1,0 +1,384 @@
+"""The follow-up inbox over HTTP: opening it with the code, replies, messages, cancel, erase.
+
+The case code is the reporter's only credential: it travels only in POST bodies, is never
+stored, and a wrong code cannot be told apart from a deleted case.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+import crypto
+from advisory.models import (
+    Callback,
+    CallbackSlot,
+    CallbackStatus,
+    Case,
+    Direction,
+    Message,
+    Notification,
+    Role,
+    StatsDaily,
+)
+from tests.conftest import DEFAULT_NOW
+from tests.reporter_helpers import (
+    count,
+    follow_up_csrf,
+    lookup_token_text,
+    page_of,
+    reported_case,
+    set_up_line_key,
+    without_csrf_tokens,
+    without_typed_code,
+)
+
+REPLY = "Svar-kanarifugl: you may ask the employer for the policy in writing."
+WRITTEN = "Melding-kanarifugl: it happened again on Friday."
+# Tuesday 24 November 10:00 in Oslo, as the Norwegian pages write it.
+DUE_ON_PAGE = "tirsdag 24. november kl. 10:00"
+
+
+@pytest.fixture
+def line_key(db_session):
+    return set_up_line_key(db_session)
+
+
+@pytest.fixture
+def code():
+    return crypto.generate_case_code()
+
+
+@pytest.fixture
+def case(db_session, app, line_key, code):
+    return reported_case(db_session, app, code)
+
+
+def post(client, path, **fields):
+    return client.post(path, data={"csrf_token": follow_up_csrf(client), **fields})
+
+
+def add_reply(db_session, case_id, code, author_id):
+    """A lawyer's reply, sealed to the reporter's key as the lawyer's browser does."""
+    public = crypto.reporter_private_key(code).public_key()
+    envelope = crypto.seal("reply", REPLY, public)
+    db_session.add(
+        Message(
+            case_id=case_id,
+            direction=Direction.TO_REPORTER,
+            envelope=envelope,
+            author_staff_id=author_id,
+            created_at=DEFAULT_NOW + timedelta(hours=1),
+        )
+    )
+    db_session.commit()
+    return envelope
+
+
+# --- opening the inbox --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        lambda code: code,
+        lambda code: code.lower(),
+        lambda code: code.replace("-", " "),
+        lambda code: code.replace("-", ""),
+        lambda code: f"  {code.lower().replace('-', '')}  ",
+    ],
+    ids=["as-given", "lower-case", "spaces", "no-dashes", "lower-no-dashes-padded"],
+)
+def test_code_opens_the_inbox_however_it_is_typed(client, case, code, typed):
+    response = post(client, "/follow-up", code=typed(code))
+
+    assert response.status_code == 200
+    page = page_of(response)
+    assert page.has_id("status-heading")
+    assert DUE_ON_PAGE in page.by_id("status-heading").parent.text
+    # Every form on the page proves the code again, in its canonical form, in the body
+    assert {el.value for el in page.find_all("input", name="code")} == {code}
+
+
+def test_reply_is_shown_decrypted_without_javascript(client, db_session, case, code, make_staff):
+    lawyer_id = make_staff().id
+    add_reply(db_session, case.id, code, lawyer_id)
+
+    page = page_of(post(client, "/follow-up", code=code))
+
+    bodies = [el.text.strip() for el in page.find_all("p", **{"class": "body"})]
+    assert REPLY in bodies
+    assert not page.find_all(data_reply_envelope=None)
+
+
+def test_reply_stays_sealed_for_the_browser_with_javascript(
+    client, db_session, case, code, make_staff
+):
+    lawyer_id = make_staff().id
+    envelope = add_reply(db_session, case.id, code, lawyer_id)
+
+    response = post(client, "/follow-up", lookup_token=lookup_token_text(code))
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert REPLY not in html
+    assert code not in html
+    page = page_of(response)
+    assert [el.attrs["data-reply-envelope"] for el in page.find_all(data_reply_envelope=None)] == [
+        envelope
+    ]
+    assert {el.value for el in page.find_all("input", name="lookup_token")} == {
+        lookup_token_text(code)
+    }
+
+
+# --- wrong, deleted and ill-formed codes --------------------------------------------------------
+
+
+def test_wrong_code_answers_like_a_deleted_case(client, db_session, app, line_key):
+    deleted_code = crypto.generate_case_code()
+    deleted = reported_case(db_session, app, deleted_code)
+    db_session.delete(deleted)
+    db_session.commit()
+
+    unknown = post(client, "/follow-up", code=crypto.generate_case_code())
+    gone = post(client, "/follow-up", code=deleted_code)
+
+    assert unknown.status_code == gone.status_code == 400
+    assert without_csrf_tokens(unknown.get_data(as_text=True)) == without_csrf_tokens(
+        gone.get_data(as_text=True)
+    )
+
+
+def test_wrong_and_deleted_codes_get_the_same_page_but_for_the_echoed_code(
+    client, db_session, app, line_key
+):
+    deleted_code = crypto.generate_case_code()
+    db_session.delete(reported_case(db_session, app, deleted_code))
+    db_session.commit()
+
+    unknown = post(client, "/follow-up", code=crypto.generate_case_code())
+    gone = post(client, "/follow-up", code=deleted_code)
+
+    assert unknown.status_code == gone.status_code == 400
+    assert without_typed_code(unknown.get_data(as_text=True)) == without_typed_code(
+        gone.get_data(as_text=True)
+    )
+
+
+def test_wrong_code_is_not_echoed_back(client, line_key):
+    typed = crypto.generate_case_code()
+
+    response = post(client, "/follow-up", code=typed)
+
+    html = response.get_data(as_text=True)
+    assert typed not in html
+    assert typed.replace("-", "") not in html
+
+
+def test_ill_formed_code_says_what_is_wrong_with_the_same_status(client, line_key):
+    unknown = post(client, "/follow-up", code=crypto.generate_case_code())
+    short = post(client, "/follow-up", code="ABCD-EFGH")
+
+    assert short.status_code == unknown.status_code == 400
+    problem = page_of(short).by_id("error-summary").text
+    assert "20" in problem
+    assert "8" in problem
+
+
+def test_damaged_lookup_token_is_refused_with_the_same_status(client, line_key):
+    response = post(client, "/follow-up", lookup_token="not-a-token")
+
+    assert response.status_code == 400
+    assert page_of(response).has_id("error-summary")
+
+
+# --- the code stays out of URLs -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/follow-up", {}),
+        ("/follow-up/message", {"message": WRITTEN}),
+        ("/follow-up/callback/cancel", {}),
+        ("/follow-up/erase", {}),
+    ],
+)
+def test_code_never_appears_in_a_url_or_redirect(client, case, code, path, fields):
+    response = post(client, path, code=code, **fields)
+
+    assert response.status_code == 200
+    assert "Location" not in response.headers
+    assert response.headers["Cache-Control"] == "no-store"
+    page = page_of(response)
+    urls = [el.attrs.get("href", "") for el in page.find_all("a")]
+    urls += [el.attrs.get("action", "") for el in page.find_all("form")]
+    urls += [el.attrs.get("src", "") for el in page.find_all("script")]
+    for url in urls:
+        assert code not in url
+        assert code.replace("-", "") not in url
+    # Every form that carries the code sends it in a POST body
+    for form in page.find_all("form"):
+        if form.find_all("input", name="code"):
+            assert form.attrs.get("method") == "post"
+
+
+def test_follow_up_page_ignores_a_code_in_the_query_string(client, case, code):
+    response = client.get("/follow-up", query_string={"code": code})
+
+    assert response.status_code == 200
+    assert not page_of(response).has_id("status-heading")
+    assert code not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path", ["/follow-up/message", "/follow-up/callback/cancel", "/follow-up/erase"]
+)
+def test_post_only_follow_up_routes_refuse_get(client, case, code, path):
+    response = client.get(path, query_string={"code": code})
+
+    assert response.status_code == 405
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def test_message_without_javascript_is_sealed_on_arrival(client, db_session, case, code, line_key):
+    response = post(client, "/follow-up/message", code=code, message=WRITTEN)
+
+    assert response.status_code == 200
+    assert page_of(response).find_all("p", **{"class": "notice"})
+    message = db_session.scalars(select(Message)).one()
+    assert message.direction == Direction.FROM_REPORTER
+    assert message.author_staff_id is None
+    assert crypto.open("message", message.envelope, line_key.private_key).decode() == WRITTEN
+    assert WRITTEN not in response.get_data(as_text=True)
+
+
+def test_message_with_javascript_is_stored_as_the_browser_sealed_it(
+    client, db_session, case, code, line_key
+):
+    public = crypto.public_key_from_text(line_key.line_key.public_key)
+    envelope = crypto.seal("message", WRITTEN, public)
+
+    response = post(
+        client,
+        "/follow-up/message",
+        lookup_token=lookup_token_text(code),
+        message_envelope=envelope,
+    )
+
+    assert response.status_code == 200
+    assert db_session.scalars(select(Message.envelope)).one() == envelope
+
+
+@pytest.mark.parametrize("text", ["", "   \n "], ids=["empty", "blank"])
+def test_empty_message_is_refused_with_a_message(client, db_session, case, code, text):
+    response = post(client, "/follow-up/message", code=code, message=text)
+
+    assert response.status_code == 400
+    page = page_of(response)
+    summary = page.one(**{"class": "error-summary"})
+    assert summary.inside(page.one("section", aria_labelledby="write-heading"))
+    assert summary.text.strip()
+    assert count(db_session, Message) == 0
+
+
+def test_message_sealed_to_an_unknown_key_is_refused(client, db_session, case, code):
+    stranger = crypto.generate_keypair().public_key()
+
+    response = post(
+        client,
+        "/follow-up/message",
+        code=code,
+        message_envelope=crypto.seal("message", WRITTEN, stranger),
+    )
+
+    assert response.status_code == 400
+    assert count(db_session, Message) == 0
+
+
+# --- cancelling the callback --------------------------------------------------------------------
+
+
+def test_cancel_callback_deletes_the_number_and_frees_the_place(
+    client, db_session, app, line_key, code
+):
+    case = reported_case(db_session, app, code, callback=True, line_key=line_key)
+    callback = db_session.scalars(select(Callback).where(Callback.case_id == case.id)).one()
+    slot_start = callback.slot_start
+    assert callback.contact_envelope is not None
+    assert db_session.get(CallbackSlot, slot_start).booked == 1
+
+    response = post(client, "/follow-up/callback/cancel", code=code)
+
+    assert response.status_code == 200
+    callback = db_session.scalars(select(Callback)).one()
+    assert callback.status == CallbackStatus.CANCELLED
+    assert callback.contact_envelope is None
+    assert callback.outcome_at is not None
+    assert db_session.get(CallbackSlot, slot_start).booked == 0
+    page = page_of(response)
+    assert not page.find_all("form", action="/follow-up/callback/cancel")
+
+
+# --- erasing ------------------------------------------------------------------------------------
+
+
+def test_erase_asks_first_and_deletes_nothing(client, db_session, case, code):
+    response = post(client, "/follow-up/erase", code=code)
+
+    assert response.status_code == 200
+    page = page_of(response)
+    confirm = page.one("form", action="/follow-up/erase")
+    assert confirm.find_all("input", name="confirm", value="yes")
+    assert count(db_session, Case) == 1
+
+
+def test_erase_confirmed_deletes_the_case_and_everything_under_it(
+    client, db_session, app, line_key, code, make_staff
+):
+    # Given a case with a callback, a message each way and notifications about it
+    case = reported_case(db_session, app, code, callback=True, line_key=line_key)
+    case_id, reference = case.id, case.reference
+    slot_start = db_session.scalars(select(Callback.slot_start)).one()
+    lawyer_id = make_staff().id
+    add_reply(db_session, case_id, code, lawyer_id)
+    post(client, "/follow-up/message", code=code, message=WRITTEN)
+    for key, about in (("mine", reference), ("other", "ZZZZ-ZZZZ")):
+        db_session.add(
+            Notification(
+                role=Role.LAWYER,
+                kind="case_assigned",
+                case_reference=about,
+                dedupe_key=f"test:{key}",
+                created_at=DEFAULT_NOW,
+            )
+        )
+    db_session.commit()
+    assert count(db_session, Message) == 2
+    unknown_code = crypto.generate_case_code()
+    unknown = post(client, "/follow-up", code=unknown_code)
+
+    # When the reporter confirms
+    response = post(client, "/follow-up/erase", code=code, confirm="yes")
+
+    # Then the case and all its rows are gone, only counts remain
+    assert response.status_code == 200
+    assert db_session.get(Case, case_id) is None
+    assert count(db_session, Message) == 0
+    assert count(db_session, Callback) == 0
+    assert db_session.get(CallbackSlot, slot_start).booked == 0
+    notes = db_session.scalars(select(Notification.case_reference)).all()
+    assert notes == ["ZZZZ-ZZZZ"]
+    received = db_session.scalars(select(StatsDaily).where(StatsDaily.metric == "received")).all()
+    assert [(row.day, row.count) for row in received] == [(date(2026, 11, 23), 1)]
+    # And the code now answers like an unknown one
+    again = post(client, "/follow-up", code=code)
+    assert again.status_code == unknown.status_code == 400
+    assert without_typed_code(again.get_data(as_text=True)) == without_typed_code(
+        unknown.get_data(as_text=True)
+    )
