@@ -8,14 +8,18 @@ import logging
 import re
 from pathlib import Path
 
+from flask_migrate import upgrade
 from sqlalchemy import select
 
 import crypto
 from advisory import create_app
 from advisory.extensions import db
+from advisory.jobs import SWEEPS
 from advisory.models import LineKey, Staff, WrapKind, WrappedKey
+from advisory.scheduler import SchedulerService, run_sweep_in
+from tests import reporter_helpers
 from tests.canary import dump_database
-from tests.conftest import base_env
+from tests.conftest import DEFAULT_NOW, base_env
 
 PASSPHRASE = re.compile(r"\b(?:[0-9A-Z]{4}-){7}[0-9A-Z]{4}\b")
 
@@ -76,3 +80,121 @@ def _line_private_key(session, secrets):
     public = crypto.public_key_to_text(private_key.public_key())
     assert public == line_key.public_key
     return private_key
+
+
+# --- reporters' words and numbers, through every web channel ------------------------------------
+
+CANARIES = {
+    "narrative_no_js": "CANARY-NARRATIVE-NOJS-8d1c",
+    "phone_no_js": "+47 915 55 123",
+    "message_no_js": "CANARY-MESSAGE-NOJS-2b7e",
+    "narrative_js": "CANARY-NARRATIVE-JS-6a40",
+    "phone_js": "+47 916 66 234",
+    "message_js": "CANARY-MESSAGE-JS-93f5",
+}
+
+
+def _submit_and_follow_up(client, new_key):
+    """Report once without JS and once as the browser would, then write a message on each."""
+    no_js = reporter_helpers.post_report(
+        client,
+        narrative=CANARIES["narrative_no_js"],
+        contact_preference="callback",
+        phone=CANARIES["phone_no_js"],
+    )
+    assert no_js.status_code == 200
+    code = reporter_helpers.case_code_on(reporter_helpers.page_of(no_js))
+
+    js_code = crypto.generate_case_code()
+    sealed = reporter_helpers.browser_fields(
+        new_key, js_code, narrative=CANARIES["narrative_js"], phone=CANARIES["phone_js"]
+    )
+    js = reporter_helpers.post_report(client, contact_preference="callback", **sealed)
+    assert js.status_code == 200
+
+    csrf = reporter_helpers.follow_up_csrf(client)
+    written = client.post(
+        "/follow-up/message",
+        data={"csrf_token": csrf, "code": code, "message": CANARIES["message_no_js"]},
+    )
+    assert written.status_code == 200
+    envelope = crypto.seal(
+        "message", CANARIES["message_js"], reporter_helpers.line_public_key(new_key)
+    )
+    written = client.post(
+        "/follow-up/message",
+        data={
+            "csrf_token": csrf,
+            "lookup_token": reporter_helpers.lookup_token_text(js_code),
+            "message_envelope": envelope,
+        },
+    )
+    assert written.status_code == 200
+
+
+def test_reporter_canaries_are_nowhere_in_the_database_logs_or_job_store(
+    app, client, db_session, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    # Given two reports (no JS and browser-sealed) with numbers, and a message on each
+    new_key = reporter_helpers.set_up_line_key(db_session)
+    _submit_and_follow_up(client, new_key)
+    # And the sweeps have run over them, with the job store written as the scheduler does
+    for name in SWEEPS:
+        SWEEPS[name](db_session, app.extensions["advisory_settings"], DEFAULT_NOW)
+    db_session.flush()
+
+    # When everything the database holds is dumped, job store table included
+    dump = dump_database(db_session.connection())
+
+    # Then the envelopes are there and open to the canaries, but no canary is readable
+    assert dump.count("v1.") >= 6  # 2 narratives, 2 numbers, 2 messages
+    opened = _open_all_envelopes(dump, new_key.private_key)
+    assert set(CANARIES.values()) <= opened
+    for canary in CANARIES.values():
+        assert canary not in dump
+        assert canary not in caplog.text
+
+
+def test_sqlite_files_and_job_store_hold_no_reporter_canary(tmp_path: Path):
+    # Given a real installation on SQLite that took both kinds of report
+    env = base_env(tmp_path, f"sqlite:///{tmp_path / 'file.db'}")
+    app = create_app(env)
+    app.extensions["advisory_clock"] = lambda: DEFAULT_NOW
+    with app.app_context():
+        upgrade()
+        new_key = reporter_helpers.set_up_line_key(db.session())
+        assert new_key.line_key.public_key  # loaded now, readable after the session ends
+    try:
+        _submit_and_follow_up(app.test_client(), new_key)
+        run_all_sweeps_once_in(app)
+        # And the scheduler has written its job store beside them
+        service = SchedulerService(app)
+        service._step()
+        service.stop()
+        service._step_down()
+        service.lock.release()
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+    raw = b"".join(path.read_bytes() for path in tmp_path.glob("file.db*"))
+    assert b"apscheduler_jobs" in raw
+    for canary in CANARIES.values():
+        assert canary.encode() not in raw
+
+
+def run_all_sweeps_once_in(app):
+    for name in SWEEPS:
+        run_sweep_in(app, name)
+
+
+def _open_all_envelopes(dump: str, private_key) -> set[str]:
+    opened = set()
+    for envelope in re.findall(r"v1\.[0-9a-f]{16}\.[A-Za-z0-9_-]+", dump):
+        for purpose in crypto.PURPOSES:
+            try:
+                opened.add(crypto.open(purpose, envelope, private_key).decode())
+            except crypto.CryptoError:
+                continue
+    return opened
