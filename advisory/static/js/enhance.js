@@ -1,0 +1,272 @@
+/**
+ * Shared helpers for the reporter pages' progressive enhancement: posting a form with
+ * fetch, swapping in the answer's `<main>`, and showing errors the way the server's
+ * templates do (an `.error-summary` before the form, a `.field-error` beside each field,
+ * linked with aria-describedby). No page state lives here.
+ *
+ * Texts come from `<template id="script-texts">` in base.html, so they are translated with
+ * the rest of the page; the English here is only a fallback.
+ *
+ * @module enhance
+ */
+
+const FALLBACK_TEXTS = {
+  check: "Please check the following",
+  network:
+    "We could not reach the line. What you wrote is still here: check your connection and " +
+    "send again. If the first try did arrive, it is not stored twice.",
+  encrypt: "Your browser could not encrypt this, so nothing was sent. Please try again.",
+  phone: "That does not look like a phone number; use digits, and + for abroad.",
+  unreadable: "(this answer could not be opened with your case code)",
+  "code-empty": "Please type your case code.",
+  "code-length": "A case code has 20 characters; this one has %(count)d.",
+  "code-chars": "A case code has only digits and the letters A to Z; please check it.",
+};
+
+/** @type {Record<string, string> | undefined} */
+let cachedTexts;
+
+/**
+ * The page's script texts by key (check, network, encrypt, phone, unreadable).
+ *
+ * @returns {Record<string, string>}
+ */
+export function texts() {
+  if (cachedTexts === undefined) {
+    cachedTexts = { ...FALLBACK_TEXTS };
+    const template = document.getElementById("script-texts");
+    if (template instanceof HTMLTemplateElement) {
+      for (const node of template.content.querySelectorAll("[data-text]")) {
+        const text = node.textContent.trim();
+        if (text) {
+          cachedTexts[node.dataset.text] = text;
+        }
+      }
+    }
+  }
+  return cachedTexts;
+}
+
+/** fetch failed before any answer arrived: the network, not the server. */
+export class NetworkError extends Error {
+  constructor() {
+    super("network error");
+    this.name = "NetworkError";
+  }
+}
+
+/**
+ * POST a form's data to its action with fetch and parse the HTML answer.
+ *
+ * @param {HTMLFormElement} form
+ * @param {FormData} body
+ * @returns {Promise<{ok: boolean, status: number, doc: Document}>}
+ * @throws {NetworkError} when no complete answer arrived
+ */
+export async function postForm(form, body) {
+  const action = new URL(form.getAttribute("action") ?? "", document.baseURI);
+  let response;
+  let html;
+  try {
+    response = await fetch(action, {
+      method: "POST",
+      body,
+      credentials: "same-origin",
+      cache: "no-store",
+      redirect: "follow",
+    });
+    html = await response.text();
+  } catch {
+    throw new NetworkError();
+  }
+  const doc = new DOMParser().parseFromString(html, "text/html");
+  return { ok: response.ok, status: response.status, doc };
+}
+
+/**
+ * Replace this page's `<main>` with the one in `doc` and take over its title. Scripts in
+ * the new content do not run (DOMParser marks them inert); the modules already loaded
+ * keep working.
+ *
+ * @param {Document} doc
+ * @returns {HTMLElement | null} the new main, or null if `doc` has none
+ */
+export function swapMain(doc) {
+  const fresh = doc.querySelector("main");
+  const current = document.querySelector("main");
+  if (!fresh || !current) {
+    return null;
+  }
+  const adopted = /** @type {HTMLElement} */ (document.adoptNode(fresh));
+  current.replaceWith(adopted);
+  if (doc.title) {
+    document.title = doc.title;
+  }
+  return adopted;
+}
+
+/**
+ * Move focus to what a screen-reader user needs first: an error summary if there is one,
+ * else the page's heading.
+ *
+ * @param {ParentNode} root
+ */
+export function focusStart(root) {
+  const target = root.querySelector(".error-summary") ?? root.querySelector("h1");
+  if (target instanceof HTMLElement) {
+    if (!target.hasAttribute("tabindex")) {
+      target.setAttribute("tabindex", "-1");
+    }
+    target.focus();
+  }
+}
+
+/**
+ * A summary like the server's `error_summary` macro: a heading and a list of messages,
+ * each a link to its field when a field id is given.
+ *
+ * @param {Array<{message: string, fieldId?: string, label?: string}>} items
+ * @returns {HTMLElement}
+ */
+export function errorSummary(items) {
+  const summary = document.createElement("div");
+  summary.className = "error-summary";
+  summary.setAttribute("role", "alert");
+  summary.setAttribute("tabindex", "-1");
+  summary.id = "error-summary";
+  const heading = document.createElement("h2");
+  heading.textContent = texts().check;
+  const list = document.createElement("ul");
+  for (const { message, fieldId, label } of items) {
+    const item = document.createElement("li");
+    if (fieldId) {
+      const link = document.createElement("a");
+      link.href = `#${fieldId}`;
+      link.textContent = label ? `${label}: ${message}` : message;
+      item.append(link);
+    } else {
+      item.textContent = message;
+    }
+    list.append(item);
+  }
+  summary.append(heading, list);
+  return summary;
+}
+
+/**
+ * Show `summary` just before `anchor` (where the server puts it), replacing any summary
+ * already shown inside `root`, and focus it.
+ *
+ * @param {ParentNode} root
+ * @param {Element} anchor
+ * @param {Element} summary
+ */
+export function showSummary(root, anchor, summary) {
+  for (const old of root.querySelectorAll(".error-summary")) {
+    old.remove();
+  }
+  anchor.before(summary);
+  if (summary instanceof HTMLElement) {
+    if (!summary.hasAttribute("tabindex")) {
+      summary.setAttribute("tabindex", "-1");
+    }
+    summary.focus();
+  }
+}
+
+/**
+ * A summary built from an answer that had no form errors to show (an error page): its
+ * heading and first paragraph.
+ *
+ * @param {Document} doc
+ * @returns {HTMLElement}
+ */
+export function summaryFromPage(doc) {
+  const main = doc.querySelector("main");
+  const parts = [main?.querySelector("h1"), main?.querySelector("p")]
+    .map((node) => node?.textContent?.trim() ?? "")
+    .filter(Boolean);
+  const message = parts.length ? parts.join(" ") : texts().network;
+  return errorSummary([{ message }]);
+}
+
+/**
+ * Mark a field as wrong: `.has-error` on its `.field`, a `.field-error` paragraph after
+ * its label or hint, and the paragraph's id in the field's aria-describedby.
+ *
+ * @param {HTMLElement} target the element with the field's id (an input, a select, a
+ *   textarea, or the fieldset of a group of radios)
+ * @param {string} message
+ */
+export function addFieldError(target, message) {
+  const container = target.closest(".field") ?? target.parentElement;
+  if (!container) {
+    return;
+  }
+  container.classList.add("has-error");
+  const error = document.createElement("p");
+  error.className = "field-error";
+  error.id = `${target.id}-error`;
+  error.textContent = message;
+  const after =
+    container.querySelector(":scope > .hint") ??
+    container.querySelector(":scope > legend, :scope > label");
+  if (after) {
+    after.after(error);
+  } else {
+    container.prepend(error);
+  }
+  const ids = new Set((target.getAttribute("aria-describedby") ?? "").split(/\s+/));
+  ids.delete("");
+  ids.add(error.id);
+  target.setAttribute("aria-describedby", [...ids].join(" "));
+}
+
+/**
+ * Remove every field error and error summary under `root` and undo their links.
+ *
+ * @param {ParentNode} root
+ */
+export function clearErrors(root) {
+  for (const error of root.querySelectorAll(".field-error")) {
+    const target = error.id ? document.getElementById(error.id.replace(/-error$/, "")) : null;
+    if (target) {
+      const ids = (target.getAttribute("aria-describedby") ?? "")
+        .split(/\s+/)
+        .filter((id) => id && id !== error.id);
+      if (ids.length) {
+        target.setAttribute("aria-describedby", ids.join(" "));
+      } else {
+        target.removeAttribute("aria-describedby");
+      }
+    }
+    error.remove();
+  }
+  for (const field of root.querySelectorAll(".has-error")) {
+    field.classList.remove("has-error");
+  }
+  for (const summary of root.querySelectorAll(".error-summary")) {
+    summary.remove();
+  }
+}
+
+/**
+ * Block a form's submit button while a request is under way (and say so to assistive
+ * technology); returns a function that releases it.
+ *
+ * @param {HTMLFormElement} form
+ * @returns {() => void}
+ */
+export function markBusy(form) {
+  const buttons = [...form.querySelectorAll("button[type=submit], input[type=submit]")];
+  form.setAttribute("aria-busy", "true");
+  for (const button of buttons) {
+    button.setAttribute("aria-disabled", "true");
+  }
+  return () => {
+    form.removeAttribute("aria-busy");
+    for (const button of buttons) {
+      button.removeAttribute("aria-disabled");
+    }
+  };
+}

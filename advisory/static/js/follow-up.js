@@ -1,0 +1,263 @@
+/**
+ * The secure inbox, enhanced: the case code never leaves the browser.
+ *
+ * On the code form this module normalises the typed code, derives its lookup token and
+ * reply key, and posts only the token. The inbox that comes back replaces `<main>`; its
+ * replies (sealed to the reporter's key) are opened here and shown as text. Every later
+ * inbox form (they carry the hidden lookup token) is sent the same way, and a message is
+ * sealed to the line key before it is sent, without its plaintext.
+ *
+ * The code is kept only in this module's memory, for as long as the page is open: never in
+ * storage, cookies or the URL. Without WebCrypto support nothing changes: the plain forms
+ * send the code and the server reads the replies.
+ *
+ * @module follow-up
+ */
+
+import {
+  NetworkError,
+  addFieldError,
+  clearErrors,
+  errorSummary,
+  focusStart,
+  markBusy,
+  postForm,
+  showSummary,
+  swapMain,
+  texts,
+} from "./enhance.js";
+import {
+  isSupported,
+  lookupTokenFromCode,
+  normaliseCaseCode,
+  openText,
+  reporterKeyFromCode,
+  seal,
+} from "./hpke.js";
+
+const LINE_KEY_URL = "/api/v1/line-key";
+
+/**
+ * The open case, in memory only: the normalised code's reply key and lookup token.
+ *
+ * @type {{privateKey: CryptoKey, lookupToken: string} | null}
+ */
+let openCase = null;
+let sending = false;
+
+const start = document.querySelector("main");
+if (start && (await isSupported())) {
+  takeOver(start);
+}
+
+/**
+ * Intercept the code form and the inbox's forms inside `main`, and open its replies.
+ *
+ * @param {Element} main
+ */
+function takeOver(main) {
+  for (const form of main.querySelectorAll("form[data-opens-inbox]")) {
+    if (form instanceof HTMLFormElement) {
+      form.addEventListener("submit", oneAtATime(openInbox));
+      form.dataset.enhanced = "true";
+    }
+  }
+  if (openCase) {
+    for (const form of main.querySelectorAll("form:not([data-opens-inbox])")) {
+      const token = form.querySelector("input[name=lookup_token]");
+      if (form instanceof HTMLFormElement && token instanceof HTMLInputElement && token.value) {
+        form.addEventListener("submit", oneAtATime(sendInboxForm));
+        form.dataset.enhanced = "true";
+      }
+    }
+    openReplies(main);
+  }
+}
+
+/**
+ * A submit handler that takes the form over, one submission at a time: a second press
+ * while one is under way does nothing.
+ *
+ * @param {(form: HTMLFormElement, submitter: HTMLElement | null) => Promise<void>} handler
+ * @returns {(event: SubmitEvent) => Promise<void>}
+ */
+function oneAtATime(handler) {
+  return async (event) => {
+    event.preventDefault();
+    if (sending) {
+      return;
+    }
+    sending = true;
+    const form = /** @type {HTMLFormElement} */ (event.currentTarget);
+    const release = markBusy(form);
+    try {
+      await handler(form, event.submitter);
+    } finally {
+      sending = false;
+      release();
+    }
+  };
+}
+
+/**
+ * The code form: check the code here, then send only its lookup token.
+ *
+ * @param {HTMLFormElement} form
+ * @param {HTMLElement | null} submitter
+ */
+/**
+ * The page's own words for a mistyped code (the crypto module's messages are English only).
+ * @param {string} typed
+ * @returns {string}
+ */
+function explainBadCode(typed) {
+  const say = texts();
+  const count = [...typed].filter((ch) => /[0-9A-Za-z]/.test(ch)).length;
+  if (count === 0) {
+    return say["code-empty"];
+  }
+  if (count !== 20) {
+    return say["code-length"].replace("%(count)d", String(count));
+  }
+  return say["code-chars"];
+}
+
+async function openInbox(form, submitter) {
+  const input = form.elements.namedItem("code");
+  if (!(input instanceof HTMLInputElement)) {
+    return;
+  }
+  const main = form.closest("main") ?? document.body;
+  clearErrors(main);
+  let code;
+  try {
+    code = normaliseCaseCode(input.value);
+  } catch (error) {
+    addFieldError(input, explainBadCode(input.value));
+    input.focus();
+    return;
+  }
+  const [lookupToken, key] = await Promise.all([
+    lookupTokenFromCode(code),
+    reporterKeyFromCode(code),
+  ]);
+  const body = new FormData(form, submitter ?? undefined);
+  body.delete("code");
+  body.set("lookup_token", lookupToken);
+  await send(form, body, { privateKey: key.privateKey, lookupToken });
+}
+
+/**
+ * Any later inbox form: send as it is, with a message sealed first.
+ *
+ * @param {HTMLFormElement} form
+ * @param {HTMLElement | null} submitter
+ */
+async function sendInboxForm(form, submitter) {
+  if (!openCase) {
+    return;
+  }
+  const body = new FormData(form, submitter ?? undefined);
+  if (form.matches("[data-seals-message]")) {
+    const text = String(body.get("message") ?? "").trim();
+    body.delete("message");
+    if (text) {
+      try {
+        body.set("message_envelope", await seal("message", text, await lineKey()));
+      } catch {
+        const main = form.closest("main") ?? document.body;
+        showSummary(main, form, errorSummary([{ message: texts().encrypt }]));
+        return;
+      }
+    }
+  }
+  await send(form, body, openCase);
+}
+
+/**
+ * Post, then show the answer in place of `<main>`; on a network error keep this page.
+ *
+ * @param {HTMLFormElement} form
+ * @param {FormData} body
+ * @param {{privateKey: CryptoKey, lookupToken: string}} credentials
+ */
+async function send(form, body, credentials) {
+  const main = form.closest("main") ?? document.body;
+  let answer;
+  try {
+    answer = await postForm(form, body);
+  } catch (error) {
+    if (!(error instanceof NetworkError)) {
+      throw error;
+    }
+    showSummary(main, form, errorSummary([{ message: texts().network }]));
+    return;
+  }
+  const unsent = form.matches("[data-seals-message]") && !answer.ok ? messageText(form) : "";
+  const fresh = swapMain(answer.doc);
+  if (!fresh) {
+    return;
+  }
+  // Only an inbox (its forms carry the token) keeps the case open in memory.
+  openCase = holdsCase(fresh) ? credentials : null;
+  if (unsent) {
+    const textarea = fresh.querySelector("[data-seals-message] textarea[name=message]");
+    if (textarea instanceof HTMLTextAreaElement) {
+      textarea.value = unsent;
+    }
+  }
+  takeOver(fresh);
+  focusStart(fresh);
+}
+
+/**
+ * Open every reply in `root` with the reporter's key and show it as plain text.
+ *
+ * @param {Element} root
+ */
+async function openReplies(root) {
+  const key = openCase?.privateKey;
+  if (!key) {
+    return;
+  }
+  for (const node of root.querySelectorAll("[data-reply-envelope]")) {
+    const envelope = node.getAttribute("data-reply-envelope") ?? "";
+    try {
+      node.textContent = await openText("reply", envelope, key);
+      node.removeAttribute("data-reply-envelope");
+    } catch {
+      node.textContent = texts().unreadable;
+    }
+  }
+}
+
+/**
+ * Whether `main` is an inbox page: a form other than the code form carries a lookup token.
+ *
+ * @param {Element} main
+ * @returns {boolean}
+ */
+function holdsCase(main) {
+  return [...main.querySelectorAll("form:not([data-opens-inbox]) input[name=lookup_token]")].some(
+    (input) => input instanceof HTMLInputElement && input.value !== "",
+  );
+}
+
+/** @returns {Promise<string>} the line's current public key */
+async function lineKey() {
+  const response = await fetch(LINE_KEY_URL, { credentials: "same-origin", cache: "no-store" });
+  if (!response.ok) {
+    throw new Error(`line key: HTTP ${response.status}`);
+  }
+  const { public_key: publicKey } = await response.json();
+  return String(publicKey);
+}
+
+/**
+ * @param {HTMLFormElement} form
+ * @returns {string}
+ */
+function messageText(form) {
+  const textarea = form.querySelector("textarea[name=message]");
+  return textarea instanceof HTMLTextAreaElement ? textarea.value : "";
+}

@@ -1,0 +1,281 @@
+/**
+ * The report form, enhanced: the browser encrypts before anything is sent.
+ *
+ * With WebCrypto X25519 in a secure context, a submit generates the case code here,
+ * derives its lookup token and reply key, seals the narrative (and the callback number) to
+ * the line key from `data-line-key`, and posts with fetch a body that has the envelopes and
+ * never the plaintext `narrative` or `phone`. The receipt replaces `<main>` and shows the
+ * code, which never left this page. A 4xx answer's errors are shown in this page, so
+ * nothing typed is lost; a retry reuses the same submission token and case code, so a
+ * request that did arrive is not stored twice and the code shown is the stored one.
+ *
+ * Without that support this module changes nothing but the emergency block: the plain form
+ * posts and the server seals on arrival, as the page says.
+ *
+ * @module report
+ */
+
+import {
+  NetworkError,
+  addFieldError,
+  clearErrors,
+  errorSummary,
+  focusStart,
+  markBusy,
+  postForm,
+  showSummary,
+  summaryFromPage,
+  swapMain,
+  texts,
+} from "./enhance.js";
+import {
+  generateCaseCode,
+  isSupported,
+  lookupTokenFromCode,
+  reporterKeyFromCode,
+  seal,
+} from "./hpke.js";
+
+// The server's PHONE_PATTERN (advisory/reporter/forms.py); it cannot check a sealed number.
+const PHONE_PATTERN = /^\+?[0-9 ()-]{8,20}$/;
+
+const form = document.getElementById("report-form");
+
+if (form instanceof HTMLFormElement) {
+  showEmergencyWhenChosen(form);
+  hideCallbackDetailsWithoutHas(form);
+  if (await isSupported()) {
+    encryptBeforeSending(form);
+  }
+}
+
+/**
+ * `.emergency` shows by CSS `:has` when "immediate danger: yes" is chosen; the `shown`
+ * class does the same in browsers without `:has`.
+ *
+ * @param {HTMLFormElement} form
+ */
+function showEmergencyWhenChosen(form) {
+  const group = form.querySelector("#immediate_danger");
+  const block = group?.querySelector(".emergency");
+  if (!group || !block) {
+    return;
+  }
+  const update = () => {
+    const yes = group.querySelector("input[name=immediate_danger][value=yes]");
+    block.classList.toggle("shown", yes instanceof HTMLInputElement && yes.checked);
+  };
+  group.addEventListener("change", update);
+  update();
+}
+
+/**
+ * The callback details hide by CSS `:has` when replies in the inbox are chosen; without
+ * `:has`, the `hidden` attribute does it.
+ *
+ * @param {HTMLFormElement} form
+ */
+function hideCallbackDetailsWithoutHas(form) {
+  if (globalThis.CSS?.supports?.("selector(:has(*))")) {
+    return;
+  }
+  const details = form.querySelector(".callback-details");
+  if (!(details instanceof HTMLElement)) {
+    return;
+  }
+  const update = () => {
+    details.hidden = chosen(form, "contact_preference") === "inbox";
+  };
+  form.addEventListener("change", update);
+  update();
+}
+
+/** @param {HTMLFormElement} form */
+function encryptBeforeSending(form) {
+  document.getElementById("encryption-note")?.setAttribute("hidden", "");
+  document.getElementById("encryption-note-js")?.removeAttribute("hidden");
+  form.dataset.enhanced = "true";
+
+  /** One code per form (per submission token): a retry must name the case it may create. */
+  let caseCode = "";
+  /** @type {Promise<{lookupToken: string, publicKey: string}> | undefined} */
+  let reporter;
+  let sending = false;
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (sending) {
+      return;
+    }
+    sending = true;
+    const release = markBusy(form);
+    try {
+      const main = form.closest("main") ?? document.body;
+      const problems = localProblems(form);
+      if (problems.length) {
+        clearErrors(main);
+        for (const { target, message } of problems) {
+          addFieldError(target, message);
+        }
+        showSummary(main, form, errorSummary(problems.map(summaryItem)));
+        return;
+      }
+      caseCode ||= generateCaseCode();
+      reporter ??= deriveReporter(caseCode);
+      let body;
+      try {
+        body = await sealedBody(form, event.submitter, await reporter);
+      } catch {
+        reporter = undefined;
+        showSummary(main, form, errorSummary([{ message: texts().encrypt }]));
+        return;
+      }
+      let answer;
+      try {
+        answer = await postForm(form, body);
+      } catch (error) {
+        if (!(error instanceof NetworkError)) {
+          throw error;
+        }
+        showSummary(main, form, errorSummary([{ message: texts().network }]));
+        return;
+      }
+      if (answer.ok && answer.doc.querySelector("main [data-case-code]")) {
+        showReceipt(answer.doc, caseCode);
+      } else {
+        showServerErrors(form, main, answer.doc);
+      }
+    } finally {
+      sending = false;
+      release();
+    }
+  });
+}
+
+/**
+ * Checks the server cannot make on sealed fields.
+ *
+ * @param {HTMLFormElement} form
+ * @returns {Array<{target: HTMLElement, message: string}>}
+ */
+function localProblems(form) {
+  const problems = [];
+  const phone = form.elements.namedItem("phone");
+  if (
+    phone instanceof HTMLInputElement &&
+    chosen(form, "contact_preference") === "callback" &&
+    phone.value.trim() &&
+    !PHONE_PATTERN.test(phone.value.trim())
+  ) {
+    problems.push({ target: phone, message: texts().phone });
+  }
+  return problems;
+}
+
+/** @param {{target: HTMLElement, message: string}} problem */
+function summaryItem({ target, message }) {
+  const label = document.querySelector(`label[for="${CSS.escape(target.id)}"]`);
+  return { message, fieldId: target.id, label: label?.textContent?.trim() };
+}
+
+/**
+ * @param {string} code
+ * @returns {Promise<{lookupToken: string, publicKey: string}>}
+ */
+async function deriveReporter(code) {
+  const [lookupToken, key] = await Promise.all([
+    lookupTokenFromCode(code),
+    reporterKeyFromCode(code),
+  ]);
+  return { lookupToken, publicKey: key.publicKeyB64url };
+}
+
+/**
+ * The form's data with envelopes in place of the plaintext, which is deleted.
+ *
+ * @param {HTMLFormElement} form
+ * @param {HTMLElement | null} submitter
+ * @param {{lookupToken: string, publicKey: string}} reporter
+ * @returns {Promise<FormData>}
+ */
+async function sealedBody(form, submitter, reporter) {
+  const lineKey = form.dataset.lineKey ?? "";
+  const body = new FormData(form, submitter ?? undefined);
+  const narrative = String(body.get("narrative") ?? "").trim();
+  const phone = String(body.get("phone") ?? "").trim();
+  body.delete("narrative");
+  body.delete("phone");
+  const callback = body.get("contact_preference") === "callback";
+  body.set("encryption", "browser");
+  body.set("narrative_envelope", narrative ? await seal("narrative", narrative, lineKey) : "");
+  body.set(
+    "contact_envelope",
+    callback && phone ? await seal("contact", phone, lineKey) : "",
+  );
+  body.set("lookup_token", reporter.lookupToken);
+  body.set("reporter_public_key", reporter.publicKey);
+  return body;
+}
+
+/**
+ * The case is stored: show the receipt in place of the form, with the code.
+ *
+ * @param {Document} doc
+ * @param {string} code
+ */
+function showReceipt(doc, code) {
+  const main = swapMain(doc);
+  if (!main) {
+    return;
+  }
+  for (const slot of main.querySelectorAll("[data-case-code]")) {
+    slot.textContent = code;
+  }
+  // The receipt replaces this history entry's content; a reload asks for a fresh form.
+  history.replaceState(null, "", location.href);
+  focusStart(main);
+}
+
+/**
+ * Show the answer's error summary and field errors in this page, keeping what was typed.
+ *
+ * @param {HTMLFormElement} form
+ * @param {Element} main
+ * @param {Document} doc
+ */
+function showServerErrors(form, main, doc) {
+  clearErrors(main);
+  const answerForm = doc.getElementById("report-form");
+  // Offered callback times may have changed (a 409 means one was just taken).
+  const freshSlots = answerForm?.querySelector("#slot");
+  const currentSlots = form.querySelector("#slot");
+  if (freshSlots && currentSlots) {
+    currentSlots.replaceWith(document.importNode(freshSlots, true));
+  }
+  for (const error of answerForm?.querySelectorAll(".field-error") ?? []) {
+    const id = error.id.replace(/-error$/, "");
+    if (!id || id === "slot") {
+      continue;
+    }
+    const target = form.querySelector(`#${CSS.escape(id)}`);
+    if (target instanceof HTMLElement) {
+      addFieldError(target, error.textContent?.trim() ?? "");
+    }
+  }
+  const summary = doc.querySelector("main .error-summary");
+  showSummary(
+    main,
+    form,
+    summary ? /** @type {Element} */ (document.importNode(summary, true)) : summaryFromPage(doc),
+  );
+}
+
+/**
+ * @param {HTMLFormElement} form
+ * @param {string} name
+ * @returns {string}
+ */
+function chosen(form, name) {
+  const checked = form.querySelector(`input[name="${name}"]:checked`);
+  return checked instanceof HTMLInputElement ? checked.value : "";
+}
