@@ -19,7 +19,7 @@ const FALLBACK_TEXTS = {
   phone: "That does not look like a phone number; use digits, and + for abroad.",
   unreadable: "(this answer could not be opened with your case code)",
   "code-empty": "Please type your case code.",
-  "code-length": "A case code has 20 characters; this one has %(count)d.",
+  "code-length": "A case code has 20 characters; this one has {count}.",
   "code-chars": "A case code has only digits and the letters A to Z; please check it.",
 };
 

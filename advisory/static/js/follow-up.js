@@ -117,7 +117,7 @@ function explainBadCode(typed) {
     return say["code-empty"];
   }
   if (count !== 20) {
-    return say["code-length"].replace("%(count)d", String(count));
+    return say["code-length"].replace("{count}", String(count));
   }
   return say["code-chars"];
 }
