@@ -11,6 +11,7 @@ from advisory.cli import register_cli
 from advisory.database import register_database
 from advisory.i18n import register_i18n
 from advisory.logging_config import configure_logging
+from advisory.ratelimit import register_rate_limits
 from advisory.reporter import bp as reporter_bp
 from advisory.security import register_security
 from advisory.settings import PROJECT_ROOT, Settings, load_settings
@@ -41,6 +42,7 @@ def create_app(config: Mapping[str, str] | Settings | None = None) -> Flask:
     register_database(app, settings)
     register_i18n(app, settings)
     register_blueprints(app)
+    register_rate_limits(app, settings)  # wraps views, so after the blueprints
     register_cli(app)
     return app
 

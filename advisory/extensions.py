@@ -1,6 +1,10 @@
 """Flask extensions, created unbound; `create_app` binds them."""
 
+from collections.abc import Callable
+
+from flask import current_app
 from flask_babel import Babel
+from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -25,3 +29,19 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+def _rate_limit_key() -> str:
+    """The client's rate-limit key, made per app by `advisory.ratelimit` (never the address)."""
+    make_key: Callable[[], str] = current_app.extensions["advisory_ratelimit_key"]
+    return make_key()
+
+
+# Storage (RATELIMIT_STORAGE_URI), limits and the 429 page: `advisory.ratelimit`.
+limiter = Limiter(
+    _rate_limit_key,
+    default_limits=[],
+    strategy="moving-window",
+    headers_enabled=False,
+    in_memory_fallback_enabled=True,
+)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from limits import parse_many
 
 from advisory.hours import Calendar, parse_weekly_hours
 from advisory.slots import DutyRoster, parse_roster
@@ -25,6 +27,8 @@ SECRETS_FILENAME = "secrets.json"
 SECRET_NAMES = ("secret_key", "pepper", "data_key")
 SUPPORTED_LOCALES = ("nb", "en")
 HOLIDAY_COUNTRIES = ("NO", "DK", "SE")
+# Rate-limit counters live only in memory or in Redis, where they expire (DESIGN.md invariant 2).
+RATELIMIT_SCHEMES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
 
 T = TypeVar("T")
 
@@ -76,6 +80,9 @@ class Settings:
     retention_days: int
     default_locale: str
     secure_cookies: bool
+    ratelimit_storage: str = field(repr=False)  # a Redis URL may carry a password
+    report_limit: str  # e.g. "5 per hour; 20 per day", per client and day
+    lookup_limit: str  # shared by every post that looks a case up by its code
     secrets: Secrets | None  # None until `flask init` has run
 
     @property
@@ -87,7 +94,7 @@ def load_settings(env: Mapping[str, str], defaults_file: Path = DEFAULTS_FILE) -
     defaults = tomllib.loads(defaults_file.read_text(encoding="utf-8"))
     cal, triage = defaults["calendar"], defaults["triage"]
     callbacks, retention, web = defaults["callbacks"], defaults["retention"], defaults["web"]
-    scheduler = defaults["scheduler"]
+    scheduler, ratelimit = defaults["scheduler"], defaults["ratelimit"]
 
     instance_path = Path(env.get("ADVISORY_INSTANCE_PATH") or PROJECT_ROOT / "instance")
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'advisory.db'}"
@@ -109,6 +116,9 @@ def load_settings(env: Mapping[str, str], defaults_file: Path = DEFAULTS_FILE) -
         retention_days=_int(env, "ADVISORY_RETENTION_DAYS", retention, minimum=1),
         default_locale=_choice(env, "ADVISORY_DEFAULT_LOCALE", web, SUPPORTED_LOCALES),
         secure_cookies=_bool(env, "ADVISORY_SECURE_COOKIES", web),
+        ratelimit_storage=_ratelimit_storage(env, ratelimit),
+        report_limit=_limit(env, "ADVISORY_REPORT_LIMIT", ratelimit),
+        lookup_limit=_limit(env, "ADVISORY_LOOKUP_LIMIT", ratelimit),
         secrets=load_secrets(env, instance_path),
     )
 
@@ -203,6 +213,33 @@ def _smtp(env: Mapping[str, str], mail: Mapping[str, Any]) -> SmtpSettings | Non
     )
 
 
+def _ratelimit_storage(env: Mapping[str, str], section: Mapping[str, Any]) -> str:
+    var = "ADVISORY_RATELIMIT_STORAGE"
+    uri = (env.get(var) or str(section[_DEFAULT_KEYS[var]])).strip()
+    scheme, sep, _ = uri.partition("://")
+    if not sep or scheme.lower() not in RATELIMIT_SCHEMES:
+        # Name the scheme only: the rest of a Redis URL may hold a password.
+        given = repr(scheme) if sep else "no scheme"
+        raise SettingsError(
+            f"{var}: expected memory:// or a redis:// URL, got {given}"
+            " (rate-limit keys may live only in memory or in Redis, where they expire)"
+        )
+    return uri
+
+
+def _limit(env: Mapping[str, str], var: str, section: Mapping[str, Any]) -> str:
+    text = (env.get(var) or str(section[_DEFAULT_KEYS[var]])).strip()
+    try:
+        items = parse_many(text)
+    except ValueError:
+        raise SettingsError(
+            f"{var}: expected limits such as '5 per hour; 20 per day', got {text!r}"
+        ) from None
+    if any(item.amount < 1 for item in items):
+        raise SettingsError(f"{var}: every limit must allow at least 1, got {text!r}")
+    return text
+
+
 def _pairs(var: str, text: str) -> dict[str, str]:
     """`mon=09:00-11:30,12:00-16:00; sat=closed`: days apart by ';', a day's intervals by ','."""
     pairs: dict[str, str] = {}
@@ -278,4 +315,7 @@ _DEFAULT_KEYS = {
     "ADVISORY_RETENTION_DAYS": "closed_case_days",
     "ADVISORY_DEFAULT_LOCALE": "default_locale",
     "ADVISORY_SECURE_COOKIES": "secure_cookies",
+    "ADVISORY_RATELIMIT_STORAGE": "storage",
+    "ADVISORY_REPORT_LIMIT": "report",
+    "ADVISORY_LOOKUP_LIMIT": "lookup",
 }

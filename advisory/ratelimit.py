@@ -1,0 +1,214 @@
+"""Rate limits on the anonymous surface, counted without ever storing who is counted.
+
+DESIGN.md invariant 2: the limiter never sees an address. Its key for a request is
+HMAC-SHA256(day key, client address), hex, where the day key is HMAC-SHA256 over the UTC date
+under a subkey of the instance secret. Keys therefore change at midnight UTC, cannot be linked
+from one day to the next, and cannot be reversed or recomputed from an address without the
+secret. Before `flask init` there is no secret, and a random key of this process stands in.
+The counters live in memory or in Redis (ADVISORY_RATELIMIT_STORAGE), where each expires with
+its window; nothing of them reaches the database, and the limiter's log lines lose the key.
+
+The address is `request.remote_addr` and nothing else: X-Forwarded-For is never trusted here.
+Behind a reverse proxy every client would share the proxy's address, so the operator must
+wrap the app in werkzeug's ProxyFix with the number of proxies in front of it.
+
+Only posts are limited: sending a report (ADVISORY_REPORT_LIMIT) and every post that looks
+a case up by its code (ADVISORY_LOOKUP_LIMIT, one budget shared by all of them). Over the
+limit the answer is 429 with the same page again, everything typed kept except the phone
+number (which the report form never echoes), and the local time at which to try again.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import cast
+
+from flask import Flask, render_template, request
+from flask.typing import RouteCallable
+from flask_babel import format_datetime, to_user_timezone
+from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded, RequestLimit
+
+import crypto
+from advisory.context import current_settings, now
+from advisory.extensions import limiter
+from advisory.reporter.forms import CaseCodeForm, EraseForm, MessageForm, ReportForm
+from advisory.reporter.routes import render_report_again
+from advisory.services.intake import IntakeError
+from advisory.settings import Settings
+
+KEY_HEX_CHARS = 32  # 128 bits of the HMAC: plenty to tell clients apart
+LOOKUP_SCOPE = "code-lookup"
+# Flask-Limiter's own log lines name the key; this finds it there (see _HideKeys).
+_KEY_PATTERN = re.compile(rf"\b[0-9a-f]{{{KEY_HEX_CHARS}}}\b")
+# A Redis that stops answering must not hold a reporter's request for long: after this the
+# limiter counts in memory until Redis is back.
+_REDIS_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+
+
+def client_key(master: bytes, address: str, day: date) -> str:
+    """The rate-limit key of `address` on `day` (UTC): a keyed hash, never the address."""
+    day_key = hmac.digest(master, day.isoformat().encode("ascii"), "sha256")
+    return hmac.new(day_key, address.encode("utf-8"), "sha256").hexdigest()[:KEY_HEX_CHARS]
+
+
+@dataclass(frozen=True)
+class DailyKeys:
+    """The key function of one app: the current request's address under today's key."""
+
+    master: bytes = field(repr=False)
+
+    def __call__(self) -> str:
+        return client_key(self.master, request.remote_addr or "", now().astimezone(UTC).date())
+
+
+# Limits are read per request from the app's own settings, so one limiter serves every app.
+def _report_limit() -> str:
+    return current_settings().report_limit
+
+
+def _lookup_limit() -> str:
+    return current_settings().lookup_limit
+
+
+REPORT_LIMIT = limiter.limit(_report_limit, methods=["POST"])
+LOOKUP_LIMIT = limiter.shared_limit(_lookup_limit, scope=LOOKUP_SCOPE, methods=["POST"])
+LIMITED_VIEWS = {
+    "reporter.submit_report": REPORT_LIMIT,
+    "reporter.open_inbox": LOOKUP_LIMIT,
+    "reporter.send_message": LOOKUP_LIMIT,
+    "reporter.cancel": LOOKUP_LIMIT,
+    "reporter.erase": LOOKUP_LIMIT,
+}
+
+
+def register_rate_limits(app: Flask, settings: Settings) -> None:
+    """Bind the limiter and wrap the limited views; call after `register_blueprints`."""
+    master = (
+        crypto.derive_subkey(settings.secrets.secret_key, "ratelimit")
+        if settings.secrets is not None
+        else secrets.token_bytes(32)
+    )
+    app.extensions["advisory_ratelimit_key"] = DailyKeys(master)
+    app.config["RATELIMIT_STORAGE_URI"] = settings.ratelimit_storage
+    if not settings.ratelimit_storage.startswith("memory://"):
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = _REDIS_TIMEOUTS
+    # Flask-Limiter keeps one storage per limiter: the app bound last counts for all apps of
+    # the process (one in production; tests that build several set their own limits).
+    limiter.init_app(app)
+    for endpoint, limit in LIMITED_VIEWS.items():
+        app.view_functions[endpoint] = cast(RouteCallable, limit(app.view_functions[endpoint]))
+    app.register_error_handler(RateLimitExceeded, _rate_limited)
+    _hide_keys_in(logging.getLogger("flask-limiter"))
+
+
+# --- the 429 page: the same page again, with when to try again ---------------------------------
+
+
+def _rate_limited(error: RateLimitExceeded) -> tuple[str, int]:
+    when = _try_again_at(limiter.current_limit)
+    page = _PAGES.get(request.endpoint or "", _plain_page)
+    return page(when), 429
+
+
+def _try_again_at(limit: RequestLimit | None) -> datetime | None:
+    """When the breached limit lets one more through, rounded up to the minute (aware UTC)."""
+    if limit is None:
+        return None
+    try:
+        reset = limit.reset_at
+    except Exception:  # the storage went away just now; the page then says "later"
+        return None
+    moment = datetime.fromtimestamp(reset, UTC)
+    minute = moment.replace(second=0, microsecond=0)
+    return minute if minute == moment else minute + timedelta(minutes=1)
+
+
+def _when_text(when: datetime | None) -> str:
+    if when is None:
+        return _("Please try again later.")
+    # The limiter counts in real time, so "today" is the real date here, not the app's clock.
+    today = to_user_timezone(datetime.fromtimestamp(time.time(), UTC)).date()
+    same_day = to_user_timezone(when).date() == today
+    shown = format_datetime(when, "HH:mm" if same_day else _("EEEE HH:mm"))
+    return _("Please try again after %(time)s.", time=shown)
+
+
+def _too_many(when: datetime | None, *more: str) -> str:
+    return " ".join(
+        [
+            _("We have had many requests like this from your connection in a short while."),
+            _when_text(when),
+            *more,
+        ]
+    )
+
+
+def _report_page(when: datetime | None) -> str:
+    message = _too_many(
+        when, _("What you wrote is still below; only a phone number has to be typed again.")
+    )
+    try:
+        return render_report_again(ReportForm(), message)
+    except IntakeError:  # no line key: there is no form to show again
+        return _plain_page(when)
+
+
+def _code_page(when: datetime | None) -> str:
+    return render_template("reporter/follow_up.html", form=CaseCodeForm(), problem=_too_many(when))
+
+
+def _resend_page(form_class: type[CaseCodeForm]) -> Callable[[datetime | None], str]:
+    """The post again, ready to send: the case code as the inbox had it, the message as typed."""
+
+    def page(when: datetime | None) -> str:
+        form = form_class()
+        kept = [f for f in form if f.data and f.name not in ("csrf_token", "submit", "message")]
+        return render_template(
+            "errors/rate_limited.html",
+            message=_too_many(when, _("What you sent is kept here; send it again after that.")),
+            action=request.path,
+            hidden=[(f.name, f.data) for f in kept],
+            typed_message=form.message.data if isinstance(form, MessageForm) else None,
+        )
+
+    return page
+
+
+def _plain_page(when: datetime | None) -> str:
+    return render_template("errors/rate_limited.html", message=_too_many(when))
+
+
+_PAGES: dict[str, Callable[[datetime | None], str]] = {
+    "reporter.submit_report": _report_page,
+    "reporter.open_inbox": _code_page,
+    "reporter.send_message": _resend_page(MessageForm),
+    "reporter.cancel": _resend_page(CaseCodeForm),
+    "reporter.erase": _resend_page(EraseForm),
+}
+
+
+# --- logs ---------------------------------------------------------------------------------------
+
+
+class _HideKeys(logging.Filter):
+    """Flask-Limiter logs the key of a client over its limit; the line keeps all but the key."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        hidden = _KEY_PATTERN.sub("<key>", message)
+        if hidden != message:
+            record.msg, record.args = hidden, ()
+        return True
+
+
+def _hide_keys_in(logger: logging.Logger) -> None:
+    if not any(isinstance(f, _HideKeys) for f in logger.filters):
+        logger.addFilter(_HideKeys())

@@ -1,0 +1,395 @@
+"""Rate limits on the anonymous surface (DESIGN.md invariant 2: keyed, daily, never the address).
+
+Every test builds its own app with tiny limits on a fresh SQLite file holding a line key, so
+the report form can be shown and sent. CSRF stays on: tokens come from the pages themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+import socket
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from werkzeug.test import TestResponse
+
+import crypto
+from advisory import create_app
+from advisory.extensions import db
+from advisory.ratelimit import KEY_HEX_CHARS, client_key
+from advisory.services.line_keys import initialise_line
+from advisory.settings import SettingsError, load_settings
+from tests.conftest import DEFAULT_NOW, TEST_SECRETS, base_env
+
+ADDRESS = "198.51.100.77"
+OTHER_ADDRESS = "203.0.113.5"
+NARRATIVE = "The stage manager kept me late every night (canary-narrative-5821)"
+PHONE = "+47 912 34 567"
+REDIS_URL = "redis://127.0.0.1:6379/15"
+TRY_AGAIN = re.compile(r"Please try again after (\d\d:\d\d)\.")
+OSLO = ZoneInfo("Europe/Oslo")
+FOLLOW_UP_POSTS = ("/follow-up", "/follow-up/message", "/follow-up/callback/cancel")
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """`make_app(**env)`: a fresh app whose database holds a line key; English pages."""
+    apps: list[Flask] = []
+
+    def make_app(**env: str) -> Flask:
+        folder = tmp_path / f"app{len(apps)}"
+        folder.mkdir()
+        app = create_app(
+            base_env(
+                folder,
+                f"sqlite:///{folder / 'rate.db'}",
+                ADVISORY_DEFAULT_LOCALE="en",
+                **env,
+            )
+        )
+        app.config["TESTING"] = True
+        app.extensions["advisory_clock"] = lambda: DEFAULT_NOW
+        with app.app_context():
+            upgrade()
+            initialise_line(db.session(), now=DEFAULT_NOW, iterations=1000)
+            db.session.commit()
+        apps.append(app)
+        return app
+
+    yield make_app
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def visitor(app: Flask, address: str = ADDRESS) -> FlaskClient:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def hidden_value(page: str, name: str) -> str:
+    match = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', page)
+    assert match, f"no {name} in the page"
+    return match.group(1)
+
+
+def send_report(client: FlaskClient, **fields: str) -> TestResponse:
+    page = client.get("/report").get_data(as_text=True)
+    data = {
+        "csrf_token": hidden_value(page, "csrf_token"),
+        "submission_token": hidden_value(page, "submission_token"),
+        "kind": "discrimination",
+        "contact_preference": "inbox",
+        "narrative": "A question about a contract",
+        **fields,
+    }
+    return client.post("/report", data=data)
+
+
+def post_with_code(client: FlaskClient, path: str, **fields: str) -> TestResponse:
+    token = hidden_value(client.get("/follow-up").get_data(as_text=True), "csrf_token")
+    data = {"csrf_token": token, "code": "7K3M-9QXW-2HDN-5RTV-8CBJ", **fields}
+    return client.post(path, data=data)
+
+
+def minutes_between(start: float, end: float) -> set[str]:
+    """Every HH:MM (Oslo) that a reset inside [start, end], rounded up to the minute, can show."""
+    shown = set()
+    moment = datetime.fromtimestamp(start, UTC).replace(second=0, microsecond=0)
+    while moment <= datetime.fromtimestamp(end, UTC) + timedelta(minutes=1):
+        shown.add(moment.astimezone(OSLO).strftime("%H:%M"))
+        moment += timedelta(minutes=1)
+    return shown
+
+
+# --- the report form ---------------------------------------------------------------------------
+
+
+def test_third_report_in_a_minute_is_refused_and_keeps_everything_but_the_phone(make_app):
+    # Given a line that takes two reports a minute from one address
+    client = visitor(make_app(ADVISORY_REPORT_LIMIT="2 per minute"))
+    first_sent = time.time()
+    assert send_report(client).status_code == 200
+    assert send_report(client).status_code == 200
+
+    # When a third report arrives, with answers, a narrative and a phone number
+    page = client.get("/report").get_data(as_text=True)
+    posted_token = hidden_value(page, "submission_token")
+    response = client.post(
+        "/report",
+        data={
+            "csrf_token": hidden_value(page, "csrf_token"),
+            "submission_token": posted_token,
+            "kind": "abuse_of_power",
+            "reporter_role": "witnessed",
+            "ongoing": "yes",
+            "field": "stage",
+            "narrative": NARRATIVE,
+            "contact_preference": "callback",
+            "phone": PHONE,
+        },
+    )
+    third_sent = time.time()
+
+    # Then it is refused, says when to try again, and the form comes back filled in
+    assert response.status_code == 429
+    text = response.get_data(as_text=True)
+    shown = TRY_AGAIN.search(text)
+    assert shown, "the page says when to try again"
+    assert shown.group(1) in minutes_between(first_sent + 60, third_sent + 61)
+    assert NARRATIVE in text
+    for name, value in [
+        ("kind", "abuse_of_power"),
+        ("reporter_role", "witnessed"),
+        ("ongoing", "yes"),
+        ("contact_preference", "callback"),
+    ]:
+        assert re.search(rf'<input checked[^>]*name="{name}"[^>]*value="{value}"', text), name
+    assert re.search(r'<option selected value="stage">', text)
+    assert PHONE not in text
+    assert "912 34 567" not in text
+    # The same submission token comes back, so sending twice still makes one case.
+    assert hidden_value(text, "submission_token") == posted_token
+
+
+def test_another_address_has_its_own_budget(make_app):
+    app = make_app(ADVISORY_REPORT_LIMIT="1 per minute")
+    first, second = visitor(app, ADDRESS), visitor(app, OTHER_ADDRESS)
+
+    assert send_report(first).status_code == 200
+    assert send_report(first).status_code == 429
+    assert send_report(second).status_code == 200
+    assert send_report(second).status_code == 429
+
+
+def test_a_new_day_brings_a_new_key_and_so_a_new_budget(make_app):
+    app = make_app(ADVISORY_REPORT_LIMIT="1 per hour")
+    client = visitor(app)
+    assert send_report(client).status_code == 200
+    assert send_report(client).status_code == 429
+
+    app.extensions["advisory_clock"] = lambda: DEFAULT_NOW + timedelta(days=1)
+
+    assert send_report(client).status_code == 200
+
+
+# --- the follow-up posts -----------------------------------------------------------------------
+
+
+def test_lookup_limit_is_shared_by_every_post_with_a_case_code(make_app):
+    client = visitor(make_app(ADVISORY_LOOKUP_LIMIT="3 per minute"))
+
+    # Three different follow-up posts use up the one budget ...
+    for path in FOLLOW_UP_POSTS:
+        assert post_with_code(client, path).status_code == 400, path
+    # ... so the fourth, to yet another of them, is refused.
+    assert post_with_code(client, "/follow-up/erase").status_code == 429
+    assert post_with_code(client, "/follow-up").status_code == 429
+    # The report form has a budget of its own.
+    assert send_report(client).status_code == 200
+
+
+def test_refused_code_lookup_shows_the_follow_up_page_with_the_code_kept(make_app):
+    client = visitor(make_app(ADVISORY_LOOKUP_LIMIT="1 per minute"))
+    post_with_code(client, "/follow-up")
+
+    response = post_with_code(client, "/follow-up", code="4FJQ-WXZ3-7HNM-2KPD-9RTC")
+
+    assert response.status_code == 429
+    text = response.get_data(as_text=True)
+    assert TRY_AGAIN.search(text)
+    assert 'action="/follow-up"' in text
+    assert 'value="4FJQ-WXZ3-7HNM-2KPD-9RTC"' in text
+
+
+def test_refused_message_comes_back_ready_to_send_again(make_app):
+    client = visitor(make_app(ADVISORY_LOOKUP_LIMIT="1 per minute"))
+    post_with_code(client, "/follow-up")
+
+    response = post_with_code(
+        client, "/follow-up/message", code="4FJQ-WXZ3-7HNM-2KPD-9RTC", message=NARRATIVE
+    )
+
+    assert response.status_code == 429
+    text = response.get_data(as_text=True)
+    assert TRY_AGAIN.search(text)
+    form = re.search(r'(?s)<form method="post" action="/follow-up/message">(.*?)</form>', text)
+    assert form, "a form that posts the message again"
+    assert 'name="csrf_token"' in form.group(1)
+    assert '<input type="hidden" name="code" value="4FJQ-WXZ3-7HNM-2KPD-9RTC">' in form.group(1)
+    assert NARRATIVE in form.group(1)
+
+
+def test_get_pages_are_never_limited(make_app):
+    client = visitor(
+        make_app(ADVISORY_REPORT_LIMIT="1 per hour", ADVISORY_LOOKUP_LIMIT="1 per hour")
+    )
+    send_report(client)
+    post_with_code(client, "/follow-up")
+
+    for _ in range(5):
+        for path in ("/", "/report", "/follow-up"):
+            assert client.get(path).status_code == 200, path
+
+
+# --- keys: keyed, daily, never the address ------------------------------------------------------
+
+
+def plain_digests(address: str) -> list[str]:
+    raw = address.encode()
+    return [
+        address,
+        raw.hex(),
+        *(hashlib.new(name, raw).hexdigest()[:KEY_HEX_CHARS] for name in ("md5", "sha1", "sha256")),
+    ]
+
+
+def key_in_request(app: Flask, address: str, day: datetime) -> str:
+    app.extensions["advisory_clock"] = lambda: day
+    with app.test_request_context("/report", method="POST", environ_base={"REMOTE_ADDR": address}):
+        key: str = app.extensions["advisory_ratelimit_key"]()
+    return key
+
+
+def test_key_changes_with_the_day_and_is_not_the_address(make_app):
+    app = make_app()
+    morning = key_in_request(app, ADDRESS, DEFAULT_NOW)
+    evening = key_in_request(app, ADDRESS, DEFAULT_NOW + timedelta(hours=14))
+    tomorrow = key_in_request(app, ADDRESS, DEFAULT_NOW + timedelta(days=1))
+
+    assert morning == evening
+    assert morning != tomorrow
+    assert re.fullmatch(rf"[0-9a-f]{{{KEY_HEX_CHARS}}}", morning)
+    for key in (morning, tomorrow):
+        for plain in plain_digests(ADDRESS):
+            assert plain not in key
+    assert key_in_request(app, OTHER_ADDRESS, DEFAULT_NOW) != morning
+
+
+def test_key_cannot_be_made_without_the_secret(make_app):
+    day = DEFAULT_NOW.date()
+    master = crypto.derive_subkey(bytes.fromhex(TEST_SECRETS["ADVISORY_SECRET_KEY"]), "ratelimit")
+    app_key = key_in_request(make_app(), ADDRESS, DEFAULT_NOW)
+
+    assert app_key == client_key(master, ADDRESS, day)
+    assert client_key(b"\x00" * 32, ADDRESS, day) != app_key
+    assert client_key(crypto.derive_subkey(b"\x11" * 32, "other"), ADDRESS, day) != app_key
+
+
+def test_no_address_or_key_in_the_logs(make_app, caplog):
+    caplog.set_level(logging.DEBUG)
+    app = make_app(ADVISORY_REPORT_LIMIT="1 per minute", ADVISORY_LOOKUP_LIMIT="1 per minute")
+    client = visitor(app)
+    key = key_in_request(app, ADDRESS, DEFAULT_NOW)
+
+    for _ in range(2):
+        send_report(client)
+        post_with_code(client, "/follow-up")
+
+    breaches = [r for r in caplog.records if r.name == "flask-limiter" and "exceeded" in r.message]
+    assert len(breaches) == 2  # the breaches were logged, so the search below is not vacuous
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    for record in caplog.records:
+        line = formatter.format(record)
+        for secret in (key, *plain_digests(ADDRESS)):
+            assert secret not in line
+
+
+# --- Redis ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_db() -> Iterator[Any]:
+    redis = pytest.importorskip("redis")
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    client = redis.Redis.from_url(REDIS_URL)
+    yield client
+    client.close()
+
+
+def test_redis_storage_limits_and_keeps_only_expiring_keyed_hashes(make_app, redis_db):
+    # An address of this run only, so runs side by side on one Redis count apart.
+    address = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"
+    master = crypto.derive_subkey(bytes.fromhex(TEST_SECRETS["ADVISORY_SECRET_KEY"]), "ratelimit")
+    key = client_key(master, address, DEFAULT_NOW.date())
+    app = make_app(ADVISORY_RATELIMIT_STORAGE=REDIS_URL, ADVISORY_REPORT_LIMIT="2 per minute")
+    client = visitor(app, address)
+
+    try:
+        statuses = [send_report(client).status_code for _ in range(3)]
+        stored = [name.decode() for name in redis_db.keys(f"*{key}*")]
+
+        assert statuses == [200, 200, 429]
+        assert stored, "the counters are in Redis, under the keyed hash"
+        for name in stored:
+            for plain in plain_digests(address):
+                assert plain not in name
+            assert 0 < redis_db.ttl(name) <= 60
+            assert address.encode() not in redis_db.dump(name)
+        assert not any(address in name.decode() for name in redis_db.keys("*"))
+    finally:
+        for name in redis_db.keys(f"*{key}*"):
+            redis_db.delete(name)
+
+
+def test_unreachable_redis_falls_back_to_counting_in_memory(make_app, caplog):
+    # Port 1 refuses connections: the storage is gone from the first request on.
+    app = make_app(
+        ADVISORY_RATELIMIT_STORAGE="redis://127.0.0.1:1/0", ADVISORY_REPORT_LIMIT="1 per minute"
+    )
+    client = visitor(app)
+
+    assert [send_report(client).status_code for _ in range(2)] == [200, 429]
+    assert "falling back to in-memory storage" in caplog.text
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("var", "value"),
+    [
+        ("ADVISORY_REPORT_LIMIT", "lots"),
+        ("ADVISORY_REPORT_LIMIT", "5 per fortnight"),
+        ("ADVISORY_LOOKUP_LIMIT", "0 per hour"),
+        ("ADVISORY_RATELIMIT_STORAGE", "mongodb://db/limits"),
+        ("ADVISORY_RATELIMIT_STORAGE", "127.0.0.1:6379"),
+    ],
+)
+def test_bad_rate_limit_settings_stop_start_up_naming_the_variable(tmp_path, var, value):
+    with pytest.raises(SettingsError, match=var):
+        load_settings(base_env(tmp_path, "sqlite://", **{var: value}))
+
+
+def test_storage_error_does_not_repeat_a_password(tmp_path):
+    env = base_env(tmp_path, "sqlite://", ADVISORY_RATELIMIT_STORAGE="mongodb://u:hunter2@db/x")
+    with pytest.raises(SettingsError) as raised:
+        load_settings(env)
+    assert "hunter2" not in str(raised.value)
+
+
+def test_rate_limit_defaults(tmp_path):
+    settings = load_settings({"ADVISORY_INSTANCE_PATH": str(tmp_path)})
+    assert settings.ratelimit_storage == "memory://"
+    assert settings.report_limit == "5 per hour; 20 per day"
+    assert settings.lookup_limit == "10 per 10 minutes; 50 per day"
+    assert "hunter2" not in repr(
+        load_settings(
+            base_env(tmp_path, "sqlite://", ADVISORY_RATELIMIT_STORAGE="redis://:hunter2@h/3")
+        )
+    )
