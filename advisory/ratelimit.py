@@ -39,7 +39,7 @@ from flask_limiter import RateLimitExceeded, RequestLimit
 import crypto
 from advisory.context import current_settings, now
 from advisory.extensions import limiter
-from advisory.reporter.forms import CaseCodeForm, EraseForm, MessageForm, ReportForm
+from advisory.reporter.forms import CaseCodeForm, EraseForm, MessageForm, RebookForm, ReportForm
 from advisory.reporter.routes import render_report_again
 from advisory.services.intake import IntakeError
 from advisory.settings import Settings
@@ -85,6 +85,7 @@ LIMITED_VIEWS = {
     "reporter.open_inbox": LOOKUP_LIMIT,
     "reporter.send_message": LOOKUP_LIMIT,
     "reporter.cancel": LOOKUP_LIMIT,
+    "reporter.rebook": LOOKUP_LIMIT,
     "reporter.erase": LOOKUP_LIMIT,
 }
 
@@ -191,6 +192,7 @@ _PAGES: dict[str, Callable[[datetime | None], str]] = {
     "reporter.open_inbox": _code_page,
     "reporter.send_message": _resend_page(MessageForm),
     "reporter.cancel": _resend_page(CaseCodeForm),
+    "reporter.rebook": _resend_page(RebookForm),
     "reporter.erase": _resend_page(EraseForm),
 }
 

@@ -6,7 +6,7 @@ stored, and a wrong code cannot be told apart from a deleted case.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -323,6 +323,49 @@ def test_cancel_callback_deletes_the_number_and_frees_the_place(
     assert db_session.get(CallbackSlot, slot_start).booked == 0
     page = page_of(response)
     assert not page.find_all("form", action="/follow-up/callback/cancel")
+
+
+def test_rebook_moves_the_callback_and_keeps_the_sealed_number(
+    client, db_session, app, line_key, code
+):
+    # Given a booked callback
+    case = reported_case(db_session, app, code, callback=True, line_key=line_key)
+    old = db_session.scalars(select(Callback).where(Callback.case_id == case.id)).one()
+    old_start, envelope = old.slot_start, old.contact_envelope
+    inbox = page_of(post(client, "/follow-up", code=code))
+    choices = [el.value for el in inbox.find_all("input", name="slot")]
+    new_value = next(value for value in choices if value != old_start.isoformat())
+
+    # When the reporter picks another offered time
+    response = post(client, "/follow-up/callback/rebook", code=code, slot=new_value)
+
+    # Then the callback moves there with the same sealed number, and the old place is free
+    assert response.status_code == 200
+    callbacks = db_session.scalars(select(Callback).order_by(Callback.id)).all()
+    assert [cb.status for cb in callbacks] == [CallbackStatus.CANCELLED, CallbackStatus.BOOKED]
+    assert callbacks[0].contact_envelope is None
+    assert callbacks[1].contact_envelope == envelope
+    assert (
+        callbacks[1].slot_start.isoformat()
+        == datetime.fromisoformat(new_value).astimezone(callbacks[1].slot_start.tzinfo).isoformat()
+    )
+    assert db_session.get(CallbackSlot, old_start).booked == 0
+
+
+def test_rebook_to_a_time_that_is_not_offered_keeps_the_old_booking(
+    client, db_session, app, line_key, code
+):
+    case = reported_case(db_session, app, code, callback=True, line_key=line_key)
+    old = db_session.scalars(select(Callback).where(Callback.case_id == case.id)).one()
+    saturday = "2026-11-28T10:00:00+01:00"
+
+    response = post(client, "/follow-up/callback/rebook", code=code, slot=saturday)
+
+    assert response.status_code == 409
+    assert page_of(response).find_all("div", **{"class": "error-summary"})
+    callback = db_session.scalars(select(Callback)).one()
+    assert callback.status == CallbackStatus.BOOKED
+    assert callback.slot_start == old.slot_start
 
 
 # --- erasing ------------------------------------------------------------------------------------

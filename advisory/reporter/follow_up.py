@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from flask import render_template
 from flask_babel import gettext as _
 
@@ -9,17 +11,20 @@ from advisory.context import current_settings, now
 from advisory.context import session as db_session
 from advisory.models import Case, CaseStatus
 from advisory.reporter.credentials import Credential, CredentialError, credential_from
-from advisory.reporter.forms import CaseCodeForm, EraseForm, MessageForm
+from advisory.reporter.forms import CaseCodeForm, EraseForm, MessageForm, RebookForm
 from advisory.reporter.routes import bp
 from advisory.services import sealing
+from advisory.services.callbacks import BookingConflict, SlotUnavailable, free_slots
 from advisory.services.follow_up import (
     add_reporter_message,
     booked_callback,
     cancel_callback,
     erase_case,
     find_case,
+    rebook_callback,
 )
 from advisory.services.intake import IntakeError, accept_envelope, line_public_key
+from advisory.slots import Slot
 
 
 @bp.get("/follow-up")
@@ -70,6 +75,27 @@ def cancel() -> tuple[str, int] | str:
     return _inbox(case, credential, notice=notice)
 
 
+@bp.post("/follow-up/callback/rebook")
+def rebook() -> tuple[str, int] | str:
+    form = RebookForm()
+    case, credential, problem = _case_from(form)
+    if case is None or credential is None:
+        return _code_page(form, problem), 400
+    try:
+        slot_start = datetime.fromisoformat(form.slot.data or "")
+        rebook_callback(db_session(), current_settings(), case, slot_start, now())
+    except (ValueError, SlotUnavailable):
+        db_session().rollback()
+        problem = _("That time is no longer free; please choose another.")
+        return _inbox(case, credential, rebook_error=problem), 409
+    except BookingConflict:
+        db_session().rollback()
+        problem = _("Someone took that time just now; please choose another.")
+        return _inbox(case, credential, rebook_error=problem), 409
+    db_session().commit()
+    return _inbox(case, credential, notice=_("Your callback has a new time."))
+
+
 @bp.post("/follow-up/erase")
 def erase() -> tuple[str, int] | str:
     form = EraseForm()
@@ -111,16 +137,29 @@ def _inbox(
     *,
     notice: str | None = None,
     message_error: str | None = None,
+    rebook_error: str | None = None,
 ) -> str:
     replies = sealing.read_replies(credential.code, case.messages) if credential.code else {}
+    callback = booked_callback(case)
     return render_template(
         "reporter/inbox.html",
         case=case,
         credential=credential,
         replies=replies,
-        callback=booked_callback(case),
+        callback=callback,
+        other_slots=_other_slots(case) if callback else [],
+        rebook_error=rebook_error,
         closed=case.status == CaseStatus.CLOSED,
         notice=notice,
         message_error=message_error,
         message_form=MessageForm(formdata=None),
     )
+
+
+def _other_slots(case: Case) -> list[Slot]:
+    """Free times to move a callback to: before the deadline while it lies ahead, else soon."""
+    settings = current_settings()
+    moment = now()
+    until = max(case.callback_due_at, moment + timedelta(days=2))
+    after = moment + timedelta(minutes=15)
+    return free_slots(db_session(), settings, after=after, until=until, limit=6)

@@ -222,6 +222,11 @@ class MessageForm(CaseCodeForm):
     submit = SubmitField(_l("Send message"))
 
 
+class RebookForm(CaseCodeForm):
+    slot = HiddenField(validators=[DataRequired(), Length(max=40)])
+    submit = SubmitField(_l("Move the callback"))
+
+
 class EraseForm(CaseCodeForm):
     confirm = HiddenField()
     submit = SubmitField(_l("Delete everything about my case"))

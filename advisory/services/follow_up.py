@@ -17,7 +17,7 @@ from advisory.models import (
     Message,
     Notification,
 )
-from advisory.services.callbacks import release_place
+from advisory.services.callbacks import SlotUnavailable, book_callback, release_place
 from advisory.settings import Settings
 from advisory.stats import fold_cases
 
@@ -54,6 +54,33 @@ def cancel_callback(session: Session, case: Case, now: datetime) -> bool:
     release_place(session, callback)
     session.flush()
     return True
+
+
+def rebook_callback(
+    session: Session, settings: Settings, case: Case, slot_start: datetime, now: datetime
+) -> Callback:
+    """Move the booked callback to another free slot, keeping the (sealed) number.
+
+    Raises SlotUnavailable when the new slot is full; the old booking then stays as it was.
+    """
+    current = booked_callback(case)
+    if current is None:
+        raise SlotUnavailable("There is no booked callback to move.")
+    booking = book_callback(
+        session,
+        settings,
+        case=case,
+        now=now,
+        contact_envelope=current.contact_envelope,
+        slot_start=slot_start,
+        attempts=current.attempts,
+    )
+    current.status = CallbackStatus.CANCELLED
+    current.outcome_at = now
+    current.contact_envelope = None
+    release_place(session, current)
+    session.flush()
+    return booking.callback
 
 
 def erase_case(session: Session, settings: Settings, case: Case) -> None:
