@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from advisory.extensions import csrf
 from advisory.settings import Settings
@@ -46,6 +47,7 @@ def register_security(app: Flask, settings: Settings) -> None:
     csrf.init_app(app)
     app.after_request(apply_security_headers)
     app.register_error_handler(CSRFError, _csrf_failed)
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
 
 
 def apply_security_headers(response: Response) -> Response:
@@ -58,6 +60,11 @@ def apply_security_headers(response: Response) -> Response:
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
     return response
+
+
+def _too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+    limit_kib = (current_app.config["MAX_CONTENT_LENGTH"] or 0) // 1024
+    return render_template("errors/too_large.html", limit_kib=limit_kib), 413
 
 
 def _csrf_failed(error: CSRFError) -> tuple[str, int]:

@@ -388,3 +388,13 @@ def test_body_over_the_limit_is_refused_with_413_and_one_at_the_limit_is_read(vi
 
     assert visitor.post("/language", data=at_limit, content_type=form).status_code == 400
     assert visitor.post("/language", data=at_limit + b"x", content_type=form).status_code == 413
+
+
+def test_an_oversized_report_gets_a_page_that_says_what_to_do(visitor):
+    limit = visitor.application.config["MAX_CONTENT_LENGTH"]
+    body = b"narrative=" + b"x" * limit
+    response = visitor.post("/report", data=body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert f"({limit // 1024} kB)" in page  # the limit, in the page's language (nb)
+    assert "Ingenting ble lagret" in page
