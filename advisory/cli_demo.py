@@ -1,0 +1,45 @@
+"""`flask --app advisory demo …`: development helpers for trying the reporter's side alone."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+import crypto
+from advisory.context import now, session
+from advisory.models import Case, Role, Staff
+from advisory.services.demo import DEMO_USERNAMES
+from advisory.services.replies import ReplyError, record_reply
+
+demo_group = AppGroup("demo", help="Development helpers (demo data only).")
+
+
+@demo_group.command("reply")
+@click.argument("text")
+@click.option("--case", "reference", help="Case reference (default: the newest case).")
+def demo_reply(text: str, reference: str | None) -> None:
+    """Reply to a case as the demo lawyer, sealed to the reporter's key.
+
+    The lawyer's own screen seals replies in the browser; this command exists so that the
+    reporter's inbox can be tried out before that screen is in use.
+    """
+    db = session()
+    query = select(Case).order_by(Case.received_at.desc())
+    if reference:
+        query = select(Case).where(Case.reference == reference.upper())
+    case = db.scalars(query.limit(1)).first()
+    lawyer = db.scalars(select(Staff).where(Staff.username == DEMO_USERNAMES[Role.LAWYER])).first()
+    if case is None or lawyer is None:
+        raise click.ClickException("No such case, or no demo lawyer (run `make run` first).")
+    if case.reporter_public_key is None:
+        raise click.ClickException("That case has no reply key.")
+    public = crypto.public_key_from_text(case.reporter_public_key)
+    try:
+        record_reply(
+            db, case=case, envelope=crypto.seal("reply", text, public), author=lawyer, now=now()
+        )
+    except ReplyError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.commit()
+    click.echo(f"Replied to case {case.reference}; open /follow-up with its case code to read it.")
