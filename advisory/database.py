@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import Engine, event
 
 from advisory.extensions import db, migrate
 from advisory.settings import PROJECT_ROOT, Settings
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+# Whether the work in this context will write. On SQLite a deferred transaction that reads
+# first and writes later is refused outright ("database is locked") when another writer
+# committed in between; such work must take the write lock when it begins.
+_writes_expected: ContextVar[bool] = ContextVar("writes_expected", default=False)
+
+
+@contextmanager
+def expecting_writes() -> Iterator[None]:
+    """Transactions begun inside take SQLite's write lock at once (BEGIN IMMEDIATE)."""
+    token = _writes_expected.set(True)
+    try:
+        yield
+    finally:
+        _writes_expected.reset(token)
 # APScheduler's job store table: created by our migrations, described by APScheduler itself.
 JOBSTORE_TABLE = "apscheduler_jobs"
 
@@ -38,7 +55,12 @@ def register_database(app: Flask, settings: Settings) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             tune_sqlite(db.engine)
+    app.before_request(_expect_writes_for_unsafe_methods)
 
+
+def _expect_writes_for_unsafe_methods() -> None:
+    # Only a flag for this request's context; nothing is written here.
+    _writes_expected.set(request.method not in ("GET", "HEAD", "OPTIONS"))
 
 def tune_sqlite(engine: Engine) -> None:
     """WAL, foreign keys, a busy timeout, and transactions SQLAlchemy really controls.
@@ -59,4 +81,4 @@ def tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _writes_expected.get() else "BEGIN")

@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy import Engine, create_engine
 
 from advisory.context import current_settings, now, session
-from advisory.database import JOBSTORE_TABLE, tune_sqlite
+from advisory.database import JOBSTORE_TABLE, expecting_writes, tune_sqlite
 from advisory.extensions import db
 from advisory.jobs import SWEEPS
 from advisory.scheduler_lock import Lock, lock_for
@@ -39,7 +39,7 @@ def run_sweep(name: str) -> int:
 
 def run_sweep_in(app: Flask, name: str) -> int:
     """Run one sweep and commit; on failure roll back, log, and let the next tick retry."""
-    with app.app_context():
+    with app.app_context(), expecting_writes():
         sweep = SWEEPS[name]
         try:
             changed = sweep(session(), current_settings(), now())

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 import crypto
 from advisory import triage
@@ -567,3 +569,21 @@ def test_line_key_api_gives_the_active_public_key(client, line_key):
     }
     public = crypto.public_key_from_text(response.json["public_key"])
     assert crypto.key_id_for(public) == response.json["key_id"]
+
+
+def test_no_case_code_is_shown_when_the_commit_fails(client, db_session, line_key, monkeypatch):
+    # Given a database that refuses to commit the report
+    def refuse(self) -> None:
+        raise OperationalError("COMMIT", {}, Exception("disk full"))
+
+    page = get_report(client)
+    monkeypatch.setattr(Session, "commit", refuse)
+    client.application.config["PROPAGATE_EXCEPTIONS"] = False
+    try:
+        response = client.post("/report", data=report_data(page, narrative="lost?"))
+    finally:
+        client.application.config["PROPAGATE_EXCEPTIONS"] = None
+
+    # Then the reporter sees an error, never a case code for a case that was not stored
+    assert response.status_code == 500
+    assert "data-case-code" not in response.get_data(as_text=True)

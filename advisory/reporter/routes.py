@@ -68,7 +68,6 @@ def report_form() -> str:
 @bp.post("/report")
 def submit_report() -> tuple[str, int] | str:
     form = ReportForm()
-    _offer_slots(form)
     if not form.validate_on_submit():
         return _render_report(form), 400
     try:
@@ -132,9 +131,10 @@ def _store_report(form: ReportForm) -> str:
         contact=contact,
         now=moment,
     )
-    session_.commit()  # only a stored case earns a case code (invariant 5)
     callback = next((cb for cb in submission.case.callbacks if cb.status == "booked"), None)
-    return render_template(
+    # Rendered from the flushed rows, but sent only if the commit below succeeds:
+    # only a stored case earns a case code (invariant 5).
+    receipt = render_template(
         "reporter/received.html",
         case=submission.case,
         code=code,
@@ -142,6 +142,8 @@ def _store_report(form: ReportForm) -> str:
         callback=callback,
         emergency=form.answers().immediate_danger,
     )
+    session_.commit()
+    return receipt
 
 
 def _render_report(form: ReportForm) -> str:
