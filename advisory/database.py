@@ -29,6 +29,8 @@ def expecting_writes() -> Iterator[None]:
         yield
     finally:
         _writes_expected.reset(token)
+
+
 # APScheduler's job store table: created by our migrations, described by APScheduler itself.
 JOBSTORE_TABLE = "apscheduler_jobs"
 
@@ -61,6 +63,7 @@ def register_database(app: Flask, settings: Settings) -> None:
 def _expect_writes_for_unsafe_methods() -> None:
     # Only a flag for this request's context; nothing is written here.
     _writes_expected.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
 
 def tune_sqlite(engine: Engine) -> None:
     """WAL, foreign keys, a busy timeout, and transactions SQLAlchemy really controls.
