@@ -9,6 +9,7 @@ back after the test.
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
@@ -21,9 +22,12 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 import crypto
-from advisory.models import Case, ContactPreference, Kind
+from advisory.extensions import db
+from advisory.models import Case, ContactPreference, Kind, Role
 from advisory.services.intake import Contact, ReporterKeys, submit_case
 from advisory.services.line_keys import NewLineKey, initialise_line
+from advisory.services.replies import record_reply
+from advisory.services.staff import add_staff
 from advisory.settings import Settings
 from advisory.triage import Answers
 from crypto.encoding import b64url_encode
@@ -306,3 +310,23 @@ def follow_up_csrf(client: FlaskClient) -> str:
     response = client.get("/follow-up")
     assert response.status_code == 200
     return page_of(response).input_value("csrf_token")
+
+
+def case_with_reply(app: Flask, code: str, reply: str) -> None:
+    """A case as intake stores it, with a lawyer's reply sealed to the code's reporter key."""
+    with app.app_context():
+        session = db.session()
+        case = reported_case(session, app, code)
+        secrets_ = settings_of(app).secrets
+        assert secrets_ is not None
+        lawyer = add_staff(
+            session,
+            username=f"lawyer-{secrets.token_hex(4)}",
+            role=Role.LAWYER,
+            data_key=secrets_.data_key,
+            now=DEFAULT_NOW,
+        ).staff
+        public = crypto.reporter_private_key(code).public_key()
+        envelope = crypto.seal("reply", reply, public)
+        record_reply(session, case=case, envelope=envelope, author=lawyer, now=DEFAULT_NOW)
+        session.commit()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,11 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 import crypto
-from advisory.extensions import db
-from advisory.models import Direction, Message, Role
-from advisory.services.staff import add_staff
-from tests.conftest import DEFAULT_NOW
-from tests.reporter_helpers import reported_case, settings_of
+from tests.reporter_helpers import case_with_reply
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer
@@ -103,7 +98,7 @@ def _follow_up_unknown_code(page: Page, live_server: LiveServer) -> None:
 
 def _inbox(page: Page, live_server: LiveServer) -> None:
     code = crypto.generate_case_code()
-    _case_with_reply(live_server, code)
+    case_with_reply(live_server.app, code, REPLY)
     _follow_up(page, live_server)
     page.fill("#code", code)
     page.click("form[data-opens-inbox] [type=submit]")
@@ -120,32 +115,6 @@ def _erased(page: Page, live_server: LiveServer) -> None:
     _erase_confirmation(page, live_server)
     page.click("form:has(input[name=confirm]) [type=submit]")
     expect(page.locator("main form")).to_have_count(0)
-
-
-def _case_with_reply(live_server: LiveServer, code: str) -> None:
-    app = live_server.app
-    with app.app_context():
-        case = reported_case(db.session, app, code)
-        secrets_ = settings_of(app).secrets
-        assert secrets_ is not None
-        lawyer = add_staff(
-            db.session,
-            username=f"a11y-{secrets.token_hex(4)}",
-            role=Role.LAWYER,
-            data_key=secrets_.data_key,
-            now=DEFAULT_NOW,
-        ).staff
-        public = crypto.reporter_private_key(code).public_key()
-        db.session.add(
-            Message(
-                case_id=case.id,
-                direction=Direction.TO_REPORTER,
-                envelope=crypto.seal("reply", REPLY, public),
-                created_at=DEFAULT_NOW,
-                author_staff_id=lawyer.id,
-            )
-        )
-        db.session.commit()
 
 
 PAGES: dict[str, Callable[[Page, LiveServer], None]] = {

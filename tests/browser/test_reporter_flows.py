@@ -25,11 +25,9 @@ from sqlalchemy import select
 
 import crypto
 from advisory.extensions import db
-from advisory.models import Case, Direction, Message, Role
+from advisory.models import Case, Direction
 from advisory.services.intake import submission_token_hmac
-from advisory.services.staff import add_staff
-from tests.conftest import DEFAULT_NOW
-from tests.reporter_helpers import lookup_token_text, pepper_of, reported_case, settings_of
+from tests.reporter_helpers import case_with_reply, lookup_token_text, pepper_of
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer
@@ -133,32 +131,6 @@ def stored_case(app: Flask, code: str) -> Stored:
 def opened(live_server: LiveServer, purpose: str, envelope: str | None) -> str:
     assert envelope is not None
     return crypto.open(purpose, envelope, live_server.line_private_key).decode()
-
-
-def case_with_reply(app: Flask, code: str, reply: str) -> None:
-    """A case as intake stores it, with a lawyer's reply sealed to the code's reporter key."""
-    with app.app_context():
-        case = reported_case(db.session, app, code)
-        secrets_ = settings_of(app).secrets
-        assert secrets_ is not None
-        lawyer = add_staff(
-            db.session,
-            username=f"lawyer-{secrets.token_hex(4)}",
-            role=Role.LAWYER,
-            data_key=secrets_.data_key,
-            now=DEFAULT_NOW,
-        ).staff
-        public = crypto.reporter_private_key(code).public_key()
-        db.session.add(
-            Message(
-                case_id=case.id,
-                direction=Direction.TO_REPORTER,
-                envelope=crypto.seal("reply", reply, public),
-                created_at=DEFAULT_NOW,
-                author_staff_id=lawyer.id,
-            )
-        )
-        db.session.commit()
 
 
 # --- filling the report form -------------------------------------------------------------------

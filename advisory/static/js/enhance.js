@@ -84,6 +84,27 @@ export async function postForm(form, body) {
 }
 
 /**
+ * `postForm`, but a lost connection is told to the reader beside the form (nothing typed is
+ * touched) and gives `undefined` instead of throwing.
+ *
+ * @param {HTMLFormElement} form
+ * @param {FormData} body
+ * @returns {Promise<{ok: boolean, status: number, doc: Document} | undefined>}
+ */
+export async function postOrSayOffline(form, body) {
+  try {
+    return await postForm(form, body);
+  } catch (error) {
+    if (!(error instanceof NetworkError)) {
+      throw error;
+    }
+    const main = form.closest("main") ?? document.body;
+    showSummary(main, form, errorSummary([{ message: texts().network }]));
+    return undefined;
+  }
+}
+
+/**
  * Replace this page's `<main>` with the one in `doc` and take over its title. Scripts in
  * the new content do not run (DOMParser marks them inert); the modules already loaded
  * keep working.

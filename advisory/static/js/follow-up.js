@@ -15,13 +15,12 @@
  */
 
 import {
-  NetworkError,
   addFieldError,
   clearErrors,
   errorSummary,
   focusStart,
   markBusy,
-  postForm,
+  postOrSayOffline,
   showSummary,
   swapMain,
   texts,
@@ -182,15 +181,8 @@ async function sendInboxForm(form, submitter) {
  * @param {{privateKey: CryptoKey, lookupToken: string}} credentials
  */
 async function send(form, body, credentials) {
-  const main = form.closest("main") ?? document.body;
-  let answer;
-  try {
-    answer = await postForm(form, body);
-  } catch (error) {
-    if (!(error instanceof NetworkError)) {
-      throw error;
-    }
-    showSummary(main, form, errorSummary([{ message: texts().network }]));
+  const answer = await postOrSayOffline(form, body);
+  if (answer === undefined) {
     return;
   }
   const unsent = form.matches("[data-seals-message]") && !answer.ok ? messageText(form) : "";

@@ -16,13 +16,12 @@
  */
 
 import {
-  NetworkError,
   addFieldError,
   clearErrors,
   errorSummary,
   focusStart,
   markBusy,
-  postForm,
+  postOrSayOffline,
   showSummary,
   summaryFromPage,
   swapMain,
@@ -130,14 +129,8 @@ function encryptBeforeSending(form) {
         showSummary(main, form, errorSummary([{ message: texts().encrypt }]));
         return;
       }
-      let answer;
-      try {
-        answer = await postForm(form, body);
-      } catch (error) {
-        if (!(error instanceof NetworkError)) {
-          throw error;
-        }
-        showSummary(main, form, errorSummary([{ message: texts().network }]));
+      const answer = await postOrSayOffline(form, body);
+      if (answer === undefined) {
         return;
       }
       if (answer.ok && answer.doc.querySelector("main [data-case-code]")) {
