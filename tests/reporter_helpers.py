@@ -25,6 +25,7 @@ import crypto
 from advisory.extensions import db
 from advisory.models import Case, ContactPreference, Kind, Role
 from advisory.services.intake import Contact, ReporterKeys, submit_case
+from advisory.services.intake import line_public_key as intake_line_key
 from advisory.services.line_keys import NewLineKey, initialise_line
 from advisory.services.replies import record_reply
 from advisory.services.staff import add_staff
@@ -294,6 +295,7 @@ def reported_case(
     submission = submit_case(
         session,
         settings,
+        line_key=intake_line_key(session),
         pepper=pepper_of(app),
         submission_token=f"token-for-{code}",
         answers=Answers(kind=Kind.DISCRIMINATION),

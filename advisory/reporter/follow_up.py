@@ -51,10 +51,11 @@ def send_message() -> tuple[str, int] | str:
     if not form.validate() or not (text or form.message_envelope.data):
         return _inbox(case, credential, message_error=_("Please write a message first.")), 400
     try:
+        key = line_public_key(db_session())
         envelope = (
-            accept_envelope(db_session(), form.message_envelope.data)
+            accept_envelope(db_session(), form.message_envelope.data, key)
             if form.message_envelope.data
-            else sealing.seal_for_line(line_public_key(db_session()), "message", text)
+            else sealing.seal_for_line(key, "message", text)
         )
     except IntakeError as exc:
         return _inbox(case, credential, message_error=str(exc)), 400

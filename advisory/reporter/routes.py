@@ -8,13 +8,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, jsonify, redirect, render_template, request, session
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from advisory.context import current_settings, now
 from advisory.context import session as db_session
 from advisory.i18n import SESSION_KEY
-from advisory.models import ContactPreference
+from advisory.models import Callback, ContactPreference, LineKey
 from advisory.reporter.credentials import CredentialError, decode_token
 from advisory.reporter.forms import ANY_TIME, LanguageForm, ReportForm
 from advisory.services import sealing
@@ -23,6 +24,7 @@ from advisory.services.intake import (
     Contact,
     IntakeError,
     ReporterKeys,
+    Submission,
     accept_envelope,
     line_public_key,
     submit_case,
@@ -89,22 +91,14 @@ def _store_report(form: ReportForm) -> str:
         raise IntakeError(_("The line is not ready to take reports yet."))
     session_ = db_session()
     moment = now()
+    key = line_public_key(session_)
     if form.encrypted_in_browser:
         code = None
         reporter = ReporterKeys(decode_token(form.lookup_token.data), form.reporter_public_key.data)
-        narrative = (
-            accept_envelope(session_, form.narrative_envelope.data)
-            if form.narrative_envelope.data
-            else None
-        )
-        phone = (
-            accept_envelope(session_, form.contact_envelope.data)
-            if form.contact_envelope.data
-            else None
-        )
+        narrative = _accepted(session_, form.narrative_envelope.data, key)
+        phone = _accepted(session_, form.contact_envelope.data, key)
     else:
         # No JavaScript: seal on arrival; the plaintext lives only in this request.
-        key = line_public_key(session_)
         code = sealing.code_for_submission(secrets_.data_key, form.submission_token.data)
         reporter = sealing.reporter_keys(code)
         text = (form.narrative.data or "").strip()
@@ -123,6 +117,7 @@ def _store_report(form: ReportForm) -> str:
     submission = submit_case(
         session_,
         settings,
+        line_key=key,
         pepper=secrets_.pepper,
         submission_token=form.submission_token.data,
         answers=form.answers(),
@@ -131,7 +126,7 @@ def _store_report(form: ReportForm) -> str:
         contact=contact,
         now=moment,
     )
-    callback = next((cb for cb in submission.case.callbacks if cb.status == "booked"), None)
+    callback = submission.booking.callback if submission.booking else _booked(submission)
     # Rendered from the flushed rows, but sent only if the commit below succeeds:
     # only a stored case earns a case code (invariant 5).
     receipt = render_template(
@@ -144,6 +139,15 @@ def _store_report(form: ReportForm) -> str:
     )
     session_.commit()
     return receipt
+
+
+def _accepted(session_: Session, envelope: str | None, key: LineKey) -> str | None:
+    return accept_envelope(session_, envelope, key) if envelope else None
+
+
+def _booked(submission: Submission) -> Callback | None:
+    """For a form sent again: the callback booked the first time, if any."""
+    return next((cb for cb in submission.case.callbacks if cb.status == "booked"), None)
 
 
 def _render_report(form: ReportForm) -> str:

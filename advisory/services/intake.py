@@ -17,10 +17,9 @@ from sqlalchemy.orm import Session
 
 import crypto
 from advisory import triage
-from advisory.models import Case, Channel, ContactPreference, LineKey
+from advisory.models import Case, Channel, ContactPreference, Line, LineKey
 from advisory.services.assignment import pick_assignee
 from advisory.services.callbacks import Booking, book_callback
-from advisory.services.line_keys import active_line_key, default_line
 from advisory.settings import Settings
 
 _TOKEN_LABEL = b"advisory-line/v1/submission-token\x00"
@@ -63,19 +62,30 @@ def submission_token_hmac(pepper: bytes, token: str) -> bytes:
 
 
 def line_public_key(session: Session) -> LineKey:
-    line = default_line(session)
-    key = active_line_key(session, line) if line else None
+    """The key reports are sealed to: the newest unretired key of the first line (one query)."""
+    key = session.scalars(
+        select(LineKey)
+        .join(Line)
+        .where(LineKey.retired_at.is_(None))
+        .order_by(Line.id, LineKey.id.desc())
+        .limit(1)
+    ).first()
     if key is None:
         raise IntakeError("The line is not ready to take reports yet.")
     return key
 
 
-def accept_envelope(session: Session, envelope: str) -> str:
-    """An envelope from a browser must be well-formed and sealed to one of the line's keys."""
+def accept_envelope(session: Session, envelope: str, active: LineKey) -> str:
+    """An envelope from a browser must be well-formed and sealed to one of the line's keys.
+
+    Pages seal to the active key; an older key (a page loaded before a rotation) is looked up.
+    """
     try:
         key_id = crypto.envelope_key_id(envelope)
     except crypto.CryptoError:
         raise IntakeError("The encrypted text arrived damaged; please send it again.") from None
+    if key_id == active.key_id:
+        return envelope
     known = session.scalars(select(LineKey.id).where(LineKey.key_id == key_id)).first()
     if known is None:
         raise IntakeError("The page used an old key; reload it and send again.")
@@ -86,6 +96,7 @@ def submit_case(
     session: Session,
     settings: Settings,
     *,
+    line_key: LineKey,
     pepper: bytes,
     submission_token: str,
     answers: triage.Answers,
@@ -96,16 +107,12 @@ def submit_case(
     channel: Channel = Channel.WEB,
 ) -> Submission:
     token_hmac = submission_token_hmac(pepper, submission_token)
-    earlier = _case_for_token(session, token_hmac)
-    if earlier is not None:
-        return Submission(earlier, duplicate=True, booking=None)
-
-    key = line_public_key(session)
+    key = line_key
     policy = triage.TriagePolicy(p1_target=timedelta(hours=settings.p1_target_opening_hours))
     priority = triage.priority(answers, policy)
     assignee = pick_assignee(session, line_id=key.line_id, now=now, calendar=settings.calendar)
     case = Case(
-        reference=_free_reference(session),
+        reference=crypto.generate_reference(),
         line_id=key.line_id,
         received_at=now,
         channel=channel,
@@ -129,15 +136,23 @@ def submit_case(
         narrative_envelope=narrative_envelope,
         submission_token_hmac=token_hmac,
     )
-    try:
-        with session.begin_nested():
-            session.add(case)
-    except IntegrityError:
-        # A concurrent submit of the same form won the race: answer with its case.
-        winner = _case_for_token(session, token_hmac)
-        if winner is None:
-            raise
-        return Submission(winner, duplicate=True, booking=None)
+    # No look-ups first: the unique indexes decide, inside a savepoint. A clash on the form
+    # token is the same form sent again (answer with its case); one on the reference is a
+    # rare random collision (draw another).
+    for _ in range(_REFERENCE_ATTEMPTS):
+        try:
+            with session.begin_nested():
+                session.add(case)
+            break
+        except IntegrityError:
+            if case in session:
+                session.expunge(case)
+            earlier = _case_for_token(session, token_hmac)
+            if earlier is not None:
+                return Submission(earlier, duplicate=True, booking=None)
+            case.reference = crypto.generate_reference()
+    else:
+        raise IntakeError("Could not allocate a case reference; please try again.")
 
     booking = None
     if contact.preference is ContactPreference.CALLBACK:
@@ -155,13 +170,3 @@ def submit_case(
 
 def _case_for_token(session: Session, token_hmac: bytes) -> Case | None:
     return session.scalars(select(Case).where(Case.submission_token_hmac == token_hmac)).first()
-
-
-def _free_reference(session: Session) -> str:
-    """A random public reference not yet in use (40 bits: collisions are rare, not impossible)."""
-    for _ in range(_REFERENCE_ATTEMPTS):
-        reference = crypto.generate_reference()
-        taken = session.scalars(select(Case.id).where(Case.reference == reference)).first()
-        if taken is None:
-            return reference
-    raise IntakeError("Could not allocate a case reference; please try again.")
