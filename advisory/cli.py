@@ -11,8 +11,10 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
+from advisory.cli_audit import audit_group
 from advisory.cli_demo import demo_group
 from advisory.cli_hours import hours_group
+from advisory.cli_keys import keys_group
 from advisory.context import current_settings, now, session
 from advisory.devserver import serve
 from advisory.extensions import db
@@ -34,6 +36,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     app.cli.add_command(hours_group)
     app.cli.add_command(demo_group)
+    app.cli.add_command(keys_group)
+    app.cli.add_command(audit_group)
 
 
 @click.command("init")

@@ -1,0 +1,134 @@
+"""`flask --app advisory keys …`: who holds the line key, granting, revoking and rotating it.
+
+Secrets are only ever typed at hidden prompts and never printed, except a new recovery
+passphrase that `rotate --new-recovery-passphrase` shows once. A refusal exits non-zero with
+one `Error:` line and changes nothing.
+"""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from advisory.context import now, session
+from advisory.extensions import db
+from advisory.services.key_management import (
+    KeyManagementError,
+    grant_line_keys,
+    key_holdings,
+    lawyer_for_grant,
+    revoke_by_username,
+    rotate_line_key,
+)
+
+keys_group = AppGroup("keys", help="Grant, revoke, rotate and list the line key.")
+
+
+@keys_group.command("grant")
+@click.argument("username")
+def keys_grant(username: str) -> None:
+    """Give a lawyer the line key (current and retired), opened with the recovery passphrase.
+
+    The key is wrapped under the lawyer's current password, which their browser unwraps with
+    at sign-in: let the lawyer type it.
+    """
+    try:
+        staff = lawyer_for_grant(session(), username)
+        recovery = click.prompt("Recovery passphrase", hide_input=True)
+        password = click.prompt(f"Current password of {staff.username}", hide_input=True)
+        grant = grant_line_keys(
+            session(), staff=staff, recovery_passphrase=recovery, staff_password=password, now=now()
+        )
+    except KeyManagementError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Granted line key(s) {', '.join(grant.granted)} to {grant.staff.username}.")
+    if grant.unopened:
+        click.echo(
+            f"Not granted: {', '.join(grant.unopened)} (the recovery passphrase does not open "
+            "them; they may be under an earlier one). Cases sealed to them stay unreadable to "
+            f"{grant.staff.username}."
+        )
+
+
+@keys_group.command("revoke")
+@click.argument("username")
+def keys_revoke(username: str) -> None:
+    """Delete every line key wrapped for a staff member (for someone who leaves the line)."""
+    try:
+        held = revoke_by_username(session(), username=username, now=now())
+    except KeyManagementError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    name = username.strip().lower()
+    if held:
+        click.echo(f"Deleted {name}'s wrapped line key(s): {', '.join(held)}.")
+    else:
+        click.echo(f"{name} held no line key; nothing to delete.")
+
+
+@keys_group.command("rotate")
+@click.option(
+    "--new-recovery-passphrase",
+    is_flag=True,
+    help="Also replace the recovery passphrase; the new one is printed once.",
+)
+def keys_rotate(new_recovery_passphrase: bool) -> None:
+    """Start a new line key; the old one is retired, and stays readable to those who hold it."""
+    try:
+        recovery = click.prompt("Recovery passphrase", hide_input=True)
+        rotation = rotate_line_key(
+            session(),
+            recovery_passphrase=recovery,
+            now=now(),
+            new_recovery_passphrase=new_recovery_passphrase,
+        )
+    except KeyManagementError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+
+    click.echo(f"Line key {rotation.line_key.key_id} created; {rotation.retired.key_id} retired.")
+    if rotation.new_recovery_passphrase is not None:
+        click.echo(
+            "\nNEW RECOVERY PASSPHRASE (shown once; write it down and keep it offline):\n\n"
+            f"    {rotation.new_recovery_passphrase}\n\n"
+            f"It now opens {', '.join([rotation.line_key.key_id, *rotation.rewrapped])}; "
+            "the old passphrase no longer does.\n"
+        )
+        if rotation.not_rewrapped:
+            click.echo(f"Still under an earlier passphrase: {', '.join(rotation.not_rewrapped)}.\n")
+    else:
+        click.echo("It is wrapped under the same recovery passphrase.")
+    if rotation.lawyers_to_grant:
+        click.echo(
+            "\nThese lawyers must be granted the new key (`flask --app advisory keys grant "
+            "USERNAME`); until then they can read old cases but not new ones:"
+        )
+        for username in rotation.lawyers_to_grant:
+            click.echo(f"  {username}")
+    else:
+        click.echo("\nNo lawyer held the old key; grant the new one with `keys grant USERNAME`.")
+
+
+@keys_group.command("list")
+def keys_list() -> None:
+    """List line keys, when they were created and retired, and who holds each (no secrets)."""
+    holdings = key_holdings(session())
+    if not holdings:
+        click.echo("No line key yet: run `flask --app advisory init`.")
+        return
+    click.echo(f"{'key id':<17} {'created':<17} {'retired':<17} {'recovery':<9} holders")
+    for holding in holdings:
+        key = holding.line_key
+        retired = key.retired_at.strftime("%Y-%m-%d %H:%M") if key.retired_at else "active"
+        holders = ", ".join(
+            staff.username if staff.active else f"{staff.username} (inactive)"
+            for staff in holding.holders
+        )
+        click.echo(
+            f"{key.key_id:<17} {key.created_at.strftime('%Y-%m-%d %H:%M'):<17} {retired:<17} "
+            f"{'yes' if holding.has_recovery else 'no':<9} {holders or '-'}"
+        )

@@ -1,0 +1,298 @@
+"""Granting, revoking and rotating the line key after `init`, with the recovery passphrase.
+
+The line private key never exists in clear outside memory: each operation opens it from its
+recovery wrap, wraps it again (for a lawyer, or under a new recovery passphrase) and forgets it.
+Every function checks everything it can before it changes anything, so a refusal leaves the
+database as it was; it flushes only, the caller commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+import crypto
+from advisory import audit, passwords
+from advisory.models import Line, LineKey, Role, Staff, WrapKind, WrappedKey
+from advisory.services.line_keys import active_line_key, default_line, grant_line_key
+
+
+class KeyManagementError(ValueError):
+    """A key operation cannot be done as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class OpenedKeys:
+    """Line keys opened with a recovery passphrase, newest first; `unopened` lists key ids."""
+
+    keys: list[tuple[LineKey, X25519PrivateKey]]
+    unopened: list[str]
+    passphrase: str  # the normalised form the blobs were wrapped under
+
+    def __repr__(self) -> str:
+        return f"OpenedKeys({[key.key_id for key, _ in self.keys]}, <secrets hidden>)"
+
+
+@dataclass(frozen=True)
+class Grant:
+    staff: Staff
+    granted: list[str]  # key ids now wrapped for the lawyer
+    unopened: list[str]  # key ids the recovery passphrase did not open
+
+
+@dataclass(frozen=True)
+class Rotation:
+    line_key: LineKey
+    retired: LineKey
+    # Set only when asked for: shown once, it replaces the old passphrase for `rewrapped` keys.
+    new_recovery_passphrase: str | None
+    rewrapped: list[str]
+    not_rewrapped: list[str]
+    lawyers_to_grant: list[str]
+
+    def __repr__(self) -> str:
+        return f"Rotation({self.retired.key_id} -> {self.line_key.key_id}, <secrets hidden>)"
+
+
+@dataclass(frozen=True)
+class KeyHolding:
+    line_key: LineKey
+    has_recovery: bool
+    holders: list[Staff]
+
+
+def lawyer_for_grant(session: Session, username: str) -> Staff:
+    """The active lawyer called `username`, or KeyManagementError saying why not."""
+    staff = _staff_named(session, username)
+    if staff.role is not Role.LAWYER:
+        raise KeyManagementError(
+            f"{staff.username} is a {staff.role.value}; only lawyers hold the line key."
+        )
+    if not staff.active:
+        raise KeyManagementError(f"{staff.username} is not active; reactivate them first.")
+    if staff.line_id is None:
+        raise KeyManagementError(f"{staff.username} belongs to no line.")
+    return staff
+
+
+def open_with_recovery(session: Session, line: Line, typed_passphrase: str) -> OpenedKeys:
+    """Open every key of the line that the passphrase opens; the active key must be one."""
+    try:
+        passphrase = crypto.normalise_recovery_passphrase(typed_passphrase)
+    except crypto.InvalidRecoveryPassphrase as exc:
+        raise KeyManagementError(str(exc)) from None
+    active = active_line_key(session, line)
+    if active is None:
+        raise KeyManagementError("The line has no key yet: run `flask --app advisory init`.")
+    query = (
+        select(LineKey, WrappedKey.blob)
+        .join(WrappedKey, WrappedKey.line_key_id == LineKey.id)
+        .where(LineKey.line_id == line.id, WrappedKey.kind == WrapKind.RECOVERY)
+        .order_by(LineKey.id.desc())
+    )
+    opened: list[tuple[LineKey, X25519PrivateKey]] = []
+    unopened: list[str] = []
+    for line_key, blob in session.execute(query):
+        try:
+            opened.append((line_key, crypto.unwrap_private_key(blob, passphrase)))
+        except (crypto.WrongPassphrase, crypto.KeyFormatError):
+            # Older keys may sit under an earlier passphrase (`init --force` makes a new one).
+            unopened.append(line_key.key_id)
+    if all(line_key.id != active.id for line_key, _ in opened):
+        raise KeyManagementError(
+            f"The recovery passphrase does not open the current line key {active.key_id}."
+        )
+    return OpenedKeys(opened, unopened, passphrase)
+
+
+def grant_line_keys(
+    session: Session,
+    *,
+    staff: Staff,
+    recovery_passphrase: str,
+    staff_password: str,
+    now: datetime,
+    iterations: int | None = None,
+) -> Grant:
+    """Wrap every key the recovery passphrase opens (retired ones too) under the lawyer's password.
+
+    The lawyer's browser unwraps with that password at sign-in, so it must be their current one;
+    an existing wrap of the same key for them is replaced.
+    """
+    if not passwords.verify_password(staff.password_hash, staff_password):
+        raise KeyManagementError(f"That is not the current password of {staff.username}.")
+    line = session.get(Line, staff.line_id)
+    if line is None:
+        raise KeyManagementError(f"{staff.username} belongs to no line.")
+    opened = open_with_recovery(session, line, recovery_passphrase)
+    granted = []
+    for line_key, private_key in reversed(opened.keys):
+        session.execute(
+            delete(WrappedKey).where(
+                WrappedKey.line_key_id == line_key.id, WrappedKey.staff_id == staff.id
+            )
+        )
+        grant_line_key(
+            session,
+            line_key=line_key,
+            private_key=private_key,
+            staff=staff,
+            passphrase=staff_password,
+            now=now,
+            iterations=iterations,
+        )
+        granted.append(line_key.key_id)
+    return Grant(staff, granted, opened.unopened)
+
+
+def revoke_line_keys(session: Session, *, staff: Staff, now: datetime) -> list[str]:
+    """Delete every wrap of a line key held by `staff`; returns the key ids they held."""
+    held = list(
+        session.scalars(
+            select(LineKey.key_id)
+            .join(WrappedKey, WrappedKey.line_key_id == LineKey.id)
+            .where(WrappedKey.staff_id == staff.id)
+            .order_by(LineKey.id)
+        )
+    )
+    if not held:
+        return []
+    session.execute(delete(WrappedKey).where(WrappedKey.staff_id == staff.id))
+    session.flush()
+    audit.record(
+        session,
+        action="line_key.revoked",
+        now=now,
+        detail={"staff": staff.username, "key_ids": ",".join(held)},
+    )
+    return held
+
+
+def revoke_by_username(session: Session, *, username: str, now: datetime) -> list[str]:
+    return revoke_line_keys(session, staff=_staff_named(session, username), now=now)
+
+
+def rotate_line_key(
+    session: Session,
+    *,
+    recovery_passphrase: str,
+    now: datetime,
+    new_recovery_passphrase: bool = False,
+    iterations: int | None = None,
+) -> Rotation:
+    """Retire the active key and start a new one, wrapped for recovery.
+
+    The new key goes under the same recovery passphrase, or, when asked, under a fresh one that
+    also re-wraps every older key the old passphrase opens. Lawyers keep their wraps of the old
+    key (old cases stay readable) but need `keys grant` for the new one.
+    """
+    line = default_line(session)
+    if line is None:
+        raise KeyManagementError("There is no line yet: run `flask --app advisory init`.")
+    opened = open_with_recovery(session, line, recovery_passphrase)
+    retired = active_line_key(session, line)
+    if retired is None:  # open_with_recovery has refused this already; for the type checker
+        raise KeyManagementError("The line has no key yet: run `flask --app advisory init`.")
+    retired.retired_at = now
+
+    private_key = crypto.generate_keypair()
+    line_key = LineKey(
+        line=line,
+        key_id=crypto.key_id_for(private_key.public_key()),
+        public_key=crypto.public_key_to_text(private_key.public_key()),
+        created_at=now,
+    )
+    session.add(line_key)
+    fresh = crypto.generate_recovery_passphrase() if new_recovery_passphrase else None
+    passphrase = opened.passphrase if fresh is None else fresh
+    session.add(
+        WrappedKey(
+            line_key=line_key,
+            kind=WrapKind.RECOVERY,
+            blob=_wrap(private_key, passphrase, iterations),
+            created_at=now,
+        )
+    )
+    rewrapped = []
+    if fresh is not None:
+        for old_key, old_private in opened.keys:
+            recovery = session.scalars(
+                select(WrappedKey).where(
+                    WrappedKey.line_key_id == old_key.id, WrappedKey.kind == WrapKind.RECOVERY
+                )
+            ).one()
+            recovery.blob = _wrap(old_private, fresh, iterations)
+            recovery.created_at = now
+            rewrapped.append(old_key.key_id)
+    session.flush()
+
+    holders = session.scalars(
+        select(Staff.username)
+        .join(WrappedKey, WrappedKey.staff_id == Staff.id)
+        .where(
+            WrappedKey.line_key_id == retired.id,
+            Staff.active.is_(True),
+            Staff.role == Role.LAWYER,
+        )
+        .order_by(Staff.username)
+    )
+    audit.record(
+        session,
+        action="line_key.rotated",
+        now=now,
+        detail={
+            "key_id": line_key.key_id,
+            "replaces": retired.key_id,
+            "new_recovery_passphrase": fresh is not None,
+        },
+    )
+    return Rotation(
+        line_key=line_key,
+        retired=retired,
+        new_recovery_passphrase=fresh,
+        rewrapped=rewrapped,
+        not_rewrapped=opened.unopened if fresh is not None else [],
+        lawyers_to_grant=list(holders),
+    )
+
+
+def key_holdings(session: Session) -> list[KeyHolding]:
+    """Every line key, oldest first, with whether it has a recovery wrap and who holds it."""
+    holdings = []
+    for line_key in session.scalars(select(LineKey).order_by(LineKey.id)):
+        wraps = session.execute(
+            select(WrappedKey.kind, Staff)
+            .outerjoin(Staff, Staff.id == WrappedKey.staff_id)
+            .where(WrappedKey.line_key_id == line_key.id)
+            .order_by(Staff.username)
+        )
+        kinds_and_staff = [(kind, staff) for kind, staff in wraps]
+        holdings.append(
+            KeyHolding(
+                line_key=line_key,
+                has_recovery=any(kind is WrapKind.RECOVERY for kind, _ in kinds_and_staff),
+                holders=[staff for _, staff in kinds_and_staff if staff is not None],
+            )
+        )
+    return holdings
+
+
+def _staff_named(session: Session, username: str) -> Staff:
+    name = username.strip().lower()
+    staff = session.scalars(select(Staff).where(Staff.username == name)).first()
+    if staff is None:
+        raise KeyManagementError(f"There is no staff member called {name!r}.")
+    return staff
+
+
+def _wrap(private_key: X25519PrivateKey, passphrase: str, iterations: int | None) -> str:
+    if iterations is None:
+        return crypto.wrap_private_key(private_key, passphrase)
+    # Only tests pass a lower count, to keep the suite fast.
+    return crypto.wrap_private_key(
+        private_key, passphrase, iterations=iterations, allow_weak_for_tests=True
+    )
