@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, g, request
 from sqlalchemy import Engine, event
 
 from advisory.extensions import db, migrate
@@ -58,11 +58,19 @@ def register_database(app: Flask, settings: Settings) -> None:
         if db.engine.dialect.name == "sqlite":
             tune_sqlite(db.engine)
     app.before_request(_expect_writes_for_unsafe_methods)
+    app.teardown_request(_forget_write_intent)
 
 
 def _expect_writes_for_unsafe_methods() -> None:
-    # Only a flag for this request's context; nothing is written here.
-    _writes_expected.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+    # Only a flag for this request; nothing is written here. Reset at teardown, because a
+    # server thread (or a test) may run the next request in the same context.
+    g.write_intent_token = _writes_expected.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+
+def _forget_write_intent(_error: BaseException | None) -> None:
+    token = g.pop("write_intent_token", None)
+    if token is not None:
+        _writes_expected.reset(token)
 
 
 def tune_sqlite(engine: Engine) -> None:

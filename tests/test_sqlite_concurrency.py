@@ -10,7 +10,7 @@ from pathlib import Path
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from advisory import create_app
+from advisory import create_app, database
 from advisory.extensions import db
 from advisory.models import Case
 from tests import reporter_helpers as rh
@@ -51,3 +51,9 @@ def test_concurrent_reports_on_one_sqlite_file_all_succeed(tmp_path: Path):
 
     assert statuses == [200] * (THREADS * REPORTS_EACH)
     assert stored == THREADS * REPORTS_EACH
+
+
+def test_a_post_does_not_leave_the_write_intent_behind(client, db_session):
+    """The flag lives for one request: a later transaction in the same thread starts deferred."""
+    client.post("/language", data={})  # refused (no CSRF token), but it was a POST
+    assert database._writes_expected.get() is False
