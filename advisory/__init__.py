@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
+from advisory.auth import bp as auth_bp
 from advisory.cli import register_cli
 from advisory.database import register_database
 from advisory.i18n import register_i18n
@@ -49,3 +50,4 @@ def create_app(config: Mapping[str, str] | Settings | None = None) -> Flask:
 
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reporter_bp)
+    app.register_blueprint(auth_bp)

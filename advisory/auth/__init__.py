@@ -1,0 +1,5 @@
+"""The staff surface's sign-in, sessions and its one access mechanism (`access.py`)."""
+
+from advisory.auth.routes import bp
+
+__all__ = ["bp"]

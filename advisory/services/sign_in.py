@@ -1,0 +1,170 @@
+"""Staff sign-in: password + TOTP, lockout with a growing delay, first-time enrolment.
+
+Every way a sign-in can fail (unknown user, wrong password, wrong code, locked or inactive
+account) gives the caller the same `None`; only the audit event says which, and never with
+the password or code. An unknown username still costs one argon2 verification, against a
+dummy hash of the current cost, so the answer takes as long as for a real account.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pyotp
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from advisory import audit, passwords, totp
+from advisory.models import Staff
+
+FREE_FAILURES = 5  # failures before the first lock
+MAX_LOCK = timedelta(hours=1)
+TOTP_VALID_WINDOW = 1  # the code before and after the current one are accepted too
+
+
+class EnrolmentError(ValueError):
+    """The new password or the confirmation code was not accepted; the message says why."""
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    staff: Staff
+    # True when the account must still choose a password and enrol a TOTP device.
+    enrolling: bool
+
+
+def lock_duration(failures: int) -> timedelta | None:
+    """The lock after `failures` consecutive failures: none, then 1, 2, 4 … minutes, ≤ 1 hour."""
+    if failures < FREE_FAILURES:
+        return None
+    return min(timedelta(minutes=2 ** min(failures - FREE_FAILURES, 10)), MAX_LOCK)
+
+
+def needs_enrolment(staff: Staff) -> bool:
+    return staff.must_change_password or not staff.totp_confirmed
+
+
+def sign_in(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    code: str,
+    data_key: bytes,
+    now: datetime,
+) -> SignedIn | None:
+    """Check the credentials; on success reset the failure count (flush only)."""
+    staff = session.scalars(select(Staff).where(Staff.username == username.strip().lower())).first()
+    if staff is None or not staff.active:
+        passwords.verify_password(_dummy_hash(), password)
+        reason = "unknown_user" if staff is None else "inactive"
+        _failed(session, staff, reason=reason, now=now)
+        return None
+    locked = staff.locked_until is not None and staff.locked_until > now
+    password_ok = passwords.verify_password(staff.password_hash, password)
+    if locked:
+        _failed(session, staff, reason="locked", now=now, count=False)
+        return None
+    if not password_ok:
+        _failed(session, staff, reason="password", now=now)
+        return None
+    if staff.totp_confirmed and not code_is_valid(
+        totp.open_seed(data_key, staff.totp_secret_encrypted), code, now
+    ):
+        _failed(session, staff, reason="code", now=now)
+        return None
+
+    staff.failed_logins = 0
+    staff.locked_until = None
+    enrolling = needs_enrolment(staff)
+    if enrolling:
+        # A fresh seed at every enrolment; it counts only once a code from it is confirmed.
+        staff.totp_secret_encrypted = totp.seal_seed(data_key, totp.new_seed())
+        staff.totp_confirmed = False
+    else:
+        staff.last_sign_in_at = now
+    session.flush()
+    audit.record(
+        session,
+        action="staff.sign_in",
+        now=now,
+        actor_staff_id=staff.id,
+        detail={"stage": "enrolment" if enrolling else "complete"},
+    )
+    return SignedIn(staff, enrolling)
+
+
+def code_is_valid(seed: str, code: str, now: datetime) -> bool:
+    code = code.strip().replace(" ", "")
+    if not (len(code) == 6 and code.isdigit()):
+        return False
+    return pyotp.TOTP(seed).verify(code, for_time=now, valid_window=TOTP_VALID_WINDOW)
+
+
+def complete_enrolment(
+    session: Session,
+    staff: Staff,
+    *,
+    new_password: str,
+    code: str,
+    data_key: bytes,
+    now: datetime,
+) -> None:
+    """Set the chosen password and confirm the TOTP seed with a current code (flush only)."""
+    if len(new_password) < passwords.MIN_PASSWORD_LENGTH:
+        raise EnrolmentError("too_short")
+    if passwords.verify_password(staff.password_hash, new_password):
+        raise EnrolmentError("same_as_before")
+    if not code_is_valid(totp.open_seed(data_key, staff.totp_secret_encrypted), code, now):
+        raise EnrolmentError("wrong_code")
+    staff.password_hash = passwords.hash_password(new_password)
+    staff.must_change_password = False
+    staff.totp_confirmed = True
+    staff.last_sign_in_at = now
+    session.flush()
+    audit.record(session, action="staff.password_changed", now=now, actor_staff_id=staff.id)
+    audit.record(session, action="staff.totp_enrolled", now=now, actor_staff_id=staff.id)
+
+
+def enrolment_seed(staff: Staff, data_key: bytes) -> str:
+    return totp.open_seed(data_key, staff.totp_secret_encrypted)
+
+
+def record_sign_out(session: Session, staff_id: int, *, now: datetime) -> None:
+    audit.record(session, action="staff.sign_out", now=now, actor_staff_id=staff_id)
+
+
+def sign_out_everywhere(session: Session, staff: Staff, *, now: datetime) -> None:
+    """End every session of `staff`: each carries the epoch it was issued under (flush only)."""
+    staff.session_epoch += 1
+    session.flush()
+    audit.record(session, action="staff.sign_out_everywhere", now=now, actor_staff_id=staff.id)
+
+
+def _failed(
+    session: Session, staff: Staff | None, *, reason: str, now: datetime, count: bool = True
+) -> None:
+    if staff is not None and count:
+        staff.failed_logins += 1
+        lock = lock_duration(staff.failed_logins)
+        staff.locked_until = now + lock if lock is not None else None
+        session.flush()
+    audit.record(
+        session,
+        action="staff.sign_in_failed",
+        now=now,
+        actor_staff_id=staff.id if staff is not None else None,
+        detail={"reason": reason},
+    )
+
+
+@functools.cache
+def _dummy_hash_for(time_cost: int, memory_cost: int, parallelism: int) -> str:
+    return passwords.hash_password("not the password of anyone at all")
+
+
+def _dummy_hash() -> str:
+    # Keyed by the current cost, so the dummy takes as long to verify as a real hash.
+    return _dummy_hash_for(passwords.TIME_COST, passwords.MEMORY_COST_KIB, passwords.PARALLELISM)

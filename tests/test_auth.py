@@ -1,0 +1,457 @@
+"""Staff sign-in: password + TOTP, lockout, session limits, sign-out, first-time enrolment.
+
+CSRF stays on here (the app fixture is built with production security settings): every
+post carries the token from the page, as a browser would.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pyotp
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from advisory import passwords, totp
+from advisory.auth.sessions import COOKIE_NAME
+from advisory.models import AuditEvent, Role, Staff
+from advisory.services.sign_in import lock_duration
+from advisory.services.staff import add_staff
+from tests.conftest import DEFAULT_NOW, TEST_SECRETS
+
+DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
+PASSWORD = "correct horse battery staple"
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="[^"]*"|value="[^"]*"[^>]*name="csrf_token"')
+
+
+@pytest.fixture
+def lawyer(db_session, line) -> tuple[Staff, str]:
+    """A lawyer who has finished enrolment: (account, TOTP seed)."""
+    new = add_staff(
+        db_session,
+        username="alice",
+        role=Role.LAWYER,
+        data_key=DATA_KEY,
+        now=DEFAULT_NOW,
+        password=PASSWORD,
+    )
+    new.staff.must_change_password = False
+    new.staff.totp_confirmed = True
+    db_session.commit()  # requests end their session: only committed rows outlive them
+    return new.staff, new.totp_seed
+
+
+def account(db_session, username: str) -> Staff:
+    """The account as stored now (objects of earlier requests are detached)."""
+    return db_session.scalars(select(Staff).where(Staff.username == username)).one()
+
+
+def csrf_token(client: FlaskClient, path: str = "/staff/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def sign_in(client: FlaskClient, username: str, password: str, code: str = ""):
+    data = {"username": username, "password": password, "code": code}
+    return client.post("/staff/login", data={**data, "csrf_token": csrf_token(client)})
+
+
+def code_now(seed: str, clock) -> str:
+    return pyotp.TOTP(seed).at(clock[0])
+
+
+def staff_cookie(client: FlaskClient) -> str | None:
+    cookie = client.get_cookie(COOKIE_NAME)
+    return cookie.value if cookie is not None else None
+
+
+def post(client: FlaskClient, path: str, page: str = "/staff", **data: str):
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, page)})
+
+
+def without_token(page: str) -> str:
+    return TOKEN.sub("", page)
+
+
+def actions(db_session) -> list[tuple[str, dict]]:
+    events = db_session.scalars(select(AuditEvent).order_by(AuditEvent.id))
+    return [(e.action, json.loads(e.detail)) for e in events]
+
+
+# --- the plain path -----------------------------------------------------------------------------
+
+
+def test_password_and_current_code_sign_in_and_show_who_you_are(client, lawyer, clock, db_session):
+    _staff, seed = lawyer
+
+    response = sign_in(client, "alice", PASSWORD, code_now(seed, clock))
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/staff"
+    home = client.get("/staff")
+    assert home.status_code == 200
+    assert "alice" in home.get_data(as_text=True)
+    assert account(db_session, "alice").last_sign_in_at == DEFAULT_NOW
+    assert ("staff.sign_in", {"stage": "complete"}) in actions(db_session)
+
+
+def test_the_code_from_the_previous_30_seconds_is_still_accepted(client, lawyer, clock):
+    _staff, seed = lawyer
+    previous = pyotp.TOTP(seed).at(clock[0] - timedelta(seconds=30))
+
+    assert sign_in(client, "alice", PASSWORD, previous).status_code == 302
+
+
+def test_signed_out_visitors_are_sent_to_the_sign_in_page(client):
+    response = client.get("/staff")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/staff/login"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+# --- failures look alike ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def failure_pages(client, lawyer, clock) -> dict[str, tuple[int, str]]:
+    _staff, seed = lawyer
+    attempts = {
+        "unknown user": ("nobody", PASSWORD, code_now(seed, clock)),
+        "wrong password": ("alice", "not the password", code_now(seed, clock)),
+        "wrong code": ("alice", PASSWORD, "000000" if code_now(seed, clock) != "000000" else "1"),
+        "no code": ("alice", PASSWORD, ""),
+    }
+    pages = {}
+    for name, (username, password, code) in attempts.items():
+        response = sign_in(client, username, password, code)
+        pages[name] = (response.status_code, without_token(response.get_data(as_text=True)))
+    return pages
+
+
+def test_unknown_user_wrong_password_and_wrong_code_get_the_same_answer(failure_pages):
+    answers = set(failure_pages.values())
+
+    assert len(answers) == 1
+    status, page = answers.pop()
+    assert status == 401
+    assert "Brukernavnet, passordet eller koden stemmer ikke" in page
+    assert "nobody" not in page  # nothing typed is echoed
+
+
+def test_failed_sign_ins_are_audited_by_reason_without_secrets(failure_pages, db_session):
+    failures = [
+        detail for action, detail in actions(db_session) if action == "staff.sign_in_failed"
+    ]
+
+    assert failures == [
+        {"reason": "unknown_user"},
+        {"reason": "password"},
+        {"reason": "code"},
+        {"reason": "code"},
+    ]
+    everything = " ".join(e.detail for e in db_session.scalars(select(AuditEvent)))
+    assert PASSWORD not in everything
+    assert "nobody" not in everything
+
+
+def test_an_unknown_user_costs_one_argon2_verification_like_a_real_one(client, lawyer, monkeypatch):
+    calls = []
+    real = passwords.verify_password
+    monkeypatch.setattr(passwords, "verify_password", lambda h, p: calls.append(h) or real(h, p))
+
+    sign_in(client, "nobody", PASSWORD)
+    sign_in(client, "alice", "wrong password")
+
+    assert len(calls) == 2
+    assert all(h.startswith("$argon2id$v=19$m=8,t=1,p=1$") for h in calls)
+
+
+# --- lockout ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("failures", "lock"),
+    [(4, None), (5, timedelta(minutes=1)), (6, timedelta(minutes=2)), (7, timedelta(minutes=4))]
+    + [(10, timedelta(minutes=32)), (11, timedelta(hours=1)), (40, timedelta(hours=1))],
+)
+def test_the_lock_grows_with_each_failure_up_to_an_hour(failures, lock):
+    assert lock_duration(failures) == lock
+
+
+def test_five_failures_lock_the_account_then_the_delay_grows(client, lawyer, clock, db_session):
+    _staff, seed = lawyer
+    # Given five wrong passwords
+    for _ in range(5):
+        assert sign_in(client, "alice", "wrong password").status_code == 401
+    # Then even the right credentials get the same answer for a minute
+    assert account(db_session, "alice").locked_until == clock[0] + timedelta(minutes=1)
+    locked = sign_in(client, "alice", PASSWORD, code_now(seed, clock))
+    assert locked.status_code == 401
+    assert "Brukernavnet, passordet eller koden stemmer ikke" in locked.get_data(as_text=True)
+    # When the lock has passed and the sixth attempt also fails
+    clock[0] += timedelta(minutes=1, seconds=1)
+    assert sign_in(client, "alice", "wrong password").status_code == 401
+    # Then the next lock is twice as long
+    assert account(db_session, "alice").failed_logins == 6
+    assert account(db_session, "alice").locked_until == clock[0] + timedelta(minutes=2)
+    clock[0] += timedelta(minutes=1)
+    assert sign_in(client, "alice", PASSWORD, code_now(seed, clock)).status_code == 401
+    # And after it the right credentials work and the count starts again
+    clock[0] += timedelta(minutes=1, seconds=1)
+    assert sign_in(client, "alice", PASSWORD, code_now(seed, clock)).status_code == 302
+    assert account(db_session, "alice").failed_logins == 0
+    assert account(db_session, "alice").locked_until is None
+
+
+def test_a_locked_account_answers_exactly_like_a_wrong_password(client, lawyer, clock):
+    _staff, seed = lawyer
+    wrong = sign_in(client, "alice", "wrong password")
+    for _ in range(4):
+        sign_in(client, "alice", "wrong password")
+
+    locked = sign_in(client, "alice", PASSWORD, code_now(seed, clock))
+
+    assert locked.status_code == wrong.status_code
+    assert without_token(locked.get_data(as_text=True)) == without_token(
+        wrong.get_data(as_text=True)
+    )
+
+
+# --- session limits, sign-out -------------------------------------------------------------------
+
+
+def test_idle_timeout_is_30_minutes_counted_from_the_last_request(client, lawyer, clock):
+    _staff, seed = lawyer
+    sign_in(client, "alice", PASSWORD, code_now(seed, clock))
+
+    clock[0] += timedelta(minutes=29)
+    assert client.get("/staff").status_code == 200
+    clock[0] += timedelta(minutes=29)
+    assert client.get("/staff").status_code == 200
+    clock[0] += timedelta(minutes=30, seconds=1)
+    response = client.get("/staff")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/staff/login"
+    assert staff_cookie(client) is None  # the stale cookie is cleared
+
+
+def test_a_session_ends_after_12_hours_however_busy(client, lawyer, clock):
+    _staff, seed = lawyer
+    sign_in(client, "alice", PASSWORD, code_now(seed, clock))
+    start = clock[0]
+
+    while clock[0] < start + timedelta(hours=11, minutes=50):
+        clock[0] += timedelta(minutes=20)
+        assert client.get("/staff").status_code == 200
+    clock[0] = start + timedelta(hours=12, seconds=1)
+
+    assert client.get("/staff").status_code == 302
+
+
+def test_sign_out_clears_the_cookie_and_is_audited(client, lawyer, clock, db_session):
+    _staff, seed = lawyer
+    sign_in(client, "alice", PASSWORD, code_now(seed, clock))
+
+    response = post(client, "/staff/sign-out")
+
+    assert response.headers["Location"] == "/staff/login?signed_out=1"
+    assert staff_cookie(client) is None
+    assert client.get("/staff").status_code == 302
+    assert ("staff.sign_out", {}) in actions(db_session)
+
+
+def test_sign_out_everywhere_ends_other_browsers_sessions(app, client, lawyer, clock, db_session):
+    _staff, seed = lawyer
+    other = app.test_client()
+    sign_in(client, "alice", PASSWORD, code_now(seed, clock))
+    sign_in(other, "alice", PASSWORD, code_now(seed, clock))
+    assert other.get("/staff").status_code == 200
+
+    post(client, "/staff/sign-out-everywhere")
+
+    assert other.get("/staff").status_code == 302
+    assert client.get("/staff").status_code == 302
+    assert ("staff.sign_out_everywhere", {}) in actions(db_session)
+
+
+def test_a_stolen_cookie_stops_working_after_sign_out_everywhere(app, client, lawyer, clock):
+    _staff, seed = lawyer
+    sign_in(client, "alice", PASSWORD, code_now(seed, clock))
+    copied = staff_cookie(client)
+
+    post(client, "/staff/sign-out-everywhere")
+    thief = app.test_client()
+    thief.set_cookie(COOKIE_NAME, copied)
+
+    assert thief.get("/staff").status_code == 302
+
+
+def test_each_sign_in_issues_a_new_session(client, lawyer, clock):
+    _staff, seed = lawyer
+    client.set_cookie(COOKIE_NAME, "planted-by-someone-else")
+    sign_in(client, "alice", PASSWORD, code_now(seed, clock))
+    first = staff_cookie(client)
+    sign_in(client, "alice", PASSWORD, code_now(seed, clock))
+    second = staff_cookie(client)
+
+    assert first not in (None, "planted-by-someone-else")
+    assert second is not None
+    assert first != second
+
+
+def test_a_forged_cookie_is_not_a_session(client, lawyer):
+    client.set_cookie(COOKIE_NAME, "eyJzdGFmZl9pZCI6MX0.forged")
+
+    assert client.get("/staff").status_code == 302
+
+
+# --- the staff cookie is the staff surface's alone ----------------------------------------------
+
+
+def test_the_staff_cookie_is_httponly_strict_and_separate(client, lawyer, clock):
+    _staff, seed = lawyer
+
+    response = sign_in(client, "alice", PASSWORD, code_now(seed, clock))
+
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith(COOKIE_NAME)]
+    assert len(cookies) == 1
+    attributes = {part.strip().lower() for part in cookies[0].split(";")[1:]}
+    assert {"httponly", "samesite=strict", "path=/"} <= attributes
+    assert client.application.config["SESSION_COOKIE_NAME"] != COOKIE_NAME
+
+
+@pytest.mark.parametrize("path", ["/", "/report", "/follow-up"])
+def test_reporter_pages_never_set_or_refresh_the_staff_cookie(client, lawyer, clock, path):
+    _staff, seed = lawyer
+    sign_in(client, "alice", PASSWORD, code_now(seed, clock))
+
+    response = client.get(path)
+
+    assert not any(c.startswith(COOKIE_NAME) for c in response.headers.getlist("Set-Cookie"))
+
+
+# --- first sign-in ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def newcomer(db_session, line):
+    new = add_staff(
+        db_session,
+        username="bob",
+        role=Role.LAWYER,
+        data_key=DATA_KEY,
+        now=DEFAULT_NOW,
+        password="one-time-password",
+    )
+    db_session.commit()
+    return new
+
+
+def enrolment_seed(staff: Staff) -> str:
+    return totp.open_seed(DATA_KEY, staff.totp_secret_encrypted)
+
+
+def enrol(client, password: str, code: str, repeat: str | None = None):
+    data = {"new_password": password, "repeat_password": repeat or password, "code": code}
+    return post(client, "/staff/welcome", page="/staff/welcome", **data)
+
+
+def test_first_sign_in_leads_to_enrolment_and_nowhere_else(client, newcomer, db_session):
+    response = sign_in(client, "bob", "one-time-password")
+
+    assert response.headers["Location"] == "/staff/welcome"
+    assert client.get("/staff").headers["Location"] == "/staff/welcome"
+    page = client.get("/staff/welcome").get_data(as_text=True)
+    assert '<svg width="' in page
+    assert "<path" in page
+    seed = enrolment_seed(account(db_session, "bob"))
+    assert " ".join(seed[i : i + 4] for i in range(0, len(seed), 4)) in page
+    assert seed != newcomer.totp_seed  # a fresh seed at enrolment
+
+
+def test_enrolment_refuses_a_wrong_code_the_old_password_and_a_short_one(
+    client, newcomer, clock, db_session
+):
+    sign_in(client, "bob", "one-time-password")
+    seed = enrolment_seed(account(db_session, "bob"))
+    wrong = "000000" if code_now(seed, clock) != "000000" else "111111"
+
+    assert enrol(client, "a brand new passphrase", wrong).status_code == 400
+    assert enrol(client, "one-time-password", code_now(seed, clock)).status_code == 400
+    assert enrol(client, "short", code_now(seed, clock)).status_code == 400
+    assert (
+        enrol(client, "a brand new passphrase", code_now(seed, clock), "other").status_code == 400
+    )
+    assert account(db_session, "bob").must_change_password
+    assert not account(db_session, "bob").totp_confirmed
+    assert client.get("/staff").headers["Location"] == "/staff/welcome"
+
+
+def test_after_enrolment_the_new_password_and_new_seed_sign_in(
+    app, client, newcomer, clock, db_session
+):
+    # Given a newcomer who sets a password and confirms the new seed
+    sign_in(client, "bob", "one-time-password")
+    seed = enrolment_seed(account(db_session, "bob"))
+    response = enrol(client, "a brand new passphrase", code_now(seed, clock))
+    assert response.headers["Location"] == "/staff"
+    assert client.get("/staff").status_code == 200
+    # When they sign in again elsewhere
+    other = app.test_client()
+    # Then the one-time password no longer works, the new one with a code does
+    assert sign_in(other, "bob", "one-time-password").status_code == 401
+    fresh = sign_in(other, "bob", "a brand new passphrase", code_now(seed, clock))
+    assert fresh.headers["Location"] == "/staff"
+    assert not account(db_session, "bob").must_change_password
+    assert account(db_session, "bob").totp_confirmed
+
+
+def test_enrolment_is_audited(client, newcomer, clock, db_session):
+    sign_in(client, "bob", "one-time-password")
+    enrol(
+        client,
+        "a brand new passphrase",
+        code_now(enrolment_seed(account(db_session, "bob")), clock),
+    )
+
+    recorded = [action for action, _ in actions(db_session)]
+    assert recorded[-3:] == ["staff.sign_in", "staff.password_changed", "staff.totp_enrolled"]
+
+
+# --- CSRF ---------------------------------------------------------------------------------------
+
+
+def test_sign_in_without_csrf_token_is_refused(client, lawyer, clock):
+    _staff, seed = lawyer
+    data = {"username": "alice", "password": PASSWORD, "code": code_now(seed, clock)}
+
+    response = client.post("/staff/login", data=data)
+
+    assert response.status_code == 400
+    assert staff_cookie(client) is None
+
+
+@pytest.mark.parametrize("path", ["/staff/sign-out", "/staff/sign-out-everywhere"])
+def test_sign_out_without_csrf_token_changes_nothing(client, lawyer, clock, path, db_session):
+    _staff, seed = lawyer
+    sign_in(client, "alice", PASSWORD, code_now(seed, clock))
+
+    assert client.post(path).status_code == 400
+    assert client.get("/staff").status_code == 200
+    assert account(db_session, "alice").session_epoch == 0
+
+
+def test_enrolment_without_csrf_token_is_refused(client, newcomer, clock, db_session):
+    sign_in(client, "bob", "one-time-password")
+    seed = enrolment_seed(account(db_session, "bob"))
+    data = {"new_password": "a brand new passphrase", "repeat_password": "a brand new passphrase"}
+
+    response = client.post("/staff/welcome", data={**data, "code": code_now(seed, clock)})
+
+    assert response.status_code == 400
+    assert account(db_session, "bob").must_change_password
