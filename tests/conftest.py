@@ -7,6 +7,7 @@ variant is skipped and the run says so at the top and at the bottom.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
+import crypto
 from advisory import create_app, passwords
 from advisory.extensions import db
 from advisory.models import Case, Channel, ContactPreference, Kind, Line, Role, Staff
@@ -79,6 +81,20 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(passwords, "TIME_COST", 1)
     monkeypatch.setattr(passwords, "MEMORY_COST_KIB", 8)
     monkeypatch.setattr(passwords, "PARALLELISM", 1)
+
+
+@pytest.fixture
+def real_kdf_cost() -> None:
+    """Ask for this to wrap keys at the production cost where `cheap_key_wrapping` applies."""
+
+
+@pytest.fixture
+def cheap_key_wrapping(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PBKDF2 at 1 000 iterations for key wrapping (opt in per module with usefixtures)."""
+    if "real_kdf_cost" in request.fixturenames:
+        return
+    cheap = functools.partial(crypto.wrap_private_key, iterations=1_000, allow_weak_for_tests=True)
+    monkeypatch.setattr(crypto, "wrap_private_key", cheap)
 
 
 @pytest.fixture(

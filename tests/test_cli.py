@@ -7,7 +7,6 @@ checks the recovery passphrase pays that price, the others wrap with a test-only
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import stat
@@ -32,22 +31,10 @@ CROCKFORD_GROUP = "[0-9A-HJKMNP-TV-Z]{4}"
 RECOVERY_PASSPHRASE = re.compile(rf"\b{CROCKFORD_GROUP}(?:-{CROCKFORD_GROUP}){{7}}\b")
 ONE_TIME_PASSWORD = re.compile(r"^One-time password[^:]*: (\S+)$", re.MULTILINE)
 TOTP_URI = re.compile(r"^TOTP provisioning URI: (\S+)$", re.MULTILINE)
-TEST_ITERATIONS = 1_000
 
 
-@pytest.fixture
-def real_kdf_cost() -> None:
-    """Ask for this to wrap keys at the production cost instead of the test-only one."""
-
-
-@pytest.fixture(autouse=True)
-def cheap_key_wrapping(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    if "real_kdf_cost" in request.fixturenames:
-        return
-    cheap = functools.partial(
-        crypto.wrap_private_key, iterations=TEST_ITERATIONS, allow_weak_for_tests=True
-    )
-    monkeypatch.setattr(crypto, "wrap_private_key", cheap)
+# Key wrapping at a test-only cost here; a test asks for `real_kdf_cost` to get the real one.
+pytestmark = pytest.mark.usefixtures("cheap_key_wrapping")
 
 
 @pytest.fixture

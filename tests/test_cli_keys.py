@@ -7,7 +7,6 @@ test-only low PBKDF2 count, except in the one test that checks the production co
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Callable
@@ -23,26 +22,14 @@ from advisory import passwords
 from advisory.models import AuditEvent, Line, LineKey, Role, Staff, WrapKind, WrappedKey
 from tests.conftest import DEFAULT_NOW
 
-TEST_ITERATIONS = 1_000
 CROCKFORD_GROUP = "[0-9A-HJKMNP-TV-Z]{4}"
 RECOVERY_PASSPHRASE = re.compile(rf"\b{CROCKFORD_GROUP}(?:-{CROCKFORD_GROUP}){{7}}\b")
 ALICE_PASSWORD = "correct horse battery staple"
 WRONG_RECOVERY = "0000-0000-0000-0000-0000-0000-0000-0000"
 
 
-@pytest.fixture
-def real_kdf_cost() -> None:
-    """Ask for this to wrap keys at the production cost instead of the test-only one."""
-
-
-@pytest.fixture(autouse=True)
-def cheap_key_wrapping(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    if "real_kdf_cost" in request.fixturenames:
-        return
-    cheap = functools.partial(
-        crypto.wrap_private_key, iterations=TEST_ITERATIONS, allow_weak_for_tests=True
-    )
-    monkeypatch.setattr(crypto, "wrap_private_key", cheap)
+# Key wrapping at a test-only cost here; a test asks for `real_kdf_cost` to get the real one.
+pytestmark = pytest.mark.usefixtures("cheap_key_wrapping")
 
 
 @pytest.fixture
