@@ -12,6 +12,7 @@ from advisory.cli import register_cli
 from advisory.database import register_database
 from advisory.i18n import register_i18n
 from advisory.logging_config import configure_logging
+from advisory.queue import bp as queue_bp
 from advisory.ratelimit import register_rate_limits
 from advisory.reporter import bp as reporter_bp
 from advisory.security import register_security
@@ -51,3 +52,4 @@ def create_app(config: Mapping[str, str] | Settings | None = None) -> Flask:
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reporter_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(queue_bp)

@@ -31,6 +31,7 @@ EXPECTED_ACCESS: dict[str, str | frozenset[Role]] = {
     "auth.submit_welcome": ENROLLING,
     "auth.home": EVERY_ROLE,
     "auth.sign_out_everywhere": EVERY_ROLE,
+    "queue.queue": frozenset({LAWYER}),
 }
 
 VISITORS = ["anonymous", "enrolling lawyer", LAWYER, COORDINATOR, ADMIN]
@@ -120,14 +121,18 @@ def test_every_staff_route_answers_each_visitor_as_expected(
     assert mismatches == []
 
 
-def test_a_staff_route_without_a_declared_rule_is_refused(bare_app):
-    queue = Blueprint("queue", __name__)
+def test_a_staff_route_without_a_declared_rule_is_refused(bare_app, monkeypatch):
+    from advisory.auth import access
 
-    @queue.get("/queue-forgotten")
+    # A staff blueprint of its own: the real ones are already registered under their names.
+    monkeypatch.setattr(access, "STAFF_BLUEPRINTS", access.STAFF_BLUEPRINTS | {"forgetful"})
+    forgetful = Blueprint("forgetful", __name__)
+
+    @forgetful.get("/queue-forgotten")
     def forgotten() -> str:
         return "case list"
 
-    bare_app.register_blueprint(queue)
+    bare_app.register_blueprint(forgetful)
     response = bare_app.test_client().get("/queue-forgotten")
 
     assert response.status_code == 403

@@ -1,0 +1,99 @@
+"""The lawyers' queue page. Plain GET filters, so the list works without JavaScript."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template, request
+from flask_babel import gettext as _
+
+from advisory.auth.access import require_role
+from advisory.context import current_settings, now
+from advisory.context import session as db_session
+from advisory.models import CaseStatus, Channel, ReporterRole, Role
+from advisory.reporter.forms import FIELD_CHOICES, KIND_CHOICES
+from advisory.services import queue as service
+from advisory.services.queue import OPEN_STATUSES, DeadlineState, QueueFilter
+
+bp = Blueprint("queue", __name__)
+
+# The filters by the values the form sends.
+FILTERS = {choice.value: choice for choice in QueueFilter}
+STATUSES = {status.value: status for status in OPEN_STATUSES}
+PRIORITIES = {str(priority): priority for priority in (1, 2, 3, 4)}
+
+
+@bp.get("/queue")
+@require_role(Role.LAWYER)
+def queue() -> str:
+    # Unknown values fall back to the defaults: a filter link is never an error page.
+    args = request.args
+    chosen_filter = FILTERS.get(args.get("filter", ""), QueueFilter.ALL)
+    status = STATUSES.get(args.get("status", ""))
+    priority = PRIORITIES.get(args.get("priority", ""))
+    page_number = args.get("page", default=1, type=int) or 1
+    settings = current_settings()
+    page = service.queue_page(
+        db_session(),
+        lawyer=g.staff,
+        filter=chosen_filter,
+        status=status,
+        priority=priority,
+        page=page_number,
+        now=now(),
+        calendar=settings.calendar,
+        at_risk_opening_hours=settings.at_risk_opening_hours,
+    )
+    return render_template(
+        "queue/queue.html",
+        page=page,
+        chosen_filter=chosen_filter,
+        status=status,
+        priority=priority,
+        filters=_filter_names(),
+        statuses=_status_names(),
+        states=_state_names(),
+        priorities=PRIORITIES.values(),
+        labels=_column_labels(),
+    )
+
+
+def _filter_names() -> dict[QueueFilter, str]:
+    return {
+        QueueFilter.MINE: _("Mine"),
+        QueueFilter.UNASSIGNED: _("Unassigned"),
+        QueueFilter.ALL: _("All"),
+    }
+
+
+def _status_names() -> dict[CaseStatus, str]:
+    return {
+        CaseStatus.NEW: _("New"),
+        CaseStatus.IN_PROGRESS: _("In progress"),
+        CaseStatus.AWAITING_REPORTER: _("Awaiting reporter"),
+    }
+
+
+def _state_names() -> dict[DeadlineState, str]:
+    return {
+        DeadlineState.OK: "",
+        DeadlineState.AT_RISK: _("at risk"),
+        DeadlineState.BREACHED: _("breached"),
+    }
+
+
+def _column_labels() -> dict[str, dict[str, str]]:
+    """Names for the questionnaire's answers; the kind and field as the reporter saw them."""
+    return {
+        "kind": {choice.value: str(choice.label) for choice in KIND_CHOICES},
+        "field": {choice.value: str(choice.label) for choice in FIELD_CHOICES if choice.value},
+        "reporter_role": {
+            ReporterRole.EXPERIENCED: _("Experienced it"),
+            ReporterRole.WITNESSED: _("Witness"),
+            ReporterRole.ASKING_FOR_SOMEONE: _("On someone's behalf"),
+            ReporterRole.EMPLOYER_OR_REPRESENTATIVE: _("Employer or representative"),
+        },
+        "channel": {
+            Channel.WEB: _("Web"),
+            Channel.PHONE: _("Phone"),
+            Channel.VOICEMAIL: _("Voicemail"),
+        },
+    }

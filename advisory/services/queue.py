@@ -1,0 +1,204 @@
+"""The lawyers' queue: open cases of one line, most urgent first, one page at a time.
+
+Two queries per page, whatever its size: one for the rows (assignee by join, booked callback
+and unread messages by correlated subqueries) and one for the total. Time left to the deadline
+is counted in opening hours, in Python, for the page's rows only. No case content is read.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from advisory.hours import Calendar
+from advisory.models import (
+    Callback,
+    CallbackStatus,
+    Case,
+    CaseStatus,
+    Channel,
+    Direction,
+    Field,
+    Kind,
+    Message,
+    ReporterRole,
+    Staff,
+)
+
+PER_PAGE = 50
+
+
+class QueueFilter(enum.StrEnum):
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    ALL = "all"
+
+
+class DeadlineState(enum.StrEnum):
+    OK = "ok"
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+
+
+OPEN_STATUSES = tuple(status for status in CaseStatus if status is not CaseStatus.CLOSED)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    reference: str
+    priority: int
+    kind: Kind
+    reporter_role: ReporterRole | None
+    field: Field | None
+    channel: Channel
+    status: CaseStatus
+    received_at: datetime
+    callback_due_at: datetime
+    booked_slot: datetime | None
+    assignee: str | None
+    unread: int
+    time_left: timedelta
+    state: DeadlineState
+
+    @property
+    def hours_left(self) -> int:
+        return int(self.time_left.total_seconds()) // 3600
+
+    @property
+    def minutes_left(self) -> int:
+        return int(self.time_left.total_seconds()) % 3600 // 60
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: Sequence[QueueRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def deadline_state(
+    now: datetime, due: datetime, time_left: timedelta, at_risk: timedelta
+) -> DeadlineState:
+    if due <= now:
+        return DeadlineState.BREACHED
+    if time_left <= at_risk:
+        return DeadlineState.AT_RISK
+    return DeadlineState.OK
+
+
+def queue_page(
+    session: Session,
+    *,
+    lawyer: Staff,
+    filter: QueueFilter,  # shadows the builtin: the name the page and its form use
+    status: CaseStatus | None,
+    priority: int | None,
+    page: int,
+    now: datetime,
+    calendar: Calendar,
+    at_risk_opening_hours: int,
+    per_page: int = PER_PAGE,
+) -> QueuePage:
+    """One page of the open cases on `lawyer`'s line, by priority, then deadline."""
+    conditions = _conditions(lawyer, filter, status, priority)
+    total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
+    page = min(max(page, 1), max(1, -(-total // per_page)))  # past the end: the last page
+
+    booked_slot = (
+        select(func.min(Callback.slot_start))
+        .where(Callback.case_id == Case.id, Callback.status == CallbackStatus.BOOKED)
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    unread = (
+        select(func.count(Message.id))
+        .where(
+            Message.case_id == Case.id,
+            Message.direction == Direction.FROM_REPORTER,
+            Message.read_at.is_(None),
+        )
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    statement = (
+        select(
+            Case.reference,
+            Case.priority,
+            Case.kind,
+            Case.reporter_role,
+            Case.field,
+            Case.channel,
+            Case.status,
+            Case.received_at,
+            Case.callback_due_at,
+            booked_slot.label("booked_slot"),
+            Staff.username,
+            unread.label("unread"),
+        )
+        .outerjoin(Staff, Staff.id == Case.assigned_lawyer_id)
+        .where(*conditions)
+        .order_by(Case.priority, Case.callback_due_at, Case.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+
+    at_risk = timedelta(hours=at_risk_opening_hours)
+    rows = []
+    for row in session.execute(statement):
+        time_left = calendar.opening_time_between(now, row.callback_due_at)
+        rows.append(
+            QueueRow(
+                reference=row.reference,
+                priority=row.priority,
+                kind=row.kind,
+                reporter_role=row.reporter_role,
+                field=row.field,
+                channel=row.channel,
+                status=row.status,
+                received_at=row.received_at,
+                callback_due_at=row.callback_due_at,
+                booked_slot=row.booked_slot,
+                assignee=row.username,
+                unread=row.unread,
+                time_left=time_left,
+                state=deadline_state(now, row.callback_due_at, time_left, at_risk),
+            )
+        )
+    return QueuePage(rows=rows, total=total, page=page, per_page=per_page)
+
+
+def _conditions(
+    lawyer: Staff, filter: QueueFilter, status: CaseStatus | None, priority: int | None
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Case.line_id == lawyer.line_id]
+    if status is None:
+        conditions.append(Case.status.in_(OPEN_STATUSES))
+    elif status is CaseStatus.CLOSED:
+        raise ValueError("the queue lists open cases only")
+    else:
+        conditions.append(Case.status == status)
+    if filter is QueueFilter.MINE:
+        conditions.append(Case.assigned_lawyer_id == lawyer.id)
+    elif filter is QueueFilter.UNASSIGNED:
+        conditions.append(Case.assigned_lawyer_id.is_(None))
+    if priority is not None:
+        conditions.append(Case.priority == priority)
+    return conditions
