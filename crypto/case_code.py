@@ -1,6 +1,7 @@
 """Case codes: the reporter's only credential, and everything derived from it.
 
-A case code is 100 random bits as 20 Crockford base32 characters, `XXXX-XXXX-XXXX-XXXX-XXXX`.
+A case code is 100 random bits as 20 Crockford base32 characters in dashed groups of four
+(`K7QX-4M2P-9TRH-3WDN-B6VZ`).
 From it HKDF-SHA256 derives a lookup token (the server stores only an HMAC of it) and the
 reporter's X25519 key (replies are sealed to its public half). The browser derives the same
 bytes: IKM = the 20 ASCII characters without dashes, empty salt, info per derivation.
@@ -68,7 +69,7 @@ def case_code_for_submission(secret: bytes, submission_token: str) -> str:
 
 
 def generate_reference() -> str:
-    """A public case reference, `XXXX-XXXX` (40 bits): opaque in staff URLs, not a secret."""
+    """A public case reference such as `K7QF-9M2X` (40 bits): opaque in staff URLs, not a secret."""
     return crockford.group(crockford.random_chars(REFERENCE_CHARS))
 
 

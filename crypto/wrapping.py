@@ -78,7 +78,7 @@ def unwrap_private_key(blob: str, passphrase: str) -> X25519PrivateKey:
 
 
 def generate_recovery_passphrase() -> str:
-    """160 random bits as 32 Crockford base32 characters, `XXXX-XXXX-...` (8 groups)."""
+    """160 random bits as 32 Crockford base32 characters in 8 dashed groups of four."""
     return crockford.group(crockford.random_chars(RECOVERY_PASSPHRASE_CHARS))
 
 

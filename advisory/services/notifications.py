@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from advisory.models import Notification, Role, Staff
 
-# A public case reference (`XXXX-XXXX`). Checked so that nothing else can ride into a
+# A public case reference (like `K7QF-9M2X`). Checked so that nothing else can ride into a
 # subject line through this field.
 REFERENCE_PATTERN = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}")
 
@@ -71,7 +71,7 @@ def notify(
         raise ValueError("a notification goes to exactly one of: a staff member, or a role")
     kind = NotificationKind(kind)
     if case_reference is not None and not REFERENCE_PATTERN.fullmatch(case_reference):
-        raise ValueError("case_reference must be a public case reference (XXXX-XXXX)")
+        raise ValueError("case_reference must be a public case reference like K7QF-9M2X")
     if not dedupe_key:
         raise ValueError("a notification needs a dedupe key naming its event")
 

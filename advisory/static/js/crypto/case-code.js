@@ -1,7 +1,7 @@
 /**
  * Case codes in the browser, byte-for-byte as crypto/case_code.py and crypto/crockford.py.
  *
- * A case code is 100 random bits as 20 Crockford base32 characters, `XXXX-XXXX-XXXX-XXXX-XXXX`.
+ * A case code is 100 random bits as 20 Crockford base32 characters, in dashed groups of four (`K7QX-4M2P-9TRH-3WDN-B6VZ`).
  * HKDF-SHA256 (IKM = the 20 canonical characters without dashes, empty salt) derives the
  * lookup token and the reporter's X25519 key, so the server never needs the code itself.
  *
