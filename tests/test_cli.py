@@ -303,9 +303,7 @@ def test_staff_list_shows_names_and_roles_and_no_secrets(runner, db_session, ini
 
 def test_init_on_a_fresh_installation_writes_a_private_secrets_file(tmp_path):
     # Given an installation whose environment holds no secrets
-    env = base_env(tmp_path / "instance", f"sqlite:///{tmp_path / 'fresh.db'}")
-    for variable in TEST_SECRETS:
-        del env[variable]
+    env = env_without_secrets(tmp_path / "instance", tmp_path)
     fresh = create_app(env)
     assert not fresh.extensions["advisory_settings"].initialised
     try:
@@ -335,9 +333,7 @@ def test_init_on_a_fresh_installation_writes_a_private_secrets_file(tmp_path):
 
 
 def test_a_restarted_app_finds_the_secrets_init_wrote(tmp_path):
-    env = base_env(tmp_path, f"sqlite:///{tmp_path / 'fresh.db'}")
-    for variable in TEST_SECRETS:
-        del env[variable]
+    env = env_without_secrets(tmp_path, tmp_path)
     first = create_app(env)
     try:
         assert first.test_cli_runner().invoke(args=["init"]).exit_code == 0
@@ -361,9 +357,7 @@ def test_a_restarted_app_finds_the_secrets_init_wrote(tmp_path):
 
 
 def test_staff_add_before_any_secrets_exist_asks_for_init(tmp_path):
-    env = base_env(tmp_path, f"sqlite:///{tmp_path / 'fresh.db'}")
-    for variable in TEST_SECRETS:
-        del env[variable]
+    env = env_without_secrets(tmp_path, tmp_path)
     fresh = create_app(env)
     try:
         result = fresh.test_cli_runner().invoke(args=["staff", "add", "bob", "--role", "admin"])
@@ -377,9 +371,7 @@ def test_staff_add_before_any_secrets_exist_asks_for_init(tmp_path):
 
 def test_init_refuses_to_replace_lost_secrets_of_an_initialised_database(tmp_path):
     # Given an initialised installation whose secrets file has been lost
-    env = base_env(tmp_path, f"sqlite:///{tmp_path / 'fresh.db'}")
-    for variable in TEST_SECRETS:
-        del env[variable]
+    env = env_without_secrets(tmp_path, tmp_path)
     first = create_app(env)
     try:
         assert first.test_cli_runner().invoke(args=["init"]).exit_code == 0
@@ -435,6 +427,14 @@ def test_create_secrets_file_never_overwrites_existing_secrets(tmp_path):
         create_secrets_file(tmp_path)
 
     assert (tmp_path / SECRETS_FILENAME).read_bytes() == before
+
+
+def env_without_secrets(instance_path: Path, tmp_path: Path) -> dict[str, str]:
+    """A fresh installation's environment: its own SQLite file and no secrets yet."""
+    env = base_env(instance_path, f"sqlite:///{tmp_path / 'fresh.db'}")
+    for variable in TEST_SECRETS:
+        del env[variable]
+    return env
 
 
 # --- helpers ------------------------------------------------------------------------------------

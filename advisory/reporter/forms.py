@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
 from advisory.models import ContactPreference, Field, Happened, Kind, Language, ReporterRole
+from advisory.services.intake import Contact
 from advisory.settings import SUPPORTED_LOCALES
 from advisory.triage import Answers
 
@@ -193,6 +194,17 @@ class ReportForm(FlaskForm):
             preferred_language=(
                 Language(self.preferred_language.data) if self.preferred_language.data else None
             ),
+        )
+
+    def contact(self, contact_envelope: str | None) -> Contact:
+        """The contact choice; the sealed number is kept only for a callback."""
+        preference = ContactPreference(self.contact_preference.data)
+        return Contact(
+            preference=preference,
+            contact_envelope=contact_envelope if preference is ContactPreference.CALLBACK else None,
+            voicemail_ok=_tri_state(self.voicemail_ok.data),
+            sms_ok=_tri_state(self.sms_ok.data),
+            slot_start=self.chosen_slot(),
         )
 
     def chosen_slot(self) -> datetime | None:

@@ -15,13 +15,12 @@ from wtforms.fields.choices import SelectChoice
 from advisory.context import current_settings, now
 from advisory.context import session as db_session
 from advisory.i18n import SESSION_KEY
-from advisory.models import Callback, ContactPreference, LineKey
+from advisory.models import Callback, LineKey
 from advisory.reporter.credentials import CredentialError, decode_token
 from advisory.reporter.forms import ANY_TIME, LanguageForm, ReportForm
 from advisory.services import sealing
 from advisory.services.callbacks import BookingConflict, SlotUnavailable, free_slots
 from advisory.services.intake import (
-    Contact,
     IntakeError,
     ReporterKeys,
     Submission,
@@ -106,14 +105,7 @@ def _store_report(form: ReportForm) -> str:
         number = (form.phone.data or "").strip()
         phone = sealing.seal_for_line(key, "contact", number) if number else None
 
-    preference = ContactPreference(form.contact_preference.data)
-    contact = Contact(
-        preference=preference,
-        contact_envelope=phone if preference is ContactPreference.CALLBACK else None,
-        voicemail_ok={"yes": True, "no": False}.get(form.voicemail_ok.data or ""),
-        sms_ok={"yes": True, "no": False}.get(form.sms_ok.data or ""),
-        slot_start=form.chosen_slot(),
-    )
+    contact = form.contact(phone)
     submission = submit_case(
         session_,
         settings,
