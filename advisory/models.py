@@ -219,6 +219,8 @@ class Staff(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped by "sign out everywhere": sessions carry the epoch they were issued under.
     session_epoch: Mapped[int] = mapped_column(default=0)
+    # The TOTP time step last accepted: a code is refused when used again within its window.
+    totp_last_step: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -339,6 +341,21 @@ class Callback(Base):
 
     def __repr__(self) -> str:
         return f"<Callback {self.id} {self.status} at {self.slot_start:%Y-%m-%d %H:%M}>"
+
+
+class CaseDecline(Base):
+    """A lawyer declined a case for a conflict of interest: from then on it is closed to them."""
+
+    __tablename__ = "case_decline"
+    __table_args__ = (UniqueConstraint("case_id", "staff_id", name="uq_case_decline_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    declined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<CaseDecline case {self.case_id} by staff {self.staff_id}>"
 
 
 class AuditEvent(Base):
