@@ -310,6 +310,9 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     author_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A reply is sealed to the reporter's key, which no lawyer holds; this second sealing to
+    # the line key lets colleagues read the whole thread.
+    line_copy_envelope: Mapped[str | None] = mapped_column(Text)
 
     case: Mapped[Case] = relationship(back_populates="messages")
 

@@ -1,4 +1,4 @@
-"""Declines for conflict of interest; the last accepted TOTP step (codes are not reused)
+"""Declines for conflict of interest; last accepted TOTP step; replies readable by the line
 
 Revision ID: 0004_case_decline_totp_step
 Revises: 0003_case_submission_token
@@ -38,9 +38,13 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_case_decline_case_id"), ["case_id"], unique=False)
     with op.batch_alter_table("staff", schema=None) as batch_op:
         batch_op.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
+    with op.batch_alter_table("message", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("line_copy_envelope", sa.Text(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("message", schema=None) as batch_op:
+        batch_op.drop_column("line_copy_envelope")
     with op.batch_alter_table("staff", schema=None) as batch_op:
         batch_op.drop_column("totp_last_step")
     with op.batch_alter_table("case_decline", schema=None) as batch_op:
