@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from sqlalchemy import Engine, event
 
 from advisory.extensions import db, migrate
@@ -29,6 +29,15 @@ def expecting_writes() -> Iterator[None]:
         yield
     finally:
         _writes_expected.reset(token)
+
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def writes_on_get(view: View) -> View:
+    """Mark a GET view that writes (an audit event, say), so it too begins with the write lock."""
+    view.writes_on_get = True  # type: ignore[attr-defined]
+    return view
 
 
 # APScheduler's job store table: created by our migrations, described by APScheduler itself.
@@ -64,7 +73,11 @@ def register_database(app: Flask, settings: Settings) -> None:
 def _expect_writes_for_unsafe_methods() -> None:
     # Only a flag for this request; nothing is written here. Reset at teardown, because a
     # server thread (or a test) may run the next request in the same context.
-    g.write_intent_token = _writes_expected.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+    view = current_app.view_functions.get(request.endpoint or "")
+    writes = request.method not in ("GET", "HEAD", "OPTIONS") or getattr(
+        view, "writes_on_get", False
+    )
+    g.write_intent_token = _writes_expected.set(writes)
 
 
 def _forget_write_intent(_error: BaseException | None) -> None:

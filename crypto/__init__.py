@@ -52,6 +52,7 @@ from crypto.wrapping import (
     normalise_recovery_passphrase,
     unwrap_private_key,
     wrap_private_key,
+    wrapped_key_iterations,
 )
 
 # `crypto.open(purpose, envelope, keys)` reads as the mirror of `crypto.seal`.
@@ -100,4 +101,5 @@ __all__ = [
     "seal",
     "unwrap_private_key",
     "wrap_private_key",
+    "wrapped_key_iterations",
 ]

@@ -77,6 +77,11 @@ def unwrap_private_key(blob: str, passphrase: str) -> X25519PrivateKey:
     return private_key_from_bytes(raw)
 
 
+def wrapped_key_iterations(blob: str) -> int:
+    """The PBKDF2 iteration count of a well-formed blob; KeyFormatError for anything else."""
+    return _parse_blob(blob)[0]
+
+
 def generate_recovery_passphrase() -> str:
     """160 random bits as 32 Crockford base32 characters in 8 dashed groups of four."""
     return crockford.group(crockford.random_chars(RECOVERY_PASSPHRASE_CHARS))

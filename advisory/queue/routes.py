@@ -49,10 +49,10 @@ def queue() -> str:
         status=status,
         priority=priority,
         filters=_filter_names(),
-        statuses=_status_names(),
+        statuses=status_names(),
         states=_state_names(),
         priorities=PRIORITIES.values(),
-        labels=_column_labels(),
+        labels=column_labels(),
     )
 
 
@@ -64,7 +64,7 @@ def _filter_names() -> dict[QueueFilter, str]:
     }
 
 
-def _status_names() -> dict[CaseStatus, str]:
+def status_names() -> dict[CaseStatus, str]:
     return {
         CaseStatus.NEW: _("New"),
         CaseStatus.IN_PROGRESS: _("In progress"),
@@ -80,7 +80,7 @@ def _state_names() -> dict[DeadlineState, str]:
     }
 
 
-def _column_labels() -> dict[str, dict[str, str]]:
+def column_labels() -> dict[str, dict[str, str]]:
     """Names for the questionnaire's answers; the kind and field as the reporter saw them."""
     return {
         "kind": {choice.value: str(choice.label) for choice in KIND_CHOICES},

@@ -1,0 +1,260 @@
+"""The case page and its actions. Lawyers of the case's line only; a decliner gets "not found".
+
+Every action posts its own small form, then redirects back to the case (or, after a decline,
+to the queue). On a refusal the case page is shown again with the reason at the top.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+import crypto
+from advisory.auth.access import require_role
+from advisory.context import current_settings, now
+from advisory.context import session as db_session
+from advisory.database import writes_on_get
+from advisory.models import Case, CaseStatus, CloseOutcome, Role, Staff
+from advisory.queue import case_texts
+from advisory.queue.forms import (
+    ActionForm,
+    AssignForm,
+    CallbackOutcomeForm,
+    CloseForm,
+    DeclineForm,
+    ReplyForm,
+    StatusForm,
+)
+from advisory.queue.routes import bp
+from advisory.services import case_actions as actions
+from advisory.services import casework
+from advisory.services.case_actions import CallbackOutcome, CaseActionError
+from advisory.services.line_keys import active_line_key, default_line
+from advisory.services.sealing import seal_for_line
+from advisory.services.staff_keys import line_key_ids, wrapped_keys_of
+
+
+@bp.get("/cases/<reference>")
+@require_role(Role.LAWYER)
+@writes_on_get  # opening a case is an audited read of its content
+def case_view(reference: str) -> str:
+    case = _case_or_404(reference)
+    return _render_case(case)
+
+
+@bp.post("/cases/<reference>/reveal/<int:callback_id>")
+@require_role(Role.LAWYER)
+def reveal_number(reference: str, callback_id: int) -> str | tuple[str, int]:
+    case = _case_or_404(reference)
+    ActionForm()  # CSRF is checked before any view runs; the form has nothing else
+    callback = actions.callback_of(db_session(), case, callback_id) or abort(404)
+    try:
+        envelope = actions.reveal_number(db_session(), case, callback, g.staff, now=now())
+    except CaseActionError as exc:
+        db_session().rollback()
+        return _render_case(case, refusal=exc.reason), 409
+    db_session().commit()
+    return _render_case(case, revealed={callback.id: envelope})
+
+
+@bp.post("/cases/<reference>/take")
+@require_role(Role.LAWYER)
+def take(reference: str) -> Response | tuple[str, int]:
+    case = _case_or_404(reference)
+    return _act(case, lambda: actions.take_case(db_session(), case, g.staff, now=now()))
+
+
+@bp.post("/cases/<reference>/assign")
+@require_role(Role.LAWYER)
+def assign(reference: str) -> Response | tuple[str, int]:
+    case = _case_or_404(reference)
+    form = _assign_form(case)
+    if not form.validate_on_submit():
+        return _render_case(case, forms={"assign": form}), 400
+    colleague = db_session().get(Staff, int(form.assignee.data or 0))
+    if colleague is None:
+        abort(400)
+    return _act(
+        case, lambda: actions.assign_case(db_session(), case, g.staff, to=colleague, now=now())
+    )
+
+
+@bp.post("/cases/<reference>/decline")
+@require_role(Role.LAWYER)
+def decline(reference: str) -> Response | tuple[str, int]:
+    case = _case_or_404(reference)
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        return _render_case(case, forms={"decline": form}), 400
+    calendar = current_settings().calendar
+    try:
+        actions.decline_case(db_session(), case, g.staff, now=now(), calendar=calendar)
+    except CaseActionError as exc:
+        db_session().rollback()
+        return _render_case(case, refusal=exc.reason), 409
+    db_session().commit()
+    flash(_("You declined case %(ref)s; it is no longer open to you.", ref=case.reference))
+    return redirect(url_for("queue.queue"))
+
+
+@bp.post("/cases/<reference>/status")
+@require_role(Role.LAWYER)
+def change_status(reference: str) -> Response | tuple[str, int]:
+    case = _case_or_404(reference)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        return _render_case(case, forms={"status": form}), 400
+    status = CaseStatus(form.status.data)
+    return _act(
+        case,
+        lambda: actions.change_status(db_session(), case, g.staff, status=status, now=now()),
+    )
+
+
+@bp.post("/cases/<reference>/close")
+@require_role(Role.LAWYER)
+def close(reference: str) -> Response | tuple[str, int]:
+    case = _case_or_404(reference)
+    form = CloseForm()
+    if not form.validate_on_submit():
+        return _render_case(case, forms={"close": form}), 400
+    outcome = CloseOutcome(form.outcome.data)
+    days = current_settings().retention_days
+    return _act(
+        case,
+        lambda: actions.close_case(
+            db_session(), case, g.staff, outcome=outcome, now=now(), retention_days=days
+        ),
+    )
+
+
+@bp.post("/cases/<reference>/callbacks/<int:callback_id>/outcome")
+@require_role(Role.LAWYER)
+def callback_outcome(reference: str, callback_id: int) -> Response | tuple[str, int]:
+    case = _case_or_404(reference)
+    form = CallbackOutcomeForm(prefix=f"callback-{callback_id}")
+    if not form.validate_on_submit():
+        return _render_case(case, forms={f"callback-{callback_id}": form}), 400
+    callback = actions.callback_of(db_session(), case, callback_id) or abort(404)
+    outcome = CallbackOutcome(form.outcome.data)
+    return _act(
+        case,
+        lambda: actions.log_callback_outcome(
+            db_session(), case, callback, g.staff, outcome=outcome, now=now()
+        ),
+    )
+
+
+@bp.post("/cases/<reference>/reply")
+@require_role(Role.LAWYER)
+def reply(reference: str) -> Response | tuple[str, int]:
+    case = _case_or_404(reference)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return _render_case(case, forms={"reply": form}), 400
+    envelope, line_copy = form.envelope.data, form.line_copy_envelope.data
+    if not envelope and case.reporter_public_key is not None:
+        # Without JavaScript: sealed here, the text kept in memory for this request only.
+        text = form.text.data or ""
+        envelope = crypto.seal("reply", text, crypto.public_key_from_text(case.reporter_public_key))
+        line_copy = _seal_line_copy(text)
+    return _act(
+        case,
+        lambda: actions.send_reply(
+            db_session(),
+            case,
+            g.staff,
+            envelope=envelope or "",
+            line_copy_envelope=line_copy or "",
+            line_key_ids=line_key_ids(db_session(), case.line_id),
+            now=now(),
+        ),
+        done=_("Your reply is sent. The reporter reads it with their case code."),
+    )
+
+
+@bp.get("/api/v1/wrapped-keys")
+@require_role(Role.LAWYER)
+def wrapped_keys() -> Response:
+    """The signed-in lawyer's wrapped line keys, for their browser to unwrap at sign-in."""
+    keys = wrapped_keys_of(db_session(), g.staff)
+    response = jsonify(keys=[{"key_id": key_id, "blob": blob} for key_id, blob in keys])
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _case_or_404(reference: str) -> Case:
+    case = casework.case_for_lawyer(db_session(), reference, g.staff)
+    if case is None:
+        abort(404)
+    return case
+
+
+def _act(case: Case, action: object, done: str | None = None) -> Response | tuple[str, int]:
+    try:
+        action()  # type: ignore[operator]
+    except CaseActionError as exc:
+        db_session().rollback()
+        return _render_case(case, refusal=exc.reason), 409
+    db_session().commit()
+    if done:
+        flash(done)
+    return redirect(url_for("queue.case_view", reference=case.reference))
+
+
+def _seal_line_copy(text: str) -> str:
+    line = default_line(db_session())
+    key = active_line_key(db_session(), line) if line is not None else None
+    if key is None:
+        abort(503)
+    return seal_for_line(key, "reply", text)
+
+
+def _assign_form(case: Case) -> AssignForm:
+    form = AssignForm()
+    colleagues = casework.colleagues_for(db_session(), case)
+    form.assignee.choices = [SelectChoice(str(staff.id), staff.username) for staff in colleagues]
+    return form
+
+
+def _render_case(
+    case: Case,
+    *,
+    refusal: str | None = None,
+    forms: dict[str, object] | None = None,
+    revealed: dict[int, str] | None = None,
+) -> str:
+    settings = current_settings()
+    view = casework.open_case(
+        db_session(),
+        case,
+        g.staff,
+        now=now(),
+        calendar=settings.calendar,
+        at_risk_opening_hours=settings.at_risk_opening_hours,
+    )
+    db_session().commit()
+    given = forms or {}
+    callback_forms = {
+        callback.id: given.get(f"callback-{callback.id}")
+        or CallbackOutcomeForm(prefix=f"callback-{callback.id}", formdata=None)
+        for callback in view.callbacks
+    }
+    return render_template(
+        "queue/case.html",
+        view=view,
+        case=case,
+        refusal=case_texts.refusal(refusal) if refusal else None,
+        revealed=revealed or {},
+        action_form=ActionForm(),
+        assign_form=given.get("assign") or _assign_form(case),
+        decline_form=given.get("decline") or DeclineForm(formdata=None),
+        status_form=given.get("status") or StatusForm(formdata=None, status=case.status.value),
+        close_form=given.get("close") or CloseForm(formdata=None),
+        reply_form=given.get("reply") or ReplyForm(formdata=None),
+        callback_forms=callback_forms,
+        labels=case_texts.labels(),
+        action_names=case_texts.action_names(),
+    )

@@ -1,0 +1,245 @@
+"""What a lawyer does with a case: take, give, decline, reply, change status, log calls, close.
+
+Each verb checks what it can before changing anything, raises CaseActionError with a reason
+the page can show, records an audit event (never content) and flushes; the request commits.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import crypto
+from advisory import audit
+from advisory.hours import Calendar
+from advisory.models import (
+    Callback,
+    CallbackStatus,
+    Case,
+    CaseDecline,
+    CaseStatus,
+    CloseOutcome,
+    Message,
+    Role,
+    Staff,
+)
+from advisory.services.assignment import reassign_after_decline
+from advisory.services.callbacks import release_place
+from advisory.services.replies import ReplyError, record_reply
+
+
+class CaseActionError(ValueError):
+    """The action cannot be done as asked; `reason` names why for the page."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class CallbackOutcome(enum.StrEnum):
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    WRONG_NUMBER = "wrong_number"
+
+
+# A lawyer moves an open case between these; closing has its own verb.
+SETTABLE_STATUSES = (CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.AWAITING_REPORTER)
+
+
+def take_case(session: Session, case: Case, lawyer: Staff, *, now: datetime) -> None:
+    _require_open(case)
+    if case.assigned_lawyer_id == lawyer.id:
+        return
+    case.assigned_lawyer_id = lawyer.id
+    if case.status is CaseStatus.NEW:
+        case.status = CaseStatus.IN_PROGRESS
+    _record(session, case, lawyer, "case.taken", now)
+
+
+def assign_case(session: Session, case: Case, lawyer: Staff, *, to: Staff, now: datetime) -> None:
+    """Give the case to a colleague on the same line who has not declined it."""
+    _require_open(case)
+    if to.role is not Role.LAWYER or not to.active or to.line_id != case.line_id:
+        raise CaseActionError("not_a_colleague")
+    if has_declined(session, case, to):
+        raise CaseActionError("declined_by_them")
+    case.assigned_lawyer_id = to.id
+    _record(session, case, lawyer, "case.assigned", now, {"to": to.username})
+
+
+def decline_case(
+    session: Session, case: Case, lawyer: Staff, *, now: datetime, calendar: Calendar
+) -> Staff | None:
+    """Decline for a conflict of interest: the case moves on and `lawyer` loses access to it."""
+    _require_open(case)
+    if case.assigned_lawyer_id not in (None, lawyer.id):
+        raise CaseActionError("assigned_to_someone_else")
+    earlier = set(
+        session.scalars(select(CaseDecline.staff_id).where(CaseDecline.case_id == case.id))
+    )
+    session.add(CaseDecline(case_id=case.id, staff_id=lawyer.id, declined_at=now))
+    assignee = reassign_after_decline(session, case, lawyer, now, calendar, excluded_ids=earlier)
+    _record(
+        session,
+        case,
+        lawyer,
+        "case.declined",
+        now,
+        {"to": assignee.username if assignee is not None else None},
+    )
+    return assignee
+
+
+def has_declined(session: Session, case: Case, staff: Staff) -> bool:
+    query = select(CaseDecline.id).where(
+        CaseDecline.case_id == case.id, CaseDecline.staff_id == staff.id
+    )
+    return session.scalars(query).first() is not None
+
+
+def send_reply(
+    session: Session,
+    case: Case,
+    lawyer: Staff,
+    *,
+    envelope: str,
+    line_copy_envelope: str,
+    line_key_ids: frozenset[str],
+    now: datetime,
+) -> Message:
+    """Store a reply sealed to the reporter, with its copy sealed to the line key."""
+    try:
+        copy = crypto.parse_envelope(line_copy_envelope)
+    except crypto.CryptoError:
+        raise CaseActionError("not_sealed") from None
+    if copy.key_id not in line_key_ids:
+        raise CaseActionError("not_sealed")
+    try:
+        message = record_reply(session, case=case, envelope=envelope, author=lawyer, now=now)
+    except ReplyError as exc:
+        reason = "no_reply_key" if case.reporter_public_key is None else "not_sealed"
+        raise CaseActionError("closed" if case.status is CaseStatus.CLOSED else reason) from exc
+    message.line_copy_envelope = line_copy_envelope
+    if case.assigned_lawyer_id is None:
+        case.assigned_lawyer_id = lawyer.id
+    _record(session, case, lawyer, "case.replied", now)
+    return message
+
+
+def change_status(
+    session: Session, case: Case, lawyer: Staff, *, status: CaseStatus, now: datetime
+) -> None:
+    _require_open(case)
+    if status not in SETTABLE_STATUSES:
+        raise CaseActionError("unknown_status")
+    if status is case.status:
+        return
+    before = case.status
+    case.status = status
+    _record(session, case, lawyer, "case.status_changed", now, {"from": before, "to": status})
+
+
+def close_case(
+    session: Session,
+    case: Case,
+    lawyer: Staff,
+    *,
+    outcome: CloseOutcome,
+    now: datetime,
+    retention_days: int,
+) -> None:
+    """Close with an outcome; booked callbacks are cancelled and every number deleted."""
+    _require_open(case)
+    for callback in _callbacks(session, case):
+        if callback.status is CallbackStatus.BOOKED:
+            callback.status = CallbackStatus.CANCELLED
+            callback.outcome_at = now
+            release_place(session, callback)
+        callback.contact_envelope = None
+    case.status = CaseStatus.CLOSED
+    case.close_outcome = outcome
+    case.closed_at = now
+    case.retention_until = now + timedelta(days=retention_days)
+    _record(session, case, lawyer, "case.closed", now, {"outcome": outcome})
+
+
+def reveal_number(
+    session: Session, case: Case, callback: Callback, lawyer: Staff, *, now: datetime
+) -> str:
+    """The sealed phone number of a booked callback, for the lawyer's browser; audited."""
+    _require_open(case)
+    if callback.case_id != case.id:
+        raise CaseActionError("not_found")
+    if callback.status is not CallbackStatus.BOOKED or callback.contact_envelope is None:
+        raise CaseActionError("number_gone")
+    _record(session, case, lawyer, "callback.number_revealed", now)
+    return callback.contact_envelope
+
+
+def log_callback_outcome(
+    session: Session,
+    case: Case,
+    callback: Callback,
+    lawyer: Staff,
+    *,
+    outcome: CallbackOutcome,
+    now: datetime,
+) -> None:
+    """Log how the call went. The call is done either way, so the number is deleted now.
+
+    A reached reporter is the case's first response. After no answer the reporter can book
+    again from the follow-up page; the missed-callback sweep is for slots nobody logged.
+    """
+    _require_open(case)
+    if callback.case_id != case.id:
+        raise CaseActionError("not_found")
+    if callback.status is not CallbackStatus.BOOKED:
+        raise CaseActionError("already_logged")
+    callback.status = CallbackStatus(outcome.value)
+    callback.outcome_at = now
+    callback.contact_envelope = None
+    release_place(session, callback)
+    if outcome is CallbackOutcome.REACHED:
+        if case.first_response_at is None:
+            case.first_response_at = now
+        if case.status is CaseStatus.NEW:
+            case.status = CaseStatus.IN_PROGRESS
+    if case.assigned_lawyer_id is None:
+        case.assigned_lawyer_id = lawyer.id
+    _record(session, case, lawyer, "callback.logged", now, {"outcome": outcome})
+
+
+def callback_of(session: Session, case: Case, callback_id: int) -> Callback | None:
+    query = select(Callback).where(Callback.id == callback_id, Callback.case_id == case.id)
+    return session.scalars(query).first()
+
+
+def _callbacks(session: Session, case: Case) -> list[Callback]:
+    return list(session.scalars(select(Callback).where(Callback.case_id == case.id)))
+
+
+def _require_open(case: Case) -> None:
+    if case.status is CaseStatus.CLOSED:
+        raise CaseActionError("closed")
+
+
+def _record(
+    session: Session,
+    case: Case,
+    lawyer: Staff,
+    action: str,
+    now: datetime,
+    detail: dict[str, str | None] | None = None,
+) -> None:
+    session.flush()
+    audit.record(
+        session,
+        action=action,
+        now=now,
+        actor_staff_id=lawyer.id,
+        case_reference=case.reference,
+        detail=detail,
+    )

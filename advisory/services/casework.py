@@ -1,0 +1,157 @@
+"""One case as a lawyer sees it: who may open it, what the page shows, and the audit of opening.
+
+The server hands the lawyer's browser envelopes, never plaintext: the narrative and messages
+are sealed to the line key, which only the browser unwraps. Handing them out is a read of
+content, so every opening is an audit event, and the page lists those events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from advisory import audit
+from advisory.hours import Calendar
+from advisory.models import (
+    AuditEvent,
+    Callback,
+    Case,
+    CaseDecline,
+    CaseStatus,
+    Direction,
+    Message,
+    Role,
+    Staff,
+)
+from advisory.services.queue import DeadlineState, deadline_state
+
+
+@dataclass(frozen=True)
+class TrailEntry:
+    occurred_at: datetime
+    actor: str | None
+    action: str
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case: Case
+    messages: list[Message]
+    callbacks: list[Callback]
+    assignee: Staff | None
+    colleagues: list[Staff]  # lawyers of the line who may be given the case
+    trail: list[TrailEntry]
+    time_left: timedelta
+    state: DeadlineState
+
+    @property
+    def hours_left(self) -> int:
+        return int(self.time_left.total_seconds()) // 3600
+
+    @property
+    def minutes_left(self) -> int:
+        return int(self.time_left.total_seconds()) % 3600 // 60
+
+
+def case_for_lawyer(session: Session, reference: str, lawyer: Staff) -> Case | None:
+    """The case if `lawyer` may work it: same line, not declined by them. Otherwise None.
+
+    Callers answer None with "not found", so a lawyer learns nothing about other lines' cases.
+    """
+    if lawyer.role is not Role.LAWYER or not lawyer.active or lawyer.line_id is None:
+        return None
+    declined = select(CaseDecline.id).where(
+        CaseDecline.case_id == Case.id, CaseDecline.staff_id == lawyer.id
+    )
+    query = select(Case).where(
+        Case.reference == reference.strip().upper(),
+        Case.line_id == lawyer.line_id,
+        ~declined.exists(),
+    )
+    return session.scalars(query).first()
+
+
+def open_case(
+    session: Session,
+    case: Case,
+    lawyer: Staff,
+    *,
+    now: datetime,
+    calendar: Calendar,
+    at_risk_opening_hours: int,
+) -> CaseView:
+    """Everything the case page shows; records the opening and marks incoming messages read."""
+    audit.record(
+        session,
+        action="case.opened",
+        now=now,
+        actor_staff_id=lawyer.id,
+        case_reference=case.reference,
+    )
+    session.execute(
+        update(Message)
+        .where(
+            Message.case_id == case.id,
+            Message.direction == Direction.FROM_REPORTER,
+            Message.read_at.is_(None),
+        )
+        .values(read_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    messages = list(
+        session.scalars(
+            select(Message).where(Message.case_id == case.id).order_by(Message.created_at)
+        )
+    )
+    callbacks = list(
+        session.scalars(
+            select(Callback).where(Callback.case_id == case.id).order_by(Callback.slot_start)
+        )
+    )
+    time_left = calendar.opening_time_between(now, case.callback_due_at)
+    return CaseView(
+        case=case,
+        messages=messages,
+        callbacks=callbacks,
+        assignee=session.get(Staff, case.assigned_lawyer_id) if case.assigned_lawyer_id else None,
+        colleagues=colleagues_for(session, case),
+        trail=trail(session, case.reference),
+        time_left=time_left,
+        state=deadline_state(
+            now, case.callback_due_at, time_left, timedelta(hours=at_risk_opening_hours)
+        ),
+    )
+
+
+def colleagues_for(session: Session, case: Case) -> list[Staff]:
+    """Active lawyers of the case's line who have not declined it."""
+    declined = select(CaseDecline.staff_id).where(CaseDecline.case_id == case.id)
+    query = (
+        select(Staff)
+        .where(
+            Staff.role == Role.LAWYER,
+            Staff.active.is_(True),
+            Staff.line_id == case.line_id,
+            Staff.id.not_in(declined),
+        )
+        .order_by(Staff.username)
+    )
+    return list(session.scalars(query))
+
+
+def trail(session: Session, reference: str) -> list[TrailEntry]:
+    """The case's audit events, oldest first, with the acting staff member's username."""
+    query = (
+        select(AuditEvent.occurred_at, Staff.username, AuditEvent.action)
+        .outerjoin(Staff, Staff.id == AuditEvent.actor_staff_id)
+        .where(AuditEvent.case_reference == reference)
+        .order_by(AuditEvent.id)
+    )
+    return [TrailEntry(at, actor, action) for at, actor, action in session.execute(query)]
+
+
+def is_open(case: Case) -> bool:
+    return case.status is not CaseStatus.CLOSED

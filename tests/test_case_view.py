@@ -1,0 +1,476 @@
+"""The case page: who may open it, what it shows and records, and every action on it."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+import crypto
+from advisory.models import (
+    AuditEvent,
+    Callback,
+    CallbackSlot,
+    CallbackStatus,
+    Case,
+    CaseDecline,
+    CaseStatus,
+    CloseOutcome,
+    Direction,
+    LineKey,
+    Message,
+    Role,
+    Staff,
+    WrapKind,
+    WrappedKey,
+)
+from advisory.services.line_keys import grant_line_key
+from tests import reporter_helpers as rh
+from tests.conftest import DEFAULT_NOW
+from tests.test_queue import sign_in_as
+
+CANARY = "Kanarifugl-7731 i saken"
+
+
+@pytest.fixture(autouse=True)
+def line_key(db_session, line):
+    return rh.set_up_line_key(db_session)
+
+
+@pytest.fixture
+def lawyer(make_staff) -> Staff:
+    return make_staff(Role.LAWYER, must_change_password=False, totp_confirmed=True)
+
+
+@pytest.fixture
+def colleague(make_staff) -> Staff:
+    return make_staff(Role.LAWYER, must_change_password=False, totp_confirmed=True)
+
+
+@pytest.fixture
+def signed_in(client, db_session, lawyer):
+    sign_in_as(client, db_session, lawyer)
+    return client
+
+
+def sealed(line_key, purpose: str, text: str) -> str:
+    return crypto.seal(purpose, text, rh.line_public_key(line_key))
+
+
+def events(db_session, reference: str) -> list[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.case_reference == reference)
+    return list(db_session.scalars(query.order_by(AuditEvent.id)))
+
+
+def actions_of(db_session, reference: str) -> list[str]:
+    return [event.action for event in events(db_session, reference)]
+
+
+def post_action(client, case: Case, path: str, **data: str):
+    """Post one of the case page's forms, with the CSRF token the page carries."""
+    page = rh.page_of(client.get(f"/cases/{case.reference}"))
+    return client.post(
+        f"/cases/{case.reference}/{path}",
+        data={"csrf_token": page.input_value("csrf_token"), **data},
+    )
+
+
+def fresh(db_session, case: Case) -> Case:
+    db_session.expire_all()
+    return db_session.get(Case, case.id)
+
+
+# --- opening a case ----------------------------------------------------------------------------
+
+
+def test_the_page_shows_answers_and_hands_over_only_envelopes(
+    signed_in, db_session, make_case, line_key, lawyer
+):
+    narrative = sealed(line_key, "narrative", CANARY)
+    case = make_case(narrative_envelope=narrative, ongoing=True, immediate_danger=False)
+    db_session.add(
+        Message(
+            case=case,
+            direction=Direction.FROM_REPORTER,
+            envelope=sealed(line_key, "message", CANARY),
+            created_at=DEFAULT_NOW,
+        )
+    )
+    db_session.commit()
+
+    response = signed_in.get(f"/cases/{case.reference}")
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"].startswith("no-store")
+    assert f'data-envelope="{narrative}"' in html
+    assert CANARY not in html
+    assert "Diskriminering" in html  # the kind, in the page's language
+    message = db_session.scalars(select(Message).where(Message.case_id == case.id)).one()
+    assert message.read_at == DEFAULT_NOW
+    opened = events(db_session, case.reference)
+    assert [(e.action, e.actor_staff_id) for e in opened] == [("case.opened", lawyer.id)]
+
+
+def test_the_audit_trail_lists_who_opened_the_case(
+    client, db_session, make_case, lawyer, colleague
+):
+    case = make_case()
+    sign_in_as(client, db_session, colleague)
+    client.get(f"/cases/{case.reference}")
+    sign_in_as(client, db_session, lawyer)
+
+    trail = rh.page_of(client.get(f"/cases/{case.reference}")).by_id("trail-heading")
+
+    html = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert trail is not None
+    assert f"{colleague.username} åpnet saken" in html
+    assert f"{lawyer.username} åpnet saken" in html
+
+
+def test_a_lawyer_of_another_line_gets_not_found(client, db_session, make_case, make_staff):
+    from advisory.models import Line
+
+    other_line = Line(slug="other", name="Other", created_at=DEFAULT_NOW)
+    db_session.add(other_line)
+    db_session.flush()
+    outsider = make_staff(Role.LAWYER, line_id=other_line.id)
+    case = make_case()
+    sign_in_as(client, db_session, outsider)
+
+    assert client.get(f"/cases/{case.reference}").status_code == 404
+    assert actions_of(db_session, case.reference) == []
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.ADMIN])
+def test_coordinators_and_admins_are_refused_case_content(
+    client, db_session, make_case, make_staff, role
+):
+    case = make_case(narrative_envelope="v1.0000000000000000.AAAA")
+    sign_in_as(client, db_session, make_staff(role))
+
+    for response in (
+        client.get(f"/cases/{case.reference}"),
+        client.get("/api/v1/wrapped-keys"),
+    ):
+        assert response.status_code == 403
+        assert "v1.0000000000000000" not in response.get_data(as_text=True)
+
+
+# --- taking, giving, declining -----------------------------------------------------------------
+
+
+def test_taking_a_case_assigns_it_and_starts_work(signed_in, db_session, make_case, lawyer):
+    case = make_case()
+    db_session.commit()
+
+    response = post_action(signed_in, case, "take")
+
+    assert response.status_code == 302
+    case = fresh(db_session, case)
+    assert (case.assigned_lawyer_id, case.status) == (lawyer.id, CaseStatus.IN_PROGRESS)
+    assert "case.taken" in actions_of(db_session, case.reference)
+
+
+def test_a_case_can_be_given_to_a_colleague_on_the_line(
+    signed_in, db_session, make_case, lawyer, colleague
+):
+    case = make_case(assigned_lawyer_id=lawyer.id)
+    db_session.commit()
+
+    post_action(signed_in, case, "assign", assignee=str(colleague.id))
+
+    assert fresh(db_session, case).assigned_lawyer_id == colleague.id
+    given = [e for e in events(db_session, case.reference) if e.action == "case.assigned"]
+    assert json.loads(given[0].detail) == {"to": colleague.username}
+
+
+def test_a_case_cannot_be_given_to_a_coordinator(
+    signed_in, db_session, make_case, make_staff, lawyer
+):
+    coordinator = make_staff(Role.COORDINATOR)
+    case = make_case(assigned_lawyer_id=lawyer.id)
+    db_session.commit()
+
+    response = post_action(signed_in, case, "assign", assignee=str(coordinator.id))
+
+    assert response.status_code == 400  # not among the choices offered
+    assert fresh(db_session, case).assigned_lawyer_id == lawyer.id
+
+
+def test_declining_moves_the_case_on_and_closes_it_to_the_decliner(
+    signed_in, db_session, make_case, lawyer, colleague
+):
+    # DEFAULT_NOW is Monday 10:00 in Oslo: the line is open, so colleagues are on duty.
+    case = make_case(assigned_lawyer_id=lawyer.id)
+    db_session.commit()
+
+    response = post_action(signed_in, case, "decline", confirm="y")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/queue")
+    assert fresh(db_session, case).assigned_lawyer_id == colleague.id
+    declines = db_session.scalars(select(CaseDecline)).all()
+    assert [(d.case_id, d.staff_id) for d in declines] == [(case.id, lawyer.id)]
+    assert signed_in.get(f"/cases/{case.reference}").status_code == 404
+    assert signed_in.post(f"/cases/{case.reference}/take").status_code in (400, 404)
+
+
+def test_declining_needs_the_box_ticked(signed_in, db_session, make_case, lawyer):
+    case = make_case(assigned_lawyer_id=lawyer.id)
+    db_session.commit()
+
+    response = post_action(signed_in, case, "decline")
+
+    assert response.status_code == 400
+    assert "Kryss av" in response.get_data(as_text=True)
+    assert db_session.scalars(select(CaseDecline)).all() == []
+
+
+def test_a_declined_lawyer_cannot_be_given_the_case_back(
+    client, db_session, make_case, lawyer, colleague
+):
+    case = make_case(assigned_lawyer_id=colleague.id)
+    db_session.add(CaseDecline(case_id=case.id, staff_id=lawyer.id, declined_at=DEFAULT_NOW))
+    sign_in_as(client, db_session, colleague)
+
+    response = post_action(client, case, "assign", assignee=str(lawyer.id))
+
+    assert response.status_code == 400
+    assert fresh(db_session, case).assigned_lawyer_id == colleague.id
+
+
+# --- replies -----------------------------------------------------------------------------------
+
+
+def reported(db_session, app):
+    code = crypto.generate_case_code()
+    return code, rh.reported_case(db_session, app, code)
+
+
+def test_a_reply_sealed_in_the_browser_is_stored_with_its_line_copy(
+    signed_in, db_session, app, line_key, lawyer
+):
+    code, case = reported(db_session, app)
+    for_reporter = crypto.seal("reply", CANARY, crypto.reporter_private_key(code).public_key())
+    line_copy = sealed(line_key, "reply", CANARY)
+
+    response = post_action(
+        signed_in, case, "reply", envelope=for_reporter, line_copy_envelope=line_copy
+    )
+
+    assert response.status_code == 302
+    message = db_session.scalars(
+        select(Message).where(Message.direction == Direction.TO_REPORTER)
+    ).one()
+    assert (message.envelope, message.line_copy_envelope) == (for_reporter, line_copy)
+    case = fresh(db_session, case)
+    assert case.first_response_at == DEFAULT_NOW
+    assert case.status == CaseStatus.AWAITING_REPORTER
+    assert "case.replied" in actions_of(db_session, case.reference)
+
+
+def test_a_reply_whose_line_copy_is_not_sealed_is_refused(signed_in, db_session, app):
+    code, case = reported(db_session, app)
+    for_reporter = crypto.seal("reply", CANARY, crypto.reporter_private_key(code).public_key())
+
+    response = post_action(
+        signed_in, case, "reply", envelope=for_reporter, line_copy_envelope=CANARY
+    )
+
+    assert response.status_code == 409
+    assert rh.count(db_session, Message) == 0
+    assert fresh(db_session, case).first_response_at is None
+
+
+def test_without_javascript_the_reply_is_sealed_on_arrival_for_both_readers(
+    signed_in, db_session, app, line_key
+):
+    code, case = reported(db_session, app)
+
+    post_action(signed_in, case, "reply", text=CANARY)
+
+    message = db_session.scalars(select(Message)).one()
+    reporter_key = crypto.reporter_private_key(code)
+    assert crypto.open("reply", message.envelope, reporter_key) == CANARY.encode()
+    assert crypto.open("reply", message.line_copy_envelope, line_key.private_key) == (
+        CANARY.encode()
+    )
+
+
+def test_an_empty_reply_says_what_is_missing(signed_in, db_session, app):
+    _, case = reported(db_session, app)
+
+    response = post_action(signed_in, case, "reply", text="   ")
+
+    assert response.status_code == 400
+    assert "Skriv et svar" in response.get_data(as_text=True)
+
+
+# --- status and closing ------------------------------------------------------------------------
+
+
+def test_status_changes_are_recorded_with_before_and_after(signed_in, db_session, make_case):
+    case = make_case()
+    db_session.commit()
+
+    post_action(signed_in, case, "status", status="awaiting_reporter")
+
+    assert fresh(db_session, case).status == CaseStatus.AWAITING_REPORTER
+    changed = [e for e in events(db_session, case.reference) if e.action == "case.status_changed"]
+    assert json.loads(changed[0].detail) == {"from": "new", "to": "awaiting_reporter"}
+
+
+def test_closing_needs_an_outcome_and_deletes_numbers(
+    signed_in, db_session, make_case, app, line_key
+):
+    case = make_case(contact_preference="callback")
+    slot = DEFAULT_NOW + timedelta(hours=3)
+    db_session.add(CallbackSlot(slot_start=slot, slot_end=slot + timedelta(minutes=30), booked=1))
+    callback = Callback(
+        case=case,
+        slot_start=slot,
+        slot_end=slot + timedelta(minutes=30),
+        contact_envelope=sealed(line_key, "contact", "+47 99 99 99 99"),
+    )
+    db_session.add(callback)
+    db_session.commit()
+
+    missing = post_action(signed_in, case, "close")
+    assert missing.status_code == 400
+    assert fresh(db_session, case).status == CaseStatus.NEW
+
+    post_action(signed_in, case, "close", outcome="advice_given")
+
+    case = fresh(db_session, case)
+    days = rh.settings_of(app).retention_days
+    assert (case.status, case.close_outcome) == (CaseStatus.CLOSED, CloseOutcome.ADVICE_GIVEN)
+    assert case.retention_until == DEFAULT_NOW + timedelta(days=days)
+    callback = db_session.get(Callback, callback.id)
+    assert (callback.status, callback.contact_envelope) == (CallbackStatus.CANCELLED, None)
+    assert db_session.get(CallbackSlot, slot).booked == 0
+
+
+def test_nothing_can_be_done_to_a_closed_case(signed_in, db_session, make_case):
+    case = make_case(status=CaseStatus.CLOSED, closed_at=DEFAULT_NOW)
+    db_session.commit()
+
+    response = post_action(signed_in, case, "take")
+
+    assert response.status_code == 409
+    assert "Saken er avsluttet" in response.get_data(as_text=True)
+    assert fresh(db_session, case).assigned_lawyer_id is None
+
+
+# --- callbacks ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def booked(db_session, make_case, line_key):
+    case = make_case(contact_preference="callback")
+    slot = DEFAULT_NOW + timedelta(hours=1)
+    db_session.add(CallbackSlot(slot_start=slot, slot_end=slot + timedelta(minutes=30), booked=1))
+    callback = Callback(
+        case=case,
+        slot_start=slot,
+        slot_end=slot + timedelta(minutes=30),
+        contact_envelope=sealed(line_key, "contact", "+47 99 99 99 99"),
+    )
+    db_session.add(callback)
+    db_session.commit()
+    return case, callback
+
+
+def test_the_number_is_handed_over_only_on_demand_and_audited(signed_in, db_session, booked):
+    case, callback = booked
+    envelope = callback.contact_envelope
+
+    before = signed_in.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert envelope not in before
+
+    response = post_action(signed_in, case, f"reveal/{callback.id}")
+
+    assert response.status_code == 200
+    assert f'data-envelope="{envelope}"' in response.get_data(as_text=True)
+    assert "callback.number_revealed" in actions_of(db_session, case.reference)
+
+
+def test_a_reached_callback_is_the_first_response_and_deletes_the_number(
+    signed_in, db_session, booked
+):
+    case, callback = booked
+
+    post_action(
+        signed_in,
+        case,
+        f"callbacks/{callback.id}/outcome",
+        **{f"callback-{callback.id}-outcome": "reached"},
+    )
+
+    db_session.expire_all()
+    callback = db_session.get(Callback, callback.id)
+    assert (callback.status, callback.contact_envelope) == (CallbackStatus.REACHED, None)
+    assert fresh(db_session, case).first_response_at == DEFAULT_NOW
+    assert db_session.get(CallbackSlot, callback.slot_start).booked == 0
+
+
+def test_no_answer_deletes_the_number_but_is_no_response(signed_in, db_session, booked):
+    case, callback = booked
+
+    post_action(
+        signed_in,
+        case,
+        f"callbacks/{callback.id}/outcome",
+        **{f"callback-{callback.id}-outcome": "no_answer"},
+    )
+
+    db_session.expire_all()
+    callback = db_session.get(Callback, callback.id)
+    assert (callback.status, callback.contact_envelope) == (CallbackStatus.NO_ANSWER, None)
+    assert fresh(db_session, case).first_response_at is None
+    again = signed_in.post(
+        f"/cases/{case.reference}/reveal/{callback.id}",
+        data={
+            "csrf_token": rh.page_of(signed_in.get(f"/cases/{case.reference}")).input_value(
+                "csrf_token"
+            )
+        },
+    )
+    assert again.status_code == 409
+
+
+# --- the lawyer's wrapped keys -----------------------------------------------------------------
+
+
+def test_a_lawyer_gets_their_own_wrapped_keys_and_nobody_elses(
+    signed_in, db_session, line_key, lawyer, colleague
+):
+    key = db_session.scalars(select(LineKey)).one()
+    for staff, password in ((lawyer, "lawyer password"), (colleague, "colleague password")):
+        grant_line_key(
+            db_session,
+            line_key=key,
+            private_key=line_key.private_key,
+            staff=staff,
+            passphrase=password,
+            now=DEFAULT_NOW,
+            iterations=1000,
+        )
+    db_session.commit()
+    key_id, lawyer_id = key.key_id, lawyer.id
+
+    response = signed_in.get("/api/v1/wrapped-keys")
+
+    assert response.headers["Cache-Control"] == "no-store"
+    keys = response.get_json()["keys"]
+    assert [entry["key_id"] for entry in keys] == [key_id]
+    own = db_session.scalars(
+        select(WrappedKey).where(
+            WrappedKey.staff_id == lawyer_id, WrappedKey.kind == WrapKind.STAFF
+        )
+    ).one()
+    assert keys[0]["blob"] == own.blob
+    opened = crypto.unwrap_private_key(keys[0]["blob"], "lawyer password")
+    assert crypto.key_id_for(opened.public_key()) == key_id
