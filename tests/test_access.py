@@ -32,6 +32,18 @@ EXPECTED_ACCESS: dict[str, str | frozenset[Role]] = {
     "auth.home": EVERY_ROLE,
     "auth.sign_out_everywhere": EVERY_ROLE,
     "queue.queue": frozenset({LAWYER}),
+    "queue.case_view": frozenset({LAWYER}),
+    "queue.reveal_number": frozenset({LAWYER}),
+    "queue.take": frozenset({LAWYER}),
+    "queue.assign": frozenset({LAWYER}),
+    "queue.decline": frozenset({LAWYER}),
+    "queue.change_status": frozenset({LAWYER}),
+    "queue.close": frozenset({LAWYER}),
+    "queue.callback_outcome": frozenset({LAWYER}),
+    "queue.reply": frozenset({LAWYER}),
+    "queue.wrapped_keys": frozenset({LAWYER}),
+    "queue.phone_intake": frozenset({LAWYER}),
+    "queue.submit_phone_intake": frozenset({LAWYER}),
 }
 
 VISITORS = ["anonymous", "enrolling lawyer", LAWYER, COORDINATOR, ADMIN]

@@ -10,7 +10,7 @@
  *   crypto/envelope.js   seal / open envelope text           (crypto/envelope.py)
  *   crypto/padding.js    length-hiding padding               (crypto/padding.py)
  *   crypto/case-code.js  case codes, lookup token, reporter key (crypto/case_code.py)
- *   crypto/wrapping.js   unwrap a passphrase-wrapped key     (crypto/wrapping.py)
+ *   crypto/wrapping.js   unwrap or re-wrap a wrapped key     (crypto/wrapping.py)
  *   crypto/keys.js       X25519 keys and key ids             (crypto/keys.py)
  *   crypto/encoding.js   strict base64url, UTF-8, hex        (crypto/encoding.py)
  *   crypto/rfc9180.js    HPKE itself, checked against the RFC's test vectors
@@ -35,7 +35,7 @@ export {
   normaliseCaseCode,
   reporterKeyFromCode,
 } from "./crypto/case-code.js";
-export { unwrapPrivateKey } from "./crypto/wrapping.js";
+export { rewrapPrivateKey, unwrapPrivateKey } from "./crypto/wrapping.js";
 
 // Lower-level pieces, for the known-answer tests and for callers that hold raw keys.
 export { parseEnvelope } from "./crypto/envelope.js";

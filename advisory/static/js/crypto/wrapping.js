@@ -1,12 +1,13 @@
 /**
- * Unwrap a line private key in the browser, exactly as crypto/wrapping.py unwraps it:
+ * Unwrap (and, for a password change, re-wrap) a line private key in the browser, exactly as
+ * crypto/wrapping.py does it:
  * PBKDF2-HMAC-SHA256 over the NFC-normalised UTF-8 passphrase derives an AES-256-GCM key,
  * which decrypts the 32 raw key bytes under the associated data `advisory-line/v1/wrapped-key`.
  *
  * @module crypto/wrapping
  */
 
-import { asciiBytes, b64urlDecode, utf8Encode } from "./encoding.js";
+import { asciiBytes, b64urlDecode, b64urlEncode, utf8Encode } from "./encoding.js";
 import { CryptoError, WRONG_PASSPHRASE_MESSAGE } from "./errors.js";
 import { KEY_BYTES, importPrivateKey } from "./keys.js";
 
@@ -30,19 +31,67 @@ const CIPHERTEXT_BYTES = KEY_BYTES + 16; // key + GCM tag
  *   passphrase or an altered blob
  */
 export async function unwrapPrivateKey(blobJson, passphrase) {
-  const { iterations, salt, nonce, ciphertext } = parseBlob(blobJson);
-  const secret = utf8Encode(String(passphrase).normalize("NFC"), "the passphrase");
-  const baseKey = await crypto.subtle.importKey("raw", secret, "PBKDF2", false, ["deriveKey"]);
-  const aesKey = await crypto.subtle.deriveKey(
-    { name: "PBKDF2", hash: "SHA-256", salt, iterations },
-    baseKey,
-    { name: "AES-GCM", length: 256 },
-    false,
-    ["decrypt"],
-  );
-  let raw;
+  const raw = await unwrapRaw(blobJson, passphrase);
   try {
-    raw = new Uint8Array(
+    return await importPrivateKey(raw);
+  } finally {
+    raw.fill(0);
+  }
+}
+
+/**
+ * Wrap the key of `blobJson` again under a new passphrase, as crypto.wrap_private_key does
+ * (fresh salt and nonce). For a password change: the raw key exists only inside this call,
+ * and the new blob is opened once more before it is returned, so a wrap that would not open
+ * is never sent.
+ *
+ * @param {string} blobJson the blob under the old passphrase
+ * @param {string} oldPassphrase
+ * @param {string} newPassphrase
+ * @param {number} iterations PBKDF2 iterations for the new blob (the server says how many)
+ * @returns {Promise<string>} the new compact JSON blob
+ */
+export async function rewrapPrivateKey(blobJson, oldPassphrase, newPassphrase, iterations) {
+  if (!Number.isInteger(iterations) || iterations < 1 || iterations > MAX_ITERATIONS_ACCEPTED) {
+    throw keyFormat(`iterations must be a whole number up to ${MAX_ITERATIONS_ACCEPTED}`);
+  }
+  const raw = await unwrapRaw(blobJson, oldPassphrase);
+  try {
+    const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
+    const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
+    const aesKey = await passphraseKey(newPassphrase, salt, iterations, "encrypt");
+    const ciphertext = new Uint8Array(
+      await crypto.subtle.encrypt(
+        { name: "AES-GCM", iv: nonce, additionalData: WRAPPED_KEY_AAD },
+        aesKey,
+        raw,
+      ),
+    );
+    const blob = JSON.stringify({
+      v: BLOB_VERSION,
+      kdf: KDF_NAME,
+      iterations,
+      salt: b64urlEncode(salt),
+      nonce: b64urlEncode(nonce),
+      ciphertext: b64urlEncode(ciphertext),
+    });
+    (await unwrapRaw(blob, newPassphrase)).fill(0);
+    return blob;
+  } finally {
+    raw.fill(0);
+  }
+}
+
+/**
+ * @param {string} blobJson
+ * @param {string} passphrase
+ * @returns {Promise<Uint8Array>} the 32 raw private key bytes; the caller zeroes them
+ */
+async function unwrapRaw(blobJson, passphrase) {
+  const { iterations, salt, nonce, ciphertext } = parseBlob(blobJson);
+  const aesKey = await passphraseKey(passphrase, salt, iterations, "decrypt");
+  try {
+    return new Uint8Array(
       await crypto.subtle.decrypt(
         { name: "AES-GCM", iv: nonce, additionalData: WRAPPED_KEY_AAD },
         aesKey,
@@ -52,11 +101,26 @@ export async function unwrapPrivateKey(blobJson, passphrase) {
   } catch {
     throw new CryptoError("wrong-passphrase", WRONG_PASSPHRASE_MESSAGE);
   }
-  try {
-    return await importPrivateKey(raw);
-  } finally {
-    raw.fill(0);
-  }
+}
+
+/**
+ * PBKDF2-HMAC-SHA256 over the NFC-normalised UTF-8 passphrase, as an AES-256-GCM key.
+ *
+ * @param {string} passphrase
+ * @param {Uint8Array} salt
+ * @param {number} iterations
+ * @param {"encrypt" | "decrypt"} usage
+ */
+async function passphraseKey(passphrase, salt, iterations, usage) {
+  const secret = utf8Encode(String(passphrase).normalize("NFC"), "the passphrase");
+  const baseKey = await crypto.subtle.importKey("raw", secret, "PBKDF2", false, ["deriveKey"]);
+  return crypto.subtle.deriveKey(
+    { name: "PBKDF2", hash: "SHA-256", salt, iterations },
+    baseKey,
+    { name: "AES-GCM", length: 256 },
+    false,
+    [usage],
+  );
 }
 
 /**

@@ -1,0 +1,117 @@
+/**
+ * The case page, opened in the lawyer's browser.
+ *
+ * Every element with `data-envelope` holds sealed content (narrative, messages, the line's
+ * copy of replies, a revealed phone number); it is opened here with the line keys unwrapped
+ * at sign-in and shown as text. A reply is sealed here twice before it is sent: to the
+ * reporter's key (only their case code opens it) and to the line key (for colleagues). The
+ * server never receives the text. Without keys the page says how to get them.
+ *
+ * @module case-view
+ */
+
+import { isSupported, openText, parseEnvelope, seal } from "./hpke.js";
+import { loadKeys } from "./key-store.js";
+import { addFieldError, clearErrors, markBusy } from "./enhance.js";
+
+const LINE_KEY_URL = "/api/v1/line-key";
+
+/** Translated texts, from the page's `<template id="case-texts">`. */
+function caseTexts() {
+  const texts = {};
+  const template = document.getElementById("case-texts");
+  for (const node of template?.content.querySelectorAll("[data-text]") ?? []) {
+    texts[node.dataset.text] = node.textContent;
+  }
+  return texts;
+}
+
+/**
+ * @param {HTMLElement} element
+ * @param {string} text
+ * @param {string} [className]
+ */
+function show(element, text, className = "opened") {
+  element.replaceChildren();
+  const paragraph = document.createElement("p");
+  paragraph.className = className;
+  paragraph.textContent = text;
+  element.append(paragraph);
+}
+
+/** @param {Map<string, CryptoKey>} keys */
+async function openAll(keys, texts) {
+  let locked = 0;
+  for (const element of document.querySelectorAll("[data-envelope]")) {
+    const envelope = element.dataset.envelope;
+    let key;
+    try {
+      key = keys.get(parseEnvelope(envelope).keyId);
+    } catch {
+      key = undefined;
+    }
+    if (!key) {
+      locked += 1;
+      continue;
+    }
+    try {
+      show(element, await openText(element.dataset.purpose, envelope, key));
+    } catch {
+      show(element, texts.unreadable, "muted");
+    }
+  }
+  return locked;
+}
+
+/** @param {HTMLFormElement} form */
+function enhanceReply(form, texts) {
+  form.addEventListener("submit", async (event) => {
+    const textarea = form.elements.namedItem("text");
+    const text = textarea.value;
+    if (!text.trim()) {
+      return; // the server says what is missing
+    }
+    event.preventDefault();
+    clearErrors(form);
+    const done = markBusy(form);
+    try {
+      const response = await fetch(LINE_KEY_URL, { credentials: "same-origin" });
+      const { public_key: linePublicKey } = await response.json();
+      form.elements.namedItem("envelope").value = await seal(
+        "reply",
+        text,
+        form.dataset.reporterKey,
+      );
+      form.elements.namedItem("line_copy_envelope").value = await seal(
+        "reply",
+        text,
+        linePublicKey,
+      );
+    } catch {
+      done();
+      addFieldError(textarea, texts.encrypt);
+      return;
+    }
+    textarea.disabled = true; // the text itself is never sent
+    form.submit();
+  });
+}
+
+async function enhance() {
+  const status = document.getElementById("key-status");
+  const texts = caseTexts();
+  if (!(await isSupported())) {
+    return;
+  }
+  const reply = document.querySelector("form.reply-form");
+  if (reply) {
+    enhanceReply(reply, texts);
+  }
+  const locked = await openAll(await loadKeys(), texts);
+  if (locked > 0 && status) {
+    status.textContent = texts.locked;
+    status.hidden = false;
+  }
+}
+
+enhance();

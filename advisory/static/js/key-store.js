@@ -1,0 +1,84 @@
+/**
+ * The lawyer's unwrapped line keys, kept for the signed-in session in this browser.
+ *
+ * The keys are non-extractable WebCrypto keys: IndexedDB can hold them (structured clone keeps
+ * them non-extractable), so page scripts can open envelopes, but no script, ours included,
+ * can read their bytes out. They are dropped at sign-out, when the sign-in page is shown
+ * (a timed-out session ends there) and at the next sign-in.
+ *
+ * @module key-store
+ */
+
+const DB_NAME = "advisory-line";
+const STORE = "line-keys";
+
+function database() {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(DB_NAME, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+/**
+ * @param {"readonly" | "readwrite"} mode
+ * @param {(store: IDBObjectStore) => IDBRequest | void} work
+ */
+async function withStore(mode, work) {
+  const db = await database();
+  try {
+    return await new Promise((resolve, reject) => {
+      const transaction = db.transaction(STORE, mode);
+      const request = work(transaction.objectStore(STORE));
+      transaction.oncomplete = () => resolve(request ? request.result : undefined);
+      transaction.onerror = () => reject(transaction.error);
+      transaction.onabort = () => reject(transaction.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Replace the stored keys.
+ *
+ * @param {Map<string, CryptoKey>} keys key id → X25519 private key
+ */
+export async function saveKeys(keys) {
+  await withStore("readwrite", (store) => {
+    store.clear();
+    for (const [keyId, key] of keys) {
+      store.put(key, keyId);
+    }
+  });
+}
+
+/** @returns {Promise<Map<string, CryptoKey>>} key id → X25519 private key */
+export async function loadKeys() {
+  const keys = new Map();
+  try {
+    await withStore("readonly", (store) => {
+      const cursor = store.openCursor();
+      cursor.onsuccess = () => {
+        const entry = cursor.result;
+        if (entry) {
+          keys.set(String(entry.key), entry.value);
+          entry.continue();
+        }
+      };
+      return undefined;
+    });
+  } catch {
+    return new Map();
+  }
+  return keys;
+}
+
+export async function clearKeys() {
+  try {
+    await withStore("readwrite", (store) => store.clear());
+  } catch {
+    // Nothing stored, or storage is off: there is nothing to drop.
+  }
+}
