@@ -6,6 +6,7 @@ post carries the token from the page, as a browser would.
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
 from datetime import timedelta
@@ -14,16 +15,18 @@ import pyotp
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from advisory import passwords, totp
 from advisory.auth.sessions import COOKIE_NAME
 from advisory.models import AuditEvent, Role, Staff
-from advisory.services.sign_in import lock_duration
+from advisory.services.sign_in import CodeVerdict, accept_code, lock_duration
 from advisory.services.staff import add_staff
 from tests.conftest import DEFAULT_NOW, TEST_SECRETS
 
 DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
 PASSWORD = "correct horse battery staple"
+STEP = timedelta(seconds=30)  # one TOTP time step
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="[^"]*"|value="[^"]*"[^>]*name="csrf_token"')
 
 
@@ -269,6 +272,7 @@ def test_sign_out_everywhere_ends_other_browsers_sessions(app, client, lawyer, c
     _staff, seed = lawyer
     other = app.test_client()
     sign_in(client, "alice", PASSWORD, code_now(seed, clock))
+    clock[0] += STEP  # a code signs in once
     sign_in(other, "alice", PASSWORD, code_now(seed, clock))
     assert other.get("/staff").status_code == 200
 
@@ -296,6 +300,7 @@ def test_each_sign_in_issues_a_new_session(client, lawyer, clock):
     client.set_cookie(COOKIE_NAME, "planted-by-someone-else")
     sign_in(client, "alice", PASSWORD, code_now(seed, clock))
     first = staff_cookie(client)
+    clock[0] += STEP
     sign_in(client, "alice", PASSWORD, code_now(seed, clock))
     second = staff_cookie(client)
 
@@ -308,6 +313,132 @@ def test_a_forged_cookie_is_not_a_session(client, lawyer):
     client.set_cookie(COOKIE_NAME, "eyJzdGFmZl9pZCI6MX0.forged")
 
     assert client.get("/staff").status_code == 302
+
+
+# --- a code signs in once -----------------------------------------------------------------------
+
+
+def wrong_code(seed: str, clock) -> str:
+    return "000000" if code_now(seed, clock) != "000000" else "111111"
+
+
+def failure_reasons(db_session) -> list[str]:
+    return [d["reason"] for action, d in actions(db_session) if action == "staff.sign_in_failed"]
+
+
+def test_a_code_that_signed_in_once_is_refused_like_a_wrong_code(app, client, lawyer, clock):
+    _staff, seed = lawyer
+    code = code_now(seed, clock)
+    assert sign_in(client, "alice", PASSWORD, code).status_code == 302
+
+    # Someone who saw the code types it within the same 30 seconds
+    replayer = app.test_client()
+    reused = sign_in(replayer, "alice", PASSWORD, code)
+    wrong = sign_in(app.test_client(), "alice", PASSWORD, wrong_code(seed, clock))
+
+    assert reused.status_code == wrong.status_code == 401
+    assert without_token(reused.get_data(as_text=True)) == without_token(
+        wrong.get_data(as_text=True)
+    )
+    assert staff_cookie(replayer) is None
+    assert replayer.get("/staff").status_code == 302
+
+
+def test_a_reused_code_is_audited_as_reused_and_counts_as_a_failure(
+    client, lawyer, clock, db_session
+):
+    _staff, seed = lawyer
+    code = code_now(seed, clock)
+    sign_in(client, "alice", PASSWORD, code)
+
+    sign_in(client, "alice", PASSWORD, code)
+
+    assert failure_reasons(db_session) == ["code_reused"]
+    assert account(db_session, "alice").failed_logins == 1
+    everything = " ".join(e.detail for e in db_session.scalars(select(AuditEvent)))
+    assert code not in everything
+
+
+def test_a_later_code_spends_the_earlier_ones_of_the_window(client, lawyer, clock, db_session):
+    _staff, seed = lawyer
+    # Given a phone whose clock runs 30 seconds ahead: its code is the next step's
+    ahead = pyotp.TOTP(seed).at(clock[0] + STEP)
+    assert sign_in(client, "alice", PASSWORD, ahead).status_code == 302
+    step = pyotp.TOTP(seed).timecode(clock[0]) + 1
+    assert account(db_session, "alice").totp_last_step == step
+
+    # Then neither the current code nor the previous one, both still inside the window, works
+    assert sign_in(client, "alice", PASSWORD, code_now(seed, clock)).status_code == 401
+    previous = pyotp.TOTP(seed).at(clock[0] - STEP)
+    assert sign_in(client, "alice", PASSWORD, previous).status_code == 401
+    assert account(db_session, "alice").totp_last_step == step
+
+
+def test_the_next_code_signs_in_once_its_step_has_come(client, lawyer, clock, db_session):
+    _staff, seed = lawyer
+    sign_in(client, "alice", PASSWORD, code_now(seed, clock))
+
+    clock[0] += STEP
+
+    assert sign_in(client, "alice", PASSWORD, code_now(seed, clock)).status_code == 302
+    assert account(db_session, "alice").totp_last_step == pyotp.TOTP(seed).timecode(clock[0])
+
+
+def test_a_refused_sign_in_does_not_spend_the_code(client, lawyer, clock, db_session):
+    _staff, seed = lawyer
+    code = code_now(seed, clock)
+
+    assert sign_in(client, "alice", "wrong password", code).status_code == 401
+
+    assert account(db_session, "alice").totp_last_step is None
+    assert sign_in(client, "alice", PASSWORD, code).status_code == 302
+
+
+def test_two_requests_racing_with_one_code_cannot_both_spend_it(db_session, lawyer, clock):
+    staff, seed = lawyer
+    code = code_now(seed, clock)
+    first = accept_code(db_session, staff, code=code, data_key=DATA_KEY, now=clock[0])
+    # Given a second request that read the account before the first recorded the step
+    set_committed_value(staff, "totp_last_step", None)
+
+    second = accept_code(db_session, staff, code=code, data_key=DATA_KEY, now=clock[0])
+
+    assert (first, second) == (CodeVerdict.ACCEPTED, CodeVerdict.REUSED)
+    db_session.expire(staff)
+    assert staff.totp_last_step == pyotp.TOTP(seed).timecode(clock[0])
+
+
+@pytest.mark.parametrize("offset", [-1, 0, 1, None])
+def test_every_step_of_the_window_is_compared_whatever_matches(monkeypatch, offset):
+    seed = totp.new_seed()
+    generator = pyotp.TOTP(seed)
+    current = generator.timecode(DEFAULT_NOW)
+    code = generator.generate_otp(current + offset) if offset is not None else "000000"
+    compared = []
+    real = hmac.compare_digest
+    monkeypatch.setattr(hmac, "compare_digest", lambda a, b: compared.append(a) or real(a, b))
+
+    step = totp.matching_step(seed, code, DEFAULT_NOW)
+
+    assert len(compared) == 3  # as long for a right code as for a wrong one
+    if offset is not None:
+        assert step == current + offset
+    elif code not in {generator.generate_otp(current + i) for i in (-1, 0, 1)}:
+        assert step is None
+
+
+@pytest.mark.parametrize("code", ["", "12345", "1234567", "abcdef", "12 34 5x"])
+def test_anything_but_six_digits_matches_no_step(code):
+    assert totp.matching_step(totp.new_seed(), code, DEFAULT_NOW) is None
+
+
+def test_spaces_inside_a_code_are_forgiven():
+    seed = totp.new_seed()
+    code = pyotp.TOTP(seed).at(DEFAULT_NOW)
+
+    step = totp.matching_step(seed, f" {code[:3]} {code[3:]} ", DEFAULT_NOW)
+
+    assert step == pyotp.TOTP(seed).timecode(DEFAULT_NOW)
 
 
 # --- the staff cookie is the staff surface's alone ----------------------------------------------
@@ -401,8 +532,9 @@ def test_after_enrolment_the_new_password_and_new_seed_sign_in(
     response = enrol(client, "a brand new passphrase", code_now(seed, clock))
     assert response.headers["Location"] == "/staff"
     assert client.get("/staff").status_code == 200
-    # When they sign in again elsewhere
+    # When they sign in again elsewhere, with the next code (the one they enrolled with is spent)
     other = app.test_client()
+    clock[0] += STEP
     # Then the one-time password no longer works, the new one with a code does
     assert sign_in(other, "bob", "one-time-password").status_code == 401
     fresh = sign_in(other, "bob", "a brand new passphrase", code_now(seed, clock))
@@ -421,6 +553,36 @@ def test_enrolment_is_audited(client, newcomer, clock, db_session):
 
     recorded = [action for action, _ in actions(db_session)]
     assert recorded[-3:] == ["staff.sign_in", "staff.password_changed", "staff.totp_enrolled"]
+
+
+def test_the_code_that_confirmed_enrolment_does_not_sign_in_again(
+    app, client, newcomer, clock, db_session
+):
+    sign_in(client, "bob", "one-time-password")
+    seed = enrolment_seed(account(db_session, "bob"))
+    code = code_now(seed, clock)
+    assert enrol(client, "a brand new passphrase", code).headers["Location"] == "/staff"
+
+    assert sign_in(app.test_client(), "bob", "a brand new passphrase", code).status_code == 401
+    assert failure_reasons(db_session) == ["code_reused"]
+
+
+def test_a_new_seed_at_enrolment_can_be_confirmed_in_the_same_30_seconds(
+    client, lawyer, clock, db_session
+):
+    # Given an enrolled account that must choose a new password and device again
+    account(db_session, "alice").must_change_password = True
+    db_session.commit()
+    _staff, old_seed = lawyer
+    assert sign_in(client, "alice", PASSWORD, code_now(old_seed, clock)).headers["Location"] == (
+        "/staff/welcome"
+    )
+    # When the new seed's code of this very step confirms it
+    new_seed = enrolment_seed(account(db_session, "alice"))
+    response = enrol(client, "a brand new passphrase", code_now(new_seed, clock))
+    # Then it is accepted: no code of the new seed was ever used
+    assert response.headers["Location"] == "/staff"
+    assert account(db_session, "alice").totp_last_step == pyotp.TOTP(new_seed).timecode(clock[0])
 
 
 # --- CSRF ---------------------------------------------------------------------------------------

@@ -1,27 +1,31 @@
 """Staff sign-in: password + TOTP, lockout with a growing delay, first-time enrolment.
 
-Every way a sign-in can fail (unknown user, wrong password, wrong code, locked or inactive
-account) gives the caller the same `None`; only the audit event says which, and never with
-the password or code. An unknown username still costs one argon2 verification, against a
+Every way a sign-in can fail (unknown user, wrong password, wrong or reused code, locked or
+inactive account) gives the caller the same `None`; only the audit event says which, and never
+with the password or code. An unknown username still costs one argon2 verification, against a
 dummy hash of the current cost, so the answer takes as long as for a real account.
+
+A TOTP code is good once: the time step of every accepted code is recorded on the account
+(`Staff.totp_last_step`), and a code of that step or an earlier one is refused like a wrong
+code, so a code seen over someone's shoulder or in a proxy log cannot sign in again.
 """
 
 from __future__ import annotations
 
+import enum
 import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import pyotp
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from advisory import audit, passwords, totp
 from advisory.models import Staff
 
 FREE_FAILURES = 5  # failures before the first lock
 MAX_LOCK = timedelta(hours=1)
-TOTP_VALID_WINDOW = 1  # the code before and after the current one are accepted too
 
 
 class EnrolmentError(ValueError):
@@ -70,11 +74,11 @@ def sign_in(
     if not password_ok:
         _failed(session, staff, reason="password", now=now)
         return None
-    if staff.totp_confirmed and not code_is_valid(
-        totp.open_seed(data_key, staff.totp_secret_encrypted), code, now
-    ):
-        _failed(session, staff, reason="code", now=now)
-        return None
+    if staff.totp_confirmed:
+        verdict = accept_code(session, staff, code=code, data_key=data_key, now=now)
+        if verdict is not CodeVerdict.ACCEPTED:
+            _failed(session, staff, reason=verdict.value, now=now)
+            return None
 
     staff.failed_logins = 0
     staff.locked_until = None
@@ -83,6 +87,8 @@ def sign_in(
         # A fresh seed at every enrolment; it counts only once a code from it is confirmed.
         staff.totp_secret_encrypted = totp.seal_seed(data_key, totp.new_seed())
         staff.totp_confirmed = False
+        # No code of the new seed has been used yet; the old seed's steps mean nothing for it.
+        staff.totp_last_step = None
     else:
         staff.last_sign_in_at = now
     session.flush()
@@ -96,11 +102,39 @@ def sign_in(
     return SignedIn(staff, enrolling)
 
 
-def code_is_valid(seed: str, code: str, now: datetime) -> bool:
-    code = code.strip().replace(" ", "")
-    if not (len(code) == 6 and code.isdigit()):
-        return False
-    return pyotp.TOTP(seed).verify(code, for_time=now, valid_window=TOTP_VALID_WINDOW)
+class CodeVerdict(enum.StrEnum):
+    ACCEPTED = "accepted"
+    WRONG = "code"  # the values are the audit log's reasons
+    REUSED = "code_reused"
+
+
+def accept_code(
+    session: Session, staff: Staff, *, code: str, data_key: bytes, now: datetime
+) -> CodeVerdict:
+    """Check `code` against the account's seed and spend it: its step is recorded (flush only).
+
+    A code of the last accepted step or an earlier one is REUSED. The caller answers REUSED
+    exactly as WRONG; both take the same path, and only the audit reason differs. The step is
+    checked again inside the UPDATE, so two requests racing with one code cannot both win.
+    """
+    step = totp.matching_step(totp.open_seed(data_key, staff.totp_secret_encrypted), code, now)
+    if step is None:
+        return CodeVerdict.WRONG
+    if staff.totp_last_step is not None and step <= staff.totp_last_step:
+        return CodeVerdict.REUSED
+    spent = session.execute(
+        update(Staff)
+        .where(
+            Staff.id == staff.id,
+            or_(Staff.totp_last_step.is_(None), Staff.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if spent.rowcount != 1:  # type: ignore[attr-defined]
+        return CodeVerdict.REUSED
+    set_committed_value(staff, "totp_last_step", step)
+    return CodeVerdict.ACCEPTED
 
 
 def complete_enrolment(
@@ -117,7 +151,9 @@ def complete_enrolment(
         raise EnrolmentError("too_short")
     if passwords.verify_password(staff.password_hash, new_password):
         raise EnrolmentError("same_as_before")
-    if not code_is_valid(totp.open_seed(data_key, staff.totp_secret_encrypted), code, now):
+    if accept_code(session, staff, code=code, data_key=data_key, now=now) is not (
+        CodeVerdict.ACCEPTED
+    ):
         raise EnrolmentError("wrong_code")
     staff.password_hash = passwords.hash_password(new_password)
     staff.must_change_password = False
