@@ -1,0 +1,128 @@
+"""The phone-intake form: the web report's questionnaire, asked by a lawyer during a call.
+
+The choices are the reporter form's own lists, so a phone case and a web case answer the same
+questions in the same words; only the questions are put for the lawyer, not the caller.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from advisory.models import Field, Happened, Kind, Language, ReporterRole
+from advisory.reporter.forms import (
+    FIELD_CHOICES,
+    HAPPENED_CHOICES,
+    KIND_CHOICES,
+    LANGUAGE_CHOICES,
+    MAX_ENVELOPE_CHARS,
+    MAX_NARRATIVE_CHARS,
+    ROLE_CHOICES,
+    YES_NO,
+    YES_NO_UNSURE,
+)
+from advisory.services.phone_intake import Note, PhoneCall, PhoneOutcome
+from advisory.triage import Answers
+
+OUTCOME_CHOICES = [
+    SelectChoice(PhoneOutcome.ADVICE_GIVEN.value, _l("Advice given: close the case")),
+    SelectChoice(PhoneOutcome.REFERRED.value, _l("Referred elsewhere: close the case")),
+    SelectChoice(PhoneOutcome.FOLLOW_UP.value, _l("Needs follow-up: keep it open, assigned to me")),
+    SelectChoice(PhoneOutcome.OTHER.value, _l("Something else: close the case")),
+]
+
+
+def _tri_state(value: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get(value or "")
+
+
+class PhoneIntakeForm(FlaskForm):
+    submission_token = HiddenField(validators=[DataRequired(), Length(min=20, max=64)])
+    kind = RadioField(
+        _l("What is the call about?"),
+        choices=KIND_CHOICES,
+        validators=[InputRequired(message=_l("Choose what the call is about."))],
+    )
+    immediate_danger = RadioField(
+        _l("Is anyone in immediate danger?"), choices=YES_NO, validators=[Optional()]
+    )
+    reporter_role = RadioField(
+        _l("How is the caller involved?"), choices=ROLE_CHOICES, validators=[Optional()]
+    )
+    ongoing = RadioField(
+        _l("Is it still going on?"), choices=YES_NO_UNSURE, validators=[Optional()]
+    )
+    dismissal_or_warning = RadioField(
+        _l("Dismissal or written warning received?"), choices=YES_NO, validators=[Optional()]
+    )
+    happened = RadioField(
+        _l("When did it happen?"), choices=HAPPENED_CHOICES, validators=[Optional()]
+    )
+    field = SelectField(_l("Which field?"), choices=FIELD_CHOICES, validators=[Optional()])
+    preferred_language = SelectField(
+        _l("Language of the call"), choices=LANGUAGE_CHOICES, validators=[Optional()]
+    )
+    note = TextAreaField(
+        _l("Note (optional)"),
+        validators=[
+            Optional(),
+            Length(
+                max=MAX_NARRATIVE_CHARS,
+                message=_l("Please keep it under %(max)d characters.", max=MAX_NARRATIVE_CHARS),
+            ),
+        ],
+    )
+    outcome = RadioField(
+        _l("How did the call end?"),
+        choices=OUTCOME_CHOICES,
+        validators=[InputRequired(message=_l("Choose how the call ended."))],
+    )
+
+    # Filled in by the browser when it seals the note; then `note` is not sent at all.
+    encryption = HiddenField()
+    note_envelope = HiddenField(validators=[Length(max=MAX_ENVELOPE_CHARS)])
+    submit = SubmitField(_l("Save the call"))
+
+    @property
+    def sealed_in_browser(self) -> bool:
+        return self.encryption.data == "browser"
+
+    def call(self) -> PhoneCall:
+        return PhoneCall(
+            answers=self.answers(),
+            outcome=PhoneOutcome(self.outcome.data),
+            note=self._note(),
+            form_token=self.submission_token.data or "",
+        )
+
+    def _note(self) -> Note:
+        """The sealed note when the browser sealed it, else what was typed.
+
+        A form sealed in the browser never uses a plaintext note, even if one was sent. A
+        note sealed on an earlier try (the page came back with a question) stays in the
+        form as an envelope and is used unless a new note was typed here.
+        """
+        envelope = self.note_envelope.data or None
+        typed = (self.note.data or "").strip() or None
+        if self.sealed_in_browser or (envelope and not typed):
+            return Note(envelope=envelope)
+        return Note(plaintext=typed)
+
+    def answers(self) -> Answers:
+        return Answers(
+            kind=Kind(self.kind.data),
+            reporter_role=ReporterRole(self.reporter_role.data)
+            if self.reporter_role.data
+            else None,
+            ongoing=_tri_state(self.ongoing.data),
+            immediate_danger=_tri_state(self.immediate_danger.data),
+            dismissal_or_warning=_tri_state(self.dismissal_or_warning.data),
+            happened=Happened(self.happened.data) if self.happened.data else None,
+            field=Field(self.field.data) if self.field.data else None,
+            preferred_language=(
+                Language(self.preferred_language.data) if self.preferred_language.data else None
+            ),
+        )

@@ -1,0 +1,220 @@
+"""A lawyer records a live phone call as a case, in one flush (the request commits).
+
+A call is a case like a web report, so it counts in every figure: channel phone, the same
+questionnaire, priority from triage, the deadline from the calendar exactly as intake sets
+it. The call itself is the first response, so `first_response_at` is the moment of saving.
+There is no reporter key (the caller has no case code, so no inbox replies) and no phone
+number anywhere: the caller rings again and quotes the reference if they want to.
+
+The lawyer's note is content. With JavaScript the lawyer's browser seals it to the line key;
+without, this module seals it on arrival, and the plaintext goes no further than this call.
+The same form sent twice (a double click, a reload) records one case.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+import crypto
+from advisory import audit, triage
+from advisory.models import (
+    Case,
+    CaseStatus,
+    Channel,
+    CloseOutcome,
+    ContactPreference,
+    Line,
+    LineKey,
+    Role,
+    Staff,
+)
+from advisory.services.intake import submission_token_hmac
+from advisory.services.line_keys import active_line_key
+from advisory.services.sealing import seal_for_line
+from advisory.settings import Settings
+
+AUDIT_ACTION = "case.phone_intake"
+NOTE_PURPOSE = "narrative"
+_REFERENCE_ATTEMPTS = 8
+
+
+class PhoneOutcome(enum.StrEnum):
+    """How the call ended: closed at once with an outcome, or kept open for follow-up."""
+
+    ADVICE_GIVEN = "advice_given"
+    REFERRED = "referred"
+    FOLLOW_UP = "follow_up"
+    OTHER = "other"
+
+    @property
+    def close_outcome(self) -> CloseOutcome | None:
+        return _CLOSING.get(self)
+
+
+_CLOSING = {
+    PhoneOutcome.ADVICE_GIVEN: CloseOutcome.ADVICE_GIVEN,
+    PhoneOutcome.REFERRED: CloseOutcome.REFERRED,
+    PhoneOutcome.OTHER: CloseOutcome.OTHER,
+}
+
+
+class PhoneIntakeError(Exception):
+    """The call cannot be recorded as sent; `reason` names why for the page."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Note:
+    """The lawyer's note: sealed in the browser, or typed text the server seals now."""
+
+    envelope: str | None = None
+    plaintext: str | None = None
+
+    def __repr__(self) -> str:
+        return "Note(<hidden>)"
+
+
+@dataclass(frozen=True)
+class PhoneCall:
+    answers: triage.Answers
+    outcome: PhoneOutcome
+    note: Note
+    form_token: str  # the form's one-time token: the same form sent twice is one case
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    case: Case
+    duplicate: bool  # this form had been sent before: nothing new was stored
+
+
+def line_key_for(session: Session, lawyer: Staff) -> LineKey:
+    """The key a note is sealed to: the active key of the lawyer's own line."""
+    if lawyer.role is not Role.LAWYER or lawyer.line_id is None:
+        raise PhoneIntakeError("no_line")
+    line = session.get(Line, lawyer.line_id)
+    key = active_line_key(session, line) if line is not None else None
+    if key is None:
+        raise PhoneIntakeError("not_ready")
+    return key
+
+
+def opening_default(settings: Settings, now: datetime) -> PhoneOutcome:
+    """The outcome the form starts with: advice given while the line is open; outside opening
+    hours a call stays open for follow-up, so the team sees it when the line opens."""
+    return PhoneOutcome.ADVICE_GIVEN if settings.calendar.is_open(now) else PhoneOutcome.FOLLOW_UP
+
+
+def record_phone_call(
+    session: Session,
+    settings: Settings,
+    *,
+    lawyer: Staff,
+    call: PhoneCall,
+    pepper: bytes,
+    now: datetime,
+) -> RecordedCall:
+    """Store the call as a case assigned to `lawyer`, audit it, and flush."""
+    key = line_key_for(session, lawyer)
+    note_envelope = _sealed_note(session, key, call.note)
+    token_hmac = submission_token_hmac(pepper, call.form_token)
+    policy = triage.TriagePolicy(p1_target=timedelta(hours=settings.p1_target_opening_hours))
+    priority = triage.priority(call.answers, policy)
+    close_outcome = call.outcome.close_outcome
+    answers = call.answers
+    case = Case(
+        reference=crypto.generate_reference(),
+        line_id=key.line_id,
+        received_at=now,
+        channel=Channel.PHONE,
+        kind=answers.kind,
+        reporter_role=answers.reporter_role,
+        ongoing=answers.ongoing,
+        immediate_danger=answers.immediate_danger,
+        dismissal_or_warning=answers.dismissal_or_warning,
+        happened=answers.happened,
+        field=answers.field,
+        preferred_language=answers.preferred_language,
+        # The caller reached us by phone; without a number nobody can call back, though.
+        contact_preference=ContactPreference.CALLBACK,
+        priority=priority,
+        status=CaseStatus.CLOSED if close_outcome else CaseStatus.IN_PROGRESS,
+        close_outcome=close_outcome,
+        closed_at=now if close_outcome else None,
+        retention_until=now + timedelta(days=settings.retention_days) if close_outcome else None,
+        assigned_lawyer_id=lawyer.id,
+        callback_due_at=settings.calendar.callback_due(now),
+        internal_target_at=triage.internal_target(priority, now, settings.calendar, policy),
+        first_response_at=now,  # the call is the response
+        narrative_envelope=note_envelope,
+        submission_token_hmac=token_hmac,
+    )
+    # As intake does: the unique indexes decide inside a savepoint. A clash on the form token
+    # is this form sent again; one on the reference is a rare collision (draw another).
+    for _ in range(_REFERENCE_ATTEMPTS):
+        try:
+            with session.begin_nested():
+                session.add(case)
+            break
+        except IntegrityError:
+            if case in session:
+                session.expunge(case)
+            earlier = session.scalars(
+                select(Case).where(Case.submission_token_hmac == token_hmac)
+            ).first()
+            if earlier is not None:
+                return RecordedCall(earlier, duplicate=True)
+            case.reference = crypto.generate_reference()
+    else:
+        raise PhoneIntakeError("no_reference")
+
+    audit.record(
+        session,
+        action=AUDIT_ACTION,
+        now=now,
+        actor_staff_id=lawyer.id,
+        case_reference=case.reference,
+        detail={"outcome": call.outcome.value, "priority": priority},
+    )
+    return RecordedCall(case, duplicate=False)
+
+
+def _sealed_note(session: Session, key: LineKey, note: Note) -> str | None:
+    if note.envelope:
+        return _accepted(session, key, note.envelope)
+    text = (note.plaintext or "").strip()
+    if not text:
+        return None
+    try:
+        return seal_for_line(key, NOTE_PURPOSE, text)
+    except crypto.CryptoError:  # longer than an envelope holds
+        raise PhoneIntakeError("note_too_long") from None
+
+
+def _accepted(session: Session, key: LineKey, envelope: str) -> str:
+    """A browser's envelope must be well-formed and sealed to a key of the lawyer's line.
+
+    The page seals to the active key; an older key of the same line (a page loaded before a
+    rotation) is still readable to the line's lawyers, so it is accepted too.
+    """
+    try:
+        key_id = crypto.envelope_key_id(envelope)
+    except crypto.CryptoError:
+        raise PhoneIntakeError("damaged") from None
+    if key_id == key.key_id:
+        return envelope
+    known = session.scalars(
+        select(LineKey.id).where(LineKey.key_id == key_id, LineKey.line_id == key.line_id)
+    ).first()
+    if known is None:
+        raise PhoneIntakeError("unknown_key")
+    return envelope

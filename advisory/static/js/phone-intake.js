@@ -1,0 +1,141 @@
+/**
+ * Phone intake, enhanced: the lawyer's note is sealed in this browser before the form is sent.
+ *
+ * With WebCrypto X25519 in a secure context, a submit first checks the two required answers
+ * here (so nothing typed is lost to a round trip), then seals the note to the line key from
+ * `data-line-key` (purpose "narrative", as the report form seals a narrative), puts the
+ * envelope in `note_envelope`, disables the note field so its plaintext is not part of the
+ * body, and lets the form post as usual: the server redirects to the saved case, and a page
+ * that comes back with a question keeps the sealed note in the form.
+ *
+ * Without that support this module changes nothing: the plain form posts and the server
+ * seals the note on arrival, as the page says.
+ *
+ * @module phone-intake
+ */
+
+import { addFieldError, clearErrors, errorSummary, markBusy, showSummary, texts } from "./enhance.js";
+import { isSupported, seal } from "./hpke.js";
+
+const form = document.getElementById("phone-intake-form");
+
+if (form instanceof HTMLFormElement && form.dataset.lineKey && (await isSupported())) {
+  sealBeforeSending(form);
+}
+
+/** @param {HTMLFormElement} form */
+function sealBeforeSending(form) {
+  document.getElementById("encryption-note")?.setAttribute("hidden", "");
+  document.getElementById("encryption-note-js")?.removeAttribute("hidden");
+  form.dataset.enhanced = "true";
+
+  const note = form.elements.namedItem("note");
+  const envelope = form.elements.namedItem("note_envelope");
+  const encryption = form.elements.namedItem("encryption");
+  if (
+    !(note instanceof HTMLTextAreaElement) ||
+    !(envelope instanceof HTMLInputElement) ||
+    !(encryption instanceof HTMLInputElement)
+  ) {
+    return;
+  }
+
+  /** Set once the note is sealed: the submit that follows is the real one. */
+  let sealed = false;
+  /** @type {(() => void) | undefined} */
+  let release;
+
+  form.addEventListener("submit", async (event) => {
+    if (sealed) {
+      return;
+    }
+    event.preventDefault();
+    if (release) {
+      return; // already sealing: a double click sends once
+    }
+    const main = form.closest("main") ?? document.body;
+    const problems = missingAnswers(form);
+    if (problems.length) {
+      clearErrors(main);
+      for (const { target, message } of problems) {
+        addFieldError(target, message);
+      }
+      showSummary(main, form, errorSummary(problems.map(summaryItem)));
+      return;
+    }
+    release = markBusy(form);
+    const text = note.value.trim();
+    try {
+      if (text) {
+        envelope.value = await seal("narrative", text, form.dataset.lineKey ?? "");
+      }
+    } catch {
+      release();
+      release = undefined;
+      showSummary(main, form, errorSummary([{ message: texts().encrypt }]));
+      return;
+    }
+    encryption.value = "browser";
+    note.disabled = true; // a disabled field is not sent: the plaintext stays on this page
+    sealed = true;
+    const submitter = event.submitter instanceof HTMLButtonElement ||
+      event.submitter instanceof HTMLInputElement
+      ? event.submitter
+      : undefined;
+    form.requestSubmit(submitter);
+  });
+
+  // Back to this page from the next one (the back/forward cache): ready to send again.
+  window.addEventListener("pageshow", (event) => {
+    if (!event.persisted) {
+      return;
+    }
+    note.disabled = false;
+    encryption.value = "";
+    sealed = false;
+    release?.();
+    release = undefined;
+  });
+}
+
+/**
+ * The required answers the server would ask for: what the call is about, how it ended.
+ *
+ * @param {HTMLFormElement} form
+ * @returns {Array<{target: HTMLElement, message: string}>}
+ */
+function missingAnswers(form) {
+  const problems = [];
+  for (const name of ["kind", "outcome"]) {
+    const group = document.getElementById(name);
+    if (group instanceof HTMLElement && !form.querySelector(`input[name="${name}"]:checked`)) {
+      problems.push({ target: group, message: pageTexts()[name] ?? "" });
+    }
+  }
+  return problems;
+}
+
+/** @param {{target: HTMLElement, message: string}} problem */
+function summaryItem({ target, message }) {
+  const legend = target.querySelector("legend");
+  return { message, fieldId: target.id, label: legend?.textContent?.trim() };
+}
+
+/**
+ * This page's own texts, from `<template id="phone-texts">`.
+ *
+ * @returns {Record<string, string>}
+ */
+function pageTexts() {
+  /** @type {Record<string, string>} */
+  const found = {};
+  const template = document.getElementById("phone-texts");
+  if (template instanceof HTMLTemplateElement) {
+    for (const node of template.content.querySelectorAll("[data-text]")) {
+      if (node instanceof HTMLElement && node.dataset.text) {
+        found[node.dataset.text] = node.textContent?.trim() ?? "";
+      }
+    }
+  }
+  return found;
+}
