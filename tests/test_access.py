@@ -31,6 +31,8 @@ EXPECTED_ACCESS: dict[str, str | frozenset[Role]] = {
     "auth.submit_welcome": ENROLLING,
     "auth.home": EVERY_ROLE,
     "auth.sign_out_everywhere": EVERY_ROLE,
+    "auth.password": EVERY_ROLE,
+    "auth.submit_password": EVERY_ROLE,
     "queue.queue": frozenset({LAWYER}),
     "queue.case_view": frozenset({LAWYER}),
     "queue.reveal_number": frozenset({LAWYER}),

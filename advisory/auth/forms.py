@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+from wtforms import HiddenField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from advisory.passwords import MIN_PASSWORD_LENGTH
 
@@ -22,7 +22,17 @@ class SignInForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
+# New wraps of a lawyer's line keys, made in the browser: a few hundred characters per key.
+MAX_WRAPS_CHARS = 20_000
+
+
 class EnrolmentForm(FlaskForm):
+    # Asked only of a lawyer who already holds line keys: the browser re-wraps them with it.
+    current_password = PasswordField(
+        _l("The password you signed in with"),
+        validators=[Optional(), Length(max=MAX_PASSWORD_CHARS)],
+    )
+    wrapped_keys = HiddenField(validators=[Optional(), Length(max=MAX_WRAPS_CHARS)])
     new_password = PasswordField(
         _l("New password"),
         validators=[
@@ -46,6 +56,32 @@ class EnrolmentForm(FlaskForm):
         validators=[DataRequired(), Regexp(CODE_PATTERN, message=_l("The code has 6 digits."))],
     )
     submit = SubmitField(_l("Save and continue"))
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_CHARS)]
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_CHARS,
+                message=_l("Use at least %(min)d characters.", min=MIN_PASSWORD_LENGTH),
+            ),
+        ],
+    )
+    repeat_password = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message=_l("The two passwords are not the same.")),
+        ],
+    )
+    wrapped_keys = HiddenField(validators=[Optional(), Length(max=MAX_WRAPS_CHARS)])
+    submit = SubmitField(_l("Change password"))
 
 
 class SignOutForm(FlaskForm):

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+import crypto
 from advisory import totp
 from advisory.auth import access
 from advisory.auth.access import ALL_ROLES, enrolling, public, require_role
@@ -16,7 +17,9 @@ from advisory.context import current_settings, now
 from advisory.context import session as db_session
 from advisory.i18n import SESSION_KEY
 from advisory.models import Role, Staff
+from advisory.services import password_change
 from advisory.services import sign_in as service
+from advisory.services.staff_keys import wrapped_keys_of
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 bp.record_once(lambda state: access.register_access(state.app))
@@ -75,6 +78,13 @@ def submit_welcome() -> Response | tuple[str, int]:
         return _render_welcome(form), 400
     staff: Staff = g.staff
     try:
+        password_change.carry_keys_over(
+            db_session(),
+            staff,
+            current_password=form.current_password.data or "",
+            rewrapped=password_change.parse_rewrapped(form.wrapped_keys.data),
+            now=now(),
+        )
         service.complete_enrolment(
             db_session(),
             staff,
@@ -86,6 +96,10 @@ def submit_welcome() -> Response | tuple[str, int]:
     except service.EnrolmentError as exc:
         db_session().rollback()
         _explain(form, str(exc))
+        return _render_welcome(form), 400
+    except password_change.PasswordChangeError as exc:
+        db_session().rollback()
+        _explain(form, exc.reason)
         return _render_welcome(form), 400
     db_session().commit()
     access.begin_session(staff, enrolling=False)
@@ -144,6 +158,10 @@ def _render_welcome(form: EnrolmentForm) -> str:
         staff=staff,
         secret=" ".join(seed[i : i + 4] for i in range(0, len(seed), 4)),
         qr=Markup(qr_svg(uri, title=_("QR code for your authenticator app"))),  # noqa: S704
+        wrapped_keys=[
+            {"keyId": key_id, "blob": blob} for key_id, blob in wrapped_keys_of(db_session(), staff)
+        ],
+        iterations=crypto.PBKDF2_ITERATIONS,
     )
 
 
@@ -152,5 +170,18 @@ def _explain(form: EnrolmentForm, reason: str) -> None:
         form.code.errors = [_("That code is not the current one; check the time on your phone.")]
     elif reason == "same_as_before":
         form.new_password.errors = [_("Choose a password other than the one you were given.")]
+    elif reason == "wrong_current":
+        form.current_password.errors = [_("That is not the password you signed in with.")]
+    elif reason == "needs_browser":
+        form.current_password.errors = [
+            _(
+                "You hold the line key: it must be wrapped again under your new password in "
+                "this browser. Turn on JavaScript and try again."
+            )
+        ]
+    elif reason == "bad_wraps":
+        form.current_password.errors = [
+            _("Your line key could not be carried over; nothing was changed. Please try again.")
+        ]
     else:
         form.new_password.errors = [_("That password is too short.")]

@@ -52,7 +52,7 @@ def replace_wraps(
             select(LineKey.key_id, WrappedKey)
             .join(WrappedKey, WrappedKey.line_key_id == LineKey.id)
             .where(WrappedKey.staff_id == staff.id, WrappedKey.kind == WrapKind.STAFF)
-        ).tuples()
+        )
     }
     if set(blobs) != set(wraps):
         raise RewrapError("the new wraps must cover exactly the keys held")
