@@ -1,0 +1,174 @@
+"""The lawyer's whole round trip in Chromium, with the reporter on the other end.
+
+A reporter sends a report (sealed in their browser); a lawyer signs in with password and TOTP,
+their browser unwraps the line key, opens the case and reads the narrative; the lawyer replies
+(sealed in their browser); the reporter opens the inbox with the case code and reads it. What
+the lawyer's browser sent is read off the wire: neither the reply nor the password's key
+material reaches the server beyond the sign-in form itself.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING
+
+import pyotp
+from playwright.sync_api import Browser, expect
+from sqlalchemy import select
+
+import crypto
+from advisory.extensions import db
+from advisory.models import AuditEvent, Case, Direction, Message, Role
+from advisory.services.line_keys import active_line_key, default_line, grant_line_key
+from advisory.services.staff import add_staff
+from tests.browser.test_reporter_flows import (
+    browsing,
+    case_code_shown,
+    choose,
+    open_report_form,
+    send_report,
+)
+from tests.conftest import DEFAULT_NOW, TEST_SECRETS
+from tests.reporter_helpers import pepper_of
+
+if TYPE_CHECKING:
+    from tests.browser.conftest import LiveServer
+
+DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
+
+
+def lawyer_holding_the_key(live_server: LiveServer) -> tuple[str, str, str]:
+    """A signed-up lawyer whose line key is wrapped under their password: (name, password, seed)."""
+    with live_server.app.app_context():
+        session = db.session()
+        new = add_staff(
+            session,
+            username=f"browser-lawyer-{secrets.token_hex(3)}",
+            role=Role.LAWYER,
+            data_key=DATA_KEY,
+            now=DEFAULT_NOW,
+        )
+        new.staff.must_change_password = False
+        new.staff.totp_confirmed = True
+        line = default_line(session)
+        assert line is not None
+        new.staff.line_id = line.id
+        line_key = active_line_key(session, line)
+        assert line_key is not None
+        grant_line_key(
+            session,
+            line_key=line_key,
+            private_key=live_server.line_private_key,
+            staff=new.staff,
+            passphrase=new.one_time_password,
+            now=DEFAULT_NOW,
+            iterations=1000,
+        )
+        session.commit()
+        return new.staff.username, new.one_time_password, new.totp_seed
+
+
+def reference_of(live_server: LiveServer, code: str) -> str:
+    digest = crypto.lookup_hmac(pepper_of(live_server.app), crypto.lookup_token(code))
+    with live_server.app.app_context():
+        return db.session.scalars(
+            select(Case.reference).where(Case.reporter_lookup_hmac == digest)
+        ).one()
+
+
+def test_a_lawyer_reads_and_answers_a_report_and_the_reporter_reads_the_answer(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    story = f"CANARY-STORY-{secrets.token_hex(4)}: the producer threatened my contract."
+    answer = f"CANARY-ANSWER-{secrets.token_hex(4)}: we can help; call us tomorrow."
+    username, password, seed = lawyer_holding_the_key(live_server)
+
+    # A reporter writes in, with JavaScript on.
+    with browsing(browser, live_server) as (page, _wire):
+        open_report_form(page, live_server)
+        choose(page, "kind", "abuse_of_power")
+        page.fill("#narrative", story)
+        choose(page, "contact_preference", "inbox")
+        send_report(page)
+        code = case_code_shown(page)
+    reference = reference_of(live_server, code)
+
+    with browsing(browser, live_server) as (page, wire):
+        # The lawyer signs in with password and the current TOTP code (the server's clock).
+        page.goto(f"{live_server.url}/staff/login")
+        page.fill("#username", username)
+        page.fill("#password", password)
+        page.fill("#code", pyotp.TOTP(seed).at(DEFAULT_NOW))
+        page.click("form.sign-in [type=submit]")
+        page.wait_for_url(f"{live_server.url}/staff")
+
+        # Their browser unwrapped the line key and kept it non-extractable.
+        held = page.evaluate(
+            """async () => {
+                const { loadKeys } = await import("/static/js/key-store.js");
+                const keys = await loadKeys();
+                return [...keys.values()].map((key) => [key.type, key.extractable]);
+            }"""
+        )
+        assert held == [["private", False]]
+
+        # The case opens in the browser: the narrative is shown as text.
+        page.goto(f"{live_server.url}/cases/{reference}")
+        expect(page.locator(".sealed.narrative .opened")).to_have_text(story)
+
+        # The lawyer replies; the browser seals it twice and sends no text.
+        page.fill("#text", answer)
+        page.click("form.reply-form [type=submit]")
+        expect(page.locator("p.notice[role=status]")).to_be_visible()
+        expect(page.locator(".thread .to_reporter .opened")).to_have_text(answer)
+
+    replies = wire.to(f"/cases/{reference}/reply")
+    assert len(replies) == 1
+    assert answer.encode() not in replies[0].raw
+    assert "text" not in replies[0].fields
+    for post in wire.posts:
+        assert story.encode() not in post.raw
+
+    with live_server.app.app_context():
+        stored = db.session.scalars(
+            select(Message).where(Message.direction == Direction.TO_REPORTER)
+        ).all()
+        mine = [m for m in stored if m.envelope == replies[0].one("envelope")]
+        assert len(mine) == 1
+        assert crypto.open("reply", mine[0].line_copy_envelope or "", live_server.line_private_key)
+        opened_by = db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.case_reference == reference)
+        ).all()
+        assert "case.opened" in opened_by
+        assert "case.replied" in opened_by
+
+    # The reporter comes back with the code and reads the answer.
+    with browsing(browser, live_server) as (page, _wire):
+        page.goto(f"{live_server.url}/follow-up")
+        expect(page.locator("form[data-opens-inbox][data-enhanced]")).to_have_count(1)
+        page.fill("#code", code)
+        page.click("form[data-opens-inbox] [type=submit]")
+        expect(page.locator(".thread .to_reporter .body")).to_have_text(answer)
+
+
+def test_signing_out_drops_the_keys_from_the_browser(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    username, password, seed = lawyer_holding_the_key(live_server)
+    count_keys = """async () => {
+        const { loadKeys } = await import("/static/js/key-store.js");
+        return (await loadKeys()).size;
+    }"""
+
+    with browsing(browser, live_server) as (page, _wire):
+        page.goto(f"{live_server.url}/staff/login")
+        page.fill("#username", username)
+        page.fill("#password", password)
+        page.fill("#code", pyotp.TOTP(seed).at(DEFAULT_NOW))
+        page.click("form.sign-in [type=submit]")
+        page.wait_for_url(f"{live_server.url}/staff")
+        assert page.evaluate(count_keys) == 1
+
+        page.click("header form.sign-out [type=submit]")
+        page.wait_for_url("**/staff/login?signed_out=1")
+        assert page.evaluate(count_keys) == 0
