@@ -228,6 +228,22 @@ class Staff(Base):
         return f"<Staff {self.username} ({self.role})>"
 
 
+class RevokedStaffSession(Base):
+    """A staff session ended by signing out: a copy of its cookie is refused until it expires.
+
+    Only a SHA-256 of the session id, and the end of the session's absolute lifetime, after
+    which the cookie is refused anyway and the row may go.
+    """
+
+    __tablename__ = "revoked_staff_session"
+
+    sid_digest: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    def __repr__(self) -> str:
+        return f"<RevokedStaffSession until {self.expires_at:%Y-%m-%d %H:%M}>"
+
+
 class Case(Base):
     __tablename__ = "case"
     __table_args__ = (

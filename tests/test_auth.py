@@ -6,6 +6,7 @@ post carries the token from the page, as a browser would.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import re
@@ -14,17 +15,18 @@ from datetime import timedelta
 import pyotp
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from advisory import passwords, totp
-from advisory.auth.sessions import COOKIE_NAME
-from advisory.models import AuditEvent, Role, Staff
+from advisory.auth.sessions import ABSOLUTE_LIFETIME, COOKIE_NAME, decode
+from advisory.models import AuditEvent, RevokedStaffSession, Role, Staff
 from advisory.services.sign_in import CodeVerdict, accept_code, lock_duration
 from advisory.services.staff import add_staff
 from tests.conftest import DEFAULT_NOW, TEST_SECRETS
 
 DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
+SECRET_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_SECRET_KEY"])
 PASSWORD = "correct horse battery staple"
 STEP = timedelta(seconds=30)  # one TOTP time step
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="[^"]*"|value="[^"]*"[^>]*name="csrf_token"')
@@ -439,6 +441,107 @@ def test_spaces_inside_a_code_are_forgiven():
     step = totp.matching_step(seed, f" {code[:3]} {code[3:]} ", DEFAULT_NOW)
 
     assert step == pyotp.TOTP(seed).timecode(DEFAULT_NOW)
+
+
+# --- a plain sign-out ends that session on the server -------------------------------------------
+
+
+def test_a_copied_cookie_stops_working_after_a_plain_sign_out(app, client, lawyer, clock):
+    _staff, seed = lawyer
+    sign_in(client, "alice", PASSWORD, code_now(seed, clock))
+    copied = staff_cookie(client)
+
+    post(client, "/staff/sign-out")
+    thief = app.test_client()
+    thief.set_cookie(COOKIE_NAME, copied)
+    response = thief.get("/staff")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/staff/login"
+    assert staff_cookie(thief) is None
+
+
+def test_a_copy_kept_alive_by_use_dies_with_the_sign_out_too(app, client, lawyer, clock):
+    _staff, seed = lawyer
+    sign_in(client, "alice", PASSWORD, code_now(seed, clock))
+    thief = app.test_client()
+    thief.set_cookie(COOKIE_NAME, staff_cookie(client))
+    # Given a thief who keeps using the copy, so it is refreshed with later instants
+    clock[0] += timedelta(minutes=10)
+    assert thief.get("/staff").status_code == 200
+    assert staff_cookie(thief) != staff_cookie(client)
+
+    post(client, "/staff/sign-out")
+
+    assert thief.get("/staff").status_code == 302
+
+
+def test_signing_out_in_one_browser_keeps_the_others(app, client, lawyer, clock, db_session):
+    _staff, seed = lawyer
+    other = app.test_client()
+    sign_in(client, "alice", PASSWORD, code_now(seed, clock))
+    clock[0] += STEP
+    sign_in(other, "alice", PASSWORD, code_now(seed, clock))
+
+    post(client, "/staff/sign-out")
+
+    assert client.get("/staff").status_code == 302
+    assert other.get("/staff").status_code == 200
+    assert account(db_session, "alice").session_epoch == 0
+
+
+def test_signing_out_half_way_through_enrolment_ends_that_session(app, client, newcomer):
+    sign_in(client, "bob", "one-time-password")
+    copied = staff_cookie(client)
+
+    post(client, "/staff/sign-out", page="/staff/welcome")
+    thief = app.test_client()
+    thief.set_cookie(COOKIE_NAME, copied)
+
+    assert thief.get("/staff/welcome").headers["Location"] == "/staff/login"
+
+
+def test_a_sign_out_keeps_a_digest_of_the_session_id_only_while_it_could_live(
+    client, lawyer, clock, db_session
+):
+    _staff, seed = lawyer
+    sign_in(client, "alice", PASSWORD, code_now(seed, clock))
+    sid = decode(SECRET_KEY, staff_cookie(client)).sid
+
+    post(client, "/staff/sign-out")
+
+    [revoked] = db_session.scalars(select(RevokedStaffSession)).all()
+    assert revoked.sid_digest == hashlib.sha256(sid.encode()).digest()
+    assert revoked.expires_at == DEFAULT_NOW + ABSOLUTE_LIFETIME
+    # When another sign-out comes after that session could no longer be used anyway
+    clock[0] += ABSOLUTE_LIFETIME + timedelta(seconds=1)
+    sign_in(client, "alice", PASSWORD, code_now(seed, clock))
+    post(client, "/staff/sign-out")
+    # Then the old record is gone and only the new one is kept
+    [latest] = db_session.scalars(select(RevokedStaffSession)).all()
+    assert latest.expires_at == clock[0] + ABSOLUTE_LIFETIME
+
+
+def test_staff_page_views_write_nothing(client, lawyer, clock, db_session):
+    _staff, seed = lawyer
+    sign_in(client, "alice", PASSWORD, code_now(seed, clock))
+    statements: list[str] = []
+    connection = db_session.get_bind()
+
+    def remember(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(connection, "before_cursor_execute", remember)
+    try:
+        for _ in range(3):
+            clock[0] += timedelta(minutes=5)
+            assert client.get("/staff").status_code == 200
+    finally:
+        event.remove(connection, "before_cursor_execute", remember)
+
+    assert any("revoked_staff_session" in statement for statement in statements)
+    writes = [s for s in statements if s.split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
+    assert writes == []
 
 
 # --- the staff cookie is the staff surface's alone ----------------------------------------------

@@ -27,6 +27,7 @@ from advisory.auth import sessions
 from advisory.context import current_settings, now
 from advisory.context import session as db_session
 from advisory.models import Role, Staff
+from advisory.services import staff_sessions
 from advisory.services.sign_in import needs_enrolment
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,9 @@ def current_staff() -> Staff | None:
     if staff_session is None or staff_session.expired(at):
         g.staff_cookie = ""  # cleared on the way out
         return None
-    staff = db_session().get(Staff, staff_session.staff_id)
+    staff = staff_sessions.session_holder(
+        db_session(), staff_id=staff_session.staff_id, sid=staff_session.sid
+    )
     if (
         staff is None
         or not staff.active
@@ -149,6 +152,20 @@ def begin_session(staff: Staff, *, enrolling: bool) -> None:
 
 
 def end_session() -> None:
+    """Sign this browser out: its session id is revoked on the server and the cookie cleared.
+
+    The revocation is committed here, after whatever the view committed, so that a copy of
+    the cookie is refused from this response on; the browser's other sessions stay.
+    """
+    staff_session: sessions.StaffSession | None = g.get("staff_session")
+    if g.get("staff") is not None and staff_session is not None:
+        staff_sessions.revoke_session(
+            db_session(),
+            sid=staff_session.sid,
+            expires_at=staff_session.valid_until,
+            now=now(),
+        )
+        db_session().commit()
     g.staff = None
     g.staff_cookie = ""
 

@@ -2,9 +2,10 @@
 
 The cookie holds who is signed in (staff id), the account's session epoch when it was
 issued (bumping `Staff.session_epoch` ends every session at once), a random session id that
-is new at each sign-in, and two instants: when it was issued (absolute lifetime) and when it
-was last used (idle timeout). Both limits are checked against the app's clock, not the
-signature's own timestamp, so tests can move time.
+is new at each sign-in (a plain sign-out revokes that id on the server, see
+`advisory.services.staff_sessions`), and two instants: when it was issued (absolute lifetime)
+and when it was last used (idle timeout). Both limits are checked against the app's clock, not
+the signature's own timestamp, so tests can move time.
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ class StaffSession:
             or now - self.issued_at > ABSOLUTE_LIFETIME
             or self.last_seen > now + IDLE_TIMEOUT  # from the future: not ours to trust
         )
+
+    @property
+    def valid_until(self) -> datetime:
+        """The end of the absolute lifetime: however it is used, no copy lives longer."""
+        return self.issued_at + ABSOLUTE_LIFETIME
 
     def touched(self, now: datetime) -> StaffSession:
         return replace(self, last_seen=max(now, self.last_seen))
