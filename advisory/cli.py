@@ -23,7 +23,7 @@ from advisory.models import Role
 from advisory.scheduler import SchedulerBusy, SchedulerService, run_all_sweeps_once
 from advisory.services.demo import create_demo_staff, describe_credentials
 from advisory.services.line_keys import AlreadyInitialised, initialise_line, is_initialised
-from advisory.services.staff import StaffError, add_staff, list_staff
+from advisory.services.staff import StaffError, add_staff, deactivate_staff, list_staff
 from advisory.settings import SECRETS_FILENAME
 
 DEMO_CREDENTIALS_FILE = "demo-staff.txt"
@@ -134,6 +134,41 @@ def staff_list() -> None:
             f"{staff.username:<24} {staff.role:<12} {'yes' if staff.active else 'no':<7} "
             f"{'yes' if staff.totp_confirmed else 'no':<9} {last}"
         )
+
+
+@staff_group.command("deactivate")
+@click.argument("username")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def staff_deactivate(username: str, yes: bool) -> None:
+    """Take a staff member off the line: no sign-in, no sessions, no line key, no open cases."""
+    name = username.strip().lower()
+    if not yes:
+        click.confirm(
+            f"Deactivate {name}? They are signed out everywhere, their wrapped line keys are "
+            "deleted and their open cases go back to unassigned.",
+            abort=True,
+        )
+    try:
+        done = deactivate_staff(session(), username=name, now=now())
+    except StaffError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    if done.was_active:
+        click.echo(f"Deactivated {name}: they cannot sign in, and every session of theirs ended.")
+    else:
+        click.echo(f"{name} was already inactive; every session of theirs ended.")
+    if done.revoked_keys:
+        click.echo(f"Deleted their wrapped line key(s): {', '.join(done.revoked_keys)}.")
+    else:
+        click.echo("They held no line key.")
+    if done.unassigned:
+        click.echo(
+            f"{len(done.unassigned)} open case(s) back to unassigned, for every lawyer of the "
+            f"line: {', '.join(done.unassigned)}."
+        )
+    else:
+        click.echo("They had no open cases.")
 
 
 @click.command("serve")

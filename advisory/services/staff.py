@@ -1,4 +1,4 @@
-"""Adding and listing staff accounts."""
+"""Adding, listing and deactivating staff accounts."""
 
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from advisory import audit, passwords, totp
-from advisory.models import Role, Staff
+from advisory.models import Case, CaseStatus, Role, Staff
+from advisory.services.key_management import revoke_line_keys
 from advisory.services.line_keys import default_line
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 
 
 class StaffError(ValueError):
-    """A staff account cannot be created as asked; the message says why."""
+    """A staff account cannot be created or changed as asked; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -75,3 +76,55 @@ def add_staff(
 
 def list_staff(session: Session) -> list[Staff]:
     return list(session.scalars(select(Staff).order_by(Staff.role, Staff.username)))
+
+
+@dataclass(frozen=True)
+class Deactivation:
+    staff: Staff
+    was_active: bool
+    revoked_keys: list[str]  # key ids whose wrap for them was deleted
+    unassigned: list[str]  # references of their open cases, now unassigned
+
+
+def deactivate_staff(session: Session, *, username: str, now: datetime) -> Deactivation:
+    """Take someone off the line for good (flush only; the caller commits).
+
+    The account can no longer sign in, every session of it ends (the epoch moves), every line
+    key wrapped for it is deleted, and its open cases go back to unassigned, where every lawyer
+    of the line sees them. Closed cases keep their assignee for the figures. Running it again
+    on an inactive account finishes whatever is left and changes nothing else.
+    """
+    name = username.strip().lower()
+    staff = session.scalars(select(Staff).where(Staff.username == name)).first()
+    if staff is None:
+        raise StaffError(f"There is no staff member called {name!r}.")
+    was_active = staff.active
+    staff.active = False
+    staff.session_epoch += 1
+    session.flush()
+    revoked = revoke_line_keys(session, staff=staff, now=now)
+    open_cases = list(
+        session.scalars(
+            select(Case)
+            .where(Case.assigned_lawyer_id == staff.id, Case.status != CaseStatus.CLOSED)
+            .order_by(Case.reference)
+        )
+    )
+    for case in open_cases:
+        case.assigned_lawyer_id = None
+    session.flush()
+    audit.record(
+        session,
+        action="staff.deactivated",
+        now=now,
+        detail={"staff": name, "was_active": was_active, "unassigned": len(open_cases)},
+    )
+    for case in open_cases:
+        audit.record(
+            session,
+            action="case.unassigned",
+            now=now,
+            case_reference=case.reference,
+            detail={"from": name, "reason": "staff_deactivated"},
+        )
+    return Deactivation(staff, was_active, revoked, [case.reference for case in open_cases])
