@@ -78,11 +78,13 @@ function sealBeforeSending(form) {
     encryption.value = "browser";
     note.disabled = true; // a disabled field is not sent: the plaintext stays on this page
     sealed = true;
-    const submitter = event.submitter instanceof HTMLButtonElement ||
-      event.submitter instanceof HTMLInputElement
-      ? event.submitter
-      : undefined;
-    form.requestSubmit(submitter);
+    const submitter =
+      event.submitter instanceof HTMLButtonElement || event.submitter instanceof HTMLInputElement
+        ? event.submitter
+        : undefined;
+    // In a later task: a submit asked for while this submit event is being dispatched (no
+    // note, nothing awaited) would be dropped by the browser.
+    setTimeout(() => form.requestSubmit(submitter), 0);
   });
 
   // Back to this page from the next one (the back/forward cache): ready to send again.
