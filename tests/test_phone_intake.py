@@ -366,8 +366,6 @@ def phone_data(page: Page, **fields: str | None) -> dict[str, str]:
         "submission_token": page.input_value("submission_token"),
         "kind": Kind.DISCRIMINATION.value,
         "outcome": (page.checked("outcome") or [""])[0],
-        "field": "",
-        "preferred_language": "",
         "note": "",
         "encryption": "",
         "note_envelope": "",
@@ -391,7 +389,7 @@ def test_the_page_has_the_questionnaire_the_outcome_and_no_number_field(
 
     page = get_phone_page(client)
 
-    names = {el.attrs.get("name") for el in page.find_all("input") + page.find_all("select")}
+    names = {el.attrs.get("name") for el in page.find_all("input") + page.find_all("textarea")}
     expected = {"kind", "immediate_danger", "reporter_role", "ongoing", "dismissal_or_warning"}
     assert expected | {"happened", "field", "preferred_language", "outcome"} <= names
     assert not any(re.search(r"phone|number|tel", name or "") for name in names)
@@ -483,7 +481,7 @@ def test_a_call_without_its_kind_comes_back_with_what_was_typed(
     assert page.checked("immediate_danger") == ["yes"]
     assert page.checked("reporter_role") == [ReporterRole.WITNESSED.value]
     assert page.checked("outcome") == [PhoneOutcome.REFERRED.value]
-    assert page.selected("preferred_language") == [Language.ENGLISH.value]
+    assert page.checked("preferred_language") == [Language.ENGLISH.value]
     assert page.one("textarea", name="note").value == NOTE
     assert count(db_session, Case) == 0
 
@@ -628,3 +626,14 @@ def test_the_sqlite_files_hold_no_phone_note_canary(tmp_path: Path):
     assert raw.count(b"v1.") >= 2
     for canary in (CANARY_NO_JS, CANARY_JS):
         assert canary.encode() not in raw
+
+
+def test_rather_not_say_and_no_preference_store_no_answer(client, db_session, lawyer, line_key):
+    sign_in_as(client, db_session, lawyer)
+
+    response = post_call(client, field="", preferred_language="")
+
+    assert response.status_code == 303
+    case = only_case(db_session)
+    assert case.field is None
+    assert case.preferred_language is None

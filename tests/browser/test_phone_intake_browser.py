@@ -184,7 +184,7 @@ def test_the_page_fits_a_phone_with_big_tap_targets(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0
-        for selector in (".chip", "#phone-intake-form [type=submit]", "select"):
+        for selector in (".chip", "#phone-intake-form [type=submit]"):
             heights = page.eval_on_selector_all(
                 selector, "els => els.map(el => el.getBoundingClientRect().height)"
             )
