@@ -253,6 +253,31 @@ class Case(Base):
         ),
         Index("ix_case_queue", "status", "priority", "callback_due_at"),
         Index("ix_case_assignee_status", "assigned_lawyer_id", "status"),
+        # The queue (advisory/services/queue.py) over open cases only (most cases are closed),
+        # for the whole line and per assignee: a page is read in queue order without sorting,
+        # and the total is counted from the index alone (hence `status` at the end: SQLite
+        # checks the query's "not closed" again, and can do so without reading the row).
+        Index(
+            "ix_case_open_queue",
+            "line_id",
+            "priority",
+            "callback_due_at",
+            "id",
+            "status",
+            sqlite_where=text("status <> 'closed'"),
+            postgresql_where=text("status <> 'closed'"),
+        ),
+        Index(
+            "ix_case_open_assignee",
+            "assigned_lawyer_id",
+            "line_id",
+            "priority",
+            "callback_due_at",
+            "id",
+            "status",
+            sqlite_where=text("status <> 'closed'"),
+            postgresql_where=text("status <> 'closed'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -317,6 +342,8 @@ class Message(Base):
             name="author_iff_outgoing",
         ),
         Index("ix_message_case_created", "case_id", "created_at"),
+        # A case's unread messages from the reporter, counted from the index alone.
+        Index("ix_message_case_unread", "case_id", "direction", "read_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -342,6 +369,8 @@ class Callback(Base):
         CheckConstraint("slot_end > slot_start", name="slot_has_length"),
         CheckConstraint("attempts >= 1", name="attempts_positive"),
         Index("ix_callback_slot_status", "slot_start", "status"),
+        # A case's callbacks, and its next booked one, without reading every callback.
+        Index("ix_callback_case_status", "case_id", "status", "slot_start"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
