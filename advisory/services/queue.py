@@ -3,6 +3,13 @@
 Two queries per page, whatever its size: one for the rows (assignee by join, booked callback
 and unread messages by correlated subqueries) and one for the total. Time left to the deadline
 is counted in opening hours, in Python, for the page's rows only. No case content is read.
+
+Speed (bench/queue.py, 100 000 cases of which 20 000 open): partial indexes over open cases in
+queue order (`ix_case_open_queue`, `ix_case_open_assignee`) let both queries read an index
+instead of sorting or counting table rows, provided the condition says "not closed" as the
+indexes do. The page's case ids are chosen first, in a subquery over the index alone, and only
+those rows are read and get the per-case subqueries: a page far down the list costs little more
+than the first.
 """
 
 from __future__ import annotations
@@ -129,7 +136,7 @@ def queue_page(
         .scalar_subquery()
     )
     unread = (
-        select(func.count(Message.id))
+        select(func.count())
         .where(
             Message.case_id == Case.id,
             Message.direction == Direction.FROM_REPORTER,
@@ -137,6 +144,15 @@ def queue_page(
         )
         .correlate(Case)
         .scalar_subquery()
+    )
+    queue_order = (Case.priority, Case.callback_due_at, Case.id)
+    page_ids = (
+        select(Case.id)
+        .where(*conditions)
+        .order_by(*queue_order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .subquery("page_ids")
     )
     statement = (
         select(
@@ -153,11 +169,10 @@ def queue_page(
             Staff.username,
             unread.label("unread"),
         )
+        .select_from(page_ids)
+        .join(Case, Case.id == page_ids.c.id)
         .outerjoin(Staff, Staff.id == Case.assigned_lawyer_id)
-        .where(*conditions)
-        .order_by(Case.priority, Case.callback_due_at, Case.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        .order_by(*queue_order)
     )
 
     at_risk = timedelta(hours=at_risk_opening_hours)
@@ -188,12 +203,15 @@ def queue_page(
 def _conditions(
     lawyer: Staff, filter: QueueFilter, status: CaseStatus | None, priority: int | None
 ) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [Case.line_id == lawyer.line_id]
-    if status is None:
-        conditions.append(Case.status.in_(OPEN_STATUSES))
-    elif status is CaseStatus.CLOSED:
+    if status is CaseStatus.CLOSED:
         raise ValueError("the queue lists open cases only")
-    else:
+    # "Not closed" in exactly the words of the partial indexes' condition, so that both
+    # databases may use them; a chosen status narrows it further.
+    conditions: list[ColumnElement[bool]] = [
+        Case.line_id == lawyer.line_id,
+        Case.status != CaseStatus.CLOSED,
+    ]
+    if status is not None:
         conditions.append(Case.status == status)
     if filter is QueueFilter.MINE:
         conditions.append(Case.assigned_lawyer_id == lawyer.id)
