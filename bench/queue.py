@@ -1,0 +1,645 @@
+"""The lawyers' queue (and case view) over 100 000 cases: server time per request.
+
+    .venv/bin/python -m bench.queue [--cases 100000] [--open 20000] [--lawyers 12]
+        [--requests 200] [--explain] [--skip-postgres]
+
+For each backend (SQLite, then PostgreSQL) the script builds a fresh database (migrations and
+a line key, as bench/intake.py does), seeds it with Core bulk inserts (executemany, never the
+ORM row by row), then signs in as one of the lawyers and times requests in this process
+through Flask's test client:
+
+- `GET /queue`: the first page of all open cases;
+- `GET /queue?filter=mine&priority=2&page=3`: a filtered page past the first ones;
+- `GET /cases/<reference>`: the case view (endpoint `queue.case_view`) of random open cases
+  assigned to the signed-in lawyer, when the app has that endpoint (skipped and said so if not).
+
+Server time is the time from handing the request to the app until its response is complete:
+routing, the access check, the service's queries, rendering, the commit and the staff cookie.
+No network and no server process are involved. Each endpoint is warmed up untimed, then timed
+--requests times; the table shows nearest-rank p50 and p95 against the 50 ms target.
+
+The data: --cases cases, --open of them open (new, in progress, awaiting the reporter), the
+rest closed; priorities, statuses and assignees spread over --lawyers lawyers of the one line
+(about 10% of open cases unassigned); 0-4 messages per case, sealed envelopes of realistic size
+(real `crypto.seal` output to the line key, made a few times and reused); a callback for about
+30% of the cases (booked for open ones, some after an unanswered attempt); an intact audit chain
+with a few events per case. Deadlines come from the opening-hours calendar.
+
+PostgreSQL: database `bench` (created if missing) on --postgres-url, schema `bench_queue`
+selected with the search_path connection option and dropped at the end; the seeded tables get
+VACUUM ANALYZE, as autovacuum would do after a bulk load. SQLite gets no ANALYZE: a deployment
+has none unless someone runs it, so the indexes must work without statistics.
+
+--explain prints the plans of the queue's statements as the app sent them (EXPLAIN QUERY PLAN
+on SQLite, EXPLAIN ANALYZE on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import random
+import re
+import secrets
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+import crypto
+from advisory import create_app
+from advisory.audit import GENESIS_HASH, event_hash
+from advisory.auth import sessions
+from advisory.extensions import db
+from advisory.hours import Calendar
+from advisory.models import (
+    AuditEvent,
+    Callback,
+    CallbackStatus,
+    Case,
+    CaseStatus,
+    Channel,
+    CloseOutcome,
+    ContactPreference,
+    Direction,
+    Field,
+    Happened,
+    Kind,
+    Language,
+    LineKey,
+    Message,
+    ReporterRole,
+    Role,
+    Staff,
+)
+from bench.intake import DEFAULT_POSTGRES_URL, ensure_database, prepare_database, server_env
+
+TARGET_P95_MS = 50.0
+PG_SCHEMA = "bench_queue"
+FILTERED_PAGE = "/queue?filter=mine&priority=2&page=3"
+# The two pages the target is about, then two more that use the other indexes and paging.
+QUEUE_PAGES = ("/queue", FILTERED_PAGE, "/queue?filter=unassigned", "/queue?status=new&page=100")
+CASE_VIEW_ENDPOINT = "queue.case_view"
+BATCH = 5_000
+ENVELOPE_VARIANTS = 6
+OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.AWAITING_REPORTER)
+PRIORITY_WEIGHTS = {1: 5, 2: 35, 3: 45, 4: 15}
+WORDS = ("the", "stage", "manager", "kept", "keys", "to", "dressing", "rooms", "after", "shows")
+
+
+# --- seeding -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Seeded:
+    line_id: int
+    lawyers: dict[int, str]  # id → username
+    open_assigned: dict[int, list[str]]  # lawyer id → references of their open cases
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _text(rng: random.Random, chars: int) -> str:
+    words: list[str] = []
+    while sum(len(w) + 1 for w in words) < chars:
+        words.append(rng.choice(WORDS))
+    return " ".join(words)[:chars]
+
+
+class Envelopes:
+    """Real envelopes, sealed a few times per kind and reused: realistic sizes, cheap to make."""
+
+    def __init__(self, line_public_key: str, rng: random.Random) -> None:
+        line_key = crypto.public_key_from_text(line_public_key)
+        reporter_key = crypto.generate_keypair().public_key()
+        self.reporter_public_key = crypto.public_key_to_text(reporter_key)
+
+        def variants(purpose: str, chars: int, key: Any) -> list[str]:
+            return [
+                crypto.seal(purpose, _text(rng, rng.randint(chars // 2, chars)), key)
+                for _ in range(ENVELOPE_VARIANTS)
+            ]
+
+        self.narrative = variants("narrative", 1500, line_key)
+        self.message = variants("message", 600, line_key)
+        self.reply = variants("reply", 600, reporter_key)
+        self.reply_line_copy = variants("message", 600, line_key)
+        self.contact = [
+            crypto.seal("contact", f"+47 9{rng.randrange(10**7):07d}", line_key)
+            for _ in range(ENVELOPE_VARIANTS)
+        ]
+
+
+def seed(database_url: str, args: argparse.Namespace, now: datetime) -> Seeded:
+    """Bulk-insert lawyers, cases, messages, callbacks and audit events; commit once."""
+    rng = random.Random(args.seed)
+    calendar = Calendar()
+    started = time.perf_counter()
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            line_id, public_key = connection.execute(
+                sa.select(LineKey.line_id, LineKey.public_key).where(LineKey.retired_at.is_(None))
+            ).one()
+            envelopes = Envelopes(public_key, rng)
+            tail = connection.execute(
+                sa.select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+            ).first()
+            lawyers = _insert_lawyers(connection, line_id, args.lawyers, now)
+            seeded = Seeded(line_id, lawyers, {lawyer_id: [] for lawyer_id in lawyers})
+            case_rows, message_rows, callback_rows, events = _generate(
+                rng, calendar, now, line_id, list(lawyers), envelopes, args, seeded
+            )
+            audit_rows = _chained(events, *(tail or (0, GENESIS_HASH)))
+            for model, rows in (
+                (Case, case_rows),
+                (Message, message_rows),
+                (Callback, callback_rows),
+                (AuditEvent, audit_rows),
+            ):
+                _bulk_insert(connection, model, rows)
+                seeded.counts[model.__tablename__] = len(rows)
+            if connection.dialect.name == "postgresql":  # ids were given: move the sequences on
+                for sequenced in (Staff, Case, Message, Callback, AuditEvent):
+                    connection.execute(
+                        sa.text("SELECT setval(pg_get_serial_sequence(:name, 'id'), :last)"),
+                        {
+                            "name": f'"{sequenced.__tablename__}"',
+                            "last": connection.scalar(sa.select(sa.func.max(sequenced.id))),
+                        },
+                    )
+        if engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("VACUUM ANALYZE")
+    finally:
+        engine.dispose()
+    seeded.seconds = time.perf_counter() - started
+    return seeded
+
+
+def _insert_lawyers(
+    connection: sa.Connection, line_id: int, count: int, now: datetime
+) -> dict[int, str]:
+    rows: list[dict[str, Any]] = [
+        {
+            "id": 1000 + number,
+            "username": f"bench-lawyer-{number:02d}",
+            "role": Role.LAWYER,
+            "line_id": line_id,
+            "password_hash": "$argon2id$bench-not-a-real-hash",
+            "totp_secret_encrypted": "r1.bench-not-a-real-secret",
+            "must_change_password": False,
+            "totp_confirmed": True,
+            "active": True,
+            "failed_logins": 0,
+            "session_epoch": 0,
+            "created_at": now - timedelta(days=400),
+        }
+        for number in range(1, count + 1)
+    ]
+    connection.execute(sa.insert(Staff), rows)
+    return {row["id"]: row["username"] for row in rows}
+
+
+def _bulk_insert(connection: sa.Connection, model: type, rows: Sequence[Mapping[str, Any]]) -> None:
+    for start in range(0, len(rows), BATCH):
+        connection.execute(sa.insert(model), rows[start : start + BATCH])
+
+
+def _references(rng: random.Random, count: int) -> list[str]:
+    seen: set[str] = set()
+    while len(seen) < count:
+        seen.add(crypto.generate_reference())
+    references = sorted(seen)
+    rng.shuffle(references)
+    return references
+
+
+def _generate(
+    rng: random.Random,
+    calendar: Calendar,
+    now: datetime,
+    line_id: int,
+    lawyer_ids: list[int],
+    envelopes: Envelopes,
+    args: argparse.Namespace,
+    seeded: Seeded,
+) -> tuple[list[dict[str, Any]], ...]:
+    """Rows for every table, cases in the order they arrived (closed ones first, mostly)."""
+    closed = args.cases - args.open
+    # Closed cases arrived over the past year; open ones over the past three weeks.
+    arrivals = sorted(
+        [(now - timedelta(days=rng.uniform(21, 365)), False) for _ in range(closed)]
+        + [(now - timedelta(days=rng.uniform(0, 21)), True) for _ in range(args.open)]
+    )
+    references = _references(rng, args.cases)
+    cases: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
+    callbacks: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    message_ids, callback_ids = itertools.count(1), itertools.count(1)
+    priorities, weights = zip(*PRIORITY_WEIGHTS.items(), strict=True)
+
+    for case_id, ((received, is_open), reference) in enumerate(
+        zip(arrivals, references, strict=True), start=1
+    ):
+        received = received.replace(microsecond=0)
+        priority = rng.choices(priorities, weights)[0]
+        due = calendar.callback_due(received).astimezone(UTC)
+        wants_callback = rng.random() < 0.3
+        assignee = rng.choice(lawyer_ids) if not is_open or rng.random() < 0.9 else None
+        web = rng.random() < 0.85
+        status = rng.choice(OPEN_STATUSES) if is_open else CaseStatus.CLOSED
+        closed_at = None if is_open else received + timedelta(days=rng.uniform(1, 20))
+        replied = not is_open or status is not CaseStatus.NEW
+        cases.append(
+            {
+                "id": case_id,
+                "reference": reference,
+                "line_id": line_id,
+                "received_at": received,
+                "channel": Channel.WEB if web else Channel.PHONE,
+                "kind": Kind.GENERAL_QUESTION if priority == 4 else rng.choice(list(Kind)[:4]),
+                "reporter_role": rng.choice([*ReporterRole, None]),
+                "ongoing": priority <= 2,
+                "immediate_danger": priority == 1,
+                "dismissal_or_warning": rng.random() < 0.1,
+                "happened": rng.choice([*Happened, None]),
+                "field": rng.choice([*Field, None]),
+                "preferred_language": rng.choice([Language.BOKMAL, Language.ENGLISH, None]),
+                "contact_preference": (
+                    ContactPreference.CALLBACK if wants_callback else ContactPreference.INBOX
+                ),
+                "voicemail_ok": rng.random() < 0.5 if wants_callback else None,
+                "sms_ok": rng.random() < 0.5 if wants_callback else None,
+                "priority": priority,
+                "status": status,
+                "close_outcome": None if is_open else rng.choice(list(CloseOutcome)),
+                "assigned_lawyer_id": assignee,
+                "callback_due_at": due,
+                "internal_target_at": (
+                    calendar.add_opening_time(received, timedelta(hours=2)).astimezone(UTC)
+                    if priority == 1
+                    else None
+                ),
+                "first_response_at": received + timedelta(hours=rng.uniform(1, 30))
+                if replied
+                else None,
+                "breached_at": due if due < now and not replied else None,
+                "closed_at": closed_at,
+                "retention_until": closed_at + timedelta(days=60) if closed_at else None,
+                "reporter_lookup_hmac": secrets.token_bytes(32) if web else None,
+                "reporter_public_key": envelopes.reporter_public_key if web else None,
+                "submission_token_hmac": secrets.token_bytes(32) if web else None,
+                "narrative_envelope": rng.choice(envelopes.narrative),
+            }
+        )
+        if is_open and assignee is not None:
+            seeded.open_assigned[assignee].append(reference)
+
+        # The thread: the reporter writes, the lawyer answers; unread only on open cases.
+        author = assignee or rng.choice(lawyer_ids)
+        for number in range(rng.randint(0 if is_open else 1, 4)):
+            incoming = number % 2 == 0
+            written = received + timedelta(hours=number * rng.uniform(2, 40))
+            unread = incoming and is_open and rng.random() < 0.4
+            messages.append(
+                {
+                    "id": next(message_ids),
+                    "case_id": case_id,
+                    "direction": Direction.FROM_REPORTER if incoming else Direction.TO_REPORTER,
+                    "envelope": rng.choice(envelopes.message if incoming else envelopes.reply),
+                    "created_at": written,
+                    "author_staff_id": None if incoming else author,
+                    "read_at": None if unread else written + timedelta(hours=1),
+                    "line_copy_envelope": (
+                        None if incoming else rng.choice(envelopes.reply_line_copy)
+                    ),
+                }
+            )
+
+        if wants_callback:
+            slot = due.replace(minute=due.minute // 30 * 30, second=0)
+            if rng.random() < 0.2 or not is_open:  # an earlier attempt (or, closed: reached)
+                earlier = slot - timedelta(days=1)
+                callbacks.append(
+                    {
+                        "id": next(callback_ids),
+                        "case_id": case_id,
+                        "slot_start": earlier,
+                        "slot_end": earlier + timedelta(minutes=30),
+                        "status": CallbackStatus.NO_ANSWER if is_open else CallbackStatus.REACHED,
+                        "attempts": 1,
+                        "contact_envelope": None,
+                        "outcome_at": earlier + timedelta(minutes=20),
+                    }
+                )
+            if is_open:
+                callbacks.append(
+                    {
+                        "id": next(callback_ids),
+                        "case_id": case_id,
+                        "slot_start": slot,
+                        "slot_end": slot + timedelta(minutes=30),
+                        "status": CallbackStatus.BOOKED,
+                        "attempts": 1,
+                        "contact_envelope": rng.choice(envelopes.contact),
+                        "outcome_at": None,
+                    }
+                )
+
+        if replied:
+            events.append(
+                {
+                    "occurred_at": received + timedelta(hours=1),
+                    "actor_staff_id": author,
+                    "action": "case.opened",
+                    "case_reference": reference,
+                    "detail": "{}",
+                }
+            )
+        if closed_at is not None:
+            events.append(
+                {
+                    "occurred_at": closed_at,
+                    "actor_staff_id": author,
+                    "action": "case.closed",
+                    "case_reference": reference,
+                    "detail": "{}",
+                }
+            )
+
+    return cases, messages, callbacks, events
+
+
+def _chained(events: list[dict[str, Any]], last_id: int, previous: str) -> list[dict[str, Any]]:
+    """The events in time order after the chain's tail, each with the hash of the one before:
+    the chain stays intact (`flask audit verify` passes)."""
+    events.sort(key=lambda event: event["occurred_at"])
+    for number, event in enumerate(events, start=last_id + 1):
+        event["id"] = number
+        event["prev_hash"] = previous
+        event["hash"] = previous = event_hash(AuditEvent(**event))
+    return events
+
+
+# --- measuring ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Timing:
+    backend: str
+    endpoint: str
+    seconds: list[float] = field(default_factory=list)  # wall time per request
+    cpu: list[float] = field(default_factory=list)  # this process's CPU time per request
+    load: float = 0.0  # the host's 1-minute load average when the requests ended
+    note: str = ""
+
+    def percentile_ms(self, share: float, values: Sequence[float] | None = None) -> float:
+        """Nearest rank, of the wall times unless other values are given."""
+        ordered = sorted(self.seconds if values is None else values)
+        if not ordered:
+            return float("nan")
+        return ordered[max(1, round(share * len(ordered))) - 1] * 1000
+
+    @property
+    def met(self) -> bool:
+        return bool(self.seconds) and self.percentile_ms(0.95) < TARGET_P95_MS
+
+
+def signed_in_client(app: Flask, staff_id: int, now: datetime) -> FlaskClient:
+    """A test client carrying a staff session cookie, as tests/test_queue.py builds it."""
+    secrets_ = app.extensions["advisory_settings"].secrets
+    started = sessions.start_session(staff_id, 0, now, enrolling=False)
+    client = app.test_client()
+    client.set_cookie(sessions.COOKIE_NAME, sessions.encode(secrets_.secret_key, started))
+    return client
+
+
+def time_requests(
+    backend: str, label: str, client: FlaskClient, paths: Sequence[str], warm_up: int
+) -> Timing:
+    """Server time of each GET (after `warm_up` untimed ones); every answer must be a 200."""
+    timing = Timing(backend, label)
+    for number, path in enumerate(paths):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        response = client.get(path)
+        body = response.get_data()
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        if response.status_code != 200 or not body:
+            raise RuntimeError(f"GET {path} answered {response.status_code}")
+        if number >= warm_up:
+            timing.seconds.append(elapsed)
+            timing.cpu.append(cpu)
+    timing.load = os.getloadavg()[0]
+    return timing
+
+
+def expected_first_reference(app: Flask, lawyer_line: int) -> str:
+    """The most urgent open case, by an independent query: the first page must show it."""
+    with app.app_context(), db.engine.connect() as connection:
+        reference = connection.scalar(
+            sa.select(Case.reference)
+            .where(Case.line_id == lawyer_line, Case.status != CaseStatus.CLOSED)
+            .order_by(Case.priority, Case.callback_due_at, Case.id)
+            .limit(1)
+        )
+    return str(reference)
+
+
+def measure(
+    backend: str, app: Flask, seeded: Seeded, args: argparse.Namespace
+) -> tuple[list[Timing], list[tuple[str, str, Any]]]:
+    rng = random.Random(args.seed + 1)
+    # The lawyer with the most open cases: the filtered page 3 must exist for them.
+    lawyer_id = max(seeded.open_assigned, key=lambda i: len(seeded.open_assigned[i]))
+    now = datetime.now(UTC)
+    client = signed_in_client(app, lawyer_id, now)
+
+    first = client.get("/queue").get_data(as_text=True)
+    wanted = expected_first_reference(app, seeded.line_id)
+    if wanted not in first:
+        raise RuntimeError(f"the first queue page does not show the most urgent case {wanted}")
+
+    statements = capture_statements(app, client, QUEUE_PAGES) if args.explain else []
+    count = args.warm_up + args.requests
+    timings = [
+        time_requests(backend, f"GET {path}", client, [path] * count, args.warm_up)
+        for path in QUEUE_PAGES
+    ]
+
+    label = "GET /cases/<reference>"
+    if CASE_VIEW_ENDPOINT in app.view_functions:
+        mine = seeded.open_assigned[lawyer_id]
+        paths = [f"/cases/{rng.choice(mine)}" for _ in range(count)]
+        timings.append(time_requests(backend, label, client, paths, args.warm_up))
+    else:
+        timings.append(Timing(backend, label, note=f"no endpoint {CASE_VIEW_ENDPOINT} yet"))
+    return timings, statements
+
+
+def capture_statements(
+    app: Flask, client: FlaskClient, paths: Sequence[str]
+) -> list[tuple[str, str, Any]]:
+    """The SQL each GET sent, with its parameters: (path, statement, parameters)."""
+    captured: list[tuple[str, str, Any]] = []
+    current = [""]
+
+    def remember(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
+        captured.append((current[0], statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", remember)
+    try:
+        for path in paths:
+            current[0] = path
+            client.get(path)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", remember)
+    return captured
+
+
+def explain(app: Flask, statements: Sequence[tuple[str, str, Any]]) -> list[str]:
+    """Plans of the statements that read cases (the queue's rows and its total)."""
+    lines: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    with engine.connect() as connection:
+        postgres = connection.dialect.name == "postgresql"
+        prefix = "EXPLAIN (ANALYZE, BUFFERS) " if postgres else "EXPLAIN QUERY PLAN "
+        for path, statement, parameters in statements:
+            if not re.search(r'FROM "?case"?\b', statement):
+                continue
+            lines.append(f"--- {path}: {' '.join(statement.split())[:160]} ...")
+            for row in connection.exec_driver_sql(prefix + statement, parameters):
+                lines.append("    " + (str(row[0]) if postgres else f"{row[1]:>3} {row[3]}"))
+    return lines
+
+
+# --- one backend -------------------------------------------------------------------------------
+
+
+@contextmanager
+def postgres_schema(url: sa.URL) -> Iterator[str]:
+    """A fresh schema in the bench database, dropped afterwards; yields the app's URL."""
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+        connection.exec_driver_sql(f"CREATE SCHEMA {PG_SCHEMA}")
+    try:
+        app_url = url.update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"})
+        yield app_url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+        admin.dispose()
+
+
+def run_backend(
+    backend: str, database_url: str, instance: Path, args: argparse.Namespace
+) -> list[Timing]:
+    secret_hex = {
+        f"ADVISORY_{name}": secrets.token_hex(32) for name in ("SECRET_KEY", "PEPPER", "DATA_KEY")
+    }
+    env = server_env(instance, database_url, secret_hex)
+    prepare_database(env)
+    seeded = seed(database_url, args, datetime.now(UTC))
+    counts = ", ".join(f"{n} {table}" for table, n in seeded.counts.items())
+    print(f"{backend}: seeded {counts} in {seeded.seconds:.1f} s")
+    app = create_app(env)
+    try:
+        timings, statements = measure(backend, app, seeded, args)
+        if statements:
+            print("\n".join(explain(app, statements)))
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+    return timings
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+LEGEND = (
+    "p50, p95, max: server time per request (wall clock, in this process); cpu p50: this\n"
+    "process's CPU time per request (PostgreSQL's own work is not in it); load: the host's\n"
+    "1-minute load average as the endpoint's requests ended (2 cores: above 2, requests wait)"
+)
+
+
+def table(timings: Sequence[Timing]) -> str:
+    head = (
+        f"{'backend':<10}  {'endpoint':<42}  {'n':>4}  {'p50 ms':>7}  {'p95 ms':>7}  "
+        f"{'max ms':>7}  {'cpu p50':>7}  {'load':>5}  p95 < {TARGET_P95_MS:.0f} ms"
+    )
+    lines = [head, "-" * len(head)]
+    for t in timings:
+        if not t.seconds:
+            lines.append(f"{t.backend:<10}  {t.endpoint:<42}  {'-':>4}  skipped: {t.note}")
+            continue
+        lines.append(
+            f"{t.backend:<10}  {t.endpoint:<42}  {len(t.seconds):>4}  "
+            f"{t.percentile_ms(0.5):>7.1f}  {t.percentile_ms(0.95):>7.1f}  "
+            f"{max(t.seconds) * 1000:>7.1f}  {t.percentile_ms(0.5, t.cpu):>7.1f}  "
+            f"{t.load:>5.1f}  {'yes' if t.met else 'NO'}"
+        )
+    return "\n".join([*lines, LEGEND])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--open", type=int, default=20_000, help="of the cases, open ones")
+    parser.add_argument("--lawyers", type=int, default=12)
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per endpoint")
+    parser.add_argument("--warm-up", type=int, default=20, help="untimed requests first")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--explain", action="store_true", help="print the queue's query plans")
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args(argv)
+    if not 0 < args.open <= args.cases:
+        parser.error("--open must be between 1 and --cases")
+
+    timings: list[Timing] = []
+    with tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp:
+        if args.skip_sqlite:
+            print("sqlite: skipped (--skip-sqlite)")
+        else:
+            sqlite_dir = Path(tmp) / "sqlite"
+            sqlite_dir.mkdir()
+            url = f"sqlite:///{sqlite_dir / 'bench.db'}"
+            timings += run_backend("sqlite", url, sqlite_dir, args)
+        pg_url = sa.make_url(args.postgres_url)
+        if args.skip_postgres:
+            print("postgresql: skipped (--skip-postgres)")
+        elif ensure_database(pg_url):
+            with postgres_schema(pg_url) as url:
+                print(f"postgresql: schema {PG_SCHEMA} of database {pg_url.database}")
+                pg_dir = Path(tmp) / "postgresql"
+                pg_dir.mkdir()
+                timings += run_backend("postgresql", url, pg_dir, args)
+
+    print()
+    print(
+        f"{args.cases} cases ({args.open} open), {args.lawyers} lawyers; server time in process, "
+        f"{args.requests} requests per endpoint after {args.warm_up} untimed"
+    )
+    print(table(timings))
+    return 0 if all(t.met for t in timings if t.seconds) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
