@@ -295,7 +295,7 @@ def reported_case(
     submission = submit_case(
         session,
         settings,
-        line_key=intake_line_key(session),
+        line_id=intake_line_key(session).line_id,
         pepper=pepper_of(app),
         submission_token=f"token-for-{code}",
         answers=Answers(kind=Kind.DISCRIMINATION),

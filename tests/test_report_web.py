@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -24,16 +24,20 @@ from advisory.models import (
     CallbackSlot,
     CallbackStatus,
     Case,
+    CaseStatus,
     ContactPreference,
     Field,
     Happened,
     Kind,
     Language,
     Line,
+    LineKey,
     ReporterRole,
 )
 from advisory.services import sealing
 from advisory.services.callbacks import free_slots
+from advisory.services.intake import Contact, ReporterKeys, submit_case
+from advisory.services.line_keys import initialise_line
 from tests.canary import dump_database
 from tests.conftest import DEFAULT_NOW
 from tests.reporter_helpers import (
@@ -182,6 +186,31 @@ def test_no_js_report_is_stored_sealed_and_answered_with_a_case_code(
     assert case.reference in dump  # the dump really holds the case
     for secret in (code, code.replace("-", ""), NARRATIVE):
         assert secret not in dump
+
+
+@pytest.mark.parametrize(
+    ("contact", "says"),
+    [
+        ({}, "Open the secure inbox with your case code to read the answer."),
+        (
+            {"contact_preference": ContactPreference.CALLBACK.value, "phone": PHONE},
+            "We will call you at Monday 23 November, 10:00.",
+        ),
+    ],
+)
+def test_receipt_says_when_to_expect_contact_and_how(client, db_session, line_key, contact, says):
+    token = get_report(client).input_value("csrf_token")
+    client.post("/language", data={"csrf_token": token, "language": "en", "next": "/report"})
+
+    response = post_report(client, **contact)
+
+    assert response.status_code == 200
+    what_next = " ".join(
+        page_of(response).one("section", aria_labelledby="next-heading").text.split()
+    )
+    assert "A lawyer will contact you before Tuesday 24 November, 10:00." in what_next
+    assert says in what_next
+    assert "Go to the secure inbox" in what_next
 
 
 @pytest.mark.parametrize(
@@ -380,6 +409,123 @@ def test_js_report_without_lookup_token_is_refused(client, db_session, line_key)
     assert count(db_session, Case) == 0
 
 
+def test_a_page_sealed_before_a_key_rotation_is_still_taken(client, db_session, line_key):
+    # Given a page loaded, and a report sealed on it, before the line key was rotated
+    code = crypto.generate_case_code()
+    line_id = line_key.line.id
+    page = get_report(client)
+    sealed = browser_fields(line_key, code, narrative=NARRATIVE, phone=PHONE)
+    initialise_line(db_session, now=DEFAULT_NOW, force=True, iterations=1000)
+    db_session.commit()
+
+    # When it is sent
+    response = client.post(
+        "/report",
+        data=report_data(page, contact_preference=ContactPreference.CALLBACK.value, **sealed),
+    )
+
+    # Then it is stored as sent, in the line of the key it was sealed to
+    assert response.status_code == 200
+    case = only_case(db_session)
+    assert case.narrative_envelope == sealed["narrative_envelope"]
+    assert case.line_id == line_id
+
+
+def test_envelopes_sealed_to_keys_of_two_lines_are_refused(client, db_session, line_key):
+    other = Line(slug="other", name="Other line", created_at=DEFAULT_NOW)
+    other_key = crypto.generate_keypair().public_key()
+    db_session.add(other)
+    db_session.flush()
+    db_session.add(
+        LineKey(
+            line_id=other.id,
+            key_id=crypto.key_id_for(other_key),
+            public_key=crypto.public_key_to_text(other_key),
+            created_at=DEFAULT_NOW,
+        )
+    )
+    db_session.commit()
+    sealed = browser_fields(line_key, crypto.generate_case_code(), narrative=NARRATIVE)
+    sealed["contact_envelope"] = crypto.seal("contact", PHONE, other_key)
+
+    response = post_report(client, contact_preference=ContactPreference.CALLBACK.value, **sealed)
+
+    assert response.status_code == 400
+    assert page_of(response).find_all(id="error-summary")
+    assert count(db_session, Case) == 0
+
+
+def test_a_browser_report_is_one_insert_once_its_key_is_known(client, db_session, line_key, clock):
+    # Given a line whose key has been seen by an earlier report, at night (nobody to assign)
+    clock[0] = MONDAY_22.astimezone(UTC)
+    post_report(client, **browser_fields(line_key, crypto.generate_case_code(), narrative="a"))
+    page = get_report(client)
+    sealed = browser_fields(line_key, crypto.generate_case_code(), narrative=NARRATIVE)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        statements.append(" ".join(statement.split()).upper())
+
+    engine = db_session.get_bind().engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        # When the next report arrives
+        response = client.post("/report", data=report_data(page, **sealed))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    # Then storing it took one INSERT and no look-up: no key, no pre-check, no savepoint
+    assert response.status_code == 200
+    writes = [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(writes) == 1
+    assert writes[0].startswith('INSERT INTO "CASE"')
+    assert count(db_session, Case) == 2
+
+
+def test_the_stored_case_reads_as_if_loaded_from_the_database(app, db_session, line_key):
+    # Given a case just taken in by the service (inserted, not yet committed)
+    code = crypto.generate_case_code()
+    submission = submit_case(
+        db_session,
+        settings_of(app),
+        line_id=line_key.line.id,
+        pepper=pepper_of(app),
+        submission_token="a-token-of-twenty-characters",
+        answers=triage.Answers(kind=Kind.OTHER),
+        narrative_envelope=None,
+        reporter=ReporterKeys(crypto.lookup_token(code), "k" * 43),
+        contact=Contact(ContactPreference.INBOX),
+        now=DEFAULT_NOW,
+    )
+    case = submission.case
+
+    # Then it is the session's one object for that row, with every column readable
+    assert not submission.duplicate
+    assert db_session.get(Case, case.id) is case
+    assert case.status == CaseStatus.NEW
+    # columns the INSERT left out are read back when asked for
+    assert (case.closed_at, case.first_response_at, case.breached_at) == (None, None, None)
+    assert case.callback_due_at == TUESDAY_10
+    assert db_session.scalars(select(Case.reference)).one() == case.reference
+
+
+def test_a_reference_already_taken_is_drawn_again(client, db_session, line_key, monkeypatch):
+    # Given a stored case, and a reference generator that first draws that case's reference
+    post_report(client)
+    taken = only_case(db_session).reference
+    drawn = iter([taken, "NEW-00001"])
+    monkeypatch.setattr(crypto, "generate_reference", lambda: next(drawn))
+
+    # When another report arrives
+    response = post_report(client, narrative=NARRATIVE)
+
+    # Then it is stored under a fresh reference and acknowledged
+    assert response.status_code == 200
+    assert case_code_on(page_of(response))
+    references = set(db_session.scalars(select(Case.reference)))
+    assert references == {taken, "NEW-00001"}
+
+
 # --- double submit ------------------------------------------------------------------------------
 
 
@@ -392,6 +538,28 @@ def test_the_same_form_sent_twice_is_one_case_with_the_same_code(client, db_sess
     assert (first.status_code, second.status_code) == (200, 200)
     assert case_code_on(page_of(first)) == case_code_on(page_of(second))
     assert count(db_session, Case) == 1
+
+
+def test_a_callback_form_sent_twice_shows_the_same_booked_time_both_times(
+    client, db_session, line_key
+):
+    data = report_data(
+        get_report(client), contact_preference=ContactPreference.CALLBACK.value, phone=PHONE
+    )
+
+    first = client.post("/report", data=data)
+    second = client.post("/report", data=data)
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    booked = db_session.scalars(select(Callback)).one()
+    assert booked.status == CallbackStatus.BOOKED
+    assert count(db_session, Case) == 1
+    what_next = [
+        " ".join(page_of(r).one("section", aria_labelledby="next-heading").text.split())
+        for r in (first, second)
+    ]
+    assert what_next[0] == what_next[1]
+    assert booked.slot_start.astimezone(OSLO).strftime("%H:%M") in what_next[0]
 
 
 # --- validation ---------------------------------------------------------------------------------
@@ -443,6 +611,29 @@ def test_missing_kind_comes_back_with_everything_typed_except_the_phone(
     assert PHONE not in html
     # The same form token, so sending it again still makes one case
     assert again.input_value("submission_token") == data["submission_token"]
+    assert count(db_session, Case) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("kind", "gossip"),
+        ("reporter_role", "bystander"),
+        ("ongoing", "maybe"),
+        ("field", "sports"),
+        ("preferred_language", "klingon"),
+        ("contact_preference", "pigeon"),
+        ("voicemail_ok", "sometimes"),
+    ],
+)
+def test_a_value_that_is_not_one_of_the_choices_is_refused(
+    client, db_session, line_key, name, value
+):
+    response = post_report(client, **{name: value})
+
+    assert response.status_code == 400
+    summary = page_of(response).by_id("error-summary")
+    assert any(f"#{name}" in link.attrs.get("href", "") for link in summary.find_all("a"))
     assert count(db_session, Case) == 0
 
 

@@ -6,12 +6,14 @@ import re
 from datetime import datetime
 from typing import Any
 
+from babel.support import NullTranslations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
+from advisory.i18n import wtforms_catalogue
 from advisory.models import ContactPreference, Field, Happened, Kind, Language, ReporterRole
 from advisory.services.intake import Contact
 from advisory.settings import SUPPORTED_LOCALES
@@ -91,37 +93,70 @@ def _tri_state(value: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(value or "")
 
 
-class LanguageForm(FlaskForm):
+class _Choice:
+    """The stock check that a posted value is one of the choices, by set membership.
+
+    WTForms' own builds an option object for every choice of every choice field on every
+    post, a tenth of the report form's cost. Same rule, same message; an unanswered
+    optional question still fails it and is then cleared by `Optional()`, as before.
+    """
+
+    def pre_validate(self: Any, form: FlaskForm) -> None:
+        if self.process_errors or not self.validate_choice:
+            return
+        if self.data not in {choice.value for choice in self.choices}:
+            raise ValidationError(
+                self.invalid_choice_message or self.gettext("Not a valid choice.")
+            )
+
+
+class ChoiceRadioField(_Choice, RadioField):
+    pass
+
+
+class ChoiceSelectField(_Choice, SelectField):
+    pass
+
+
+class ReporterForm(FlaskForm):
+    """The reporter pages' forms: WTForms' own messages from a catalogue read once."""
+
+    class Meta:
+        def get_translations(self, form: FlaskForm) -> NullTranslations:
+            return wtforms_catalogue()
+
+
+class LanguageForm(ReporterForm):
     language = HiddenField(validators=[DataRequired(), AnyOf(SUPPORTED_LOCALES)])
     submit = SubmitField()
 
 
-class ReportForm(FlaskForm):
+class ReportForm(ReporterForm):
     submission_token = HiddenField(validators=[DataRequired(), Length(min=20, max=64)])
-    kind = RadioField(
+    kind = ChoiceRadioField(
         _l("What is it about?"),
         choices=KIND_CHOICES,
         validators=[InputRequired(message=_l("Please choose what it is about."))],
     )
-    reporter_role = RadioField(
+    reporter_role = ChoiceRadioField(
         _l("How are you involved?"), choices=ROLE_CHOICES, validators=[Optional()]
     )
-    immediate_danger = RadioField(
+    immediate_danger = ChoiceRadioField(
         _l("Is anyone in immediate danger?"), choices=YES_NO, validators=[Optional()]
     )
-    ongoing = RadioField(
+    ongoing = ChoiceRadioField(
         _l("Is it still going on?"), choices=YES_NO_UNSURE, validators=[Optional()]
     )
-    dismissal_or_warning = RadioField(
+    dismissal_or_warning = ChoiceRadioField(
         _l("Have you received a dismissal or a written warning?"),
         choices=YES_NO,
         validators=[Optional()],
     )
-    happened = RadioField(
+    happened = ChoiceRadioField(
         _l("When did it happen?"), choices=HAPPENED_CHOICES, validators=[Optional()]
     )
-    field = SelectField(_l("Which field?"), choices=FIELD_CHOICES, validators=[Optional()])
-    preferred_language = SelectField(
+    field = ChoiceSelectField(_l("Which field?"), choices=FIELD_CHOICES, validators=[Optional()])
+    preferred_language = ChoiceSelectField(
         _l("Which language would you like to be answered in?"),
         choices=LANGUAGE_CHOICES,
         validators=[Optional()],
@@ -136,18 +171,20 @@ class ReportForm(FlaskForm):
             ),
         ],
     )
-    contact_preference = RadioField(
+    contact_preference = ChoiceRadioField(
         _l("How should we answer you?"),
         choices=CONTACT_CHOICES,
         validators=[InputRequired(message=_l("Please choose how we should answer you."))],
     )
     # No Optional(): it would stop validation before validate_phone sees an empty number.
     phone = StringField(_l("Phone number"))
-    voicemail_ok = RadioField(
+    voicemail_ok = ChoiceRadioField(
         _l("May we leave a voicemail?"), choices=YES_NO, validators=[Optional()]
     )
-    sms_ok = RadioField(_l("May we send a text message?"), choices=YES_NO, validators=[Optional()])
-    slot = RadioField(_l("When may we call?"), choices=[], validate_choice=False)
+    sms_ok = ChoiceRadioField(
+        _l("May we send a text message?"), choices=YES_NO, validators=[Optional()]
+    )
+    slot = ChoiceRadioField(_l("When may we call?"), choices=[], validate_choice=False)
 
     # Filled in by the browser when it encrypts; then the plaintext fields stay empty.
     encryption = HiddenField()
@@ -217,7 +254,7 @@ class ReportForm(FlaskForm):
             return None
 
 
-class CaseCodeForm(FlaskForm):
+class CaseCodeForm(ReporterForm):
     """Opening the follow-up inbox: the code itself (no JS) or its lookup token (JS)."""
 
     code = StringField(_l("Your case code"), validators=[Optional(), Length(max=64)])

@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, jsonify, redirect, render_template, request, session
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
+from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from advisory.context import current_settings, now
 from advisory.context import session as db_session
 from advisory.i18n import SESSION_KEY
-from advisory.models import Callback, LineKey
+from advisory.models import Callback, ContactPreference
 from advisory.reporter.credentials import CredentialError, decode_token
 from advisory.reporter.forms import ANY_TIME, LanguageForm, ReportForm
 from advisory.services import sealing
 from advisory.services.callbacks import BookingConflict, SlotUnavailable, free_slots
 from advisory.services.intake import (
     IntakeError,
+    KeyDirectory,
     ReporterKeys,
     Submission,
-    accept_envelope,
     line_public_key,
     submit_case,
 )
@@ -35,6 +36,17 @@ from crypto.encoding import b64url_encode
 bp = Blueprint("reporter", __name__)
 
 OFFERED_SLOTS = 6
+_KEY_DIRECTORY = "advisory_key_directory"
+
+
+@bp.record_once
+def _remember_keys(state: BlueprintSetupState) -> None:
+    state.app.extensions[_KEY_DIRECTORY] = KeyDirectory()
+
+
+def _key_directory() -> KeyDirectory:
+    directory: KeyDirectory = current_app.extensions[_KEY_DIRECTORY]
+    return directory
 
 
 @bp.get("/")
@@ -90,14 +102,17 @@ def _store_report(form: ReportForm) -> str:
         raise IntakeError(_("The line is not ready to take reports yet."))
     session_ = db_session()
     moment = now()
-    key = line_public_key(session_)
     if form.encrypted_in_browser:
         code = None
         reporter = ReporterKeys(decode_token(form.lookup_token.data), form.reporter_public_key.data)
-        narrative = _accepted(session_, form.narrative_envelope.data, key)
-        phone = _accepted(session_, form.contact_envelope.data, key)
+        narrative = form.narrative_envelope.data or None
+        phone = form.contact_envelope.data or None
+        sealed = [envelope for envelope in (narrative, phone) if envelope]
+        line_id = _key_directory().line_for(session_, sealed)
     else:
         # No JavaScript: seal on arrival; the plaintext lives only in this request.
+        key = line_public_key(session_)
+        line_id = key.line_id
         code = sealing.code_for_submission(secrets_.data_key, form.submission_token.data)
         reporter = sealing.reporter_keys(code)
         text = (form.narrative.data or "").strip()
@@ -109,7 +124,7 @@ def _store_report(form: ReportForm) -> str:
     submission = submit_case(
         session_,
         settings,
-        line_key=key,
+        line_id=line_id,
         pepper=secrets_.pepper,
         submission_token=form.submission_token.data,
         answers=form.answers(),
@@ -119,26 +134,40 @@ def _store_report(form: ReportForm) -> str:
         now=moment,
     )
     callback = submission.booking.callback if submission.booking else _booked(submission)
-    # Rendered from the flushed rows, but sent only if the commit below succeeds:
-    # only a stored case earns a case code (invariant 5).
-    receipt = render_template(
-        "reporter/received.html",
-        case=submission.case,
-        code=code,
-        encrypted_in_browser=form.encrypted_in_browser,
-        callback=callback,
-        emergency=form.answers().immediate_danger,
+    receipt = Receipt(
+        due=submission.case.callback_due_at,
+        contact_preference=submission.case.contact_preference,
+        callback_at=callback.slot_start if callback else None,
     )
     session_.commit()
-    return receipt
+    # Only a stored case earns a case code (invariant 5): the page is made after the commit,
+    # from what was read before it (the commit expires the rows), so no write lock is held
+    # while it renders.
+    return render_template(
+        "reporter/received.html",
+        receipt=receipt,
+        code=code,
+        encrypted_in_browser=form.encrypted_in_browser,
+        emergency=form.answers().immediate_danger,
+    )
 
 
-def _accepted(session_: Session, envelope: str | None, key: LineKey) -> str | None:
-    return accept_envelope(session_, envelope, key) if envelope else None
+@dataclass(frozen=True)
+class Receipt:
+    """What the receipt says about a stored case, read before the commit."""
+
+    due: datetime
+    contact_preference: ContactPreference
+    callback_at: datetime | None
 
 
 def _booked(submission: Submission) -> Callback | None:
-    """For a form sent again: the callback booked the first time, if any."""
+    """For a form sent again: the callback booked the first time, if any.
+
+    A new case has no callback but the one just booked: its (empty) list is not loaded.
+    """
+    if not submission.duplicate:
+        return None
     return next((cb for cb in submission.case.callbacks if cb.status == "booked"), None)
 
 

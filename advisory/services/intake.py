@@ -8,22 +8,39 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 import crypto
 from advisory import triage
-from advisory.models import Case, Channel, ContactPreference, Line, LineKey
+from advisory.models import Case, CaseStatus, Channel, ContactPreference, Line, LineKey
 from advisory.services.assignment import pick_assignee
 from advisory.services.callbacks import Booking, book_callback
 from advisory.settings import Settings
 
 _TOKEN_LABEL = b"advisory-line/v1/submission-token\x00"
 _REFERENCE_ATTEMPTS = 8
+# Built once: the newest unretired key of the first line.
+_ACTIVE_KEY = (
+    select(LineKey)
+    .join(Line)
+    .where(LineKey.retired_at.is_(None))
+    .order_by(Line.id, LineKey.id.desc())
+    .limit(1)
+)
+# Built once per dialect; the row comes as parameters (no per-request statement building).
+_CASES = cast(Table, Case.__table__)
+_INSERT_UNLESS_TAKEN = {
+    postgres: insert(_CASES).on_conflict_do_nothing().returning(_CASES.c.id)
+    for postgres, insert in ((False, sqlite_insert), (True, postgresql_insert))
+}
 
 
 class IntakeError(Exception):
@@ -63,13 +80,7 @@ def submission_token_hmac(pepper: bytes, token: str) -> bytes:
 
 def line_public_key(session: Session) -> LineKey:
     """The key reports are sealed to: the newest unretired key of the first line (one query)."""
-    key = session.scalars(
-        select(LineKey)
-        .join(Line)
-        .where(LineKey.retired_at.is_(None))
-        .order_by(Line.id, LineKey.id.desc())
-        .limit(1)
-    ).first()
+    key = session.scalars(_ACTIVE_KEY).first()
     if key is None:
         raise IntakeError("The line is not ready to take reports yet.")
     return key
@@ -92,11 +103,55 @@ def accept_envelope(session: Session, envelope: str, active: LineKey) -> str:
     return envelope
 
 
+class KeyDirectory:
+    """Which line each line key belongs to, by key id, remembered for the life of the process.
+
+    What it remembers cannot go stale: a key id is derived from the public key, a key never
+    moves to another line, and keys are retired, never deleted. So a browser-sealed report
+    costs no key look-up once its key has been seen. Whether a key is still the active one
+    does not matter here: a page loaded before a rotation seals to the retired key, which its
+    holders can still open (as `accept_envelope` accepts it).
+    """
+
+    def __init__(self) -> None:
+        self._lines: dict[str, int] = {}
+
+    def line_for(self, session: Session, envelopes: Iterable[str]) -> int:
+        """The line the browser sealed `envelopes` to; IntakeError if damaged or unknown."""
+        lines: set[int] = set()
+        for envelope in envelopes:
+            line_id = self._line_of(session, _key_id(envelope))
+            if line_id is None:
+                line_public_key(session)  # "not ready" when there is no key at all
+                raise IntakeError("The page used an old key; reload it and send again.")
+            lines.add(line_id)
+        if not lines:  # nothing was sealed (no text, no number): the line takes it
+            return line_public_key(session).line_id
+        if len(lines) > 1:
+            raise IntakeError("The encrypted text arrived damaged; please send it again.")
+        return lines.pop()
+
+    def _line_of(self, session: Session, key_id: str) -> int | None:
+        line_id = self._lines.get(key_id)
+        if line_id is None:
+            line_id = session.scalar(select(LineKey.line_id).where(LineKey.key_id == key_id))
+            if line_id is not None:
+                self._lines[key_id] = line_id
+        return line_id
+
+
+def _key_id(envelope: str) -> str:
+    try:
+        return crypto.envelope_key_id(envelope)
+    except crypto.CryptoError:
+        raise IntakeError("The encrypted text arrived damaged; please send it again.") from None
+
+
 def submit_case(
     session: Session,
     settings: Settings,
     *,
-    line_key: LineKey,
+    line_id: int,
     pepper: bytes,
     submission_token: str,
     answers: triage.Answers,
@@ -107,50 +162,44 @@ def submit_case(
     channel: Channel = Channel.WEB,
 ) -> Submission:
     token_hmac = submission_token_hmac(pepper, submission_token)
-    key = line_key
     policy = triage.TriagePolicy(p1_target=timedelta(hours=settings.p1_target_opening_hours))
     priority = triage.priority(answers, policy)
-    assignee = pick_assignee(session, line_id=key.line_id, now=now, calendar=settings.calendar)
-    case = Case(
-        reference=crypto.generate_reference(),
-        line_id=key.line_id,
-        received_at=now,
-        channel=channel,
-        kind=answers.kind,
-        reporter_role=answers.reporter_role,
-        ongoing=answers.ongoing,
-        immediate_danger=answers.immediate_danger,
-        dismissal_or_warning=answers.dismissal_or_warning,
-        happened=answers.happened,
-        field=answers.field,
-        preferred_language=answers.preferred_language,
-        contact_preference=contact.preference,
-        voicemail_ok=contact.voicemail_ok,
-        sms_ok=contact.sms_ok,
-        priority=priority,
-        assigned_lawyer_id=assignee.id if assignee else None,
-        callback_due_at=settings.calendar.callback_due(now),
-        internal_target_at=triage.internal_target(priority, now, settings.calendar, policy),
-        reporter_lookup_hmac=crypto.lookup_hmac(pepper, reporter.lookup_token),
-        reporter_public_key=reporter.public_key,
-        narrative_envelope=narrative_envelope,
-        submission_token_hmac=token_hmac,
-    )
-    # No look-ups first: the unique indexes decide, inside a savepoint. A clash on the form
-    # token is the same form sent again (answer with its case); one on the reference is a
-    # rare random collision (draw another).
+    assignee = pick_assignee(session, line_id=line_id, now=now, calendar=settings.calendar)
+    row = {
+        "line_id": line_id,
+        "received_at": now,
+        "channel": channel,
+        "kind": answers.kind,
+        "reporter_role": answers.reporter_role,
+        "ongoing": answers.ongoing,
+        "immediate_danger": answers.immediate_danger,
+        "dismissal_or_warning": answers.dismissal_or_warning,
+        "happened": answers.happened,
+        "field": answers.field,
+        "preferred_language": answers.preferred_language,
+        "contact_preference": contact.preference,
+        "voicemail_ok": contact.voicemail_ok,
+        "sms_ok": contact.sms_ok,
+        "priority": priority,
+        "assigned_lawyer_id": assignee.id if assignee else None,
+        "callback_due_at": settings.calendar.callback_due(now),
+        "internal_target_at": triage.internal_target(priority, now, settings.calendar, policy),
+        "reporter_lookup_hmac": crypto.lookup_hmac(pepper, reporter.lookup_token),
+        "reporter_public_key": reporter.public_key,
+        "narrative_envelope": narrative_envelope,
+        "submission_token_hmac": token_hmac,
+        "status": CaseStatus.NEW,
+    }
+    # No look-ups first: the unique indexes decide, in the INSERT itself. Nothing inserted
+    # means a clash: on the form token, the same form sent again (answer with its case); on
+    # the reference, a rare random collision (draw another).
     for _ in range(_REFERENCE_ATTEMPTS):
-        try:
-            with session.begin_nested():
-                session.add(case)
+        case = _insert_unless_taken(session, {**row, "reference": crypto.generate_reference()})
+        if case is not None:
             break
-        except IntegrityError:
-            if case in session:
-                session.expunge(case)
-            earlier = _case_for_token(session, token_hmac)
-            if earlier is not None:
-                return Submission(earlier, duplicate=True, booking=None)
-            case.reference = crypto.generate_reference()
+        earlier = _case_for_token(session, token_hmac)
+        if earlier is not None:
+            return Submission(earlier, duplicate=True, booking=None)
     else:
         raise IntakeError("Could not allocate a case reference; please try again.")
 
@@ -166,6 +215,25 @@ def submit_case(
         )
     session.flush()
     return Submission(case, duplicate=False, booking=booking)
+
+
+def _insert_unless_taken(session: Session, row: dict[str, Any]) -> Case | None:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new case, or None on a unique clash.
+
+    One statement, no savepoint. Other constraints (not null, checks, foreign keys) still
+    raise. On PostgreSQL a clash with a report still in flight waits for its commit. The
+    statement is Core, not ORM (whose insert costs twice the CPU for this one row); the row
+    then joins the session as the persistent Case it is, without being read back.
+    """
+    statement = _INSERT_UNLESS_TAKEN[session.get_bind().dialect.name == "postgresql"]
+    case_id = session.execute(statement, row).scalar()
+    if case_id is None:
+        return None
+    # Columns left out of the row stay unloaded (expired): read from the database if asked.
+    case = Case(**row, id=case_id)
+    make_transient_to_detached(case)
+    session.add(case)
+    return case
 
 
 def _case_for_token(session: Session, token_hmac: bytes) -> Case | None:
