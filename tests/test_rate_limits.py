@@ -11,6 +11,7 @@ import logging
 import re
 import secrets
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,12 +23,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from limits.storage import memory as memory_storage
+from limits.storage import storage_from_string
 from werkzeug.test import TestResponse
 
 import crypto
 from advisory import create_app
-from advisory.extensions import db
-from advisory.ratelimit import KEY_HEX_CHARS, client_key
+from advisory.extensions import db, limiter
+from advisory.ratelimit import KEY_HEX_CHARS, SweptMemoryStorage, client_key, storage_uri
 from advisory.services.line_keys import initialise_line
 from advisory.settings import SettingsError, load_settings
 from tests.conftest import DEFAULT_NOW, TEST_SECRETS, base_env
@@ -356,6 +359,61 @@ def test_unreachable_redis_falls_back_to_counting_in_memory(make_app, caplog):
 
     assert [send_report(client).status_code for _ in range(2)] == [200, 429]
     assert "falling back to in-memory storage" in caplog.text
+
+
+# --- counting in memory ------------------------------------------------------------------------
+
+
+def test_memory_counting_starts_no_thread_per_request(make_app, monkeypatch):
+    # Given a line counting in memory (the limiter's storage is made with the app). The one
+    # limiter of the process may still be on its fallback from the unreachable-Redis test.
+    monkeypatch.setattr(limiter, "_storage_dead", False)
+    client = visitor(make_app(ADVISORY_REPORT_LIMIT="3 per minute"))
+    started: list[object] = []
+    real_timer = memory_storage.threading.Timer
+
+    def counting_timer(*args: Any, **kwargs: Any) -> threading.Timer:
+        started.append(args)
+        return real_timer(*args, **kwargs)
+
+    monkeypatch.setattr(memory_storage.threading, "Timer", counting_timer)
+
+    # When reports arrive, up to and over the limit
+    statuses = [send_report(client).status_code for _ in range(4)]
+
+    # Then they are counted as ever, without a timer thread per report
+    assert statuses == [200, 200, 200, 429]
+    assert started == []
+
+
+def test_memory_sweep_drops_passed_windows_at_most_once_a_second(monkeypatch):
+    storage = SweptMemoryStorage()
+    clock = [1_000.0]
+    monkeypatch.setattr("advisory.ratelimit.time.monotonic", lambda: clock[0])
+    sweeps: list[float] = []
+    sweep = storage.sweep
+    monkeypatch.setattr(storage, "sweep", lambda: (sweeps.append(clock[0]), sweep()))
+
+    assert storage.acquire_entry("short", limit=5, expiry=1)
+    assert storage.acquire_entry("long", limit=5, expiry=3600)
+    clock[0] += 0.5
+    assert storage.acquire_entry("long", limit=5, expiry=3600)
+    assert sweeps == [1_000.0]  # the first hit swept; the next, half a second on, did not
+
+    # Two seconds later the one-second window has passed and goes with the next sweep
+    real_time = time.time()
+    monkeypatch.setattr(memory_storage.time, "time", lambda: real_time + 2)
+    clock[0] += 2
+    assert storage.acquire_entry("long", limit=5, expiry=3600)
+    assert sweeps == [1_000.0, 1_002.5]
+    assert not storage.events.get("short")  # its entries are gone
+    assert storage.get_moving_window("long", limit=5, expiry=3600)[1] == 3
+
+
+def test_memory_storage_is_the_swept_one_and_redis_stays_redis():
+    assert storage_uri("memory://") == "advisory-memory://"
+    assert isinstance(storage_from_string(storage_uri("memory://")), SweptMemoryStorage)
+    assert storage_uri(REDIS_URL) == REDIS_URL
 
 
 # --- settings ------------------------------------------------------------------------------------
