@@ -101,6 +101,32 @@ def test_any_time_books_the_earliest_free_slot(db_session, one_place, make_case)
     assert second.callback.slot_start == MONDAY_10 + timedelta(minutes=30)
 
 
+def test_any_time_bookings_fill_the_slots_in_order_across_days(db_session, one_place, make_case):
+    # Given one place per slot, and more callbacks than one day holds (12 slots on Monday
+    # from 10:00, 14 on Tuesday), each asking for any time within a week
+    week = MONDAY_10 + timedelta(days=7)
+    starts = [
+        book_callback(
+            db_session,
+            one_place,
+            case=make_case(callback_due_at=week),
+            now=MONDAY_10,
+            contact_envelope=None,
+        ).callback.slot_start
+        for _ in range(40)
+    ]
+
+    # Then each took the earliest place left: the opening-hours slots, in order, none twice
+    local = [start.astimezone(OSLO) for start in starts]
+    assert len(set(starts)) == 40
+    assert starts == sorted(starts)
+    assert local[0] == MONDAY_10
+    assert local[12] == datetime(2026, 11, 24, 9, 0, tzinfo=OSLO)  # Tuesday's first slot
+    assert local[-1] == datetime(2026, 11, 25, 15, 30, tzinfo=OSLO)  # Wednesday's last
+    assert all(9 <= at.hour < 16 and at.weekday() < 5 for at in local)
+    assert sum(row.booked for row in db_session.scalars(select(CallbackSlot))) == 40
+
+
 def test_nothing_free_before_the_deadline_books_the_next_slot_and_warns_the_coordinator(
     db_session, one_place, make_case
 ):

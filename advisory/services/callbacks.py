@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -26,6 +27,10 @@ from advisory.slots import Slot, slots_between
 
 # How far ahead to look for any free slot once the deadline cannot be met.
 OVERFLOW_HORIZON = timedelta(days=60)
+_SLOTS = cast(Table, CallbackSlot.__table__)
+_BOOKED_BETWEEN = select(CallbackSlot.slot_start, CallbackSlot.booked).where(
+    CallbackSlot.slot_start >= bindparam("first"), CallbackSlot.slot_start <= bindparam("last")
+)
 
 
 class BookingConflict(Exception):
@@ -48,8 +53,8 @@ def free_slots(
 ) -> list[Slot]:
     """The earliest slots with a free place that start at/after `after` and end by `until`."""
     free: list[Slot] = []
-    for batch in _batches(_candidate_slots(settings, after, until), size=64):
-        booked = _booked_counts(session, [slot.start for slot in batch])
+    for batch in _batches(_candidate_slots(settings, after, until), first=max(limit, 16)):
+        booked = _booked_counts(session, batch[0].start, batch[-1].start)
         for slot in batch:
             if booked.get(_utc(slot.start), 0) < slot.capacity:
                 free.append(slot)
@@ -79,8 +84,15 @@ def book_callback(
             raise SlotUnavailable("That time is no longer available; please choose another.")
         return Booking(_add_callback(session, case, slot, contact_envelope, attempts), False)
 
-    for until, after_deadline in ((case.callback_due_at, False), (now + OVERFLOW_HORIZON, True)):
-        for slot in free_slots(session, settings, after=now, until=until, limit=8):
+    # Nothing free before the deadline: look on from the slot that holds it (those before it
+    # were all just found full), up to the horizon.
+    overflow_from = max(now, case.callback_due_at - timedelta(minutes=settings.slot_minutes))
+    windows = (
+        (now, case.callback_due_at, False),
+        (overflow_from, now + OVERFLOW_HORIZON, True),
+    )
+    for after, until, after_deadline in windows:
+        for slot in free_slots(session, settings, after=after, until=until, limit=8):
             if _take_place(session, slot):
                 callback = _add_callback(session, case, slot, contact_envelope, attempts)
                 if after_deadline:
@@ -114,27 +126,42 @@ class SlotUnavailable(Exception):
 
 
 def _take_place(session: Session, slot: Slot) -> bool:
+    """One place in `slot`, if it has one left: a single INSERT ... ON CONFLICT DO UPDATE.
+
+    The slot's row is created with this booking, or its count raised only while below the
+    capacity; the database decides, so two bookings racing for the last place cannot both
+    get it. Returns whether this one did.
+    """
     start, end = _utc(slot.start), _utc(slot.end)
     try:
-        session.execute(_insert_slot_row(session, start, end))
-        result = session.execute(
-            update(CallbackSlot)
-            .where(CallbackSlot.slot_start == start, CallbackSlot.booked < slot.capacity)
-            .values(booked=CallbackSlot.booked + 1)
-            .execution_options(synchronize_session=False)
-        )
+        taken = session.execute(
+            _take_place_statement(session, slot.capacity),
+            {
+                "slot_start": start,
+                "slot_end": end,
+                "booked": 1,
+            },
+        ).first()
     except OperationalError as exc:
         if "locked" in str(exc.orig):
             raise BookingConflict(str(slot.start)) from exc
         raise
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return taken is not None
 
 
-def _insert_slot_row(session: Session, start: datetime, end: datetime) -> Executable:
+def _take_place_statement(session: Session, capacity: int) -> Executable:
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    row = {"slot_start": start, "slot_end": end, "booked": 0}
-    return insert(CallbackSlot).values(**row).on_conflict_do_nothing(index_elements=["slot_start"])
+    slots = _SLOTS.c
+    return (
+        insert(_SLOTS)
+        .on_conflict_do_update(
+            index_elements=[slots.slot_start],
+            set_={"booked": slots.booked + 1},
+            where=slots.booked < capacity,
+        )
+        .returning(slots.slot_start)
+    )
 
 
 def _add_callback(
@@ -166,22 +193,27 @@ def _candidate_slots(settings: Settings, after: datetime, until: datetime) -> It
     return slots_between(settings.calendar, settings.roster, length, after, until)
 
 
-def _booked_counts(session: Session, starts: list[datetime]) -> dict[datetime, int]:
-    rows = session.execute(
-        select(CallbackSlot.slot_start, CallbackSlot.booked).where(
-            CallbackSlot.slot_start.in_([_utc(start) for start in starts])
-        )
-    )
+def _booked_counts(session: Session, first: datetime, last: datetime) -> dict[datetime, int]:
+    """Places taken in the slots starting from `first` to `last` (slots without a row: none)."""
+    rows = session.execute(_BOOKED_BETWEEN, {"first": _utc(first), "last": _utc(last)})
     return {start: booked for start, booked in rows}
 
 
-def _batches(slots: Iterable[Slot], size: int) -> Iterable[list[Slot]]:
+def _batches(slots: Iterable[Slot], first: int, largest: int = 64) -> Iterable[list[Slot]]:
+    """Slots in batches of `first`, then twice as many each time, up to `largest`.
+
+    A batch costs one query whatever its size (a range of starts), but its slots are computed
+    first: most look-ups find what they need in a day's slots, and a busy week is still
+    searched in a handful of queries.
+    """
+    size = max(1, min(first, largest))
     batch: list[Slot] = []
     for slot in slots:
         batch.append(slot)
         if len(batch) == size:
             yield batch
             batch = []
+            size = min(size * 2, largest)
     if batch:
         yield batch
 
