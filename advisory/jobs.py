@@ -19,7 +19,7 @@ from advisory.models import Callback, CallbackStatus, Case, CaseStatus, Role
 from advisory.services.callbacks import SlotUnavailable, book_callback, release_place
 from advisory.services.notifications import NotificationKind, notify
 from advisory.settings import Settings
-from advisory.stats import fold_cases
+from advisory.stats import fold_cases, fold_settled_cases
 
 logger = logging.getLogger(__name__)
 
@@ -169,6 +169,11 @@ def sweep_retention(session: Session, settings: Settings, now: datetime) -> int:
     return int(numbers) + len(expired)
 
 
+def sweep_statistics(session: Session, settings: Settings, now: datetime) -> int:
+    """Count closed cases in the daily and monthly figures, once their callbacks are settled."""
+    return fold_settled_cases(session, settings.calendar)
+
+
 def _slot_key(callback: Callback) -> str:
     """Case reference and slot: ids can be reused after deletion (SQLite), these cannot."""
     return f"{callback.case.reference}:{callback.slot_start:%Y%m%dT%H%M}"
@@ -205,6 +210,7 @@ def _notify_team(
 SWEEPS: dict[str, Sweep] = {
     "deadlines": sweep_deadlines,
     "callbacks": sweep_callbacks,
+    "statistics": sweep_statistics,  # after callbacks: a missed one settles first
     "retention": sweep_retention,
     "mail": sweep_mail,  # last: mails what the sweeps before it noted
 }

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -253,6 +254,8 @@ class Case(Base):
         ),
         Index("ix_case_queue", "status", "priority", "callback_due_at"),
         Index("ix_case_assignee_status", "assigned_lawyer_id", "status"),
+        # The coordinator's figures read the cases of a period not yet in the rollup.
+        Index("ix_case_unfolded_received", "stats_folded", "received_at"),
         # The queue (advisory/services/queue.py) over open cases only (most cases are closed),
         # for the whole line and per assignee: a page is read in queue order without sorting,
         # and the total is counted from the index alone (hence `status` at the end: SQLite
@@ -314,6 +317,9 @@ class Case(Base):
     breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     retention_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Counted in the daily and monthly figures already (advisory/stats.py): done once a case
+    # is closed and its callbacks settled, so figures read live only the cases still moving.
+    stats_folded: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     # Only the HMAC of the lookup token derived from the case code, and the reporter's
     # public key (replies are sealed to it): the code itself is never stored.
@@ -485,7 +491,9 @@ class SchedulerLock(Base):
 class StatsDaily(Base):
     """Aggregate figures that outlive deleted cases: a count per day, category and metric.
 
-    Categories are stored as plain text ("-" for not answered) so the unique key has no NULLs.
+    Categories are stored as plain text ("-" for not answered) so the unique key has no NULLs;
+    "*" means summed over that category: per day only channel and kind are kept (role and
+    field are in `StatsMonthly`), and response-time histograms are by channel only.
     Response times are histogram buckets (`bucket` = lower bound in minutes), fine enough to
     recompute medians and percentiles for any period.
     """
@@ -503,6 +511,8 @@ class StatsDaily(Base):
             name="uq_stats_daily_cell",
         ),
         CheckConstraint("count >= 0", name="count_not_negative"),
+        # Covering: a metric over a range of days is read from the index alone.
+        Index("ix_stats_daily_metric_day", "metric", "day", "channel", "kind", "bucket", "count"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -517,3 +527,51 @@ class StatsDaily(Base):
 
     def __repr__(self) -> str:
         return f"<StatsDaily {self.day} {self.metric}[{self.bucket}]={self.count}>"
+
+
+class StatsMonthly(Base):
+    """The same figures per calendar month (line-local), with every category.
+
+    Written together with `StatsDaily` (advisory/stats.py): the yearly report and the whole
+    months of a long period are read from here, a few thousand rows a year instead of hundreds
+    of thousands; `month` is the first day of the month.
+    """
+
+    __tablename__ = "stats_monthly"
+    __table_args__ = (
+        UniqueConstraint(
+            "month",
+            "channel",
+            "kind",
+            "reporter_role",
+            "field",
+            "metric",
+            "bucket",
+            name="uq_stats_monthly_cell",
+        ),
+        CheckConstraint("count >= 0", name="count_not_negative"),
+        Index(
+            "ix_stats_monthly_metric_month",
+            "metric",
+            "month",
+            "channel",
+            "kind",
+            "reporter_role",
+            "field",
+            "bucket",
+            "count",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    reporter_role: Mapped[str] = mapped_column(String(32))
+    field: Mapped[str] = mapped_column(String(32))
+    metric: Mapped[str] = mapped_column(String(40))
+    bucket: Mapped[int] = mapped_column(default=0)
+    count: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<StatsMonthly {self.month:%Y-%m} {self.metric}[{self.bucket}]={self.count}>"

@@ -1,23 +1,57 @@
-"""Aggregate figures that outlive cases: a case is folded into `stats_daily` before deletion.
+"""Aggregate figures that outlive cases: `stats_daily` and `stats_monthly`.
 
-Live cases are counted from the `case` table, deleted ones from here, so no case is counted
-twice and none is lost when retention deletes it. Only categories, counts and response-time
+A case is counted from the `case` table while it is still moving, and from here once it is
+closed and its callbacks are settled (the scheduler's statistics sweep folds it in and marks
+it `stats_folded`; retention and erasure fold in whatever is left before deleting), so no
+case is counted twice and none is lost when it is deleted; advisory/services/figures.py
+reads both with the same definitions. Only categories, counts and response-time
 histogram buckets are kept: nothing that points back to one case.
+
+What one case adds, on the (line-local) day it was received, and in the same month:
+
+- `received`, and exactly one of `answered_in_time`, `answered_late` (first response after
+  `callback_due_at`) or `never_answered`;
+- `callback_attempts` (calls that were due: reached, no answer, wrong number, missed) and
+  `callback_reached`;
+- for an answered case, one count in each response-time histogram, `response_wall_minutes`
+  and `response_opening_minutes` (`bucket` = the bucket's lower bound in minutes).
+
+Categories: per month (`stats_monthly`) channel, kind, reporter role and field; per day
+(`stats_daily`) only channel and kind (role and field are "*"), which is what a period cut
+at any day needs (the weeks of the dashboard), and keeps a year of days small. Histograms are
+by channel only in both (kind, role and field "*").
+
+Response times count whole seconds: each instant's fraction of a second is dropped first,
+exactly as the SQL side does (advisory/sql_time.py), so a case falls into the same bucket
+whether it is counted live or from here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, timedelta
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from advisory.hours import Calendar
-from advisory.models import Case, StatsDaily
+from advisory.models import Callback, CallbackStatus, Case, CaseStatus, StatsDaily, StatsMonthly
 
-NOT_ANSWERED = "-"
+NOT_ANSWERED = "-"  # the reporter left the question unanswered
+ALL = "*"  # a histogram row: summed over the category
+
+# Callback outcomes that were a call someone made (or should have made).
+ATTEMPTED_CALLBACKS = frozenset(
+    {
+        CallbackStatus.REACHED,
+        CallbackStatus.NO_ANSWER,
+        CallbackStatus.WRONG_NUMBER,
+        CallbackStatus.MISSED,
+    }
+)
 
 
 class Metric:
@@ -27,6 +61,15 @@ class Metric:
     NEVER_ANSWERED = "never_answered"
     RESPONSE_WALL_MINUTES = "response_wall_minutes"  # histogram
     RESPONSE_OPENING_MINUTES = "response_opening_minutes"  # histogram
+    CALLBACK_ATTEMPTS = "callback_attempts"
+    CALLBACK_REACHED = "callback_reached"
+
+
+OUTCOMES = (Metric.ANSWERED_IN_TIME, Metric.ANSWERED_LATE, Metric.NEVER_ANSWERED)
+HISTOGRAMS = (Metric.RESPONSE_WALL_MINUTES, Metric.RESPONSE_OPENING_MINUTES)
+
+# A cell of the rollup: day (or month), channel, kind, reporter role, field, metric, bucket.
+Cell = tuple[date, str, str, str, str, str, int]
 
 
 def minute_bucket(minutes: float) -> int:
@@ -39,50 +82,145 @@ def minute_bucket(minutes: float) -> int:
     return whole - whole % 60
 
 
+def response_seconds(received: datetime, answered: datetime, calendar: Calendar) -> tuple[int, int]:
+    """Wall-clock and opening seconds from receipt to first response, in whole seconds."""
+    start, end = received.replace(microsecond=0), answered.replace(microsecond=0)
+    wall = int((end - start).total_seconds())
+    opening = int(calendar.opening_time_between(start, end).total_seconds())
+    return max(wall, 0), opening
+
+
+def fold_settled_cases(session: Session, calendar: Calendar, *, limit: int = 1000) -> int:
+    """Count closed cases whose callbacks are settled, once; returns how many (flush only).
+
+    A closed case's figures cannot change any more (no case is reopened; a booked callback
+    can still turn into a missed one, so such a case waits), so they go into the rollup now
+    and the figures read live only the cases still moving. The case itself stays until
+    retention deletes it.
+    """
+    booked = (
+        select(Callback.id)
+        .where(Callback.case_id == Case.id, Callback.status == CallbackStatus.BOOKED)
+        .exists()
+    )
+    cases = session.scalars(
+        select(Case)
+        .where(Case.status == CaseStatus.CLOSED, Case.stats_folded.is_(False), ~booked)
+        .order_by(Case.id)
+        .limit(limit)
+    ).all()
+    fold_cases(session, cases, calendar)
+    return len(cases)
+
+
 def fold_cases(session: Session, cases: Iterable[Case], calendar: Calendar) -> None:
-    """Add each case's contribution to the daily aggregates (flush only)."""
+    """Add each case's contribution to the daily and monthly aggregates, once (flush only).
+
+    A case already counted (`stats_folded`) is left out, so retention and erasure can hand
+    over any case; each one counted is marked.
+    """
+    cases = [case for case in cases if not case.stats_folded]
+    if not cases:
+        return
     zone = ZoneInfo(calendar.timezone)
+    calls = _callback_counts(session, [case.id for case in cases])
+    daily: Counter[Cell] = Counter()
+    monthly: Counter[Cell] = Counter()
     for case in cases:
-        day = case.received_at.astimezone(zone).date()
-        for metric, bucket in _contributions(case, calendar):
-            _increment(session, day, case, metric, bucket)
+        day_cells, month_cells = rollup_cells(case, calendar, calls.get(case.id, (0, 0)), zone)
+        daily.update(day_cells)
+        monthly.update(month_cells)
+        case.stats_folded = True
+    for model, cells in ((StatsDaily, daily), (StatsMonthly, monthly)):
+        for cell, count in cells.items():
+            _increment(session, model, cell, count)
     session.flush()
 
 
-def _contributions(case: Case, calendar: Calendar) -> list[tuple[str, int]]:
-    found: list[tuple[str, int]] = [(Metric.RECEIVED, 0)]
+def rollup_cells(
+    case: Case, calendar: Calendar, calls: tuple[int, int], zone: ZoneInfo
+) -> tuple[Counter[Cell], Counter[Cell]]:
+    """The daily and the monthly cells one case adds to (`calls`: attempts, reached).
+
+    Reads only the case's timestamps and categories, so a benchmark can feed it look-alikes.
+    """
+    day = case.received_at.astimezone(zone).date()
+    month = day.replace(day=1)
+    channel, kind = str(case.channel), str(case.kind)
+    role = str(case.reporter_role) if case.reporter_role else NOT_ANSWERED
+    field = str(case.field) if case.field else NOT_ANSWERED
+    daily: Counter[Cell] = Counter()
+    monthly: Counter[Cell] = Counter()
+    for metric, bucket, count in _contributions(case, calendar, calls):
+        if not count:
+            continue
+        if metric in HISTOGRAMS:
+            daily[(day, channel, ALL, ALL, ALL, metric, bucket)] += count
+            monthly[(month, channel, ALL, ALL, ALL, metric, bucket)] += count
+        else:
+            daily[(day, channel, kind, ALL, ALL, metric, bucket)] += count
+            monthly[(month, channel, kind, role, field, metric, bucket)] += count
+    return daily, monthly
+
+
+def _contributions(
+    case: Case, calendar: Calendar, calls: tuple[int, int]
+) -> list[tuple[str, int, int]]:
+    """(metric, bucket, count) that one case adds."""
+    attempts, reached = calls
+    found = [
+        (Metric.RECEIVED, 0, 1),
+        (Metric.CALLBACK_ATTEMPTS, 0, attempts),
+        (Metric.CALLBACK_REACHED, 0, reached),
+    ]
     answered = case.first_response_at
     if answered is None:
-        return [*found, (Metric.NEVER_ANSWERED, 0)]
+        return [*found, (Metric.NEVER_ANSWERED, 0, 1)]
     in_time = answered <= case.callback_due_at
-    found.append((Metric.ANSWERED_IN_TIME if in_time else Metric.ANSWERED_LATE, 0))
-    wall = (answered - case.received_at) / timedelta(minutes=1)
-    opening = calendar.opening_time_between(case.received_at, answered) / timedelta(minutes=1)
-    found.append((Metric.RESPONSE_WALL_MINUTES, minute_bucket(wall)))
-    found.append((Metric.RESPONSE_OPENING_MINUTES, minute_bucket(opening)))
+    found.append((Metric.ANSWERED_IN_TIME if in_time else Metric.ANSWERED_LATE, 0, 1))
+    wall, opening = response_seconds(case.received_at, answered, calendar)
+    found.append((Metric.RESPONSE_WALL_MINUTES, minute_bucket(wall // 60), 1))
+    found.append((Metric.RESPONSE_OPENING_MINUTES, minute_bucket(opening // 60), 1))
     return found
 
 
-def _increment(session: Session, day: date, case: Case, metric: str, bucket: int) -> None:
-    key = {
-        "day": day,
-        "channel": str(case.channel),
-        "kind": str(case.kind),
-        "reporter_role": str(case.reporter_role) if case.reporter_role else NOT_ANSWERED,
-        "field": str(case.field) if case.field else NOT_ANSWERED,
-        "metric": metric,
-        "bucket": bucket,
-    }
-    conditions = [getattr(StatsDaily, name) == value for name, value in key.items()]
+def _callback_counts(session: Session, case_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per case: calls made (or missed), and calls that reached the reporter."""
+    found: dict[int, tuple[int, int]] = {}
+    for start in range(0, len(case_ids), 500):
+        rows = session.execute(
+            select(Callback.case_id, Callback.status, func.count())
+            .where(
+                Callback.case_id.in_(case_ids[start : start + 500]),
+                Callback.status.in_(ATTEMPTED_CALLBACKS),
+            )
+            .group_by(Callback.case_id, Callback.status)
+        )
+        for case_id, status, count in rows:
+            attempts, reached = found.get(case_id, (0, 0))
+            found[case_id] = (
+                attempts + count,
+                reached + (count if status == CallbackStatus.REACHED else 0),
+            )
+    return found
+
+
+def _increment(
+    session: Session, model: type[StatsDaily] | type[StatsMonthly], cell: Cell, count: int
+) -> None:
+    period = "day" if model is StatsDaily else "month"
+    names = (period, "channel", "kind", "reporter_role", "field", "metric", "bucket")
+    key = dict(zip(names, cell, strict=True))
+    conditions = [getattr(model, name) == value for name, value in key.items()]
     session.flush()  # rows added earlier in this loop must be visible to the UPDATE
     result = session.execute(
-        update(StatsDaily)
+        update(model)
         .where(*conditions)
-        .values(count=StatsDaily.count + 1)
+        .values(count=model.count + count)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
-        session.add(StatsDaily(**key, count=1))
+        session.add(model(**key, count=count))
 
 
 def daily_totals(session: Session, first: date, last: date) -> dict[str, int]:
@@ -93,3 +231,18 @@ def daily_totals(session: Session, first: date, last: date) -> dict[str, int]:
         .group_by(StatsDaily.metric)
     )
     return {metric: int(total) for metric, total in rows}
+
+
+def percentile(histogram: Mapping[int, int], fraction: float) -> int | None:
+    """Nearest-rank percentile of a histogram: the lower bound of the bucket holding the value
+    at rank ceil(fraction × n); None for an empty histogram."""
+    total = sum(histogram.values())
+    if total == 0:
+        return None
+    rank = max(1, math.ceil(round(fraction * total, 6)))  # round: 0.9 × 10 is 9.000…02
+    seen = 0
+    for bucket in sorted(histogram):
+        seen += histogram[bucket]
+        if seen >= rank:
+            return bucket
+    raise AssertionError("unreachable: the ranks add up to the total")

@@ -1,0 +1,106 @@
+"""Periods of the coordinator's figures: line-local days, weeks and months (pure)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from advisory.hours import Calendar
+from advisory.sql_time import LocalDays, local_midnight
+
+
+class Dimension(enum.StrEnum):
+    WEEK = "week"  # the Monday the (local) week starts on
+    MONTH = "month"  # the first day of the month
+    CHANNEL = "channel"
+    KIND = "kind"
+    REPORTER_ROLE = "reporter_role"
+    FIELD = "field"
+
+
+CATEGORIES = (Dimension.CHANNEL, Dimension.KIND, Dimension.REPORTER_ROLE, Dimension.FIELD)
+TIMES = (Dimension.WEEK, Dimension.MONTH)
+DAILY_MISSING = (Dimension.REPORTER_ROLE, Dimension.FIELD)  # kept per month only
+
+
+@dataclass(frozen=True)
+class Period:
+    """Line-local days, both included."""
+
+    first_day: date
+    last_day: date
+
+    def __post_init__(self) -> None:
+        if self.last_day < self.first_day:
+            raise ValueError("a period cannot end before it begins")
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    def first_monday(self) -> date:
+        return self.first_day - timedelta(days=self.first_day.weekday())
+
+    def month_starts(self) -> list[date]:
+        starts = [self.first_day.replace(day=1)]
+        while True:
+            current = starts[-1]
+            following = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+            if following > self.last_day:
+                return starts
+            starts.append(following)
+
+    def whole_months(self) -> list[date]:
+        """First days of the months that lie entirely inside the period."""
+        return [
+            start
+            for start in self.month_starts()
+            if start >= self.first_day and _month_end(start) <= self.last_day
+        ]
+
+    def days_outside(self, months: Sequence[date]) -> list[tuple[date, date]]:
+        """The period's days not in `months` (consecutive whole months): up to two ranges."""
+        if not months:
+            return [(self.first_day, self.last_day)]
+        ranges = []
+        if self.first_day < months[0]:
+            ranges.append((self.first_day, months[0] - timedelta(days=1)))
+        if _month_end(months[-1]) < self.last_day:
+            ranges.append((_month_end(months[-1]) + timedelta(days=1), self.last_day))
+        return ranges
+
+    def weeks(self) -> list[date]:
+        monday, found = self.first_monday(), []
+        while monday <= self.last_day:
+            found.append(monday)
+            monday += timedelta(days=7)
+        return found
+
+
+def _month_end(start: date) -> date:
+    following = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What every figure needs: the line's calendar, the period, and the present moment."""
+
+    calendar: Calendar
+    period: Period
+    now: datetime
+
+    @property
+    def start(self) -> datetime:
+        return local_midnight(self.calendar.timezone, self.period.first_day)
+
+    @property
+    def end(self) -> datetime:
+        return local_midnight(self.calendar.timezone, self.period.last_day + timedelta(days=1))
+
+    def local_days(self, until: datetime | None = None) -> LocalDays:
+        return LocalDays.between(
+            self.calendar.timezone, self.start, max(self.end, until or self.end)
+        )
