@@ -1,0 +1,252 @@
+"""Small-cell protection for published count tables (pure: no Flask, no database).
+
+A table is given with its totals: the last column holds the row totals, the last row the
+column totals, the bottom-right entry the grand total. Every row and every column is then a
+linear relation ("the total is the sum of the others"), and a reader who knows the shown
+entries can solve these relations for hidden ones. The rules:
+
+1. Primary suppression: any count from 1 to 4 (totals included) is shown as "<5".
+2. Complementary suppression: no hidden entry may be recoverable from the shown ones. The
+   obvious case is a row or column with exactly one hidden entry (the total gives it away);
+   the general case is checked exactly, with linear algebra over the relations. While some
+   hidden entry is recoverable, another entry of its row (or column) is hidden too, shown
+   as "×".
+3. Entries forced hidden from outside (a total that another table of the same report had to
+   hide) are treated like primary ones, so linked tables cannot be played off each other.
+
+The complementary entry is chosen to give away as little as possible: an inner cell before a
+total; never a zero (with only non-negative counts a hidden zero protects nothing); and a
+count of at least 8 when there is one (then "<5" plus "×" could be any of 1–4 plus the rest),
+otherwise the largest. This is the classic heuristic (as in tau-Argus' hypercube method), not
+an optimal solution, and it errs towards hiding more.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+SMALL_MAX = 4  # counts 1..SMALL_MAX are never published
+SAFE_PARTNER = 8  # a complementary count this large hides any small one beside it
+# Elimination runs modulo this prime: exact here, because every minor of a matrix of 0/±1 with
+# at most a few dozen rows is far smaller than it (Hadamard's bound), so ranks agree with the
+# rationals; and it is many times faster than Fractions.
+PRIME = 2**61 - 1
+
+Position = tuple[int, int]
+
+
+class Mark(enum.Enum):
+    SHOWN = "shown"
+    SMALL = "small"  # primary: a count from 1 to 4, shown as "<5"
+    HIDDEN = "hidden"  # complementary, or forced by a linked table: shown as "×"
+
+
+SMALL_TEXT = "<5"
+HIDDEN_TEXT = "×"
+
+
+@dataclass(frozen=True)
+class Protected:
+    """A table (with totals) and how each entry may be published."""
+
+    values: tuple[tuple[int, ...], ...]
+    marks: tuple[tuple[Mark, ...], ...]
+
+    def text(self, row: int, column: int) -> str:
+        mark = self.marks[row][column]
+        if mark is Mark.SMALL:
+            return SMALL_TEXT
+        if mark is Mark.HIDDEN:
+            return HIDDEN_TEXT
+        return str(self.values[row][column])
+
+    def shown(self, row: int, column: int) -> int | None:
+        """The count if it may be published, else None."""
+        return self.values[row][column] if self.marks[row][column] is Mark.SHOWN else None
+
+    def hidden(self) -> set[Position]:
+        return {
+            (row, column)
+            for row, marks in enumerate(self.marks)
+            for column, mark in enumerate(marks)
+            if mark is not Mark.SHOWN
+        }
+
+
+def with_totals(cells: Sequence[Sequence[int]]) -> list[list[int]]:
+    """Append a total to each row, then a row of column totals (and the grand total)."""
+    rows = [[*row, sum(row)] for row in cells]
+    width = len(rows[0]) if rows else 1
+    totals = [sum(row[column] for row in rows) for column in range(width)]
+    return [*rows, totals]
+
+
+def protect(table: Sequence[Sequence[int]], forced: Iterable[Position] = ()) -> Protected:
+    """Decide which entries of `table` (totals included, see the module) may be shown."""
+    values = tuple(tuple(int(value) for value in row) for row in table)
+    if not values or not values[0]:
+        raise ValueError("a table needs at least one row and one column")
+    if any(len(row) != len(values[0]) for row in values):
+        raise ValueError("every row of a table needs the same number of entries")
+    if any(value < 0 for row in values for value in row):
+        raise ValueError("counts cannot be negative")
+    _check_totals(values)
+    height, width = len(values), len(values[0])
+    small = {
+        (row, column)
+        for row in range(height)
+        for column in range(width)
+        if 1 <= values[row][column] <= SMALL_MAX
+    }
+    hidden = small | {position for position in forced if _inside(position, height, width)}
+    while exposed := recoverable(values, hidden):
+        partner = _partner(values, hidden, exposed)
+        if partner is not None:
+            hidden.add(partner)
+            continue
+        # Nothing sensible is left to hide beside them: hide their rows and columns whole
+        # (zeros included), and in the end the whole table, which always protects.
+        lines = {
+            position
+            for row, column in exposed
+            for position in [(row, other) for other in range(width)]
+            + [(other, column) for other in range(height)]
+        }
+        grown = hidden | lines
+        hidden = (
+            grown
+            if grown != hidden
+            else {(row, column) for row in range(height) for column in range(width)}
+        )
+    marks = tuple(
+        tuple(
+            Mark.SMALL
+            if (row, column) in small
+            else Mark.HIDDEN
+            if (row, column) in hidden
+            else Mark.SHOWN
+            for column in range(width)
+        )
+        for row in range(height)
+    )
+    return Protected(values, marks)
+
+
+def recoverable(values: Sequence[Sequence[int]], hidden: set[Position]) -> set[Position]:
+    """Hidden entries whose value follows from the shown entries and the row/column sums.
+
+    The unknowns are the hidden entries; each row and column gives one linear equation. An
+    unknown is determined exactly when every solution of the homogeneous system has it at
+    zero, i.e. when it is a pivot variable whose row of the reduced echelon form has no free
+    variable in it.
+    """
+    if not hidden:
+        return set()
+    height, width = len(values), len(values[0])
+    unknowns = sorted(hidden)
+    index = {position: number for number, position in enumerate(unknowns)}
+    equations: list[list[int]] = []
+    # A table of one column (or row) is only totals: it has no row (column) relations.
+    for row in range(height if width > 1 else 0):
+        equation = [0] * len(unknowns)
+        for column in range(width):
+            if (row, column) in index:
+                equation[index[(row, column)]] = -1 if column == width - 1 else 1
+        equations.append(equation)
+    for column in range(width if height > 1 else 0):
+        equation = [0] * len(unknowns)
+        for row in range(height):
+            if (row, column) in index:
+                equation[index[(row, column)]] = -1 if row == height - 1 else 1
+        equations.append(equation)
+    reduced, pivots = _reduced_echelon(equations, len(unknowns))
+    free = [number for number in range(len(unknowns)) if number not in pivots.values()]
+    determined = set()
+    for equation_row, pivot in pivots.items():
+        if all(reduced[equation_row][number] == 0 for number in free):
+            determined.add(unknowns[pivot])
+    return determined
+
+
+def _reduced_echelon(
+    matrix: list[list[int]], columns: int
+) -> tuple[list[list[int]], dict[int, int]]:
+    """Gauss-Jordan elimination modulo PRIME; returns the matrix and {row: pivot column}."""
+    rows = [[value % PRIME for value in row] for row in matrix]
+    pivots: dict[int, int] = {}
+    current = 0
+    for column in range(columns):
+        found = next((r for r in range(current, len(rows)) if rows[r][column] != 0), None)
+        if found is None:
+            continue
+        rows[current], rows[found] = rows[found], rows[current]
+        inverse = pow(rows[current][column], -1, PRIME)
+        rows[current] = [value * inverse % PRIME for value in rows[current]]
+        for other in range(len(rows)):
+            factor = rows[other][column]
+            if other != current and factor != 0:
+                rows[other] = [
+                    (a - factor * b) % PRIME
+                    for a, b in zip(rows[other], rows[current], strict=True)
+                ]
+        pivots[current] = column
+        current += 1
+        if current == len(rows):
+            break
+    return rows, pivots
+
+
+def _partner(
+    values: Sequence[Sequence[int]], hidden: set[Position], exposed: set[Position]
+) -> Position | None:
+    """Another entry to hide, in the row or column of an exposed one.
+
+    The candidate that leaves the fewest exposed entries wins; among equals, the order
+    described in the module (inner cell, no zero, at least 8, else the largest).
+    """
+    height, width = len(values), len(values[0])
+    candidates = {
+        position
+        for row, column in exposed
+        for position in [(row, other) for other in range(width)]
+        + [(other, column) for other in range(height)]
+        if position not in hidden and _value(values, position)
+    }
+    if not candidates:
+        return None
+    return min(
+        candidates,
+        key=lambda position: (
+            len(recoverable(values, hidden | {position}) & exposed),
+            _preference(values, position, height, width),
+        ),
+    )
+
+
+def _preference(
+    values: Sequence[Sequence[int]], position: Position, height: int, width: int
+) -> tuple[bool, bool, int, Position]:
+    value = _value(values, position)
+    is_total = position[0] == height - 1 or position[1] == width - 1
+    large_enough = value >= SAFE_PARTNER
+    return (is_total, not large_enough, value if large_enough else -value, position)
+
+
+def _value(values: Sequence[Sequence[int]], position: Position) -> int:
+    return values[position[0]][position[1]]
+
+
+def _inside(position: Position, height: int, width: int) -> bool:
+    return 0 <= position[0] < height and 0 <= position[1] < width
+
+
+def _check_totals(values: tuple[tuple[int, ...], ...]) -> None:
+    for row in values:
+        if sum(row[:-1]) != row[-1] and len(row) > 1:
+            raise ValueError("the last column must hold the row totals")
+    if len(values) > 1:
+        for column in range(len(values[0])):
+            if sum(row[column] for row in values[:-1]) != values[-1][column]:
+                raise ValueError("the last row must hold the column totals")
