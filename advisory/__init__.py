@@ -9,6 +9,7 @@ from flask import Flask
 
 from advisory.auth import bp as auth_bp
 from advisory.cli import register_cli
+from advisory.coordinator import bp as coordinator_bp
 from advisory.database import register_database
 from advisory.i18n import register_i18n
 from advisory.logging_config import configure_logging
@@ -53,3 +54,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reporter_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(queue_bp)
+    app.register_blueprint(coordinator_bp)

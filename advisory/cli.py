@@ -15,6 +15,7 @@ from advisory.cli_audit import audit_group
 from advisory.cli_demo import demo_group
 from advisory.cli_hours import hours_group
 from advisory.cli_keys import keys_group
+from advisory.cli_report import report_group
 from advisory.context import current_settings, now, session
 from advisory.devserver import serve
 from advisory.extensions import db
@@ -38,6 +39,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_group)
     app.cli.add_command(keys_group)
     app.cli.add_command(audit_group)
+    app.cli.add_command(report_group)
 
 
 @click.command("init")

@@ -1,0 +1,83 @@
+"""`flask --app advisory report yearly --year YYYY --format csv|html`: the yearly report.
+
+The same figures, protection and words as the coordinator's page, in the line's default
+language; aggregate figures only, never case content.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+from flask import current_app, render_template
+from flask.cli import AppGroup
+
+from advisory.context import current_settings, now, session
+from advisory.coordinator import presenting
+from advisory.coordinator.forms import FIRST_YEAR
+from advisory.coordinator.labels import report_labels
+from advisory.services.yearly_report import build_yearly_report, report_csv
+from advisory.settings import PROJECT_ROOT
+
+STYLESHEET = PROJECT_ROOT / "advisory" / "static" / "css" / "site.css"
+
+report_group = AppGroup("report", help="Aggregate figures for the partnership (no case content).")
+
+
+@report_group.command("yearly")
+@click.option("--year", type=int, required=True, help="Calendar year, in the line's time zone.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["csv", "html"]),
+    default="csv",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+def report_yearly(year: int, output_format: str, output: Path | None) -> None:
+    """The yearly report: counts, response times, deadline compliance, small cells hidden.
+
+    HTML needs --output: the stylesheet (with its print rules) is written beside the file.
+    """
+    if output_format == "html" and output is None:
+        raise click.ClickException(
+            "--format html needs --output FILE (a stylesheet goes beside it)."
+        )
+    settings = current_settings()
+    at = now()
+    this_year = at.astimezone(ZoneInfo(settings.calendar.timezone)).year
+    if not FIRST_YEAR <= year <= this_year:
+        raise click.ClickException(
+            f"No figures for {year}: choose a year from {FIRST_YEAR} to {this_year}."
+        )
+    report = build_yearly_report(session(), settings.calendar, year=year, now=at)
+    # A request context of its own: the labels and the template need a locale (the default).
+    with current_app.test_request_context():
+        labels = report_labels(year)
+        if output_format == "csv":
+            text = report_csv(report, labels)
+        else:
+            text = render_template(
+                "coordinator/report_file.html",
+                report=report,
+                labels=labels,
+                present=presenting,
+                stylesheet=_stylesheet_beside(output).name if output else "",
+                language=settings.default_locale,
+            )
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    if output_format == "html":
+        _stylesheet_beside(output).write_text(STYLESHEET.read_text(encoding="utf-8"), "utf-8")
+    click.echo(f"Wrote the {year} report to {output}.")
+
+
+def _stylesheet_beside(output: Path) -> Path:
+    return output.with_name(f"{output.stem}.css")

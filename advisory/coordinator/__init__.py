@@ -1,0 +1,5 @@
+"""The coordinator's surface: the dashboard and the yearly report (figures, never content)."""
+
+from advisory.coordinator.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,89 @@
+"""The coordinator's forms: which period the dashboard shows, which year the report covers.
+
+Both are GET forms that change nothing (like the queue's filters), so they carry no CSRF
+token; they are still WTForms forms, so what was typed comes back with a message saying
+what is wrong.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, RadioField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, NumberRange, Optional
+
+from advisory.services.figures import Period
+
+LAST_DAYS = ("30", "90", "365")
+RANGE = "range"
+MAX_RANGE_DAYS = 731  # two years; the yearly report is there for longer looks back
+FIRST_YEAR = 2000
+
+
+class _GetForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+
+class PeriodForm(_GetForm):
+    period = RadioField(
+        _l("Period"),
+        choices=[
+            SelectChoice("30", _l("Last 30 days")),
+            SelectChoice("90", _l("Last 90 days")),
+            SelectChoice("365", _l("Last 365 days")),
+            SelectChoice(RANGE, _l("From one date to another")),
+        ],
+        default="30",
+        validators=[Optional()],
+    )
+    first_day = DateField(_l("From"), validators=[Optional()])
+    last_day = DateField(_l("To"), validators=[Optional()])
+
+    def check(self, today: date) -> bool:
+        """Validate, including what depends on today's date; errors go on the fields."""
+        if not self.validate():
+            return False
+        if self.period.data != RANGE:
+            return True
+        first, last = self.first_day.data, self.last_day.data
+        if first is None:
+            self.first_day.errors = [_l("Give the first day, or choose one of the last periods.")]
+        if last is None:
+            self.last_day.errors = [_l("Give the last day, or choose one of the last periods.")]
+        if first is None or last is None:
+            return False
+        if last < first:
+            self.last_day.errors = [_l("The last day cannot come before the first.")]
+        elif last > today:
+            self.last_day.errors = [_l("The last day cannot be in the future.")]
+        elif (last - first).days + 1 > MAX_RANGE_DAYS:
+            self.last_day.errors = [
+                _l(
+                    "At most %(days)d days at a time; the yearly report covers whole years.",
+                    days=MAX_RANGE_DAYS,
+                )
+            ]
+        return not self.last_day.errors
+
+    def chosen(self, today: date) -> Period:
+        """The period asked for (call after `check`), or the last 30 days."""
+        if self.period.data == RANGE and self.first_day.data and self.last_day.data:
+            return Period(self.first_day.data, self.last_day.data)
+        days = int(self.period.data) if self.period.data in LAST_DAYS else 30
+        return Period(today - timedelta(days=days - 1), today)
+
+
+class YearForm(_GetForm):
+    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=FIRST_YEAR)])
+
+    def check(self, today: date) -> bool:
+        if not self.validate():
+            return False
+        if self.year.data is not None and self.year.data > today.year:
+            self.year.errors = [_l("There are no figures for a year that has not begun.")]
+            return False
+        return True

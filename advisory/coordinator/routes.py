@@ -1,0 +1,91 @@
+"""The coordinator's pages: dashboard, yearly report (HTML to print, and CSV).
+
+Coordinators and admins only. Figures and public references only: nothing here selects,
+links to or shows a case's content, and the references of cases at risk are plain text.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, render_template, request
+from werkzeug.datastructures import MultiDict
+
+from advisory.auth.access import require_role
+from advisory.context import current_settings, now
+from advisory.context import session as db_session
+from advisory.coordinator import presenting
+from advisory.coordinator.forms import PeriodForm, YearForm
+from advisory.coordinator.labels import category_names, report_labels
+from advisory.models import Role
+from advisory.services.dashboard import build_dashboard
+from advisory.services.yearly_report import build_yearly_report, report_csv
+
+bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
+
+STAFF_WITH_FIGURES = (Role.COORDINATOR, Role.ADMIN)
+
+
+@bp.get("")
+@require_role(*STAFF_WITH_FIGURES)
+def dashboard() -> tuple[str, int]:
+    today = _today()
+    form = PeriodForm(formdata=request.args)
+    valid = form.check(today)
+    period = form.chosen(today) if valid else PeriodForm(formdata=None).chosen(today)
+    figures = build_dashboard(db_session(), current_settings(), period=period, now=now())
+    page = render_template(
+        "coordinator/dashboard.html",
+        form=form,
+        figures=figures,
+        charts=presenting.dashboard_charts(figures),
+        names=category_names(),
+        ages=presenting.age_names(),
+        bands=presenting.band_names(),
+        present=presenting,
+    )
+    return page, 200 if valid else 400
+
+
+@bp.get("/report")
+@require_role(*STAFF_WITH_FIGURES)
+def report() -> tuple[str, int]:
+    form = _year_form()
+    valid = form.check(_today())
+    year = form.year.data if valid and form.year.data else _today().year
+    figures = build_yearly_report(db_session(), current_settings().calendar, year=year, now=now())
+    page = render_template(
+        "coordinator/report.html",
+        form=form,
+        report=figures,
+        labels=report_labels(year),
+        present=presenting,
+        standalone_css=None,
+    )
+    return page, 200 if valid else 400
+
+
+@bp.get("/report.csv")
+@require_role(*STAFF_WITH_FIGURES)
+def report_download() -> Response | tuple[str, int]:
+    form = _year_form()
+    if not form.check(_today()) or form.year.data is None:
+        return report()
+    year = form.year.data
+    figures = build_yearly_report(db_session(), current_settings().calendar, year=year, now=now())
+    return Response(
+        report_csv(figures, report_labels(year)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="advisory-line-{year}.csv"'},
+    )
+
+
+def _year_form() -> YearForm:
+    if "year" in request.args:
+        return YearForm(formdata=request.args)
+    return YearForm(formdata=MultiDict({"year": str(_today().year)}))
+
+
+def _today() -> date:
+    return now().astimezone(ZoneInfo(current_settings().calendar.timezone)).date()

@@ -1,0 +1,119 @@
+"""Callback capacity for the coordinator: warnings from slot booking, and places ahead.
+
+Slot booking warns the coordinator when no callback time is free before a case's deadline
+(advisory/services/callbacks.py, `capacity_warning` notifications); the missed-callback sweep
+tells them when the attempts run out. Counted here per week of a period, beside the booked
+callbacks that now lie after their case's deadline and the places left on the next days.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from advisory.models import Callback, CallbackSlot, CallbackStatus, Case, Notification
+from advisory.services.notifications import NotificationKind
+from advisory.services.periods import Scope
+from advisory.settings import Settings
+from advisory.slots import slots_between
+from advisory.sql_time import LocalDays, integer, to_day_number
+
+UPCOMING_OPENING_DAYS = 5
+
+
+@dataclass(frozen=True)
+class DayCapacity:
+    day: date
+    places: int
+    booked: int
+
+
+@dataclass(frozen=True)
+class Capacity:
+    warnings: int  # capacity warnings from slot booking in the period
+    warnings_by_week: tuple[tuple[date, int], ...]
+    attempts_exhausted: int  # callbacks given up after the last attempt, in the period
+    booked_after_deadline: int  # booked callbacks now that start after their case's deadline
+    upcoming: tuple[DayCapacity, ...]
+
+
+def capacity_figures(session: Session, settings: Settings, scope: Scope) -> Capacity:
+    in_period = and_(Notification.created_at >= scope.start, Notification.created_at < scope.end)
+    days = scope.local_days()
+    week = (
+        days.day_of(Notification.created_at) - integer(to_day_number(scope.period.first_monday()))
+    ) // integer(7)
+    rows = select(week.label("week")).where(
+        in_period, Notification.kind == NotificationKind.CAPACITY_WARNING.value
+    )
+    warnings = rows.subquery()
+    by_week: dict[int, int] = {
+        int(index): int(count)
+        for index, count in session.execute(
+            select(warnings.c.week, func.count()).group_by(warnings.c.week)
+        )
+    }
+    weekly = tuple(
+        (monday, int(by_week.get(index, 0))) for index, monday in enumerate(scope.period.weeks())
+    )
+    exhausted = session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(in_period, Notification.kind == NotificationKind.CALLBACK_ATTEMPTS_EXHAUSTED.value)
+    )
+    after_deadline = session.scalar(
+        select(func.count())
+        .select_from(Callback)
+        .join(Case, Callback.case_id == Case.id)
+        .where(Callback.status == CallbackStatus.BOOKED, Callback.slot_start > Case.callback_due_at)
+    )
+    return Capacity(
+        warnings=sum(count for _, count in weekly),
+        warnings_by_week=weekly,
+        attempts_exhausted=int(exhausted or 0),
+        booked_after_deadline=int(after_deadline or 0),
+        upcoming=_upcoming(session, settings, scope.now),
+    )
+
+
+def _upcoming(session: Session, settings: Settings, now: datetime) -> tuple[DayCapacity, ...]:
+    """Callback places and bookings on the next few days the line is open."""
+    zone = ZoneInfo(settings.calendar.timezone)
+    length = timedelta(minutes=settings.slot_minutes)
+    places: Counter[date] = Counter()
+    day = now.astimezone(zone).date()
+    days: list[date] = []
+    for _ in range(60):  # the next opening days, however many holidays lie between
+        intervals = settings.calendar.open_intervals(day)
+        if intervals:
+            days.append(day)
+            for slot in slots_between(
+                settings.calendar, settings.roster, length, intervals[0][0], intervals[-1][1]
+            ):
+                places[day] += slot.capacity
+        if len(days) == UPCOMING_OPENING_DAYS:
+            break
+        day += timedelta(days=1)
+    if not days:
+        return ()
+    start = settings.calendar.open_intervals(days[0])[0][0]
+    end = settings.calendar.open_intervals(days[-1])[-1][1]
+    local_day = LocalDays.between(settings.calendar.timezone, start, end).day_of(
+        CallbackSlot.slot_start
+    )
+    booked_rows = select(local_day.label("day"), CallbackSlot.booked.label("booked")).where(
+        CallbackSlot.slot_start >= start, CallbackSlot.slot_start < end
+    )
+    rows = booked_rows.subquery()
+    booked = {
+        int(number): int(total)
+        for number, total in session.execute(
+            select(rows.c.day, func.sum(rows.c.booked)).group_by(rows.c.day)
+        )
+    }
+    return tuple(DayCapacity(day, places[day], booked.get(to_day_number(day), 0)) for day in days)

@@ -1,0 +1,325 @@
+"""The yearly report for the partnership: counts, response times, deadline compliance.
+
+All figures of a calendar year (line-local days) come from one grouped query per kind of
+figure over live cases plus the daily rollup (advisory/services/figures.py), so the report
+reads the same before and after retention deletes the cases it counts. The count tables are
+cross-tabulations of that query's result with their totals, protected together
+(advisory/suppression.py): counts from 1 to 4 are shown as "<5", complementary entries as "×",
+and a total hidden in one table is hidden in every table that shows it.
+
+Pure apart from the session: names and titles come in as `ReportLabels`, so the same report
+is written as CSV here and as HTML by the coordinator's templates.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from advisory.hours import Calendar
+from advisory.models import Channel, Field, Kind, ReporterRole
+from advisory.services.figures import (
+    PENDING,
+    Dimension,
+    Period,
+    Scope,
+    callback_counts,
+    case_counts_by_sets,
+)
+from advisory.services.response_times import response_histograms
+from advisory.stats import ALL, NOT_ANSWERED, Metric, percentile
+from advisory.suppression import Mark, Protected, protect, with_totals
+
+MIN_CASES_FOR_TIMES = 5  # response times of fewer answered cases are not published
+OUTCOME = "outcome"  # the column dimension of the compliance tables
+TOTAL = "total"
+
+CATEGORY_ORDER: dict[str, tuple[str, ...]] = {
+    Dimension.CHANNEL: tuple(channel.value for channel in Channel),
+    Dimension.KIND: tuple(kind.value for kind in Kind),
+    Dimension.REPORTER_ROLE: (*(role.value for role in ReporterRole), NOT_ANSWERED),
+    Dimension.FIELD: (*(field.value for field in Field), NOT_ANSWERED),
+    OUTCOME: (Metric.ANSWERED_IN_TIME, Metric.ANSWERED_LATE, Metric.NEVER_ANSWERED, PENDING),
+}
+
+# (key, rows, columns) of the count tables, in the order they are published.
+COUNT_TABLES: tuple[tuple[str, str, str], ...] = (
+    ("month_kind", Dimension.MONTH, Dimension.KIND),
+    ("kind_role", Dimension.KIND, Dimension.REPORTER_ROLE),
+    ("kind_field", Dimension.KIND, Dimension.FIELD),
+    ("kind_channel", Dimension.KIND, Dimension.CHANNEL),
+    ("channel_outcome", Dimension.CHANNEL, OUTCOME),
+    ("kind_outcome", Dimension.KIND, OUTCOME),
+)
+
+
+@dataclass(frozen=True)
+class CountTable:
+    key: str
+    row_dimension: str
+    column_dimension: str
+    rows: tuple[str, ...]  # category keys; months as "YYYY-MM"
+    columns: tuple[str, ...]
+    protected: Protected  # one more row and column than rows/columns: the totals
+
+    def text(self, row: int, column: int) -> str:
+        return self.protected.text(row, column)
+
+    def margin(self, row: int, column: int) -> tuple[str, ...] | None:
+        """What a total stands for, the same in every table: ("kind", "discrimination")."""
+        last_row, last_column = len(self.rows), len(self.columns)
+        if row == last_row and column == last_column:
+            return (TOTAL,)
+        if column == last_column:
+            return (self.row_dimension, self.rows[row])
+        if row == last_row:
+            return (self.column_dimension, self.columns[column])
+        return None
+
+
+@dataclass(frozen=True)
+class ResponseRow:
+    """First response times of one channel (or all) in minutes; None when not published."""
+
+    channel: str
+    published: bool
+    median_wall: int | None
+    p90_wall: int | None
+    median_opening: int | None
+    p90_opening: int | None
+
+
+@dataclass(frozen=True)
+class YearlyReport:
+    year: int
+    as_of: datetime
+    tables: tuple[CountTable, ...]
+    responses: tuple[ResponseRow, ...]
+    callbacks: Protected  # one row: calls made, reached (no totals)
+
+    def table(self, key: str) -> CountTable:
+        return next(table for table in self.tables if table.key == key)
+
+    @property
+    def reach_rate(self) -> float | None:
+        attempts, reached = self.callbacks.shown(0, 0), self.callbacks.shown(0, 1)
+        if not attempts or reached is None:
+            return None
+        return reached / attempts
+
+
+def build_yearly_report(
+    session: Session, calendar: Calendar, *, year: int, now: datetime
+) -> YearlyReport:
+    scope = Scope(calendar, Period(date(year, 1, 1), date(year, 12, 31)), now)
+    # Each table's grouping: its rows and columns (an outcome is a metric, not a dimension).
+    groupings = {
+        key: tuple(Dimension(name) for name in (rows, columns) if name != OUTCOME)
+        for key, rows, columns in COUNT_TABLES
+    }
+    sets = list(dict.fromkeys(groupings.values()))
+    counted = dict(zip(sets, case_counts_by_sets(session, scope, sets), strict=True))
+    months = tuple(month.strftime("%Y-%m") for month in scope.period.month_starts())
+    order = {**CATEGORY_ORDER, Dimension.MONTH: months}
+    grids = {
+        key: _cross_table(counted[groupings[key]], groupings[key], rows, columns, order)
+        for key, rows, columns in COUNT_TABLES
+    }
+    tables = _protect_together(
+        [(key, rows, columns, order, grids[key]) for key, rows, columns in COUNT_TABLES]
+    )
+    histograms = response_histograms(session, scope)
+    calls = callback_counts(session, scope, ()).get((), Counter())
+    callback_values = [[calls[Metric.CALLBACK_ATTEMPTS], calls[Metric.CALLBACK_REACHED]]]
+    return YearlyReport(
+        year=year,
+        as_of=now,
+        tables=tables,
+        responses=tuple(
+            _response_row(histograms, channel) for channel in (ALL, *CATEGORY_ORDER["channel"])
+        ),
+        callbacks=protect_single(callback_values),
+    )
+
+
+def _cross_table(
+    counts: Mapping[tuple[str | date, ...], Counter[str]],
+    by: Sequence[str],
+    row_dimension: str,
+    column_dimension: str,
+    order: Mapping[str, tuple[str, ...]],
+) -> list[list[int]]:
+    rows, columns = order[row_dimension], order[column_dimension]
+    cells = [[0] * len(columns) for _ in rows]
+    row_at = {key: index for index, key in enumerate(rows)}
+    column_at = {key: index for index, key in enumerate(columns)}
+    for key, metrics in counts.items():
+        named = {
+            dimension: (value.strftime("%Y-%m") if isinstance(value, date) else value)
+            for dimension, value in zip(by, key, strict=True)
+        }
+        row = row_at.get(str(named[row_dimension]))
+        if row is None:
+            continue
+        if column_dimension == OUTCOME:
+            for outcome, index in column_at.items():
+                cells[row][index] += metrics[outcome]
+            continue
+        column = column_at.get(str(named[column_dimension]))
+        if column is not None:
+            cells[row][column] += metrics[Metric.RECEIVED]
+    return with_totals(cells)
+
+
+def _protect_together(
+    specs: list[tuple[str, str, str, Mapping[str, tuple[str, ...]], list[list[int]]]],
+) -> tuple[CountTable, ...]:
+    """Protect each table; a total hidden anywhere is forced hidden everywhere; repeat."""
+    forced_margins: set[tuple[str, ...]] = set()
+    while True:
+        tables = []
+        for key, rows, columns, order, grid in specs:
+            shell = CountTable(key, rows, columns, order[rows], order[columns], _placeholder(grid))
+            forced = {
+                (row, column)
+                for row in range(len(grid))
+                for column in range(len(grid[0]))
+                if shell.margin(row, column) in forced_margins
+            }
+            tables.append(
+                CountTable(key, rows, columns, order[rows], order[columns], protect(grid, forced))
+            )
+        hidden_margins = {
+            margin
+            for table in tables
+            for row, column in table.protected.hidden()
+            if (margin := table.margin(row, column)) is not None
+        }
+        if hidden_margins <= forced_margins:
+            return tuple(tables)
+        forced_margins |= hidden_margins
+
+
+def _placeholder(grid: list[list[int]]) -> Protected:
+    return Protected(
+        tuple(tuple(row) for row in grid), tuple(tuple(Mark.SHOWN for _ in row) for row in grid)
+    )
+
+
+def protect_single(values: list[list[int]]) -> Protected:
+    """Primary suppression only, for figures that are not parts of a total."""
+    marks = tuple(
+        tuple(Mark.SMALL if 1 <= value <= 4 else Mark.SHOWN for value in row) for row in values
+    )
+    return Protected(tuple(tuple(row) for row in values), marks)
+
+
+def _response_row(
+    histograms: Mapping[str, Mapping[str, Counter[int]]], channel: str
+) -> ResponseRow:
+    metrics = histograms.get(channel, {})
+    wall = metrics.get(Metric.RESPONSE_WALL_MINUTES, Counter())
+    opening = metrics.get(Metric.RESPONSE_OPENING_MINUTES, Counter())
+    if sum(wall.values()) < MIN_CASES_FOR_TIMES:
+        return ResponseRow(channel, False, None, None, None, None)
+    return ResponseRow(
+        channel,
+        True,
+        percentile(wall, 0.5),
+        percentile(wall, 0.9),
+        percentile(opening, 0.5),
+        percentile(opening, 0.9),
+    )
+
+
+# --- writing it out ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportLabels:
+    """Everything the CSV says in words, in the reader's language."""
+
+    categories: Mapping[str, Mapping[str, str]]  # dimension → key → name
+    titles: Mapping[str, str]  # table key → title
+    texts: Mapping[str, str] = field(default_factory=dict)  # see `report_csv`
+
+    def name(self, dimension: str, key: str) -> str:
+        return self.categories.get(dimension, {}).get(key, key)
+
+
+def hours(minutes: int | None) -> str:
+    """Minutes as hours with one decimal (the CSV and the page print the same)."""
+    return "–" if minutes is None else f"{minutes / 60:.1f}"
+
+
+def report_csv(report: YearlyReport, labels: ReportLabels) -> str:
+    """The report as CSV: one block per table, a blank line between blocks.
+
+    `labels.texts` needs: heading, as_of, legend, total, response_title, channel, all,
+    median_wall, p90_wall, median_opening, p90_opening, not_published, callbacks_title,
+    attempts, reached, reach_rate.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    text = labels.texts
+    writer.writerow([text["heading"]])
+    writer.writerow([text["as_of"], report.as_of.strftime("%Y-%m-%d")])
+    writer.writerow([text["legend"]])
+    for table in report.tables:
+        writer.writerow([])
+        writer.writerow([labels.titles[table.key]])
+        writer.writerow(
+            [
+                labels.name("dimension", table.row_dimension),
+                *(labels.name(table.column_dimension, key) for key in table.columns),
+                text["total"],
+            ]
+        )
+        for row, key in enumerate((*table.rows, TOTAL)):
+            name = text["total"] if key == TOTAL else labels.name(table.row_dimension, key)
+            writer.writerow(
+                [name, *(table.text(row, column) for column in range(len(table.columns) + 1))]
+            )
+    writer.writerow([])
+    writer.writerow([text["response_title"]])
+    writer.writerow(
+        [
+            text["channel"],
+            text["median_wall"],
+            text["p90_wall"],
+            text["median_opening"],
+            text["p90_opening"],
+        ]
+    )
+    for response in report.responses:
+        name = text["all"] if response.channel == ALL else labels.name("channel", response.channel)
+        if not response.published:
+            writer.writerow([name, text["not_published"]])
+            continue
+        writer.writerow(
+            [
+                name,
+                hours(response.median_wall),
+                hours(response.p90_wall),
+                hours(response.median_opening),
+                hours(response.p90_opening),
+            ]
+        )
+    writer.writerow([])
+    writer.writerow([text["callbacks_title"]])
+    writer.writerow([text["attempts"], text["reached"], text["reach_rate"]])
+    rate = report.reach_rate
+    writer.writerow(
+        [
+            report.callbacks.text(0, 0),
+            report.callbacks.text(0, 1),
+            "–" if rate is None else f"{rate:.0%}",
+        ]
+    )
+    return out.getvalue()
