@@ -11,6 +11,7 @@ COMPILED := $(CATALOGS:.po=.mo)
 
 run: $(STAMP) $(COMPILED)
 	ADVISORY_SECURE_COOKIES=$${ADVISORY_SECURE_COOKIES:-false} $(FLASK) init --if-needed --demo
+	$(if $(DEMO_SEED),ADVISORY_SECURE_COOKIES=$${ADVISORY_SECURE_COOKIES:-false} $(FLASK) demo seed --if-empty)
 	ADVISORY_SECURE_COOKIES=$${ADVISORY_SECURE_COOKIES:-false} $(FLASK) serve --host 127.0.0.1 --port 5000
 
 test: $(STAMP) $(COMPILED) lint

@@ -7,9 +7,11 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 import crypto
-from advisory.context import now, session
+from advisory.context import current_settings, now, session
+from advisory.database import expecting_writes
 from advisory.models import Case, Role, Staff
 from advisory.services.demo import DEMO_USERNAMES
+from advisory.services.demo_seed import AlreadySeeded, DemoSeedError, seed_demo_year
 from advisory.services.replies import ReplyError, record_reply
 
 demo_group = AppGroup("demo", help="Development helpers (demo data only).")
@@ -43,3 +45,40 @@ def demo_reply(text: str, reference: str | None) -> None:
         raise click.ClickException(str(exc)) from None
     db.commit()
     click.echo(f"Replied to case {case.reference}; open /follow-up with its case code to read it.")
+
+
+@demo_group.command("seed")
+@click.option("--if-empty", is_flag=True, help="Quietly do nothing if there are cases already.")
+@click.option(
+    "--per-day", type=float, default=3.0, show_default=True, help="Cases a day, on average."
+)
+def demo_seed(if_empty: bool, per_day: float) -> None:
+    """Make up a year of synthetic cases for the coordinator's dashboard (demo data only).
+
+    Closed cases are counted into the daily and monthly figures and the old ones deleted,
+    as the scheduler's sweeps would; the rest stay as cases. Nothing anyone wrote:
+    placeholders sealed to the line key, and sealed fake phone numbers.
+    """
+    settings = current_settings()
+    if settings.secrets is None:
+        raise click.ClickException("Run `flask --app advisory init --demo` first.")
+    with expecting_writes():
+        db = session()
+        try:
+            summary = seed_demo_year(
+                db, settings, now=now(), data_key=settings.secrets.data_key, per_day=per_day
+            )
+        except AlreadySeeded as exc:
+            db.rollback()
+            if if_empty:
+                return
+            raise click.ClickException(str(exc)) from None
+        except DemoSeedError as exc:
+            db.rollback()
+            raise click.ClickException(str(exc)) from None
+        db.commit()
+    click.echo(
+        f"Made up {summary.created} cases over the last year: {summary.folded} old ones are "
+        f"now only daily figures, {summary.live} are live. Sign in as demo-coordinator and "
+        "open /coordinator."
+    )

@@ -1,0 +1,286 @@
+"""A demo year of synthetic cases, so the coordinator's dashboard has something to show.
+
+Development only (`flask --app advisory demo seed`, or `make run DEMO_SEED=1`). Every case is
+made up: structured answers drawn at random with plausible weights, no narrative text but a
+sealed placeholder (an envelope to the line key, like any real narrative; it says that the
+case is synthetic), and callback numbers that are sealed fake numbers. Cases closed longer
+ago than the retention period are then handed to the ordinary sweeps: every closed case is
+counted into the daily and monthly figures, and the old ones are deleted, as in production;
+the figures of the year therefore come partly from live cases and partly from the rollup.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import crypto
+from advisory.jobs import sweep_retention
+from advisory.models import (
+    Callback,
+    CallbackStatus,
+    Case,
+    CaseStatus,
+    Channel,
+    CloseOutcome,
+    ContactPreference,
+    Field,
+    Happened,
+    Kind,
+    LineKey,
+    ReporterRole,
+    Role,
+    Staff,
+    StatsDaily,
+)
+from advisory.services.callbacks import SlotUnavailable, book_callback
+from advisory.services.line_keys import active_line_key, default_line
+from advisory.services.sealing import seal_for_line
+from advisory.services.staff import add_staff
+from advisory.settings import Settings
+from advisory.stats import fold_settled_cases
+from advisory.triage import Answers, internal_target, priority
+
+EXTRA_LAWYERS = ("demo-lawyer-2", "demo-lawyer-3")
+PLACEHOLDER = "Synthetic demo case: no real person wrote this."
+FAKE_NUMBER = "+47 000 00 000"
+
+KIND_WEIGHTS = {
+    Kind.SEXUAL_HARASSMENT: 34,
+    Kind.DISCRIMINATION: 18,
+    Kind.ABUSE_OF_POWER: 26,
+    Kind.OTHER: 9,
+    Kind.GENERAL_QUESTION: 13,
+}
+ROLE_WEIGHTS = {
+    ReporterRole.EXPERIENCED: 58,
+    ReporterRole.WITNESSED: 14,
+    ReporterRole.ASKING_FOR_SOMEONE: 10,
+    ReporterRole.EMPLOYER_OR_REPRESENTATIVE: 8,
+    None: 10,
+}
+FIELD_WEIGHTS = {
+    Field.MUSIC: 27,
+    Field.STAGE: 24,
+    Field.FILM_TV: 19,
+    Field.VISUAL_ARTS: 8,
+    Field.LITERATURE: 5,
+    Field.OTHER: 5,
+    None: 12,
+}
+CHANNEL_WEIGHTS = {Channel.WEB: 64, Channel.PHONE: 27, Channel.VOICEMAIL: 9}
+
+T = TypeVar("T")
+
+
+class DemoSeedError(Exception):
+    """The database is not ready for demo data."""
+
+
+class AlreadySeeded(DemoSeedError):
+    """The database already holds cases or figures: demo data is only for an empty one."""
+
+
+@dataclass(frozen=True)
+class SeedSummary:
+    created: int  # cases made up
+    folded: int  # of which retention folded into the rollup and deleted
+    live: int  # cases left in the case table
+
+
+def seed_demo_year(
+    session: Session,
+    settings: Settings,
+    *,
+    now: datetime,
+    data_key: bytes,
+    per_day: float = 3.0,
+    seed: int = 2026,
+) -> SeedSummary:
+    """Make up a year of cases up to `now` and let retention fold the old ones (flush only)."""
+    line = default_line(session)
+    line_key = active_line_key(session, line) if line is not None else None
+    if line is None or line_key is None:
+        raise DemoSeedError("Run `flask --app advisory init --demo` first.")
+    if session.scalar(select(func.count()).select_from(Case)) or session.scalar(
+        select(func.count()).select_from(StatsDaily)
+    ):
+        raise AlreadySeeded("The database already holds cases or figures; demo data goes alone.")
+    lawyers = _lawyers(session, data_key, now)
+    rng = random.Random(seed)  # noqa: S311 (made-up demo data: repeatable, not secret)
+    calendar = settings.calendar
+    zone = ZoneInfo(calendar.timezone)
+    references: set[str] = set()
+    created = 0
+    day = (now - timedelta(days=365)).astimezone(zone).date()
+    while day <= now.astimezone(zone).date():
+        weekday = day.weekday() < 5
+        expected = per_day * (1.25 if weekday else 0.35)
+        for _ in range(_poisson(rng, expected)):
+            received = _arrival(rng, day, zone, weekday)
+            if received >= now:
+                continue
+            _make_case(session, settings, rng, line_key, lawyers, received, now, references)
+            created += 1
+        day += timedelta(days=1)
+    session.flush()
+    _book_open_callbacks(session, settings, line_key, now)
+    live_before = session.scalar(select(func.count()).select_from(Case)) or 0
+    # What the scheduler would have done meanwhile: count the closed cases, delete old ones.
+    while fold_settled_cases(session, calendar):
+        pass
+    sweep_retention(session, settings, now)
+    live = session.scalar(select(func.count()).select_from(Case)) or 0
+    return SeedSummary(created=created, folded=live_before - live, live=live)
+
+
+def _lawyers(session: Session, data_key: bytes, now: datetime) -> list[Staff]:
+    query = select(Staff).where(Staff.role == Role.LAWYER, Staff.active.is_(True))
+    existing = {staff.username: staff for staff in session.scalars(query)}
+    for username in EXTRA_LAWYERS:
+        if username not in existing:
+            # Unusable without the one-time password, which nobody sees: names for the load table.
+            existing[username] = add_staff(
+                session, username=username, role=Role.LAWYER, data_key=data_key, now=now
+            ).staff
+    return sorted(existing.values(), key=lambda staff: staff.username)
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    count, threshold, product = 0, pow(2.718281828459045, -mean), rng.random()
+    while product > threshold:
+        count += 1
+        product *= rng.random()
+    return count
+
+
+def _arrival(rng: random.Random, day: date, zone: ZoneInfo, weekday: bool) -> datetime:
+    """Mostly in opening hours on working days; evenings and weekends too."""
+    if weekday and rng.random() < 0.7:
+        minute = rng.randrange(9 * 60, 16 * 60)
+    else:
+        minute = rng.randrange(7 * 60, 23 * 60)
+    local = datetime.combine(day, time(minute // 60, minute % 60), zone)
+    return local.astimezone(UTC) + timedelta(seconds=rng.randrange(60))
+
+
+def _pick(rng: random.Random, weights: Mapping[T, int]) -> T:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _make_case(
+    session: Session,
+    settings: Settings,
+    rng: random.Random,
+    line_key: LineKey,
+    lawyers: list[Staff],
+    received: datetime,
+    now: datetime,
+    references: set[str],
+) -> None:
+    calendar = settings.calendar
+    channel = _pick(rng, CHANNEL_WEIGHTS)
+    answers = Answers(
+        kind=_pick(rng, KIND_WEIGHTS),
+        reporter_role=_pick(rng, ROLE_WEIGHTS),
+        ongoing=rng.random() < 0.35,
+        immediate_danger=rng.random() < 0.02,
+        dismissal_or_warning=rng.random() < 0.08,
+        happened=rng.choice(list(Happened)),
+        field=_pick(rng, FIELD_WEIGHTS),
+    )
+    callback = channel is not Channel.WEB or rng.random() < 0.2
+    due = calendar.callback_due(received)
+    # First response after some opening time: mostly within the working day, some late.
+    delay = timedelta(minutes=min(rng.lognormvariate(5.0, 0.9), 40 * 60))
+    answered: datetime | None = calendar.add_opening_time(received, delay)
+    if rng.random() < 0.03 or (answered is not None and answered >= now):
+        answered = None
+    age = now - received
+    closed = age > timedelta(days=rng.randrange(10, 45))
+    closed_at = None
+    if closed:
+        closed_at = min((answered or received) + timedelta(days=rng.randrange(1, 20)), now)
+    reference = crypto.generate_reference()
+    while reference in references:
+        reference = crypto.generate_reference()
+    references.add(reference)
+    lawyer = rng.choice(lawyers) if lawyers and (answered or rng.random() < 0.6) else None
+    case = Case(
+        reference=reference,
+        line_id=line_key.line_id,
+        received_at=received,
+        channel=channel,
+        kind=answers.kind,
+        reporter_role=answers.reporter_role,
+        ongoing=answers.ongoing,
+        immediate_danger=answers.immediate_danger,
+        dismissal_or_warning=answers.dismissal_or_warning,
+        happened=answers.happened,
+        field=answers.field,
+        contact_preference=ContactPreference.CALLBACK if callback else ContactPreference.INBOX,
+        priority=priority(answers),
+        status=CaseStatus.CLOSED
+        if closed
+        else (CaseStatus.IN_PROGRESS if answered else CaseStatus.NEW),
+        close_outcome=(
+            (CloseOutcome.ADVICE_GIVEN if answered else CloseOutcome.NO_CONTACT) if closed else None
+        ),
+        assigned_lawyer_id=lawyer.id if lawyer else None,
+        callback_due_at=due,
+        internal_target_at=internal_target(priority(answers), received, calendar),
+        first_response_at=answered,
+        closed_at=closed_at,
+        narrative_envelope=seal_for_line(line_key, "narrative", PLACEHOLDER),
+    )
+    session.add(case)
+    if callback and answered is not None:
+        _past_callbacks(rng, case, answered)
+
+
+def _past_callbacks(rng: random.Random, case: Case, answered: datetime) -> None:
+    """Calls that got no answer before the one that reached the caller at `answered`."""
+    misses = 0 if rng.random() < 0.75 else rng.choice([1, 1, 2])
+    for attempt in range(misses, -1, -1):
+        start = answered - timedelta(hours=2 * attempt)
+        case.callbacks.append(
+            Callback(
+                slot_start=start,
+                slot_end=start + timedelta(minutes=30),
+                status=CallbackStatus.REACHED if attempt == 0 else CallbackStatus.NO_ANSWER,
+                attempts=misses - attempt + 1,
+                outcome_at=start + timedelta(minutes=10),
+            )
+        )
+
+
+def _book_open_callbacks(
+    session: Session, settings: Settings, line_key: LineKey, now: datetime
+) -> None:
+    """Open callback cases not answered yet get a booked slot (a warning if none is in time)."""
+    waiting = session.scalars(
+        select(Case).where(
+            Case.status != CaseStatus.CLOSED,
+            Case.first_response_at.is_(None),
+            Case.contact_preference == ContactPreference.CALLBACK,
+        )
+    ).all()
+    for case in waiting:
+        try:
+            book_callback(
+                session,
+                settings,
+                case=case,
+                now=now,
+                contact_envelope=seal_for_line(line_key, "contact", FAKE_NUMBER),
+            )
+        except SlotUnavailable:
+            continue
+    session.flush()
