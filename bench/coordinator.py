@@ -1,0 +1,508 @@
+"""The coordinator's pages on five years of cases: server time of dashboard and yearly report.
+
+    .venv/bin/python -m bench.coordinator [--cases 1000000] [--runs 10] [--skip-postgres]
+        [--postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/bench] [--seed 6]
+
+The fixture is 1 000 000 synthetic cases received over the five years before "now"
+(Monday 23 November 2026, 10:00 in Oslo), as production would hold them: each case closes 1
+to 30 days after it came in (a few stay open for months); the statistics sweep has counted
+every closed case into `stats_daily` and `stats_monthly` (and marked it `stats_folded`), and
+retention has deleted those closed more than 60 days ago. So the case table holds the last
+few months (about 42 000 cases with their callbacks, some 9 000 of them still open and
+counted live) and the rollup holds the rest. The same fixture is generated once and loaded
+into both databases.
+
+Arrivals: working days 3.6 times as many as weekend days, 70% of working-day arrivals in
+opening hours. Channel, kind, role and field follow fixed weights; a first response comes
+after a log-normal stretch of opening time (median about 2.5 opening hours; 3% never
+answered), callbacks for phone and voicemail cases and a fifth of web cases (a quarter of
+them missed once or twice first). Closed cases are counted into the rollup exactly as
+`advisory.stats.fold_cases` counts them (`rollup_cells`), in bulk.
+
+Timed, through the Flask test client with a signed-in coordinator (so routing, access check,
+the queries, the protection of small cells and the template are all in it): the dashboard
+for the last 365 days, the yearly report page of 2025 (all in the rollup) and of 2026 (live
+cases and rollup), and the CSV of 2025. Each is requested once to warm up, then --runs times;
+p50 and p95 are printed with the verdict against the 500 ms target.
+
+SQLite lives in a temporary directory. PostgreSQL gets database `bench` (created if missing)
+and in it the schema `bench_coordinator`, chosen with the search_path connection option and
+dropped at the end; the test suite's database is never touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import secrets
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Flask
+from flask_migrate import upgrade
+
+from advisory import create_app
+from advisory.auth import sessions
+from advisory.context import session as db_session
+from advisory.extensions import db
+from advisory.hours import Calendar
+from advisory.models import (
+    Callback,
+    CallbackStatus,
+    Case,
+    CaseStatus,
+    Channel,
+    CloseOutcome,
+    ContactPreference,
+    Field,
+    Kind,
+    ReporterRole,
+    Role,
+    Staff,
+    StatsDaily,
+    StatsMonthly,
+)
+from advisory.services.line_keys import initialise_line
+from advisory.stats import rollup_cells
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+YEARS = 5
+RETENTION = timedelta(days=60)
+TARGET_MS = 500.0
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
+PG_SCHEMA = "bench_coordinator"
+OSLO = ZoneInfo("Europe/Oslo")
+
+CHANNELS = {Channel.WEB: 64, Channel.PHONE: 27, Channel.VOICEMAIL: 9}
+KINDS = {
+    Kind.SEXUAL_HARASSMENT: 34,
+    Kind.DISCRIMINATION: 18,
+    Kind.ABUSE_OF_POWER: 26,
+    Kind.OTHER: 9,
+    Kind.GENERAL_QUESTION: 13,
+}
+ROLES = {
+    ReporterRole.EXPERIENCED: 58,
+    ReporterRole.WITNESSED: 14,
+    ReporterRole.ASKING_FOR_SOMEONE: 10,
+    ReporterRole.EMPLOYER_OR_REPRESENTATIVE: 8,
+    None: 10,
+}
+FIELDS = {
+    Field.MUSIC: 27,
+    Field.STAGE: 24,
+    Field.FILM_TV: 19,
+    Field.VISUAL_ARTS: 8,
+    Field.LITERATURE: 5,
+    Field.OTHER: 5,
+    None: 12,
+}
+
+PAGES = {
+    "dashboard 365 d": "/coordinator?period=365",
+    "report 2025": "/coordinator/report?year=2025",
+    "report 2026": "/coordinator/report?year=2026",
+    "report 2025 csv": "/coordinator/report.csv?year=2025",
+}
+
+
+# --- the fixture -------------------------------------------------------------------------------
+
+
+@dataclass
+class SyntheticCase:
+    """What `advisory.stats._contributions` reads of a case, plus what the table needs."""
+
+    received_at: datetime
+    channel: Channel
+    kind: Kind
+    reporter_role: ReporterRole | None
+    field: Field | None
+    callback_due_at: datetime
+    first_response_at: datetime | None
+    closed_at: datetime | None
+    calls: list[tuple[datetime, CallbackStatus]] = field(default_factory=list)
+
+
+@dataclass
+class Fixture:
+    cases: int = 0
+    live_cases: list[dict[str, object]] = field(default_factory=list)
+    live_callbacks: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+    daily: Counter[tuple[date, str, str, str, str, str, int]] = field(default_factory=Counter)
+    monthly: Counter[tuple[date, str, str, str, str, str, int]] = field(default_factory=Counter)
+
+
+def generate(total: int, seed: int, calendar: Calendar) -> Fixture:
+    rng = random.Random(seed)
+    first_day = (NOW - timedelta(days=365 * YEARS)).astimezone(OSLO).date()
+    # Up to yesterday: every arrival lies before "now" (Monday 10:00), so exactly `total`.
+    days = [
+        first_day + timedelta(days=n) for n in range((NOW.astimezone(OSLO).date() - first_day).days)
+    ]
+    weights = [1.25 if day.weekday() < 5 else 0.35 for day in days]
+    per_day = Counter(rng.choices(range(len(days)), weights=weights, k=total))
+    fixture = Fixture()
+    started = time.perf_counter()
+    for index, day in enumerate(days):
+        for _ in range(per_day[index]):
+            case = _case(rng, calendar, day)
+            if case is None:
+                continue
+            fixture.cases += 1
+            if case.closed_at is not None:  # the statistics sweep has counted it
+                _fold(fixture, case, calendar)
+            if case.closed_at is None or case.closed_at > NOW - RETENTION:
+                _keep(fixture, case)
+        if index % 365 == 364:
+            print(f"  generated {fixture.cases:,} cases ({time.perf_counter() - started:.0f} s)")
+    return fixture
+
+
+def _pick(rng: random.Random, weights: dict) -> object:  # type: ignore[type-arg]
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _case(rng: random.Random, calendar: Calendar, day: date) -> SyntheticCase | None:
+    if day.weekday() < 5 and rng.random() < 0.7:
+        minute = rng.randrange(9 * 60, 16 * 60)
+    else:
+        minute = rng.randrange(7 * 60, 23 * 60)
+    local = datetime(
+        day.year, day.month, day.day, minute // 60, minute % 60, rng.randrange(60), tzinfo=OSLO
+    )
+    received = local.astimezone(UTC)
+    if received >= NOW:
+        return None
+    channel = _pick(rng, CHANNELS)
+    assert isinstance(channel, Channel)
+    due = calendar.callback_due(received).astimezone(UTC)
+    answered: datetime | None = None
+    if rng.random() >= 0.03:
+        delay = timedelta(seconds=int(min(rng.lognormvariate(9.1, 0.9), 40 * 3600)))
+        answered = calendar.add_opening_time(received, delay).astimezone(UTC)
+        if answered >= NOW:
+            answered = None
+    closed_at = None
+    if rng.random() >= 0.0005:  # a very few stay open for months
+        closed_at = (answered or received) + timedelta(
+            days=rng.randrange(1, 31), minutes=rng.randrange(600)
+        )
+        if closed_at >= NOW:
+            closed_at = None
+    case = SyntheticCase(
+        received_at=received,
+        channel=channel,
+        kind=_pick(rng, KINDS),  # type: ignore[arg-type]
+        reporter_role=_pick(rng, ROLES),  # type: ignore[arg-type]
+        field=_pick(rng, FIELDS),  # type: ignore[arg-type]
+        callback_due_at=due,
+        first_response_at=answered,
+        closed_at=closed_at,
+    )
+    if answered is not None and (channel is not Channel.WEB or rng.random() < 0.2):
+        misses = 0 if rng.random() < 0.75 else rng.choice([1, 1, 2])
+        for attempt in range(misses, -1, -1):
+            status = CallbackStatus.REACHED if attempt == 0 else CallbackStatus.NO_ANSWER
+            case.calls.append((answered - timedelta(hours=2 * attempt), status))
+    return case
+
+
+def _fold(fixture: Fixture, case: SyntheticCase, calendar: Calendar) -> None:
+    attempts = len(case.calls)
+    reached = sum(1 for _, status in case.calls if status is CallbackStatus.REACHED)
+    daily, monthly = rollup_cells(case, calendar, (attempts, reached), OSLO)  # type: ignore[arg-type]
+    fixture.daily.update(daily)
+    fixture.monthly.update(monthly)
+
+
+def _keep(fixture: Fixture, case: SyntheticCase) -> None:
+    number = len(fixture.live_cases) + 1
+    closed = case.closed_at is not None
+    fixture.live_cases.append(
+        {
+            "reference": f"B{number:08d}",
+            "line_id": 1,
+            "received_at": case.received_at,
+            "channel": case.channel,
+            "kind": case.kind,
+            "reporter_role": case.reporter_role,
+            "field": case.field,
+            "contact_preference": ContactPreference.CALLBACK
+            if case.calls
+            else ContactPreference.INBOX,
+            "priority": 3,
+            "status": CaseStatus.CLOSED
+            if closed
+            else (CaseStatus.IN_PROGRESS if case.first_response_at else CaseStatus.NEW),
+            "close_outcome": CloseOutcome.ADVICE_GIVEN if closed else None,
+            "callback_due_at": case.callback_due_at,
+            "first_response_at": case.first_response_at,
+            "closed_at": case.closed_at,
+            "narrative_envelope": "v1.bench000000000.not-a-real-envelope",
+            "stats_folded": closed,
+        }
+    )
+    for start, status in case.calls:
+        fixture.live_callbacks.append(
+            (
+                number,
+                {
+                    "slot_start": start,
+                    "slot_end": start + timedelta(minutes=30),
+                    "status": status,
+                    "attempts": 1,
+                    "outcome_at": start,
+                },
+            )
+        )
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def app_for(database_url: str, instance: Path) -> Flask:
+    env = {
+        "ADVISORY_INSTANCE_PATH": str(instance),
+        "DATABASE_URL": database_url,
+        "ADVISORY_SECURE_COOKIES": "false",
+        "ADVISORY_EMBEDDED_SCHEDULER": "false",
+        "ADVISORY_SECRET_KEY": secrets.token_hex(32),
+        "ADVISORY_PEPPER": secrets.token_hex(32),
+        "ADVISORY_DATA_KEY": secrets.token_hex(32),
+    }
+    app = create_app(env)
+    app.extensions["advisory_clock"] = lambda: NOW
+    return app
+
+
+def load(app: Flask, fixture: Fixture) -> dict[str, int]:
+    with app.app_context():
+        upgrade()
+        session = db_session()
+        initialise_line(session, now=NOW, iterations=1000)
+        staff = Staff(
+            username="bench-coordinator",
+            role=Role.COORDINATOR,
+            password_hash="$argon2id$not-a-real-hash",  # noqa: S106 (no sign-in: a cookie is made)
+            totp_secret_encrypted="r1.not-a-real-secret",  # noqa: S106
+            must_change_password=False,
+            totp_confirmed=True,
+            created_at=NOW,
+        )
+        session.add(staff)
+        session.commit()
+        connection = session.connection()
+        for start in range(0, len(fixture.live_cases), 5000):
+            connection.execute(sa.insert(Case), fixture.live_cases[start : start + 5000])
+        ids = {
+            reference: id
+            for reference, id in connection.execute(sa.select(Case.reference, Case.id))
+        }
+        callbacks = [
+            {"case_id": ids[f"B{number:08d}"], **row} for number, row in fixture.live_callbacks
+        ]
+        for start in range(0, len(callbacks), 5000):
+            connection.execute(sa.insert(Callback), callbacks[start : start + 5000])
+        _load_stats(connection, fixture)
+        session.commit()
+        if db.engine.dialect.name == "postgresql":
+            raw = db.engine.raw_connection()
+            raw.driver_connection.autocommit = True  # type: ignore[union-attr]
+            raw.driver_connection.execute("VACUUM ANALYZE")  # type: ignore[union-attr]
+            raw.close()
+        else:
+            with db.engine.connect() as plain:
+                plain.exec_driver_sql("ANALYZE")
+        return {
+            "cases": db_session().scalar(sa.select(sa.func.count()).select_from(Case)) or 0,
+            "callbacks": db_session().scalar(sa.select(sa.func.count()).select_from(Callback)) or 0,
+            "stats_daily": db_session().scalar(sa.select(sa.func.count()).select_from(StatsDaily))
+            or 0,
+            "stats_monthly": db_session().scalar(
+                sa.select(sa.func.count()).select_from(StatsMonthly)
+            )
+            or 0,
+        }
+
+
+def _load_stats(connection: sa.Connection, fixture: Fixture) -> None:
+    cell = ("channel", "kind", "reporter_role", "field", "metric", "bucket", "count")
+    for table, period, cells in (
+        ("stats_daily", "day", fixture.daily),
+        ("stats_monthly", "month", fixture.monthly),
+    ):
+        columns = (period, *cell)
+        if connection.dialect.name == "postgresql":
+            cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for key, count in cells.items():
+                    copy.write_row((*key, count))
+            continue
+        model = StatsDaily if table == "stats_daily" else StatsMonthly
+        rows = [dict(zip(columns, (*key, count), strict=True)) for key, count in cells.items()]
+        for start in range(0, len(rows), 20000):
+            connection.execute(sa.insert(model), rows[start : start + 20000])
+
+
+# --- timing ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Timing:
+    page: str
+    samples_ms: list[float]
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.samples_ms)
+        return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def time_pages(app: Flask, runs: int) -> list[Timing]:
+    with app.app_context():
+        staff = (
+            db_session()
+            .scalars(sa.select(Staff).where(Staff.username == "bench-coordinator"))
+            .one()
+        )
+        secret = app.extensions["advisory_settings"].secrets.secret_key
+        cookie = sessions.encode(
+            secret, sessions.start_session(staff.id, staff.session_epoch, NOW, enrolling=False)
+        )
+    client = app.test_client()
+    client.set_cookie(sessions.COOKIE_NAME, cookie)
+    timings = []
+    for name, path in PAGES.items():
+        response = client.get(path)
+        if response.status_code != 200:
+            raise SystemExit(f"{name}: {path} answered {response.status_code}")
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            response = client.get(path)
+            samples.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+        timings.append(Timing(name, samples))
+    return timings
+
+
+# --- PostgreSQL --------------------------------------------------------------------------------
+
+
+def ensure_database(url: sa.URL) -> bool:
+    server = sa.create_engine(
+        url.set(database="postgres"),
+        isolation_level="AUTOCOMMIT",
+        connect_args={"connect_timeout": 3},
+    )
+    try:
+        with server.connect() as connection:
+            exists = connection.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+            )
+            if not exists:
+                name = connection.dialect.identifier_preparer.quote(url.database or "")
+                connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    except sa.exc.OperationalError as exc:
+        print(f"postgresql: skipped, unreachable ({str(exc.orig).splitlines()[0]})")
+        return False
+    finally:
+        server.dispose()
+    return True
+
+
+@contextmanager
+def postgres_schema(url: sa.URL) -> Iterator[str]:
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+        connection.exec_driver_sql(f"CREATE SCHEMA {PG_SCHEMA}")
+    try:
+        yield url.update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"}).render_as_string(
+            hide_password=False
+        )
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+        admin.dispose()
+
+
+# --- main --------------------------------------------------------------------------------------
+
+
+def run_backend(
+    name: str, database_url: str, fixture: Fixture, runs: int, instance: Path
+) -> list[str]:
+    app = app_for(database_url, instance)
+    started = time.perf_counter()
+    counts = load(app, fixture)
+    print(
+        f"{name}: loaded in {time.perf_counter() - started:.0f} s: {counts['cases']:,} "
+        f"cases, {counts['callbacks']:,} callbacks, {counts['stats_daily']:,} stats_daily and "
+        f"{counts['stats_monthly']:,} stats_monthly rows"
+    )
+    lines = []
+    for timing in time_pages(app, runs):
+        p50, p95 = timing.percentile(0.5), timing.percentile(0.95)
+        verdict = "met" if p95 < TARGET_MS else "NOT met"
+        lines.append(f"{name:<11} {timing.page:<17} {p50:8.1f} {p95:8.1f}   {verdict}")
+    with app.app_context():
+        db.engine.dispose()
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args(argv)
+
+    calendar = Calendar()
+    local_now = NOW.astimezone(OSLO)
+    print(f"generating {args.cases:,} cases over {YEARS} years up to {local_now:%Y-%m-%d %H:%M}")
+    started = time.perf_counter()
+    fixture = generate(args.cases, args.seed, calendar)
+    kept = len(fixture.live_cases)
+    moving = sum(1 for row in fixture.live_cases if not row["stats_folded"])
+    print(
+        f"generated {fixture.cases:,} in {time.perf_counter() - started:.0f} s: {kept:,} kept "
+        f"(not deleted by retention), {moving:,} "
+        f"of them open (counted live); the closed ones counted in {len(fixture.daily):,} daily "
+        f"and {len(fixture.monthly):,} monthly rollup rows"
+    )
+
+    lines = []
+    with tempfile.TemporaryDirectory(prefix="bench-coordinator-") as folder:
+        instance = Path(folder)
+        if not args.skip_sqlite:
+            lines += run_backend(
+                "sqlite", f"sqlite:///{instance / 'bench.db'}", fixture, args.runs, instance
+            )
+        if not args.skip_postgres:
+            url = sa.make_url(args.postgres_url)
+            if ensure_database(url):
+                with postgres_schema(url) as app_url:
+                    lines += run_backend("postgresql", app_url, fixture, args.runs, instance)
+    print()
+    header = f"{'backend':<11} {'page':<17} {'p50 ms':>8} {'p95 ms':>8}"
+    print(f"{header}   target: p95 < {TARGET_MS:.0f} ms")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
