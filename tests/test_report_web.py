@@ -399,6 +399,21 @@ def test_malformed_envelope_is_refused_and_nothing_stored(client, db_session, li
     assert count(db_session, Case) == 0
 
 
+def test_refusals_of_the_intake_service_are_read_in_the_reporters_language(
+    app, client, db_session, line_key
+):
+    sealed = browser_fields(line_key, crypto.generate_case_code())
+    stranger = crypto.generate_keypair().public_key()
+    sealed["narrative_envelope"] = crypto.seal("narrative", "x", stranger)
+
+    response = post_report(client, **sealed)  # the default language: bokmål
+
+    assert response.status_code == 400
+    summary = page_of(response).by_id("error-summary").find_all("li")
+    messages = [item.text.strip() for item in summary]
+    assert "Siden brukte en gammel nøkkel. Last den inn på nytt og send igjen." in messages
+
+
 def test_js_report_without_lookup_token_is_refused(client, db_session, line_key):
     sealed = browser_fields(line_key, crypto.generate_case_code(), narrative=NARRATIVE)
     sealed["lookup_token"] = ""

@@ -12,6 +12,7 @@ from advisory.context import session as db_session
 from advisory.models import Case, CaseStatus
 from advisory.reporter.credentials import Credential, CredentialError, credential_from
 from advisory.reporter.forms import CaseCodeForm, EraseForm, MessageForm, RebookForm
+from advisory.reporter.refusals import intake_refusal
 from advisory.reporter.routes import bp
 from advisory.services import sealing
 from advisory.services.callbacks import BookingConflict, SlotUnavailable, free_slots
@@ -58,7 +59,7 @@ def send_message() -> tuple[str, int] | str:
             else sealing.seal_for_line(key, "message", text)
         )
     except IntakeError as exc:
-        return _inbox(case, credential, message_error=str(exc)), 400
+        return _inbox(case, credential, message_error=intake_refusal(exc)), 400
     add_reporter_message(db_session(), case, envelope, now())
     db_session().commit()
     return _inbox(case, credential, notice=_("Your message was sent."))

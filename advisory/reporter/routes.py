@@ -19,10 +19,12 @@ from advisory.i18n import SESSION_KEY
 from advisory.models import Callback, ContactPreference
 from advisory.reporter.credentials import CredentialError, decode_token
 from advisory.reporter.forms import ANY_TIME, LanguageForm, ReportForm
+from advisory.reporter.refusals import intake_refusal, slot_refusal
 from advisory.services import sealing
 from advisory.services.callbacks import BookingConflict, SlotUnavailable, free_slots
 from advisory.services.intake import (
     IntakeError,
+    IntakeProblem,
     KeyDirectory,
     ReporterKeys,
     Submission,
@@ -85,7 +87,13 @@ def submit_report() -> tuple[str, int] | str:
         return _render_report(form), 400
     try:
         received = _store_report(form)
-    except (IntakeError, SlotUnavailable, CredentialError) as exc:
+    except IntakeError as exc:
+        form.form_errors.append(intake_refusal(exc))
+        return _render_report(form), 400
+    except SlotUnavailable as exc:
+        form.form_errors.append(slot_refusal(exc))
+        return _render_report(form), 400
+    except CredentialError as exc:
         form.form_errors.append(str(exc))
         return _render_report(form), 400
     except BookingConflict:
@@ -99,7 +107,7 @@ def _store_report(form: ReportForm) -> str:
     settings = current_settings()
     secrets_ = settings.secrets
     if secrets_ is None:
-        raise IntakeError(_("The line is not ready to take reports yet."))
+        raise IntakeError(IntakeProblem.NOT_READY)
     session_ = db_session()
     moment = now()
     if form.encrypted_in_browser:
@@ -210,7 +218,7 @@ def _b64url(data: bytes) -> str:
 
 @bp.errorhandler(IntakeError)
 def _not_ready(error: IntakeError) -> tuple[str, int]:
-    return render_template("reporter/not_ready.html", message=str(error)), 503
+    return render_template("reporter/not_ready.html", message=intake_refusal(error)), 503
 
 
 def render_report_again(form: ReportForm, message: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import cast
 
 from sqlalchemy import Table, bindparam, select, update
@@ -81,7 +82,7 @@ def book_callback(
     if slot_start is not None:
         slot = _slot_starting_at(settings, slot_start, now)
         if slot is None or not _take_place(session, slot):
-            raise SlotUnavailable("That time is no longer available; please choose another.")
+            raise SlotUnavailable(SlotProblem.TAKEN)
         return Booking(_add_callback(session, case, slot, contact_envelope, attempts), False)
 
     # Nothing free before the deadline: look on from the slot that holds it (those before it
@@ -98,7 +99,7 @@ def book_callback(
                 if after_deadline:
                     _warn_capacity(session, case, callback, now)
                 return Booking(callback, after_deadline)
-    raise SlotUnavailable("No callback time is free in the coming weeks.")
+    raise SlotUnavailable(SlotProblem.NONE_FREE)
 
 
 def _warn_capacity(session: Session, case: Case, callback: Callback, now: datetime) -> None:
@@ -121,8 +122,18 @@ def release_place(session: Session, callback: Callback) -> None:
     )
 
 
+class SlotProblem(StrEnum):
+    TAKEN = "taken"  # the chosen slot is full or not a slot of the calendar
+    NONE_FREE = "none_free"  # nothing free up to the booking horizon
+    NOTHING_BOOKED = "nothing_booked"  # there is no booked callback to move
+
+
 class SlotUnavailable(Exception):
-    """The requested slot is full or outside opening hours; the message is for people."""
+    """No place can be booked as asked; `problem` says why."""
+
+    def __init__(self, problem: SlotProblem) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
 
 
 def _take_place(session: Session, slot: Slot) -> bool:

@@ -17,7 +17,12 @@ from advisory.models import (
     Message,
     Notification,
 )
-from advisory.services.callbacks import SlotUnavailable, book_callback, release_place
+from advisory.services.callbacks import (
+    SlotProblem,
+    SlotUnavailable,
+    book_callback,
+    release_place,
+)
 from advisory.settings import Settings
 from advisory.stats import fold_cases
 
@@ -65,7 +70,7 @@ def rebook_callback(
     """
     current = booked_callback(case)
     if current is None:
-        raise SlotUnavailable("There is no booked callback to move.")
+        raise SlotUnavailable(SlotProblem.NOTHING_BOOKED)
     booking = book_callback(
         session,
         settings,

@@ -11,6 +11,7 @@ import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import Table, select
@@ -43,8 +44,21 @@ _INSERT_UNLESS_TAKEN = {
 }
 
 
+class IntakeProblem(StrEnum):
+    """Why a report or message was refused; the reporter pages word it in the reader's language."""
+
+    NOT_READY = "not_ready"  # the line has no key yet
+    DAMAGED = "damaged"  # an envelope cannot be read
+    OLD_KEY = "old_key"  # sealed to a key this server does not know
+    NO_REFERENCE = "no_reference"  # every drawn reference was taken
+
+
 class IntakeError(Exception):
-    """The line cannot take reports right now (not initialised); the message is for people."""
+    """A report or message the line cannot take as sent; `problem` says why."""
+
+    def __init__(self, problem: IntakeProblem) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -82,7 +96,7 @@ def line_public_key(session: Session) -> LineKey:
     """The key reports are sealed to: the newest unretired key of the first line (one query)."""
     key = session.scalars(_ACTIVE_KEY).first()
     if key is None:
-        raise IntakeError("The line is not ready to take reports yet.")
+        raise IntakeError(IntakeProblem.NOT_READY)
     return key
 
 
@@ -94,12 +108,12 @@ def accept_envelope(session: Session, envelope: str, active: LineKey) -> str:
     try:
         key_id = crypto.envelope_key_id(envelope)
     except crypto.CryptoError:
-        raise IntakeError("The encrypted text arrived damaged; please send it again.") from None
+        raise IntakeError(IntakeProblem.DAMAGED) from None
     if key_id == active.key_id:
         return envelope
     known = session.scalars(select(LineKey.id).where(LineKey.key_id == key_id)).first()
     if known is None:
-        raise IntakeError("The page used an old key; reload it and send again.")
+        raise IntakeError(IntakeProblem.OLD_KEY)
     return envelope
 
 
@@ -123,12 +137,12 @@ class KeyDirectory:
             line_id = self._line_of(session, _key_id(envelope))
             if line_id is None:
                 line_public_key(session)  # "not ready" when there is no key at all
-                raise IntakeError("The page used an old key; reload it and send again.")
+                raise IntakeError(IntakeProblem.OLD_KEY)
             lines.add(line_id)
         if not lines:  # nothing was sealed (no text, no number): the line takes it
             return line_public_key(session).line_id
         if len(lines) > 1:
-            raise IntakeError("The encrypted text arrived damaged; please send it again.")
+            raise IntakeError(IntakeProblem.DAMAGED)
         return lines.pop()
 
     def _line_of(self, session: Session, key_id: str) -> int | None:
@@ -144,7 +158,7 @@ def _key_id(envelope: str) -> str:
     try:
         return crypto.envelope_key_id(envelope)
     except crypto.CryptoError:
-        raise IntakeError("The encrypted text arrived damaged; please send it again.") from None
+        raise IntakeError(IntakeProblem.DAMAGED) from None
 
 
 def submit_case(
@@ -201,7 +215,7 @@ def submit_case(
         if earlier is not None:
             return Submission(earlier, duplicate=True, booking=None)
     else:
-        raise IntakeError("Could not allocate a case reference; please try again.")
+        raise IntakeError(IntakeProblem.NO_REFERENCE)
 
     booking = None
     if contact.preference is ContactPreference.CALLBACK:
