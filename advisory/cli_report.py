@@ -42,12 +42,9 @@ report_group = AppGroup("report", help="Aggregate figures for the partnership (n
 def report_yearly(year: int, output_format: str, output: Path | None) -> None:
     """The yearly report: counts, response times, deadline compliance, small cells hidden.
 
-    HTML needs --output: the stylesheet (with its print rules) is written beside the file.
+    HTML with --output gets its stylesheet (print rules included) written beside the file;
+    on standard output it is a bare page that the browser's own styles print.
     """
-    if output_format == "html" and output is None:
-        raise click.ClickException(
-            "--format html needs --output FILE (a stylesheet goes beside it)."
-        )
     settings = current_settings()
     at = now()
     this_year = at.astimezone(ZoneInfo(settings.calendar.timezone)).year

@@ -231,15 +231,28 @@ def test_the_command_writes_csv_and_html(
     assert html.startswith("<!doctype html>")
     assert "<table" in html
     assert '<link rel="stylesheet" href="report.css">' in html
+    assert "<style" not in html  # the page's own CSP would refuse it; a file keeps the rule
+    assert "style=" not in html
+    assert "<script" not in html
     assert "@media print" in (tmp_path / "report.css").read_text(encoding="utf-8")
     assert "YEAR-ENVELOPE" not in html
 
 
-def test_html_from_the_command_needs_a_file(runner):
+def test_html_on_standard_output_is_a_bare_page_without_a_stylesheet(
+    runner, db_session, year_of_cases
+):
+    db_session.commit()
+
     result = runner.invoke(args=["report", "yearly", "--year", "2026", "--format", "html"])
 
-    assert result.exit_code != 0
-    assert "--output" in result.output
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("<!doctype html>")
+    assert 'id="table-month_kind"' in result.output
+    assert "<link" not in result.output
+    assert "<style" not in result.output
+    assert "style=" not in result.output
+    assert "<script" not in result.output
+    assert "YEAR-ENVELOPE" not in result.output
 
 
 def test_the_command_refuses_a_year_that_has_not_begun(runner):
