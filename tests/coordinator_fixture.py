@@ -23,7 +23,9 @@ Now is Monday 23 November 2026, 10:00 in Oslo (09:00 UTC). The line is open Mond
 B is answered after its deadline; C is never answered; D is a phone case (its callback at
 12:00 got no answer, the one at 14:00 reached the caller); E came in on a Friday evening, so
 its deadline crosses the weekend: 63.5 clock hours but half an opening hour to its answer.
-H was deleted (retention) and lives on only in the daily rollup. X is outside the period.
+H was deleted (retention) and lives on only in the daily and monthly rollup (its role and
+field in the monthly one). X is outside the period. Role and field: A and H experienced,
+music; B witnessed, stage; D experienced, film and TV; the others did not say.
 """
 
 from __future__ import annotations
@@ -43,8 +45,10 @@ from advisory.models import (
     Channel,
     CloseOutcome,
     ContactPreference,
+    Field,
     Kind,
     Notification,
+    ReporterRole,
     Role,
 )
 from advisory.services.figures import Period
@@ -86,17 +90,19 @@ def fixture_cases(db_session, make_case, make_staff, settings):
         )
 
     web, phone = Channel.WEB, Channel.PHONE
+    experienced, witnessed = ReporterRole.EXPERIENCED, ReporterRole.WITNESSED
     cases = {
         "A": case("CASE-000A", web, Kind.DISCRIMINATION, oslo(10, 10), oslo(10, 13, 30),
-                  CaseStatus.IN_PROGRESS, first),
+                  CaseStatus.IN_PROGRESS, first, reporter_role=experienced, field=Field.MUSIC),
         "B": case("CASE-000B", web, Kind.SEXUAL_HARASSMENT, oslo(12, 15), oslo(16, 11),
-                  CaseStatus.AWAITING_REPORTER, first),
+                  CaseStatus.AWAITING_REPORTER, first, reporter_role=witnessed,
+                  field=Field.STAGE),
         "C": case("CASE-000C", web, Kind.ABUSE_OF_POWER, oslo(16, 9, 30), None,
                   CaseStatus.CLOSED, closed_at=oslo(16, 12),
                   close_outcome=CloseOutcome.WITHDRAWN),
         "D": case("CASE-000D", phone, Kind.OTHER, oslo(18, 11), oslo(18, 14),
-                  CaseStatus.IN_PROGRESS, second,
-                  contact_preference=ContactPreference.CALLBACK),
+                  CaseStatus.IN_PROGRESS, second, reporter_role=experienced,
+                  field=Field.FILM_TV, contact_preference=ContactPreference.CALLBACK),
         "E": case("CASE-000E", web, Kind.GENERAL_QUESTION, oslo(20, 18), oslo(23, 9, 30),
                   CaseStatus.IN_PROGRESS, second),
         "F": case("CASE-000F", web, Kind.DISCRIMINATION, oslo(20, 11), None, CaseStatus.NEW),
@@ -104,7 +110,8 @@ def fixture_cases(db_session, make_case, make_staff, settings):
                   CaseStatus.NEW, first),
         "H": case("CASE-000H", web, Kind.DISCRIMINATION, oslo(2, 10), oslo(2, 11),
                   CaseStatus.CLOSED, closed_at=oslo(2, 12),
-                  close_outcome=CloseOutcome.ADVICE_GIVEN),
+                  close_outcome=CloseOutcome.ADVICE_GIVEN, reporter_role=experienced,
+                  field=Field.MUSIC),
         "X": case("CASE-000X", web, Kind.DISCRIMINATION, oslo(20, 10, month=10),
                   oslo(20, 12, month=10), CaseStatus.IN_PROGRESS, second),
     }  # fmt: skip

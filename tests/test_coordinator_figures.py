@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select
 from advisory.models import Case, CaseStatus, StatsDaily
 from advisory.services.dashboard import build_dashboard
 from advisory.services.figures import PENDING, Dimension, Scope, case_counts
+from advisory.services.yearly_report import build_yearly_report
 from advisory.stats import Metric, fold_cases, minute_bucket
 from tests.conftest import DEFAULT_NOW
 from tests.coordinator_fixture import PERIOD, fixture_cases, settings
@@ -107,6 +108,7 @@ def test_response_times_in_clock_and_opening_hours(db_session, fixture_cases, se
         "2_7d": 2,  # E, B
         "over_7d": 0,
     }
+    assert list(dashboard.response_by_channel) == ["web", "phone"]  # as the charts order them
     phone = dashboard.response_by_channel["phone"]
     assert (phone.answered, phone.median_wall, phone.median_opening) == (1, 180, 180)
 
@@ -199,3 +201,90 @@ def test_a_case_received_before_local_midnight_counts_on_its_local_day(
     counts = case_counts(db_session, scope, (Dimension.WEEK,))
 
     assert {key: c[Metric.RECEIVED] for key, c in counts.items()} == {(date(2026, 11, 2),): 1}
+
+
+# --- the yearly report on the same fixture -----------------------------------------------------
+
+
+def test_the_yearly_report_counts_the_fixture_by_hand(db_session, fixture_cases, settings):
+    report = build_yearly_report(db_session, settings.calendar, year=2026, now=DEFAULT_NOW)
+
+    def values(key):
+        return [list(row) for row in report.table(key).protected.values]
+
+    # Kinds in order: sexual harassment, discrimination, abuse of power, other, general
+    # question; the last column and row are the totals. All nine cases came in in 2026.
+    month_kind = values("month_kind")
+    assert month_kind[9] == [0, 1, 0, 0, 0, 1]  # October: X
+    assert month_kind[10] == [2, 3, 1, 1, 1, 8]  # November: B G | A F H | C | D | E
+    assert month_kind[12] == [2, 4, 1, 1, 1, 9]
+    assert sum(row[-1] for row in month_kind[:9] + month_kind[11:12]) == 0
+    # Channels web, phone, voicemail: D is the only phone case.
+    assert values("kind_channel") == [
+        [2, 0, 0, 2],
+        [4, 0, 0, 4],
+        [1, 0, 0, 1],
+        [0, 1, 0, 1],
+        [1, 0, 0, 1],
+        [8, 1, 0, 9],
+    ]
+    # Roles experienced, witnessed, for someone, employer, not stated; H's role survives in
+    # the monthly rollup after the case itself was deleted.
+    assert values("kind_role") == [
+        [0, 1, 0, 0, 1, 2],  # B witnessed, G
+        [2, 0, 0, 0, 2, 4],  # A and H experienced, F, X
+        [0, 0, 0, 0, 1, 1],  # C
+        [1, 0, 0, 0, 0, 1],  # D
+        [0, 0, 0, 0, 1, 1],  # E
+        [3, 1, 0, 0, 5, 9],
+    ]
+    # Fields music, stage, film/TV, visual arts, literature, another, not stated.
+    assert values("kind_field")[1] == [2, 0, 0, 0, 0, 0, 2, 4]  # A and H music
+    assert values("kind_field")[-1] == [2, 1, 1, 0, 0, 0, 5, 9]
+    # Outcomes in time, late, not answered, awaiting: B late; C and G never; F pending.
+    assert values("channel_outcome") == [
+        [4, 1, 2, 1, 8],  # web: A E H X | B | C G | F
+        [1, 0, 0, 0, 1],  # phone: D
+        [0, 0, 0, 0, 0],
+        [5, 1, 2, 1, 9],
+    ]
+    assert values("kind_outcome") == [
+        [0, 1, 1, 0, 2],
+        [3, 0, 0, 1, 4],
+        [0, 0, 1, 0, 1],
+        [1, 0, 0, 0, 1],
+        [1, 0, 0, 0, 1],
+        [5, 1, 2, 1, 9],
+    ]
+
+
+def test_the_yearly_report_publishes_times_of_five_answered_cases_and_hides_small_counts(
+    db_session, fixture_cases, settings
+):
+    report = build_yearly_report(db_session, settings.calendar, year=2026, now=DEFAULT_NOW)
+    times = {row.channel: row for row in report.responses}
+
+    # Answered: H, X, D, A, E, B. Clock minutes 60, 120, 180, 210, 3780 (E's 3810 in its
+    # hourly bucket), 5520: median at rank 3, 90th percentile at rank 6. Opening minutes
+    # E 30, H 60, X 120, D 180, A 210, B 600.
+    everything = times["*"]
+    assert (everything.median_wall, everything.p90_wall) == (180, 5520)
+    assert (everything.median_opening, everything.p90_opening) == (120, 600)
+    # Web without D: 60, 120, 210, 3780, 5520 and 30, 60, 120, 210, 600 (ranks 3 and 5).
+    web = times["web"]
+    assert (web.median_wall, web.p90_wall, web.median_opening, web.p90_opening) == (
+        210,
+        5520,
+        120,
+        600,
+    )
+    assert not times["phone"].published  # one answered phone case: not published
+    assert not times["voicemail"].published
+    # D's two calls, one reached: both counts below five, so no rate either.
+    assert (report.callbacks.text(0, 0), report.callbacks.text(0, 1)) == ("<5", "<5")
+    assert report.reach_rate is None
+    for table in report.tables:
+        for row, line in enumerate(table.protected.values):
+            for column, value in enumerate(line):
+                if 1 <= value <= 4:
+                    assert table.text(row, column) == "<5", (table.key, row, column)

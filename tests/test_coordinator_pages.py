@@ -37,11 +37,20 @@ def coordinator(client, db_session, make_staff):
     return staff
 
 
+# The only form fields a coordinator's page may have: its own period or year, the language
+# switch and sign-out of the staff layout. No field of a case (narrative, message, number).
+ALLOWED_FIELDS = {"csrf_token", "language", "next", "period", "first_day", "last_day", "year"}
+
+
 def assert_no_content(page: str) -> None:
     assert "ENVELOPE-OF" not in page
     assert "PHONE-NUMBER" not in page
     assert ENVELOPE.search(page) is None
     assert "/cases/" not in page  # no link to any case
+    assert "<textarea" not in page
+    assert set(re.findall(r'<(?:input|select)\b[^>]*\bname="([^"]+)"', page)) <= ALLOWED_FIELDS
+    for name in ("narrative", "envelope", "reporter_public_key", "lookup_hmac"):
+        assert name not in page.lower()
 
 
 def test_dashboard_shows_figures_and_references_without_content_or_links(

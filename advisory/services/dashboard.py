@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from advisory.models import Case, CaseStatus, Role, Staff
+from advisory.models import Case, CaseStatus, Channel, Role, Staff
 from advisory.services.callback_capacity import Capacity, capacity_figures
 from advisory.services.figures import (
     PENDING,
@@ -190,10 +190,10 @@ def build_dashboard(
         by_kind=dict(by_kind),
         compliance=Compliance.from_counts(outcomes),
         response=ResponseTimes.from_histograms(histograms),
-        response_by_channel={
-            channel: ResponseTimes.from_histograms(histograms, channel)
-            for channel in sorted(histograms)
-            if channel != ALL
+        response_by_channel={  # in the order of the charts and the yearly report
+            channel.value: ResponseTimes.from_histograms(histograms, channel.value)
+            for channel in Channel
+            if channel.value in histograms
         },
         callback_attempts=calls[Metric.CALLBACK_ATTEMPTS],
         callbacks_reached=calls[Metric.CALLBACK_REACHED],
