@@ -80,24 +80,26 @@ def slots_between(
     """Slots that start at or after `start` and end no later than `end`, in order."""
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("slots_between needs timezone-aware datetimes")
+    if slot_length <= timedelta(0):
+        raise ValueError("slot_length must be positive")
     zone = ZoneInfo(calendar.timezone)
+    start_utc, end_utc = start.astimezone(UTC), end.astimezone(UTC)
     day = start.astimezone(zone).date()
     last_day = end.astimezone(zone).date()
     while day <= last_day:
         for open_at, close_at in calendar.open_intervals(day):
-            slot_start = open_at
-            while slot_start + slot_length <= close_at:
+            # Slots follow each other in elapsed (UTC) time; the ones before `start` are
+            # skipped by arithmetic, not generated, as a search often starts late in a day.
+            opens, closes = open_at.astimezone(UTC), close_at.astimezone(UTC)
+            skipped = max(0, -((opens - start_utc) // slot_length))
+            slot_start = opens + skipped * slot_length
+            while slot_start + slot_length <= closes:
                 slot_end = slot_start + slot_length
-                if slot_end > end:
+                if slot_end > end_utc:
                     return
-                if slot_start >= start:
-                    capacity = roster.capacity_at(slot_start)
-                    if capacity > 0:
-                        yield Slot(slot_start, slot_end, capacity)
-                slot_start = _after(slot_start, slot_length)
+                local_start = slot_start.astimezone(zone)
+                capacity = roster.capacity_at(local_start)
+                if capacity > 0:
+                    yield Slot(local_start, slot_end.astimezone(zone), capacity)
+                slot_start = slot_end
         day += timedelta(days=1)
-
-
-def _after(at: datetime, length: timedelta) -> datetime:
-    """Add real elapsed time (UTC arithmetic), then show it in the same zone again."""
-    return (at.astimezone(UTC) + length).astimezone(at.tzinfo)

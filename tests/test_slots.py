@@ -4,6 +4,8 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from advisory.hours import Calendar
 from advisory.slots import DutyRoster, parse_roster, slots_between
@@ -90,3 +92,32 @@ def test_naive_bounds_are_refused():
                 CALENDAR, DutyRoster(), HALF_HOUR, datetime(2026, 1, 5), local(2026, 1, 6)
             )
         )
+
+
+def _every_slot(calendar: Calendar, length: timedelta, start: datetime, end: datetime):
+    """The definition, spelt out: every slot cut from each interval's opening, kept when it
+    starts at/after `start` and ends by `end`."""
+    day = start.astimezone(OSLO).date() - timedelta(days=1)
+    while day <= end.astimezone(OSLO).date():
+        for open_at, close_at in calendar.open_intervals(day):
+            at = open_at
+            while at + length <= close_at:
+                if at >= start and at + length <= end:
+                    yield at, at + length
+                at += length
+        day += timedelta(days=1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=st.datetimes(datetime(2026, 3, 20), datetime(2026, 11, 10), timezones=st.just(OSLO)),
+    span_minutes=st.integers(0, 60 * 24 * 9),
+    length_minutes=st.sampled_from([15, 20, 30, 45, 50, 90]),
+)
+def test_slots_are_exactly_the_cut_slots_within_the_bounds(start, span_minutes, length_minutes):
+    length = timedelta(minutes=length_minutes)
+    end = start + timedelta(minutes=span_minutes)
+    found = [
+        (slot.start, slot.end) for slot in slots_between(CALENDAR, DutyRoster(), length, start, end)
+    ]
+    assert found == list(_every_slot(CALENDAR, length, start, end))
