@@ -69,11 +69,11 @@ from advisory.services.line_keys import initialise_line
 from advisory.settings import PROJECT_ROOT
 from advisory.timestamps import utcnow
 from bench.bench_app import BASELINE_KEY_PREFIX, BASELINE_KIND, BASELINE_PATH
+from bench.postgres import DEFAULT_POSTGRES_URL, ensure_database, postgres_schema
 from crypto.encoding import b64url_encode
 
 TARGET_RATIO = 0.6
 WORKERS = 2
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
 PG_SCHEMA = "bench_intake"
 SESSION_COOKIE = "advisory_session"
 UNLIMITED = "1000000 per hour"
@@ -428,46 +428,6 @@ def prepare_database(env: dict[str, str]) -> None:
         db.engine.dispose()
 
 
-def ensure_database(url: sa.URL) -> bool:
-    """Create the bench database if missing; False (and a message) if PostgreSQL is unreachable."""
-    server = sa.create_engine(
-        url.set(database="postgres"),
-        isolation_level="AUTOCOMMIT",
-        connect_args={"connect_timeout": 3},
-    )
-    try:
-        with server.connect() as connection:
-            exists = connection.scalar(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
-            )
-            if not exists:
-                name = connection.dialect.identifier_preparer.quote(url.database or "")
-                connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    except sa.exc.OperationalError as exc:
-        reason = str(exc.orig).splitlines()[0]
-        print(f"postgresql: skipped, {url.render_as_string()} is unreachable ({reason})")
-        return False
-    finally:
-        server.dispose()
-    return True
-
-
-@contextmanager
-def postgres_schema(url: sa.URL) -> Iterator[str]:
-    """A fresh schema in the bench database, dropped afterwards; yields the app's URL."""
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
-        connection.exec_driver_sql(f"CREATE SCHEMA {PG_SCHEMA}")
-    try:
-        app_url = url.update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"})
-        yield app_url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
-        admin.dispose()
-
-
 @dataclass
 class Verdict:
     acknowledged: int  # distinct reports that got a receipt
@@ -767,7 +727,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.skip_postgres:
             print("postgresql: skipped (--skip-postgres)")
         elif ensure_database(pg_url):
-            with postgres_schema(pg_url) as url:
+            with postgres_schema(pg_url, PG_SCHEMA) as url:
                 print(f"postgresql: the same, in schema {PG_SCHEMA} of database {pg_url.database}")
                 pg_dir = Path(tmp) / "postgresql"
                 pg_dir.mkdir()

@@ -45,8 +45,7 @@ import secrets
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -82,7 +81,8 @@ from advisory.models import (
     Role,
     Staff,
 )
-from bench.intake import DEFAULT_POSTGRES_URL, ensure_database, prepare_database, server_env
+from bench.intake import prepare_database, server_env
+from bench.postgres import DEFAULT_POSTGRES_URL, ensure_database, postgres_schema
 
 TARGET_P95_MS = 50.0
 PG_SCHEMA = "bench_queue"
@@ -530,22 +530,6 @@ def explain(app: Flask, statements: Sequence[tuple[str, str, Any]]) -> list[str]
 # --- one backend -------------------------------------------------------------------------------
 
 
-@contextmanager
-def postgres_schema(url: sa.URL) -> Iterator[str]:
-    """A fresh schema in the bench database, dropped afterwards; yields the app's URL."""
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
-        connection.exec_driver_sql(f"CREATE SCHEMA {PG_SCHEMA}")
-    try:
-        app_url = url.update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"})
-        yield app_url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
-        admin.dispose()
-
-
 def run_backend(
     backend: str, database_url: str, instance: Path, args: argparse.Namespace
 ) -> list[Timing]:
@@ -626,7 +610,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.skip_postgres:
             print("postgresql: skipped (--skip-postgres)")
         elif ensure_database(pg_url):
-            with postgres_schema(pg_url) as url:
+            with postgres_schema(pg_url, PG_SCHEMA) as url:
                 print(f"postgresql: schema {PG_SCHEMA} of database {pg_url.database}")
                 pg_dir = Path(tmp) / "postgresql"
                 pg_dir.mkdir()
