@@ -30,10 +30,13 @@ music; B witnessed, stage; D experienced, film and TV; the others did not say.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import delete
 
 from advisory.models import (
@@ -53,6 +56,7 @@ from advisory.models import (
 )
 from advisory.services.figures import Period
 from advisory.stats import fold_cases
+from tests.conftest import POSTGRES_URL
 
 OSLO = ZoneInfo("Europe/Oslo")
 PERIOD = Period(date(2026, 11, 2), date(2026, 11, 23))
@@ -60,6 +64,23 @@ PERIOD = Period(date(2026, 11, 2), date(2026, 11, 23))
 
 def oslo(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=OSLO)
+
+
+@contextmanager
+def postgres_schema(name: str) -> Iterator[str]:
+    """A URL of the PostgreSQL test database that works in an empty schema of its own, which
+    is dropped afterwards (for tests that build a database from the migrations)."""
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+        connection.exec_driver_sql(f"CREATE SCHEMA {name}")
+    try:
+        url = sa.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={name}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+        admin.dispose()
 
 
 @pytest.fixture

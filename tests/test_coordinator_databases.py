@@ -39,6 +39,7 @@ from advisory.services.dashboard import build_dashboard
 from advisory.services.figures import Period
 from advisory.services.yearly_report import build_yearly_report
 from tests.conftest import DEFAULT_NOW, POSTGRES_ENV, POSTGRES_URL, base_env
+from tests.coordinator_fixture import postgres_schema
 
 SCHEMA = "coordinator_compare_test"
 
@@ -47,17 +48,8 @@ pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason=f"{POSTGRES_ENV} is not
 
 @pytest.fixture
 def postgres_schema_url() -> Iterator[str]:
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        connection.exec_driver_sql(f"CREATE SCHEMA {SCHEMA}")
-    try:
-        url = sa.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={SCHEMA}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        admin.dispose()
+    with postgres_schema(SCHEMA) as url:
+        yield url
 
 
 def fill(session: Any, calendar: Any) -> None:

@@ -12,6 +12,7 @@ from flask_migrate import downgrade, upgrade
 from advisory import create_app
 from advisory.extensions import db
 from tests.conftest import POSTGRES_ENV, POSTGRES_URL, base_env
+from tests.coordinator_fixture import postgres_schema
 
 SCHEMA = "migration_0006_test"
 
@@ -41,17 +42,8 @@ def empty_database(request, tmp_path) -> Iterator[str]:
         return
     if not POSTGRES_URL:
         pytest.skip(f"{POSTGRES_ENV} is not set")
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        connection.exec_driver_sql(f"CREATE SCHEMA {SCHEMA}")
-    try:
-        url = sa.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={SCHEMA}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        admin.dispose()
+    with postgres_schema(SCHEMA) as url:
+        yield url
 
 
 def test_daily_figures_are_summed_into_months_then_narrowed(tmp_path, empty_database):

@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 
 from advisory.coordinator.charts import BarChart, Series, bar_chart
 from advisory.coordinator.labels import category_names
-from advisory.models import Channel, Kind
 from advisory.services.dashboard import AGE_BUCKETS_DAYS, Dashboard, ResponseTimes
 from advisory.services.figures import Dimension
 
@@ -82,44 +81,22 @@ def hours_number(minutes: int | None) -> str:
 
 
 def dashboard_charts(dashboard: Dashboard) -> dict[str, BarChart]:
-    names = category_names()
     weeks = [week_label(week.monday) for week in dashboard.weeks]
     return {
-        "channel": _weekly(
-            "chart-channel",
-            _("Cases per week by channel"),
-            dashboard,
-            weeks,
-            [
-                Series(
-                    names[Dimension.CHANNEL][channel],
-                    tuple(week.by_channel.get(channel, 0) for week in dashboard.weeks),
-                )
-                for channel in Channel
-            ],
-        ),
-        "kind": _weekly(
-            "chart-kind",
-            _("Cases per week by kind of matter"),
-            dashboard,
-            weeks,
-            [
-                Series(
-                    names[Dimension.KIND][kind],
-                    tuple(week.by_kind.get(kind, 0) for week in dashboard.weeks),
-                )
-                for kind in Kind
-            ],
-        ),
+        "channel": _weekly(Dimension.CHANNEL, _("Cases per week by channel"), dashboard, weeks),
+        "kind": _weekly(Dimension.KIND, _("Cases per week by kind of matter"), dashboard, weeks),
         "compliance": _compliance_chart(dashboard, weeks),
         "response": _response_chart(dashboard),
         "age": _age_chart(dashboard),
     }
 
 
-def _weekly(
-    id: str, title: str, dashboard: Dashboard, weeks: list[str], series: list[Series]
-) -> BarChart:
+def _weekly(dimension: Dimension, title: str, dashboard: Dashboard, weeks: list[str]) -> BarChart:
+    """Cases per week, stacked by channel or by kind, in the order the categories are named."""
+    series = [
+        Series(name, tuple(week.counts(dimension).get(key, 0) for week in dashboard.weeks))
+        for key, name in category_names()[dimension].items()
+    ]
     busiest = max(dashboard.weeks, key=lambda week: week.total, default=None)
     if busiest is None or busiest.total == 0:
         description = _("No cases came in during this period.")
@@ -132,7 +109,7 @@ def _weekly(
             count=busiest.total,
         )
     return bar_chart(
-        id=id,
+        id=f"chart-{dimension}",
         title=title,
         description=description,
         categories=weeks,

@@ -122,6 +122,14 @@ class WeekVolume:
     def total(self) -> int:
         return sum(self.by_channel.values())
 
+    def counts(self, dimension: str) -> dict[str, int]:
+        """The week's cases by channel or by kind."""
+        if dimension == Dimension.CHANNEL:
+            return self.by_channel
+        if dimension == Dimension.KIND:
+            return self.by_kind
+        raise ValueError(f"weeks are counted by channel and by kind, not by {dimension}")
+
 
 @dataclass(frozen=True)
 class LawyerLoad:
