@@ -86,6 +86,8 @@ def test_every_chart_is_an_accessible_svg_with_a_table_and_no_inline_style(
     assert "style=" not in page
     assert "<style" not in page
     assert "<script>" not in page
+    # The text alternative reads as a sentence in the reader's language (bokmål by default).
+    assert "8 saker på 4 uker; travlest var uke 47 med 5." in page
     # The numbers of each chart are in a table on the page too.
     assert page.count("<table") >= 5
     assert "Nov" in page or "nov" in page

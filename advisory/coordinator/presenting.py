@@ -102,10 +102,10 @@ def _weekly(dimension: Dimension, title: str, dashboard: Dashboard, weeks: list[
         description = _("No cases came in during this period.")
     else:
         description = _(
-            "%(total)d cases in %(weeks)d weeks; the busiest was %(week)s with %(count)d.",
+            "%(total)d cases in %(weeks)d weeks; the busiest was week %(number)d with %(count)d.",
             total=dashboard.received,
             weeks=len(dashboard.weeks),
-            week=week_label(busiest.monday),
+            number=busiest.monday.isocalendar().week,
             count=busiest.total,
         )
     return bar_chart(
