@@ -188,6 +188,16 @@ def test_no_js_report_is_stored_sealed_and_answered_with_a_case_code(
         assert secret not in dump
 
 
+def test_the_receipt_offers_no_language_switch_that_would_lose_the_code(client, line_key):
+    assert get_report(client).find_all("form", action="/language")  # the form page has one
+
+    receipt = page_of(post_report(client, narrative=NARRATIVE))
+
+    case_code_on(receipt)
+    assert receipt.find_all("form", action="/language") == []
+    assert receipt.find_all("a", href="https://www.yr.no/")  # quick exit stays
+
+
 @pytest.mark.parametrize(
     ("contact", "says"),
     [

@@ -181,6 +181,8 @@ def test_browser_encrypts_the_report_and_only_envelopes_leave_it(
 
         # Then the receipt replaced the form, with focus on its heading
         expect(page.locator("#report-form")).to_have_count(0)
+        # And no language switch is left to navigate away from the code shown once
+        expect(page.locator("form.language-switch")).to_have_count(0)
         assert page.evaluate("document.activeElement.tagName") == "H1"
         assert page.title() != ""
         sent = wire.to("/report")

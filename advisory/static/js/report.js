@@ -224,6 +224,10 @@ function showReceipt(doc, code) {
   for (const slot of main.querySelectorAll("[data-case-code]")) {
     slot.textContent = code;
   }
+  // The code is shown only here: a language switch would leave the page and lose it.
+  for (const language of document.querySelectorAll("form.language-switch")) {
+    language.remove();
+  }
   // The receipt replaces this history entry's content; a reload asks for a fresh form.
   history.replaceState(null, "", location.href);
   focusStart(main);
