@@ -154,6 +154,7 @@ def test_yearly_report_page_and_csv_have_no_content(client, fixture_cases, coord
     assert download.mimetype == "text/csv"
     assert "attachment" in download.headers["Content-Disposition"]
     text = download.get_data(as_text=True)
+    assert download.get_data().startswith(b"\xef\xbb\xbf")  # UTF-8 for spreadsheets
     assert_no_content(text)
     assert "CASE-000" not in text
     assert "CASE-000" not in page.get_data(as_text=True)

@@ -75,7 +75,8 @@ def report_download() -> Response | tuple[str, int]:
     year = form.year.data
     figures = build_yearly_report(db_session(), current_settings().calendar, year=year, now=now())
     return Response(
-        report_csv(figures, report_labels(year)),
+        # A byte order mark, so that spreadsheets opening the file read it as UTF-8 (æ, ø, å).
+        "\ufeff" + report_csv(figures, report_labels(year)),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="advisory-line-{year}.csv"'},
     )
