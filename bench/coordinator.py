@@ -40,8 +40,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -74,12 +73,12 @@ from advisory.models import (
 )
 from advisory.services.line_keys import initialise_line
 from advisory.stats import rollup_cells
+from bench.postgres import DEFAULT_POSTGRES_URL, ensure_database, postgres_schema
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 YEARS = 5
 RETENTION = timedelta(days=60)
 TARGET_MS = 500.0
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
 PG_SCHEMA = "bench_coordinator"
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -396,47 +395,6 @@ def time_pages(app: Flask, runs: int) -> list[Timing]:
     return timings
 
 
-# --- PostgreSQL --------------------------------------------------------------------------------
-
-
-def ensure_database(url: sa.URL) -> bool:
-    server = sa.create_engine(
-        url.set(database="postgres"),
-        isolation_level="AUTOCOMMIT",
-        connect_args={"connect_timeout": 3},
-    )
-    try:
-        with server.connect() as connection:
-            exists = connection.scalar(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
-            )
-            if not exists:
-                name = connection.dialect.identifier_preparer.quote(url.database or "")
-                connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    except sa.exc.OperationalError as exc:
-        print(f"postgresql: skipped, unreachable ({str(exc.orig).splitlines()[0]})")
-        return False
-    finally:
-        server.dispose()
-    return True
-
-
-@contextmanager
-def postgres_schema(url: sa.URL) -> Iterator[str]:
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
-        connection.exec_driver_sql(f"CREATE SCHEMA {PG_SCHEMA}")
-    try:
-        yield url.update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"}).render_as_string(
-            hide_password=False
-        )
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
-        admin.dispose()
-
-
 # --- main --------------------------------------------------------------------------------------
 
 
@@ -495,7 +453,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.skip_postgres:
             url = sa.make_url(args.postgres_url)
             if ensure_database(url):
-                with postgres_schema(url) as app_url:
+                with postgres_schema(url, PG_SCHEMA) as app_url:
                     lines += run_backend("postgresql", app_url, fixture, args.runs, instance)
     print()
     header = f"{'backend':<11} {'page':<17} {'p50 ms':>8} {'p95 ms':>8}"
