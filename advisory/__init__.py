@@ -13,6 +13,7 @@ from advisory.coordinator import bp as coordinator_bp
 from advisory.database import register_database
 from advisory.i18n import register_i18n
 from advisory.logging_config import configure_logging
+from advisory.notices import bp as notices_bp
 from advisory.queue import bp as queue_bp
 from advisory.ratelimit import register_rate_limits
 from advisory.reporter import bp as reporter_bp
@@ -55,3 +56,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(queue_bp)
     app.register_blueprint(coordinator_bp)
+    app.register_blueprint(notices_bp)

@@ -49,6 +49,9 @@ EXPECTED_ACCESS: dict[str, str | frozenset[Role]] = {
     "queue.wrapped_keys": frozenset({LAWYER}),
     "queue.phone_intake": frozenset({LAWYER}),
     "queue.submit_phone_intake": frozenset({LAWYER}),
+    "notices.notices": EVERY_ROLE,
+    "notices.mark_read": EVERY_ROLE,
+    "notices.mark_all_read": EVERY_ROLE,
 }
 
 VISITORS = ["anonymous", "enrolling lawyer", LAWYER, COORDINATOR, ADMIN]

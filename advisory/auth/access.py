@@ -33,7 +33,7 @@ from advisory.services.sign_in import needs_enrolment
 log = logging.getLogger(__name__)
 
 # Blueprints that make up the staff surface: each of their endpoints needs a declared rule.
-STAFF_BLUEPRINTS = frozenset({"auth", "queue", "coordinator", "admin"})
+STAFF_BLUEPRINTS = frozenset({"auth", "queue", "coordinator", "notices", "admin"})
 ALL_ROLES = frozenset(Role)
 
 PUBLIC = "public"

@@ -12,7 +12,7 @@ import enum
 import re
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -109,6 +109,25 @@ def unread_for(session: Session, staff: Staff) -> list[Notification]:
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
     return list(session.scalars(query))
+
+
+def unread_count(session: Session, staff: Staff) -> int:
+    """How many notes `unread_for` would list, counted in the database."""
+    query = select(func.count(Notification.id)).where(
+        Notification.read_at.is_(None), _addressed_to(staff)
+    )
+    return session.scalar(query) or 0
+
+
+def mark_all_read(session: Session, staff: Staff, now: datetime) -> int:
+    """Mark every unread note of this staff member read (role-wide ones for the whole role)."""
+    result = session.execute(
+        update(Notification)
+        .where(Notification.read_at.is_(None), _addressed_to(staff))
+        .values(read_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def mark_read(session: Session, notification_id: int, staff: Staff, now: datetime) -> Notification:
