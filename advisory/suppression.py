@@ -24,7 +24,7 @@ an optimal solution, and it errs towards hiding more.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 SMALL_MAX = 4  # counts 1..SMALL_MAX are never published
@@ -102,7 +102,7 @@ def protect(table: Sequence[Sequence[int]], forced: Iterable[Position] = ()) -> 
     }
     hidden = small | {position for position in forced if _inside(position, height, width)}
     while exposed := recoverable(values, hidden):
-        partner = _partner(values, hidden, exposed)
+        partner = complementary_entry(values, hidden, exposed)
         if partner is not None:
             hidden.add(partner)
             continue
@@ -142,32 +142,59 @@ def recoverable(values: Sequence[Sequence[int]], hidden: set[Position]) -> set[P
     zero, i.e. when it is a pivot variable whose row of the reduced echelon form has no free
     variable in it.
     """
-    if not hidden:
-        return set()
-    height, width = len(values), len(values[0])
-    unknowns = sorted(hidden)
-    index = {position: number for number, position in enumerate(unknowns)}
+    return recoverable_linked([(values, hidden, lambda position: None)])[0]
+
+
+def recoverable_linked(
+    tables: Sequence[
+        tuple[Sequence[Sequence[int]], set[Position], Callable[[Position], Hashable | None]]
+    ],
+) -> list[set[Position]]:
+    """`recoverable` for tables read together: per table, the hidden entries that follow from
+    everything shown in all of them.
+
+    Each table comes with its hidden entries and `shared`, which names an entry that stands
+    for the same count in other tables (a total: "the cases of kind X"), or None. Entries of
+    the same name are one unknown, so relations of one table carry over into the others: a
+    reader can chain tables that are each safe alone (kind × channel, channel × outcome and
+    kind × outcome share their totals) and pin down a count that none of them gives away.
+    """
+    names: list[dict[Position, Hashable]] = []
+    for number, (_values, hidden, shared) in enumerate(tables):
+        names.append(
+            {position: _unknown_name(number, position, shared(position)) for position in hidden}
+        )
+    unknowns = sorted({name for named in names for name in named.values()}, key=repr)
+    if not unknowns:
+        return [set() for _ in tables]
+    index = {name: number for number, name in enumerate(unknowns)}
     equations: list[list[int]] = []
-    # A table of one column (or row) is only totals: it has no row (column) relations.
-    for row in range(height if width > 1 else 0):
-        equation = [0] * len(unknowns)
-        for column in range(width):
-            if (row, column) in index:
-                equation[index[(row, column)]] = -1 if column == width - 1 else 1
-        equations.append(equation)
-    for column in range(width if height > 1 else 0):
-        equation = [0] * len(unknowns)
-        for row in range(height):
-            if (row, column) in index:
-                equation[index[(row, column)]] = -1 if row == height - 1 else 1
-        equations.append(equation)
+    for (values, _hidden, _shared), named in zip(tables, names, strict=True):
+        height, width = len(values), len(values[0])
+        lines: list[list[tuple[Position, int]]] = []
+        # A table of one column (or row) is only totals: it has no row (column) relations.
+        for row in range(height if width > 1 else 0):
+            lines.append([((row, c), -1 if c == width - 1 else 1) for c in range(width)])
+        for column in range(width if height > 1 else 0):
+            lines.append([((r, column), -1 if r == height - 1 else 1) for r in range(height)])
+        for line in lines:
+            equation = [0] * len(unknowns)
+            for position, sign in line:
+                if position in named:
+                    equation[index[named[position]]] += sign
+            equations.append(equation)
     reduced, pivots = _reduced_echelon(equations, len(unknowns))
     free = [number for number in range(len(unknowns)) if number not in pivots.values()]
-    determined = set()
-    for equation_row, pivot in pivots.items():
-        if all(reduced[equation_row][number] == 0 for number in free):
-            determined.add(unknowns[pivot])
-    return determined
+    determined = {
+        unknowns[pivot]
+        for equation_row, pivot in pivots.items()
+        if all(reduced[equation_row][number] == 0 for number in free)
+    }
+    return [{position for position, name in named.items() if name in determined} for named in names]
+
+
+def _unknown_name(table: int, position: Position, shared: Hashable | None) -> Hashable:
+    return ("shared", shared) if shared is not None else ("entry", table, position)
 
 
 def _reduced_echelon(
@@ -198,7 +225,7 @@ def _reduced_echelon(
     return rows, pivots
 
 
-def _partner(
+def complementary_entry(
     values: Sequence[Sequence[int]], hidden: set[Position], exposed: set[Position]
 ) -> Position | None:
     """Another entry to hide, in the row or column of an exposed one.

@@ -26,8 +26,13 @@ from advisory.models import (
     ReporterRole,
     StatsDaily,
 )
-from advisory.services.yearly_report import build_yearly_report, report_csv
-from advisory.suppression import Mark, recoverable
+from advisory.services.yearly_report import (
+    CATEGORY_ORDER,
+    _protect_together,
+    build_yearly_report,
+    report_csv,
+)
+from advisory.suppression import Mark, recoverable, recoverable_linked, with_totals
 from tests.conftest import DEFAULT_NOW
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -170,6 +175,38 @@ def test_a_total_hidden_in_one_table_is_hidden_in_every_table_that_shows_it(
                 bucket.setdefault(margin, set()).add(table.key)
     assert hidden_margins  # the rare kind at least
     assert set(hidden_margins).isdisjoint(shown_margins)
+
+
+def test_no_hidden_count_follows_from_the_tables_read_together():
+    # Each table is safe alone, but kind × channel, channel × outcome and kind × outcome share
+    # totals: answered in time = web + 59 = sexual harassment + 59, so web = sexual harassment;
+    # then the rows and columns of kind × channel give "other" by web (2) and "other" (17).
+    kinds, channels = CATEGORY_ORDER["kind"], CATEGORY_ORDER["channel"]
+    outcomes = CATEGORY_ORDER["outcome"]
+    kind_channel = [[0, 3, 0], [0, 0, 0], [1, 18, 0], [2, 15, 0], [0, 40, 1]]
+    channel_outcome = [[3, 0, 0, 0], [59, 11, 5, 1], [0, 1, 0, 0]]
+    kind_outcome = [[3, 0, 0, 0], [0, 0, 0, 0], [13, 4, 1, 1], [14, 2, 1, 0], [32, 6, 3, 0]]
+    order = {"kind": kinds, "channel": channels, "outcome": outcomes}
+    specs = [
+        ("kind_channel", "kind", "channel", order, with_totals(kind_channel)),
+        ("channel_outcome", "channel", "outcome", order, with_totals(channel_outcome)),
+        ("kind_outcome", "kind", "outcome", order, with_totals(kind_outcome)),
+    ]
+
+    tables = _protect_together(specs)
+
+    read_together = recoverable_linked(
+        [
+            (table.protected.values, table.protected.hidden(), lambda p, t=table: t.margin(*p))
+            for table in tables
+        ]
+    )
+    assert read_together == [set(), set(), set()]
+    for table in tables:
+        for row, marks in enumerate(table.protected.marks):
+            for column, mark in enumerate(marks):
+                if 1 <= table.protected.values[row][column] <= 4:
+                    assert mark is Mark.SMALL
 
 
 def test_the_csv_has_one_block_per_table_and_the_response_times(

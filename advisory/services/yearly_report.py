@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -34,7 +34,14 @@ from advisory.services.figures import (
 )
 from advisory.services.response_times import response_histograms
 from advisory.stats import ALL, NOT_ANSWERED, Metric, percentile
-from advisory.suppression import Mark, Protected, protect, with_totals
+from advisory.suppression import (
+    Mark,
+    Protected,
+    complementary_entry,
+    protect,
+    recoverable_linked,
+    with_totals,
+)
 
 MIN_CASES_FOR_TIMES = 5  # response times of fewer answered cases are not published
 OUTCOME = "outcome"  # the column dimension of the compliance tables
@@ -180,13 +187,16 @@ def _cross_table(
 def _protect_together(
     specs: list[tuple[str, str, str, Mapping[str, tuple[str, ...]], list[list[int]]]],
 ) -> tuple[CountTable, ...]:
-    """Protect each table; a total hidden anywhere is forced hidden everywhere; repeat."""
+    """Protect each table; a total hidden anywhere is forced hidden everywhere; then make sure
+    that no hidden entry follows from all the tables read together (tables that are each safe
+    alone can be chained through the totals they share), hiding more until none does."""
     forced_margins: set[tuple[str, ...]] = set()
+    forced_entries: dict[str, set[tuple[int, int]]] = {key: set() for key, *_ in specs}
     while True:
         tables = []
         for key, rows, columns, order, grid in specs:
             shell = CountTable(key, rows, columns, order[rows], order[columns], _placeholder(grid))
-            forced = {
+            forced = forced_entries[key] | {
                 (row, column)
                 for row in range(len(grid))
                 for column in range(len(grid[0]))
@@ -201,9 +211,39 @@ def _protect_together(
             for row, column in table.protected.hidden()
             if (margin := table.margin(row, column)) is not None
         }
-        if hidden_margins <= forced_margins:
+        if not hidden_margins <= forced_margins:
+            forced_margins |= hidden_margins
+            continue
+        exposed = recoverable_linked(
+            [
+                (table.protected.values, table.protected.hidden(), _margin_of(table))
+                for table in tables
+            ]
+        )
+        if not any(exposed):
             return tuple(tables)
-        forced_margins |= hidden_margins
+        progress = False
+        for table, positions in zip(tables, exposed, strict=True):
+            if not positions:
+                continue
+            values, hidden = table.protected.values, table.protected.hidden()
+            partner = complementary_entry(values, hidden, positions)
+            if partner is not None:
+                forced_entries[table.key].add(partner)
+                progress = True
+        if not progress:
+            # Nothing sensible is left to hide beside them: hide every table whole, which
+            # always protects (any entry could be one case more or less in all of them).
+            for table in tables:
+                forced_entries[table.key] = {
+                    (row, column)
+                    for row in range(len(table.rows) + 1)
+                    for column in range(len(table.columns) + 1)
+                }
+
+
+def _margin_of(table: CountTable) -> Callable[[tuple[int, int]], tuple[str, ...] | None]:
+    return lambda position: table.margin(*position)
 
 
 def _placeholder(grid: list[list[int]]) -> Protected:
