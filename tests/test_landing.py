@@ -46,12 +46,24 @@ def test_english_switch_translates_every_text_and_stays_on_the_page(client):
     assert "Anonym rådgivning" not in page
 
 
-def test_language_switch_never_redirects_to_another_site(client):
+@pytest.mark.parametrize(
+    "elsewhere",
+    ["https://evil.example/", "//evil.example/", "/\\evil.example/", "/\\/evil.example", "report"],
+)
+def test_language_switch_never_redirects_to_another_site(client, elsewhere):
     token = _csrf_token(client.get("/").get_data(as_text=True))
     response = client.post(
-        "/language", data={"csrf_token": token, "language": "en", "next": "https://evil.example/"}
+        "/language", data={"csrf_token": token, "language": "en", "next": elsewhere}
     )
     assert response.headers["Location"] == "/"
+
+
+def test_language_switch_returns_to_the_page_it_was_on(client):
+    token = _csrf_token(client.get("/").get_data(as_text=True))
+    response = client.post(
+        "/language", data={"csrf_token": token, "language": "en", "next": "/follow-up"}
+    )
+    assert response.headers["Location"] == "/follow-up"
 
 
 def test_unknown_language_is_ignored(client):

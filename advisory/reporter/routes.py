@@ -206,9 +206,11 @@ def _offer_slots(form: ReportForm) -> tuple[datetime, list[Slot]]:
 def _local_path(target: str) -> str:
     """Only ever go back to a path on this site, never to another host."""
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+    path = parts.path
+    # Browsers read a backslash as a slash, so "/\\host" would lead to another site.
+    if parts.scheme or parts.netloc or not path.startswith("/") or path.startswith("//"):
         return "/"
-    return parts.path
+    return "/" if "\\" in path else path
 
 
 @bp.app_template_filter("b64url")
