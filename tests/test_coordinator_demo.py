@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
 from advisory.models import Case, CaseStatus, StatsDaily, StatsMonthly
+from advisory.services.demo import create_demo_staff
 from advisory.services.line_keys import initialise_line
-from tests.conftest import DEFAULT_NOW
+from tests.conftest import DEFAULT_NOW, TEST_SECRETS
 
 
 @pytest.fixture
-def initialised(db_session):
-    initialise_line(db_session, now=DEFAULT_NOW, iterations=1000)
+def real_instance(db_session):
+    """Initialised as production is: a line key, no demo staff."""
+    new_key = initialise_line(db_session, now=DEFAULT_NOW, iterations=1000)
+    db_session.commit()
+    return new_key
+
+
+@pytest.fixture
+def initialised(db_session, real_instance):
+    """Initialised as `init --demo` does it: with the demo staff."""
+    data_key = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
+    create_demo_staff(
+        db_session, new_key=real_instance, data_key=data_key, now=DEFAULT_NOW, iterations=1000
+    )
     db_session.commit()
 
 
@@ -62,3 +77,34 @@ def test_demo_seed_needs_an_initialised_line(runner):
 
     assert result.exit_code != 0
     assert "init" in result.output
+
+
+def test_demo_seed_refuses_an_instance_that_is_not_a_demo(runner, db_session, real_instance):
+    result = runner.invoke(args=["demo", "seed", "--if-empty"])
+
+    assert result.exit_code != 0
+    assert "init --demo" in result.output
+    assert count(db_session, Case) == 0
+    assert count(db_session, StatsDaily) == 0
+
+
+def test_demo_seed_leaves_a_database_with_figures_alone(runner, db_session, initialised):
+    # Figures that outlived their cases: the monthly rollup alone holds a past year.
+    db_session.add(
+        StatsMonthly(
+            month=date(2025, 3, 1),
+            channel="web",
+            kind="discrimination",
+            reporter_role="",
+            field="",
+            metric="received",
+            count=7,
+        )
+    )
+    db_session.commit()
+
+    result = runner.invoke(args=["demo", "seed"])
+
+    assert result.exit_code != 0
+    assert "already" in result.output
+    assert count(db_session, Case) == 0

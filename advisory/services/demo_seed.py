@@ -39,8 +39,10 @@ from advisory.models import (
     Role,
     Staff,
     StatsDaily,
+    StatsMonthly,
 )
 from advisory.services.callbacks import SlotUnavailable, book_callback
+from advisory.services.demo import DEMO_USERNAMES
 from advisory.services.line_keys import active_line_key, default_line
 from advisory.services.sealing import seal_for_line
 from advisory.services.staff import add_staff
@@ -51,6 +53,8 @@ from advisory.triage import Answers, internal_target, priority
 EXTRA_LAWYERS = ("demo-lawyer-2", "demo-lawyer-3")
 PLACEHOLDER = "Synthetic demo case: no real person wrote this."
 FAKE_NUMBER = "+47 000 00 000"
+# Anything in these and the demo year would mix with what is there.
+_HOLDS_DATA = (Case, StatsDaily, StatsMonthly)
 
 KIND_WEIGHTS = {
     Kind.SEXUAL_HARASSMENT: 34,
@@ -109,9 +113,12 @@ def seed_demo_year(
     line_key = active_line_key(session, line) if line is not None else None
     if line is None or line_key is None:
         raise DemoSeedError("Run `flask --app advisory init --demo` first.")
-    if session.scalar(select(func.count()).select_from(Case)) or session.scalar(
-        select(func.count()).select_from(StatsDaily)
-    ):
+    if not _demo_instance(session):
+        raise DemoSeedError(
+            "Demo data goes only into a demo instance (`flask --app advisory init --demo`): "
+            "once folded into the figures it cannot be told apart from real cases."
+        )
+    if any(session.scalar(select(func.count()).select_from(table)) for table in _HOLDS_DATA):
         raise AlreadySeeded("The database already holds cases or figures; demo data goes alone.")
     lawyers = _lawyers(session, data_key, now)
     rng = random.Random(seed)  # noqa: S311 (made-up demo data: repeatable, not secret)
@@ -139,6 +146,14 @@ def seed_demo_year(
     sweep_retention(session, settings, now)
     live = session.scalar(select(func.count()).select_from(Case)) or 0
     return SeedSummary(created=created, folded=live_before - live, live=live)
+
+
+def _demo_instance(session: Session) -> bool:
+    """An instance made with `init --demo`: its demo staff exist (a real one has none)."""
+    query = (
+        select(func.count()).select_from(Staff).where(Staff.username.in_(DEMO_USERNAMES.values()))
+    )
+    return bool(session.scalar(query))
 
 
 def _lawyers(session: Session, data_key: bytes, now: datetime) -> list[Staff]:
