@@ -52,6 +52,8 @@ def report_yearly(year: int, output_format: str, output: Path | None) -> None:
         raise click.ClickException(
             f"No figures for {year}: choose a year from {FIRST_YEAR} to {this_year}."
         )
+    if output is not None and output_format == "html":
+        _refuse_to_overwrite(_stylesheet_beside(output))
     report = build_yearly_report(session(), settings.calendar, year=year, now=at)
     # A request context of its own: the labels and the template need a locale (the default).
     with current_app.test_request_context():
@@ -78,3 +80,11 @@ def report_yearly(year: int, output_format: str, output: Path | None) -> None:
 
 def _stylesheet_beside(output: Path) -> Path:
     return output.with_name(f"{output.stem}.css")
+
+
+def _refuse_to_overwrite(stylesheet: Path) -> None:
+    """The stylesheet goes beside the page; a file of that name that is not ours stays."""
+    if stylesheet.exists() and stylesheet.read_bytes() != STYLESHEET.read_bytes():
+        raise click.ClickException(
+            f"{stylesheet} exists and is not the report's stylesheet; choose another --output."
+        )

@@ -275,6 +275,27 @@ def test_the_command_writes_csv_and_html(
     assert "YEAR-ENVELOPE" not in html
 
 
+def test_the_command_never_overwrites_a_stylesheet_that_is_not_its_own(
+    runner, db_session, year_of_cases, tmp_path
+):
+    db_session.commit()
+    target = tmp_path / "figures.html"
+    theirs = tmp_path / "figures.css"
+    theirs.write_text("body { color: hotpink; }", encoding="utf-8")
+    args = ["report", "yearly", "--year", "2026", "--format", "html", "--output", str(target)]
+
+    refused = runner.invoke(args=args)
+
+    assert refused.exit_code != 0
+    assert "figures.css" in refused.output
+    assert theirs.read_text(encoding="utf-8") == "body { color: hotpink; }"
+    assert not target.exists()
+    # Its own stylesheet from an earlier run is simply written again
+    theirs.unlink()
+    assert runner.invoke(args=args).exit_code == 0
+    assert runner.invoke(args=args).exit_code == 0
+
+
 def test_html_on_standard_output_is_a_bare_page_without_a_stylesheet(
     runner, db_session, year_of_cases
 ):
