@@ -12,15 +12,13 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING
 
-import pyotp
 from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 
 import crypto
 from advisory.extensions import db
 from advisory.models import AuditEvent, Case, Direction, Message, Role
-from advisory.services.line_keys import active_line_key, default_line, grant_line_key
-from advisory.services.staff import add_staff
+from tests.browser.staff_helpers import enrolled_staff, sign_in
 from tests.browser.test_reporter_flows import (
     browsing,
     case_code_shown,
@@ -28,44 +26,15 @@ from tests.browser.test_reporter_flows import (
     open_report_form,
     send_report,
 )
-from tests.conftest import DEFAULT_NOW, TEST_SECRETS
 from tests.reporter_helpers import pepper_of
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer
 
-DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
-
 
 def lawyer_holding_the_key(live_server: LiveServer) -> tuple[str, str, str]:
     """A signed-up lawyer whose line key is wrapped under their password: (name, password, seed)."""
-    with live_server.app.app_context():
-        session = db.session()
-        new = add_staff(
-            session,
-            username=f"browser-lawyer-{secrets.token_hex(3)}",
-            role=Role.LAWYER,
-            data_key=DATA_KEY,
-            now=DEFAULT_NOW,
-        )
-        new.staff.must_change_password = False
-        new.staff.totp_confirmed = True
-        line = default_line(session)
-        assert line is not None
-        new.staff.line_id = line.id
-        line_key = active_line_key(session, line)
-        assert line_key is not None
-        grant_line_key(
-            session,
-            line_key=line_key,
-            private_key=live_server.line_private_key,
-            staff=new.staff,
-            passphrase=new.one_time_password,
-            now=DEFAULT_NOW,
-            iterations=1000,
-        )
-        session.commit()
-        return new.staff.username, new.one_time_password, new.totp_seed
+    return enrolled_staff(live_server, Role.LAWYER)
 
 
 def reference_of(live_server: LiveServer, code: str) -> str:
@@ -95,12 +64,7 @@ def test_a_lawyer_reads_and_answers_a_report_and_the_reporter_reads_the_answer(
 
     with browsing(browser, live_server) as (page, wire):
         # The lawyer signs in with password and the current TOTP code (the server's clock).
-        page.goto(f"{live_server.url}/staff/login")
-        page.fill("#username", username)
-        page.fill("#password", password)
-        page.fill("#code", pyotp.TOTP(seed).at(DEFAULT_NOW))
-        page.click("form.sign-in [type=submit]")
-        page.wait_for_url(f"{live_server.url}/staff")
+        sign_in(page, live_server, username, password, seed)
 
         # Their browser unwrapped the line key and kept it non-extractable.
         held = page.evaluate(
@@ -161,12 +125,7 @@ def test_signing_out_drops_the_keys_from_the_browser(
     }"""
 
     with browsing(browser, live_server) as (page, _wire):
-        page.goto(f"{live_server.url}/staff/login")
-        page.fill("#username", username)
-        page.fill("#password", password)
-        page.fill("#code", pyotp.TOTP(seed).at(DEFAULT_NOW))
-        page.click("form.sign-in [type=submit]")
-        page.wait_for_url(f"{live_server.url}/staff")
+        sign_in(page, live_server, username, password, seed)
         assert page.evaluate(count_keys) == 1
 
         page.click("header form.sign-out [type=submit]")

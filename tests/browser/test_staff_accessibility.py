@@ -1,0 +1,235 @@
+"""axe-core on the staff pages, in Chromium, as staff reach them: through the real sign-in.
+
+The same check as the reporter pages (`test_accessibility`): serious and critical violations
+fail, minor and moderate ones are printed (`pytest -s` shows them), and nothing the page or
+axe asks for may leave the live server. A lawyer and a coordinator each sign in once for the
+module (a lawyer's browser unwraps the line key at sign-in, which takes a while); each of their
+pages is then reached in that signed-in context, with a reported case and a notice to show.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
+
+import crypto
+from advisory.extensions import db
+from advisory.models import Role, Staff
+from advisory.services.notifications import NotificationKind, notify
+from tests.browser.staff_helpers import enrolled_staff, sign_in
+from tests.browser.test_accessibility import FAILING_IMPACTS, axe_violations, describe
+from tests.browser.test_lawyer_flow import reference_of
+from tests.browser.test_reporter_flows import (
+    browsing,
+    case_code_shown,
+    choose,
+    open_report_form,
+    send_report,
+)
+from tests.conftest import DEFAULT_NOW
+from tests.reporter_helpers import PHONE, case_with_reply
+
+if TYPE_CHECKING:
+    from tests.browser.conftest import LiveServer
+
+STORY = "The producer kept my fee and threatened my next contract."
+
+
+@dataclass
+class Visit:
+    """A browser page on the live server, the case it may look at, and what it asked elsewhere."""
+
+    page: Page
+    origin: str
+    reference: str = ""
+    elsewhere: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.page.on("request", lambda request: self._note(request.url))
+
+    def _note(self, url: str) -> None:
+        if not url.startswith(self.origin):
+            self.elsewhere.append(url)
+
+    def go(self, path: str) -> None:
+        self.page.goto(f"{self.origin}{path}")
+
+
+# --- what there is to see ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reported_case(browser: Browser, live_server: LiveServer) -> str:
+    """A callback report sent through the report form (its reference), and an answered case."""
+    with browsing(browser, live_server) as (page, _wire):
+        open_report_form(page, live_server)
+        choose(page, "kind", "abuse_of_power")
+        page.fill("#narrative", STORY)
+        choose(page, "contact_preference", "callback")
+        page.fill("#phone", PHONE)
+        choose(page, "slot", "any")
+        send_report(page)
+        code = case_code_shown(page)
+    # An answered case too, so that the figures have a response time to show.
+    case_with_reply(live_server.app, crypto.generate_case_code(), "Takk, vi ringer deg.")
+    return reference_of(live_server, code)
+
+
+def _signed_in(
+    browser: Browser, live_server: LiveServer, role: Role, reference: str
+) -> Iterator[Visit]:
+    username, password, seed = enrolled_staff(live_server, role)
+    context = browser.new_context()
+    try:
+        visit = Visit(context.new_page(), live_server.url, reference)
+        sign_in(visit.page, live_server, username, password, seed)
+        _notice_for(live_server, username, reference)
+        yield visit
+    finally:
+        context.close()
+
+
+def _notice_for(live_server: LiveServer, username: str, reference: str) -> None:
+    with live_server.app.app_context():
+        session = db.session()
+        staff_id = session.scalars(select(Staff.id).where(Staff.username == username)).one()
+        notify(
+            session,
+            kind=NotificationKind.DEADLINE_AT_RISK,
+            dedupe_key=f"accessibility:{username}",
+            now=DEFAULT_NOW,
+            staff_id=staff_id,
+            case_reference=reference,
+        )
+        session.commit()
+
+
+@pytest.fixture(scope="module")
+def lawyer(browser: Browser, live_server: LiveServer, reported_case: str) -> Iterator[Visit]:
+    yield from _signed_in(browser, live_server, Role.LAWYER, reported_case)
+
+
+@pytest.fixture(scope="module")
+def coordinator(browser: Browser, live_server: LiveServer, reported_case: str) -> Iterator[Visit]:
+    yield from _signed_in(browser, live_server, Role.COORDINATOR, reported_case)
+
+
+@pytest.fixture
+def anonymous(browser: Browser, live_server: LiveServer) -> Iterator[Visit]:
+    context = browser.new_context()
+    try:
+        yield Visit(context.new_page(), live_server.url)
+    finally:
+        context.close()
+
+
+# --- how staff reach each page -----------------------------------------------------------------
+
+
+def _sign_in_page(visit: Visit) -> None:
+    visit.go("/staff/login")
+    expect(visit.page.locator("form.sign-in")).to_be_visible()
+
+
+def _sign_in_refused(visit: Visit) -> None:
+    _sign_in_page(visit)
+    visit.page.fill("#username", "nobody-by-that-name")
+    visit.page.fill("#password", "not the password")
+    visit.page.fill("#code", "000000")
+    visit.page.click("form.sign-in [type=submit]")
+    expect(visit.page.locator(".error-summary")).to_be_visible()
+
+
+def _queue(visit: Visit) -> None:
+    visit.go("/queue")
+    expect(visit.page.locator("table.queue tbody tr").first).to_be_visible()
+
+
+def _case(visit: Visit) -> None:
+    visit.go(f"/cases/{visit.reference}")
+    # Opened in the browser with the key unwrapped at sign-in: the page as the lawyer reads it.
+    expect(visit.page.locator(".sealed.narrative .opened")).to_have_text(STORY)
+
+
+def _phone_intake(visit: Visit) -> None:
+    visit.go("/queue/phone")
+    expect(visit.page.locator("#phone-intake-form[data-enhanced]")).to_have_count(1)
+
+
+def _notices(visit: Visit) -> None:
+    visit.go("/notices")
+    expect(visit.page.locator(".notice-item").first).to_be_visible()
+
+
+def _staff_home(visit: Visit) -> None:
+    visit.go("/staff")
+    expect(visit.page.locator("h1")).to_be_visible()
+
+
+def _password_change(visit: Visit) -> None:
+    visit.go("/staff/password")
+    expect(visit.page.locator("form.rewrap")).to_be_visible()
+
+
+def _dashboard(visit: Visit) -> None:
+    visit.go("/coordinator")
+    expect(visit.page.locator(".key-figures dd").first).not_to_have_text("0")
+
+
+def _yearly_report(visit: Visit) -> None:
+    visit.go("/coordinator/report")
+    expect(visit.page.locator("h1")).to_be_visible()
+
+
+Reach = Callable[[Visit], None]
+ANONYMOUS: dict[str, Reach] = {
+    "sign-in": _sign_in_page,
+    "sign-in, refused": _sign_in_refused,
+}
+LAWYER: dict[str, Reach] = {
+    "queue": _queue,
+    "case": _case,
+    "phone intake": _phone_intake,
+    "notices": _notices,
+    "staff home": _staff_home,
+    "password change": _password_change,
+}
+COORDINATOR: dict[str, Reach] = {
+    "dashboard": _dashboard,
+    "yearly report": _yearly_report,
+}
+
+
+def _check(name: str, visit: Visit, reach: Reach) -> None:
+    visit.elsewhere.clear()
+    reach(visit)
+    violations = axe_violations(visit.page)
+    for violation in violations:
+        if violation["impact"] not in FAILING_IMPACTS:
+            print(f"[{name}] {describe(violation)}")
+    failing = [describe(v) for v in violations if v["impact"] in FAILING_IMPACTS]
+    assert failing == [], json.dumps(failing, indent=2, ensure_ascii=False)
+    assert visit.elsewhere == [], "the page or axe reached beyond the live server"
+
+
+@pytest.mark.parametrize("name", list(ANONYMOUS))
+def test_sign_in_page_has_no_serious_accessibility_violations(anonymous: Visit, name: str) -> None:
+    _check(name, anonymous, ANONYMOUS[name])
+
+
+@pytest.mark.parametrize("name", list(LAWYER))
+def test_lawyer_page_has_no_serious_accessibility_violations(lawyer: Visit, name: str) -> None:
+    _check(name, lawyer, LAWYER[name])
+
+
+@pytest.mark.parametrize("name", list(COORDINATOR))
+def test_coordinator_page_has_no_serious_accessibility_violations(
+    coordinator: Visit, name: str
+) -> None:
+    _check(name, coordinator, COORDINATOR[name])
