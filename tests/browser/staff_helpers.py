@@ -21,13 +21,15 @@ if TYPE_CHECKING:
 DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
 
 
-def enrolled_staff(live_server: LiveServer, role: Role) -> tuple[str, str, str]:
+def enrolled_staff(
+    live_server: LiveServer, role: Role, username: str | None = None
+) -> tuple[str, str, str]:
     """A staff member past enrolment (a lawyer holding the line key): (name, password, seed)."""
     with live_server.app.app_context():
         session = db.session()
         new = add_staff(
             session,
-            username=f"browser-{role.value}-{secrets.token_hex(3)}",
+            username=username or f"browser-{role.value}-{secrets.token_hex(3)}",
             role=role,
             data_key=DATA_KEY,
             now=DEFAULT_NOW,

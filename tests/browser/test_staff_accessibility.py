@@ -10,6 +10,7 @@ pages is then reached in that signed-in context, with a reported case and a noti
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -233,3 +234,28 @@ def test_coordinator_page_has_no_serious_accessibility_violations(
     coordinator: Visit, name: str
 ) -> None:
     _check(name, coordinator, COORDINATOR[name])
+
+
+def test_the_staff_header_reflows_on_a_narrow_phone(
+    browser: Browser, live_server: LiveServer, reported_case: str
+) -> None:
+    # A long name with nowhere to break, and an unread notice, at 320 CSS px (WCAG reflow)
+    username = f"reflow{secrets.token_hex(12)}"
+    _, password, seed = enrolled_staff(live_server, Role.LAWYER, username)
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        sign_in(page, live_server, username, password, seed)
+        _notice_for(live_server, username, reported_case)
+        page.goto(f"{live_server.url}/notices")
+
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        header = page.locator(".site-header").bounding_box()
+    finally:
+        context.close()
+
+    assert overflow <= 0
+    assert header is not None
+    assert header["x"] + header["width"] <= 320
