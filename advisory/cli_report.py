@@ -17,7 +17,12 @@ from advisory.context import current_settings, now, session
 from advisory.coordinator import presenting
 from advisory.coordinator.forms import FIRST_YEAR
 from advisory.coordinator.labels import report_labels
-from advisory.services.yearly_report import build_yearly_report, report_csv
+from advisory.services.yearly_report import (
+    PLAIN_CSV,
+    SEMICOLON_CSV,
+    build_yearly_report,
+    report_csv,
+)
 from advisory.settings import PROJECT_ROOT
 
 STYLESHEET = PROJECT_ROOT / "advisory" / "static" / "css" / "site.css"
@@ -39,7 +44,14 @@ report_group = AppGroup("report", help="Aggregate figures for the partnership (n
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write to this file instead of standard output.",
 )
-def report_yearly(year: int, output_format: str, output: Path | None) -> None:
+@click.option(
+    "--separator",
+    type=click.Choice(["comma", "semicolon"]),
+    default="comma",
+    show_default=True,
+    help="CSV only: semicolon (with decimal commas) suits Excel set up for Norway.",
+)
+def report_yearly(year: int, output_format: str, output: Path | None, separator: str) -> None:
     """The yearly report: counts, response times, deadline compliance, small cells hidden.
 
     HTML with --output gets its stylesheet (print rules included) written beside the file;
@@ -59,7 +71,8 @@ def report_yearly(year: int, output_format: str, output: Path | None) -> None:
     with current_app.test_request_context():
         labels = report_labels(year)
         if output_format == "csv":
-            text = report_csv(report, labels)
+            style = SEMICOLON_CSV if separator == "semicolon" else PLAIN_CSV
+            text = report_csv(report, labels, style)
         else:
             text = render_template(
                 "coordinator/report_file.html",

@@ -166,6 +166,27 @@ def test_the_report_page_links_to_the_csv_of_the_same_year(client, coordinator):
     page = client.get("/coordinator/report?year=2025").get_data(as_text=True)
 
     assert 'href="/coordinator/report.csv?year=2025"' in page
+    assert 'href="/coordinator/report.csv?year=2025&amp;separator=semicolon"' in page
+
+
+def test_the_semicolon_csv_holds_the_same_cells_with_decimal_commas(
+    client, fixture_cases, coordinator
+):
+    plain = client.get("/coordinator/report.csv?year=2026")
+    semicolon = client.get("/coordinator/report.csv?year=2026&separator=semicolon")
+
+    assert semicolon.status_code == 200
+    assert 'filename="advisory-line-2026-semicolon.csv"' in semicolon.headers["Content-Disposition"]
+    assert semicolon.get_data().startswith(b"\xef\xbb\xbf")
+    plain_rows = list(csv.reader(io.StringIO(plain.get_data(as_text=True))))
+    semicolon_rows = list(csv.reader(io.StringIO(semicolon.get_data(as_text=True)), delimiter=";"))
+    decimals = re.compile(r"^\d+\.\d$")
+    assert any(decimals.match(cell) for row in plain_rows for cell in row)  # hours, e.g. 5.4
+    expected = [
+        [cell.replace(".", ",") if decimals.match(cell) else cell for cell in row]
+        for row in plain_rows
+    ]
+    assert semicolon_rows == expected
 
 
 @pytest.mark.parametrize("year", ["1999", "2027", "next"])

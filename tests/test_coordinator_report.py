@@ -262,6 +262,15 @@ def test_the_command_writes_csv_and_html(
 
     assert as_csv.exit_code == 0, as_csv.output
     assert "2026" in as_csv.output.splitlines()[0]
+    semicolons = runner.invoke(
+        args=["report", "yearly", "--year", "2026", "--format", "csv", "--separator", "semicolon"]
+    )
+    assert semicolons.exit_code == 0, semicolons.output
+    plain_rows = list(csv.reader(io.StringIO(as_csv.output)))
+    semicolon_rows = list(csv.reader(io.StringIO(semicolons.output), delimiter=";"))
+    assert [[cell.replace(",", ".") for cell in row] for row in semicolon_rows] == [
+        [cell.replace(",", ".") for cell in row] for row in plain_rows
+    ]
     assert "YEAR-ENVELOPE" not in as_csv.output
     assert as_html.exit_code == 0, as_html.output
     html = target.read_text(encoding="utf-8")

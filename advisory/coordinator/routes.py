@@ -20,7 +20,12 @@ from advisory.coordinator.forms import PeriodForm, YearForm
 from advisory.coordinator.labels import category_names, report_labels
 from advisory.models import Role
 from advisory.services.dashboard import build_dashboard
-from advisory.services.yearly_report import build_yearly_report, report_csv
+from advisory.services.yearly_report import (
+    PLAIN_CSV,
+    SEMICOLON_CSV,
+    build_yearly_report,
+    report_csv,
+)
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 
@@ -73,12 +78,16 @@ def report_download() -> Response | tuple[str, int]:
     if not form.check(_today()) or form.year.data is None:
         return report()
     year = form.year.data
+    # ?separator=semicolon: for Excel set up for Norway, which splits cells at semicolons.
+    semicolons = request.args.get("separator") == "semicolon"
     figures = build_yearly_report(db_session(), current_settings().calendar, year=year, now=now())
+    text = report_csv(figures, report_labels(year), SEMICOLON_CSV if semicolons else PLAIN_CSV)
+    name = f"advisory-line-{year}{'-semicolon' if semicolons else ''}.csv"
     return Response(
         # A byte order mark, so that spreadsheets opening the file read it as UTF-8 (æ, ø, å).
-        "\ufeff" + report_csv(figures, report_labels(year)),
+        "\ufeff" + text,
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="advisory-line-{year}.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

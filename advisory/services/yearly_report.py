@@ -293,12 +293,25 @@ class ReportLabels:
         return self.categories.get(dimension, {}).get(key, key)
 
 
-def hours(minutes: int | None) -> str:
+def hours(minutes: int | None, decimal: str = ".") -> str:
     """Minutes as hours with one decimal (the CSV and the page print the same)."""
-    return "–" if minutes is None else f"{minutes / 60:.1f}"
+    return "–" if minutes is None else f"{minutes / 60:.1f}".replace(".", decimal)
 
 
-def report_csv(report: YearlyReport, labels: ReportLabels) -> str:
+@dataclass(frozen=True)
+class CsvStyle:
+    """How a spreadsheet reads the file: Excel set up for Norway (and most of Europe) wants
+    semicolons between cells and a decimal comma; the plain style suits everything else."""
+
+    delimiter: str = ","
+    decimal: str = "."
+
+
+PLAIN_CSV = CsvStyle()
+SEMICOLON_CSV = CsvStyle(delimiter=";", decimal=",")
+
+
+def report_csv(report: YearlyReport, labels: ReportLabels, style: CsvStyle = PLAIN_CSV) -> str:
     """The report as CSV: one block per table, a blank line between blocks.
 
     `labels.texts` needs: heading, as_of, legend, total, response_title, channel, all,
@@ -306,7 +319,7 @@ def report_csv(report: YearlyReport, labels: ReportLabels) -> str:
     attempts, reached, reach_rate.
     """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=style.delimiter, lineterminator="\r\n")
     text = labels.texts
     writer.writerow([text["heading"]])
     writer.writerow([text["as_of"], report.as_of.strftime("%Y-%m-%d")])
@@ -345,10 +358,10 @@ def report_csv(report: YearlyReport, labels: ReportLabels) -> str:
         writer.writerow(
             [
                 name,
-                hours(response.median_wall),
-                hours(response.p90_wall),
-                hours(response.median_opening),
-                hours(response.p90_opening),
+                hours(response.median_wall, style.decimal),
+                hours(response.p90_wall, style.decimal),
+                hours(response.median_opening, style.decimal),
+                hours(response.p90_opening, style.decimal),
             ]
         )
     writer.writerow([])
