@@ -24,7 +24,13 @@ from advisory.models import Role
 from advisory.scheduler import SchedulerBusy, SchedulerService, run_all_sweeps_once
 from advisory.services.demo import create_demo_staff, describe_credentials
 from advisory.services.line_keys import AlreadyInitialised, initialise_line, is_initialised
-from advisory.services.staff import StaffError, add_staff, deactivate_staff, list_staff
+from advisory.services.staff import (
+    StaffError,
+    add_staff,
+    deactivate_staff,
+    list_staff,
+    reactivate_staff,
+)
 from advisory.settings import SECRETS_FILENAME
 
 DEMO_CREDENTIALS_FILE = "demo-staff.txt"
@@ -135,6 +141,29 @@ def staff_list() -> None:
         click.echo(
             f"{staff.username:<24} {staff.role:<12} {'yes' if staff.active else 'no':<7} "
             f"{'yes' if staff.totp_confirmed else 'no':<9} {last}"
+        )
+
+
+@staff_group.command("reactivate")
+@click.argument("username")
+def staff_reactivate(username: str) -> None:
+    """Let a deactivated staff member sign in again, with new one-time credentials."""
+    secrets = current_settings().secrets
+    if secrets is None:
+        raise click.ClickException("Run `flask --app advisory init` first.")
+    try:
+        new = reactivate_staff(session(), username=username, data_key=secrets.data_key, now=now())
+    except StaffError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Reactivated {new.staff.username} ({new.staff.role}).")
+    click.echo(f"One-time password (must be changed at first sign-in): {new.one_time_password}")
+    click.echo(f"TOTP provisioning URI: {new.totp_uri}")
+    if new.staff.role is Role.LAWYER:
+        click.echo(
+            f"They hold no line key: `flask --app advisory keys grant {new.staff.username}` "
+            "gives it back."
         )
 
 

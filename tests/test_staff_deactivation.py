@@ -16,6 +16,7 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
+from advisory import passwords, totp
 from advisory.models import (
     AuditEvent,
     Case,
@@ -287,3 +288,60 @@ def test_a_signed_in_session_ends_at_deactivation_and_no_new_one_starts(
     clock[0] += timedelta(seconds=30)  # a fresh code: refused for being inactive, not reused
     assert sign_in(app.test_client(), pyotp.TOTP(seed).at(clock[0])).status_code == 401
     assert audit_trail(db_session)[-1] == ("staff.sign_in_failed", None, {"reason": "inactive"})
+
+
+# --- coming back --------------------------------------------------------------------------------
+
+
+def test_reactivation_starts_afresh_with_new_credentials_and_nothing_from_before(
+    runner, db_session, leaving
+):
+    runner.invoke(args=["staff", "deactivate", "alice", "--yes"])
+    before = staff(db_session, leaving.alice)
+    old_hash, old_seed, old_epoch = (
+        before.password_hash,
+        before.totp_secret_encrypted,
+        before.session_epoch,
+    )
+
+    result = runner.invoke(args=["staff", "reactivate", "alice"])
+
+    assert result.exit_code == 0, result.output
+    alice = staff(db_session, leaving.alice)
+    assert alice.active is True
+    assert (alice.must_change_password, alice.totp_confirmed) == (True, False)
+    assert (alice.failed_logins, alice.locked_until, alice.totp_last_step) == (0, None, None)
+    assert alice.session_epoch == old_epoch + 1
+    assert alice.password_hash != old_hash
+    assert alice.totp_secret_encrypted != old_seed
+    one_time = re.search(
+        r"One-time password \(must be changed at first sign-in\): (\S+)", result.output
+    )
+    assert one_time is not None
+    assert passwords.verify_password(alice.password_hash, one_time.group(1))
+    uri = re.search(r"TOTP provisioning URI: (\S+)", result.output)
+    assert uri is not None
+    seed = pyotp.parse_uri(uri.group(1)).secret
+    assert totp.open_seed(DATA_KEY, alice.totp_secret_encrypted) == seed
+    # Keys and cases stay where deactivation left them; the way back to the key is named
+    assert wraps_of(db_session, leaving.alice) == []
+    assert assignee(db_session, leaving.cases["new"]) is None
+    assert "keys grant alice" in result.output
+    assert audit_trail(db_session)[-1] == ("staff.reactivated", None, {"staff": "alice"})
+
+
+def test_an_active_account_is_not_reactivated(runner, db_session, leaving):
+    epoch = staff(db_session, leaving.alice).session_epoch
+
+    result = runner.invoke(args=["staff", "reactivate", "alice"])
+
+    assert result.exit_code != 0
+    assert "only a deactivated account" in result.output
+    assert staff(db_session, leaving.alice).session_epoch == epoch
+
+
+def test_reactivate_names_an_unknown_user(runner, db_session, leaving):
+    result = runner.invoke(args=["staff", "reactivate", "nobody"])
+
+    assert result.exit_code != 0
+    assert "no staff member called 'nobody'" in result.output

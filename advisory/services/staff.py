@@ -1,4 +1,4 @@
-"""Adding, listing and deactivating staff accounts."""
+"""Adding, listing, deactivating and reactivating staff accounts."""
 
 from __future__ import annotations
 
@@ -128,3 +128,34 @@ def deactivate_staff(session: Session, *, username: str, now: datetime) -> Deact
             detail={"from": name, "reason": "staff_deactivated"},
         )
     return Deactivation(staff, was_active, revoked, [case.reference for case in open_cases])
+
+
+def reactivate_staff(
+    session: Session, *, username: str, data_key: bytes, now: datetime
+) -> NewStaff:
+    """Let a deactivated account sign in again, as if new (flush only; the caller commits).
+
+    Nothing from before comes back: a new one-time password and a new TOTP seed, both to be
+    replaced at the first sign-in, no lockout, no session. A lawyer holds no line key until
+    someone grants it again (`keys grant`), and gets no cases back.
+    """
+    name = username.strip().lower()
+    staff = session.scalars(select(Staff).where(Staff.username == name)).first()
+    if staff is None:
+        raise StaffError(f"There is no staff member called {name!r}.")
+    if staff.active:
+        raise StaffError(f"{name} is active; only a deactivated account can be reactivated.")
+    one_time_password = passwords.generate_one_time_password()
+    seed = totp.new_seed()
+    staff.active = True
+    staff.password_hash = passwords.hash_password(one_time_password)
+    staff.must_change_password = True
+    staff.totp_secret_encrypted = totp.seal_seed(data_key, seed)
+    staff.totp_confirmed = False
+    staff.totp_last_step = None
+    staff.failed_logins = 0
+    staff.locked_until = None
+    staff.session_epoch += 1
+    session.flush()
+    audit.record(session, action="staff.reactivated", now=now, detail={"staff": name})
+    return NewStaff(staff, one_time_password, seed, totp.provisioning_uri(seed, name))
