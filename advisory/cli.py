@@ -25,6 +25,7 @@ from advisory.scheduler import SchedulerBusy, SchedulerService, run_all_sweeps_o
 from advisory.services.demo import create_demo_staff, describe_credentials
 from advisory.services.line_keys import AlreadyInitialised, initialise_line, is_initialised
 from advisory.services.staff import (
+    NewStaff,
     StaffError,
     add_staff,
     deactivate_staff,
@@ -119,7 +120,12 @@ def staff_add(username: str, role: str) -> None:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    click.echo(f"Added {new.staff.username} ({new.staff.role}).")
+    _print_credentials("Added", new)
+
+
+def _print_credentials(done: str, new: NewStaff) -> None:
+    """The one-time credentials, shown this once (nothing keeps the password in clear)."""
+    click.echo(f"{done} {new.staff.username} ({new.staff.role}).")
     click.echo(f"One-time password (must be changed at first sign-in): {new.one_time_password}")
     click.echo(f"TOTP provisioning URI: {new.totp_uri}")
 
@@ -157,9 +163,7 @@ def staff_reactivate(username: str) -> None:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    click.echo(f"Reactivated {new.staff.username} ({new.staff.role}).")
-    click.echo(f"One-time password (must be changed at first sign-in): {new.one_time_password}")
-    click.echo(f"TOTP provisioning URI: {new.totp_uri}")
+    _print_credentials("Reactivated", new)
     if new.staff.role is Role.LAWYER:
         click.echo(
             f"They hold no line key: `flask --app advisory keys grant {new.staff.username}` "
