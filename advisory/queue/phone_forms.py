@@ -12,7 +12,6 @@ from wtforms import HiddenField, RadioField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from advisory.models import Field, Happened, Kind, Language, ReporterRole
 from advisory.reporter.forms import (
     FIELD_CHOICES,
     HAPPENED_CHOICES,
@@ -23,9 +22,9 @@ from advisory.reporter.forms import (
     ROLE_CHOICES,
     YES_NO,
     YES_NO_UNSURE,
+    QuestionnaireAnswers,
 )
 from advisory.services.phone_intake import Note, PhoneCall, PhoneOutcome
-from advisory.triage import Answers
 
 OUTCOME_CHOICES = [
     SelectChoice(PhoneOutcome.ADVICE_GIVEN.value, _l("Advice given: close the case")),
@@ -35,11 +34,7 @@ OUTCOME_CHOICES = [
 ]
 
 
-def _tri_state(value: str | None) -> bool | None:
-    return {"yes": True, "no": False}.get(value or "")
-
-
-class PhoneIntakeForm(FlaskForm):
+class PhoneIntakeForm(QuestionnaireAnswers, FlaskForm):
     submission_token = HiddenField(validators=[DataRequired(), Length(min=20, max=64)])
     kind = RadioField(
         _l("What is the call about?"),
@@ -111,19 +106,3 @@ class PhoneIntakeForm(FlaskForm):
         if self.sealed_in_browser or (envelope and not typed):
             return Note(envelope=envelope)
         return Note(plaintext=typed)
-
-    def answers(self) -> Answers:
-        return Answers(
-            kind=Kind(self.kind.data),
-            reporter_role=ReporterRole(self.reporter_role.data)
-            if self.reporter_role.data
-            else None,
-            ongoing=_tri_state(self.ongoing.data),
-            immediate_danger=_tri_state(self.immediate_danger.data),
-            dismissal_or_warning=_tri_state(self.dismissal_or_warning.data),
-            happened=Happened(self.happened.data) if self.happened.data else None,
-            field=Field(self.field.data) if self.field.data else None,
-            preferred_language=(
-                Language(self.preferred_language.data) if self.preferred_language.data else None
-            ),
-        )

@@ -131,7 +131,37 @@ class LanguageForm(ReporterForm):
     submit = SubmitField()
 
 
-class ReportForm(ReporterForm):
+class QuestionnaireAnswers:
+    """`answers()` for a form that asks the triage questionnaire under these field names (the
+    reporter's form, and the lawyer's phone intake)."""
+
+    kind: Any
+    reporter_role: Any
+    ongoing: Any
+    immediate_danger: Any
+    dismissal_or_warning: Any
+    happened: Any
+    field: Any
+    preferred_language: Any
+
+    def answers(self) -> Answers:
+        return Answers(
+            kind=Kind(self.kind.data),
+            reporter_role=ReporterRole(self.reporter_role.data)
+            if self.reporter_role.data
+            else None,
+            ongoing=_tri_state(self.ongoing.data),
+            immediate_danger=_tri_state(self.immediate_danger.data),
+            dismissal_or_warning=_tri_state(self.dismissal_or_warning.data),
+            happened=Happened(self.happened.data) if self.happened.data else None,
+            field=Field(self.field.data) if self.field.data else None,
+            preferred_language=(
+                Language(self.preferred_language.data) if self.preferred_language.data else None
+            ),
+        )
+
+
+class ReportForm(QuestionnaireAnswers, ReporterForm):
     submission_token = HiddenField(validators=[DataRequired(), Length(min=20, max=64)])
     kind = ChoiceRadioField(
         _l("What is it about?"),
@@ -216,22 +246,6 @@ class ReportForm(ReporterForm):
             self.lookup_token.data and self.reporter_public_key.data
         ):
             raise ValidationError(_l("The page did not finish encrypting; please send again."))
-
-    def answers(self) -> Answers:
-        return Answers(
-            kind=Kind(self.kind.data),
-            reporter_role=ReporterRole(self.reporter_role.data)
-            if self.reporter_role.data
-            else None,
-            ongoing=_tri_state(self.ongoing.data),
-            immediate_danger=_tri_state(self.immediate_danger.data),
-            dismissal_or_warning=_tri_state(self.dismissal_or_warning.data),
-            happened=Happened(self.happened.data) if self.happened.data else None,
-            field=Field(self.field.data) if self.field.data else None,
-            preferred_language=(
-                Language(self.preferred_language.data) if self.preferred_language.data else None
-            ),
-        )
 
     def contact(self, contact_envelope: str | None) -> Contact:
         """The contact choice; the sealed number is kept only for a callback."""
