@@ -26,14 +26,9 @@ class SignInForm(FlaskForm):
 MAX_WRAPS_CHARS = 20_000
 
 
-class EnrolmentForm(FlaskForm):
-    # Asked only of a lawyer who already holds line keys: the browser re-wraps them with it.
-    current_password = PasswordField(
-        _l("The password you signed in with"),
-        validators=[Optional(), Length(max=MAX_PASSWORD_CHARS)],
-    )
-    wrapped_keys = HiddenField(validators=[Optional(), Length(max=MAX_WRAPS_CHARS)])
-    new_password = PasswordField(
+def _new_password() -> PasswordField:
+    """A fresh field per form, made in the class body, so each form keeps its field order."""
+    return PasswordField(
         _l("New password"),
         validators=[
             DataRequired(),
@@ -44,13 +39,27 @@ class EnrolmentForm(FlaskForm):
             ),
         ],
     )
-    repeat_password = PasswordField(
+
+
+def _repeat_password() -> PasswordField:
+    return PasswordField(
         _l("New password again"),
         validators=[
             DataRequired(),
             EqualTo("new_password", message=_l("The two passwords are not the same.")),
         ],
     )
+
+
+class EnrolmentForm(FlaskForm):
+    # Asked only of a lawyer who already holds line keys: the browser re-wraps them with it.
+    current_password = PasswordField(
+        _l("The password you signed in with"),
+        validators=[Optional(), Length(max=MAX_PASSWORD_CHARS)],
+    )
+    wrapped_keys = HiddenField(validators=[Optional(), Length(max=MAX_WRAPS_CHARS)])
+    new_password = _new_password()
+    repeat_password = _repeat_password()
     code = StringField(
         _l("Code from your authenticator app"),
         validators=[DataRequired(), Regexp(CODE_PATTERN, message=_l("The code has 6 digits."))],
@@ -62,24 +71,8 @@ class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_CHARS)]
     )
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[
-            DataRequired(),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=MAX_PASSWORD_CHARS,
-                message=_l("Use at least %(min)d characters.", min=MIN_PASSWORD_LENGTH),
-            ),
-        ],
-    )
-    repeat_password = PasswordField(
-        _l("New password again"),
-        validators=[
-            DataRequired(),
-            EqualTo("new_password", message=_l("The two passwords are not the same.")),
-        ],
-    )
+    new_password = _new_password()
+    repeat_password = _repeat_password()
     wrapped_keys = HiddenField(validators=[Optional(), Length(max=MAX_WRAPS_CHARS)])
     submit = SubmitField(_l("Change password"))
 
