@@ -154,6 +154,8 @@ def test_a_missing_answer_is_said_in_place_and_the_note_stays_as_typed(
 
         expect(page.locator(".error-summary")).to_be_visible()
         expect(page.locator("#kind-error")).to_be_visible()
+        question = page.locator("#kind > legend").inner_text().strip()
+        expect(page.locator(".error-summary a[href='#kind']")).to_contain_text(question)
         expect(page.locator("textarea[name=note]")).to_have_value(text)
         expect(page.locator("textarea[name=note]")).to_be_enabled()
         assert [post for post in posts if urlsplit(post.url).path == "/queue/phone"] == []

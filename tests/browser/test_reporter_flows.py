@@ -305,6 +305,8 @@ def test_a_number_that_is_not_a_phone_number_is_caught_before_sending(
 
         expect(page.locator("#phone-error")).to_be_visible()
         expect(page.locator(".error-summary a[href='#phone']")).to_be_visible()
+        label = page.locator("label[for=phone]").inner_text().strip()
+        expect(page.locator(".error-summary a[href='#phone']")).to_contain_text(label)
         expect(page.locator("#phone")).to_have_value("call me maybe")
         assert wire.to("/report") == []
 

@@ -196,6 +196,33 @@ export function showSummary(root, anchor, summary) {
 }
 
 /**
+ * Show problems found in this browser: each beside its field, and a summary before `anchor`.
+ *
+ * @param {ParentNode} root
+ * @param {Element} anchor
+ * @param {Array<{target: HTMLElement, message: string}>} problems
+ */
+export function showProblems(root, anchor, problems) {
+  clearErrors(root);
+  for (const { target, message } of problems) {
+    addFieldError(target, message);
+  }
+  showSummary(root, anchor, errorSummary(problems.map(summaryItem)));
+}
+
+/**
+ * A summary line named like the field: its legend (a group of radios) or its label.
+ *
+ * @param {{target: HTMLElement, message: string}} problem
+ */
+function summaryItem({ target, message }) {
+  const name =
+    target.querySelector(":scope > legend") ??
+    document.querySelector(`label[for="${CSS.escape(target.id)}"]`);
+  return { message, fieldId: target.id, label: name?.textContent?.trim() };
+}
+
+/**
  * A summary built from an answer that had no form errors to show (an error page): its
  * heading and first paragraph.
  *

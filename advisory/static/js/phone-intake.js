@@ -14,7 +14,7 @@
  * @module phone-intake
  */
 
-import { addFieldError, clearErrors, errorSummary, markBusy, showSummary, texts } from "./enhance.js";
+import { errorSummary, markBusy, showProblems, showSummary, texts } from "./enhance.js";
 import { isSupported, seal } from "./hpke.js";
 
 const form = document.getElementById("phone-intake-form");
@@ -56,11 +56,7 @@ function sealBeforeSending(form) {
     const main = form.closest("main") ?? document.body;
     const problems = missingAnswers(form);
     if (problems.length) {
-      clearErrors(main);
-      for (const { target, message } of problems) {
-        addFieldError(target, message);
-      }
-      showSummary(main, form, errorSummary(problems.map(summaryItem)));
+      showProblems(main, form, problems);
       return;
     }
     release = markBusy(form);
@@ -117,11 +113,6 @@ function missingAnswers(form) {
   return problems;
 }
 
-/** @param {{target: HTMLElement, message: string}} problem */
-function summaryItem({ target, message }) {
-  const legend = target.querySelector("legend");
-  return { message, fieldId: target.id, label: legend?.textContent?.trim() };
-}
 
 /**
  * This page's own texts, from `<template id="phone-texts">`.

@@ -22,6 +22,7 @@ import {
   focusStart,
   markBusy,
   postOrSayOffline,
+  showProblems,
   showSummary,
   summaryFromPage,
   swapMain,
@@ -112,11 +113,7 @@ function encryptBeforeSending(form) {
       const main = form.closest("main") ?? document.body;
       const problems = localProblems(form);
       if (problems.length) {
-        clearErrors(main);
-        for (const { target, message } of problems) {
-          addFieldError(target, message);
-        }
-        showSummary(main, form, errorSummary(problems.map(summaryItem)));
+        showProblems(main, form, problems);
         return;
       }
       caseCode ||= generateCaseCode();
@@ -165,11 +162,6 @@ function localProblems(form) {
   return problems;
 }
 
-/** @param {{target: HTMLElement, message: string}} problem */
-function summaryItem({ target, message }) {
-  const label = document.querySelector(`label[for="${CSS.escape(target.id)}"]`);
-  return { message, fieldId: target.id, label: label?.textContent?.trim() };
-}
 
 /**
  * @param {string} code
