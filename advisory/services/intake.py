@@ -176,46 +176,29 @@ def submit_case(
     channel: Channel = Channel.WEB,
 ) -> Submission:
     token_hmac = submission_token_hmac(pepper, submission_token)
-    policy = triage.TriagePolicy(p1_target=timedelta(hours=settings.p1_target_opening_hours))
-    priority = triage.priority(answers, policy)
+    triaged = triaged_columns(settings, answers, now)
     assignee = pick_assignee(session, line_id=line_id, now=now, calendar=settings.calendar)
     row = {
+        **triaged,
         "line_id": line_id,
         "received_at": now,
         "channel": channel,
-        "kind": answers.kind,
-        "reporter_role": answers.reporter_role,
-        "ongoing": answers.ongoing,
-        "immediate_danger": answers.immediate_danger,
-        "dismissal_or_warning": answers.dismissal_or_warning,
-        "happened": answers.happened,
-        "field": answers.field,
-        "preferred_language": answers.preferred_language,
         "contact_preference": contact.preference,
         "voicemail_ok": contact.voicemail_ok,
         "sms_ok": contact.sms_ok,
-        "priority": priority,
         "assigned_lawyer_id": assignee.id if assignee else None,
-        "callback_due_at": settings.calendar.callback_due(now),
-        "internal_target_at": triage.internal_target(priority, now, settings.calendar, policy),
         "reporter_lookup_hmac": crypto.lookup_hmac(pepper, reporter.lookup_token),
         "reporter_public_key": reporter.public_key,
         "narrative_envelope": narrative_envelope,
         "submission_token_hmac": token_hmac,
         "status": CaseStatus.NEW,
     }
-    # No look-ups first: the unique indexes decide, in the INSERT itself. Nothing inserted
-    # means a clash: on the form token, the same form sent again (answer with its case); on
-    # the reference, a rare random collision (draw another).
-    for _ in range(_REFERENCE_ATTEMPTS):
-        case = _insert_unless_taken(session, {**row, "reference": crypto.generate_reference()})
-        if case is not None:
-            break
-        earlier = _case_for_token(session, token_hmac)
-        if earlier is not None:
-            return Submission(earlier, duplicate=True, booking=None)
-    else:
+    stored = insert_case(session, row, token_hmac)
+    if stored is None:
         raise IntakeError(IntakeProblem.NO_REFERENCE)
+    case = stored.case
+    if stored.duplicate:
+        return Submission(case, duplicate=True, booking=None)
 
     booking = None
     if contact.preference is ContactPreference.CALLBACK:
@@ -229,6 +212,50 @@ def submit_case(
         )
     session.flush()
     return Submission(case, duplicate=False, booking=booking)
+
+
+def triaged_columns(settings: Settings, answers: triage.Answers, now: datetime) -> dict[str, Any]:
+    """A new case's questionnaire answers, its priority and its deadlines (web or phone)."""
+    policy = triage.TriagePolicy(p1_target=timedelta(hours=settings.p1_target_opening_hours))
+    priority = triage.priority(answers, policy)
+    return {
+        "kind": answers.kind,
+        "reporter_role": answers.reporter_role,
+        "ongoing": answers.ongoing,
+        "immediate_danger": answers.immediate_danger,
+        "dismissal_or_warning": answers.dismissal_or_warning,
+        "happened": answers.happened,
+        "field": answers.field,
+        "preferred_language": answers.preferred_language,
+        "priority": priority,
+        "callback_due_at": settings.calendar.callback_due(now),
+        "internal_target_at": triage.internal_target(priority, now, settings.calendar, policy),
+    }
+
+
+@dataclass(frozen=True)
+class Stored:
+    case: Case
+    duplicate: bool  # the form token had been used: `case` is the earlier one, nothing new
+
+
+def insert_case(session: Session, row: dict[str, Any], token_hmac: bytes) -> Stored | None:
+    """Insert `row` under a fresh reference, or find the case of its form token.
+
+    No look-ups first: the unique indexes decide, in the INSERT itself. Nothing inserted
+    means a clash: on the form token, the same form sent again (answer with its case); on
+    the reference, a rare random collision (draw another). None if every draw collided.
+    """
+    for _ in range(_REFERENCE_ATTEMPTS):
+        case = _insert_unless_taken(session, {**row, "reference": crypto.generate_reference()})
+        if case is not None:
+            return Stored(case, duplicate=False)
+        earlier = session.scalars(
+            select(Case).where(Case.submission_token_hmac == token_hmac)
+        ).first()
+        if earlier is not None:
+            return Stored(earlier, duplicate=True)
+    return None
 
 
 def _insert_unless_taken(session: Session, row: dict[str, Any]) -> Case | None:
@@ -248,7 +275,3 @@ def _insert_unless_taken(session: Session, row: dict[str, Any]) -> Case | None:
     make_transient_to_detached(case)
     session.add(case)
     return case
-
-
-def _case_for_token(session: Session, token_hmac: bytes) -> Case | None:
-    return session.scalars(select(Case).where(Case.submission_token_hmac == token_hmac)).first()

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import crypto
@@ -34,14 +33,13 @@ from advisory.models import (
     Role,
     Staff,
 )
-from advisory.services.intake import submission_token_hmac
+from advisory.services.intake import insert_case, submission_token_hmac, triaged_columns
 from advisory.services.line_keys import active_line_key
 from advisory.services.sealing import seal_for_line
 from advisory.settings import Settings
 
 AUDIT_ACTION = "case.phone_intake"
 NOTE_PURPOSE = "narrative"
-_REFERENCE_ATTEMPTS = 8
 
 
 class PhoneOutcome(enum.StrEnum):
@@ -127,55 +125,31 @@ def record_phone_call(
     key = line_key_for(session, lawyer)
     note_envelope = _sealed_note(session, key, call.note)
     token_hmac = submission_token_hmac(pepper, call.form_token)
-    policy = triage.TriagePolicy(p1_target=timedelta(hours=settings.p1_target_opening_hours))
-    priority = triage.priority(call.answers, policy)
     close_outcome = call.outcome.close_outcome
-    answers = call.answers
-    case = Case(
-        reference=crypto.generate_reference(),
-        line_id=key.line_id,
-        received_at=now,
-        channel=Channel.PHONE,
-        kind=answers.kind,
-        reporter_role=answers.reporter_role,
-        ongoing=answers.ongoing,
-        immediate_danger=answers.immediate_danger,
-        dismissal_or_warning=answers.dismissal_or_warning,
-        happened=answers.happened,
-        field=answers.field,
-        preferred_language=answers.preferred_language,
+    row = {
+        **triaged_columns(settings, call.answers, now),
+        "line_id": key.line_id,
+        "received_at": now,
+        "channel": Channel.PHONE,
         # The caller reached us by phone; without a number nobody can call back, though.
-        contact_preference=ContactPreference.CALLBACK,
-        priority=priority,
-        status=CaseStatus.CLOSED if close_outcome else CaseStatus.IN_PROGRESS,
-        close_outcome=close_outcome,
-        closed_at=now if close_outcome else None,
-        retention_until=now + timedelta(days=settings.retention_days) if close_outcome else None,
-        assigned_lawyer_id=lawyer.id,
-        callback_due_at=settings.calendar.callback_due(now),
-        internal_target_at=triage.internal_target(priority, now, settings.calendar, policy),
-        first_response_at=now,  # the call is the response
-        narrative_envelope=note_envelope,
-        submission_token_hmac=token_hmac,
-    )
-    # As intake does: the unique indexes decide inside a savepoint. A clash on the form token
-    # is this form sent again; one on the reference is a rare collision (draw another).
-    for _ in range(_REFERENCE_ATTEMPTS):
-        try:
-            with session.begin_nested():
-                session.add(case)
-            break
-        except IntegrityError:
-            if case in session:
-                session.expunge(case)
-            earlier = session.scalars(
-                select(Case).where(Case.submission_token_hmac == token_hmac)
-            ).first()
-            if earlier is not None:
-                return RecordedCall(earlier, duplicate=True)
-            case.reference = crypto.generate_reference()
-    else:
+        "contact_preference": ContactPreference.CALLBACK,
+        "status": CaseStatus.CLOSED if close_outcome else CaseStatus.IN_PROGRESS,
+        "close_outcome": close_outcome,
+        "closed_at": now if close_outcome else None,
+        "retention_until": (
+            now + timedelta(days=settings.retention_days) if close_outcome else None
+        ),
+        "assigned_lawyer_id": lawyer.id,
+        "first_response_at": now,  # the call is the response
+        "narrative_envelope": note_envelope,
+        "submission_token_hmac": token_hmac,
+    }
+    stored = insert_case(session, row, token_hmac)
+    if stored is None:
         raise PhoneIntakeError("no_reference")
+    case = stored.case
+    if stored.duplicate:
+        return RecordedCall(case, duplicate=True)
 
     audit.record(
         session,
@@ -183,7 +157,7 @@ def record_phone_call(
         now=now,
         actor_staff_id=lawyer.id,
         case_reference=case.reference,
-        detail={"outcome": call.outcome.value, "priority": priority},
+        detail={"outcome": call.outcome.value, "priority": row["priority"]},
     )
     return RecordedCall(case, duplicate=False)
 
