@@ -118,16 +118,3 @@ def wtforms_catalogue() -> NullTranslations:
 @functools.cache
 def _wtforms_catalogue(locale: str) -> NullTranslations:
     return Translations.load(messages_path(), [locale], domain="wtforms")
-
-
-class WTFormsTranslations:
-    """The same catalogue behind an object that looks the language up at every message."""
-
-    def gettext(self, string: str) -> str:
-        return wtforms_catalogue().ugettext(string)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return wtforms_catalogue().ungettext(singular, plural, n)
-
-
-WTFORMS_TRANSLATIONS = WTFormsTranslations()
