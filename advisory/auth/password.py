@@ -6,7 +6,6 @@ from flask import g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-import crypto
 from advisory.auth import access
 from advisory.auth.access import ALL_ROLES, require_role
 from advisory.auth.forms import PasswordChangeForm
@@ -15,7 +14,7 @@ from advisory.context import now
 from advisory.context import session as db_session
 from advisory.models import Staff
 from advisory.services import password_change as service
-from advisory.services.staff_keys import wrapped_keys_of
+from advisory.services.staff_keys import rewrap_context
 
 
 @bp.get("/password")
@@ -50,17 +49,7 @@ def submit_password() -> Response | tuple[str, int]:
 
 
 def render_password(form: PasswordChangeForm) -> str:
-    return render_template("auth/password.html", form=form, **key_context(g.staff))
-
-
-def key_context(staff: Staff) -> dict[str, object]:
-    """What password-change.js needs to re-wrap: the blobs and the iteration count to use."""
-    return {
-        "wrapped_keys": [
-            {"keyId": key_id, "blob": blob} for key_id, blob in wrapped_keys_of(db_session(), staff)
-        ],
-        "iterations": crypto.PBKDF2_ITERATIONS,
-    }
+    return render_template("auth/password.html", form=form, **rewrap_context(db_session(), g.staff))
 
 
 def explain(form: PasswordChangeForm, reason: str) -> None:

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-import crypto
 from advisory import totp
 from advisory.auth import access
 from advisory.auth.access import ALL_ROLES, enrolling, public, require_role
@@ -19,7 +18,7 @@ from advisory.i18n import SESSION_KEY
 from advisory.models import Role, Staff
 from advisory.services import password_change
 from advisory.services import sign_in as service
-from advisory.services.staff_keys import wrapped_keys_of
+from advisory.services.staff_keys import rewrap_context
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 bp.record_once(lambda state: access.register_access(state.app))
@@ -158,10 +157,7 @@ def _render_welcome(form: EnrolmentForm) -> str:
         staff=staff,
         secret=" ".join(seed[i : i + 4] for i in range(0, len(seed), 4)),
         qr=Markup(qr_svg(uri, title=_("QR code for your authenticator app"))),  # noqa: S704
-        wrapped_keys=[
-            {"keyId": key_id, "blob": blob} for key_id, blob in wrapped_keys_of(db_session(), staff)
-        ],
-        iterations=crypto.PBKDF2_ITERATIONS,
+        **rewrap_context(db_session(), staff),
     )
 
 

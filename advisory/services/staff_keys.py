@@ -33,6 +33,17 @@ def wrapped_keys_of(session: Session, staff: Staff) -> list[tuple[str, str]]:
     return [(key_id, blob) for key_id, blob in session.execute(query)]
 
 
+def rewrap_context(session: Session, staff: Staff) -> dict[str, object]:
+    """What a page that changes the password gives password-change.js to re-wrap `staff`'s
+    keys: the blobs, and the iteration count to wrap them under."""
+    return {
+        "wrapped_keys": [
+            {"keyId": key_id, "blob": blob} for key_id, blob in wrapped_keys_of(session, staff)
+        ],
+        "iterations": crypto.PBKDF2_ITERATIONS,
+    }
+
+
 def line_key_ids(session: Session, line_id: int) -> frozenset[str]:
     return frozenset(session.scalars(select(LineKey.key_id).where(LineKey.line_id == line_id)))
 
