@@ -119,15 +119,14 @@ def unread_count(session: Session, staff: Staff) -> int:
     return session.scalar(query) or 0
 
 
-def mark_all_read(session: Session, staff: Staff, now: datetime) -> int:
+def mark_all_read(session: Session, staff: Staff, now: datetime) -> None:
     """Mark every unread note of this staff member read (role-wide ones for the whole role)."""
-    result = session.execute(
+    session.execute(
         update(Notification)
         .where(Notification.read_at.is_(None), _addressed_to(staff))
         .values(read_at=now)
         .execution_options(synchronize_session=False)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def mark_read(session: Session, notification_id: int, staff: Staff, now: datetime) -> Notification:
