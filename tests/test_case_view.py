@@ -28,6 +28,7 @@ from advisory.models import (
 )
 from advisory.services.line_keys import grant_line_key
 from tests import reporter_helpers as rh
+from tests.canary import dump_database
 from tests.conftest import DEFAULT_NOW
 from tests.test_queue import sign_in_as
 
@@ -286,7 +287,7 @@ def test_a_reply_whose_line_copy_is_not_sealed_is_refused(signed_in, db_session,
 
 
 def test_without_javascript_the_reply_is_sealed_on_arrival_for_both_readers(
-    signed_in, db_session, app, line_key
+    signed_in, db_session, app, line_key, caplog
 ):
     code, case = reported(db_session, app)
 
@@ -298,6 +299,11 @@ def test_without_javascript_the_reply_is_sealed_on_arrival_for_both_readers(
     assert crypto.open("reply", message.line_copy_envelope, line_key.private_key) == (
         CANARY.encode()
     )
+    # Invariant 1: the typed reply is nowhere at rest in clear, nor in the logs
+    dump = dump_database(db_session.connection())
+    assert case.reference in dump  # the dump really holds the case
+    assert CANARY not in dump
+    assert CANARY not in caplog.text
 
 
 def test_an_empty_reply_says_what_is_missing(signed_in, db_session, app):
