@@ -54,6 +54,12 @@ def carry_keys_over(
         return
     if not passwords.verify_password(staff.password_hash, current_password):
         raise PasswordChangeError("wrong_current")
+    _replace_wraps(session, staff, rewrapped, now)
+
+
+def _replace_wraps(
+    session: Session, staff: Staff, rewrapped: Mapping[str, str] | None, now: datetime
+) -> None:
     if rewrapped is None:
         raise PasswordChangeError("needs_browser")
     try:
@@ -78,7 +84,8 @@ def change_password(
         raise PasswordChangeError("too_short")
     if new_password == current_password:
         raise PasswordChangeError("same_as_before")
-    carry_keys_over(session, staff, current_password=current_password, rewrapped=rewrapped, now=now)
+    if holds_keys(session, staff):  # the current password is checked once, above (argon2)
+        _replace_wraps(session, staff, rewrapped, now)
     staff.password_hash = passwords.hash_password(new_password)
     staff.session_epoch += 1  # sessions elsewhere end; the caller starts a fresh one here
     session.flush()
