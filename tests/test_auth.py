@@ -32,12 +32,11 @@ STEP = timedelta(seconds=30)  # one TOTP time step
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="[^"]*"|value="[^"]*"[^>]*name="csrf_token"')
 
 
-@pytest.fixture
-def lawyer(db_session, line) -> tuple[Staff, str]:
-    """A lawyer who has finished enrolment: (account, TOTP seed)."""
+def enrolled_lawyer(db_session, username: str) -> tuple[Staff, str]:
+    """A lawyer who has finished enrolment, password PASSWORD: (account, TOTP seed)."""
     new = add_staff(
         db_session,
-        username="alice",
+        username=username,
         role=Role.LAWYER,
         data_key=DATA_KEY,
         now=DEFAULT_NOW,
@@ -47,6 +46,11 @@ def lawyer(db_session, line) -> tuple[Staff, str]:
     new.staff.totp_confirmed = True
     db_session.commit()  # requests end their session: only committed rows outlive them
     return new.staff, new.totp_seed
+
+
+@pytest.fixture
+def lawyer(db_session, line) -> tuple[Staff, str]:
+    return enrolled_lawyer(db_session, "alice")
 
 
 def account(db_session, username: str) -> Staff:

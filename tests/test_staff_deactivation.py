@@ -28,11 +28,11 @@ from advisory.models import (
     WrappedKey,
 )
 from advisory.services.queue import QueueFilter, queue_page
-from advisory.services.staff import StaffError, add_staff, deactivate_staff
+from advisory.services.staff import StaffError, deactivate_staff
 from tests.conftest import DEFAULT_NOW, TEST_SECRETS
+from tests.test_auth import PASSWORD, enrolled_lawyer
 
 DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
@@ -261,18 +261,7 @@ def sign_in(client, code: str):
 @pytest.fixture
 def dora(db_session, line):
     """An enrolled lawyer who can sign in: (account, TOTP seed)."""
-    new = add_staff(
-        db_session,
-        username="dora",
-        role=Role.LAWYER,
-        data_key=DATA_KEY,
-        now=DEFAULT_NOW,
-        password=PASSWORD,
-    )
-    new.staff.must_change_password = False
-    new.staff.totp_confirmed = True
-    db_session.commit()
-    return new.staff, new.totp_seed
+    return enrolled_lawyer(db_session, "dora")
 
 
 def test_a_signed_in_session_ends_at_deactivation_and_no_new_one_starts(
