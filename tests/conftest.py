@@ -223,6 +223,16 @@ def make_case(db_session: scoped_session[Session], line: Line) -> Callable[..., 
     return make_case
 
 
+def unusable_staff(role: Role, **fields: Any) -> Staff:
+    """A staff row that cannot sign in with a password (tests start its sessions directly)."""
+    defaults: dict[str, Any] = {
+        "password_hash": "$argon2id$not-a-real-hash",
+        "totp_secret_encrypted": "r1.not-a-real-secret",
+        "created_at": DEFAULT_NOW,
+    }
+    return Staff(role=role, **{**defaults, **fields})
+
+
 @pytest.fixture
 def make_staff(db_session: scoped_session[Session], line: Line) -> Callable[..., Staff]:
     """Add and flush a staff member (no usable password); lawyers belong to the test line."""
@@ -231,13 +241,9 @@ def make_staff(db_session: scoped_session[Session], line: Line) -> Callable[...,
     def make_staff(role: Role = Role.LAWYER, **overrides: Any) -> Staff:
         fields: dict[str, Any] = {
             "username": f"{role.value}-{next(numbers)}",
-            "role": role,
             "line_id": line.id if role is Role.LAWYER else None,
-            "password_hash": "$argon2id$not-a-real-hash",
-            "totp_secret_encrypted": "r1.not-a-real-secret",
-            "created_at": DEFAULT_NOW,
         }
-        staff = Staff(**{**fields, **overrides})
+        staff = unusable_staff(role, **{**fields, **overrides})
         db_session.add(staff)
         db_session.flush()
         return staff

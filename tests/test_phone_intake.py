@@ -50,7 +50,7 @@ from advisory.services.phone_intake import (
 )
 from advisory.stats import Metric, fold_cases
 from tests.canary import dump_database
-from tests.conftest import DEFAULT_NOW, TEST_SECRETS, base_env
+from tests.conftest import DEFAULT_NOW, TEST_SECRETS, base_env, unusable_staff
 from tests.reporter_helpers import (
     Page,
     count,
@@ -598,15 +598,12 @@ def test_the_sqlite_files_hold_no_phone_note_canary(tmp_path: Path):
         upgrade()
         session = db.session()
         line_key = set_up_line_key(session)
-        lawyer = Staff(
+        lawyer = unusable_staff(
+            Role.LAWYER,
             username="phone-canary-lawyer",
-            role=Role.LAWYER,
             line_id=line_key.line.id,
-            password_hash="$argon2id$not-a-real-hash",
-            totp_secret_encrypted="r1.not-a-real-secret",
             must_change_password=False,
             totp_confirmed=True,
-            created_at=DEFAULT_NOW,
         )
         session.add(lawyer)
         session.commit()

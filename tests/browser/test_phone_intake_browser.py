@@ -20,9 +20,9 @@ from sqlalchemy import select
 import crypto
 from advisory.auth import sessions
 from advisory.extensions import db
-from advisory.models import Case, CaseStatus, Channel, Role, Staff
+from advisory.models import Case, CaseStatus, Channel, Role
 from advisory.services.line_keys import default_line
-from tests.conftest import DEFAULT_NOW, TEST_SECRETS
+from tests.conftest import DEFAULT_NOW, TEST_SECRETS, unusable_staff
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer
@@ -39,15 +39,12 @@ def signed_in_lawyer(live_server: LiveServer) -> str:
         session = db.session()
         line = default_line(session)
         assert line is not None
-        lawyer = Staff(
+        lawyer = unusable_staff(
+            Role.LAWYER,
             username=f"phone-lawyer-{secrets.token_hex(4)}",
-            role=Role.LAWYER,
             line_id=line.id,
-            password_hash="$argon2id$not-a-real-hash",
-            totp_secret_encrypted="r1.not-a-real-secret",
             must_change_password=False,
             totp_confirmed=True,
-            created_at=DEFAULT_NOW,
         )
         session.add(lawyer)
         session.commit()
