@@ -13,20 +13,19 @@ from advisory.services.intake import IntakeError, IntakeProblem
 
 
 def intake_refusal(error: IntakeError) -> str:
-    problem = error.problem
-    if problem is IntakeProblem.NOT_READY:
-        return _("The line is not ready to take reports yet.")
-    if problem is IntakeProblem.OLD_KEY:
-        return _("The page used an old key; reload it and send again.")
-    if problem is IntakeProblem.NO_REFERENCE:
-        return _("Could not allocate a case reference; please try again.")
-    return _("The encrypted text arrived damaged; please send it again.")
+    texts = {
+        IntakeProblem.NOT_READY: _("The line is not ready to take reports yet."),
+        IntakeProblem.OLD_KEY: _("The page used an old key; reload it and send again."),
+        IntakeProblem.NO_REFERENCE: _("Could not allocate a case reference; please try again."),
+        IntakeProblem.DAMAGED: _("The encrypted text arrived damaged; please send it again."),
+    }
+    return texts[error.problem]
 
 
 def slot_refusal(error: SlotUnavailable) -> str:
-    problem = error.problem
-    if problem is SlotProblem.NONE_FREE:
-        return _("No callback time is free in the coming weeks.")
-    if problem is SlotProblem.NOTHING_BOOKED:
-        return _("There is no booked callback to move.")
-    return _("That time is no longer available; please choose another.")
+    texts = {
+        SlotProblem.TAKEN: _("That time is no longer available; please choose another."),
+        SlotProblem.NONE_FREE: _("No callback time is free in the coming weeks."),
+        SlotProblem.NOTHING_BOOKED: _("There is no booked callback to move."),
+    }
+    return texts[error.problem]
