@@ -22,6 +22,7 @@ Pure: no Flask, no clock.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -139,13 +140,7 @@ class LocalDays:
         return cls(tuple(offsets))
 
     def offset(self, epoch: ColumnElement[int]) -> ColumnElement[int]:
-        if len(self.offsets) == 1:
-            return integer(self.offsets[0][1])
-        whens = [
-            (epoch < integer(changes_at), integer(before))
-            for (_, before), (changes_at, _) in zip(self.offsets, self.offsets[1:], strict=False)
-        ]
-        return case(*whens, else_=integer(self.offsets[-1][1]))
+        return self._offset_where(epoch, integer)
 
     def day(self, epoch: ColumnElement[int]) -> ColumnElement[int]:
         """Local day number of an instant given as epoch seconds."""
@@ -163,17 +158,25 @@ class LocalDays:
         self, epoch: ColumnElement[int], stored: ColumnElement[Any] | QueryableAttribute[Any]
     ) -> ColumnElement[int]:
         """`day_of`, with the stored value's epoch already at hand (a column, say)."""
-        if len(self.offsets) == 1:
-            offset: ColumnElement[int] = integer(self.offsets[0][1])
-        else:
-            whens = [
-                (stored < literal(_instant(changes_at), UTCDateTime()), integer(before))
-                for (_, before), (changes_at, _) in zip(
-                    self.offsets, self.offsets[1:], strict=False
-                )
-            ]
-            offset = case(*whens, else_=integer(self.offsets[-1][1]))
+        offset = self._offset_where(
+            stored, lambda changes_at: literal(_instant(changes_at), UTCDateTime())
+        )
         return (epoch + offset) // integer(SECONDS_PER_DAY)
+
+    def _offset_where(
+        self,
+        value: ColumnElement[Any] | QueryableAttribute[Any],
+        change: Callable[[int], ColumnElement[Any]],
+    ) -> ColumnElement[int]:
+        """The UTC offset in force at `value`: a CASE over `value < change(instant)` for each
+        offset change (the instant in epoch seconds, made comparable to `value`)."""
+        if len(self.offsets) == 1:
+            return integer(self.offsets[0][1])
+        whens = [
+            (value < change(changes_at), integer(before))
+            for (_, before), (changes_at, _) in zip(self.offsets, self.offsets[1:], strict=False)
+        ]
+        return case(*whens, else_=integer(self.offsets[-1][1]))
 
 
 def _offset(zone: ZoneInfo, epoch: int) -> int:
