@@ -108,13 +108,7 @@ def protect(table: Sequence[Sequence[int]], forced: Iterable[Position] = ()) -> 
             continue
         # Nothing sensible is left to hide beside them: hide their rows and columns whole
         # (zeros included), and in the end the whole table, which always protects.
-        lines = {
-            position
-            for row, column in exposed
-            for position in [(row, other) for other in range(width)]
-            + [(other, column) for other in range(height)]
-        }
-        grown = hidden | lines
+        grown = hidden | _lines_through(exposed, height, width)
         hidden = (
             grown
             if grown != hidden
@@ -236,9 +230,7 @@ def complementary_entry(
     height, width = len(values), len(values[0])
     candidates = {
         position
-        for row, column in exposed
-        for position in [(row, other) for other in range(width)]
-        + [(other, column) for other in range(height)]
+        for position in _lines_through(exposed, height, width)
         if position not in hidden and _value(values, position)
     }
     if not candidates:
@@ -250,6 +242,16 @@ def complementary_entry(
             _preference(values, position, height, width),
         ),
     )
+
+
+def _lines_through(positions: Iterable[Position], height: int, width: int) -> set[Position]:
+    """Every entry in the row or the column of one of `positions`."""
+    return {
+        position
+        for row, column in positions
+        for position in [(row, other) for other in range(width)]
+        + [(other, column) for other in range(height)]
+    }
 
 
 def _preference(
