@@ -128,6 +128,15 @@ def protect(table: Sequence[Sequence[int]], forced: Iterable[Position] = ()) -> 
     return Protected(values, marks)
 
 
+def protect_primary(values: Sequence[Sequence[int]]) -> Protected:
+    """Primary suppression only (rule 1), for figures that are not parts of a total."""
+    marks = tuple(
+        tuple(Mark.SMALL if 1 <= value <= SMALL_MAX else Mark.SHOWN for value in row)
+        for row in values
+    )
+    return Protected(tuple(tuple(row) for row in values), marks)
+
+
 def recoverable(values: Sequence[Sequence[int]], hidden: set[Position]) -> set[Position]:
     """Hidden entries whose value follows from the shown entries and the row/column sums.
 

@@ -16,6 +16,7 @@ from advisory.suppression import (
     SMALL_TEXT,
     Mark,
     protect,
+    protect_primary,
     recoverable,
     with_totals,
 )
@@ -38,6 +39,14 @@ def test_counts_from_one_to_four_are_shown_as_less_than_five(count, shown):
     protected = protect([[count]])
 
     assert protected.text(0, 0) == shown
+
+
+def test_figures_that_are_not_parts_of_a_total_hide_only_their_small_counts():
+    # Calls due and calls that reached the caller: no total ties them, so no partner is hidden.
+    protected = protect_primary([[0, 3, 4, 5, 40]])
+
+    assert texts(protected) == [["0", SMALL_TEXT, SMALL_TEXT, "5", "40"]]
+    assert protected.hidden() == {(0, 1), (0, 2)}
 
 
 def test_a_lone_small_cell_gets_a_partner_in_its_row_and_column():

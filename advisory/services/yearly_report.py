@@ -39,6 +39,7 @@ from advisory.suppression import (
     Protected,
     complementary_entry,
     protect,
+    protect_primary,
     recoverable_linked,
     with_totals,
 )
@@ -151,7 +152,7 @@ def build_yearly_report(
         responses=tuple(
             _response_row(histograms, channel) for channel in (ALL, *CATEGORY_ORDER["channel"])
         ),
-        callbacks=protect_single(callback_values),
+        callbacks=protect_primary(callback_values),
     )
 
 
@@ -250,14 +251,6 @@ def _placeholder(grid: list[list[int]]) -> Protected:
     return Protected(
         tuple(tuple(row) for row in grid), tuple(tuple(Mark.SHOWN for _ in row) for row in grid)
     )
-
-
-def protect_single(values: list[list[int]]) -> Protected:
-    """Primary suppression only, for figures that are not parts of a total."""
-    marks = tuple(
-        tuple(Mark.SMALL if 1 <= value <= 4 else Mark.SHOWN for value in row) for row in values
-    )
-    return Protected(tuple(tuple(row) for row in values), marks)
 
 
 def _response_row(
