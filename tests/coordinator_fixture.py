@@ -56,6 +56,7 @@ from advisory.models import (
 )
 from advisory.services.figures import Period
 from advisory.stats import fold_cases
+from bench.postgres import postgres_schema as schema_in
 from tests.conftest import POSTGRES_URL
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -70,17 +71,8 @@ def oslo(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
 def postgres_schema(name: str) -> Iterator[str]:
     """A URL of the PostgreSQL test database that works in an empty schema of its own, which
     is dropped afterwards (for tests that build a database from the migrations)."""
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {name} CASCADE")
-        connection.exec_driver_sql(f"CREATE SCHEMA {name}")
-    try:
-        url = sa.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={name}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {name} CASCADE")
-        admin.dispose()
+    with schema_in(sa.make_url(POSTGRES_URL), name) as url:
+        yield url
 
 
 @pytest.fixture

@@ -12,22 +12,14 @@ import re
 
 import pytest
 
-from advisory.auth import sessions
 from advisory.models import Role
-from tests.conftest import DEFAULT_NOW, TEST_SECRETS
 from tests.coordinator_fixture import fixture_cases, settings
+from tests.test_queue import sign_in_as
 
 __all__ = ["fixture_cases", "settings"]  # fixtures, used by name
 
-SECRET_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_SECRET_KEY"])
 PERIOD_ARGS = "period=range&first_day=2026-11-02&last_day=2026-11-23"
 ENVELOPE = re.compile(r"v1\.[A-Za-z0-9_-]+\.")
-
-
-def sign_in_as(client, db_session, staff) -> None:
-    db_session.commit()  # requests end their session: only committed rows outlive them
-    started = sessions.start_session(staff.id, staff.session_epoch, DEFAULT_NOW, enrolling=False)
-    client.set_cookie(sessions.COOKIE_NAME, sessions.encode(SECRET_KEY, started))
 
 
 @pytest.fixture
