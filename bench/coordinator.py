@@ -51,7 +51,6 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from advisory import create_app
-from advisory.auth import sessions
 from advisory.context import session as db_session
 from advisory.extensions import db
 from advisory.hours import Calendar
@@ -71,9 +70,17 @@ from advisory.models import (
     StatsDaily,
     StatsMonthly,
 )
+from advisory.services.demo_seed import (
+    CHANNEL_WEIGHTS,
+    FIELD_WEIGHTS,
+    KIND_WEIGHTS,
+    ROLE_WEIGHTS,
+    pick,
+)
 from advisory.services.line_keys import initialise_line
 from advisory.stats import rollup_cells
 from bench.postgres import DEFAULT_POSTGRES_URL, ensure_database, postgres_schema
+from bench.queue import signed_in_client
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 YEARS = 5
@@ -81,31 +88,6 @@ RETENTION = timedelta(days=60)
 TARGET_MS = 500.0
 PG_SCHEMA = "bench_coordinator"
 OSLO = ZoneInfo("Europe/Oslo")
-
-CHANNELS = {Channel.WEB: 64, Channel.PHONE: 27, Channel.VOICEMAIL: 9}
-KINDS = {
-    Kind.SEXUAL_HARASSMENT: 34,
-    Kind.DISCRIMINATION: 18,
-    Kind.ABUSE_OF_POWER: 26,
-    Kind.OTHER: 9,
-    Kind.GENERAL_QUESTION: 13,
-}
-ROLES = {
-    ReporterRole.EXPERIENCED: 58,
-    ReporterRole.WITNESSED: 14,
-    ReporterRole.ASKING_FOR_SOMEONE: 10,
-    ReporterRole.EMPLOYER_OR_REPRESENTATIVE: 8,
-    None: 10,
-}
-FIELDS = {
-    Field.MUSIC: 27,
-    Field.STAGE: 24,
-    Field.FILM_TV: 19,
-    Field.VISUAL_ARTS: 8,
-    Field.LITERATURE: 5,
-    Field.OTHER: 5,
-    None: 12,
-}
 
 PAGES = {
     "dashboard 365 d": "/coordinator?period=365",
@@ -168,10 +150,6 @@ def generate(total: int, seed: int, calendar: Calendar) -> Fixture:
     return fixture
 
 
-def _pick(rng: random.Random, weights: dict) -> object:  # type: ignore[type-arg]
-    return rng.choices(list(weights), weights=list(weights.values()))[0]
-
-
 def _case(rng: random.Random, calendar: Calendar, day: date) -> SyntheticCase | None:
     if day.weekday() < 5 and rng.random() < 0.7:
         minute = rng.randrange(9 * 60, 16 * 60)
@@ -183,8 +161,7 @@ def _case(rng: random.Random, calendar: Calendar, day: date) -> SyntheticCase | 
     received = local.astimezone(UTC)
     if received >= NOW:
         return None
-    channel = _pick(rng, CHANNELS)
-    assert isinstance(channel, Channel)
+    channel = pick(rng, CHANNEL_WEIGHTS)
     due = calendar.callback_due(received).astimezone(UTC)
     answered: datetime | None = None
     if rng.random() >= 0.03:
@@ -202,9 +179,9 @@ def _case(rng: random.Random, calendar: Calendar, day: date) -> SyntheticCase | 
     case = SyntheticCase(
         received_at=received,
         channel=channel,
-        kind=_pick(rng, KINDS),  # type: ignore[arg-type]
-        reporter_role=_pick(rng, ROLES),  # type: ignore[arg-type]
-        field=_pick(rng, FIELDS),  # type: ignore[arg-type]
+        kind=pick(rng, KIND_WEIGHTS),
+        reporter_role=pick(rng, ROLE_WEIGHTS),
+        field=pick(rng, FIELD_WEIGHTS),
         callback_due_at=due,
         first_response_at=answered,
         closed_at=closed_at,
@@ -374,12 +351,7 @@ def time_pages(app: Flask, runs: int) -> list[Timing]:
             .scalars(sa.select(Staff).where(Staff.username == "bench-coordinator"))
             .one()
         )
-        secret = app.extensions["advisory_settings"].secrets.secret_key
-        cookie = sessions.encode(
-            secret, sessions.start_session(staff.id, staff.session_epoch, NOW, enrolling=False)
-        )
-    client = app.test_client()
-    client.set_cookie(sessions.COOKIE_NAME, cookie)
+    client = signed_in_client(app, staff.id, NOW)
     timings = []
     for name, path in PAGES.items():
         response = client.get(path)

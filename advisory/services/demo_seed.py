@@ -186,7 +186,8 @@ def _arrival(rng: random.Random, day: date, zone: ZoneInfo, weekday: bool) -> da
     return local.astimezone(UTC) + timedelta(seconds=rng.randrange(60))
 
 
-def _pick(rng: random.Random, weights: Mapping[T, int]) -> T:
+def pick(rng: random.Random, weights: Mapping[T, int]) -> T:
+    """One key of `weights`, drawn in proportion to its weight."""
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
@@ -201,15 +202,15 @@ def _make_case(
     references: set[str],
 ) -> None:
     calendar = settings.calendar
-    channel = _pick(rng, CHANNEL_WEIGHTS)
+    channel = pick(rng, CHANNEL_WEIGHTS)
     answers = Answers(
-        kind=_pick(rng, KIND_WEIGHTS),
-        reporter_role=_pick(rng, ROLE_WEIGHTS),
+        kind=pick(rng, KIND_WEIGHTS),
+        reporter_role=pick(rng, ROLE_WEIGHTS),
         ongoing=rng.random() < 0.35,
         immediate_danger=rng.random() < 0.02,
         dismissal_or_warning=rng.random() < 0.08,
         happened=rng.choice(list(Happened)),
-        field=_pick(rng, FIELD_WEIGHTS),
+        field=pick(rng, FIELD_WEIGHTS),
     )
     callback = channel is not Channel.WEB or rng.random() < 0.2
     due = calendar.callback_due(received)
