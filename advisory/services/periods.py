@@ -36,21 +36,14 @@ class Period:
         if self.last_day < self.first_day:
             raise ValueError("a period cannot end before it begins")
 
-    @property
-    def days(self) -> int:
-        return (self.last_day - self.first_day).days + 1
-
     def first_monday(self) -> date:
         return self.first_day - timedelta(days=self.first_day.weekday())
 
     def month_starts(self) -> list[date]:
         starts = [self.first_day.replace(day=1)]
-        while True:
-            current = starts[-1]
-            following = date(current.year + current.month // 12, current.month % 12 + 1, 1)
-            if following > self.last_day:
-                return starts
+        while (following := _next_month(starts[-1])) <= self.last_day:
             starts.append(following)
+        return starts
 
     def whole_months(self) -> list[date]:
         """First days of the months that lie entirely inside the period."""
@@ -79,9 +72,13 @@ class Period:
         return found
 
 
+def _next_month(start: date) -> date:
+    """The first day of the month after the one `start` (a first day) begins."""
+    return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+
+
 def _month_end(start: date) -> date:
-    following = date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    return following - timedelta(days=1)
+    return _next_month(start) - timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -100,7 +97,5 @@ class Scope:
     def end(self) -> datetime:
         return local_midnight(self.calendar.timezone, self.period.last_day + timedelta(days=1))
 
-    def local_days(self, until: datetime | None = None) -> LocalDays:
-        return LocalDays.between(
-            self.calendar.timezone, self.start, max(self.end, until or self.end)
-        )
+    def local_days(self) -> LocalDays:
+        return LocalDays.between(self.calendar.timezone, self.start, self.end)
