@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,7 @@ from advisory.suppression import Mark, recoverable, recoverable_linked, with_tot
 from tests.conftest import DEFAULT_NOW
 
 OSLO = ZoneInfo("Europe/Oslo")
+ENVELOPE = re.compile(r"v1\.[A-Za-z0-9_-]+\.")
 
 
 @pytest.fixture
@@ -272,6 +274,7 @@ def test_the_command_writes_csv_and_html(
         [cell.replace(",", ".") for cell in row] for row in plain_rows
     ]
     assert "YEAR-ENVELOPE" not in as_csv.output
+    assert ENVELOPE.search(as_csv.output) is None  # no envelope of any field
     assert as_html.exit_code == 0, as_html.output
     html = target.read_text(encoding="utf-8")
     assert html.startswith("<!doctype html>")
@@ -282,6 +285,7 @@ def test_the_command_writes_csv_and_html(
     assert "<script" not in html
     assert "@media print" in (tmp_path / "report.css").read_text(encoding="utf-8")
     assert "YEAR-ENVELOPE" not in html
+    assert ENVELOPE.search(html) is None
 
 
 def test_the_command_never_overwrites_a_stylesheet_that_is_not_its_own(
