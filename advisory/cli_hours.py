@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import click
 from flask.cli import AppGroup
@@ -129,7 +128,7 @@ def _calendar_answer(compute: Callable[[], T], given: datetime) -> T:
 
 def _local_today(calendar: Calendar) -> date:
     # The line's date, not UTC's: at 00:30 in Oslo it is still yesterday in UTC.
-    return now().astimezone(ZoneInfo(calendar.timezone)).date()
+    return calendar.local_date(now())
 
 
 def _label(day: date) -> str:

@@ -7,7 +7,6 @@ language; aggregate figures only, never case content.
 from __future__ import annotations
 
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app, render_template
@@ -59,7 +58,7 @@ def report_yearly(year: int, output_format: str, output: Path | None, separator:
     """
     settings = current_settings()
     at = now()
-    this_year = at.astimezone(ZoneInfo(settings.calendar.timezone)).year
+    this_year = settings.calendar.local_date(at).year
     if not FIRST_YEAR <= year <= this_year:
         raise click.ClickException(
             f"No figures for {year}: choose a year from {FIRST_YEAR} to {this_year}."

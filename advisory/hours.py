@@ -109,10 +109,13 @@ class Calendar:
             for start, end in self._utc_intervals(day)
         ]
 
+    def local_date(self, at: datetime) -> date:
+        """The line's calendar day at instant `at` (aware)."""
+        return _to_utc(at).astimezone(self._zone).date()
+
     def is_open(self, at: datetime) -> bool:
         at = _to_utc(at)
-        local_day = at.astimezone(self._zone).date()
-        return any(start <= at < end for start, end in self._utc_intervals(local_day))
+        return any(start <= at < end for start, end in self._utc_intervals(self.local_date(at)))
 
     def next_opening(self, at: datetime) -> datetime:
         """`at` itself if the line is open then, else the moment it next opens."""

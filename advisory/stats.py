@@ -32,7 +32,6 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -122,12 +121,11 @@ def fold_cases(session: Session, cases: Iterable[Case], calendar: Calendar) -> N
     cases = [case for case in cases if not case.stats_folded]
     if not cases:
         return
-    zone = ZoneInfo(calendar.timezone)
     calls = _callback_counts(session, [case.id for case in cases])
     daily: Counter[Cell] = Counter()
     monthly: Counter[Cell] = Counter()
     for case in cases:
-        day_cells, month_cells = rollup_cells(case, calendar, calls.get(case.id, (0, 0)), zone)
+        day_cells, month_cells = rollup_cells(case, calendar, calls.get(case.id, (0, 0)))
         daily.update(day_cells)
         monthly.update(month_cells)
         case.stats_folded = True
@@ -138,13 +136,13 @@ def fold_cases(session: Session, cases: Iterable[Case], calendar: Calendar) -> N
 
 
 def rollup_cells(
-    case: Case, calendar: Calendar, calls: tuple[int, int], zone: ZoneInfo
+    case: Case, calendar: Calendar, calls: tuple[int, int]
 ) -> tuple[Counter[Cell], Counter[Cell]]:
     """The daily and the monthly cells one case adds to (`calls`: attempts, reached).
 
     Reads only the case's timestamps and categories, so a benchmark can feed it look-alikes.
     """
-    day = case.received_at.astimezone(zone).date()
+    day = calendar.local_date(case.received_at)
     month = day.replace(day=1)
     channel, kind = str(case.channel), str(case.kind)
     role = str(case.reporter_role) if case.reporter_role else NOT_ANSWERED

@@ -197,7 +197,7 @@ def _case(rng: random.Random, calendar: Calendar, day: date) -> SyntheticCase | 
 def _fold(fixture: Fixture, case: SyntheticCase, calendar: Calendar) -> None:
     attempts = len(case.calls)
     reached = sum(1 for _, status in case.calls if status is CallbackStatus.REACHED)
-    daily, monthly = rollup_cells(case, calendar, (attempts, reached), OSLO)  # type: ignore[arg-type]
+    daily, monthly = rollup_cells(case, calendar, (attempts, reached))  # type: ignore[arg-type]
     fixture.daily.update(daily)
     fixture.monthly.update(monthly)
 

@@ -580,3 +580,18 @@ def test_next_opening_is_open_and_nothing_opens_before_it(line: Calendar, moment
 
     assert line.is_open(opening)
     assert line.opening_time_between(moment, opening) == timedelta(0)
+
+
+@pytest.mark.parametrize(
+    ("instant", "day"),
+    [
+        # 23:30 UTC is already the next day in Oslo, in winter (+1) and in summer (+2)
+        (datetime(2026, 11, 22, 23, 30, tzinfo=UTC), date(2026, 11, 23)),
+        (datetime(2026, 6, 30, 22, 30, tzinfo=UTC), date(2026, 7, 1)),
+        (datetime(2026, 6, 30, 21, 59, tzinfo=UTC), date(2026, 6, 30)),
+        # The night the clocks go forward: 01:30 UTC is 03:30 in Oslo, the same day
+        (datetime(2026, 3, 29, 1, 30, tzinfo=UTC), date(2026, 3, 29)),
+    ],
+)
+def test_local_date_is_the_lines_calendar_day(instant, day):
+    assert Calendar().local_date(instant) == day

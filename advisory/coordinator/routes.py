@@ -7,7 +7,6 @@ links to or shows a case's content, and the references of cases at risk are plai
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, render_template, request
 from werkzeug.datastructures import MultiDict
@@ -98,4 +97,4 @@ def _year_form() -> YearForm:
 
 
 def _today() -> date:
-    return now().astimezone(ZoneInfo(current_settings().calendar.timezone)).date()
+    return current_settings().calendar.local_date(now())

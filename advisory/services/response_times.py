@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
@@ -155,4 +154,4 @@ def _minute_bucket(seconds: ColumnElement[int]) -> ColumnElement[int]:
 
 
 def _local_date(scope: Scope, at: datetime) -> date:
-    return at.astimezone(ZoneInfo(scope.calendar.timezone)).date()
+    return scope.calendar.local_date(at)
