@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from advisory.mailer import MailUnavailable, send_pending
 from advisory.models import Callback, CallbackStatus, Case, CaseStatus, Role
+from advisory.services import deadlines
 from advisory.services.callbacks import SlotUnavailable, book_callback, release_place
 from advisory.services.notifications import NotificationKind, notify
 from advisory.settings import Settings
@@ -28,19 +29,8 @@ Sweep = Callable[[Session, Settings, datetime], int]
 
 def sweep_deadlines(session: Session, settings: Settings, now: datetime) -> int:
     """Warn the assignee when a deadline is near; mark and report breaches once."""
-    calendar = settings.calendar
-    at_risk_until = calendar.add_opening_time(now, timedelta(hours=settings.at_risk_opening_hours))
-    unanswered = (
-        Case.status != CaseStatus.CLOSED,
-        Case.first_response_at.is_(None),
-    )
     changed = 0
-    at_risk = session.scalars(
-        select(Case).where(
-            *unanswered, Case.callback_due_at > now, Case.callback_due_at <= at_risk_until
-        )
-    )
-    for case in at_risk:
+    for case in session.scalars(select(Case).where(deadlines.at_risk(settings, now))):
         if _notify_team(
             session, case, NotificationKind.DEADLINE_AT_RISK, f"at-risk:{case.reference}", now
         ):
@@ -51,10 +41,7 @@ def sweep_deadlines(session: Session, settings: Settings, now: datetime) -> int:
         select(Case).where(
             Case.breached_at.is_(None),
             Case.callback_due_at <= now,
-            or_(
-                Case.first_response_at.is_(None) & (Case.status != CaseStatus.CLOSED),
-                Case.first_response_at > Case.callback_due_at,
-            ),
+            or_(deadlines.UNANSWERED, Case.first_response_at > Case.callback_due_at),
         )
     )
     for case in breached:

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from advisory.models import Case, CaseStatus, Channel, Role, Staff
+from advisory.services import deadlines
 from advisory.services.callback_capacity import Capacity, capacity_figures
 from advisory.services.figures import (
     PENDING,
@@ -185,7 +186,7 @@ def build_dashboard(
     for (_, channel, kind), metrics in counts.items():
         by_channel[str(channel)] += metrics[Metric.RECEIVED]
         by_kind[str(kind)] += metrics[Metric.RECEIVED]
-        outcomes.update({name: count for name, count in metrics.items() if name != "received"})
+        outcomes.update({name: count for name, count in metrics.items() if name != Metric.RECEIVED})
     histograms = response_histograms(session, scope)
     calls = callback_counts(session, scope, ()).get((), Counter())
     at_risk, breached = _deadlines(session, settings, now)
@@ -276,13 +277,10 @@ def _deadlines(
     session: Session, settings: Settings, now: datetime
 ) -> tuple[References, References]:
     """Open cases not answered yet: deadline within the at-risk window, and deadline passed."""
-    at_risk_until = settings.calendar.add_opening_time(
-        now, timedelta(hours=settings.at_risk_opening_hours)
+    return (
+        _references(session, deadlines.at_risk(settings, now)),
+        _references(session, deadlines.overdue(now)),
     )
-    unanswered = and_(_OPEN, Case.first_response_at.is_(None))
-    at_risk = and_(unanswered, Case.callback_due_at > now, Case.callback_due_at <= at_risk_until)
-    breached = and_(unanswered, Case.callback_due_at <= now)
-    return _references(session, at_risk), _references(session, breached)
 
 
 def _references(session: Session, condition: ColumnElement[bool]) -> References:
