@@ -488,7 +488,20 @@ class SchedulerLock(Base):
         return f"<SchedulerLock {self.name} held by {self.owner}>"
 
 
-class StatsDaily(Base):
+class _StatsCell:
+    """The columns of a rollup cell, by day or by month: categories, metric, bucket, count."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    reporter_role: Mapped[str] = mapped_column(String(32))
+    field: Mapped[str] = mapped_column(String(32))
+    metric: Mapped[str] = mapped_column(String(40))
+    bucket: Mapped[int] = mapped_column(default=0)
+    count: Mapped[int] = mapped_column(default=0)
+
+
+class StatsDaily(_StatsCell, Base):
     """Aggregate figures that outlive deleted cases: a count per day, category and metric.
 
     Categories are stored as plain text ("-" for not answered) so the unique key has no NULLs;
@@ -515,21 +528,13 @@ class StatsDaily(Base):
         Index("ix_stats_daily_metric_day", "metric", "day", "channel", "kind", "bucket", "count"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date)
-    channel: Mapped[str] = mapped_column(String(32))
-    kind: Mapped[str] = mapped_column(String(32))
-    reporter_role: Mapped[str] = mapped_column(String(32))
-    field: Mapped[str] = mapped_column(String(32))
-    metric: Mapped[str] = mapped_column(String(40))
-    bucket: Mapped[int] = mapped_column(default=0)
-    count: Mapped[int] = mapped_column(default=0)
 
     def __repr__(self) -> str:
         return f"<StatsDaily {self.day} {self.metric}[{self.bucket}]={self.count}>"
 
 
-class StatsMonthly(Base):
+class StatsMonthly(_StatsCell, Base):
     """The same figures per calendar month (line-local), with every category.
 
     Written together with `StatsDaily` (advisory/stats.py): the yearly report and the whole
@@ -563,15 +568,7 @@ class StatsMonthly(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     month: Mapped[date] = mapped_column(Date)
-    channel: Mapped[str] = mapped_column(String(32))
-    kind: Mapped[str] = mapped_column(String(32))
-    reporter_role: Mapped[str] = mapped_column(String(32))
-    field: Mapped[str] = mapped_column(String(32))
-    metric: Mapped[str] = mapped_column(String(40))
-    bucket: Mapped[int] = mapped_column(default=0)
-    count: Mapped[int] = mapped_column(default=0)
 
     def __repr__(self) -> str:
         return f"<StatsMonthly {self.month:%Y-%m} {self.metric}[{self.bucket}]={self.count}>"
