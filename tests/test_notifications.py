@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 
 from advisory.models import Line, Notification, Role, Staff
-from advisory.services import notifications
 from advisory.services.notifications import (
     NotificationKind,
     NotificationNotFound,
@@ -116,11 +115,9 @@ def test_an_event_announced_by_another_path_is_not_announced_again(db_session):
     assert count_with_key(db_session, "breached:7") == 1
 
 
-def test_losing_a_race_returns_none_and_leaves_the_transaction_usable(
-    db_session, make_staff, monkeypatch
-):
-    # Given another transaction that committed the same event after our look-up ran
-    # (simulated: the look-up answers "not yet", the row is already there)
+def test_losing_a_race_returns_none_and_leaves_the_transaction_usable(db_session, make_staff):
+    # Given another writer that stored the same event first (its row is there, and this
+    # transaction has pending work of its own)
     lawyer = make_staff("lawyer")
     db_session.execute(
         sa.insert(Notification).values(
@@ -130,7 +127,7 @@ def test_losing_a_race_returns_none_and_leaves_the_transaction_usable(
             created_at=DEFAULT_NOW,
         )
     )
-    monkeypatch.setattr(notifications, "already_announced", lambda session, key: False)
+    lawyer.failed_logins = 2
 
     # When this transaction tries to announce it too
     result = notify(
@@ -145,6 +142,8 @@ def test_losing_a_race_returns_none_and_leaves_the_transaction_usable(
     assert result is None
     assert count_with_key(db_session, "capacity:3") == 1
     assert db_session.get(Staff, lawyer.id) is lawyer
+    db_session.flush()
+    assert db_session.scalar(sa.select(Staff.failed_logins).where(Staff.id == lawyer.id)) == 2
     later = notify(
         db_session,
         kind=NotificationKind.CASE_ASSIGNED,

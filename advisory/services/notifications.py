@@ -11,16 +11,26 @@ from __future__ import annotations
 import enum
 import re
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Table, and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from advisory.models import Notification, Role, Staff
 
 # A public case reference (like `K7QF-9M2X`). Checked so that nothing else can ride into a
 # subject line through this field.
 REFERENCE_PATTERN = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}")
+# Built once per dialect (PostgreSQL or not); the row comes as parameters.
+_NOTIFICATIONS = cast(Table, Notification.__table__)
+_INSERT_UNLESS_ANNOUNCED = {
+    postgres: insert(_NOTIFICATIONS)
+    .on_conflict_do_nothing(index_elements=[_NOTIFICATIONS.c.dedupe_key])
+    .returning(_NOTIFICATIONS.c.id)
+    for postgres, insert in ((False, sqlite_insert), (True, postgresql_insert))
+}
 
 
 class NotificationKind(enum.StrEnum):
@@ -63,9 +73,10 @@ def notify(
 ) -> Notification | None:
     """Create the notification for an event once; None if that event was already announced.
 
-    Exactly one of `staff_id` and `role` names the recipient. The insert runs in a savepoint and
-    the unique dedupe key decides a race, so a losing writer gets None and its session stays
-    usable (flush only; the caller commits).
+    Exactly one of `staff_id` and `role` names the recipient. One statement decides, also
+    against a concurrent writer: INSERT ... ON CONFLICT (dedupe_key) DO NOTHING. No look-up
+    first and no savepoint, and a lost race leaves the caller's transaction as it was (flush
+    only; the caller commits).
     """
     if (staff_id is None) == (role is None):
         raise ValueError("a notification goes to exactly one of: a staff member, or a role")
@@ -75,30 +86,23 @@ def notify(
     if not dedupe_key:
         raise ValueError("a notification needs a dedupe key naming its event")
 
-    if already_announced(session, dedupe_key):  # the usual case for a repeated sweep: no write
-        return None
-    notification = Notification(
-        staff_id=staff_id,
-        role=role,
-        kind=kind.value,
-        case_reference=case_reference,
-        created_at=now,
-        dedupe_key=dedupe_key,
-    )
-    session.flush()  # the caller's own pending changes fail (or not) outside our savepoint
-    try:
-        with session.begin_nested():
-            session.add(notification)
-    except IntegrityError:
-        # Another transaction announced the same event first; the savepoint rollback
-        # removed our row and left the surrounding transaction as it was.
-        return None
+    row = {
+        "staff_id": staff_id,
+        "role": role,
+        "kind": kind.value,
+        "case_reference": case_reference,
+        "created_at": now,
+        "dedupe_key": dedupe_key,
+    }
+    statement = _INSERT_UNLESS_ANNOUNCED[session.get_bind().dialect.name == "postgresql"]
+    notification_id = session.execute(statement, row).scalar()
+    if notification_id is None:
+        return None  # announced before, by this transaction or another
+    # The row joins the session as the persistent object it is, without being read back.
+    notification = Notification(**row, id=notification_id)
+    make_transient_to_detached(notification)
+    session.add(notification)
     return notification
-
-
-def already_announced(session: Session, dedupe_key: str) -> bool:
-    query = select(Notification.id).where(Notification.dedupe_key == dedupe_key)
-    return session.scalars(query).first() is not None
 
 
 def unread_for(session: Session, staff: Staff) -> list[Notification]:
