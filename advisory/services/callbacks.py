@@ -8,10 +8,11 @@ loser may instead see "database is locked" (its snapshot is stale); that surface
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from itertools import islice
 from typing import cast
 
 from sqlalchemy import Table, bindparam, select, update
@@ -53,15 +54,18 @@ def free_slots(
     limit: int,
 ) -> list[Slot]:
     """The earliest slots with a free place that start at/after `after` and end by `until`."""
-    free: list[Slot] = []
-    for batch in _batches(_candidate_slots(settings, after, until), first=max(limit, 16)):
+    return list(islice(_free_slots(session, settings, after, until, first_batch=limit), limit))
+
+
+def _free_slots(
+    session: Session, settings: Settings, after: datetime, until: datetime, first_batch: int
+) -> Iterator[Slot]:
+    """Slots with a free place, earliest first, read from the database a batch at a time."""
+    for batch in _batches(_candidate_slots(settings, after, until), first=max(first_batch, 16)):
         booked = _booked_counts(session, batch[0].start, batch[-1].start)
         for slot in batch:
             if booked.get(_utc(slot.start), 0) < slot.capacity:
-                free.append(slot)
-                if len(free) == limit:
-                    return free
-    return free
+                yield slot
 
 
 def book_callback(
@@ -85,20 +89,16 @@ def book_callback(
             raise SlotUnavailable(SlotProblem.TAKEN)
         return Booking(_add_callback(session, case, slot, contact_envelope, attempts), False)
 
-    # Nothing free before the deadline: look on from the slot that holds it (those before it
-    # were all just found full), up to the horizon.
-    overflow_from = max(now, case.callback_due_at - timedelta(minutes=settings.slot_minutes))
-    windows = (
-        (now, case.callback_due_at, False),
-        (overflow_from, now + OVERFLOW_HORIZON, True),
-    )
-    for after, until, after_deadline in windows:
-        for slot in free_slots(session, settings, after=after, until=until, limit=8):
-            if _take_place(session, slot):
-                callback = _add_callback(session, case, slot, contact_envelope, attempts)
-                if after_deadline:
-                    _warn_capacity(session, case, callback, now)
-                return Booking(callback, after_deadline)
+    # One pass from now: the earliest free place, before the deadline while any is left, else
+    # the first after it (then the coordinator is warned). A place taken by someone else
+    # between the look-up and the booking just moves the search on.
+    for slot in _free_slots(session, settings, now, now + OVERFLOW_HORIZON, first_batch=16):
+        if _take_place(session, slot):
+            callback = _add_callback(session, case, slot, contact_envelope, attempts)
+            after_deadline = slot.end > case.callback_due_at
+            if after_deadline:
+                _warn_capacity(session, case, callback, now)
+            return Booking(callback, after_deadline)
     raise SlotUnavailable(SlotProblem.NONE_FREE)
 
 
