@@ -14,6 +14,7 @@ from advisory.database import register_database
 from advisory.i18n import register_i18n
 from advisory.logging_config import configure_logging
 from advisory.notices import bp as notices_bp
+from advisory.page_layout import register_page_layout
 from advisory.queue import bp as queue_bp
 from advisory.ratelimit import register_rate_limits
 from advisory.reporter import bp as reporter_bp
@@ -45,6 +46,7 @@ def create_app(config: Mapping[str, str] | Settings | None = None) -> Flask:
     register_security(app, settings)
     register_database(app, settings)
     register_i18n(app, settings)
+    register_page_layout(app)
     register_blueprints(app)
     register_rate_limits(app, settings)  # wraps views, so after the blueprints
     register_cli(app)

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Request, Response, Route, expect
 from sqlalchemy import select
 
 import crypto
@@ -102,6 +102,10 @@ def browsing(
         context.close()
 
 
+def _answer_to_report(response: Response) -> bool:
+    return response.request.method == "POST" and urlsplit(response.url).path == "/report"
+
+
 # --- what the server stored --------------------------------------------------------------------
 
 
@@ -176,10 +180,13 @@ def test_browser_encrypts_the_report_and_only_envelopes_leave_it(
         choose(page, "contact_preference", "callback")
         page.fill("#phone", PHONE)
         choose(page, "slot", "any")
-        send_report(page)
+        with page.expect_response(_answer_to_report) as answer:
+            send_report(page)
         code = case_code_shown(page)
 
         # Then the receipt replaced the form, with focus on its heading
+        # (the answer fetched was the receipt's title and main only: advisory/page_layout.py)
+        assert 'id="script-texts"' not in answer.value.text()
         expect(page.locator("#report-form")).to_have_count(0)
         # And no language switch is left to navigate away from the code shown once
         expect(page.locator("form.language-switch")).to_have_count(0)

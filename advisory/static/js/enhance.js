@@ -4,8 +4,8 @@
  * templates do (an `.error-summary` before the form, a `.field-error` beside each field,
  * linked with aria-describedby). No page state lives here.
  *
- * Texts come from `<template id="script-texts">` in base.html, so they are translated with
- * the rest of the page; the English here is only a fallback.
+ * Texts come from `<template id="script-texts">` in templates/_page.html, so they are
+ * translated with the rest of the page; the English here is only a fallback.
  *
  * @module enhance
  */
