@@ -87,6 +87,12 @@ T = TypeVar("T")
 _HIDDEN_INPUT = re.compile(
     r'<input[^>]*\bname="(csrf_token|submission_token)"[^>]*\bvalue="([^"]*)"'
 )
+# What a browser adds to a same-origin fetch(), as report.js sends the form.
+FETCH_HEADERS = {
+    "Sec-Fetch-Dest": "empty",
+    "Sec-Fetch-Mode": "cors",
+    "Sec-Fetch-Site": "same-origin",
+}
 _LINE_KEY = re.compile(r'\bdata-line-key="([^"]+)"')
 
 
@@ -101,12 +107,22 @@ class Reply:
 
 
 def fetch(
-    port: int, method: str, path: str, form: dict[str, str] | None = None, cookie: str = ""
+    port: int,
+    method: str,
+    path: str,
+    form: dict[str, str] | None = None,
+    cookie: str = "",
+    by_script: bool = False,
 ) -> Reply:
-    """One request on a fresh connection (gunicorn's sync workers close it after each reply)."""
+    """One request on a fresh connection (gunicorn's sync workers close it after each reply).
+
+    `by_script`: sent as report.js's fetch() is, with the headers the browser adds to it.
+    """
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=HTTP_TIMEOUT)
     try:
         headers = {"Cookie": cookie} if cookie else {}
+        if by_script:
+            headers.update(FETCH_HEADERS)
         body = None
         if form is not None:
             body = urlencode(form)
@@ -195,7 +211,7 @@ class Outcome:
 def post_report(port: int, report: Report) -> Outcome:
     started = time.perf_counter()
     try:
-        reply = fetch(port, "POST", "/report", report.form, report.cookie)
+        reply = fetch(port, "POST", "/report", report.form, report.cookie, by_script=True)
     except OSError as exc:
         return Outcome(0, time.perf_counter() - started, False, type(exc).__name__)
     seconds = time.perf_counter() - started
@@ -207,7 +223,7 @@ def post_baseline(port: int, page: FormPage, key: str) -> Outcome:
     started = time.perf_counter()
     form = {"csrf_token": page.csrf_token, "key": key}
     try:
-        reply = fetch(port, "POST", BASELINE_PATH, form, page.cookie)
+        reply = fetch(port, "POST", BASELINE_PATH, form, page.cookie, by_script=True)
     except OSError as exc:
         return Outcome(0, time.perf_counter() - started, False, type(exc).__name__)
     return Outcome(reply.status, time.perf_counter() - started, reply.status == 200)
