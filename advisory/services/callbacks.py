@@ -91,8 +91,9 @@ def book_callback(
 
     # One pass from now: the earliest free place, before the deadline while any is left, else
     # the first after it (then the coordinator is warned). A place taken by someone else
-    # between the look-up and the booking just moves the search on.
-    for slot in _free_slots(session, settings, now, now + OVERFLOW_HORIZON, first_batch=16):
+    # between the look-up and the booking just moves the search on. The first look-up covers
+    # most of a week's slots: when the line is busy, the earliest days are the full ones.
+    for slot in _free_slots(session, settings, now, now + OVERFLOW_HORIZON, first_batch=64):
         if _take_place(session, slot):
             callback = _add_callback(session, case, slot, contact_envelope, attempts)
             after_deadline = slot.end > case.callback_due_at
