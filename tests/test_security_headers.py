@@ -155,6 +155,27 @@ def test_language_switch_with_a_wrong_csrf_token_is_refused(visitor, wrong_token
     assert page_language(visitor) == "nb"
 
 
+def test_every_reporter_post_without_the_token_is_refused_before_its_view(visitor):
+    # The reporter forms carry no CSRF check of their own: CSRFProtect is the one check.
+    refusal = _heading(switch_language(visitor))
+    paths = sorted(
+        rule.rule
+        for rule in visitor.application.url_map.iter_rules()
+        if rule.endpoint.startswith("reporter.") and "POST" in (rule.methods or ())
+    )
+    assert {"/report", "/follow-up"} <= set(paths)
+
+    for path in paths:
+        response = visitor.post(path, data={"code": "0000-0000-0000-0000-0000", "kind": "other"})
+        assert (path, response.status_code, _heading(response)) == (path, 400, refusal)
+
+
+def _heading(response: TestResponse) -> str:
+    match = re.search(r"<h1>(.*?)</h1>", response.get_data(as_text=True))
+    assert match, "the page has a heading"
+    return match.group(1)
+
+
 def test_language_switch_with_the_right_csrf_token_redirects_and_switches(visitor):
     response = switch_language(visitor, csrf_token=fresh_token(visitor))
 

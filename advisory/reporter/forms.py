@@ -119,9 +119,16 @@ class ChoiceSelectField(_Choice, SelectField):
 
 
 class ReporterForm(FlaskForm):
-    """The reporter pages' forms: WTForms' own messages from a catalogue read once."""
+    """The reporter pages' forms: WTForms' own messages from a catalogue read once.
+
+    No CSRF field of their own: CSRFProtect checks the token of every POST before any view
+    runs (advisory/security.py), and a form's check would only repeat it. Templates send the
+    token with `csrf_token()`.
+    """
 
     class Meta:
+        csrf = False
+
         def get_translations(self, form: FlaskForm) -> NullTranslations:
             return wtforms_catalogue()
 
@@ -222,7 +229,6 @@ class ReportForm(QuestionnaireAnswers, ReporterForm):
     contact_envelope = HiddenField(validators=[Length(max=4_000)])
     lookup_token = HiddenField(validators=[Length(max=64)])
     reporter_public_key = HiddenField(validators=[Length(max=64)])
-    submit = SubmitField(_l("Send"))
 
     @property
     def encrypted_in_browser(self) -> bool:
