@@ -70,6 +70,7 @@ from advisory.settings import PROJECT_ROOT
 from advisory.timestamps import utcnow
 from bench.bench_app import BASELINE_KEY_PREFIX, BASELINE_KIND, BASELINE_PATH
 from bench.postgres import DEFAULT_POSTGRES_URL, ensure_database, postgres_schema
+from bench.postgres import server_cpu as postgres_server_cpu
 from crypto.encoding import b64url_encode
 
 TARGET_RATIO = 0.6
@@ -249,6 +250,7 @@ class Phase:
     outcomes: list[Outcome]
     server_cpu: float  # seconds of gunicorn worker CPU during the phase
     client_cpu: float  # seconds of this process's CPU (all client threads) during the phase
+    database_cpu: float  # seconds of PostgreSQL server CPU during the phase (SQLite: 0)
 
     @classmethod
     def joined(cls, rounds: Sequence[Phase]) -> Phase:
@@ -258,6 +260,7 @@ class Phase:
             [o for p in rounds for o in p.outcomes],
             sum(p.server_cpu for p in rounds),
             sum(p.client_cpu for p in rounds),
+            sum(p.database_cpu for p in rounds),
         )
 
     @property
@@ -284,6 +287,10 @@ class Phase:
     def cpu_ms(self) -> float:
         return self.server_cpu / self.count * 1000 if self.count else 0.0
 
+    @property
+    def database_cpu_ms(self) -> float:
+        return self.database_cpu / self.count * 1000 if self.count else 0.0
+
     def failures(self) -> Counter[str]:
         return Counter(
             f"HTTP {o.status}: {o.detail}" if o.status else f"no reply: {o.detail}"
@@ -297,8 +304,10 @@ def run_phase(
     tasks: Sequence[Callable[[], Outcome]],
     concurrency: int,
     server: Server,
+    database_cpu: Callable[[], float],
 ) -> Phase:
     server_before, client_before = server.worker_cpu(), time.process_time()
+    database_before = database_cpu()
     started = time.perf_counter()
     outcomes = gather(tasks, concurrency)
     wall = time.perf_counter() - started
@@ -308,7 +317,13 @@ def run_phase(
         outcomes,
         server.worker_cpu() - server_before,
         time.process_time() - client_before,
+        database_cpu() - database_before,
     )
+
+
+def no_database_cpu() -> float:
+    """SQLite runs inside the gunicorn workers: its CPU is already theirs."""
+    return 0.0
 
 
 def gather(calls: Sequence[Callable[[], T]], concurrency: int) -> list[T]:
@@ -527,6 +542,7 @@ def run_backend(
     pepper = bytes.fromhex(secret_hex["ADVISORY_PEPPER"])
     env = server_env(instance, database_url, secret_hex)
     prepare_database(env)
+    database_cpu = postgres_server_cpu if backend == "postgresql" else no_database_cpu
     rng = random.Random(args.seed)
     acked: list[Report] = []
     baseline_acked: set[str] = set()
@@ -569,6 +585,7 @@ def run_backend(
             + [send(r) for r in reports(warm)],
             args.concurrency,
             server,
+            database_cpu,
         )
         prepared = reports(args.n)
         base_tasks = [baseline(pages[i % len(pages)], f"{backend}-{i}") for i in range(args.n)]
@@ -585,13 +602,17 @@ def run_backend(
         base_rounds, intake_rounds = [], []
         for r in range(args.rounds):
             chunk = slice(r * args.n // args.rounds, (r + 1) * args.n // args.rounds)
-            base_rounds.append(run_phase("baseline", base_tasks[chunk], args.concurrency, server))
+            base_rounds.append(
+                run_phase("baseline", base_tasks[chunk], args.concurrency, server, database_cpu)
+            )
             chunk = slice(
                 r * len(intake_tasks) // args.rounds, (r + 1) * len(intake_tasks) // args.rounds
             )
             last = resend_late if r == args.rounds - 1 else []
             intake_rounds.append(
-                run_phase("intake", intake_tasks[chunk] + last, args.concurrency, server)
+                run_phase(
+                    "intake", intake_tasks[chunk] + last, args.concurrency, server, database_cpu
+                )
             )
 
     verdict = verify(database_url, pepper, acked, baseline_acked)
@@ -699,6 +720,11 @@ def details(r: Result) -> list[str]:
         f"{v.baseline_stored}/{v.baseline_acknowledged}",
         f"  target intake >= {TARGET_RATIO} x baseline: {met} ({r.ratio:.2f})",
     ]
+    if r.intake.database_cpu or r.baseline.database_cpu:
+        lines.append(
+            f"  PostgreSQL server CPU per POST (all its processes on this host): intake "
+            f"{r.intake.database_cpu_ms:.2f} ms, baseline {r.baseline.database_cpu_ms:.2f} ms"
+        )
     for phase in (r.intake, r.baseline):
         for what, count in phase.failures().most_common(5):
             lines.append(f"  {phase.name} not acknowledged x{count}: {what[:120]}")
