@@ -9,6 +9,7 @@ from babel.dates import get_day_names
 from babel.support import NullTranslations, Translations
 from flask import Flask, g, session
 from flask_babel import format_datetime, get_locale, get_translations
+from flask_babel.speaklater import LazyString
 from jinja2.runtime import Context
 from jinja2.utils import pass_context
 from markupsafe import Markup
@@ -65,6 +66,18 @@ def request_catalogue() -> NullTranslations:
         if state is not None:
             state.babel_translations = catalogue
     return catalogue
+
+
+def lazy_text(string: str, **variables: Any) -> LazyString:
+    """Flask-Babel's `lazy_gettext` (import it as `_l`, the extraction keyword), translated
+    from the request's catalogue found once per request: a form page turns some eighty labels
+    and messages into text, and Flask-Babel looks the catalogue up anew for each."""
+    return LazyString(_translated, string, **variables)
+
+
+def _translated(string: str, **variables: Any) -> str:
+    text = request_catalogue().ugettext(string)
+    return text % variables if variables else text
 
 
 @pass_context

@@ -7,7 +7,7 @@ from flask import render_template_string, session
 from flask_babel import force_locale, refresh
 
 import advisory.i18n
-from advisory.i18n import SESSION_KEY
+from advisory.i18n import SESSION_KEY, lazy_text
 from tests.reporter_helpers import get_report, page_of, report_data, set_up_line_key
 
 TEXTS = '{{ _("Quick exit") }} | {{ _("Skip to content") }} | {{ _("Advisory Line") }}'
@@ -67,6 +67,29 @@ def test_texts_are_formatted_newstyle_and_their_values_escaped(bare_app):
     assert percent == "100% sure"
     assert escaped == "Hello &lt;b&gt;"
     assert plain == "Rask utgang"
+
+
+def test_form_labels_are_translated_when_shown_from_the_catalogue_found_once(bare_app, monkeypatch):
+    looked_up: list[object] = []
+    real = advisory.i18n.get_translations
+
+    def counting() -> object:
+        looked_up.append(None)
+        return real()
+
+    monkeypatch.setattr(advisory.i18n, "get_translations", counting)
+    label = lazy_text("Quick exit")
+    limit = lazy_text("Please keep it under %(max)d characters.", max=20000)
+    with bare_app.test_request_context("/"):
+        shown = [str(label), str(label), str(limit)]
+        with force_locale("en"):
+            forced = str(label)
+
+    assert shown[:2] == ["Rask utgang", "Rask utgang"]
+    assert "20000" in shown[2]
+    assert "characters" not in shown[2]  # translated (nb)
+    assert forced == "Quick exit"
+    assert len(looked_up) == 2  # once for the request, once for the forced language
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
+from advisory.i18n import lazy_text as _l
 from advisory.passwords import MIN_PASSWORD_LENGTH
 
 MAX_PASSWORD_CHARS = 1024

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from advisory.i18n import lazy_text as _l
 from advisory.services.figures import Period
 
 LAST_DAYS = ("30", "90", "365")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from advisory.i18n import lazy_text as _l
 from advisory.models import CaseStatus, CloseOutcome
 from advisory.services.case_actions import CallbackOutcome
 

@@ -6,12 +6,12 @@ questions in the same words; only the questions are put for the lawyer, not the 
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from advisory.i18n import lazy_text as _l
 from advisory.reporter.forms import (
     FIELD_CHOICES,
     HAPPENED_CHOICES,

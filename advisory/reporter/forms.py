@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from babel.support import NullTranslations
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
+from advisory.i18n import lazy_text as _l
 from advisory.i18n import wtforms_catalogue
 from advisory.models import ContactPreference, Field, Happened, Kind, Language, ReporterRole
 from advisory.services.intake import Contact
