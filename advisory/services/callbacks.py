@@ -146,14 +146,9 @@ def _take_place(session: Session, slot: Slot) -> bool:
     """
     start, end = _utc(slot.start), _utc(slot.end)
     try:
-        taken = session.execute(
-            _take_place_statement(session, slot.capacity),
-            {
-                "slot_start": start,
-                "slot_end": end,
-                "booked": 1,
-            },
-        ).first()
+        statement = _TAKE_PLACE[session.get_bind().dialect.name == "postgresql"]
+        parameters = {"slot_start": start, "slot_end": end, "booked": 1, "capacity": slot.capacity}
+        taken = session.execute(statement, parameters).first()
     except OperationalError as exc:
         if "locked" in str(exc.orig):
             raise BookingConflict(str(slot.start)) from exc
@@ -161,19 +156,22 @@ def _take_place(session: Session, slot: Slot) -> bool:
     return taken is not None
 
 
-def _take_place_statement(session: Session, capacity: int) -> Executable:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+def _take_place_statement(postgres: bool) -> Executable:
+    insert = postgresql_insert if postgres else sqlite_insert
     slots = _SLOTS.c
     return (
         insert(_SLOTS)
         .on_conflict_do_update(
             index_elements=[slots.slot_start],
             set_={"booked": slots.booked + 1},
-            where=slots.booked < capacity,
+            where=slots.booked < bindparam("capacity"),
         )
         .returning(slots.slot_start)
     )
+
+
+# Built once per dialect (PostgreSQL or not): the slot and its capacity come as parameters.
+_TAKE_PLACE = {postgres: _take_place_statement(postgres) for postgres in (False, True)}
 
 
 def _add_callback(
