@@ -13,15 +13,21 @@ from tests.reporter_helpers import get_report, page_of, report_data, set_up_line
 TEXTS = '{{ _("Quick exit") }} | {{ _("Skip to content") }} | {{ _("Advisory Line") }}'
 
 
-def test_templates_find_the_catalogue_once_per_request(bare_app, monkeypatch):
-    looked_up: list[object] = []
+@pytest.fixture
+def looked_up(monkeypatch) -> list[object]:
+    """One entry each time the i18n module looks a catalogue up."""
+    calls: list[object] = []
     real = advisory.i18n.get_translations
 
     def counting() -> object:
-        looked_up.append(None)
+        calls.append(None)
         return real()
 
     monkeypatch.setattr(advisory.i18n, "get_translations", counting)
+    return calls
+
+
+def test_templates_find_the_catalogue_once_per_request(bare_app, looked_up):
     with bare_app.test_request_context("/"):
         page = render_template_string(TEXTS + TEXTS)
 
@@ -69,15 +75,7 @@ def test_texts_are_formatted_newstyle_and_their_values_escaped(bare_app):
     assert plain == "Rask utgang"
 
 
-def test_form_labels_are_translated_when_shown_from_the_catalogue_found_once(bare_app, monkeypatch):
-    looked_up: list[object] = []
-    real = advisory.i18n.get_translations
-
-    def counting() -> object:
-        looked_up.append(None)
-        return real()
-
-    monkeypatch.setattr(advisory.i18n, "get_translations", counting)
+def test_form_labels_are_translated_when_shown_from_the_catalogue_found_once(bare_app, looked_up):
     label = lazy_text("Quick exit")
     limit = lazy_text("Please keep it under %(max)d characters.", max=20000)
     with bare_app.test_request_context("/"):
