@@ -185,13 +185,22 @@ class Calendar:
         return intervals
 
     def _intervals_from(self, at: datetime) -> Iterator[tuple[datetime, datetime]]:
-        """UTC open intervals that end after `at`, in order, up to the search horizon."""
-        first_day = at.astimezone(self._zone).date()
-        for offset in range(SEARCH_HORIZON.days):
-            for start, end in self._utc_intervals(first_day + timedelta(days=offset)):
+        """UTC open intervals that end after `at`, in order, for as long as they are asked for.
+
+        Only a stretch of the search horizon without any opening time ends the search: adding
+        years of opening time must walk years of days, a calendar closed for years must not.
+        """
+        day = at.astimezone(self._zone).date()
+        closed_since = day
+        while day - closed_since < SEARCH_HORIZON:
+            for start, end in self._utc_intervals(day):
                 if end > at:
+                    closed_since = day + timedelta(days=1)
                     yield start, end
-        raise ValueError(f"the line has no opening time within {SEARCH_HORIZON.days} days of {at}")
+            day += timedelta(days=1)
+        raise ValueError(
+            f"the line has no opening time within {SEARCH_HORIZON.days} days of {closed_since}"
+        )
 
 
 def parse_weekly_hours(spec: Mapping[str, str]) -> dict[int, Hours]:

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from advisory import hours
-from advisory.hours import Calendar, Hours, parse_weekly_hours
+from advisory.hours import SEARCH_HORIZON, Calendar, Hours, parse_weekly_hours
 
 OSLO = ZoneInfo("Europe/Oslo")
 H = timedelta(hours=1)
@@ -399,6 +399,19 @@ def test_a_calendar_closed_for_years_gives_up_instead_of_looping() -> None:
         always_closed.callback_due(AWARE)
     with pytest.raises(ValueError, match="no opening time"):
         always_closed.next_opening(AWARE)
+
+
+def test_more_opening_time_than_the_search_horizon_can_still_be_added() -> None:
+    # Three years and more of opening time walks past the horizon, which only bounds closure.
+    line = Calendar()
+    start = datetime(2025, 12, 1, tzinfo=UTC)
+    end = start + SEARCH_HORIZON + timedelta(days=10)
+    elapsed = line.opening_time_between(start, end)
+
+    reached = line.add_opening_time(start, elapsed)
+
+    assert line.opening_time_between(start, reached) == elapsed
+    assert reached <= end
 
 
 def test_holiday_names_come_from_the_holidays_package() -> None:
