@@ -16,16 +16,14 @@ from itertools import islice
 from typing import cast
 
 from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Executable
 
 from advisory.models import Callback, CallbackSlot, CallbackStatus, Case, Role
 from advisory.services.notifications import NotificationKind, notify
 from advisory.settings import Settings
 from advisory.slots import Slot, slots_between
+from advisory.upserts import OnConflict
 
 # How far ahead to look for any free slot once the deadline cannot be met.
 OVERFLOW_HORIZON = timedelta(days=60)
@@ -146,9 +144,8 @@ def _take_place(session: Session, slot: Slot) -> bool:
     """
     start, end = _utc(slot.start), _utc(slot.end)
     try:
-        statement = _TAKE_PLACE[session.get_bind().dialect.name == "postgresql"]
         parameters = {"slot_start": start, "slot_end": end, "booked": 1, "capacity": slot.capacity}
-        taken = session.execute(statement, parameters).first()
+        taken = _TAKE_PLACE.execute(session, parameters).first()
     except OperationalError as exc:
         if "locked" in str(exc.orig):
             raise BookingConflict(str(slot.start)) from exc
@@ -156,22 +153,18 @@ def _take_place(session: Session, slot: Slot) -> bool:
     return taken is not None
 
 
-def _take_place_statement(postgres: bool) -> Executable:
-    insert = postgresql_insert if postgres else sqlite_insert
-    slots = _SLOTS.c
-    return (
+# The slot and its capacity come as parameters.
+_TAKE_PLACE = OnConflict(
+    lambda insert: (
         insert(_SLOTS)
         .on_conflict_do_update(
-            index_elements=[slots.slot_start],
-            set_={"booked": slots.booked + 1},
-            where=slots.booked < bindparam("capacity"),
+            index_elements=[_SLOTS.c.slot_start],
+            set_={"booked": _SLOTS.c.booked + 1},
+            where=_SLOTS.c.booked < bindparam("capacity"),
         )
-        .returning(slots.slot_start)
+        .returning(_SLOTS.c.slot_start)
     )
-
-
-# Built once per dialect (PostgreSQL or not): the slot and its capacity come as parameters.
-_TAKE_PLACE = {postgres: _take_place_statement(postgres) for postgres in (False, True)}
+)
 
 
 def _add_callback(

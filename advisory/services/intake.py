@@ -15,9 +15,7 @@ from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import Table, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
 import crypto
 from advisory import triage
@@ -25,6 +23,7 @@ from advisory.models import Case, CaseStatus, Channel, ContactPreference, Line, 
 from advisory.services.assignment import pick_assignee
 from advisory.services.callbacks import Booking, book_callback
 from advisory.settings import Settings
+from advisory.upserts import OnConflict, adopt
 
 _TOKEN_LABEL = b"advisory-line/v1/submission-token\x00"
 _REFERENCE_ATTEMPTS = 8
@@ -36,12 +35,10 @@ _ACTIVE_KEY = (
     .order_by(Line.id, LineKey.id.desc())
     .limit(1)
 )
-# Built once per dialect; the row comes as parameters (no per-request statement building).
 _CASES = cast(Table, Case.__table__)
-_INSERT_UNLESS_TAKEN = {
-    postgres: insert(_CASES).on_conflict_do_nothing().returning(_CASES.c.id)
-    for postgres, insert in ((False, sqlite_insert), (True, postgresql_insert))
-}
+_INSERT_UNLESS_TAKEN = OnConflict(
+    lambda insert: insert(_CASES).on_conflict_do_nothing().returning(_CASES.c.id)
+)
 
 
 class IntakeProblem(StrEnum):
@@ -266,12 +263,5 @@ def _insert_unless_taken(session: Session, row: dict[str, Any]) -> Case | None:
     statement is Core, not ORM (whose insert costs twice the CPU for this one row); the row
     then joins the session as the persistent Case it is, without being read back.
     """
-    statement = _INSERT_UNLESS_TAKEN[session.get_bind().dialect.name == "postgresql"]
-    case_id = session.execute(statement, row).scalar()
-    if case_id is None:
-        return None
-    # Columns left out of the row stay unloaded (expired): read from the database if asked.
-    case = Case(**row, id=case_id)
-    make_transient_to_detached(case)
-    session.add(case)
-    return case
+    case_id = _INSERT_UNLESS_TAKEN.execute(session, row).scalar()
+    return None if case_id is None else adopt(session, Case, row, case_id)

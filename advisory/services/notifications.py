@@ -14,23 +14,22 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import ColumnElement, Table, and_, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
 from advisory.models import Notification, Role, Staff
+from advisory.upserts import OnConflict, adopt
 
 # A public case reference (like `K7QF-9M2X`). Checked so that nothing else can ride into a
 # subject line through this field.
 REFERENCE_PATTERN = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}")
-# Built once per dialect (PostgreSQL or not); the row comes as parameters.
 _NOTIFICATIONS = cast(Table, Notification.__table__)
-_INSERT_UNLESS_ANNOUNCED = {
-    postgres: insert(_NOTIFICATIONS)
-    .on_conflict_do_nothing(index_elements=[_NOTIFICATIONS.c.dedupe_key])
-    .returning(_NOTIFICATIONS.c.id)
-    for postgres, insert in ((False, sqlite_insert), (True, postgresql_insert))
-}
+_INSERT_UNLESS_ANNOUNCED = OnConflict(
+    lambda insert: (
+        insert(_NOTIFICATIONS)
+        .on_conflict_do_nothing(index_elements=[_NOTIFICATIONS.c.dedupe_key])
+        .returning(_NOTIFICATIONS.c.id)
+    )
+)
 
 
 class NotificationKind(enum.StrEnum):
@@ -94,15 +93,10 @@ def notify(
         "created_at": now,
         "dedupe_key": dedupe_key,
     }
-    statement = _INSERT_UNLESS_ANNOUNCED[session.get_bind().dialect.name == "postgresql"]
-    notification_id = session.execute(statement, row).scalar()
+    notification_id = _INSERT_UNLESS_ANNOUNCED.execute(session, row).scalar()
     if notification_id is None:
         return None  # announced before, by this transaction or another
-    # The row joins the session as the persistent object it is, without being read back.
-    notification = Notification(**row, id=notification_id)
-    make_transient_to_detached(notification)
-    session.add(notification)
-    return notification
+    return adopt(session, Notification, row, notification_id)
 
 
 def unread_for(session: Session, staff: Staff) -> list[Notification]:

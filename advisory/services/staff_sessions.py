@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import delete, exists, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, delete, exists, select
 from sqlalchemy.orm import Session
 
 from advisory.models import RevokedStaffSession, Staff
+from advisory.upserts import OnConflict
+
+_REVOKE = OnConflict(
+    lambda insert: insert(cast(Table, RevokedStaffSession.__table__)).on_conflict_do_nothing(
+        index_elements=["sid_digest"]
+    )
+)
 
 
 def sid_digest(sid: str) -> bytes:
@@ -49,11 +55,5 @@ def revoke_session(session: Session, *, sid: str, expires_at: datetime, now: dat
         .where(RevokedStaffSession.expires_at < now)
         .execution_options(synchronize_session=False)
     )
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        insert(RevokedStaffSession)
-        .values(sid_digest=sid_digest(sid), expires_at=expires_at)
-        .on_conflict_do_nothing(index_elements=["sid_digest"])
-    )
+    _REVOKE.execute(session, {"sid_digest": sid_digest(sid), "expires_at": expires_at})
     session.flush()
