@@ -70,7 +70,7 @@ from advisory.settings import PROJECT_ROOT
 from advisory.timestamps import utcnow
 from bench.bench_app import BASELINE_KEY_PREFIX, BASELINE_KIND, BASELINE_PATH
 from bench.postgres import DEFAULT_POSTGRES_URL, ensure_database, postgres_schema
-from bench.postgres import server_cpu as postgres_server_cpu
+from bench.proc import cpu_seconds, pids_named
 from crypto.encoding import b64url_encode
 
 TARGET_RATIO = 0.6
@@ -326,6 +326,12 @@ def no_database_cpu() -> float:
     return 0.0
 
 
+def postgres_server_cpu() -> float:
+    """PostgreSQL runs beside the benchmark on the same cores: its CPU is not the workers'.
+    Every PostgreSQL process on the host counts, other databases' work included."""
+    return cpu_seconds(pids_named("postgres"))
+
+
 def gather(calls: Sequence[Callable[[], T]], concurrency: int) -> list[T]:
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         return list(pool.map(lambda call: call(), calls))
@@ -405,15 +411,7 @@ class Server:
 
     def worker_cpu(self) -> float:
         """User + system CPU seconds of the current workers (0 where /proc is missing)."""
-        ticks = 0
-        for pid in self.worker_pids():
-            try:
-                stat = Path(f"/proc/{pid}/stat").read_text()
-            except OSError:
-                continue
-            fields = stat.rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        return ticks / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.worker_pids())
 
     def stop(self) -> None:
         if self.process.poll() is None:

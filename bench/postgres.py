@@ -6,10 +6,8 @@ app with `?options=-csearch_path%3D<schema>`.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -55,25 +53,3 @@ def postgres_schema(url: sa.URL, schema: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {quoted} CASCADE")
         admin.dispose()
-
-
-def server_cpu() -> float:
-    """User + system CPU seconds of every PostgreSQL server process on this host, so far.
-
-    The server runs beside the benchmark on the same cores: what it spends on a request is
-    not in the gunicorn workers' figure. Other databases' work on the host counts too.
-    """
-    ticks = 0
-    for process in Path("/proc").iterdir():
-        if not process.name.isdigit():
-            continue
-        try:
-            stat = (process / "stat").read_text()
-        except OSError:  # the process has just ended
-            continue
-        name, _, rest = stat.partition(" (")[2].rpartition(")")
-        if name != "postgres":
-            continue
-        fields = rest.split()
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
