@@ -33,7 +33,7 @@ def register_i18n(app: Flask, settings: Settings) -> None:
     # look-ups each); a page has dozens of texts. These find it once per request.
     environment: Any = app.jinja_env  # the i18n extension adds install_gettext_callables
     environment.install_gettext_callables(
-        gettext=lambda s: request_catalogue().ugettext(s),
+        gettext=_translated,
         ngettext=lambda s, p, n: request_catalogue().ungettext(s, p, n),
         newstyle=True,
         pgettext=lambda c, s: request_catalogue().upgettext(c, s),

@@ -36,6 +36,8 @@ def test_a_receipt_fetched_by_the_script_is_its_title_and_main_only(client, db_s
     page = page_of(response)
     assert page.one("title").text.strip()
     assert page.one("main").find_all(data_case_code=None)
+    # Invariant 3: the answer still says that the browser encrypted, and what that means
+    assert page.one("main").find_all("p", **{"class": "encryption-note"})
     for furniture in PAGE_FURNITURE:
         assert furniture not in html
     assert "Sec-Fetch-Dest" in response.headers["Vary"]

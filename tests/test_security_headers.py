@@ -19,6 +19,7 @@ from werkzeug.test import TestResponse
 
 from advisory import create_app
 from tests.conftest import base_env
+from tests.reporter_helpers import page_of
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = REPO_ROOT / "templates"
@@ -171,9 +172,7 @@ def test_every_reporter_post_without_the_token_is_refused_before_its_view(visito
 
 
 def _heading(response: TestResponse) -> str:
-    match = re.search(r"<h1>(.*?)</h1>", response.get_data(as_text=True))
-    assert match, "the page has a heading"
-    return match.group(1)
+    return page_of(response).one("h1").text.strip()
 
 
 def test_language_switch_with_the_right_csrf_token_redirects_and_switches(visitor):

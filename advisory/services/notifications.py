@@ -74,8 +74,8 @@ def notify(
 
     Exactly one of `staff_id` and `role` names the recipient. One statement decides, also
     against a concurrent writer: INSERT ... ON CONFLICT (dedupe_key) DO NOTHING. No look-up
-    first and no savepoint, and a lost race leaves the caller's transaction as it was (flush
-    only; the caller commits).
+    first and no savepoint, and a lost race leaves the caller's transaction as it was (the
+    caller commits).
     """
     if (staff_id is None) == (role is None):
         raise ValueError("a notification goes to exactly one of: a staff member, or a role")
