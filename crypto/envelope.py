@@ -35,8 +35,6 @@ ENC_BYTES = 32  # X25519 encapsulated key
 TAG_BYTES = 16  # AES-GCM tag
 MIN_PAYLOAD_BYTES = ENC_BYTES + padding.BLOCK_BYTES + TAG_BYTES
 MAX_PAYLOAD_BYTES = ENC_BYTES + padding.padded_length(MAX_PLAINTEXT_BYTES) + TAG_BYTES
-# Checked before any decoding so a huge form field costs nothing.
-MAX_ENVELOPE_CHARS = len(f"{VERSION}.{'0' * 16}.") + -(-MAX_PAYLOAD_BYTES * 4 // 3)
 
 _KEY_ID = re.compile(r"[0-9a-f]{16}")
 _VERSION_LIKE = re.compile(r"v[0-9]{1,3}")
@@ -49,6 +47,21 @@ class Envelope:
     version: str
     key_id: str
     payload: bytes = field(repr=False)
+
+    @property
+    def padded_bytes(self) -> int:
+        """The size of the padded plaintext inside: how much text it can at most hold."""
+        return len(self.payload) - ENC_BYTES - TAG_BYTES
+
+
+def max_envelope_chars(plaintext_bytes: int) -> int:
+    """The length of envelope text that seals `plaintext_bytes` bytes (a bound for forms)."""
+    payload = ENC_BYTES + padding.padded_length(plaintext_bytes) + TAG_BYTES
+    return len(f"{VERSION}.{'0' * 16}.") + -(-payload * 4 // 3)
+
+
+# Checked before any decoding so a huge form field costs nothing.
+MAX_ENVELOPE_CHARS = max_envelope_chars(MAX_PLAINTEXT_BYTES)
 
 
 def info_for(purpose: str) -> bytes:

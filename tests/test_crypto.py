@@ -15,13 +15,14 @@ from collections.abc import Callable
 
 import pytest
 from cryptography.hazmat.primitives import hpke
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import crypto
 from crypto import crockford, envelope, padding, wrapping
-from crypto.keys import KEY_BYTES
+from crypto.keys import KEY_BYTES, is_small_order
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CASE_CODE_FORMAT = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){4}")
@@ -359,7 +360,7 @@ def test_non_canonical_base64_trailing_bits_are_refused() -> None:
 
 
 def test_sealing_to_a_low_order_public_key_is_refused() -> None:
-    zero_key = crypto.public_key_from_text(b64url(bytes(32)))
+    zero_key = X25519PublicKey.from_public_bytes(bytes(32))
 
     with pytest.raises(crypto.KeyFormatError, match="not a usable X25519 key"):
         crypto.seal("message", b"x", zero_key)
@@ -425,6 +426,49 @@ def test_private_key_bytes_round_trip() -> None:
 def test_bad_public_key_text_is_refused(text: str, message: str) -> None:
     with pytest.raises(crypto.KeyFormatError, match=message):
         crypto.public_key_from_text(text)
+
+
+FIELD_PRIME = 2**255 - 19
+# The points of small order on Curve25519 and its twist, as canonical u-coordinates
+# (order 1 or 2: 0; order 4: 1 and p - 1; order 8: the two below).
+SMALL_ORDER_U = [
+    0,
+    1,
+    FIELD_PRIME - 1,
+    325606250916557431795983626356110631294008115727848805560023387167927233504,
+    39382357235489614581723060781553021112529911719440698176882885853963445705823,
+]
+
+
+def u_text(u: int) -> str:
+    return b64url(u.to_bytes(32, "little"))
+
+
+@pytest.mark.parametrize("u", SMALL_ORDER_U)
+def test_a_public_key_of_small_order_is_refused(u: int) -> None:
+    with pytest.raises(crypto.KeyFormatError, match="small order"):
+        crypto.public_key_from_text(u_text(u))
+
+
+@pytest.mark.parametrize("u", [FIELD_PRIME, FIELD_PRIME + 1, 2**255, 2**256 - 1])
+def test_a_public_key_that_is_not_a_canonical_coordinate_is_refused(u: int) -> None:
+    # p and p + 1 would be read as the small-order points 0 and 1; a set top bit is ignored
+    # by X25519, so two texts would name one key.
+    with pytest.raises(crypto.KeyFormatError, match="canonical"):
+        crypto.public_key_from_text(u_text(u))
+
+
+@pytest.mark.parametrize("text", [None, 43, b"A" * 43])
+def test_a_public_key_that_is_not_text_is_refused(text: object) -> None:
+    with pytest.raises(crypto.KeyFormatError, match="base64url text"):
+        crypto.public_key_from_text(text)  # type: ignore[arg-type]
+
+
+def test_real_keys_are_not_taken_for_small_order_points() -> None:
+    for _ in range(20):
+        public = crypto.generate_keypair().public_key()
+        assert not is_small_order(public)
+        assert crypto.public_key_from_text(crypto.public_key_to_text(public)) == public
 
 
 @pytest.mark.parametrize("size", [0, 31, 33, 64])
@@ -911,3 +955,11 @@ def test_submission_codes_spread_over_the_whole_alphabet():
     codes = [crypto.case_code_for_submission(secret, f"t{n}") for n in range(200)]
     assert len(set(codes)) == 200
     assert {code[0] for code in codes} == set("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+
+
+@pytest.mark.parametrize("size", [0, 1, 252, 253, 20, 40_000, crypto.MAX_PLAINTEXT_BYTES])
+def test_an_envelope_tells_how_much_text_it_can_hold_and_forms_how_long_it_is(size: int) -> None:
+    sealed = crypto.seal("message", b"x" * size, LINE_KEY.public_key())
+
+    assert crypto.parse_envelope(sealed).padded_bytes == padding.padded_length(size)
+    assert len(sealed) == crypto.max_envelope_chars(size)
