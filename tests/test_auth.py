@@ -230,6 +230,52 @@ def test_a_locked_account_answers_exactly_like_a_wrong_password(client, lawyer, 
     )
 
 
+def test_a_locked_account_is_not_checked_against_its_password_but_costs_as_much(
+    client, lawyer, clock, db_session, monkeypatch
+):
+    staff, seed = lawyer
+    for _ in range(5):
+        sign_in(client, "alice", "wrong password")
+    checked = []
+    real = passwords.verify_password
+    monkeypatch.setattr(passwords, "verify_password", lambda h, p: checked.append(h) or real(h, p))
+
+    sign_in(client, "alice", PASSWORD, code_now(seed, clock))
+
+    # One argon2 verification, of the dummy hash at the same cost: never the account's own
+    assert len(checked) == 1
+    assert checked[0] != account(db_session, "alice").password_hash
+    assert checked[0].startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    assert actions(db_session)[-1] == ("staff.sign_in_failed", {"reason": "locked"})
+    assert account(db_session, "alice").failed_logins == 5  # refused while locked: not counted
+
+
+def test_when_a_lock_runs_out_one_attempt_is_checked_before_the_next_lock(
+    client, lawyer, clock, db_session
+):
+    for _ in range(5):
+        sign_in(client, "alice", "wrong password")
+    clock[0] += timedelta(minutes=1, seconds=1)
+
+    for _ in range(3):
+        sign_in(client, "alice", "wrong password")
+
+    reasons = [detail["reason"] for action, detail in actions(db_session)[-3:]]
+    assert reasons == ["password", "locked", "locked"]
+    assert account(db_session, "alice").locked_until == clock[0] + timedelta(minutes=2)
+
+
+def test_a_wrong_code_after_the_right_password_counts_towards_the_lock(
+    client, lawyer, clock, db_session
+):
+    _staff, seed = lawyer
+    for _ in range(5):
+        sign_in(client, "alice", PASSWORD, wrong_code(seed, clock))
+
+    assert account(db_session, "alice").locked_until == clock[0] + timedelta(minutes=1)
+    assert sign_in(client, "alice", PASSWORD, code_now(seed, clock)).status_code == 401
+
+
 # --- session limits, sign-out -------------------------------------------------------------------
 
 

@@ -5,6 +5,11 @@ inactive account) gives the caller the same `None`; only the audit event says wh
 with the password or code. An unknown username still costs one argon2 verification, against a
 dummy hash of the current cost, so the answer takes as long as for a real account.
 
+An attempt on an active account is counted before its password is checked, in one statement
+that refuses to count while the account is locked (`claim_attempt`). However many attempts
+arrive at once, at most FREE_FAILURES are checked against the password before the lock, then
+one each time a lock runs out; the others are refused as locked (against the dummy hash).
+
 A TOTP code is good once: the time step of every accepted code is recorded on the account
 (`Staff.totp_last_step`), and a code of that step or an earlier one is refused like a wrong
 code, so a code seen over someone's shoulder or in a proxy log cannot sign in again.
@@ -17,12 +22,13 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, case, literal, null, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from advisory import audit, passwords, totp
 from advisory.models import Staff
+from advisory.timestamps import UTCDateTime
 
 FREE_FAILURES = 5  # failures before the first lock
 MAX_LOCK = timedelta(hours=1)
@@ -63,21 +69,20 @@ def sign_in(
     staff = session.scalars(select(Staff).where(Staff.username == username.strip().lower())).first()
     if staff is None or not staff.active:
         passwords.verify_password(_dummy_hash(), password)
-        reason = "unknown_user" if staff is None else "inactive"
-        _failed(session, staff, reason=reason, now=now)
+        _refused(session, staff, reason="unknown_user" if staff is None else "inactive", now=now)
         return None
-    locked = staff.locked_until is not None and staff.locked_until > now
-    password_ok = passwords.verify_password(staff.password_hash, password)
-    if locked:
-        _failed(session, staff, reason="locked", now=now, count=False)
+    if not claim_attempt(session, staff, now=now):
+        # Locked: the password is not checked; the dummy makes the answer take as long.
+        passwords.verify_password(_dummy_hash(), password)
+        _refused(session, staff, reason="locked", now=now)
         return None
-    if not password_ok:
-        _failed(session, staff, reason="password", now=now)
+    if not passwords.verify_password(staff.password_hash, password):
+        _refused(session, staff, reason="password", now=now)
         return None
     if staff.totp_confirmed:
         verdict = accept_code(session, staff, code=code, data_key=data_key, now=now)
         if verdict is not CodeVerdict.ACCEPTED:
-            _failed(session, staff, reason=verdict.value, now=now)
+            _refused(session, staff, reason=verdict.value, now=now)
             return None
 
     staff.failed_logins = 0
@@ -179,14 +184,41 @@ def sign_out_everywhere(session: Session, staff: Staff, *, now: datetime) -> Non
     audit.record(session, action="staff.sign_out_everywhere", now=now, actor_staff_id=staff.id)
 
 
-def _failed(
-    session: Session, staff: Staff | None, *, reason: str, now: datetime, count: bool = True
-) -> None:
-    if staff is not None and count:
-        staff.failed_logins += 1
-        lock = lock_duration(staff.failed_logins)
-        staff.locked_until = now + lock if lock is not None else None
-        session.flush()
+def claim_attempt(session: Session, staff: Staff, *, now: datetime) -> bool:
+    """Count this attempt as a failure before anything is checked; False while locked.
+
+    One statement counts, and sets the lock once the count reaches it, only if the account
+    is not locked: parallel attempts cannot all pass the check before any of them counts.
+    It also keeps the row locked until the commit (SQLite: the request's write lock), so
+    the attempts on one account take turns. A success resets the count.
+    """
+    failures = Staff.failed_logins + 1
+    claimed = session.execute(
+        update(Staff)
+        .where(Staff.id == staff.id, or_(Staff.locked_until.is_(None), Staff.locked_until <= now))
+        .values(failed_logins=failures, locked_until=_lock_after(failures, now))
+        .returning(Staff.failed_logins, Staff.locked_until)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if claimed is None:
+        return False
+    set_committed_value(staff, "failed_logins", claimed[0])
+    set_committed_value(staff, "locked_until", claimed[1])
+    return True
+
+
+def _lock_after(failures: ColumnElement[int], now: datetime) -> ColumnElement[datetime | None]:
+    """`now + lock_duration(failures)` in SQL: one bound instant per step of the delay."""
+    steps: list[tuple[ColumnElement[bool], ColumnElement[datetime]]] = []
+    count = FREE_FAILURES
+    while (lock := lock_duration(count)) is not None and lock < MAX_LOCK:
+        steps.append((failures == count, literal(now + lock, UTCDateTime())))
+        count += 1
+    longest = (failures >= count, literal(now + MAX_LOCK, UTCDateTime()))
+    return case(*steps, longest, else_=null())
+
+
+def _refused(session: Session, staff: Staff | None, *, reason: str, now: datetime) -> None:
     audit.record(
         session,
         action="staff.sign_in_failed",
