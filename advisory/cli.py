@@ -10,6 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
+from advisory import audit
 
 from advisory.cli_audit import audit_group
 from advisory.cli_demo import demo_group
@@ -67,6 +68,7 @@ def init_command(force: bool, if_needed: bool, demo: bool) -> None:
                 "is missing: restore it from your backup."
             )
         secrets = create_secrets_file(settings.instance_path)
+        audit.use_chain_key(db.engine, secrets.data_key)  # the events below are keyed too
     try:
         new_key = initialise_line(session(), now=now(), force=force)
         created = (

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, g, request
 from sqlalchemy import Engine, event
 
+from advisory import audit
 from advisory.extensions import db, migrate
 from advisory.settings import PROJECT_ROOT, Settings
 
@@ -66,6 +67,8 @@ def register_database(app: Flask, settings: Settings) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             tune_sqlite(db.engine)
+        if settings.secrets is not None:  # else `flask init` registers it once it has them
+            audit.use_chain_key(db.engine, settings.secrets.data_key)
     app.before_request(_expect_writes_for_unsafe_methods)
     app.teardown_request(_forget_write_intent)
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from advisory.mailer import MailUnavailable, send_pending
 from advisory.models import Callback, CallbackStatus, Case, CaseStatus, Role
 from advisory.services import deadlines
+from advisory.services.audit_anchors import send_daily_anchor
 from advisory.services.callbacks import SlotUnavailable, book_callback, release_place
 from advisory.services.notifications import NotificationKind, notify
 from advisory.settings import Settings
@@ -166,6 +167,11 @@ def _slot_key(callback: Callback) -> str:
     return f"{callback.case.reference}:{callback.slot_start:%Y%m%dT%H%M}"
 
 
+def sweep_audit_anchor(session: Session, settings: Settings, now: datetime) -> int:
+    """Once a day, note the audit log's head for the coordinators to keep (and mail it)."""
+    return int(send_daily_anchor(session, now=now, timezone=settings.calendar.timezone))
+
+
 def sweep_mail(session: Session, settings: Settings, now: datetime) -> int:
     """Send pending notifications by e-mail, if SMTP is configured (commits per message)."""
     if settings.smtp is None:
@@ -199,5 +205,6 @@ SWEEPS: dict[str, Sweep] = {
     "callbacks": sweep_callbacks,
     "statistics": sweep_statistics,  # after callbacks: a missed one settles first
     "retention": sweep_retention,
+    "audit_anchor": sweep_audit_anchor,
     "mail": sweep_mail,  # last: mails what the sweeps before it noted
 }

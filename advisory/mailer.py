@@ -2,8 +2,9 @@
 
 Used only when SMTP is configured (`Settings.smtp`). A mail says what `describe()` says — the
 kind of event and the public case reference — plus fixed text; no envelope, phone number,
-narrative, message or any other case column ever goes into one. Plain text only, no Reply-To,
-no tracking.
+narrative, message or any other case column ever goes into one. An audit log anchor's mail
+also carries the anchor (an event number and a MAC) and what it is for. Plain text only, no
+Reply-To, no tracking.
 
 The outbox is its own commit boundary, unlike the service layer: a mail, once sent, cannot be
 rolled back, so `send_pending` commits its claim before sending and each delivery after it.
@@ -19,15 +20,16 @@ import smtplib
 import ssl
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from advisory.audit import Anchor
 from advisory.models import Notification, Staff
-from advisory.services.notifications import describe
+from advisory.services.notifications import NotificationKind, describe
 from advisory.settings import SmtpSettings
 
 logger = logging.getLogger("advisory.mailer")
@@ -48,6 +50,22 @@ There is a new notification for you on the advisory line:
 
 Sign in to the queue to see the details. This e-mail says nothing more on purpose:
 case content stays in the system.
+
+This message was sent automatically; replies are not read.
+"""
+
+# An audit log anchor: the one mail that carries more than a subject, and still no case content.
+ANCHOR_BODY = """\
+The advisory line's audit log, as it stood at {at} (UTC), ends at this record:
+
+    {anchor}
+
+Keep this e-mail, or the line above, somewhere outside the system. Later,
+
+    flask --app advisory audit verify --anchor {anchor}
+
+checks the log against it: the check fails if any event up to this one was changed or
+removed, or if the log was cut short after it.
 
 This message was sent automatically; replies are not read.
 """
@@ -102,8 +120,21 @@ def compose(
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(domain=_domain(sender))
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to this
-    message.set_content(BODY.format(subject=subject))
+    message.set_content(_body(notification, subject))
     return message
+
+
+def _body(notification: Notification, subject: str) -> str:
+    if notification.kind == NotificationKind.AUDIT_ANCHOR:
+        # Parsed again, so nothing but SEQ:DIGEST can ride into the mail through this field;
+        # a damaged one leaves the plain nudge.
+        try:
+            anchor = Anchor.parse(notification.audit_anchor or "")
+        except ValueError:
+            return BODY.format(subject=subject)
+        at = f"{notification.created_at.astimezone(UTC):%Y-%m-%d %H:%M}"
+        return ANCHOR_BODY.format(anchor=anchor, at=at)
+    return BODY.format(subject=subject)
 
 
 def send_pending(

@@ -10,6 +10,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     Enum,
@@ -413,20 +414,32 @@ class CaseDecline(Base):
 
 
 class AuditEvent(Base):
-    """Tamper-evident log: each row holds the previous row's hash (written by advisory.audit)."""
+    """Tamper-evident log: numbered events, each keyed to the one before (see advisory.audit).
+
+    A row is inserted unlinked and gets its number and links when its transaction commits;
+    a committed row without them is a break in the chain.
+    """
 
     __tablename__ = "audit_event"
+    __table_args__ = (
+        CheckConstraint(
+            "(seq IS NULL) = (prev_hash IS NULL) AND (seq IS NULL) = (hash IS NULL)",
+            name="linked_all_or_none",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Gapless from 1 in chain order: a removed event leaves a gap that names it.
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     action: Mapped[str] = mapped_column(String(64))
     # The public reference, not a foreign key: the trail outlives deleted cases.
     case_reference: Mapped[str | None] = mapped_column(String(9), index=True)
     detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON, never case content
-    # Unique: two writers that read the same tail cannot both append, so the chain never forks.
-    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Unique: two links to one predecessor cannot both be stored, so the chain never forks.
+    prev_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # HMAC-SHA256, hex
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.id} {self.action}>"
@@ -450,6 +463,8 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Names the event ("breached:42"): a sweep that runs twice cannot notify twice.
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+    # An audit log anchor (`SEQ:DIGEST`) for the coordinator to keep; no case content.
+    audit_anchor: Mapped[str | None] = mapped_column(String(100))
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

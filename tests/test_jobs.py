@@ -15,7 +15,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from advisory.jobs import SWEEPS, sweep_callbacks, sweep_deadlines, sweep_retention
+from advisory import audit
+from advisory.audit import Anchor
+from advisory.jobs import (
+    SWEEPS,
+    sweep_audit_anchor,
+    sweep_callbacks,
+    sweep_deadlines,
+    sweep_retention,
+)
 from advisory.models import (
     Callback,
     CallbackSlot,
@@ -509,3 +517,53 @@ def test_a_failing_sweep_logs_no_envelope_either(
     assert CANARIES["contact"] not in caplog.text
     assert "v1." not in caplog.text
     assert envelope_of(db_session, callback_id) == ENVELOPE
+
+
+# --- the daily audit log anchor -----------------------------------------------------------------
+
+
+def audited(db_session, count: int) -> Anchor:
+    """`count` more audited actions, committed; returns the log's head after them."""
+    for _ in range(count):
+        audit.record(db_session, action="case.opened", now=DEFAULT_NOW)
+    db_session.commit()
+    return audit.head(db_session)
+
+
+def anchor_notes(db_session) -> list[Notification]:
+    query = select(Notification).where(Notification.kind == NotificationKind.AUDIT_ANCHOR)
+    return list(db_session.scalars(query.order_by(Notification.id)))
+
+
+def test_the_audit_anchor_is_sent_to_the_coordinators_once_a_local_day(db_session, settings):
+    # Given a log with three events, anchored early on Monday
+    monday_head = audited(db_session, 3)
+    assert sweep_audit_anchor(db_session, settings, oslo(MONDAY, "00:10")) == 1
+    # When more is audited and the sweep runs again all day long
+    audited(db_session, 2)
+    for wall_clock in ("09:00", "16:00", "23:59"):
+        assert sweep_audit_anchor(db_session, settings, oslo(MONDAY, wall_clock)) == 0
+    # Then the next day in Oslo (23:30 UTC on Monday) anchors the new head, once
+    tuesday = oslo("2026-11-24", "00:30")
+    assert sweep_audit_anchor(db_session, settings, tuesday) == 1
+    assert sweep_audit_anchor(db_session, settings, tuesday + timedelta(hours=1)) == 0
+
+    notes_sent = anchor_notes(db_session)
+    assert [note.audit_anchor for note in notes_sent] == [
+        str(monday_head),
+        str(audit.head(db_session)),
+    ]
+    assert all((note.role, note.staff_id) == (Role.COORDINATOR, None) for note in notes_sent)
+
+
+def test_a_day_without_new_audit_events_sends_no_new_anchor(db_session, settings):
+    audited(db_session, 2)
+    assert sweep_audit_anchor(db_session, settings, oslo(MONDAY, "09:00")) == 1
+
+    assert sweep_audit_anchor(db_session, settings, oslo("2026-11-24", "09:00")) == 0
+    assert len(anchor_notes(db_session)) == 1
+
+
+def test_an_empty_audit_log_is_not_anchored(db_session, settings):
+    assert sweep_audit_anchor(db_session, settings, oslo(MONDAY, "09:00")) == 0
+    assert anchor_notes(db_session) == []

@@ -24,7 +24,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 import crypto
-from advisory.mailer import BODY, MailUnavailable, recipients_for, send_pending
+from advisory import audit
+from advisory.mailer import ANCHOR_BODY, BODY, MailUnavailable, recipients_for, send_pending
 from advisory.models import (
     Callback,
     Case,
@@ -39,6 +40,7 @@ from advisory.models import (
     Role,
     Staff,
 )
+from advisory.services.audit_anchors import send_anchor
 from advisory.services.notifications import NotificationKind, describe, notify
 from advisory.settings import SmtpSettings
 from tests.conftest import DEFAULT_NOW
@@ -51,6 +53,9 @@ MESSAGE = "CANARY-MESSAGE-a93c: one more thing I remembered"
 PHONE = "+47 912 34 567"
 # The number as written, and the ways a template might have reformatted it.
 PHONE_FORMS = (PHONE, "912 34 567", "91234567", "4791234567")
+
+# Kinds about a case (an audit log anchor is about the log, and carries the anchor instead).
+CASE_KINDS = [kind for kind in NotificationKind if kind is not NotificationKind.AUDIT_ANCHOR]
 
 ADA = "ada@line.example"
 BO = "bo@line.example"
@@ -298,9 +303,9 @@ def test_a_mail_names_the_kind_and_reference_and_nothing_of_the_case(
     db_session, scene, note, smtp_server
 ):
     collector, smtp = smtp_server
-    notes = [note(kind, to="ada") for kind in NotificationKind]
+    notes = [note(kind, to="ada") for kind in CASE_KINDS]
 
-    assert send_pending(db_session, smtp, now=NOW) == len(NotificationKind)
+    assert send_pending(db_session, smtp, now=NOW) == len(CASE_KINDS)
 
     forbidden = forbidden_strings(scene)
     subjects = {describe(notification) for notification in notes}
@@ -330,6 +335,51 @@ def test_a_mail_names_the_kind_and_reference_and_nothing_of_the_case(
             "Content-Transfer-Encoding",
             "MIME-Version",
         }
+
+
+def test_an_anchor_mail_holds_the_anchor_and_what_it_is_for_and_nothing_else(
+    db_session, scene, smtp_server
+):
+    # Given the audit log's head, anchored for the coordinators, beside a case full of secrets
+    collector, smtp = smtp_server
+    audit.record(db_session, action="case.opened", now=NOW, case_reference=REFERENCE)
+    db_session.commit()
+    sent = send_anchor(db_session, now=NOW)
+    assert sent is not None
+
+    # When the outbox is swept
+    assert send_pending(db_session, smtp, now=NOW) == 1
+
+    # Then the one coordinator with an address got the anchor, with the fixed text around it
+    [mail] = collector.received
+    assert mail.rcpt_tos == [EVA]
+    assert str(mail.parsed["Subject"]) == "Audit log anchor"
+    body = mail.parsed.get_content().replace("\r\n", "\n")
+    assert body == ANCHOR_BODY.format(anchor=sent.anchor, at=f"{NOW:%Y-%m-%d %H:%M}")
+    assert f"flask --app advisory audit verify --anchor {sent.anchor}" in body
+    raw = mail.raw.decode("utf-8")
+    assert [needle for needle in forbidden_strings(scene) if needle in raw] == []
+    assert REFERENCE not in raw  # not even the reference of the audited case
+    assert "http" not in raw.lower()
+
+
+def test_an_anchor_changed_in_the_database_is_not_mailed(db_session, scene, smtp_server):
+    # Given an anchor note whose anchor someone replaced with other text in the database
+    collector, smtp = smtp_server
+    audit.record(db_session, action="case.opened", now=NOW)
+    db_session.commit()
+    sent = send_anchor(db_session, now=NOW)
+    assert sent is not None
+    db_session.execute(sa.update(Notification).values(audit_anchor=f"1:{NARRATIVE}"[:100]))
+
+    assert send_pending(db_session, smtp, now=NOW) == 1
+
+    # Then the mail is the plain nudge, without the text
+    [mail] = collector.received
+    assert mail.parsed.get_content().replace("\r\n", "\n") == BODY.format(
+        subject="Audit log anchor"
+    )
+    assert "CANARY" not in mail.raw.decode("utf-8")
 
 
 def test_a_second_sweep_sends_nothing(db_session, scene, note, smtp_server):

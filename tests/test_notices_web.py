@@ -158,3 +158,23 @@ def test_the_staff_menu_leads_to_the_notices_and_to_each_roles_work(
 
     assert {"/notices", work_page} <= links
     assert ({"/queue", "/coordinator"} - {work_page}).isdisjoint(links)
+
+
+def test_a_coordinator_sees_an_audit_anchor_with_what_it_is_for(client, db_session, staff):
+    coordinator = staff(Role.COORDINATOR)
+    anchor = "1234:" + "3f9a" * 16
+    notify(
+        db_session,
+        kind=NotificationKind.AUDIT_ANCHOR,
+        dedupe_key="audit-anchor:day:2026-11-23",
+        now=DEFAULT_NOW,
+        role=Role.COORDINATOR,
+        audit_anchor=anchor,
+    )
+    sign_in_as(client, db_session, coordinator)
+
+    page = page_of(client.get("/notices"))
+
+    [item] = page.find_all("li", **ITEM)
+    assert [code.text for code in item.find_all("code")] == [anchor]
+    assert "audit verify --anchor" in item.text

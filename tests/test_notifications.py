@@ -310,11 +310,13 @@ SUBJECTS = {
     NotificationKind.CALLBACK_ATTEMPTS_EXHAUSTED: "Callback attempts exhausted: case K7QF-9M2X",
     NotificationKind.CAPACITY_WARNING: "Callback capacity warning: case K7QF-9M2X",
     NotificationKind.CASE_ASSIGNED: "Case assigned: case K7QF-9M2X",
+    NotificationKind.CALLBACK_UNBOOKED: "Callback could not be booked: case K7QF-9M2X",
 }
+ANCHOR = "1234:" + "3f9a" * 16
 
 
 def test_every_kind_has_a_subject_line():
-    assert set(SUBJECTS) == set(NotificationKind)
+    assert set(SUBJECTS) | {NotificationKind.AUDIT_ANCHOR} == set(NotificationKind)
 
 
 @pytest.mark.parametrize(("kind", "subject"), SUBJECTS.items())
@@ -339,3 +341,44 @@ def test_a_note_without_a_case_says_only_its_kind():
 def test_a_kind_this_version_does_not_know_is_not_echoed():
     note = Notification(kind="free text here", case_reference=REFERENCE, dedupe_key="y")
     assert describe(note) == "Notification: case K7QF-9M2X"
+
+
+# --- audit log anchors --------------------------------------------------------------------------
+
+
+def test_an_anchor_note_carries_the_anchor_and_says_what_it_is(db_session):
+    created = notify(
+        db_session,
+        kind=NotificationKind.AUDIT_ANCHOR,
+        dedupe_key="audit-anchor:day:2026-11-23",
+        now=DEFAULT_NOW,
+        role=Role.COORDINATOR,
+        audit_anchor=ANCHOR.upper(),
+    )
+
+    assert created is not None
+    assert created.audit_anchor == ANCHOR  # stored in its one spelling
+    assert describe(created) == "Audit log anchor"
+
+
+@pytest.mark.parametrize(
+    ("kind", "anchor"),
+    [
+        (NotificationKind.AUDIT_ANCHOR, None),  # an anchor note without its anchor
+        (NotificationKind.DEADLINE_AT_RISK, ANCHOR),  # an anchor riding on another note
+        (NotificationKind.AUDIT_ANCHOR, "1234:the narrative of the case"),  # not SEQ:DIGEST
+    ],
+)
+def test_an_anchor_goes_only_on_an_anchor_note_and_only_as_seq_colon_digest(
+    db_session, kind, anchor
+):
+    with pytest.raises(ValueError, match="anchor"):
+        notify(
+            db_session,
+            kind=kind,
+            dedupe_key="x",
+            now=DEFAULT_NOW,
+            role=Role.COORDINATOR,
+            audit_anchor=anchor,
+        )
+    assert db_session.scalars(sa.select(Notification)).all() == []

@@ -30,6 +30,7 @@ class Notice:
     title: str
     case_reference: str | None
     created_at: datetime
+    audit_anchor: str | None  # only on an audit log anchor
 
 
 @bp.get("/notices")
@@ -70,7 +71,9 @@ def unread_notice_count() -> int:
 
 
 def _notice(note: Notification) -> Notice:
-    return Notice(note.id, notice_title(note.kind), note.case_reference, note.created_at)
+    return Notice(
+        note.id, notice_title(note.kind), note.case_reference, note.created_at, note.audit_anchor
+    )
 
 
 def notice_title(kind: str) -> str:
@@ -82,6 +85,10 @@ def notice_title(kind: str) -> str:
         NotificationKind.CALLBACK_ATTEMPTS_EXHAUSTED: _("Callback attempts used up"),
         NotificationKind.CAPACITY_WARNING: _("Callback booked after the deadline: no free time"),
         NotificationKind.CASE_ASSIGNED: _("Case assigned to you"),
+        NotificationKind.CALLBACK_UNBOOKED: _(
+            "No callback place free: the case is answered in the inbox"
+        ),
+        NotificationKind.AUDIT_ANCHOR: _("Audit log anchor"),
     }
     try:
         return titles[NotificationKind(kind)]

@@ -1,5 +1,7 @@
 """In-app notifications for staff: a kind and a case reference, never case content.
 
+(An audit log anchor note carries the anchor instead: an event number and a MAC.)
+
 A notification names an event (`dedupe_key`, e.g. "breached:42"); the unique constraint on that
 key makes every event announce itself at most once, even when two sweeps race. A note goes either
 to one staff member or to everyone holding a role. A role-wide note is shared: it counts as read
@@ -16,6 +18,7 @@ from typing import cast
 from sqlalchemy import ColumnElement, Table, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from advisory.audit import Anchor
 from advisory.models import Notification, Role, Staff
 from advisory.upserts import OnConflict, adopt
 
@@ -40,6 +43,8 @@ class NotificationKind(enum.StrEnum):
     CALLBACK_ATTEMPTS_EXHAUSTED = "callback_attempts_exhausted"
     CAPACITY_WARNING = "capacity_warning"
     CASE_ASSIGNED = "case_assigned"
+    CALLBACK_UNBOOKED = "callback_unbooked"  # no place: the report is answered in the inbox
+    AUDIT_ANCHOR = "audit_anchor"  # the audit log's head, for the coordinators to keep
 
 
 # Subject lines: fixed text per kind. A new kind needs a line here (a test checks every kind).
@@ -51,6 +56,8 @@ TITLES: dict[NotificationKind, str] = {
     NotificationKind.CALLBACK_ATTEMPTS_EXHAUSTED: "Callback attempts exhausted",
     NotificationKind.CAPACITY_WARNING: "Callback capacity warning",
     NotificationKind.CASE_ASSIGNED: "Case assigned",
+    NotificationKind.CALLBACK_UNBOOKED: "Callback could not be booked",
+    NotificationKind.AUDIT_ANCHOR: "Audit log anchor",
 }
 # For a stored kind this version no longer knows: still says nothing but that there is a note.
 UNKNOWN_TITLE = "Notification"
@@ -69,10 +76,12 @@ def notify(
     staff_id: int | None = None,
     role: Role | None = None,
     case_reference: str | None = None,
+    audit_anchor: str | None = None,
 ) -> Notification | None:
     """Create the notification for an event once; None if that event was already announced.
 
-    Exactly one of `staff_id` and `role` names the recipient. One statement decides, also
+    Exactly one of `staff_id` and `role` names the recipient. An AUDIT_ANCHOR note, and only
+    that kind, carries an audit log anchor (`SEQ:DIGEST`). One statement decides, also
     against a concurrent writer: INSERT ... ON CONFLICT (dedupe_key) DO NOTHING. No look-up
     first and no savepoint, and a lost race leaves the caller's transaction as it was (the
     caller commits).
@@ -84,6 +93,10 @@ def notify(
         raise ValueError("case_reference must be a public case reference like K7QF-9M2X")
     if not dedupe_key:
         raise ValueError("a notification needs a dedupe key naming its event")
+    if (kind is NotificationKind.AUDIT_ANCHOR) != (audit_anchor is not None):
+        raise ValueError("an audit anchor goes with an AUDIT_ANCHOR notification, and only there")
+    if audit_anchor is not None:
+        audit_anchor = str(Anchor.parse(audit_anchor))  # ValueError unless SEQ:DIGEST
 
     row = {
         "staff_id": staff_id,
@@ -92,6 +105,7 @@ def notify(
         "case_reference": case_reference,
         "created_at": now,
         "dedupe_key": dedupe_key,
+        "audit_anchor": audit_anchor,
     }
     notification_id = _INSERT_UNLESS_ANNOUNCED.execute(session, row).scalar()
     if notification_id is None:
