@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 from pathlib import Path
 
@@ -10,8 +9,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
-from advisory import audit
 
+from advisory import audit
 from advisory.cli_audit import audit_group
 from advisory.cli_demo import demo_group
 from advisory.cli_hours import hours_group
@@ -20,6 +19,7 @@ from advisory.cli_report import report_group
 from advisory.context import current_settings, now, session
 from advisory.devserver import serve
 from advisory.extensions import db
+from advisory.instance_files import write_private_text
 from advisory.instance_secrets import create_secrets_file
 from advisory.models import Role
 from advisory.scheduler import SchedulerBusy, SchedulerService, run_all_sweeps_once
@@ -97,7 +97,7 @@ def init_command(force: bool, if_needed: bool, demo: bool) -> None:
         "It is the only way to grant the line key to a new lawyer when no one can.\n"
     )
     if created:
-        _write_private_file(
+        write_private_text(
             settings.instance_path / DEMO_CREDENTIALS_FILE, describe_credentials(created)
         )
         _print_demo_credentials(settings.instance_path)
@@ -251,12 +251,6 @@ def scheduler_command(once: bool) -> None:
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
-
-
-def _write_private_file(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
 
 
 def _print_demo_credentials(instance_path: Path) -> None:

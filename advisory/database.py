@@ -13,6 +13,7 @@ from sqlalchemy import Engine, event
 
 from advisory import audit
 from advisory.extensions import db, migrate
+from advisory.instance_files import prepare_instance_files
 from advisory.settings import PROJECT_ROOT, Settings
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
@@ -54,8 +55,7 @@ def include_in_autogenerate(
 
 def register_database(app: Flask, settings: Settings) -> None:
     url = settings.database_url
-    if url.startswith("sqlite:///"):
-        settings.instance_path.mkdir(parents=True, exist_ok=True)
+    prepare_instance_files(settings.instance_path, url)
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         "pool_pre_ping": not url.startswith("sqlite"),
