@@ -3,8 +3,9 @@
     .venv/bin/python -m bench.intake [--n 500] [--concurrency 8] [--skip-postgres]
 
 For each backend (SQLite, then PostgreSQL) the script prepares a fresh database (migrations
-and a line key), serves `bench.bench_app:create_bench_app()` with gunicorn (gunicorn.conf.py,
-2 workers) on a free loopback port, and drives it from this process with client threads:
+and a line key), serves `bench.bench_app:create_bench_app()` with gunicorn (gunicorn.conf.py as
+production runs it: one worker process with ADVISORY_THREADS threads, 8 by default) on a free
+loopback port, and drives it from this process with client threads:
 
 1. prepare (untimed): every simulated reporter GETs /report (its own session cookie, CSRF
    token and submission token) and seals its narrative, and for a callback its number, to the
@@ -21,10 +22,11 @@ its lookup token and by the HMAC of its submission token; every acknowledged bas
 
 Throughput is acknowledged POSTs per second (duplicates answered with a receipt included; a
 failed POST is no throughput), latencies are theirs. "cpu ms" is the CPU time of the gunicorn
-workers per POST (from /proc): what the server spent, however the client threads, the workers
-and PostgreSQL share the cores. The exit status is 1 when a report is lost or duplicated or a
-POST got no receipt; the throughput target is only reported. Server tracebacks (the app
-withholds their messages) are summarised by exception type and innermost project frame.
+worker per POST, all its threads (from /proc): what the server spent, however the client
+threads, the worker and PostgreSQL share the cores. The exit status is 1 when a report is lost
+or duplicated or a POST got no receipt; the throughput target is only reported. Server
+tracebacks (the app withholds their messages) are summarised by exception type and innermost
+project frame.
 
 PostgreSQL: database `bench` (created if missing) on --postgres-url, schema `bench_intake`
 selected with the search_path connection option, dropped again at the end; the test suite's
@@ -74,7 +76,7 @@ from bench.proc import cpu_seconds, pids_named
 from crypto.encoding import b64url_encode
 
 TARGET_RATIO = 0.6
-WORKERS = 2
+WORKER_PROCESSES = 1  # gunicorn.conf.py's default, which the bench does not override
 PG_SCHEMA = "bench_intake"
 SESSION_COOKIE = "advisory_session"
 UNLIMITED = "1000000 per hour"
@@ -115,7 +117,7 @@ def fetch(
     cookie: str = "",
     by_script: bool = False,
 ) -> Reply:
-    """One request on a fresh connection (gunicorn's sync workers close it after each reply).
+    """One request on a fresh connection, closed after the reply.
 
     `by_script`: sent as report.js's fetch() is, with the headers the browser adds to it.
     """
@@ -379,8 +381,6 @@ class Server:
             "gunicorn.conf.py",
             "--bind",
             f"127.0.0.1:{self.port}",
-            "--workers",
-            str(WORKERS),
             "bench.bench_app:create_bench_app()",
         ]
         self._log = log_path.open("wb")
@@ -395,7 +395,7 @@ class Server:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
             try:
                 answered = fetch(self.port, "GET", "/api/v1/line-key").status == 200
-                if answered and len(self.worker_pids()) == WORKERS:
+                if answered and len(self.worker_pids()) == WORKER_PROCESSES:
                     return
             except OSError:
                 pass
@@ -759,7 +759,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp:
         sqlite_dir = Path(tmp) / "sqlite"
         sqlite_dir.mkdir()
-        print(f"sqlite: {args.n} reports, {args.concurrency} client threads, {WORKERS} workers")
+        print(
+            f"sqlite: {args.n} reports, {args.concurrency} client threads, "
+            f"{WORKER_PROCESSES} gunicorn worker process (threads: gunicorn.conf.py)"
+        )
         results.append(
             run_backend("sqlite", f"sqlite:///{sqlite_dir / 'bench.db'}", sqlite_dir, args)
         )
