@@ -1,15 +1,23 @@
-"""Security baseline applied to every response: CSRF, cookies, and headers."""
+"""Security baseline applied to every response: CSRF, cookies, headers, and body sizes.
+
+A body over its route's limit (advisory/body_limits.py) is answered 413 once the rest of it
+has been read (advisory/too_large.py): a plain page in the visitor's language with a way
+back. The reporter's forms come back with what could be kept of them (their blueprint's own
+handler, advisory/reporter/too_large.py).
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, Response, current_app, render_template, request
+from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from advisory.body_limits import register_body_limits
 from advisory.extensions import csrf
 from advisory.settings import Settings
+from advisory.too_large import answer_too_large
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
@@ -42,12 +50,12 @@ def register_security(app: Flask, settings: Settings) -> None:
         # Flask-WTF's HTTPS check wants a same-origin Referer, which our no-referrer policy
         # never sends; the token plus the SameSite=Strict cookie already stop cross-site posts.
         WTF_CSRF_SSL_STRICT=False,
-        MAX_CONTENT_LENGTH=256 * 1024,
     )
+    register_body_limits(app)  # before CSRF: its check is the first to read a form
     csrf.init_app(app)
     app.after_request(apply_security_headers)
     app.register_error_handler(CSRFError, _csrf_failed)
-    app.register_error_handler(RequestEntityTooLarge, _too_large)
+    app.register_error_handler(RequestEntityTooLarge, answer_too_large)
 
 
 def apply_security_headers(response: Response) -> Response:
@@ -60,11 +68,6 @@ def apply_security_headers(response: Response) -> Response:
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
     return response
-
-
-def _too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
-    limit_kib = (current_app.config["MAX_CONTENT_LENGTH"] or 0) // 1024
-    return render_template("errors/too_large.html", limit_kib=limit_kib), 413
 
 
 def _csrf_failed(error: CSRFError) -> tuple[str, int]:

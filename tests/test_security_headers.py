@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from advisory import create_app
+from advisory.body_limits import limit_for
 from tests.conftest import base_env
 from tests.reporter_helpers import page_of
 
@@ -402,7 +403,7 @@ def test_max_content_length_is_set(visitor):
 
 
 def test_body_over_the_limit_is_refused_with_413_and_one_at_the_limit_is_read(visitor):
-    limit = visitor.application.config["MAX_CONTENT_LENGTH"]
+    limit = limit_for("reporter.change_language")
     form = "application/x-www-form-urlencoded"
     at_limit = b"language=" + b"x" * (limit - len(b"language="))
 
@@ -410,10 +411,10 @@ def test_body_over_the_limit_is_refused_with_413_and_one_at_the_limit_is_read(vi
     assert visitor.post("/language", data=at_limit + b"x", content_type=form).status_code == 413
 
 
-def test_an_oversized_report_gets_a_page_that_says_what_to_do(visitor):
-    limit = visitor.application.config["MAX_CONTENT_LENGTH"]
-    body = b"narrative=" + b"x" * limit
-    response = visitor.post("/report", data=body, content_type="application/x-www-form-urlencoded")
+def test_an_oversized_post_gets_a_page_that_says_what_to_do(visitor):
+    limit = limit_for("reporter.change_language")
+    body = b"next=" + b"x" * limit
+    response = visitor.post("/language", data=body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 413
     page = response.get_data(as_text=True)
     assert f"({limit // 1024} kB)" in page  # the limit, in the page's language (nb)

@@ -1,6 +1,9 @@
 """The anonymous surface: landing page, report form, and the follow-up inbox."""
 
-from advisory.reporter import follow_up  # noqa: F401  (registers its routes on bp)
+from advisory.reporter import (
+    follow_up,  # noqa: F401  (registers its routes on bp)
+    too_large,  # noqa: F401  (registers its 413 pages on bp)
+)
 from advisory.reporter.routes import bp
 
 __all__ = ["bp"]
