@@ -16,6 +16,7 @@ from typing import Protocol
 from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from advisory.database import expecting_writes
 from advisory.models import SchedulerLock
 
 LOCK_NAME = "scheduler"
@@ -94,7 +95,9 @@ class HeartbeatRowLock:
         self.owner = make_owner_id()
 
     def acquire(self, now: datetime) -> bool:
-        with self.engine.begin() as connection:
+        # Read, then write: begun with the write lock, or a holder's heartbeat committed in
+        # between would make SQLite refuse the write outright ("database is locked").
+        with expecting_writes(), self.engine.begin() as connection:
             row = connection.execute(
                 select(SchedulerLock.owner, SchedulerLock.heartbeat_at).where(
                     SchedulerLock.name == LOCK_NAME
@@ -125,7 +128,7 @@ class HeartbeatRowLock:
             return bool(taken.rowcount == 1)
 
     def renew(self, now: datetime) -> bool:
-        with self.engine.begin() as connection:
+        with expecting_writes(), self.engine.begin() as connection:
             result = connection.execute(
                 update(SchedulerLock)
                 .where(SchedulerLock.name == LOCK_NAME, SchedulerLock.owner == self.owner)
@@ -134,7 +137,7 @@ class HeartbeatRowLock:
             return bool(result.rowcount == 1)
 
     def release(self) -> None:
-        with self.engine.begin() as connection:
+        with expecting_writes(), self.engine.begin() as connection:
             connection.execute(
                 delete(SchedulerLock).where(
                     SchedulerLock.name == LOCK_NAME, SchedulerLock.owner == self.owner

@@ -16,6 +16,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections import Counter
@@ -319,6 +320,32 @@ def test_releasing_a_heartbeat_lock_lets_the_other_acquire(two_engines):
     assert not first.acquire(T0)
     second.release()
     assert first.acquire(T0)
+
+
+def test_a_standby_checking_the_lock_while_the_holder_beats_is_not_refused(two_engines):
+    # Given a holder, and a standby whose check reads the lock row first
+    holder = HeartbeatRowLock(two_engines[0], stale_after=STALE_AFTER)
+    standby = HeartbeatRowLock(two_engines[1], stale_after=STALE_AFTER)
+    assert holder.acquire(T0)
+    renewed: list[bool] = []
+    beat = threading.Thread(target=lambda: renewed.append(holder.renew(T0 + STALE_AFTER)))
+
+    def heartbeat_between_read_and_write(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        # When the holder's heartbeat comes between the standby's read and its write
+        if statement.lstrip().upper().startswith("UPDATE") and not beat.is_alive():
+            beat.start()
+            beat.join(timeout=0.5)  # a standby holding the write lock keeps it waiting
+
+    sa.event.listen(two_engines[1], "before_cursor_execute", heartbeat_between_read_and_write)
+    try:
+        taken = standby.acquire(T0 + timedelta(seconds=30))
+    finally:
+        sa.event.remove(two_engines[1], "before_cursor_execute", heartbeat_between_read_and_write)
+    beat.join(timeout=10)
+
+    # Then the standby gets a plain "not yours" (no "database is locked"), and the holder beats
+    assert taken is False
+    assert renewed == [True]
 
 
 # --- the lock: PostgreSQL advisory lock ---------------------------------------------------------
