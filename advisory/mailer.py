@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from advisory.audit import Anchor
 from advisory.models import Notification, Staff
-from advisory.services.notifications import NotificationKind, describe
+from advisory.services.notifications import NotificationKind, declined_by, describe
 from advisory.settings import SmtpSettings
 
 logger = logging.getLogger("advisory.mailer")
@@ -104,6 +104,8 @@ def recipients_for(session: Session, notification: Notification) -> list[str]:
         query = query.where(Staff.role == notification.role)
     else:
         return []
+    if notification.case_reference is not None:  # never to someone who declined the case
+        query = query.where(Staff.id.not_in(declined_by(notification.case_reference)))
     addresses = (address.strip() for address in session.scalars(query) if address)
     return sorted({address for address in addresses if _usable(address)})
 

@@ -29,6 +29,7 @@ from advisory.mailer import ANCHOR_BODY, BODY, MailUnavailable, recipients_for, 
 from advisory.models import (
     Callback,
     Case,
+    CaseDecline,
     Channel,
     ContactPreference,
     Direction,
@@ -584,3 +585,15 @@ def test_only_the_sweep_writes_email_state(db_session, scene, note):
         )
     ).one()
     assert tuple(row) == (None, None)
+
+
+def test_no_mail_about_a_case_goes_to_a_lawyer_who_declined_it(db_session, scene, note):
+    db_session.add(
+        CaseDecline(case_id=scene.case.id, staff_id=scene.staff["ada"].id, declined_at=NOW)
+    )
+    db_session.flush()
+
+    assert recipients_for(db_session, note(NotificationKind.CALLBACK_MISSED, to=Role.LAWYER)) == [
+        BO
+    ]
+    assert recipients_for(db_session, note(NotificationKind.CASE_ASSIGNED, to="ada")) == []

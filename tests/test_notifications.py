@@ -11,13 +11,14 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from advisory.models import Line, Notification, Role, Staff
+from advisory.models import CaseDecline, Line, Notification, Role, Staff
 from advisory.services.notifications import (
     NotificationKind,
     NotificationNotFound,
     describe,
     mark_read,
     notify,
+    unread_count,
     unread_for,
 )
 from tests.conftest import DEFAULT_NOW
@@ -224,6 +225,30 @@ def test_unread_shows_own_and_role_wide_notes_newest_first(db_session, make_staf
         "coordinator's",
         "coordinators",
     ]
+
+
+def test_notes_about_a_case_the_lawyer_declined_are_no_longer_theirs(
+    db_session, make_staff, make_case
+):
+    lawyer = make_staff("lawyer")
+    colleague = make_staff("colleague")
+    declined = make_case(reference=REFERENCE)
+    db_session.add(CaseDecline(case_id=declined.id, staff_id=lawyer.id, declined_at=DEFAULT_NOW))
+    for key, recipient in (("own", {"staff_id": lawyer.id}), ("team", {"role": Role.LAWYER})):
+        notify(
+            db_session,
+            kind=NotificationKind.DEADLINE_AT_RISK,
+            dedupe_key=key,
+            now=DEFAULT_NOW,
+            case_reference=REFERENCE,
+            **recipient,
+        )
+    db_session.flush()
+
+    assert unread_for(db_session, lawyer) == []
+    assert unread_count(db_session, lawyer) == 0
+    assert [note.dedupe_key for note in unread_for(db_session, colleague)] == ["team"]
+    assert unread_count(db_session, colleague) == 1
 
 
 def test_reading_a_role_wide_note_marks_it_read_for_the_whole_role(db_session, make_staff):

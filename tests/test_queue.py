@@ -12,6 +12,7 @@ from advisory.hours import Calendar
 from advisory.models import (
     Callback,
     CallbackStatus,
+    CaseDecline,
     CaseStatus,
     Direction,
     Line,
@@ -69,6 +70,35 @@ def test_cases_come_by_priority_then_deadline(db_session, make_case, lawyer):
 
     assert references(page) == ["P1-EARLY", "P1-LATE", "P2", "P3-EARLY"]
     assert page.total == 4
+
+
+@pytest.mark.parametrize("chosen", list(QueueFilter))
+def test_a_case_the_lawyer_declined_is_in_no_list_and_no_count(
+    db_session, make_case, make_staff, lawyer, chosen
+):
+    colleague = make_staff(Role.LAWYER)
+    declined = make_case(reference="DECLINED")
+    make_case(reference="KEPT", assigned_lawyer_id=lawyer.id)
+    db_session.add(CaseDecline(case_id=declined.id, staff_id=lawyer.id, declined_at=DEFAULT_NOW))
+    db_session.flush()
+
+    mine = page_of(db_session, lawyer, filter=chosen)
+    theirs = page_of(db_session, colleague, filter=QueueFilter.ALL)
+
+    assert "DECLINED" not in references(mine)
+    assert mine.total == len(references(mine))
+    assert set(references(theirs)) == {"DECLINED", "KEPT"}
+
+
+def test_the_queue_page_no_longer_lists_a_declined_case(client, db_session, make_case, lawyer):
+    declined = make_case(reference="DECL-INED")
+    db_session.add(CaseDecline(case_id=declined.id, staff_id=lawyer.id, declined_at=DEFAULT_NOW))
+    sign_in_as(client, db_session, lawyer)
+
+    response = client.get("/queue")
+
+    assert response.status_code == 200
+    assert "DECL-INED" not in response.get_data(as_text=True)
 
 
 def test_closed_cases_and_other_lines_cases_are_left_out(db_session, make_case, lawyer):

@@ -15,11 +15,11 @@ import re
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from advisory.audit import Anchor
-from advisory.models import Notification, Role, Staff
+from advisory.models import Case, CaseDecline, Notification, Role, Staff
 from advisory.upserts import OnConflict, adopt
 
 # A public case reference (like `K7QF-9M2X`). Checked so that nothing else can ride into a
@@ -169,7 +169,26 @@ def describe(notification: Notification) -> str:
 
 
 def _addressed_to(staff: Staff) -> ColumnElement[bool]:
-    return or_(
-        Notification.staff_id == staff.id,
-        and_(Notification.staff_id.is_(None), Notification.role == staff.role),
+    """Notes for `staff` or their role, except about a case they declined (it is closed to
+    them: no list, count or note may name it any more)."""
+    declined_case = (
+        select(CaseDecline.id)
+        .join(Case, Case.id == CaseDecline.case_id)
+        .where(CaseDecline.staff_id == staff.id, Case.reference == Notification.case_reference)
+    )
+    return and_(
+        or_(
+            Notification.staff_id == staff.id,
+            and_(Notification.staff_id.is_(None), Notification.role == staff.role),
+        ),
+        ~declined_case.exists(),
+    )
+
+
+def declined_by(reference: str) -> Select[tuple[int]]:
+    """The staff who declined the case with this reference."""
+    return (
+        select(CaseDecline.staff_id)
+        .join(Case, Case.id == CaseDecline.case_id)
+        .where(Case.reference == reference)
     )

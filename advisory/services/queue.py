@@ -27,6 +27,7 @@ from advisory.models import (
     Callback,
     CallbackStatus,
     Case,
+    CaseDecline,
     CaseStatus,
     Channel,
     Direction,
@@ -207,9 +208,14 @@ def _conditions(
         raise ValueError("the queue lists open cases only")
     # "Not closed" in exactly the words of the partial indexes' condition, so that both
     # databases may use them; a chosen status narrows it further.
+    declined_by_lawyer = select(CaseDecline.id).where(
+        CaseDecline.case_id == Case.id, CaseDecline.staff_id == lawyer.id
+    )
     conditions: list[ColumnElement[bool]] = [
         Case.line_id == lawyer.line_id,
         Case.status != CaseStatus.CLOSED,
+        # A lawyer who declined a case for a conflict of interest no longer sees it at all.
+        ~declined_by_lawyer.exists(),
     ]
     if status is not None:
         conditions.append(Case.status == status)
