@@ -19,8 +19,10 @@ from advisory.queue import bp as queue_bp
 from advisory.ratelimit import register_rate_limits
 from advisory.reporter import bp as reporter_bp
 from advisory.security import register_security
+from advisory.services.sealed_input import KeyDirectory
 from advisory.settings import PROJECT_ROOT, Settings, load_settings
 from advisory.timestamps import utcnow
+from advisory.url_converters import register_url_converters
 
 
 def create_app(config: Mapping[str, str] | Settings | None = None) -> Flask:
@@ -41,6 +43,7 @@ def create_app(config: Mapping[str, str] | Settings | None = None) -> Flask:
     )
     app.extensions["advisory_settings"] = settings
     app.extensions["advisory_clock"] = utcnow
+    app.extensions["advisory_key_directory"] = KeyDirectory()
 
     configure_logging(app)
     register_security(app, settings)
@@ -54,6 +57,7 @@ def create_app(config: Mapping[str, str] | Settings | None = None) -> Flask:
 
 
 def register_blueprints(app: Flask) -> None:
+    register_url_converters(app)  # the rules below use them
     app.register_blueprint(reporter_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(queue_bp)

@@ -7,6 +7,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from advisory.extensions import db
+from advisory.services.sealed_input import KeyDirectory
 from advisory.settings import Settings
 
 Clock = Callable[[], datetime]
@@ -26,3 +27,9 @@ def now() -> datetime:
 def session() -> Session:
     """The request's (or command's) database session; the caller owns the commit."""
     return db.session()
+
+
+def key_directory() -> KeyDirectory:
+    """Which line each line key belongs to, remembered for this app's life."""
+    directory: KeyDirectory = current_app.extensions["advisory_key_directory"]
+    return directory

@@ -83,6 +83,7 @@ class Settings:
     ratelimit_storage: str = field(repr=False)  # a Redis URL may carry a password
     report_limit: str  # e.g. "5 per hour; 20 per day", per client and day
     lookup_limit: str  # shared by every post that looks a case up by its code
+    callback_limit: str  # callback places one client may book; past it, the inbox answers
     secrets: Secrets | None  # None until `flask init` has run
 
     @property
@@ -119,6 +120,7 @@ def load_settings(env: Mapping[str, str], defaults_file: Path = DEFAULTS_FILE) -
         ratelimit_storage=_ratelimit_storage(env, ratelimit),
         report_limit=_limit(env, "ADVISORY_REPORT_LIMIT", ratelimit),
         lookup_limit=_limit(env, "ADVISORY_LOOKUP_LIMIT", ratelimit),
+        callback_limit=_limit(env, "ADVISORY_CALLBACK_LIMIT", ratelimit),
         secrets=load_secrets(env, instance_path),
     )
 
@@ -318,4 +320,5 @@ _DEFAULT_KEYS = {
     "ADVISORY_RATELIMIT_STORAGE": "storage",
     "ADVISORY_REPORT_LIMIT": "report",
     "ADVISORY_LOOKUP_LIMIT": "lookup",
+    "ADVISORY_CALLBACK_LIMIT": "callback",
 }

@@ -103,3 +103,22 @@ def slots_between(
                     yield Slot(local_start, slot_end.astimezone(zone), capacity)
                 slot_start = slot_end
         day += timedelta(days=1)
+
+
+def parse_slot_start(text: str) -> datetime | None:
+    """The start of an offered slot as a page sent it back, or None if it cannot be one.
+
+    Pages offer slot starts as ISO 8601 with an offset. Anything else (a bare date, a week
+    date, a time without an offset, a year the calendar cannot reach) is not an offer.
+    """
+    try:
+        start = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    if start.utcoffset() is None:
+        return None
+    try:  # the instant must exist in UTC and leave room for a slot after it
+        start.astimezone(UTC) + timedelta(days=1)
+    except OverflowError:
+        return None
+    return start

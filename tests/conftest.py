@@ -26,6 +26,7 @@ import crypto
 from advisory import create_app, passwords
 from advisory.extensions import db
 from advisory.models import Case, Channel, ContactPreference, Kind, Line, Role, Staff
+from advisory.services.sealed_input import KeyDirectory
 
 POSTGRES_ENV = "ADVISORY_TEST_DATABASE_URL"
 POSTGRES_URL = os.environ.get(POSTGRES_ENV, "")
@@ -65,6 +66,7 @@ def base_env(instance_path: Path, database_url: str, **overrides: str) -> dict[s
         # Whole test sessions share one app and one address; rate-limit tests set their own.
         "ADVISORY_REPORT_LIMIT": "100000 per hour",
         "ADVISORY_LOOKUP_LIMIT": "100000 per hour",
+        "ADVISORY_CALLBACK_LIMIT": "100000 per hour",
         **TEST_SECRETS,
     }
     env.update(overrides)
@@ -147,6 +149,8 @@ def db_session(app: Flask) -> Iterator[scoped_session[Session]]:
     connection = engine.connect()
     outer = connection.begin()
     original = db.session
+    # What the app remembers of rows (which line a key belongs to) goes with the rollback.
+    app.extensions["advisory_key_directory"] = KeyDirectory()
     session = scoped_session(
         sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
     )

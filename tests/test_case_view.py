@@ -27,6 +27,7 @@ from advisory.models import (
     WrappedKey,
 )
 from advisory.services.line_keys import grant_line_key
+from crypto.encoding import b64url_encode
 from tests import reporter_helpers as rh
 from tests.canary import dump_database
 from tests.conftest import DEFAULT_NOW
@@ -480,3 +481,95 @@ def test_a_lawyer_gets_their_own_wrapped_keys_and_nobody_elses(
     assert keys[0]["blob"] == own.blob
     opened = crypto.unwrap_private_key(keys[0]["blob"], "lawyer password")
     assert crypto.key_id_for(opened.public_key()) == key_id
+
+
+# --- rows stored before the checks at the door -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "stored_key",
+    [
+        b64url_encode(b"\xff" * 32),  # not a canonical coordinate
+        "A" * 43,  # the all-zero point
+        "!!!!",
+        "-",
+    ],
+)
+def test_a_case_whose_stored_reply_key_is_damaged_still_opens_and_says_so(
+    signed_in, db_session, make_case, stored_key
+):
+    case = make_case(reporter_public_key=stored_key)
+    db_session.commit()
+
+    page = signed_in.get(f"/cases/{case.reference}")
+    typed = post_action(signed_in, case, "reply", text=CANARY)
+
+    assert page.status_code == 200
+    assert "reply-form" not in page.get_data(as_text=True)
+    assert "lagret skadet, så et skriftlig svar" in page.get_data(as_text=True)
+    assert typed.status_code == 409
+    assert "lagret skadet, så et skriftlig svar" in typed.get_data(as_text=True)
+    assert rh.count(db_session, Message) == 0
+
+
+def test_sealed_text_stored_damaged_shows_as_unopenable_and_the_rest_works(
+    signed_in, db_session, make_case, line_key
+):
+    case = make_case(narrative_envelope="v1.not-an-envelope")
+    good = sealed(line_key, "message", CANARY)
+    for envelope in ("\x7fgarbage", good):
+        db_session.add(
+            Message(
+                case=case,
+                direction=Direction.FROM_REPORTER,
+                envelope=envelope,
+                created_at=DEFAULT_NOW,
+            )
+        )
+    db_session.commit()
+
+    response = signed_in.get(f"/cases/{case.reference}")
+
+    assert response.status_code == 200
+    page = rh.page_of(response)
+    assert len([el for el in page.find_all("p") if "unopenable" in el.classes]) == 2
+    assert [el.attrs["data-envelope"] for el in page.find_all(data_envelope=None)] == [good]
+    assert post_action(signed_in, case, "take").status_code == 302
+
+
+def test_a_browser_reply_must_be_sealed_to_this_cases_reporter(
+    signed_in, db_session, app, line_key
+):
+    _, case = reported(db_session, app)
+    to_someone_else = crypto.seal("reply", CANARY, crypto.generate_keypair().public_key())
+
+    response = post_action(
+        signed_in,
+        case,
+        "reply",
+        envelope=to_someone_else,
+        line_copy_envelope=sealed(line_key, "reply", CANARY),
+    )
+
+    assert response.status_code == 409
+    assert rh.count(db_session, Message) == 0
+
+
+def test_a_longest_reply_sealed_in_the_browser_is_accepted(
+    signed_in, db_session, app, line_key
+):
+    # 10 000 emoji: the most a reply can hold, and an envelope longer than 40 000 characters.
+    code, case = reported(db_session, app)
+    text = "\N{GRINNING FACE}" * 10_000
+    for_reporter = crypto.seal("reply", text, crypto.reporter_private_key(code).public_key())
+
+    response = post_action(
+        signed_in,
+        case,
+        "reply",
+        envelope=for_reporter,
+        line_copy_envelope=sealed(line_key, "reply", text),
+    )
+
+    assert response.status_code == 302
+    assert rh.count(db_session, Message) == 1

@@ -18,6 +18,8 @@ from advisory.models import (
     CallbackStatus,
     Case,
     Direction,
+    Line,
+    LineKey,
     Message,
     Notification,
     Role,
@@ -301,6 +303,42 @@ def test_message_sealed_to_an_unknown_key_is_refused(client, db_session, case, c
     assert count(db_session, Message) == 0
 
 
+def test_message_sealed_to_another_lines_key_is_refused(client, db_session, case, code):
+    other = Line(slug="other", name="Other line", created_at=DEFAULT_NOW)
+    other_key = crypto.generate_keypair().public_key()
+    db_session.add(other)
+    db_session.flush()
+    db_session.add(
+        LineKey(
+            line_id=other.id,
+            key_id=crypto.key_id_for(other_key),
+            public_key=crypto.public_key_to_text(other_key),
+            created_at=DEFAULT_NOW,
+        )
+    )
+    db_session.commit()
+
+    response = post(
+        client,
+        "/follow-up/message",
+        code=code,
+        message_envelope=crypto.seal("message", WRITTEN, other_key),
+    )
+
+    assert response.status_code == 400
+    assert count(db_session, Message) == 0
+
+
+def test_a_message_that_cannot_be_sent_comes_back_as_typed(client, db_session, case, code):
+    too_long = "x" * 10_001
+
+    response = post(client, "/follow-up/message", code=code, message=too_long)
+
+    assert response.status_code == 400
+    assert page_of(response).by_id("message").value == too_long
+    assert count(db_session, Message) == 0
+
+
 # --- cancelling the callback --------------------------------------------------------------------
 
 
@@ -350,6 +388,22 @@ def test_rebook_moves_the_callback_and_keeps_the_sealed_number(
         == datetime.fromisoformat(new_value).astimezone(callbacks[1].slot_start.tzinfo).isoformat()
     )
     assert db_session.get(CallbackSlot, old_start).booked == 0
+
+
+@pytest.mark.parametrize(
+    "slot",
+    ["2026-11-24T10:00:00", "2026-11-24", "2026-W48-2", "9999-12-31T23:30:00+00:00", ""],
+    ids=["no-offset", "bare-date", "week-date", "year-9999", "empty"],
+)
+def test_rebook_to_a_time_no_page_offered_is_refused_not_an_error(
+    client, db_session, app, line_key, code, slot
+):
+    reported_case(db_session, app, code, callback=True, line_key=line_key)
+
+    response = post(client, "/follow-up/callback/rebook", code=code, slot=slot)
+
+    assert response.status_code in (400, 409)
+    assert db_session.scalars(select(Callback)).one().status == CallbackStatus.BOOKED
 
 
 def test_rebook_to_a_time_that_is_not_offered_keeps_the_old_booking(

@@ -48,7 +48,14 @@ def test_english_switch_translates_every_text_and_stays_on_the_page(client):
 
 @pytest.mark.parametrize(
     "elsewhere",
-    ["https://evil.example/", "//evil.example/", "/\\evil.example/", "/\\/evil.example", "report"],
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "/\\/evil.example",
+        "report",
+        "//[::1",  # cannot be read as an address at all
+    ],
 )
 def test_language_switch_never_redirects_to_another_site(client, elsewhere):
     token = _csrf_token(client.get("/").get_data(as_text=True))

@@ -11,6 +11,7 @@ import crypto
 from advisory import passwords
 from advisory.auth import sessions
 from advisory.models import AuditEvent, LineKey, Role, Staff, WrappedKey
+from advisory.services import password_change
 from advisory.services.line_keys import grant_line_key
 from tests import reporter_helpers as rh
 from tests.conftest import DEFAULT_NOW
@@ -164,3 +165,12 @@ def test_wraps_that_do_not_fit_are_refused(client, db_session, lawyer_with_key, 
 
     assert response.status_code == 400
     assert passwords.verify_password(reload(db_session, staff_id).password_hash, OLD)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 5000, '{"a":' * 3000, "not json", "[]", '{"k": 5}', ""],
+    ids=["deep-array", "deep-object", "not-json", "array", "not-text", "empty"],
+)
+def test_wraps_that_are_not_a_flat_object_of_texts_are_no_wraps(text):
+    assert password_change.parse_rewrapped(text) is None

@@ -25,11 +25,13 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from limits.storage import memory as memory_storage
 from limits.storage import storage_from_string
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 import crypto
 from advisory import create_app
 from advisory.extensions import db, limiter
+from advisory.models import Callback, Case, Notification
 from advisory.ratelimit import KEY_HEX_CHARS, SweptMemoryStorage, client_key, storage_uri
 from advisory.services.line_keys import initialise_line
 from advisory.settings import SettingsError, load_settings
@@ -186,6 +188,39 @@ def test_a_new_day_brings_a_new_key_and_so_a_new_budget(make_app):
     app.extensions["advisory_clock"] = lambda: DEFAULT_NOW + timedelta(days=1)
 
     assert send_report(client).status_code == 200
+
+
+# --- callback places ---------------------------------------------------------------------------
+
+
+def test_a_connection_holds_its_share_of_callback_places_and_the_rest_is_still_stored(make_app):
+    # Given a line where one connection may book one callback place a day
+    app = make_app(ADVISORY_CALLBACK_LIMIT="1 per day")
+    client, other = visitor(app, ADDRESS), visitor(app, OTHER_ADDRESS)
+    callback = {"contact_preference": "callback", "phone": PHONE, "narrative": NARRATIVE}
+
+    # When it asks for a second callback, and another connection for its first
+    first = send_report(client, **callback)
+    second = send_report(client, **callback)
+    elsewhere = send_report(other, **callback)
+
+    # Then the second report is stored all the same, to be answered in the inbox, and says so
+    assert (first.status_code, second.status_code, elsewhere.status_code) == (200, 200, 200)
+    assert "We will call you at" in first.get_data(as_text=True)
+    second_page = second.get_data(as_text=True)
+    assert "could not book a call" in second_page
+    assert "We will call you at" not in second_page
+    assert "We will call you at" in elsewhere.get_data(as_text=True)
+    with app.app_context():
+        cases = db.session.scalars(select(Case).order_by(Case.id)).all()
+        callbacks = db.session.scalars(select(Callback)).all()
+        warned = db.session.scalars(
+            select(Notification).where(Notification.kind == "callback_unbooked")
+        ).all()
+    assert [case.contact_preference for case in cases] == ["callback", "inbox", "callback"]
+    assert len(callbacks) == 2
+    assert [note.case_reference for note in warned] == [cases[1].reference]
+    assert [note.role for note in warned] == ["coordinator"]
 
 
 # --- the follow-up posts -----------------------------------------------------------------------

@@ -32,12 +32,14 @@ from advisory.models import (
     Language,
     Line,
     LineKey,
+    Notification,
     ReporterRole,
 )
 from advisory.services import sealing
-from advisory.services.callbacks import free_slots
+from advisory.services.callbacks import OVERFLOW_HORIZON, free_slots
 from advisory.services.intake import Contact, ReporterKeys, submit_case
 from advisory.services.line_keys import initialise_line
+from advisory.slots import slots_between
 from tests.canary import dump_database
 from tests.conftest import DEFAULT_NOW
 from tests.reporter_helpers import (
@@ -315,6 +317,43 @@ def test_callback_at_any_time_takes_the_earliest_free_slot(client, db_session, l
     assert earliest.start.astimezone(OSLO).strftime("%H:%M") in response.get_data(as_text=True)
 
 
+def test_when_every_callback_place_is_taken_the_report_is_stored_for_the_inbox(
+    client, db_session, line_key, settings
+):
+    # Given every callback place of the booking horizon is taken
+    length = timedelta(minutes=settings.slot_minutes)
+    horizon = DEFAULT_NOW + OVERFLOW_HORIZON
+    for slot in slots_between(settings.calendar, settings.roster, length, DEFAULT_NOW, horizon):
+        db_session.add(CallbackSlot(slot_start=slot.start, slot_end=slot.end, booked=slot.capacity))
+    db_session.commit()
+
+    # When a callback is asked for
+    response = post_report(
+        client,
+        contact_preference=ContactPreference.CALLBACK.value,
+        phone=PHONE,
+        narrative=NARRATIVE,
+    )
+
+    # Then the report is stored, without the number, to be answered in the inbox; the page
+    # says so, with the case code, and the coordinator is told
+    assert response.status_code == 200
+    case = only_case(db_session)
+    assert case.contact_preference == ContactPreference.INBOX
+    assert count(db_session, Callback) == 0
+    page = page_of(response)
+    assert case_code_on(page)
+    assert "ingen ledig tid" in " ".join(
+        page.one("section", aria_labelledby="next-heading").text.split()
+    )
+    warned = db_session.scalars(select(Notification)).one()
+    assert (warned.kind, warned.role, warned.case_reference) == (
+        "callback_unbooked",
+        "coordinator",
+        case.reference,
+    )
+
+
 @pytest.mark.parametrize(
     "slot",
     ["2026-11-23T03:00:00+01:00", "2026-11-23T10:10:00+01:00", "2026-11-20T10:00:00+01:00"],
@@ -563,6 +602,27 @@ def test_the_same_form_sent_twice_is_one_case_with_the_same_code(client, db_sess
     assert (first.status_code, second.status_code) == (200, 200)
     assert case_code_on(page_of(first)) == case_code_on(page_of(second))
     assert count(db_session, Case) == 1
+
+
+@pytest.mark.parametrize(("later", "shown_again"), [(9, True), (11, False), (60 * 24, False)])
+def test_the_code_is_shown_again_only_minutes_after_the_form_was_first_sent(
+    client, db_session, line_key, clock, later, shown_again
+):
+    # Given a report sent without JavaScript, its code shown
+    data = report_data(get_report(client), narrative=NARRATIVE)
+    code = case_code_on(page_of(client.post("/report", data=data)))
+
+    # When the same form is sent again some minutes later (a reload, a shared browser)
+    clock[0] = DEFAULT_NOW + timedelta(minutes=later)
+    again = client.post("/report", data=data)
+
+    # Then it is still one case; the code comes back only within the first minutes
+    html = again.get_data(as_text=True)
+    assert again.status_code == 200
+    assert count(db_session, Case) == 1
+    assert (code in html) is shown_again
+    assert bool(page_of(again).find_all(data_case_code=None)) is shown_again
+    assert ("Vi har allerede denne henvendelsen" in html) is not shown_again
 
 
 def test_a_callback_form_sent_twice_shows_the_same_booked_time_both_times(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
+from advisory.forms import Form
 from advisory.i18n import lazy_text as _l
 from advisory.passwords import MIN_PASSWORD_LENGTH
 
@@ -13,7 +13,7 @@ MAX_PASSWORD_CHARS = 1024
 CODE_PATTERN = r"^\s*\d{3}\s?\d{3}\s*$"
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(
         _l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_CHARS)]
@@ -51,7 +51,7 @@ def _repeat_password() -> PasswordField:
     )
 
 
-class EnrolmentForm(FlaskForm):
+class EnrolmentForm(Form):
     # Asked only of a lawyer who already holds line keys: the browser re-wraps them with it.
     current_password = PasswordField(
         _l("The password you signed in with"),
@@ -67,7 +67,7 @@ class EnrolmentForm(FlaskForm):
     submit = SubmitField(_l("Save and continue"))
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_CHARS)]
     )
@@ -77,5 +77,5 @@ class PasswordChangeForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class SignOutForm(FlaskForm):
+class SignOutForm(Form):
     """No fields but the CSRF token."""

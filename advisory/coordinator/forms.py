@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from advisory.forms import Form
 from advisory.i18n import lazy_text as _l
 from advisory.services.figures import Period
 
@@ -21,9 +21,10 @@ LAST_DAYS = ("30", "90", "365")
 RANGE = "range"
 MAX_RANGE_DAYS = 731  # two years; the yearly report is there for longer looks back
 FIRST_YEAR = 2000
+LAST_YEAR = 9998  # the calendar reaches a year further; beyond it dates overflow
 
 
-class _GetForm(FlaskForm):
+class _GetForm(Form):
     class Meta:
         csrf = False
 
@@ -56,6 +57,11 @@ class PeriodForm(_GetForm):
             self.last_day.errors = [_l("Give the last day, or choose one of the last periods.")]
         if first is None or last is None:
             return False
+        if first < date(FIRST_YEAR, 1, 1):
+            self.first_day.errors = [
+                _l("The figures begin in %(year)d; choose a later first day.", year=FIRST_YEAR)
+            ]
+            return False
         if last < first:
             self.last_day.errors = [_l("The last day cannot come before the first.")]
         elif last > today:
@@ -78,7 +84,9 @@ class PeriodForm(_GetForm):
 
 
 class YearForm(_GetForm):
-    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=FIRST_YEAR)])
+    year = IntegerField(
+        _l("Year"), validators=[InputRequired(), NumberRange(min=FIRST_YEAR, max=LAST_YEAR)]
+    )
 
     def check(self, today: date) -> bool:
         if not self.validate():

@@ -42,7 +42,7 @@ def notices() -> str:
     )
 
 
-@bp.post("/notices/<int:notification_id>/read")
+@bp.post("/notices/<id:notification_id>/read")
 @require_role(*ALL_ROLES)
 def mark_read(notification_id: int) -> Response:
     try:

@@ -18,6 +18,12 @@ def refusal(reason: str) -> str:
         "no_reply_key": _(
             "This case has no secure inbox (it came in by phone), so it cannot get a written reply."
         ),
+        "reply_key_damaged": _(
+            "This case's reply key was stored damaged, so a written reply cannot be sealed to"
+            " the reporter. Nothing else about the case is affected."
+        ),
+        "no_line_key": _("The line has no key to seal a copy of the reply to."),
+        "too_long": _("The reply is too long to seal; please shorten it."),
         "unknown_status": _("That status cannot be chosen here."),
         "number_gone": _("The number is no longer stored: the callback is done or cancelled."),
         "already_logged": _("That callback has already been logged."),

@@ -6,14 +6,17 @@ to the queue). On a refusal the case page is shown again with the reason at the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, g, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 import crypto
 from advisory.auth.access import require_role
-from advisory.context import current_settings, now
+from advisory.context import current_settings, key_directory, now
 from advisory.context import session as db_session
 from advisory.database import writes_on_get
 from advisory.models import Case, CaseStatus, CloseOutcome, Role, Staff
@@ -31,9 +34,7 @@ from advisory.queue.routes import bp
 from advisory.services import case_actions as actions
 from advisory.services import casework
 from advisory.services.case_actions import CallbackOutcome, CaseActionError
-from advisory.services.line_keys import active_line_key, default_line
-from advisory.services.sealing import seal_for_line
-from advisory.services.staff_keys import line_key_ids, wrapped_keys_of
+from advisory.services.staff_keys import wrapped_keys_of
 
 
 @bp.get("/cases/<reference>")
@@ -44,7 +45,7 @@ def case_view(reference: str) -> str:
     return _render_case(case)
 
 
-@bp.post("/cases/<reference>/reveal/<int:callback_id>")
+@bp.post("/cases/<reference>/reveal/<id:callback_id>")
 @require_role(Role.LAWYER)
 def reveal_number(reference: str, callback_id: int) -> str | tuple[str, int]:
     case = _case_or_404(reference)
@@ -130,7 +131,7 @@ def close(reference: str) -> Response | tuple[str, int]:
     )
 
 
-@bp.post("/cases/<reference>/callbacks/<int:callback_id>/outcome")
+@bp.post("/cases/<reference>/callbacks/<id:callback_id>/outcome")
 @require_role(Role.LAWYER)
 def callback_outcome(reference: str, callback_id: int) -> Response | tuple[str, int]:
     case = _case_or_404(reference)
@@ -154,24 +155,13 @@ def reply(reference: str) -> Response | tuple[str, int]:
     form = ReplyForm()
     if not form.validate_on_submit():
         return _render_case(case, forms={"reply": form}), 400
-    envelope, line_copy = form.envelope.data, form.line_copy_envelope.data
-    if not envelope and case.reporter_public_key is not None:
-        # Without JavaScript: sealed here, the text kept in memory for this request only.
-        text = form.text.data or ""
-        envelope = crypto.seal("reply", text, crypto.public_key_from_text(case.reporter_public_key))
-        line_copy = _seal_line_copy(text)
     return _act(
         case,
         lambda: actions.send_reply(
-            db_session(),
-            case,
-            g.staff,
-            envelope=envelope or "",
-            line_copy_envelope=line_copy or "",
-            line_key_ids=line_key_ids(db_session(), case.line_id),
-            now=now(),
+            db_session(), key_directory(), case, g.staff, reply=form.reply(), now=now()
         ),
         done=_("Your reply is sent. The reporter reads it with their case code."),
+        form=("reply", form),
     )
 
 
@@ -185,6 +175,17 @@ def wrapped_keys() -> Response:
     return response
 
 
+@bp.app_template_test("openable")
+def _openable(envelope: str | None) -> bool:
+    """Whether stored sealed text has the form of an envelope; a row stored damaged shows as
+    "cannot be opened" and the rest of the page works."""
+    try:
+        crypto.parse_envelope(envelope or "")
+    except crypto.CryptoError:
+        return False
+    return True
+
+
 def _case_or_404(reference: str) -> Case:
     case = casework.case_for_lawyer(db_session(), reference, g.staff)
     if case is None:
@@ -192,24 +193,24 @@ def _case_or_404(reference: str) -> Case:
     return case
 
 
-def _act(case: Case, action: object, done: str | None = None) -> Response | tuple[str, int]:
+def _act(
+    case: Case,
+    action: Callable[[], object],
+    done: str | None = None,
+    form: tuple[str, FlaskForm] | None = None,
+) -> Response | tuple[str, int]:
+    """Run one action; on a refusal show the case again with the reason (and the form as
+    it was filled in), else commit and go back to the case."""
     try:
-        action()  # type: ignore[operator]
+        action()
     except CaseActionError as exc:
         db_session().rollback()
-        return _render_case(case, refusal=exc.reason), 409
+        forms = dict([form]) if form is not None else None
+        return _render_case(case, refusal=exc.reason, forms=forms), 409
     db_session().commit()
     if done:
         flash(done)
     return redirect(url_for("queue.case_view", reference=case.reference))
-
-
-def _seal_line_copy(text: str) -> str:
-    line = default_line(db_session())
-    key = active_line_key(db_session(), line) if line is not None else None
-    if key is None:
-        abort(503)
-    return seal_for_line(key, "reply", text)
 
 
 def _assign_form(case: Case) -> AssignForm:

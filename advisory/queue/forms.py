@@ -2,36 +2,37 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+import crypto
+from advisory.forms import Form
 from advisory.i18n import lazy_text as _l
 from advisory.models import CaseStatus, CloseOutcome
-from advisory.services.case_actions import CallbackOutcome
+from advisory.services.case_actions import CallbackOutcome, SealedReply, TypedReply
+from advisory.text_limits import MAX_REPLY_CHARS, SEALED_TEXT_BYTES
 
-# A sealed reply: the padded plaintext limit plus envelope overhead, with room to spare.
-MAX_ENVELOPE_CHARS = 40_000
-MAX_REPLY_CHARS = 10_000
+# The largest reply, sealed; the service checks each envelope's size exactly.
+MAX_ENVELOPE_CHARS = crypto.max_envelope_chars(SEALED_TEXT_BYTES["reply"])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """Take the case, reveal a number: no fields but the CSRF token."""
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     assignee = SelectField(_l("Give the case to"), validators=[InputRequired()])
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     confirm = BooleanField(
         _l("I have a conflict of interest in this case"),
         validators=[DataRequired(message=_l("Tick the box to confirm the conflict of interest."))],
     )
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = SelectField(
         _l("Status"),
         choices=[
@@ -43,7 +44,7 @@ class StatusForm(FlaskForm):
     )
 
 
-class CloseForm(FlaskForm):
+class CloseForm(Form):
     outcome = RadioField(
         _l("Outcome"),
         choices=[
@@ -57,7 +58,7 @@ class CloseForm(FlaskForm):
     )
 
 
-class CallbackOutcomeForm(FlaskForm):
+class CallbackOutcomeForm(Form):
     outcome = RadioField(
         _l("How did the call go?"),
         choices=[
@@ -69,13 +70,21 @@ class CallbackOutcomeForm(FlaskForm):
     )
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     # With JavaScript the browser fills both envelopes and empties `text` before sending.
     text = TextAreaField(
-        _l("Reply to the reporter"), validators=[Optional(), Length(max=MAX_REPLY_CHARS)]
+        _l("Reply to the reporter"),
+        validators=[Optional(), Length(max=MAX_REPLY_CHARS)],
+        render_kw={"maxlength": MAX_REPLY_CHARS},
     )
     envelope = HiddenField(validators=[Optional(), Length(max=MAX_ENVELOPE_CHARS)])
     line_copy_envelope = HiddenField(validators=[Optional(), Length(max=MAX_ENVELOPE_CHARS)])
+
+    def reply(self) -> SealedReply | TypedReply:
+        """The browser's envelopes when it sealed the reply, else the typed text."""
+        if self.envelope.data:
+            return SealedReply(self.envelope.data, self.line_copy_envelope.data or "")
+        return TypedReply(self.text.data or "")
 
     def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
         if not super().validate(extra_validators):

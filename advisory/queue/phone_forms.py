@@ -6,11 +6,11 @@ questions in the same words; only the questions are put for the lawyer, not the 
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from advisory.forms import Form
 from advisory.i18n import lazy_text as _l
 from advisory.reporter.forms import (
     FIELD_CHOICES,
@@ -23,6 +23,7 @@ from advisory.reporter.forms import (
     YES_NO,
     YES_NO_UNSURE,
     QuestionnaireAnswers,
+    fits_an_envelope,
 )
 from advisory.services.phone_intake import Note, PhoneCall, PhoneOutcome
 
@@ -34,7 +35,7 @@ OUTCOME_CHOICES = [
 ]
 
 
-class PhoneIntakeForm(QuestionnaireAnswers, FlaskForm):
+class PhoneIntakeForm(QuestionnaireAnswers, Form):
     submission_token = HiddenField(validators=[DataRequired(), Length(min=20, max=64)])
     kind = RadioField(
         _l("What is the call about?"),
@@ -69,7 +70,9 @@ class PhoneIntakeForm(QuestionnaireAnswers, FlaskForm):
                 max=MAX_NARRATIVE_CHARS,
                 message=_l("Please keep it under %(max)d characters.", max=MAX_NARRATIVE_CHARS),
             ),
+            fits_an_envelope,
         ],
+        render_kw={"maxlength": MAX_NARRATIVE_CHARS},
     )
     outcome = RadioField(
         _l("How did the call end?"),

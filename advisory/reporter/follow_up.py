@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import render_template
 from flask_babel import gettext as _
 
-from advisory.context import current_settings, now
+from advisory.context import current_settings, key_directory, now
 from advisory.context import session as db_session
 from advisory.models import Case, CaseStatus
 from advisory.reporter.credentials import Credential, CredentialError, credential_from
 from advisory.reporter.forms import CaseCodeForm, EraseForm, MessageForm, RebookForm
-from advisory.reporter.refusals import intake_refusal
+from advisory.reporter.refusals import intake_refusal, sealed_refusal
 from advisory.reporter.routes import bp
 from advisory.services import sealing
-from advisory.services.callbacks import BookingConflict, SlotUnavailable, free_slots
+from advisory.services.callbacks import (
+    BookingConflict,
+    SlotProblem,
+    SlotUnavailable,
+    free_slots,
+)
 from advisory.services.follow_up import (
-    add_reporter_message,
     booked_callback,
     cancel_callback,
     erase_case,
     find_case,
     rebook_callback,
+    send_reporter_message,
 )
-from advisory.services.intake import IntakeError, accept_envelope, line_public_key
-from advisory.slots import Slot
+from advisory.services.intake import IntakeError
+from advisory.services.sealed_input import SealedInputRefused
+from advisory.slots import Slot, parse_slot_start
 
 
 @bp.get("/follow-up")
@@ -50,17 +56,21 @@ def send_message() -> tuple[str, int] | str:
         return _code_page(form, problem), 400
     text = (form.message.data or "").strip()
     if not form.validate() or not (text or form.message_envelope.data):
-        return _inbox(case, credential, message_error=_("Please write a message first.")), 400
+        problem = _first_error(form) or _("Please write a message first.")
+        return _inbox(case, credential, message_error=problem, message_form=form), 400
     try:
-        key = line_public_key(db_session())
-        envelope = (
-            accept_envelope(db_session(), form.message_envelope.data, key)
-            if form.message_envelope.data
-            else sealing.seal_for_line(key, "message", text)
+        send_reporter_message(
+            db_session(),
+            key_directory(),
+            case,
+            envelope=form.message_envelope.data or None,
+            text=text,
+            now=now(),
         )
+    except SealedInputRefused as exc:
+        return _inbox(case, credential, message_error=sealed_refusal(exc), message_form=form), 400
     except IntakeError as exc:
-        return _inbox(case, credential, message_error=intake_refusal(exc)), 400
-    add_reporter_message(db_session(), case, envelope, now())
+        return _inbox(case, credential, message_error=intake_refusal(exc), message_form=form), 400
     db_session().commit()
     return _inbox(case, credential, notice=_("Your message was sent."))
 
@@ -83,10 +93,12 @@ def rebook() -> tuple[str, int] | str:
     case, credential, problem = _case_from(form)
     if case is None or credential is None:
         return _code_page(form, problem), 400
+    slot_start = parse_slot_start(form.slot.data or "")
     try:
-        slot_start = datetime.fromisoformat(form.slot.data or "")
+        if slot_start is None:
+            raise SlotUnavailable(SlotProblem.TAKEN)
         rebook_callback(db_session(), current_settings(), case, slot_start, now())
-    except (ValueError, SlotUnavailable):
+    except SlotUnavailable:
         db_session().rollback()
         problem = _("That time is no longer free; please choose another.")
         return _inbox(case, credential, rebook_error=problem), 409
@@ -112,7 +124,10 @@ def erase() -> tuple[str, int] | str:
 
 
 def _case_from(form: CaseCodeForm) -> tuple[Case | None, Credential | None, str]:
-    if not form.validate_on_submit():
+    # Only the credential is checked here: a message that is too long is the next step's
+    # problem, answered in the inbox with the message kept.
+    credential_fields = (form.code, form.lookup_token)
+    if not (form.is_submitted() and all(field.validate(form) for field in credential_fields)):
         return None, None, _("Please type your case code.")
     try:
         credential = credential_from(form.code.data, form.lookup_token.data)
@@ -140,6 +155,7 @@ def _inbox(
     notice: str | None = None,
     message_error: str | None = None,
     rebook_error: str | None = None,
+    message_form: MessageForm | None = None,
 ) -> str:
     replies = sealing.read_replies(credential.code, case.messages) if credential.code else {}
     callback = booked_callback(case)
@@ -154,8 +170,23 @@ def _inbox(
         closed=case.status == CaseStatus.CLOSED,
         notice=notice,
         message_error=message_error,
-        message_form=MessageForm(formdata=None),
+        message_form=_unsent(message_form),
     )
+
+
+def _unsent(form: MessageForm | None) -> MessageForm:
+    """The message form to show: what was typed when it could not be sent, else empty."""
+    kept = MessageForm(formdata=None)
+    if form is not None and not form.message_envelope.data:
+        kept.message.data = form.message.data
+    return kept
+
+
+def _first_error(form: MessageForm) -> str | None:
+    for field in (form.message, form.message_envelope):
+        if field.errors:
+            return str(field.errors[0])
+    return None
 
 
 def _other_slots(case: Case) -> list[Slot]:

@@ -12,11 +12,21 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
+import crypto
+from advisory.forms import Form
 from advisory.i18n import lazy_text as _l
 from advisory.i18n import wtforms_catalogue
 from advisory.models import ContactPreference, Field, Happened, Kind, Language, ReporterRole
 from advisory.services.intake import Contact
+from advisory.services.web_report import SealedInBrowser, TypedText, WebReport
 from advisory.settings import SUPPORTED_LOCALES
+from advisory.slots import parse_slot_start
+from advisory.text_limits import (
+    MAX_MESSAGE_CHARS,
+    MAX_NARRATIVE_CHARS,
+    MAX_PHONE_CHARS,
+    SEALED_TEXT_BYTES,
+)
 from advisory.triage import Answers
 
 
@@ -24,11 +34,11 @@ def _choices(pairs: list[tuple[str, Any]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-MAX_NARRATIVE_CHARS = 20_000
-MAX_MESSAGE_CHARS = 10_000
-# Envelopes of the largest texts: base64 of padded plaintext plus HPKE overhead.
-MAX_ENVELOPE_CHARS = 120_000
-PHONE_PATTERN = re.compile(r"^\+?[0-9 ()\-]{8,20}$")
+# Envelopes of the largest texts (the service checks each one's size exactly).
+MAX_ENVELOPE_CHARS = crypto.max_envelope_chars(SEALED_TEXT_BYTES["narrative"])
+MAX_MESSAGE_ENVELOPE_CHARS = crypto.max_envelope_chars(SEALED_TEXT_BYTES["message"])
+MAX_CONTACT_ENVELOPE_CHARS = crypto.max_envelope_chars(SEALED_TEXT_BYTES["contact"])
+PHONE_PATTERN = re.compile(rf"^\+?[0-9 ()\-]{{8,{MAX_PHONE_CHARS}}}$")
 
 YES_NO = _choices([("yes", _l("Yes")), ("no", _l("No"))])
 YES_NO_UNSURE = [*YES_NO, SelectChoice("unsure", _l("Not sure"))]
@@ -89,6 +99,17 @@ CONTACT_CHOICES = _choices(
 ANY_TIME = "any"
 
 
+def fits_an_envelope(form: Form, field: TextAreaField) -> None:
+    """Text that can be sealed: within its characters, a character can take up to 4 bytes."""
+    if field.data and len(field.data.encode("utf-8", "surrogatepass")) > crypto.MAX_PLAINTEXT_BYTES:
+        raise ValidationError(
+            _l(
+                "This text takes too much space once encoded (emoji and some other characters"
+                " count several times); please shorten it."
+            )
+        )
+
+
 def _tri_state(value: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(value or "")
 
@@ -118,7 +139,7 @@ class ChoiceSelectField(_Choice, SelectField):
     pass
 
 
-class ReporterForm(FlaskForm):
+class ReporterForm(Form):
     """The reporter pages' forms: WTForms' own messages from a catalogue read once.
 
     No CSRF field of their own: CSRFProtect checks the token of every POST before any view
@@ -206,7 +227,9 @@ class ReportForm(QuestionnaireAnswers, ReporterForm):
                 max=MAX_NARRATIVE_CHARS,
                 message=_l("Please keep it under %(max)d characters.", max=MAX_NARRATIVE_CHARS),
             ),
+            fits_an_envelope,
         ],
+        render_kw={"maxlength": MAX_NARRATIVE_CHARS},
     )
     contact_preference = ChoiceRadioField(
         _l("How should we answer you?"),
@@ -226,7 +249,7 @@ class ReportForm(QuestionnaireAnswers, ReporterForm):
     # Filled in by the browser when it encrypts; then the plaintext fields stay empty.
     encryption = HiddenField()
     narrative_envelope = HiddenField(validators=[Length(max=MAX_ENVELOPE_CHARS)])
-    contact_envelope = HiddenField(validators=[Length(max=4_000)])
+    contact_envelope = HiddenField(validators=[Length(max=MAX_CONTACT_ENVELOPE_CHARS)])
     lookup_token = HiddenField(validators=[Length(max=64)])
     reporter_public_key = HiddenField(validators=[Length(max=64)])
 
@@ -253,12 +276,33 @@ class ReportForm(QuestionnaireAnswers, ReporterForm):
         ):
             raise ValidationError(_l("The page did not finish encrypting; please send again."))
 
-    def contact(self, contact_envelope: str | None) -> Contact:
-        """The contact choice; the sealed number is kept only for a callback."""
-        preference = ContactPreference(self.contact_preference.data)
+    def validate_slot(self, field: RadioField) -> None:
+        if field.data and field.data != ANY_TIME and parse_slot_start(field.data) is None:
+            raise ValidationError(_l("That time is not one we offered; please choose another."))
+
+    def web_report(self) -> WebReport:
+        """The report as sent: envelopes from the browser, or what was typed."""
+        content: SealedInBrowser | TypedText
+        if self.encrypted_in_browser:
+            content = SealedInBrowser(
+                narrative_envelope=self.narrative_envelope.data or None,
+                contact_envelope=self.contact_envelope.data or None,
+                lookup_token=self.lookup_token.data or "",
+                public_key=self.reporter_public_key.data or "",
+            )
+        else:
+            content = TypedText(narrative=self.narrative.data or "", phone=self.phone.data or "")
+        return WebReport(
+            submission_token=self.submission_token.data,
+            answers=self.answers(),
+            contact=self.contact(),
+            content=content,
+        )
+
+    def contact(self) -> Contact:
+        """The contact choice; the number is sealed and added by the service."""
         return Contact(
-            preference=preference,
-            contact_envelope=contact_envelope if preference is ContactPreference.CALLBACK else None,
+            preference=ContactPreference(self.contact_preference.data),
             voicemail_ok=_tri_state(self.voicemail_ok.data),
             sms_ok=_tri_state(self.sms_ok.data),
             slot_start=self.chosen_slot(),
@@ -268,10 +312,7 @@ class ReportForm(QuestionnaireAnswers, ReporterForm):
         value = self.slot.data
         if not value or value == ANY_TIME:
             return None
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return None
+        return parse_slot_start(value)
 
 
 class CaseCodeForm(ReporterForm):
@@ -286,8 +327,9 @@ class MessageForm(CaseCodeForm):
     message = TextAreaField(
         _l("Write to the lawyer"),
         validators=[Optional(), Length(max=MAX_MESSAGE_CHARS)],
+        render_kw={"maxlength": MAX_MESSAGE_CHARS},
     )
-    message_envelope = HiddenField(validators=[Optional(), Length(max=MAX_ENVELOPE_CHARS)])
+    message_envelope = HiddenField(validators=[Optional(), Length(max=MAX_MESSAGE_ENVELOPE_CHARS)])
     submit = SubmitField(_l("Send message"))
 
 

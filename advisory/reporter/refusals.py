@@ -10,14 +10,29 @@ from flask_babel import gettext as _
 
 from advisory.services.callbacks import SlotProblem, SlotUnavailable
 from advisory.services.intake import IntakeError, IntakeProblem
+from advisory.services.sealed_input import SealedInputRefused, SealedProblem
 
 
 def intake_refusal(error: IntakeError) -> str:
     texts = {
         IntakeProblem.NOT_READY: _("The line is not ready to take reports yet."),
-        IntakeProblem.OLD_KEY: _("The page used an old key; reload it and send again."),
         IntakeProblem.NO_REFERENCE: _("Could not allocate a case reference; please try again."),
-        IntakeProblem.DAMAGED: _("The encrypted text arrived damaged; please send it again."),
+    }
+    return texts[error.problem]
+
+
+def sealed_refusal(error: SealedInputRefused) -> str:
+    texts = {
+        SealedProblem.DAMAGED: _("The encrypted text arrived damaged; please send it again."),
+        SealedProblem.TOO_LARGE: _(
+            "The encrypted text is larger than this form takes; please shorten it and send again."
+        ),
+        SealedProblem.UNKNOWN_KEY: _("The page used an old key; reload it and send again."),
+        SealedProblem.OTHER_LINE: _(
+            "The page was sealed for another line; reload this page and send again."
+        ),
+        SealedProblem.BAD_KEY: _("The page sent a damaged reply key; reload it and send again."),
+        SealedProblem.BAD_TOKEN: _("The page sent a damaged code; please send again."),
     }
     return texts[error.problem]
 

@@ -19,7 +19,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from advisory.models import Callback, CallbackSlot, CallbackStatus, Case, Role
+from advisory.models import Callback, CallbackSlot, CallbackStatus, Case, ContactPreference, Role
 from advisory.services.notifications import NotificationKind, notify
 from advisory.settings import Settings
 from advisory.slots import Slot, slots_between
@@ -82,6 +82,9 @@ def book_callback(
     concurrent booking made this transaction's view stale.
     """
     if slot_start is not None:
+        # A time that is not a slot ahead of us within the horizon was never offered.
+        if not now <= slot_start <= now + OVERFLOW_HORIZON:
+            raise SlotUnavailable(SlotProblem.TAKEN)
         slot = _slot_starting_at(settings, slot_start, now)
         if slot is None or not _take_place(session, slot):
             raise SlotUnavailable(SlotProblem.TAKEN)
@@ -106,6 +109,20 @@ def _warn_capacity(session: Session, case: Case, callback: Callback, now: dateti
         session,
         kind=NotificationKind.CAPACITY_WARNING,
         dedupe_key=f"capacity:{case.reference}:{callback.slot_start:%Y%m%dT%H%M}",
+        now=now,
+        role=Role.COORDINATOR,
+        case_reference=case.reference,
+    )
+
+
+def answer_in_inbox_instead(session: Session, case: Case, *, now: datetime) -> None:
+    """No callback place could be booked for a new case: it is answered in the secure inbox,
+    and the coordinator is told, since either the places or the limits need a look."""
+    case.contact_preference = ContactPreference.INBOX
+    notify(
+        session,
+        kind=NotificationKind.CALLBACK_UNBOOKED,
+        dedupe_key=f"callback-unbooked:{case.reference}",
         now=now,
         role=Role.COORDINATOR,
         case_reference=case.reference,

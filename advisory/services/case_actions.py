@@ -7,6 +7,7 @@ the page can show, records an audit event (never content) and flushes; the reque
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -28,7 +29,10 @@ from advisory.models import (
 )
 from advisory.services.assignment import reassign_after_decline
 from advisory.services.callbacks import release_place
-from advisory.services.replies import ReplyError, record_reply
+from advisory.services.line_keys import active_key_of_line
+from advisory.services.replies import record_reply
+from advisory.services.sealed_input import KeyDirectory, SealedInputRefused, sealed_to
+from advisory.services.sealing import seal_for_line
 
 
 class CaseActionError(ValueError):
@@ -100,29 +104,65 @@ def has_declined(session: Session, case: Case, staff: Staff) -> bool:
     return session.scalars(query).first() is not None
 
 
+@dataclass(frozen=True)
+class SealedReply:
+    """A reply sealed in the lawyer's browser: to the reporter, and a copy to the line."""
+
+    envelope: str
+    line_copy_envelope: str
+
+
+@dataclass(frozen=True)
+class TypedReply:
+    """A reply typed without JavaScript: plaintext, sealed here for this request only."""
+
+    text: str
+
+    def __repr__(self) -> str:
+        return "TypedReply(<hidden>)"
+
+
 def send_reply(
     session: Session,
+    directory: KeyDirectory,
     case: Case,
     lawyer: Staff,
     *,
-    envelope: str,
-    line_copy_envelope: str,
-    line_key_ids: frozenset[str],
+    reply: SealedReply | TypedReply,
     now: datetime,
 ) -> Message:
-    """Store a reply sealed to the reporter, with its copy sealed to the line key."""
+    """Store a reply sealed to the reporter's key, with a copy sealed to the line's key.
+
+    An envelope from the browser must be sealed to exactly the case's reply key, and its
+    copy to a key of the case's line. A reply key stored damaged (it predates the checks at
+    intake) is named as such: the page says so instead of failing.
+    """
+    _require_open(case)
+    if case.reporter_public_key is None:
+        raise CaseActionError("no_reply_key")
     try:
-        copy = crypto.parse_envelope(line_copy_envelope)
-    except crypto.CryptoError:
-        raise CaseActionError("not_sealed") from None
-    if copy.key_id not in line_key_ids:
-        raise CaseActionError("not_sealed")
-    try:
-        message = record_reply(session, case=case, envelope=envelope, author=lawyer, now=now)
-    except ReplyError as exc:
-        reason = "no_reply_key" if case.reporter_public_key is None else "not_sealed"
-        raise CaseActionError("closed" if case.status is CaseStatus.CLOSED else reason) from exc
-    message.line_copy_envelope = line_copy_envelope
+        reporter_key = crypto.public_key_from_text(case.reporter_public_key)
+    except crypto.KeyFormatError:
+        raise CaseActionError("reply_key_damaged") from None
+    if isinstance(reply, SealedReply):
+        try:
+            envelope = sealed_to(reply.envelope, "reply", reporter_key)
+            copy = directory.sealed_for_line(
+                session, reply.line_copy_envelope, "reply", case.line_id
+            )
+        except SealedInputRefused:
+            raise CaseActionError("not_sealed") from None
+    else:
+        line_key = active_key_of_line(session, case.line_id)
+        if line_key is None:
+            raise CaseActionError("no_line_key")
+        try:
+            envelope = crypto.seal("reply", reply.text, reporter_key)
+            copy = seal_for_line(line_key, "reply", reply.text)
+        except crypto.CryptoError:  # longer than an envelope holds
+            raise CaseActionError("too_long") from None
+    message = record_reply(session, case=case, envelope=envelope, author=lawyer, now=now)
+    message.line_copy_envelope = copy
     if case.assigned_lawyer_id is None:
         case.assigned_lawyer_id = lawyer.id
     _record(session, case, lawyer, "case.replied", now)

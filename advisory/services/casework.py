@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+import crypto
 from advisory import audit
 from advisory.hours import Calendar
 from advisory.models import (
@@ -46,6 +47,18 @@ class CaseView:
     trail: list[TrailEntry]
     time_left: timedelta
     state: DeadlineState
+
+    @property
+    def reply_key_usable(self) -> bool:
+        """The case has a reporter key a reply can be sealed to (web cases; not phone ones)."""
+        key = self.case.reporter_public_key
+        if key is None:
+            return False
+        try:
+            crypto.public_key_from_text(key)
+        except crypto.KeyFormatError:
+            return False
+        return True
 
     @property
     def hours_left(self) -> int:

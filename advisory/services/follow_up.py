@@ -17,12 +17,16 @@ from advisory.models import (
     Message,
     Notification,
 )
+from advisory.services import sealing
 from advisory.services.callbacks import (
     SlotProblem,
     SlotUnavailable,
     book_callback,
     release_place,
 )
+from advisory.services.intake import IntakeError, IntakeProblem
+from advisory.services.line_keys import active_key_of_line
+from advisory.services.sealed_input import KeyDirectory
 from advisory.settings import Settings
 from advisory.stats import fold_cases
 
@@ -31,6 +35,30 @@ def find_case(session: Session, pepper: bytes, lookup_token: bytes) -> Case | No
     """One indexed lookup on the HMAC, whether or not the case exists (same work either way)."""
     digest = crypto.lookup_hmac(pepper, lookup_token)
     return session.scalars(select(Case).where(Case.reporter_lookup_hmac == digest)).first()
+
+
+def send_reporter_message(
+    session: Session,
+    directory: KeyDirectory,
+    case: Case,
+    *,
+    envelope: str | None,
+    text: str,
+    now: datetime,
+) -> Message:
+    """A message from the reporter: sealed in their browser to a key of the case's line, or
+    typed without JavaScript and sealed here to the line's active key (flush only).
+
+    Raises SealedInputRefused for an envelope no page of ours could have sent, and
+    IntakeError when the case's line has no key to seal to."""
+    if envelope:
+        sealed = directory.sealed_for_line(session, envelope, "message", case.line_id)
+    else:
+        key = active_key_of_line(session, case.line_id)
+        if key is None:
+            raise IntakeError(IntakeProblem.NOT_READY)
+        sealed = sealing.seal_for_line(key, "message", text)
+    return add_reporter_message(session, case, sealed, now)
 
 
 def add_reporter_message(session: Session, case: Case, envelope: str, now: datetime) -> Message:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -21,7 +20,13 @@ import crypto
 from advisory import triage
 from advisory.models import Case, CaseStatus, Channel, ContactPreference, Line, LineKey
 from advisory.services.assignment import pick_assignee
-from advisory.services.callbacks import Booking, book_callback
+from advisory.services.callbacks import (
+    Booking,
+    SlotProblem,
+    SlotUnavailable,
+    answer_in_inbox_instead,
+    book_callback,
+)
 from advisory.settings import Settings
 from advisory.upserts import OnConflict, adopt
 
@@ -45,8 +50,6 @@ class IntakeProblem(StrEnum):
     """Why a report or message was refused; the reporter pages word it in the reader's language."""
 
     NOT_READY = "not_ready"  # the line has no key yet
-    DAMAGED = "damaged"  # an envelope cannot be read
-    OLD_KEY = "old_key"  # sealed to a key this server does not know
     NO_REFERENCE = "no_reference"  # every drawn reference was taken
 
 
@@ -97,67 +100,6 @@ def line_public_key(session: Session) -> LineKey:
     return key
 
 
-def accept_envelope(session: Session, envelope: str, active: LineKey) -> str:
-    """An envelope from a browser must be well-formed and sealed to one of the line's keys.
-
-    Pages seal to the active key; an older key (a page loaded before a rotation) is looked up.
-    """
-    try:
-        key_id = crypto.envelope_key_id(envelope)
-    except crypto.CryptoError:
-        raise IntakeError(IntakeProblem.DAMAGED) from None
-    if key_id == active.key_id:
-        return envelope
-    known = session.scalars(select(LineKey.id).where(LineKey.key_id == key_id)).first()
-    if known is None:
-        raise IntakeError(IntakeProblem.OLD_KEY)
-    return envelope
-
-
-class KeyDirectory:
-    """Which line each line key belongs to, by key id, remembered for the life of the process.
-
-    What it remembers cannot go stale: a key id is derived from the public key, a key never
-    moves to another line, and keys are retired, never deleted. So a browser-sealed report
-    costs no key look-up once its key has been seen. Whether a key is still the active one
-    does not matter here: a page loaded before a rotation seals to the retired key, which its
-    holders can still open (as `accept_envelope` accepts it).
-    """
-
-    def __init__(self) -> None:
-        self._lines: dict[str, int] = {}
-
-    def line_for(self, session: Session, envelopes: Iterable[str]) -> int:
-        """The line the browser sealed `envelopes` to; IntakeError if damaged or unknown."""
-        lines: set[int] = set()
-        for envelope in envelopes:
-            line_id = self._line_of(session, _key_id(envelope))
-            if line_id is None:
-                line_public_key(session)  # "not ready" when there is no key at all
-                raise IntakeError(IntakeProblem.OLD_KEY)
-            lines.add(line_id)
-        if not lines:  # nothing was sealed (no text, no number): the line takes it
-            return line_public_key(session).line_id
-        if len(lines) > 1:
-            raise IntakeError(IntakeProblem.DAMAGED)
-        return lines.pop()
-
-    def _line_of(self, session: Session, key_id: str) -> int | None:
-        line_id = self._lines.get(key_id)
-        if line_id is None:
-            line_id = session.scalar(select(LineKey.line_id).where(LineKey.key_id == key_id))
-            if line_id is not None:
-                self._lines[key_id] = line_id
-        return line_id
-
-
-def _key_id(envelope: str) -> str:
-    try:
-        return crypto.envelope_key_id(envelope)
-    except crypto.CryptoError:
-        raise IntakeError(IntakeProblem.DAMAGED) from None
-
-
 def submit_case(
     session: Session,
     settings: Settings,
@@ -171,7 +113,15 @@ def submit_case(
     contact: Contact,
     now: datetime,
     channel: Channel = Channel.WEB,
+    may_book_callback: bool = True,
 ) -> Submission:
+    """Store a new case (flush only), or find the one its form token already made.
+
+    A callback is booked when asked for. When none can be (no place free in the booking
+    horizon, or `may_book_callback` is False because this connection holds its share of
+    places already) the report is stored all the same, to be answered in the secure inbox,
+    and the coordinator is told: a report is never lost for want of a callback place.
+    """
     token_hmac = submission_token_hmac(pepper, submission_token)
     triaged = triaged_columns(settings, answers, now)
     assignee = pick_assignee(session, line_id=line_id, now=now, calendar=settings.calendar)
@@ -199,7 +149,21 @@ def submit_case(
 
     booking = None
     if contact.preference is ContactPreference.CALLBACK:
-        booking = book_callback(
+        if may_book_callback:
+            booking = _book_if_free(session, settings, case, contact, now)
+        if booking is None:
+            answer_in_inbox_instead(session, case, now=now)
+    session.flush()
+    return Submission(case, duplicate=False, booking=booking)
+
+
+def _book_if_free(
+    session: Session, settings: Settings, case: Case, contact: Contact, now: datetime
+) -> Booking | None:
+    """The booking, or None when no place is free at all. A chosen time that was taken
+    raises SlotUnavailable: the reporter picks another, nothing is stored yet."""
+    try:
+        return book_callback(
             session,
             settings,
             case=case,
@@ -207,8 +171,10 @@ def submit_case(
             contact_envelope=contact.contact_envelope,
             slot_start=contact.slot_start,
         )
-    session.flush()
-    return Submission(case, duplicate=False, booking=booking)
+    except SlotUnavailable as exc:
+        if exc.problem is not SlotProblem.NONE_FREE:
+            raise
+        return None
 
 
 def triaged_columns(settings: Settings, answers: triage.Answers, now: datetime) -> dict[str, Any]:

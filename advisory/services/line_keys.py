@@ -37,7 +37,11 @@ def default_line(session: Session) -> Line | None:
 
 
 def active_line_key(session: Session, line: Line) -> LineKey | None:
-    query = select(LineKey).where(LineKey.line_id == line.id, LineKey.retired_at.is_(None))
+    return active_key_of_line(session, line.id)
+
+
+def active_key_of_line(session: Session, line_id: int) -> LineKey | None:
+    query = select(LineKey).where(LineKey.line_id == line_id, LineKey.retired_at.is_(None))
     return session.scalars(query.order_by(LineKey.id.desc()).limit(1)).first()
 
 

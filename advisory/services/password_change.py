@@ -32,7 +32,7 @@ def parse_rewrapped(text: str | None) -> dict[str, str] | None:
         return None
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         return None
     if not isinstance(value, dict) or not all(
         isinstance(key, str) and isinstance(blob, str) for key, blob in value.items()

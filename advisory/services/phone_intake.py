@@ -35,6 +35,7 @@ from advisory.models import (
 )
 from advisory.services.intake import insert_case, submission_token_hmac, triaged_columns
 from advisory.services.line_keys import active_line_key
+from advisory.services.sealed_input import SealedInputRefused, SealedProblem, checked_envelope
 from advisory.services.sealing import seal_for_line
 from advisory.settings import Settings
 
@@ -181,9 +182,10 @@ def _accepted(session: Session, key: LineKey, envelope: str) -> str:
     rotation) is still readable to the line's lawyers, so it is accepted too.
     """
     try:
-        key_id = crypto.envelope_key_id(envelope)
-    except crypto.CryptoError:
-        raise PhoneIntakeError("damaged") from None
+        key_id = checked_envelope(envelope, NOTE_PURPOSE).key_id
+    except SealedInputRefused as exc:
+        too_large = exc.problem is SealedProblem.TOO_LARGE
+        raise PhoneIntakeError("note_too_long" if too_large else "damaged") from None
     if key_id == key.key_id:
         return envelope
     known = session.scalars(

@@ -44,12 +44,14 @@ async function openAll(keys, texts) {
   let locked = 0;
   for (const element of document.querySelectorAll("[data-envelope]")) {
     const envelope = element.dataset.envelope;
-    let key;
+    let keyId;
     try {
-      key = keys.get(parseEnvelope(envelope).keyId);
+      keyId = parseEnvelope(envelope).keyId;
     } catch {
-      key = undefined;
+      show(element, texts.unreadable, "muted"); // stored damaged: no key would open it
+      continue;
     }
+    const key = keys.get(keyId);
     if (!key) {
       locked += 1;
       continue;

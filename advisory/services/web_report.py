@@ -1,0 +1,157 @@
+"""A report from the web form, sealed in the browser or sealed here on arrival.
+
+With JavaScript the browser sends envelopes, the case code's lookup token and the reply
+public key; each is checked at the door (advisory/services/sealed_input.py) before anything
+is stored. Without JavaScript the text and number pass through here in memory only: they are
+sealed to the line key, and the case code is derived from the form's one-time token, so the
+same form sent twice shows the same code. The caller commits, and only then shows a code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from advisory import triage
+from advisory.models import ContactPreference
+from advisory.services import sealing
+from advisory.services.intake import (
+    Contact,
+    ReporterKeys,
+    line_public_key,
+    submit_case,
+)
+from advisory.services.sealed_input import (
+    KeyDirectory,
+    checked_lookup_token,
+    checked_public_key,
+)
+from advisory.settings import Secrets, Settings
+
+# A form sent again within this long shows its case code again (the reporter's connection
+# may have dropped before the first answer arrived). Later, it says only that the report is
+# stored: a form left in a shared browser's history must not give the code away for good.
+CODE_AGAIN_WITHIN = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class SealedInBrowser:
+    narrative_envelope: str | None
+    contact_envelope: str | None
+    lookup_token: str  # base64url, as the browser sent it
+    public_key: str
+
+    def __repr__(self) -> str:
+        return "SealedInBrowser(<hidden>)"
+
+
+@dataclass(frozen=True)
+class TypedText:
+    """What a reporter without JavaScript typed: plaintext, for this request only."""
+
+    narrative: str
+    phone: str
+
+    def __repr__(self) -> str:
+        return "TypedText(<hidden>)"
+
+
+@dataclass(frozen=True)
+class WebReport:
+    submission_token: str
+    answers: triage.Answers
+    contact: Contact  # the choice; the sealed number is filled in here
+    content: SealedInBrowser | TypedText
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the receipt says about a stored case (read before the commit expires the rows)."""
+
+    due: datetime
+    contact_preference: ContactPreference
+    callback_at: datetime | None
+    callback_unbooked: bool  # a callback was asked for, but no place could be booked
+    code: str | None  # only without JavaScript, and only while it may be shown
+    repeated: bool  # the same form had been sent before: nothing new was stored
+    code_expired: bool  # sent again too late to show the code again
+    received_at: datetime
+
+    def __repr__(self) -> str:
+        return f"Receipt(due={self.due.isoformat()}, repeated={self.repeated})"
+
+
+def receive_web_report(
+    session: Session,
+    settings: Settings,
+    secrets: Secrets,
+    directory: KeyDirectory,
+    report: WebReport,
+    *,
+    may_book_callback: bool,
+    now: datetime,
+) -> Receipt:
+    """Check, seal where needed and store a report (flush only); the receipt to show after
+    the commit. Raises SealedInputRefused, IntakeError or SlotUnavailable/BookingConflict
+    (a chosen callback time was taken) before anything is stored."""
+    content = report.content
+    code: str | None = None
+    if isinstance(content, SealedInBrowser):
+        line_id = directory.report_line(session)
+        reporter = ReporterKeys(
+            checked_lookup_token(content.lookup_token), checked_public_key(content.public_key)
+        )
+        narrative = _sealed(session, directory, content.narrative_envelope, "narrative", line_id)
+        phone = _sealed(session, directory, content.contact_envelope, "contact", line_id)
+    else:
+        key = line_public_key(session)
+        line_id = key.line_id
+        code = sealing.code_for_submission(secrets.data_key, report.submission_token)
+        reporter = sealing.reporter_keys(code)
+        text, number = content.narrative.strip(), content.phone.strip()
+        narrative = sealing.seal_for_line(key, "narrative", text) if text else None
+        phone = sealing.seal_for_line(key, "contact", number) if number else None
+
+    wants_callback = report.contact.preference is ContactPreference.CALLBACK
+    submission = submit_case(
+        session,
+        settings,
+        line_id=line_id,
+        pepper=secrets.pepper,
+        submission_token=report.submission_token,
+        answers=report.answers,
+        narrative_envelope=narrative,
+        reporter=reporter,
+        contact=replace(report.contact, contact_envelope=phone if wants_callback else None),
+        may_book_callback=may_book_callback,
+        now=now,
+    )
+    case = submission.case
+    callback = submission.booking.callback if submission.booking else None
+    code_expired = submission.duplicate and now - case.received_at > CODE_AGAIN_WITHIN
+    if submission.duplicate:
+        callback = next((cb for cb in case.callbacks if cb.status == "booked"), None)
+    return Receipt(
+        due=case.callback_due_at,
+        contact_preference=case.contact_preference,
+        callback_at=callback.slot_start if callback else None,
+        callback_unbooked=wants_callback and callback is None,
+        code=None if code_expired else code,
+        repeated=submission.duplicate,
+        code_expired=code_expired,
+        received_at=case.received_at,
+    )
+
+
+def _sealed(
+    session: Session,
+    directory: KeyDirectory,
+    envelope: str | None,
+    purpose: str,
+    line_id: int,
+) -> str | None:
+    if not envelope:
+        return None
+    return directory.sealed_for_line(session, envelope, purpose, line_id)
