@@ -19,8 +19,8 @@ from flask_migrate import downgrade, upgrade
 
 from advisory import audit, create_app
 from advisory.extensions import db
-from tests.conftest import POSTGRES_ENV, POSTGRES_URL, base_env
-from tests.coordinator_fixture import postgres_schema
+from tests.conftest import base_env
+from tests.migration_fixture import DATABASES, empty_database_url
 
 BEFORE = "0006_stats_monthly"
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -32,14 +32,9 @@ OLD_EVENTS = [
 ]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASES)
 def empty_database(request, tmp_path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    if not POSTGRES_URL:
-        pytest.skip(f"{POSTGRES_ENV} is not set")
-    with postgres_schema("migration_0008_test") as url:
+    with empty_database_url(request.param, tmp_path, "migration_0008_test") as url:
         yield url
 
 

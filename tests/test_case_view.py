@@ -555,9 +555,7 @@ def test_a_browser_reply_must_be_sealed_to_this_cases_reporter(
     assert rh.count(db_session, Message) == 0
 
 
-def test_a_longest_reply_sealed_in_the_browser_is_accepted(
-    signed_in, db_session, app, line_key
-):
+def test_a_longest_reply_sealed_in_the_browser_is_accepted(signed_in, db_session, app, line_key):
     # 10 000 emoji: the most a reply can hold, and an envelope longer than 40 000 characters.
     code, case = reported(db_session, app)
     text = "\N{GRINNING FACE}" * 10_000

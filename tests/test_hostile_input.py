@@ -269,9 +269,7 @@ def test_an_id_beyond_64_bits_is_not_found(client, db_session, make_staff, path)
         "period=range&first_day=9999-12-30&last_day=9999-12-31",
     ],
 )
-def test_a_dashboard_period_outside_the_figures_is_a_message(
-    client, db_session, make_staff, query
-):
+def test_a_dashboard_period_outside_the_figures_is_a_message(client, db_session, make_staff, query):
     coordinator = make_staff(Role.COORDINATOR, must_change_password=False, totp_confirmed=True)
     sign_in_as(client, db_session, coordinator)
 
@@ -283,9 +281,7 @@ def test_a_dashboard_period_outside_the_figures_is_a_message(
 
 @pytest.mark.parametrize("year", ["999999999999999", "-5", "0", "9999", "1e9", "2026.5"])
 @pytest.mark.parametrize("path", ["/coordinator/report", "/coordinator/report.csv"])
-def test_a_report_year_outside_the_figures_is_a_message(
-    client, db_session, make_staff, path, year
-):
+def test_a_report_year_outside_the_figures_is_a_message(client, db_session, make_staff, path, year):
     coordinator = make_staff(Role.COORDINATOR, must_change_password=False, totp_confirmed=True)
     sign_in_as(client, db_session, coordinator)
 

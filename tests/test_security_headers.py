@@ -414,7 +414,9 @@ def test_body_over_the_limit_is_refused_with_413_and_one_at_the_limit_is_read(vi
 def test_an_oversized_post_gets_a_page_that_says_what_to_do(visitor):
     limit = limit_for("reporter.change_language")
     body = b"next=" + b"x" * limit
-    response = visitor.post("/language", data=body, content_type="application/x-www-form-urlencoded")
+    response = visitor.post(
+        "/language", data=body, content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 413
     page = response.get_data(as_text=True)
     assert f"({limit // 1024} kB)" in page  # the limit, in the page's language (nb)

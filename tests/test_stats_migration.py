@@ -11,8 +11,8 @@ from flask_migrate import downgrade, upgrade
 
 from advisory import create_app
 from advisory.extensions import db
-from tests.conftest import POSTGRES_ENV, POSTGRES_URL, base_env
-from tests.coordinator_fixture import postgres_schema
+from tests.conftest import base_env
+from tests.migration_fixture import DATABASES, empty_database_url
 
 SCHEMA = "migration_0006_test"
 
@@ -34,15 +34,9 @@ SELECT_DAILY = (
 )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASES)
 def empty_database(request, tmp_path) -> Iterator[str]:
-    """A database without tables: a SQLite file, or a schema of its own in the test database."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    if not POSTGRES_URL:
-        pytest.skip(f"{POSTGRES_ENV} is not set")
-    with postgres_schema(SCHEMA) as url:
+    with empty_database_url(request.param, tmp_path, SCHEMA) as url:
         yield url
 
 

@@ -185,7 +185,7 @@ def _addressed_to(staff: Staff) -> ColumnElement[bool]:
     )
 
 
-def declined_by(reference: str) -> Select[tuple[int]]:
+def declined_by(reference: str) -> Select[int]:
     """The staff who declined the case with this reference."""
     return (
         select(CaseDecline.staff_id)
