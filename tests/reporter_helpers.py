@@ -23,7 +23,7 @@ from werkzeug.test import TestResponse
 
 import crypto
 from advisory.extensions import db
-from advisory.models import Case, ContactPreference, Kind, Role
+from advisory.models import Case, ContactPreference, Kind, Line, LineKey, Role
 from advisory.services.intake import Contact, ReporterKeys, submit_case
 from advisory.services.intake import line_public_key as intake_line_key
 from advisory.services.line_keys import NewLineKey, initialise_line
@@ -193,6 +193,24 @@ def set_up_line_key(session: Session) -> NewLineKey:
     new = initialise_line(session, now=DEFAULT_NOW, iterations=1000)
     session.commit()
     return new
+
+
+def other_line_key(session: Session) -> X25519PublicKey:
+    """A second line with a public key of its own, committed: to seal to the wrong line."""
+    other = Line(slug="other", name="Other line", created_at=DEFAULT_NOW)
+    key = crypto.generate_keypair().public_key()
+    session.add(other)
+    session.flush()
+    session.add(
+        LineKey(
+            line_id=other.id,
+            key_id=crypto.key_id_for(key),
+            public_key=crypto.public_key_to_text(key),
+            created_at=DEFAULT_NOW,
+        )
+    )
+    session.commit()
+    return key
 
 
 def line_public_key(new: NewLineKey) -> X25519PublicKey:

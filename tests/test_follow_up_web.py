@@ -18,8 +18,6 @@ from advisory.models import (
     CallbackStatus,
     Case,
     Direction,
-    Line,
-    LineKey,
     Message,
     Notification,
     Role,
@@ -30,6 +28,7 @@ from tests.reporter_helpers import (
     count,
     follow_up_csrf,
     lookup_token_text,
+    other_line_key,
     page_of,
     reported_case,
     set_up_line_key,
@@ -304,19 +303,7 @@ def test_message_sealed_to_an_unknown_key_is_refused(client, db_session, case, c
 
 
 def test_message_sealed_to_another_lines_key_is_refused(client, db_session, case, code):
-    other = Line(slug="other", name="Other line", created_at=DEFAULT_NOW)
-    other_key = crypto.generate_keypair().public_key()
-    db_session.add(other)
-    db_session.flush()
-    db_session.add(
-        LineKey(
-            line_id=other.id,
-            key_id=crypto.key_id_for(other_key),
-            public_key=crypto.public_key_to_text(other_key),
-            created_at=DEFAULT_NOW,
-        )
-    )
-    db_session.commit()
+    other_key = other_line_key(db_session)
 
     response = post(
         client,

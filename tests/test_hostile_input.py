@@ -14,14 +14,14 @@ import json
 import pytest
 
 import crypto
-from advisory.models import Callback, Case, ContactPreference, Line, LineKey, Role
-from tests.conftest import DEFAULT_NOW
+from advisory.models import Callback, Case, ContactPreference, Role
 from tests.reporter_helpers import (
     NARRATIVE,
     PHONE,
     browser_fields,
     count,
     get_report,
+    other_line_key,
     page_of,
     post_report,
     report_data,
@@ -44,24 +44,6 @@ def line_key(db_session, line):
 def summary_messages(response) -> list[str]:
     summary = page_of(response).by_id("error-summary")
     return [" ".join(item.text.split()) for item in summary.find_all("li")]
-
-
-def other_line_key(db_session) -> crypto.keys.X25519PublicKey:
-    """A second line with a key of its own, committed."""
-    other = Line(slug="other", name="Other line", created_at=DEFAULT_NOW)
-    key = crypto.generate_keypair().public_key()
-    db_session.add(other)
-    db_session.flush()
-    db_session.add(
-        LineKey(
-            line_id=other.id,
-            key_id=crypto.key_id_for(key),
-            public_key=crypto.public_key_to_text(key),
-            created_at=DEFAULT_NOW,
-        )
-    )
-    db_session.commit()
-    return key
 
 
 # --- keys and tokens from the browser ----------------------------------------------------------

@@ -31,7 +31,6 @@ from advisory.models import (
     Kind,
     Language,
     Line,
-    LineKey,
     Notification,
     ReporterRole,
 )
@@ -51,6 +50,7 @@ from tests.reporter_helpers import (
     get_report,
     offered_slots,
     only_case,
+    other_line_key,
     page_of,
     pepper_of,
     post_report,
@@ -496,19 +496,7 @@ def test_a_page_sealed_before_a_key_rotation_is_still_taken(client, db_session, 
 
 
 def test_envelopes_sealed_to_keys_of_two_lines_are_refused(client, db_session, line_key):
-    other = Line(slug="other", name="Other line", created_at=DEFAULT_NOW)
-    other_key = crypto.generate_keypair().public_key()
-    db_session.add(other)
-    db_session.flush()
-    db_session.add(
-        LineKey(
-            line_id=other.id,
-            key_id=crypto.key_id_for(other_key),
-            public_key=crypto.public_key_to_text(other_key),
-            created_at=DEFAULT_NOW,
-        )
-    )
-    db_session.commit()
+    other_key = other_line_key(db_session)
     sealed = browser_fields(line_key, crypto.generate_case_code(), narrative=NARRATIVE)
     sealed["contact_envelope"] = crypto.seal("contact", PHONE, other_key)
 

@@ -19,37 +19,24 @@ from sqlalchemy import select
 
 from advisory import passwords
 from advisory.extensions import db
-from advisory.models import AuditEvent, Role, Staff
+from advisory.models import AuditEvent, Staff
 from advisory.services.sign_in import FREE_FAILURES, lock_duration
-from advisory.services.staff import add_staff
 from tests.committed_app import (
-    DATA_KEY,
     committed_app,  # noqa: F401  (fixture)
     in_parallel,
     set_clock,
     sign_in_form,
 )
 from tests.conftest import DEFAULT_NOW
-
-PASSWORD = "correct horse battery staple"
+from tests.test_auth import enrolled_lawyer
 
 
 @pytest.fixture
 def alice(committed_app: Flask) -> str:  # noqa: F811
     """An enrolled lawyer's password hash (she signs in with PASSWORD and a code)."""
     with committed_app.app_context():
-        new = add_staff(
-            db.session(),
-            username="alice",
-            role=Role.LAWYER,
-            data_key=DATA_KEY,
-            now=DEFAULT_NOW,
-            password=PASSWORD,
-        )
-        new.staff.must_change_password = False
-        new.staff.totp_confirmed = True
-        db.session.commit()
-        return new.staff.password_hash
+        staff, _ = enrolled_lawyer(db.session(), "alice")
+        return staff.password_hash
 
 
 @pytest.fixture
