@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 from flask import Flask
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.routing import BaseConverter, IntegerConverter, Map
 
-# The largest id a 64-bit signed primary key can hold, on SQLite and PostgreSQL alike.
-MAX_ROW_ID = 2**63 - 1
+# The largest id our primary keys hold: INTEGER, 32 bits on PostgreSQL (64 on SQLite).
+MAX_ROW_ID = 2**31 - 1
 
 
 class RowIdConverter(IntegerConverter):
-    """`<id:name>`: a positive whole number that fits a 64-bit key, else the route does not
+    """`<id:name>`: a positive whole number that fits a primary key, else the route does not
     match (404). A larger number would otherwise reach the database and fail there."""
 
     def __init__(self, url_map: Map) -> None:
         super().__init__(url_map, min=1, max=MAX_ROW_ID)
 
 
+class ReferenceConverter(BaseConverter):
+    """`<ref:name>`: what can be a public case reference (`K7QF-9M2X`, any letter case, at
+    most the column's 9 characters), else 404. A NUL or a long string never reaches the
+    database, where PostgreSQL would refuse it with an error."""
+
+    regex = "[0-9A-Za-z-]{1,9}"
+
+
 def register_url_converters(app: Flask) -> None:
     """Before any blueprint: rules are compiled with the converters known at that moment."""
     app.url_map.converters["id"] = RowIdConverter
+    app.url_map.converters["ref"] = ReferenceConverter

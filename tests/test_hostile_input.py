@@ -12,6 +12,7 @@ import io
 import json
 
 import pytest
+from sqlalchemy import select
 
 import crypto
 from advisory.models import Callback, Case, ContactPreference, Role
@@ -230,6 +231,7 @@ def test_a_well_formed_time_far_ahead_is_not_booked(client, db_session, line_key
     [
         "/notices/99999999999999999999999/read",
         f"/notices/{2**63}/read",
+        f"/notices/{2**31}/read",  # PostgreSQL's INTEGER keys end below it
         "/notices/0/read",
         "/notices/-1/read",
     ],
@@ -261,7 +263,9 @@ def test_a_dashboard_period_outside_the_figures_is_a_message(client, db_session,
     assert page_of(response).find_all(id="error-summary")
 
 
-@pytest.mark.parametrize("year", ["999999999999999", "-5", "0", "9999", "1e9", "2026.5"])
+@pytest.mark.parametrize(
+    "year", ["999999999999999", "9" * 1000, "-5", "0", "9999", "1e9", "2026.5"]
+)
 @pytest.mark.parametrize("path", ["/coordinator/report", "/coordinator/report.csv"])
 def test_a_report_year_outside_the_figures_is_a_message(client, db_session, make_staff, path, year):
     coordinator = make_staff(Role.COORDINATOR, must_change_password=False, totp_confirmed=True)
@@ -288,3 +292,36 @@ def test_a_nul_in_the_username_is_named_not_looked_up(client, db_session):
     again = page_of(response)
     assert again.by_id("error-summary").find_all("a", href="#username")
     assert again.input_value("username") == "demolawyer"
+
+
+@pytest.mark.parametrize(
+    "reference", ["%00", "ABCD%00EFG", "A" * 10, "K7QF-9M2X%00", "..%2F..%2Fqueue"]
+)
+@pytest.mark.parametrize("action", ["", "/take", "/status", "/reply"])
+def test_a_path_that_cannot_be_a_case_reference_is_not_found(
+    client, db_session, make_staff, reference, action
+):
+    lawyer = make_staff(Role.LAWYER, must_change_password=False, totp_confirmed=True)
+    sign_in_as(client, db_session, lawyer)
+
+    path = f"/cases/{reference}{action}"
+    response = client.post(path, data={}) if action else client.get(path)
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("name", ["happened", "reporter_role", "field", "preferred_language"])
+def test_a_blank_answer_to_an_optional_question_is_no_answer(client, db_session, line_key, name):
+    response = post_report(client, **{name: "  "})
+
+    assert response.status_code == 200
+    assert getattr(db_session.scalars(select(Case)).one(), name) is None
+
+
+def test_a_number_typed_for_an_inbox_report_is_neither_sealed_nor_kept(
+    client, db_session, line_key
+):
+    response = post_report(client, contact_preference="inbox", phone="A" * 70_000)
+
+    assert response.status_code == 200
+    assert count(db_session, Callback) == 0

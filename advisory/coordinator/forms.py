@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from wtforms import DateField, IntegerField, RadioField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import InputRequired, Optional, ValidationError
 
 from advisory.forms import Form
 from advisory.i18n import lazy_text as _l
@@ -83,9 +83,20 @@ class PeriodForm(_GetForm):
         return Period(today - timedelta(days=days - 1), today)
 
 
+def in_report_years(form: Form, field: IntegerField) -> None:
+    # Compared as whole numbers: WTForms' NumberRange turns a year of a thousand digits into
+    # a float on the way, which overflows.
+    if field.data is None or not FIRST_YEAR <= field.data <= LAST_YEAR:
+        raise ValidationError(
+            _l("Choose a year from %(first)d to %(last)d.", first=FIRST_YEAR, last=LAST_YEAR)
+        )
+
+
 class YearForm(_GetForm):
     year = IntegerField(
-        _l("Year"), validators=[InputRequired(), NumberRange(min=FIRST_YEAR, max=LAST_YEAR)]
+        _l("Year"),
+        validators=[InputRequired(), in_report_years],
+        render_kw={"min": FIRST_YEAR, "max": LAST_YEAR},
     )
 
     def check(self, today: date) -> bool:

@@ -37,7 +37,7 @@ from advisory.services.case_actions import CallbackOutcome, CaseActionError
 from advisory.services.staff_keys import wrapped_keys_of
 
 
-@bp.get("/cases/<reference>")
+@bp.get("/cases/<ref:reference>")
 @require_role(Role.LAWYER)
 @writes_on_get  # opening a case is an audited read of its content
 def case_view(reference: str) -> str:
@@ -45,7 +45,7 @@ def case_view(reference: str) -> str:
     return _render_case(case)
 
 
-@bp.post("/cases/<reference>/reveal/<id:callback_id>")
+@bp.post("/cases/<ref:reference>/reveal/<id:callback_id>")
 @require_role(Role.LAWYER)
 def reveal_number(reference: str, callback_id: int) -> str | tuple[str, int]:
     case = _case_or_404(reference)
@@ -60,14 +60,14 @@ def reveal_number(reference: str, callback_id: int) -> str | tuple[str, int]:
     return _render_case(case, revealed={callback.id: envelope})
 
 
-@bp.post("/cases/<reference>/take")
+@bp.post("/cases/<ref:reference>/take")
 @require_role(Role.LAWYER)
 def take(reference: str) -> Response | tuple[str, int]:
     case = _case_or_404(reference)
     return _act(case, lambda: actions.take_case(db_session(), case, g.staff, now=now()))
 
 
-@bp.post("/cases/<reference>/assign")
+@bp.post("/cases/<ref:reference>/assign")
 @require_role(Role.LAWYER)
 def assign(reference: str) -> Response | tuple[str, int]:
     case = _case_or_404(reference)
@@ -82,7 +82,7 @@ def assign(reference: str) -> Response | tuple[str, int]:
     )
 
 
-@bp.post("/cases/<reference>/decline")
+@bp.post("/cases/<ref:reference>/decline")
 @require_role(Role.LAWYER)
 def decline(reference: str) -> Response | tuple[str, int]:
     case = _case_or_404(reference)
@@ -100,7 +100,7 @@ def decline(reference: str) -> Response | tuple[str, int]:
     return redirect(url_for("queue.queue"))
 
 
-@bp.post("/cases/<reference>/status")
+@bp.post("/cases/<ref:reference>/status")
 @require_role(Role.LAWYER)
 def change_status(reference: str) -> Response | tuple[str, int]:
     case = _case_or_404(reference)
@@ -114,7 +114,7 @@ def change_status(reference: str) -> Response | tuple[str, int]:
     )
 
 
-@bp.post("/cases/<reference>/close")
+@bp.post("/cases/<ref:reference>/close")
 @require_role(Role.LAWYER)
 def close(reference: str) -> Response | tuple[str, int]:
     case = _case_or_404(reference)
@@ -131,7 +131,7 @@ def close(reference: str) -> Response | tuple[str, int]:
     )
 
 
-@bp.post("/cases/<reference>/callbacks/<id:callback_id>/outcome")
+@bp.post("/cases/<ref:reference>/callbacks/<id:callback_id>/outcome")
 @require_role(Role.LAWYER)
 def callback_outcome(reference: str, callback_id: int) -> Response | tuple[str, int]:
     case = _case_or_404(reference)
@@ -148,7 +148,7 @@ def callback_outcome(reference: str, callback_id: int) -> Response | tuple[str, 
     )
 
 
-@bp.post("/cases/<reference>/reply")
+@bp.post("/cases/<ref:reference>/reply")
 @require_role(Role.LAWYER)
 def reply(reference: str) -> Response | tuple[str, int]:
     case = _case_or_404(reference)

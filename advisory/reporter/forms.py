@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from babel.support import NullTranslations
 from flask_wtf import FlaskForm
@@ -175,18 +176,24 @@ class QuestionnaireAnswers:
     def answers(self) -> Answers:
         return Answers(
             kind=Kind(self.kind.data),
-            reporter_role=ReporterRole(self.reporter_role.data)
-            if self.reporter_role.data
-            else None,
+            reporter_role=_given(ReporterRole, self.reporter_role.data),
             ongoing=_tri_state(self.ongoing.data),
             immediate_danger=_tri_state(self.immediate_danger.data),
             dismissal_or_warning=_tri_state(self.dismissal_or_warning.data),
-            happened=Happened(self.happened.data) if self.happened.data else None,
-            field=Field(self.field.data) if self.field.data else None,
-            preferred_language=(
-                Language(self.preferred_language.data) if self.preferred_language.data else None
-            ),
+            happened=_given(Happened, self.happened.data),
+            field=_given(Field, self.field.data),
+            preferred_language=_given(Language, self.preferred_language.data),
         )
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def _given(choice: type[E], value: str | None) -> E | None:
+    """An optional question's answer; blanks are no answer (Optional() lets them through
+    without checking them against the choices)."""
+    value = (value or "").strip()
+    return choice(value) if value else None
 
 
 class ReportForm(QuestionnaireAnswers, ReporterForm):

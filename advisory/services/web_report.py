@@ -97,6 +97,7 @@ def receive_web_report(
     the commit. Raises SealedInputRefused, IntakeError or SlotUnavailable/BookingConflict
     (a chosen callback time was taken) before anything is stored."""
     content = report.content
+    wants_callback = report.contact.preference is ContactPreference.CALLBACK
     code: str | None = None
     if isinstance(content, SealedInBrowser):
         line_id = directory.report_line(session)
@@ -110,11 +111,12 @@ def receive_web_report(
         line_id = key.line_id
         code = sealing.code_for_submission(secrets.data_key, report.submission_token)
         reporter = sealing.reporter_keys(code)
-        text, number = content.narrative.strip(), content.phone.strip()
+        text = content.narrative.strip()
         narrative = sealing.seal_for_line(key, "narrative", text) if text else None
+        # A number typed for a report answered in the inbox is not kept, nor even sealed.
+        number = content.phone.strip() if wants_callback else ""
         phone = sealing.seal_for_line(key, "contact", number) if number else None
 
-    wants_callback = report.contact.preference is ContactPreference.CALLBACK
     submission = submit_case(
         session,
         settings,
