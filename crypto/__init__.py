@@ -1,4 +1,5 @@
-"""Cryptography for Advisory Line: sealed envelopes, case codes, wrapped keys, data at rest.
+"""Cryptography for Advisory Line: sealed envelopes, case codes, wrapped keys, data at rest,
+and the staff key custody (password split, lawyers' own keys, line-key grants).
 
 Everything here is pure Python on top of `cryptography`; nothing imports Flask. The byte-level
 formats are shared with the browser module, so change them only together with it.
@@ -16,9 +17,11 @@ from crypto.case_code import (
 )
 from crypto.compare import constant_time_equals
 from crypto.envelope import (
+    DIRECTIONS,
     MAX_PLAINTEXT_BYTES,
     PURPOSES,
     Envelope,
+    EnvelopeContext,
     envelope_key_id,
     max_envelope_chars,
     open_envelope,
@@ -29,6 +32,7 @@ from crypto.errors import (
     CryptoError,
     DecryptionFailed,
     InvalidCaseCode,
+    InvalidContext,
     InvalidRecoveryPassphrase,
     KeyFormatError,
     MalformedEnvelope,
@@ -38,6 +42,7 @@ from crypto.errors import (
     UnknownPurpose,
     WrongPassphrase,
 )
+from crypto.grants import Grant, open_grant, parse_grant, seal_grant
 from crypto.keys import (
     generate_keypair,
     key_id_for,
@@ -45,6 +50,18 @@ from crypto.keys import (
     private_key_to_bytes,
     public_key_from_text,
     public_key_to_text,
+)
+from crypto.staff_credentials import (
+    MIN_STAFF_KDF_ITERATIONS,
+    STAFF_KDF_ITERATIONS,
+    StaffCredentials,
+    auth_key_from_text,
+    derive_staff_credentials,
+    fingerprint,
+    instance_id,
+    normalise_username,
+    unwrap_staff_private_key,
+    wrap_staff_private_key,
 )
 from crypto.wrapping import (
     MIN_ITERATIONS_ALLOWED,
@@ -60,48 +77,65 @@ from crypto.wrapping import (
 open = open_envelope
 
 __all__ = [
+    "DIRECTIONS",
     "MAX_PLAINTEXT_BYTES",
     "MIN_ITERATIONS_ALLOWED",
+    "MIN_STAFF_KDF_ITERATIONS",
     "PBKDF2_ITERATIONS",
     "PURPOSES",
+    "STAFF_KDF_ITERATIONS",
     "CryptoError",
     "DecryptionFailed",
     "Envelope",
+    "EnvelopeContext",
+    "Grant",
     "InvalidCaseCode",
+    "InvalidContext",
     "InvalidRecoveryPassphrase",
     "KeyFormatError",
     "MalformedEnvelope",
     "PaddingError",
     "PlaintextTooLarge",
+    "StaffCredentials",
     "UnknownKeyId",
     "UnknownPurpose",
     "WrongPassphrase",
+    "auth_key_from_text",
     "case_code_for_submission",
     "constant_time_equals",
     "decrypt_at_rest",
+    "derive_staff_credentials",
     "derive_subkey",
     "encrypt_at_rest",
     "envelope_key_id",
+    "fingerprint",
     "generate_case_code",
     "generate_keypair",
     "generate_recovery_passphrase",
     "generate_reference",
+    "instance_id",
     "key_id_for",
     "lookup_hmac",
     "lookup_token",
     "max_envelope_chars",
     "normalise_case_code",
     "normalise_recovery_passphrase",
+    "normalise_username",
     "open",
     "open_envelope",
+    "open_grant",
     "parse_envelope",
+    "parse_grant",
     "private_key_from_bytes",
     "private_key_to_bytes",
     "public_key_from_text",
     "public_key_to_text",
     "reporter_private_key",
     "seal",
+    "seal_grant",
     "unwrap_private_key",
+    "unwrap_staff_private_key",
     "wrap_private_key",
+    "wrap_staff_private_key",
     "wrapped_key_iterations",
 ]

@@ -1,8 +1,13 @@
 """Sealed envelopes: HPKE (RFC 9180) base mode to a line or reporter public key.
 
-Text form: `v1.<key-id>.<base64url(enc || ciphertext)>`, safe in HTML forms and JSON.
-The purpose is bound through HPKE `info`, so a "message" envelope cannot be replayed
-as a "narrative"; plaintext is padded first so the length says little about the content.
+Text form: `<version>.<key-id>.<base64url(enc || ciphertext)>`, safe in HTML forms and JSON.
+Plaintext is padded first so the length says little about the content.
+
+- `v1` binds the purpose through HPKE `info` (`advisory-line/v1/<purpose>`), so a "message"
+  envelope cannot be replayed as a "narrative". Old envelopes keep opening this way.
+- `v2` also binds where the envelope belongs: the line, the case reference and the direction
+  (`advisory-line/v2/<purpose> 0 <line> 0 <reference> 0 <direction>`), so an envelope moved to
+  another case, or a copy passed off as a reply to the reporter, does not open.
 """
 
 import re
@@ -17,6 +22,7 @@ from crypto import padding
 from crypto.encoding import b64url_decode, b64url_encode, utf8
 from crypto.errors import (
     DecryptionFailed,
+    InvalidContext,
     KeyFormatError,
     MalformedEnvelope,
     PlaintextTooLarge,
@@ -26,8 +32,20 @@ from crypto.errors import (
 from crypto.keys import key_id_for
 
 VERSION = "v1"
+VERSION_2 = "v2"
+VERSIONS = (VERSION, VERSION_2)
 PURPOSES = ("narrative", "message", "contact", "reply")
 INFO_PREFIX = b"advisory-line/v1/"
+INFO_PREFIX_V2 = b"advisory-line/v2/"
+# Which way each purpose travels: what a reporter writes goes to the line; a reply goes to
+# the reporter, and its copy for the case file to the line.
+DIRECTIONS_BY_PURPOSE = {
+    "narrative": ("reporter-to-line",),
+    "message": ("reporter-to-line",),
+    "contact": ("reporter-to-line",),
+    "reply": ("line-to-reporter", "line-to-line"),
+}
+DIRECTIONS = ("reporter-to-line", "line-to-reporter", "line-to-line")
 MAX_PLAINTEXT_BYTES = 64 * 1024
 
 _SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_128_GCM)
@@ -38,6 +56,31 @@ MAX_PAYLOAD_BYTES = ENC_BYTES + padding.padded_length(MAX_PLAINTEXT_BYTES) + TAG
 
 _KEY_ID = re.compile(r"[0-9a-f]{16}")
 _VERSION_LIKE = re.compile(r"v[0-9]{1,3}")
+_LINE_SLUG = re.compile(r"[a-z0-9-]{1,40}")
+_CASE_REFERENCE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
+_V2_NEEDS_CONTEXT = (
+    "could not decrypt: a 'v2' envelope opens only with the context it was sealed for"
+)
+
+
+@dataclass(frozen=True)
+class EnvelopeContext:
+    """Where a v2 envelope belongs: bound into its HPKE info, checked when it is opened."""
+
+    line_slug: str
+    case_reference: str
+    direction: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.line_slug, str) or not _LINE_SLUG.fullmatch(self.line_slug):
+            raise InvalidContext("a line slug is 1 to 40 characters: a-z, 0-9 and '-'")
+        reference = self.case_reference
+        if not isinstance(reference, str) or not _CASE_REFERENCE.fullmatch(reference):
+            raise InvalidContext(
+                "a case reference is two dashed groups of four upper-case Crockford characters"
+            )
+        if self.direction not in DIRECTIONS:
+            raise InvalidContext(f"a direction is one of {', '.join(DIRECTIONS)}")
 
 
 @dataclass(frozen=True)
@@ -64,16 +107,36 @@ def max_envelope_chars(plaintext_bytes: int) -> int:
 MAX_ENVELOPE_CHARS = max_envelope_chars(MAX_PLAINTEXT_BYTES)
 
 
-def info_for(purpose: str) -> bytes:
-    """HPKE info for a purpose: `advisory-line/v1/<purpose>`."""
+def info_for(purpose: str, context: EnvelopeContext | None = None) -> bytes:
+    """HPKE info: `advisory-line/v1/<purpose>` without a context, else the v2 info
+    `advisory-line/v2/<purpose> 0 <line slug> 0 <case reference> 0 <direction>`."""
     if purpose not in PURPOSES:
         raise UnknownPurpose(purpose, PURPOSES)
-    return INFO_PREFIX + purpose.encode("ascii")
+    if context is None:
+        return INFO_PREFIX + purpose.encode("ascii")
+    if not isinstance(context, EnvelopeContext):
+        raise TypeError(f"context must be an EnvelopeContext, not {type(context).__name__}")
+    if context.direction not in DIRECTIONS_BY_PURPOSE[purpose]:
+        raise InvalidContext(
+            f"a {purpose} travels {' or '.join(DIRECTIONS_BY_PURPOSE[purpose])},"
+            f" not {context.direction}"
+        )
+    fields = (purpose, context.line_slug, context.case_reference, context.direction)
+    return INFO_PREFIX_V2 + b"\0".join(part.encode("ascii") for part in fields)
 
 
-def seal(purpose: str, plaintext: bytes | str, public_key: X25519PublicKey) -> str:
-    """Pad and encrypt plaintext (str is UTF-8 encoded) to a public key; returns envelope text."""
-    info = info_for(purpose)
+def seal(
+    purpose: str,
+    plaintext: bytes | str,
+    public_key: X25519PublicKey,
+    context: EnvelopeContext | None = None,
+) -> str:
+    """Pad and encrypt plaintext (str is UTF-8 encoded) to a public key; returns envelope text.
+
+    With a context the envelope is `v2`, bound to that line, case and direction; without
+    one it is `v1`, as before.
+    """
+    info = info_for(purpose, context)
     if isinstance(plaintext, str):
         data = utf8(plaintext, "plaintext")
     elif isinstance(plaintext, bytes | bytearray | memoryview):
@@ -89,7 +152,8 @@ def seal(purpose: str, plaintext: bytes | str, public_key: X25519PublicKey) -> s
     except ValueError:
         # OpenSSL refuses low-order points (all-zero shared secret).
         raise KeyFormatError("cannot seal to this public key: not a usable X25519 key") from None
-    return f"{VERSION}.{key_id_for(public_key)}.{b64url_encode(payload)}"
+    version = VERSION if context is None else VERSION_2
+    return f"{version}.{key_id_for(public_key)}.{b64url_encode(payload)}"
 
 
 def parse_envelope(envelope: str) -> Envelope:
@@ -104,10 +168,12 @@ def parse_envelope(envelope: str) -> Envelope:
     if len(parts) != 3:
         raise MalformedEnvelope("an envelope has three dot-separated parts: v1.<key-id>.<payload>")
     version, key_id, payload_text = parts
-    if version != VERSION:
+    if version not in VERSIONS:
         if _VERSION_LIKE.fullmatch(version):
-            raise MalformedEnvelope(f"unsupported envelope version {version!r}; expected 'v1'")
-        raise MalformedEnvelope("an envelope must start with 'v1.'")
+            raise MalformedEnvelope(
+                f"unsupported envelope version {version!r}; expected 'v1' or 'v2'"
+            )
+        raise MalformedEnvelope("an envelope must start with 'v1.' or 'v2.'")
     if not _KEY_ID.fullmatch(key_id):
         raise MalformedEnvelope("an envelope key id is 16 lowercase hex characters")
     try:
@@ -132,14 +198,21 @@ def open_envelope(
     purpose: str,
     envelope: str,
     private_keys: Mapping[str, X25519PrivateKey] | X25519PrivateKey,
+    context: EnvelopeContext | None = None,
 ) -> bytes:
     """Decrypt envelope text sealed for `purpose`; returns the unpadded plaintext bytes.
 
     `private_keys` maps key id -> private key (so rotated keys stay readable), or is a single
-    key, which must match the envelope's key id.
+    key, which must match the envelope's key id. A `v2` envelope opens only with the context
+    it was sealed for (DecryptionFailed otherwise); a `v1` envelope opens as it always has,
+    whatever context is passed.
     """
     info = info_for(purpose)
     parsed = parse_envelope(envelope)
+    if parsed.version == VERSION_2:
+        if context is None:
+            raise DecryptionFailed(_V2_NEEDS_CONTEXT)
+        info = info_for(purpose, context)
     private_key = _select_key(parsed.key_id, private_keys)
     try:
         padded = _SUITE.decrypt(parsed.payload, private_key, info=info)

@@ -65,3 +65,11 @@ class InvalidCaseCode(CryptoError, ValueError):
 
 class InvalidRecoveryPassphrase(CryptoError, ValueError):
     """What was typed cannot be a recovery passphrase. The message is safe to show."""
+
+
+class InvalidContext(CryptoError, ValueError):
+    """An envelope context names no valid line, case reference or direction for its purpose.
+
+    The fields are public (a line slug, a case reference, a direction); the message quotes
+    them clipped, so a bug cannot flood a log.
+    """

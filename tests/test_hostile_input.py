@@ -325,3 +325,17 @@ def test_a_number_typed_for_an_inbox_report_is_neither_sealed_nor_kept(
 
     assert response.status_code == 200
     assert count(db_session, Callback) == 0
+
+
+def test_an_envelope_of_a_version_our_pages_do_not_seal_yet_is_refused(
+    client, db_session, line_key
+):
+    fields = browser_fields(line_key, crypto.generate_case_code())
+    line_public = crypto.public_key_from_text(line_key.line_key.public_key)
+    context = crypto.EnvelopeContext("main", "ABCD-1234", "reporter-to-line")
+    fields["narrative_envelope"] = crypto.seal("narrative", NARRATIVE, line_public, context)
+
+    response = post_report(client, **fields)
+
+    assert response.status_code == 400
+    assert count(db_session, Case) == 0

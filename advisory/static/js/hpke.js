@@ -3,14 +3,20 @@
  *
  * It produces and reads exactly the bytes the server's `crypto` package does: sealed
  * envelopes (HPKE, RFC 9180, base mode, DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 /
- * AES-128-GCM), case-code derivations and passphrase-wrapped line keys. Everything runs
- * on WebCrypto; there are no dependencies and no build step. Each part lives in
+ * AES-128-GCM), case-code derivations, passphrase-wrapped line keys, and the staff key
+ * custody: the password split, lawyers' own wrapped keys and line-key grants. Everything
+ * runs on WebCrypto; there are no dependencies and no build step. Each part lives in
  * `./crypto/`, beside the Python module of the same name:
  *
- *   crypto/envelope.js   seal / open envelope text           (crypto/envelope.py)
+ *   crypto/envelope.js   seal / open envelope text, v1 and v2 (crypto/envelope.py)
  *   crypto/padding.js    length-hiding padding               (crypto/padding.py)
  *   crypto/case-code.js  case codes, lookup token, reporter key (crypto/case_code.py)
  *   crypto/wrapping.js   unwrap or re-wrap a wrapped key     (crypto/wrapping.py)
+ *   crypto/staff-credentials.js  password split into auth key and wrapping key; a
+ *                        lawyer's own key pair, wrapped      (crypto/staff_credentials.py)
+ *   crypto/fingerprint.js  a public key's fingerprint, to compare by phone
+ *                                                            (crypto/staff_credentials.py)
+ *   crypto/grants.js     the line key sealed to a lawyer's key (crypto/grants.py)
  *   crypto/keys.js       X25519 keys and key ids             (crypto/keys.py)
  *   crypto/encoding.js   strict base64url, UTF-8, hex        (crypto/encoding.py)
  *   crypto/rfc9180.js    HPKE itself, checked against the RFC's test vectors
@@ -28,7 +34,15 @@
 import { publicKeyBytesOf } from "./crypto/keys.js";
 
 export { CryptoError } from "./crypto/errors.js";
-export { MAX_PLAINTEXT_BYTES, PURPOSES, open, openText, seal } from "./crypto/envelope.js";
+export {
+  DIRECTIONS,
+  MAX_PLAINTEXT_BYTES,
+  PURPOSES,
+  envelopeContext,
+  open,
+  openText,
+  seal,
+} from "./crypto/envelope.js";
 export {
   generateCaseCode,
   lookupTokenFromCode,
@@ -36,9 +50,21 @@ export {
   reporterKeyFromCode,
 } from "./crypto/case-code.js";
 export { rewrapPrivateKey, unwrapPrivateKey } from "./crypto/wrapping.js";
+export {
+  STAFF_KDF_ITERATIONS,
+  createStaffKey,
+  deriveStaffCredentials,
+  normaliseUsername,
+  rewrapStaffPrivateKey,
+  unwrapStaffPrivateKey,
+} from "./crypto/staff-credentials.js";
+export { fingerprintOf } from "./crypto/fingerprint.js";
+export { createLineKey, grantToColleague, openGrant } from "./crypto/grants.js";
 
 // Lower-level pieces, for the known-answer tests and for callers that hold raw keys.
-export { parseEnvelope } from "./crypto/envelope.js";
+export { infoFor, parseEnvelope } from "./crypto/envelope.js";
+export { staffSalt, wrapStaffPrivateKey } from "./crypto/staff-credentials.js";
+export { grantInfo, parseGrant, sealGrant } from "./crypto/grants.js";
 export { importPrivateKey, keyIdFor, publicKeyBytesOf } from "./crypto/keys.js";
 export {
   Context,

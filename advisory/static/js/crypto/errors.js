@@ -19,7 +19,7 @@ export const WRONG_PASSPHRASE_MESSAGE =
 /**
  * @typedef {"malformed-envelope" | "unknown-key-id" | "decryption-failed" | "padding"
  *   | "unknown-purpose" | "plaintext-too-large" | "key-format" | "invalid-text"
- *   | "invalid-case-code" | "wrong-passphrase" | "message-limit"} CryptoErrorCode
+ *   | "invalid-case-code" | "wrong-passphrase" | "message-limit" | "invalid-context"} CryptoErrorCode
  */
 
 export class CryptoError extends Error {
