@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
+from advisory.assets import register_assets
 from advisory.auth import bp as auth_bp
 from advisory.cli import register_cli
 from advisory.coordinator import bp as coordinator_bp
@@ -46,6 +47,7 @@ def create_app(config: Mapping[str, str] | Settings | None = None) -> Flask:
     app.extensions["advisory_key_directory"] = KeyDirectory()
 
     configure_logging(app)
+    register_assets(app)  # before security: the CSP names the import map the pages carry
     register_security(app, settings)
     register_database(app, settings)
     register_i18n(app, settings)

@@ -11,6 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
 from advisory import audit
+from advisory.cli_assets import assets_group
 from advisory.cli_audit import audit_group
 from advisory.cli_demo import demo_group
 from advisory.cli_hours import hours_group
@@ -48,6 +49,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(keys_group)
     app.cli.add_command(audit_group)
     app.cli.add_command(report_group)
+    app.cli.add_command(assets_group)
 
 
 @click.command("init")

@@ -14,26 +14,31 @@ from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from advisory.assets import import_map_csp_source
 from advisory.body_limits import register_body_limits
 from advisory.extensions import csrf
 from advisory.settings import Settings
 from advisory.too_large import answer_too_large
 
+# Scripts come from our own origin; the one inline script allowed is the page's import map
+# (advisory/assets.py), named by its SHA-256 in place of {import_map}.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    "default-src 'self'; script-src 'self' {import_map}; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
 HSTS = "max-age=63072000; includeSubDomains"
 
 # Headers every response carries, whatever produced it.
 BASELINE_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Permissions-Policy": PERMISSIONS_POLICY,
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
+    # A script without integrity metadata is refused outright, so a mistake fails closed.
+    "Integrity-Policy": "blocked-destinations=(script)",
 }
 
 
@@ -61,6 +66,10 @@ def register_security(app: Flask, settings: Settings) -> None:
 def apply_security_headers(response: Response) -> Response:
     for name, value in BASELINE_HEADERS.items():
         response.headers.setdefault(name, value)
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        CONTENT_SECURITY_POLICY.format(import_map=import_map_csp_source()),
+    )
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = HSTS
     # Nothing we serve dynamically may linger in a shared or borrowed device's cache.

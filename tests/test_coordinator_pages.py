@@ -34,7 +34,11 @@ def coordinator(client, db_session, make_staff):
 ALLOWED_FIELDS = {"csrf_token", "language", "next", "period", "first_day", "last_day", "year"}
 
 
+IMPORT_MAP = re.compile(r'<script type="importmap">.*?</script>', re.DOTALL)
+
+
 def assert_no_content(page: str) -> None:
+    page = IMPORT_MAP.sub("", page)  # the modules' file names (crypto/envelope.js) are not content
     assert "ENVELOPE-OF" not in page
     assert "PHONE-NUMBER" not in page
     assert ENVELOPE.search(page) is None

@@ -6,6 +6,8 @@ CSRF stays on in this whole module (STYLE.md, "Tests"): every app here is built 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -26,9 +28,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = REPO_ROOT / "templates"
 TEMPLATE_FILES = sorted(TEMPLATES_DIR.rglob("*.html"))
 
-EXPECTED_CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 EXACT_BASELINE_HEADERS = {
-    "Content-Security-Policy": EXPECTED_CSP,
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
 }
@@ -36,6 +36,27 @@ DENIED_FEATURES = ("camera", "microphone", "geolocation")
 ONE_YEAR_SECONDS = 365 * 24 * 60 * 60
 HTTPS = "https://localhost"
 SESSION_COOKIE = "advisory_session"
+IMPORT_MAP = re.compile(r'<script type="importmap">(.*?)</script>', re.DOTALL)
+
+
+def import_map_of(page: str) -> str:
+    found = IMPORT_MAP.findall(page)
+    assert len(found) == 1, "a page carries exactly one import map"
+    return str(found[0])
+
+
+def hash_source(inline_script: str) -> str:
+    digest = hashlib.sha256(inline_script.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+def expected_csp(client: FlaskClient) -> str:
+    """Our origin only; the one inline script allowed is the import map the pages carry."""
+    import_map = import_map_of(client.get("/").get_data(as_text=True))
+    return (
+        f"default-src 'self'; script-src 'self' {hash_source(import_map)}; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
 
 
 @pytest.fixture
@@ -117,7 +138,7 @@ def test_every_kind_of_response_carries_the_baseline_headers(visitor, request_fo
     assert response.status_code == status
     for name, value in EXACT_BASELINE_HEADERS.items():
         assert response.headers.get(name) == value, name
-    assert response.headers.get_all("Content-Security-Policy") == [EXPECTED_CSP]
+    assert response.headers.get_all("Content-Security-Policy") == [expected_csp(visitor)]
     features = _permissions_policy(response.headers.get("Permissions-Policy", ""))
     for feature in DENIED_FEATURES:
         assert features.get(feature) == "()", f"{feature} is not denied"
@@ -383,14 +404,21 @@ class _ResourceCollector(HTMLParser):
 def test_rendered_pages_load_nothing_from_other_origins_and_have_no_inline_code(
     visitor, request_for
 ):
-    page = request_for(visitor).get_data(as_text=True)
+    response = request_for(visitor)
+    page = response.get_data(as_text=True)
 
     collector = _ResourceCollector()
     collector.feed(page)
     assert any(url.endswith("/static/css/site.css") for url in collector.urls)
     external = [url for url in collector.urls if urlsplit(url).scheme or urlsplit(url).netloc]
     assert external == []
-    assert inline_code_problems(page) == []
+    # The one inline script is the import map, allowed by its hash alone.
+    import_map = import_map_of(page)
+    policy = response.headers["Content-Security-Policy"]
+    assert hash_source(import_map) in policy
+    assert "unsafe-inline" not in policy
+    without_map = page.replace(f'<script type="importmap">{import_map}</script>', "")
+    assert inline_code_problems(without_map) == []
 
 
 # --- request size ------------------------------------------------------------------------------
