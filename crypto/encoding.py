@@ -2,6 +2,10 @@
 
 import base64
 import re
+from collections.abc import Mapping
+from typing import Any
+
+from crypto.errors import KeyFormatError
 
 _B64URL_CHARS = re.compile(r"[A-Za-z0-9_-]*")
 
@@ -37,3 +41,16 @@ def utf8(text: str, what: str) -> bytes:
     if data is None:  # raised outside the except block so no context chains back to the text
         raise ValueError(f"{what} is not valid text (it contains unpaired surrogates)")
     return data
+
+
+def b64url_field(fields: Mapping[str, Any], name: str, size: int, what: str) -> bytes:
+    """A JSON blob's field that must be exactly `size` bytes of base64url; `what` names the
+    blob in the KeyFormatError (the browser's modules say the same)."""
+    value = fields[name]
+    try:
+        raw = b64url_decode(value) if isinstance(value, str) else None
+    except ValueError:
+        raw = None
+    if raw is None or len(raw) != size:
+        raise KeyFormatError(f"{what} field {name!r} must be {size} bytes of base64url")
+    return raw

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from crypto import crockford
-from crypto.encoding import b64url_decode, b64url_encode, utf8
+from crypto.encoding import b64url_decode, b64url_encode, b64url_field, utf8
 from crypto.errors import KeyFormatError, WrongPassphrase
 from crypto.keys import KEY_BYTES, private_key_from_bytes, private_key_to_bytes, public_key_bytes
 
@@ -216,7 +216,7 @@ def unwrap_staff_private_key(blob: str, wrap_key: bytes, staff_id: int) -> X2551
 
 
 def fingerprint(public_key: X25519PublicKey) -> str:
-    """A public key's fingerprint to compare by phone: 80 bits as `XXXX-XXXX-XXXX-XXXX`.
+    """A public key's fingerprint to compare by phone: 80 bits, such as `7H2K-9QXW-4MDN-B6VZ`.
 
     SHA-256(label || 0 || raw public key), the first 80 bits in Crockford base32.
     """
@@ -260,17 +260,6 @@ def _parse_blob(blob: str) -> tuple[bytes, bytes]:
         raise KeyFormatError(f"unsupported wrapped staff key version; expected {BLOB_VERSION}")
     if fields["alg"] != BLOB_ALG:
         raise KeyFormatError(f"unsupported wrapped staff key algorithm; expected {BLOB_ALG!r}")
-    nonce = _field_bytes(fields, "nonce", NONCE_BYTES)
-    ciphertext = _field_bytes(fields, "ciphertext", KEY_BYTES + TAG_BYTES)
+    nonce = b64url_field(fields, "nonce", NONCE_BYTES, "wrapped staff key")
+    ciphertext = b64url_field(fields, "ciphertext", KEY_BYTES + TAG_BYTES, "wrapped staff key")
     return nonce, ciphertext
-
-
-def _field_bytes(fields: dict[str, Any], name: str, size: int) -> bytes:
-    value = fields[name]
-    try:
-        raw = b64url_decode(value) if isinstance(value, str) else None
-    except ValueError:
-        raw = None
-    if raw is None or len(raw) != size:
-        raise KeyFormatError(f"wrapped staff key field {name!r} must be {size} bytes of base64url")
-    return raw

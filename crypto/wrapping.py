@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from crypto import crockford
-from crypto.encoding import b64url_decode, b64url_encode, utf8
+from crypto.encoding import b64url_encode, b64url_field, utf8
 from crypto.errors import InvalidRecoveryPassphrase, KeyFormatError, WrongPassphrase
 from crypto.keys import KEY_BYTES, private_key_from_bytes, private_key_to_bytes
 
@@ -128,18 +128,7 @@ def _parse_blob(blob: str) -> tuple[int, bytes, bytes, bytes]:
         or not 1 <= iterations <= MAX_ITERATIONS_ACCEPTED
     ):
         raise KeyFormatError(f"iterations must be a whole number up to {MAX_ITERATIONS_ACCEPTED}")
-    salt = _field_bytes(fields, "salt", SALT_BYTES)
-    nonce = _field_bytes(fields, "nonce", NONCE_BYTES)
-    ciphertext = _field_bytes(fields, "ciphertext", _CIPHERTEXT_BYTES)
+    salt = b64url_field(fields, "salt", SALT_BYTES, "wrapped key")
+    nonce = b64url_field(fields, "nonce", NONCE_BYTES, "wrapped key")
+    ciphertext = b64url_field(fields, "ciphertext", _CIPHERTEXT_BYTES, "wrapped key")
     return iterations, salt, nonce, ciphertext
-
-
-def _field_bytes(fields: dict[str, Any], name: str, size: int) -> bytes:
-    value = fields[name]
-    try:
-        raw = b64url_decode(value) if isinstance(value, str) else None
-    except ValueError:
-        raw = None
-    if raw is None or len(raw) != size:
-        raise KeyFormatError(f"wrapped key field {name!r} must be {size} bytes of base64url")
-    return raw

@@ -120,3 +120,18 @@ def page(browser: Browser) -> Iterator[Page]:
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def module_page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    """One page on the landing page for a whole module whose tests call pure functions of
+    our browser modules: a fresh context per test would cost more than all of them."""
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        response = page.goto(f"{live_server.url}/")
+        assert response is not None
+        assert response.ok
+        yield page
+    finally:
+        context.close()

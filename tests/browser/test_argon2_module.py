@@ -8,18 +8,17 @@ pages will: `await import('/static/js/crypto/argon2.js')`. Bytes cross the bound
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from argon2.low_level import Type, hash_secret_raw
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
 from advisory import passwords
 from tests.conftest import PRODUCTION_ARGON2
 
 if TYPE_CHECKING:
-    from tests.browser.conftest import LiveServer
+    pass
 
 _PRELUDE = """
 const { argon2id } = await import('/static/js/crypto/argon2.js');
@@ -35,17 +34,8 @@ def in_browser(page: Page, body: str, arg: Any = None) -> Any:
 
 
 @pytest.fixture(scope="module")
-def crypto_page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
-    """One page for the module: the tests call pure functions only."""
-    context = browser.new_context()
-    page = context.new_page()
-    try:
-        response = page.goto(f"{live_server.url}/")
-        assert response is not None
-        assert response.ok
-        yield page
-    finally:
-        context.close()
+def crypto_page(module_page: Page) -> Page:
+    return module_page
 
 
 # --- BLAKE2b (RFC 7693) ---------------------------------------------------------------------

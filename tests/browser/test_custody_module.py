@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from cryptography.hazmat.primitives import hpke as python_hpke
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
 import crypto
 from crypto.encoding import b64url_encode
 
 if TYPE_CHECKING:
-    from tests.browser.conftest import LiveServer
+    pass
 
 VECTORS: dict[str, Any] = json.loads(
     (Path(__file__).parents[1] / "custody_vectors.json").read_text(encoding="utf-8")
@@ -86,17 +85,8 @@ def context(direction: str) -> crypto.EnvelopeContext:
 
 
 @pytest.fixture(scope="module")
-def custody_page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
-    """One page for the module: these tests only call pure functions."""
-    context = browser.new_context()
-    page = context.new_page()
-    try:
-        response = page.goto(f"{live_server.url}/")
-        assert response is not None
-        assert response.ok
-        yield page
-    finally:
-        context.close()
+def custody_page(module_page: Page) -> Page:
+    return module_page
 
 
 # --- The known-answer vectors -------------------------------------------------------------

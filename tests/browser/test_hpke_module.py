@@ -12,7 +12,6 @@ import hmac
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +20,7 @@ from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
 import crypto
 from crypto.encoding import b64url_encode
@@ -66,18 +65,8 @@ def rejection(page: Page, body: str, arg: Any = None) -> dict[str, str] | None:
 
 
 @pytest.fixture(scope="module")
-def hpke_page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
-    """One page for the module: these tests only call pure functions, and a fresh browser
-    context per test would cost more than all of them together."""
-    context = browser.new_context()
-    page = context.new_page()
-    try:
-        response = page.goto(f"{live_server.url}/")
-        assert response is not None
-        assert response.ok
-        yield page
-    finally:
-        context.close()
+def hpke_page(module_page: Page) -> Page:
+    return module_page
 
 
 def raw_public(public_key: X25519PublicKey) -> bytes:

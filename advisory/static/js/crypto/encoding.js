@@ -163,3 +163,27 @@ export function i2osp(value, length) {
   }
   return out;
 }
+
+/**
+ * A JSON blob's field that must be exactly `size` bytes of base64url (as
+ * crypto.encoding.b64url_field; the same message).
+ *
+ * @param {Record<string, unknown>} fields
+ * @param {string} name
+ * @param {number} size
+ * @param {string} what names the blob in the error
+ * @returns {Uint8Array}
+ */
+export function b64urlField(fields, name, size, what) {
+  let raw = null;
+  try {
+    raw = typeof fields[name] === "string" ? b64urlDecode(fields[name]) : null;
+  } catch {
+    raw = null;
+  }
+  if (raw === null || raw.length !== size) {
+    const message = `${what} field '${name}' must be ${size} bytes of base64url`;
+    throw new CryptoError("key-format", message);
+  }
+  return raw;
+}

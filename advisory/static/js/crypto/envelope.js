@@ -65,7 +65,7 @@ const V2_NEEDS_CONTEXT =
  * message as crypto.EnvelopeContext.
  *
  * @param {string} lineSlug the line's slug, [a-z0-9-]{1,40}
- * @param {string} caseReference the case's public reference, "XXXX-XXXX"
+ * @param {string} caseReference the case's public reference, such as "K7QF-9M2X"
  * @param {string} direction one of DIRECTIONS
  * @returns {EnvelopeContext}
  */

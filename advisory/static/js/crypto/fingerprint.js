@@ -3,7 +3,7 @@
  * to each other by phone before one grants the other the line key.
  *
  * SHA-256("advisory-line/v1/fingerprint" || 0x00 || raw public key); the first 80 bits as
- * 16 Crockford base32 characters, in dashed groups of four: `XXXX-XXXX-XXXX-XXXX`.
+ * 16 Crockford base32 characters, in dashed groups of four, such as `7H2K-9QXW-4MDN-B6VZ`.
  *
  * @module crypto/fingerprint
  */

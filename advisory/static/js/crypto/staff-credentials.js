@@ -11,7 +11,13 @@
  * @module crypto/staff-credentials
  */
 
-import { asciiBytes, b64urlDecode, b64urlEncode, concatBytes, utf8Encode } from "./encoding.js";
+import {
+  asciiBytes,
+  b64urlEncode,
+  b64urlField,
+  concatBytes,
+  utf8Encode,
+} from "./encoding.js";
 import { CryptoError, WRONG_PASSPHRASE_MESSAGE } from "./errors.js";
 import { fingerprintOf } from "./fingerprint.js";
 import {
@@ -384,28 +390,9 @@ function parseBlob(blobJson) {
     throw keyFormat(`unsupported wrapped staff key algorithm; expected '${BLOB_ALG}'`);
   }
   return {
-    nonce: fieldBytes(fields, "nonce", NONCE_BYTES),
-    ciphertext: fieldBytes(fields, "ciphertext", KEY_BYTES + TAG_BYTES),
+    nonce: b64urlField(fields, "nonce", NONCE_BYTES, "wrapped staff key"),
+    ciphertext: b64urlField(fields, "ciphertext", KEY_BYTES + TAG_BYTES, "wrapped staff key"),
   };
-}
-
-/**
- * @param {Record<string, unknown>} fields
- * @param {string} name
- * @param {number} size
- * @returns {Uint8Array}
- */
-function fieldBytes(fields, name, size) {
-  let raw = null;
-  try {
-    raw = typeof fields[name] === "string" ? b64urlDecode(fields[name]) : null;
-  } catch {
-    raw = null;
-  }
-  if (raw === null || raw.length !== size) {
-    throw keyFormat(`wrapped staff key field '${name}' must be ${size} bytes of base64url`);
-  }
-  return raw;
 }
 
 /** @param {string} message */

@@ -7,7 +7,7 @@
  * @module crypto/wrapping
  */
 
-import { asciiBytes, b64urlDecode, b64urlEncode, utf8Encode } from "./encoding.js";
+import { asciiBytes, b64urlEncode, b64urlField, utf8Encode } from "./encoding.js";
 import { CryptoError, WRONG_PASSPHRASE_MESSAGE } from "./errors.js";
 import { KEY_BYTES, importPrivateKey } from "./keys.js";
 
@@ -151,29 +151,10 @@ function parseBlob(blobJson) {
   }
   return {
     iterations,
-    salt: fieldBytes(fields, "salt", SALT_BYTES),
-    nonce: fieldBytes(fields, "nonce", NONCE_BYTES),
-    ciphertext: fieldBytes(fields, "ciphertext", CIPHERTEXT_BYTES),
+    salt: b64urlField(fields, "salt", SALT_BYTES, "wrapped key"),
+    nonce: b64urlField(fields, "nonce", NONCE_BYTES, "wrapped key"),
+    ciphertext: b64urlField(fields, "ciphertext", CIPHERTEXT_BYTES, "wrapped key"),
   };
-}
-
-/**
- * @param {Record<string, unknown>} fields
- * @param {string} name
- * @param {number} size
- * @returns {Uint8Array}
- */
-function fieldBytes(fields, name, size) {
-  let raw = null;
-  try {
-    raw = typeof fields[name] === "string" ? b64urlDecode(fields[name]) : null;
-  } catch {
-    raw = null;
-  }
-  if (raw === null || raw.length !== size) {
-    throw keyFormat(`wrapped key field '${name}' must be ${size} bytes of base64url`);
-  }
-  return raw;
 }
 
 /** @param {string} message */
