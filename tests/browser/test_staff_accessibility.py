@@ -259,3 +259,36 @@ def test_the_staff_header_reflows_on_a_narrow_phone(
     assert overflow <= 0
     assert header is not None
     assert header["x"] + header["width"] <= 320
+
+
+def test_an_audit_anchor_notice_fits_a_narrow_phone(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    # An anchor is 70 characters with nowhere to break: it must wrap, not widen the page.
+    username = f"anchor{secrets.token_hex(6)}"
+    _, password, seed = enrolled_staff(live_server, Role.COORDINATOR, username)
+    anchor = f"123456:{'ab' * 32}"
+    with live_server.app.app_context():
+        notify(
+            db.session(),
+            kind=NotificationKind.AUDIT_ANCHOR,
+            dedupe_key=f"accessibility-anchor:{username}",
+            now=DEFAULT_NOW,
+            role=Role.COORDINATOR,
+            audit_anchor=anchor,
+        )
+        db.session.commit()
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    try:
+        page = context.new_page()
+        sign_in(page, live_server, username, password, seed)
+        page.goto(f"{live_server.url}/notices")
+        shown = page.locator("code.audit-anchor", has_text=anchor).count()
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+    finally:
+        context.close()
+
+    assert shown == 1
+    assert overflow <= 0
