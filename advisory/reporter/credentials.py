@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 import crypto
+from advisory.services.sealed_input import SealedInputRefused, checked_lookup_token
 from crypto.case_code import CASE_CODE_CHARS
-from crypto.encoding import b64url_decode
 
 
 class CredentialError(ValueError):
@@ -25,14 +25,10 @@ class Credential:
 
 
 def decode_token(text: str) -> bytes:
-    damaged = _("The page sent a damaged code; please type it again.")
     try:
-        token = b64url_decode(text)
-    except ValueError:
-        raise CredentialError(damaged) from None
-    if len(token) != 32:
-        raise CredentialError(damaged)
-    return token
+        return checked_lookup_token(text)
+    except SealedInputRefused:
+        raise CredentialError(_("The page sent a damaged code; please type it again.")) from None
 
 
 def credential_from(code_typed: str | None, token_text: str | None) -> Credential:

@@ -29,7 +29,7 @@ from advisory.models import (
 )
 from advisory.services.assignment import reassign_after_decline
 from advisory.services.callbacks import release_place
-from advisory.services.line_keys import active_key_of_line
+from advisory.services.line_keys import active_line_key
 from advisory.services.replies import record_reply
 from advisory.services.sealed_input import KeyDirectory, SealedInputRefused, sealed_to
 from advisory.services.sealing import seal_for_line
@@ -153,7 +153,7 @@ def send_reply(
         except SealedInputRefused:
             raise CaseActionError("not_sealed") from None
     else:
-        line_key = active_key_of_line(session, case.line_id)
+        line_key = active_line_key(session, case.line_id)
         if line_key is None:
             raise CaseActionError("no_line_key")
         try:

@@ -110,7 +110,7 @@ def seed_demo_year(
 ) -> SeedSummary:
     """Make up a year of cases up to `now` and let retention fold the old ones (flush only)."""
     line = default_line(session)
-    line_key = active_line_key(session, line) if line is not None else None
+    line_key = active_line_key(session, line.id) if line is not None else None
     if line is None or line_key is None:
         raise DemoSeedError("Run `flask --app advisory init --demo` first.")
     if not _demo_instance(session):

@@ -25,7 +25,7 @@ from advisory.services.callbacks import (
     release_place,
 )
 from advisory.services.intake import IntakeError, IntakeProblem
-from advisory.services.line_keys import active_key_of_line
+from advisory.services.line_keys import active_line_key
 from advisory.services.sealed_input import KeyDirectory
 from advisory.settings import Settings
 from advisory.stats import fold_cases
@@ -54,7 +54,7 @@ def send_reporter_message(
     if envelope:
         sealed = directory.sealed_for_line(session, envelope, "message", case.line_id)
     else:
-        key = active_key_of_line(session, case.line_id)
+        key = active_line_key(session, case.line_id)
         if key is None:
             raise IntakeError(IntakeProblem.NOT_READY)
         sealed = sealing.seal_for_line(key, "message", text)

@@ -85,7 +85,7 @@ def open_with_recovery(session: Session, line: Line, typed_passphrase: str) -> O
         passphrase = crypto.normalise_recovery_passphrase(typed_passphrase)
     except crypto.InvalidRecoveryPassphrase as exc:
         raise KeyManagementError(str(exc)) from None
-    active = active_line_key(session, line)
+    active = active_line_key(session, line.id)
     if active is None:
         raise KeyManagementError("The line has no key yet: run `flask --app advisory init`.")
     query = (
@@ -194,7 +194,7 @@ def rotate_line_key(
     if line is None:
         raise KeyManagementError("There is no line yet: run `flask --app advisory init`.")
     opened = open_with_recovery(session, line, recovery_passphrase)
-    retired = active_line_key(session, line)
+    retired = active_line_key(session, line.id)
     if retired is None:  # open_with_recovery has refused this already; for the type checker
         raise KeyManagementError("The line has no key yet: run `flask --app advisory init`.")
     retired.retired_at = now

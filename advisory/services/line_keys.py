@@ -36,18 +36,15 @@ def default_line(session: Session) -> Line | None:
     return session.scalars(select(Line).order_by(Line.id).limit(1)).first()
 
 
-def active_line_key(session: Session, line: Line) -> LineKey | None:
-    return active_key_of_line(session, line.id)
-
-
-def active_key_of_line(session: Session, line_id: int) -> LineKey | None:
+def active_line_key(session: Session, line_id: int) -> LineKey | None:
+    """The newest unretired key of the line: what new text for it is sealed to."""
     query = select(LineKey).where(LineKey.line_id == line_id, LineKey.retired_at.is_(None))
     return session.scalars(query.order_by(LineKey.id.desc()).limit(1)).first()
 
 
 def is_initialised(session: Session) -> bool:
     line = default_line(session)
-    return line is not None and active_line_key(session, line) is not None
+    return line is not None and active_line_key(session, line.id) is not None
 
 
 def initialise_line(
@@ -63,7 +60,7 @@ def initialise_line(
         line = Line(slug=DEFAULT_LINE_SLUG, name=DEFAULT_LINE_NAME, created_at=now)
         session.add(line)
         session.flush()
-    current = active_line_key(session, line)
+    current = active_line_key(session, line.id)
     if current is not None:
         if not force:
             raise AlreadyInitialised(f"line key {current.key_id} exists already")

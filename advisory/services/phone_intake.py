@@ -17,7 +17,6 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import crypto
@@ -28,14 +27,18 @@ from advisory.models import (
     Channel,
     CloseOutcome,
     ContactPreference,
-    Line,
     LineKey,
     Role,
     Staff,
 )
 from advisory.services.intake import insert_case, submission_token_hmac, triaged_columns
 from advisory.services.line_keys import active_line_key
-from advisory.services.sealed_input import SealedInputRefused, SealedProblem, checked_envelope
+from advisory.services.sealed_input import (
+    SealedInputRefused,
+    SealedProblem,
+    line_of_key,
+    sealed_for_line,
+)
 from advisory.services.sealing import seal_for_line
 from advisory.settings import Settings
 
@@ -100,8 +103,7 @@ def line_key_for(session: Session, lawyer: Staff) -> LineKey:
     """The key a note is sealed to: the active key of the lawyer's own line."""
     if lawyer.role is not Role.LAWYER or lawyer.line_id is None:
         raise PhoneIntakeError("no_line")
-    line = session.get(Line, lawyer.line_id)
-    key = active_line_key(session, line) if line is not None else None
+    key = active_line_key(session, lawyer.line_id)
     if key is None:
         raise PhoneIntakeError("not_ready")
     return key
@@ -182,15 +184,9 @@ def _accepted(session: Session, key: LineKey, envelope: str) -> str:
     rotation) is still readable to the line's lawyers, so it is accepted too.
     """
     try:
-        key_id = checked_envelope(envelope, NOTE_PURPOSE).key_id
+        return sealed_for_line(
+            envelope, NOTE_PURPOSE, key.line_id, lambda key_id: line_of_key(session, key_id)
+        )
     except SealedInputRefused as exc:
-        too_large = exc.problem is SealedProblem.TOO_LARGE
-        raise PhoneIntakeError("note_too_long" if too_large else "damaged") from None
-    if key_id == key.key_id:
-        return envelope
-    known = session.scalars(
-        select(LineKey.id).where(LineKey.key_id == key_id, LineKey.line_id == key.line_id)
-    ).first()
-    if known is None:
-        raise PhoneIntakeError("unknown_key")
-    return envelope
+        reasons = {SealedProblem.TOO_LARGE: "note_too_long", SealedProblem.DAMAGED: "damaged"}
+        raise PhoneIntakeError(reasons.get(exc.problem, "unknown_key")) from None

@@ -10,6 +10,7 @@ later break a lawyer's page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
@@ -114,17 +115,32 @@ class KeyDirectory:
     def line_of(self, session: Session, key_id: str) -> int | None:
         line_id = self._lines.get(key_id)
         if line_id is None:
-            line_id = session.scalar(select(LineKey.line_id).where(LineKey.key_id == key_id))
+            line_id = line_of_key(session, key_id)
             if line_id is not None:
                 self._lines[key_id] = line_id
         return line_id
 
     def sealed_for_line(self, session: Session, envelope: str, purpose: str, line_id: int) -> str:
         """An envelope that must be sealed to one of the keys of line `line_id`."""
-        parsed = checked_envelope(envelope, purpose)
-        owner = self.line_of(session, parsed.key_id)
-        if owner is None:
-            raise SealedInputRefused(SealedProblem.UNKNOWN_KEY)
-        if owner != line_id:
-            raise SealedInputRefused(SealedProblem.OTHER_LINE)
-        return envelope
+        return sealed_for_line(
+            envelope, purpose, line_id, lambda key_id: self.line_of(session, key_id)
+        )
+
+
+def line_of_key(session: Session, key_id: str) -> int | None:
+    """The line a key belongs to, looked up; None for a key this server does not know."""
+    return session.scalar(select(LineKey.line_id).where(LineKey.key_id == key_id))
+
+
+def sealed_for_line(
+    envelope: str, purpose: str, line_id: int, line_of: Callable[[str], int | None]
+) -> str:
+    """An envelope that must be sealed to one of the keys of line `line_id`; `line_of` names
+    the line of a key id (None: unknown), looked up or remembered."""
+    parsed = checked_envelope(envelope, purpose)
+    owner = line_of(parsed.key_id)
+    if owner is None:
+        raise SealedInputRefused(SealedProblem.UNKNOWN_KEY)
+    if owner != line_id:
+        raise SealedInputRefused(SealedProblem.OTHER_LINE)
+    return envelope

@@ -44,10 +44,6 @@ def rewrap_context(session: Session, staff: Staff) -> dict[str, object]:
     }
 
 
-def line_key_ids(session: Session, line_id: int) -> frozenset[str]:
-    return frozenset(session.scalars(select(LineKey.key_id).where(LineKey.line_id == line_id)))
-
-
 def replace_wraps(
     session: Session,
     staff: Staff,

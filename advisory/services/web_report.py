@@ -75,12 +75,11 @@ class Receipt:
     callback_at: datetime | None
     callback_unbooked: bool  # a callback was asked for, but no place could be booked
     code: str | None  # only without JavaScript, and only while it may be shown
-    repeated: bool  # the same form had been sent before: nothing new was stored
-    code_expired: bool  # sent again too late to show the code again
+    code_expired: bool  # the same form sent again too late to show the code again
     received_at: datetime
 
     def __repr__(self) -> str:
-        return f"Receipt(due={self.due.isoformat()}, repeated={self.repeated})"
+        return f"Receipt(due={self.due.isoformat()}, code_expired={self.code_expired})"
 
 
 def receive_web_report(
@@ -141,7 +140,6 @@ def receive_web_report(
         callback_at=callback.slot_start if callback else None,
         callback_unbooked=wants_callback and callback is None,
         code=None if code_expired else code,
-        repeated=submission.duplicate,
         code_expired=code_expired,
         received_at=case.received_at,
     )

@@ -39,7 +39,7 @@ def enrolled_staff(
         if role is Role.LAWYER:
             line = default_line(session)
             assert line is not None
-            line_key = active_line_key(session, line)
+            line_key = active_line_key(session, line.id)
             assert line_key is not None
             grant_line_key(
                 session,
