@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 import crypto
 from crypto import grants, staff_credentials
 from crypto.envelope import DIRECTIONS_BY_PURPOSE, info_for
+from tests.reference_hpke import labeled_expand, labeled_extract
 
 VECTOR_FILE = Path(__file__).parent / "custody_vectors.json"
 RFC9180_FILE = Path(__file__).parent / "browser" / "rfc9180_vectors.json"
@@ -77,20 +78,6 @@ def fingerprint_by_hand(public_raw: bytes) -> str:
     return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
 
 
-def _labeled_extract(suite_id: bytes, salt: bytes, label: bytes, ikm: bytes) -> bytes:
-    return hmac.new(salt, b"HPKE-v1" + suite_id + label + ikm, hashlib.sha256).digest()
-
-
-def _labeled_expand(suite_id: bytes, prk: bytes, label: bytes, info: bytes, length: int) -> bytes:
-    labeled_info = length.to_bytes(2, "big") + b"HPKE-v1" + suite_id + label + info
-    okm, block, counter = b"", b"", 1
-    while len(okm) < length:
-        block = hmac.new(prk, block + labeled_info + bytes([counter]), hashlib.sha256).digest()
-        okm += block
-        counter += 1
-    return okm[:length]
-
-
 def reference_hpke_seal(
     recipient_public: bytes,
     info: bytes,
@@ -104,17 +91,17 @@ def reference_hpke_seal(
     enc = raw_public(ephemeral_secret)
     dh = ephemeral.exchange(X25519PublicKey.from_public_bytes(recipient_public))
     kem_suite = b"KEM\x00\x20"
-    eae_prk = _labeled_extract(kem_suite, b"", b"eae_prk", dh)
-    shared = _labeled_expand(kem_suite, eae_prk, b"shared_secret", enc + recipient_public, 32)
+    eae_prk = labeled_extract(kem_suite, b"", b"eae_prk", dh)
+    shared = labeled_expand(kem_suite, eae_prk, b"shared_secret", enc + recipient_public, 32)
     suite = b"HPKE\x00\x20\x00\x01\x00\x01"
     context = (
         b"\x00"
-        + _labeled_extract(suite, b"", b"psk_id_hash", b"")
-        + _labeled_extract(suite, b"", b"info_hash", info)
+        + labeled_extract(suite, b"", b"psk_id_hash", b"")
+        + labeled_extract(suite, b"", b"info_hash", info)
     )
-    secret = _labeled_extract(suite, shared, b"secret", b"")
-    key = _labeled_expand(suite, secret, b"key", context, 16)
-    nonce = _labeled_expand(suite, secret, b"base_nonce", context, 12)
+    secret = labeled_extract(suite, shared, b"secret", b"")
+    key = labeled_expand(suite, secret, b"key", context, 16)
+    nonce = labeled_expand(suite, secret, b"base_nonce", context, 12)
     return enc + AESGCM(key).encrypt(nonce, plaintext, aad)
 
 

@@ -7,8 +7,6 @@ Bytes cross the Python/browser boundary as hex or base64url text.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
 import unicodedata
@@ -24,6 +22,7 @@ from playwright.sync_api import Page
 
 import crypto
 from crypto.encoding import b64url_encode
+from tests.reference_hpke import labeled_expand, labeled_extract
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer
@@ -201,21 +200,6 @@ def test_browser_rejects_a_vector_ciphertext_with_the_wrong_aad(hpke_page: Page)
     assert error["code"] == "decryption-failed"
 
 
-def _labeled_extract(suite_id: bytes, salt: bytes, label: bytes, ikm: bytes) -> bytes:
-    # HKDF-Extract is HMAC(salt, ikm); an empty salt is the same HMAC key as 32 zero bytes.
-    return hmac.new(salt, b"HPKE-v1" + suite_id + label + ikm, hashlib.sha256).digest()
-
-
-def _labeled_expand(suite_id: bytes, prk: bytes, label: bytes, info: bytes, length: int) -> bytes:
-    labeled_info = length.to_bytes(2, "big") + b"HPKE-v1" + suite_id + label + info
-    okm, block, counter = b"", b"", 1
-    while len(okm) < length:
-        block = hmac.new(prk, block + labeled_info + bytes([counter]), hashlib.sha256).digest()
-        okm += block
-        counter += 1
-    return okm[:length]
-
-
 def test_vector_file_agrees_with_python_cryptography() -> None:
     """The transcribed vectors are checked on their own, so a typo cannot pass as a JS bug.
 
@@ -231,22 +215,22 @@ def test_vector_file_agrees_with_python_cryptography() -> None:
 
     kem_suite = b"KEM\x00\x20"
     dh = sk_e.exchange(sk_r.public_key())
-    eae_prk = _labeled_extract(kem_suite, b"", b"eae_prk", dh)
-    shared = _labeled_expand(kem_suite, eae_prk, b"shared_secret", v["enc"] + v["pkRm"], 32)
+    eae_prk = labeled_extract(kem_suite, b"", b"eae_prk", dh)
+    shared = labeled_expand(kem_suite, eae_prk, b"shared_secret", v["enc"] + v["pkRm"], 32)
     assert shared == v["shared_secret"]
 
     suite = b"HPKE\x00\x20\x00\x01\x00\x01"
     context = (
         b"\x00"
-        + _labeled_extract(suite, b"", b"psk_id_hash", b"")
-        + _labeled_extract(suite, b"", b"info_hash", v["info"])
+        + labeled_extract(suite, b"", b"psk_id_hash", b"")
+        + labeled_extract(suite, b"", b"info_hash", v["info"])
     )
     assert context == v["key_schedule_context"]
-    secret = _labeled_extract(suite, shared, b"secret", b"")
+    secret = labeled_extract(suite, shared, b"secret", b"")
     assert secret == v["secret"]
-    assert _labeled_expand(suite, secret, b"key", context, 16) == v["key"]
-    assert _labeled_expand(suite, secret, b"base_nonce", context, 12) == v["base_nonce"]
-    assert _labeled_expand(suite, secret, b"exp", context, 32) == v["exporter_secret"]
+    assert labeled_expand(suite, secret, b"key", context, 16) == v["key"]
+    assert labeled_expand(suite, secret, b"base_nonce", context, 12) == v["base_nonce"]
+    assert labeled_expand(suite, secret, b"exp", context, 32) == v["exporter_secret"]
 
     aead = AESGCM(v["key"])
     for encryption in VECTORS["encryptions"]:
@@ -258,7 +242,7 @@ def test_vector_file_agrees_with_python_cryptography() -> None:
         assert aead.encrypt(nonce, pt, aad).hex() == encryption["ct"]
     for export in VECTORS["exports"]:
         exporter_context = bytes.fromhex(export["exporter_context"])
-        value = _labeled_expand(suite, v["exporter_secret"], b"sec", exporter_context, 32)
+        value = labeled_expand(suite, v["exporter_secret"], b"sec", exporter_context, 32)
         assert value.hex() == export["exported_value"]
 
     # cryptography's own HPKE, from enc + skRm + info, lands on the same key and base nonce.
