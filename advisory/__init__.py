@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
+from advisory.admin import bp as admin_bp
 from advisory.assets import register_assets
 from advisory.auth import bp as auth_bp
 from advisory.cli import register_cli
@@ -65,3 +66,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(queue_bp)
     app.register_blueprint(coordinator_bp)
     app.register_blueprint(notices_bp)
+    app.register_blueprint(admin_bp)

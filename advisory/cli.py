@@ -33,6 +33,7 @@ from advisory.services.staff import (
     deactivate_staff,
     list_staff,
     reactivate_staff,
+    reset_staff,
 )
 from advisory.settings import SECRETS_FILENAME
 
@@ -168,10 +169,32 @@ def staff_reactivate(username: str) -> None:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     _print_credentials("Reactivated", new)
+    _explain_key_again(new)
+
+
+@staff_group.command("reset")
+@click.argument("username")
+def staff_reset(username: str) -> None:
+    """A forgotten password or a lost authenticator: new one-time credentials, keys dropped."""
+    secrets = current_settings().secrets
+    if secrets is None:
+        raise click.ClickException("Run `flask --app advisory init` first.")
+    try:
+        new = reset_staff(session(), username=username, data_key=secrets.data_key, now=now())
+    except StaffError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    _print_credentials("Reset", new)
+    _explain_key_again(new)
+
+
+def _explain_key_again(new: NewStaff) -> None:
     if new.staff.role is Role.LAWYER:
         click.echo(
-            f"They hold no line key: `flask --app advisory keys grant {new.staff.username}` "
-            "gives it back."
+            "They hold no line key now. After their first sign-in, a lawyer who holds it gives "
+            "it to them from the Colleagues page; if none is left: "
+            f"`flask --app advisory keys grant {new.staff.username}`."
         )
 
 

@@ -29,21 +29,23 @@ keys_group = AppGroup("keys", help="Grant, revoke, rotate and list the line key.
 def keys_grant(username: str) -> None:
     """Give a lawyer the line key (current and retired), opened with the recovery passphrase.
 
-    The key is wrapped under the lawyer's current password, which their browser unwraps with
-    at sign-in: let the lawyer type it.
+    For the day no lawyer holding the key is left; otherwise a colleague grants it from the
+    Colleagues page. The key is sealed to the lawyer's own public key, made in their browser
+    at their first sign-in: compare its fingerprint with what they see on their page.
     """
     try:
         staff = lawyer_for_grant(session(), username)
         recovery = click.prompt("Recovery passphrase", hide_input=True)
-        password = click.prompt(f"Current password of {staff.username}", hide_input=True)
-        grant = grant_line_keys(
-            session(), staff=staff, recovery_passphrase=recovery, staff_password=password, now=now()
-        )
+        grant = grant_line_keys(session(), staff=staff, recovery_passphrase=recovery, now=now())
     except KeyManagementError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"Granted line key(s) {', '.join(grant.granted)} to {grant.staff.username}.")
+    click.echo(
+        f"Sealed to the key with fingerprint {grant.fingerprint}: {grant.staff.username} sees "
+        "their own fingerprint on their Colleagues page. If the two differ, revoke at once."
+    )
     if grant.unopened:
         click.echo(
             f"Not granted: {', '.join(grant.unopened)} (the recovery passphrase does not open "
@@ -105,7 +107,8 @@ def keys_rotate(new_recovery_passphrase: bool) -> None:
     if rotation.lawyers_to_grant:
         click.echo(
             "\nThese lawyers must be granted the new key (`flask --app advisory keys grant "
-            "USERNAME`); until then they can read old cases but not new ones:"
+            "USERNAME`, or by a colleague who holds it); until then they can read old cases "
+            "but not new ones:"
         )
         for username in rotation.lawyers_to_grant:
             click.echo(f"  {username}")

@@ -129,8 +129,19 @@ class CallbackStatus(enum.StrEnum):
 
 
 class WrapKind(enum.StrEnum):
+    # Before lawyers had key pairs: the line key under a lawyer's password (PBKDF2). Their
+    # browser turns it into a GRANT at their next sign-in; nothing new is wrapped this way.
     STAFF = "staff"
     RECOVERY = "recovery"
+    # The line key sealed with HPKE to one lawyer's own public key (crypto.grants).
+    GRANT = "grant"
+
+
+class CredentialScheme(enum.StrEnum):
+    # Before the credential split: argon2id of the password itself. Upgraded at next sign-in.
+    PASSWORD = "password"  # noqa: S105  (a scheme's name, not a password)
+    # argon2id of the authentication key the browser derives; the password never arrives.
+    SPLIT_V1 = "split-v1"
 
 
 class Line(Base):
@@ -171,12 +182,14 @@ class LineKey(Base):
 
 
 class WrappedKey(Base):
-    """The line private key wrapped under one lawyer's passphrase or the recovery passphrase."""
+    """The line private key for one lawyer (a grant to their key pair; before key pairs, a
+    wrap under their password) or under the recovery passphrase."""
 
     __tablename__ = "wrapped_key"
     __table_args__ = (
         CheckConstraint(
-            "(kind = 'recovery' AND staff_id IS NULL) OR (kind = 'staff' AND staff_id IS NOT NULL)",
+            "(kind = 'recovery' AND staff_id IS NULL) "
+            "OR (kind IN ('staff', 'grant') AND staff_id IS NOT NULL)",
             name="owner_matches_kind",
         ),
         UniqueConstraint("line_key_id", "staff_id", name="uq_wrapped_key_line_key_staff"),
@@ -204,7 +217,12 @@ class WrappedKey(Base):
 
 class Staff(Base):
     __tablename__ = "staff"
-    __table_args__ = (CheckConstraint("failed_logins >= 0", name="failed_logins_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("failed_logins >= 0", name="failed_logins_not_negative"),
+        CheckConstraint(
+            "(public_key IS NULL) = (wrapped_private_key IS NULL)", name="key_pair_whole"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -212,7 +230,15 @@ class Staff(Base):
     line_id: Mapped[int | None] = mapped_column(ForeignKey("line.id"))
     # Staff are not anonymous: notifications (never case content) may go to this address.
     email: Mapped[str | None] = mapped_column(String(254))
+    # argon2id of what the sign-in proves: see `credential_scheme`.
     password_hash: Mapped[str] = mapped_column(String(255))
+    credential_scheme: Mapped[CredentialScheme] = mapped_column(
+        _enum(CredentialScheme, "credential_scheme"), default=CredentialScheme.SPLIT_V1
+    )
+    # A lawyer's own X25519 pair, made in their browser at enrolment: the public half, and
+    # the private half wrapped under the key only their password gives (crypto.staff_credentials).
+    public_key: Mapped[str | None] = mapped_column(String(64))
+    wrapped_private_key: Mapped[str | None] = mapped_column(Text)
     totp_secret_encrypted: Mapped[str] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(default=True)
     totp_confirmed: Mapped[bool] = mapped_column(default=False)

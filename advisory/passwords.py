@@ -43,6 +43,18 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+def hash_auth_key(auth_key: bytes) -> str:
+    """argon2id of a staff authentication key (the browser's stand-in for the password)."""
+    return _hasher().hash(auth_key)
+
+
+def verify_auth_key(encoded_hash: str, auth_key: bytes) -> bool:
+    try:
+        return _hasher().verify(encoded_hash, auth_key)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def generate_one_time_password() -> str:
     """Sixteen URL-safe characters (96 bits): typed once, then replaced at first sign-in."""
     return secrets.token_urlsafe(12)

@@ -56,6 +56,8 @@ MAX_STAFF_ID = 2**63 - 1
 _INSTANCE_ID = re.compile(r"[0-9a-f]{32}")
 _USERNAME = re.compile(r"[a-z0-9._-]{1,64}")
 _BLOB_FIELDS = ("v", "alg", "nonce", "ciphertext")
+# A blob is about 120 characters; anything much longer is not one (checked before parsing).
+MAX_BLOB_CHARS = 512
 
 
 @dataclass(frozen=True)
@@ -71,14 +73,16 @@ class StaffCredentials:
         return b64url_encode(self.auth_key)
 
 
-def instance_id(secret_key: bytes) -> str:
+def instance_id(instance_secret: bytes) -> str:
     """This installation's public id (32 lowercase hex): part of every staff salt.
 
-    Derived from the secret key so it is stable for the instance and says nothing about it.
+    Derived from a secret of the instance that never changes in its life (the app passes its
+    data key, which TOTP seeds need as long as the accounts exist), so the id is stable for
+    the instance, says nothing about the secret, and no table has to keep it.
     """
-    if not isinstance(secret_key, bytes) or not secret_key:
-        raise ValueError("the secret key must be non-empty bytes")
-    digest = hmac.new(secret_key, INSTANCE_ID_LABEL, hashlib.sha256).digest()
+    if not isinstance(instance_secret, bytes) or not instance_secret:
+        raise ValueError("the instance secret must be non-empty bytes")
+    digest = hmac.new(instance_secret, INSTANCE_ID_LABEL, hashlib.sha256).digest()
     return digest[:INSTANCE_ID_BYTES].hex()
 
 
@@ -215,6 +219,13 @@ def unwrap_staff_private_key(blob: str, wrap_key: bytes, staff_id: int) -> X2551
     return private_key_from_bytes(raw)
 
 
+def check_wrapped_staff_key(blob: str) -> str:
+    """`blob` if it is a well-formed wrapped staff key (it cannot be opened here); else
+    KeyFormatError. What a browser sends is checked with this before it is stored."""
+    _parse_blob(blob)
+    return blob
+
+
 def fingerprint(public_key: X25519PublicKey) -> str:
     """A public key's fingerprint to compare by phone: 80 bits, such as `7H2K-9QXW-4MDN-B6VZ`.
 
@@ -248,9 +259,11 @@ def _check_wrap_key(wrap_key: bytes) -> bytes:
 
 
 def _parse_blob(blob: str) -> tuple[bytes, bytes]:
+    if not isinstance(blob, str) or len(blob) > MAX_BLOB_CHARS:
+        raise KeyFormatError(f"a wrapped staff key is JSON text of at most {MAX_BLOB_CHARS} chars")
     try:
         fields: Any = json.loads(blob)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         raise KeyFormatError("a wrapped staff key must be JSON text") from None
     if not isinstance(fields, dict) or set(fields) != set(_BLOB_FIELDS):
         raise KeyFormatError(

@@ -281,9 +281,11 @@ def test_every_page_pins_each_script_stylesheet_and_module_to_what_the_server_se
         (staff[Role.LAWYER], "GET", "/queue/phone", None),
         (staff[Role.LAWYER], "GET", case_page, None),
         (staff[Role.LAWYER], "GET", "/notices", None),
+        (staff[Role.LAWYER], "GET", "/staff/colleagues", None),
         (staff[Role.COORDINATOR], "GET", "/coordinator", None),
         (staff[Role.COORDINATOR], "GET", "/coordinator/report", None),
         (staff[Role.ADMIN], "GET", "/staff", None),
+        (staff[Role.ADMIN], "GET", "/staff/admin/staff", None),
     ]
     served = _Served(client)
 

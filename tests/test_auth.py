@@ -24,6 +24,7 @@ from advisory.models import AuditEvent, RevokedStaffSession, Role, Staff
 from advisory.services.sign_in import CodeVerdict, accept_code, lock_duration
 from advisory.services.staff import add_staff
 from tests.conftest import DEFAULT_NOW, TEST_SECRETS
+from tests.staff_credentials import auth_key_for, enrolment_form
 
 DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
 SECRET_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_SECRET_KEY"])
@@ -64,7 +65,8 @@ def csrf_token(client: FlaskClient, path: str = "/staff/login") -> str:
 
 
 def sign_in(client: FlaskClient, username: str, password: str, code: str = ""):
-    data = {"username": username, "password": password, "code": code}
+    """As the sign-in page's script does it: the authentication key, never the password."""
+    data = {"username": username, "auth_key": auth_key_for(password, username), "code": code}
     return client.post("/staff/login", data={**data, "csrf_token": csrf_token(client)})
 
 
@@ -169,8 +171,8 @@ def test_failed_sign_ins_are_audited_by_reason_without_secrets(failure_pages, db
 
 def test_an_unknown_user_costs_one_argon2_verification_like_a_real_one(client, lawyer, monkeypatch):
     calls = []
-    real = passwords.verify_password
-    monkeypatch.setattr(passwords, "verify_password", lambda h, p: calls.append(h) or real(h, p))
+    real = passwords.verify_auth_key
+    monkeypatch.setattr(passwords, "verify_auth_key", lambda h, p: calls.append(h) or real(h, p))
 
     sign_in(client, "nobody", PASSWORD)
     sign_in(client, "alice", "wrong password")
@@ -237,8 +239,8 @@ def test_a_locked_account_is_not_checked_against_its_password_but_costs_as_much(
     for _ in range(5):
         sign_in(client, "alice", "wrong password")
     checked = []
-    real = passwords.verify_password
-    monkeypatch.setattr(passwords, "verify_password", lambda h, p: checked.append(h) or real(h, p))
+    real = passwords.verify_auth_key
+    monkeypatch.setattr(passwords, "verify_auth_key", lambda h, p: checked.append(h) or real(h, p))
 
     sign_in(client, "alice", PASSWORD, code_now(seed, clock))
 
@@ -640,8 +642,10 @@ def enrolment_seed(staff: Staff) -> str:
     return totp.open_seed(DATA_KEY, staff.totp_secret_encrypted)
 
 
-def enrol(client, password: str, code: str, repeat: str | None = None):
-    data = {"new_password": password, "repeat_password": repeat or password, "code": code}
+def enrol(client, db_session, password: str, code: str, username: str = "bob"):
+    """As the welcome page's script does it: keys derived from `password`, a new key pair."""
+    staff_id = account(db_session, username).id
+    data = enrolment_form(password, username, staff_id, code)
     return post(client, "/staff/welcome", page="/staff/welcome", **data)
 
 
@@ -658,19 +662,19 @@ def test_first_sign_in_leads_to_enrolment_and_nowhere_else(client, newcomer, db_
     assert seed != newcomer.totp_seed  # a fresh seed at enrolment
 
 
-def test_enrolment_refuses_a_wrong_code_the_old_password_and_a_short_one(
+def test_enrolment_refuses_a_wrong_code_the_old_password_and_a_lawyer_without_keys(
     client, newcomer, clock, db_session
 ):
     sign_in(client, "bob", "one-time-password")
     seed = enrolment_seed(account(db_session, "bob"))
     wrong = "000000" if code_now(seed, clock) != "000000" else "111111"
+    without_pair = {"new_auth_key": auth_key_for("a brand new passphrase", "bob")}
 
-    assert enrol(client, "a brand new passphrase", wrong).status_code == 400
-    assert enrol(client, "one-time-password", code_now(seed, clock)).status_code == 400
-    assert enrol(client, "short", code_now(seed, clock)).status_code == 400
-    assert (
-        enrol(client, "a brand new passphrase", code_now(seed, clock), "other").status_code == 400
-    )
+    assert enrol(client, db_session, "a brand new passphrase", wrong).status_code == 400
+    assert enrol(client, db_session, "one-time-password", code_now(seed, clock)).status_code == 400
+    no_keys = post(client, "/staff/welcome", "/staff/welcome", **without_pair, code="123456")
+    assert no_keys.status_code == 400
+    assert account(db_session, "bob").public_key is None
     assert account(db_session, "bob").must_change_password
     assert not account(db_session, "bob").totp_confirmed
     assert client.get("/staff").headers["Location"] == "/staff/welcome"
@@ -682,7 +686,7 @@ def test_after_enrolment_the_new_password_and_new_seed_sign_in(
     # Given a newcomer who sets a password and confirms the new seed
     sign_in(client, "bob", "one-time-password")
     seed = enrolment_seed(account(db_session, "bob"))
-    response = enrol(client, "a brand new passphrase", code_now(seed, clock))
+    response = enrol(client, db_session, "a brand new passphrase", code_now(seed, clock))
     assert response.headers["Location"] == "/staff"
     assert client.get("/staff").status_code == 200
     # When they sign in again elsewhere, with the next code (the one they enrolled with is spent)
@@ -700,12 +704,18 @@ def test_enrolment_is_audited(client, newcomer, clock, db_session):
     sign_in(client, "bob", "one-time-password")
     enrol(
         client,
+        db_session,
         "a brand new passphrase",
         code_now(enrolment_seed(account(db_session, "bob")), clock),
     )
 
     recorded = [action for action, _ in actions(db_session)]
-    assert recorded[-3:] == ["staff.sign_in", "staff.password_changed", "staff.totp_enrolled"]
+    assert recorded[-4:] == [
+        "staff.sign_in",
+        "staff.key_pair_created",
+        "staff.password_changed",
+        "staff.totp_enrolled",
+    ]
 
 
 def test_the_code_that_confirmed_enrolment_does_not_sign_in_again(
@@ -714,7 +724,7 @@ def test_the_code_that_confirmed_enrolment_does_not_sign_in_again(
     sign_in(client, "bob", "one-time-password")
     seed = enrolment_seed(account(db_session, "bob"))
     code = code_now(seed, clock)
-    assert enrol(client, "a brand new passphrase", code).headers["Location"] == "/staff"
+    assert enrol(client, db_session, "a brand new passphrase", code).headers["Location"] == "/staff"
 
     assert sign_in(app.test_client(), "bob", "a brand new passphrase", code).status_code == 401
     assert failure_reasons(db_session) == ["code_reused"]
@@ -732,7 +742,8 @@ def test_a_new_seed_at_enrolment_can_be_confirmed_in_the_same_30_seconds(
     )
     # When the new seed's code of this very step confirms it
     new_seed = enrolment_seed(account(db_session, "alice"))
-    response = enrol(client, "a brand new passphrase", code_now(new_seed, clock))
+    code = code_now(new_seed, clock)
+    response = enrol(client, db_session, "a brand new passphrase", code, username="alice")
     # Then it is accepted: no code of the new seed was ever used
     assert response.headers["Location"] == "/staff"
     assert account(db_session, "alice").totp_last_step == pyotp.TOTP(new_seed).timecode(clock[0])
@@ -743,9 +754,9 @@ def test_a_new_seed_at_enrolment_can_be_confirmed_in_the_same_30_seconds(
 
 def test_sign_in_without_csrf_token_is_refused(client, lawyer, clock):
     _staff, seed = lawyer
-    data = {"username": "alice", "password": PASSWORD, "code": code_now(seed, clock)}
+    data = {"username": "alice", "auth_key": auth_key_for(PASSWORD, "alice")}
 
-    response = client.post("/staff/login", data=data)
+    response = client.post("/staff/login", data={**data, "code": code_now(seed, clock)})
 
     assert response.status_code == 400
     assert staff_cookie(client) is None
@@ -764,7 +775,7 @@ def test_sign_out_without_csrf_token_changes_nothing(client, lawyer, clock, path
 def test_enrolment_without_csrf_token_is_refused(client, newcomer, clock, db_session):
     sign_in(client, "bob", "one-time-password")
     seed = enrolment_seed(account(db_session, "bob"))
-    data = {"new_password": "a brand new passphrase", "repeat_password": "a brand new passphrase"}
+    data = enrolment_form("a brand new passphrase", "bob", account(db_session, "bob").id, "")
 
     response = client.post("/staff/welcome", data={**data, "code": code_now(seed, clock)})
 

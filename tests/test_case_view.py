@@ -26,11 +26,11 @@ from advisory.models import (
     WrapKind,
     WrappedKey,
 )
-from advisory.services.line_keys import grant_line_key
 from crypto.encoding import b64url_encode
 from tests import reporter_helpers as rh
 from tests.canary import dump_database
 from tests.conftest import DEFAULT_NOW
+from tests.staff_credentials import credentials_for, give_line_key
 from tests.test_queue import sign_in_as
 
 CANARY = "Kanarifugl-7731 i saken"
@@ -155,7 +155,7 @@ def test_coordinators_and_admins_are_refused_case_content(
 
     for response in (
         client.get(f"/cases/{case.reference}"),
-        client.get("/api/v1/wrapped-keys"),
+        client.get("/staff/keys"),
     ):
         assert response.status_code == 403
         assert "v1.0000000000000000" not in response.get_data(as_text=True)
@@ -448,38 +448,33 @@ def test_no_answer_deletes_the_number_but_is_no_response(signed_in, db_session, 
     assert again.status_code == 409
 
 
-# --- the lawyer's wrapped keys -----------------------------------------------------------------
+# --- the lawyer's key material ---------------------------------------------------------------
 
 
-def test_a_lawyer_gets_their_own_wrapped_keys_and_nobody_elses(
+def test_a_lawyer_gets_their_own_key_material_and_nobody_elses(
     signed_in, db_session, line_key, lawyer, colleague
 ):
     key = db_session.scalars(select(LineKey)).one()
     for staff, password in ((lawyer, "lawyer password"), (colleague, "colleague password")):
-        grant_line_key(
-            db_session,
-            line_key=key,
-            private_key=line_key.private_key,
-            staff=staff,
-            passphrase=password,
-            now=DEFAULT_NOW,
-            iterations=1000,
-        )
+        give_line_key(db_session, staff, key, line_key.private_key, password)
     db_session.commit()
-    key_id, lawyer_id = key.key_id, lawyer.id
+    key_id, lawyer_id, username = key.key_id, lawyer.id, lawyer.username
 
-    response = signed_in.get("/api/v1/wrapped-keys")
+    response = signed_in.get("/staff/keys")
 
     assert response.headers["Cache-Control"] == "no-store"
-    keys = response.get_json()["keys"]
-    assert [entry["key_id"] for entry in keys] == [key_id]
+    material = response.get_json()
+    assert material["staffId"] == lawyer_id
+    assert [entry["keyId"] for entry in material["grants"]] == [key_id]
     own = db_session.scalars(
         select(WrappedKey).where(
-            WrappedKey.staff_id == lawyer_id, WrappedKey.kind == WrapKind.STAFF
+            WrappedKey.staff_id == lawyer_id, WrappedKey.kind == WrapKind.GRANT
         )
     ).one()
-    assert keys[0]["blob"] == own.blob
-    opened = crypto.unwrap_private_key(keys[0]["blob"], "lawyer password")
+    assert material["grants"][0]["grant"] == own.blob
+    wrap_key = credentials_for("lawyer password", username).wrap_key
+    mine = crypto.unwrap_staff_private_key(material["wrappedPrivateKey"], wrap_key, lawyer_id)
+    opened = crypto.open_grant(material["grants"][0]["grant"], key_id, lawyer_id, mine)
     assert crypto.key_id_for(opened.public_key()) == key_id
 
 

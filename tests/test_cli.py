@@ -25,6 +25,7 @@ from advisory.instance_secrets import create_secrets_file
 from advisory.models import Line, LineKey, Role, Staff, WrapKind, WrappedKey
 from advisory.settings import SECRET_NAMES, SECRETS_FILENAME, load_settings
 from tests.conftest import DEFAULT_NOW, TEST_SECRETS, base_env
+from tests.staff_credentials import auth_key_bytes, credentials_for
 
 DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
 CROCKFORD_GROUP = "[0-9A-HJKMNP-TV-Z]{4}"
@@ -151,11 +152,15 @@ def test_init_demo_creates_one_account_per_role_and_gives_the_lawyer_the_key(
     [line_key] = db_session.scalars(select(LineKey)).all()
     lawyer = staff["demo-lawyer"]
     assert lawyer.line_id == line.id
-    [granted] = db_session.scalars(select(WrappedKey).where(WrappedKey.kind == WrapKind.STAFF))
+    [granted] = db_session.scalars(select(WrappedKey).where(WrappedKey.kind == WrapKind.GRANT))
     assert (granted.staff_id, granted.line_key_id) == (lawyer.id, line_key.id)
     password = _demo_password(result.output, "demo-lawyer")
-    assert passwords.verify_password(lawyer.password_hash, password)
-    private_key = crypto.unwrap_private_key(granted.blob, password)
+    credentials = credentials_for(password, "demo-lawyer")
+    assert passwords.verify_auth_key(lawyer.password_hash, credentials.auth_key)
+    own = crypto.unwrap_staff_private_key(
+        lawyer.wrapped_private_key, credentials.wrap_key, lawyer.id
+    )
+    private_key = crypto.open_grant(granted.blob, line_key.key_id, lawyer.id, own)
     assert crypto.public_key_to_text(private_key.public_key()) == line_key.public_key
     assert stat.S_IMODE(demo_credentials_file.stat().st_mode) == 0o600
 
@@ -182,8 +187,10 @@ def test_staff_add_prints_a_one_time_password_and_a_totp_uri(runner, db_session,
     assert alice.totp_confirmed is False
     assert alice.password_hash.startswith("$argon2id$")
     assert password not in alice.password_hash
-    assert passwords.verify_password(alice.password_hash, password)
-    assert not passwords.verify_password(alice.password_hash, password + "x")
+    assert passwords.verify_auth_key(alice.password_hash, auth_key_bytes(password, "alice"))
+    assert not passwords.verify_auth_key(
+        alice.password_hash, auth_key_bytes(password + "x", "alice")
+    )
     assert seed not in alice.totp_secret_encrypted
     assert totp.open_seed(DATA_KEY, alice.totp_secret_encrypted) == seed
 

@@ -26,7 +26,7 @@ def initialised(db_session, real_instance):
     """Initialised as `init --demo` does it: with the demo staff."""
     data_key = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
     create_demo_staff(
-        db_session, new_key=real_instance, data_key=data_key, now=DEFAULT_NOW, iterations=1000
+        db_session, new_key=real_instance, data_key=data_key, now=DEFAULT_NOW
     )
     db_session.commit()
 

@@ -1,4 +1,5 @@
-"""Changing one's password: checked, audited, other sessions ended, line keys carried over."""
+"""Changing one's password in the browser: checked, audited, other sessions ended, the
+lawyer's private key re-wrapped, and no password ever sent."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from sqlalchemy import select
 import crypto
 from advisory import passwords
 from advisory.auth import sessions
-from advisory.models import AuditEvent, LineKey, Role, Staff, WrappedKey
-from advisory.services import password_change
-from advisory.services.line_keys import grant_line_key
+from advisory.models import AuditEvent, LineKey, Role, Staff, WrapKind, WrappedKey
+from advisory.services.staff_keys import StaffKeyError, parse_grants
 from tests import reporter_helpers as rh
 from tests.conftest import DEFAULT_NOW
+from tests.staff_credentials import auth_key_bytes, auth_key_for, credentials_for, give_line_key
 from tests.test_queue import sign_in_as
 
 OLD, NEW = "old password, long enough", "new password, long enough"
@@ -26,36 +27,33 @@ def line_key(db_session, line):
 
 
 def staff_with_password(make_staff, role: Role) -> Staff:
-    return make_staff(
-        role,
-        password_hash=passwords.hash_password(OLD),
-        must_change_password=False,
-        totp_confirmed=True,
-    )
+    staff = make_staff(role, must_change_password=False, totp_confirmed=True)
+    staff.password_hash = passwords.hash_auth_key(auth_key_bytes(OLD, staff.username))
+    return staff
 
 
 @pytest.fixture
 def lawyer_with_key(db_session, make_staff, line_key) -> Staff:
     lawyer = staff_with_password(make_staff, Role.LAWYER)
-    grant_line_key(
-        db_session,
-        line_key=db_session.scalars(select(LineKey)).one(),
-        private_key=line_key.private_key,
-        staff=lawyer,
-        passphrase=OLD,
-        now=DEFAULT_NOW,
-        iterations=1000,
-    )
+    key = db_session.scalars(select(LineKey)).one()
+    give_line_key(db_session, lawyer, key, line_key.private_key, OLD)
     return lawyer
 
 
-def post_change(client, **fields: str):
+def rewrapped(staff: Staff) -> str:
+    """What the browser sends for the lawyer's private key: the same key under NEW."""
+    old = credentials_for(OLD, staff.username).wrap_key
+    private = crypto.unwrap_staff_private_key(staff.wrapped_private_key, old, staff.id)
+    new = credentials_for(NEW, staff.username).wrap_key
+    return crypto.wrap_staff_private_key(private, new, staff.id)
+
+
+def post_change(client, username: str, current: str = OLD, new: str = NEW, **fields: str):
     page = rh.page_of(client.get("/staff/password"))
     data = {
         "csrf_token": page.input_value("csrf_token"),
-        "current_password": OLD,
-        "new_password": NEW,
-        "repeat_password": NEW,
+        "current_auth_key": auth_key_for(current, username),
+        "new_auth_key": auth_key_for(new, username),
         **fields,
     }
     return client.post("/staff/password", data=data)
@@ -66,111 +64,163 @@ def reload(db_session, staff_id: int) -> Staff:
     return db_session.get(Staff, staff_id)
 
 
+def signs_in_with(db_session, staff_id: int, password: str) -> bool:
+    staff = reload(db_session, staff_id)
+    return passwords.verify_auth_key(staff.password_hash, auth_key_bytes(password, staff.username))
+
+
 def test_a_coordinator_changes_their_password_and_other_sessions_end(
     client, db_session, make_staff
 ):
-    coordinator = staff_with_password(make_staff, Role.COORDINATOR)
-    staff_id, epoch = coordinator.id, coordinator.session_epoch
-    sign_in_as(client, db_session, coordinator)
-    elsewhere = sessions.encode(
-        rh.settings_of(client.application).secrets.secret_key,
-        sessions.start_session(staff_id, epoch, DEFAULT_NOW, enrolling=False),
-    )
+    staff = staff_with_password(make_staff, Role.COORDINATOR)
+    staff_id, username, epoch = staff.id, staff.username, staff.session_epoch
+    sign_in_as(client, db_session, staff)
 
-    response = post_change(client)
+    response = post_change(client, username)
 
     assert response.status_code == 302
-    staff = reload(db_session, staff_id)
-    assert passwords.verify_password(staff.password_hash, NEW)
-    assert staff.session_epoch == epoch + 1
-    assert client.get("/staff").status_code == 200  # this browser got a fresh session
-    other = client.application.test_client()
-    other.set_cookie(sessions.COOKIE_NAME, elsewhere)
-    assert other.get("/staff").status_code == 302  # the old one is gone
+    assert response.headers["Location"] == "/staff?password_changed=1"
+    assert signs_in_with(db_session, staff_id, NEW)
+    assert not signs_in_with(db_session, staff_id, OLD)
+    assert reload(db_session, staff_id).session_epoch == epoch + 1
+    assert client.get("/staff").status_code == 200  # this session goes on, in a fresh cookie
+    cookie = client.get_cookie(sessions.COOKIE_NAME)
+    assert cookie is not None
     actions = db_session.scalars(select(AuditEvent.action)).all()
-    assert "staff.password_changed" in actions
+    assert actions[-1] == "staff.password_changed"
 
 
 def test_a_wrong_current_password_changes_nothing(client, db_session, make_staff):
-    coordinator = staff_with_password(make_staff, Role.COORDINATOR)
-    staff_id = coordinator.id
-    sign_in_as(client, db_session, coordinator)
+    staff = staff_with_password(make_staff, Role.ADMIN)
+    staff_id, username = staff.id, staff.username
+    sign_in_as(client, db_session, staff)
 
-    response = post_change(client, current_password="not it at all, no")
+    response = post_change(client, username, current="not my password at all")
 
     assert response.status_code == 400
     assert "Det er ikke det nåværende passordet ditt" in response.get_data(as_text=True)
-    assert passwords.verify_password(reload(db_session, staff_id).password_hash, OLD)
+    assert signs_in_with(db_session, staff_id, OLD)
 
 
-def test_a_key_holder_without_javascript_is_told_why_and_keeps_everything(
+def test_the_same_password_again_is_refused(client, db_session, make_staff):
+    staff = staff_with_password(make_staff, Role.ADMIN)
+    staff_id, username = staff.id, staff.username
+    sign_in_as(client, db_session, staff)
+
+    response = post_change(client, username, new=OLD)
+
+    assert response.status_code == 400
+    assert signs_in_with(db_session, staff_id, OLD)
+
+
+def test_a_form_sent_without_the_script_says_javascript_is_needed(
     client, db_session, lawyer_with_key
 ):
     staff_id = lawyer_with_key.id
     sign_in_as(client, db_session, lawyer_with_key)
-    blob_before = db_session.scalars(
-        select(WrappedKey.blob).where(WrappedKey.staff_id == staff_id)
-    ).one()
+    page = rh.page_of(client.get("/staff/password"))
 
-    response = post_change(client)
+    # What a browser without the script sends: the password inputs have no name
+    response = client.post("/staff/password", data={"csrf_token": page.input_value("csrf_token")})
 
     assert response.status_code == 400
     assert "JavaScript" in response.get_data(as_text=True)
-    assert passwords.verify_password(reload(db_session, staff_id).password_hash, OLD)
-    blob_after = db_session.scalars(
-        select(WrappedKey.blob).where(WrappedKey.staff_id == staff_id)
-    ).one()
-    assert blob_after == blob_before
+    assert signs_in_with(db_session, staff_id, OLD)
 
 
-@pytest.mark.usefixtures("real_kdf_cost")
-def test_the_browsers_new_wraps_replace_the_old_ones(client, db_session, lawyer_with_key, line_key):
-    staff_id = lawyer_with_key.id
-    key_id = db_session.scalars(select(LineKey.key_id)).one()
+def test_the_page_names_no_password_field(client, db_session, lawyer_with_key):
     sign_in_as(client, db_session, lawyer_with_key)
-    new_blob = crypto.wrap_private_key(line_key.private_key, NEW)  # what the browser sends
 
-    response = post_change(client, wrapped_keys=json.dumps({key_id: new_blob}))
+    page = client.get("/staff/password").get_data(as_text=True)
+
+    assert 'type="password"' in page
+    assert 'name="current_password"' not in page
+    assert 'name="new_password"' not in page
+
+
+def test_the_re_wrapped_private_key_replaces_the_old_one_and_opens_under_the_new_password(
+    client, db_session, lawyer_with_key
+):
+    staff_id, username = lawyer_with_key.id, lawyer_with_key.username
+    public_key = lawyer_with_key.public_key
+    sign_in_as(client, db_session, lawyer_with_key)
+
+    response = post_change(client, username, wrapped_private_key=rewrapped(lawyer_with_key))
 
     assert response.status_code == 302
-    stored = db_session.scalars(
-        select(WrappedKey.blob).where(WrappedKey.staff_id == staff_id)
-    ).one()
-    assert stored == new_blob
-    opened = crypto.unwrap_private_key(stored, NEW)
-    assert crypto.key_id_for(opened.public_key()) == key_id
+    staff = reload(db_session, staff_id)
+    assert staff.public_key == public_key  # the same pair: every grant to it still opens
+    new_wrap = credentials_for(NEW, username).wrap_key
+    private = crypto.unwrap_staff_private_key(staff.wrapped_private_key, new_wrap, staff_id)
+    assert crypto.public_key_to_text(private.public_key()) == public_key
+    old_wrap = credentials_for(OLD, username).wrap_key
+    with pytest.raises(crypto.WrongPassphrase):
+        crypto.unwrap_staff_private_key(staff.wrapped_private_key, old_wrap, staff_id)
 
 
 @pytest.mark.parametrize(
-    "wraps",
+    "fields",
     [
-        pytest.param(lambda key_id, private: {}, id="a key left out"),
-        pytest.param(lambda key_id, private: {key_id: "not a blob"}, id="not a blob"),
-        pytest.param(
-            lambda key_id, private: {
-                key_id: crypto.wrap_private_key(
-                    private, NEW, iterations=1000, allow_weak_for_tests=True
-                )
-            },
-            id="too cheap",
-        ),
+        pytest.param({}, id="no re-wrapped key"),
+        pytest.param({"wrapped_private_key": "not a blob"}, id="not a blob"),
+        pytest.param({"wrapped_private_key": "{" * 400}, id="deep json"),
     ],
 )
-def test_wraps_that_do_not_fit_are_refused(client, db_session, lawyer_with_key, line_key, wraps):
-    staff_id = lawyer_with_key.id
-    key_id = db_session.scalars(select(LineKey.key_id)).one()
+def test_a_key_holder_without_a_well_formed_re_wrap_keeps_everything(
+    client, db_session, lawyer_with_key, fields
+):
+    staff_id, username = lawyer_with_key.id, lawyer_with_key.username
+    blob_before = lawyer_with_key.wrapped_private_key
     sign_in_as(client, db_session, lawyer_with_key)
 
-    response = post_change(client, wrapped_keys=json.dumps(wraps(key_id, line_key.private_key)))
+    response = post_change(client, username, **fields)
 
     assert response.status_code == 400
-    assert passwords.verify_password(reload(db_session, staff_id).password_hash, OLD)
+    assert signs_in_with(db_session, staff_id, OLD)
+    assert reload(db_session, staff_id).wrapped_private_key == blob_before
+
+
+def test_a_wrap_under_the_old_password_must_come_converted(
+    client, db_session, make_staff, line_key
+):
+    # Given a lawyer from before key pairs: the line key wrapped under the password itself
+    lawyer = staff_with_password(make_staff, Role.LAWYER)
+    key = db_session.scalars(select(LineKey)).one()
+    db_session.add(
+        WrappedKey(
+            line_key_id=key.id,
+            kind=WrapKind.STAFF,
+            staff_id=lawyer.id,
+            blob=crypto.wrap_private_key(
+                line_key.private_key, OLD, iterations=1000, allow_weak_for_tests=True
+            ),
+            created_at=DEFAULT_NOW,
+        )
+    )
+    own = crypto.generate_keypair()
+    lawyer.public_key = crypto.public_key_to_text(own.public_key())
+    old_wrap = credentials_for(OLD, lawyer.username).wrap_key
+    lawyer.wrapped_private_key = crypto.wrap_staff_private_key(own, old_wrap, lawyer.id)
+    staff_id, username, key_id = lawyer.id, lawyer.username, key.key_id
+    sign_in_as(client, db_session, lawyer)
+    rewrap = rewrapped(lawyer)
+
+    # When the change leaves it out, it is refused; when it carries the grant, it is stored
+    assert post_change(client, username, wrapped_private_key=rewrap).status_code == 400
+    grant = crypto.seal_grant(line_key.private_key, staff_id, own.public_key())
+    converted = json.dumps({key_id: grant})
+    response = post_change(client, username, wrapped_private_key=rewrap, grants=converted)
+
+    assert response.status_code == 302
+    [wrap] = db_session.scalars(select(WrappedKey).where(WrappedKey.staff_id == staff_id))
+    assert (wrap.kind, wrap.blob) == (WrapKind.GRANT, grant)
 
 
 @pytest.mark.parametrize(
     "text",
-    ["[" * 5000, '{"a":' * 3000, "not json", "[]", '{"k": 5}', ""],
-    ids=["deep-array", "deep-object", "not-json", "array", "not-text", "empty"],
+    ["[" * 5000, '{"a":' * 3000, "not json", "[]", '{"k": 5}', '{"k": "not a grant"}'],
+    ids=["deep-array", "deep-object", "not-json", "array", "not-text", "not-a-grant"],
 )
-def test_wraps_that_are_not_a_flat_object_of_texts_are_no_wraps(text):
-    assert password_change.parse_rewrapped(text) is None
+def test_grants_that_are_not_a_flat_object_of_grants_are_refused(text):
+    with pytest.raises(StaffKeyError):
+        parse_grants(text)

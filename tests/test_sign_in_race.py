@@ -2,7 +2,7 @@
 
 Real parallel requests, each thread with its own client and connection, against a database
 whose rows are committed (SQLite file, and PostgreSQL when configured). A password check is
-counted when `verify_password` is handed the account's own hash (a locked account is checked
+counted when `verify_auth_key` is handed the account's own hash (a locked account is checked
 against a dummy hash instead, which costs as much).
 """
 
@@ -28,7 +28,10 @@ from tests.committed_app import (
     sign_in_form,
 )
 from tests.conftest import DEFAULT_NOW
+from tests.staff_credentials import auth_key_for
 from tests.test_auth import enrolled_lawyer
+
+WRONG_KEY = auth_key_for("wrong password", "alice")
 
 
 @pytest.fixture
@@ -44,15 +47,15 @@ def password_checks(alice: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """One entry per verification against alice's own hash, from any thread."""
     checks: list[str] = []
     lock = threading.Lock()
-    real = passwords.verify_password
+    real = passwords.verify_auth_key
 
-    def counting(password_hash: str, password: str) -> bool:
+    def counting(password_hash: str, auth_key: bytes) -> bool:
         if password_hash == alice:
             with lock:
-                checks.append(password)
-        return real(password_hash, password)
+                checks.append(password_hash)
+        return real(password_hash, auth_key)
 
-    monkeypatch.setattr(passwords, "verify_password", counting)
+    monkeypatch.setattr(passwords, "verify_auth_key", counting)
     return checks
 
 
@@ -62,7 +65,7 @@ def wrong_passwords_at_once(app: Flask, count: int) -> list[int]:
     tokens = [sign_in_form(client) for client in clients]
 
     def attempt(index: int) -> int:
-        data = {"username": "alice", "password": "wrong", "code": "", "csrf_token": tokens[index]}
+        data = {"username": "alice", "auth_key": WRONG_KEY, "code": "", "csrf_token": tokens[index]}
         return clients[index].post("/staff/login", data=data).status_code
 
     return in_parallel([lambda index=index: attempt(index) for index in range(count)])

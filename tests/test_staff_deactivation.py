@@ -30,6 +30,7 @@ from advisory.models import (
 from advisory.services.queue import QueueFilter, queue_page
 from advisory.services.staff import StaffError, deactivate_staff
 from tests.conftest import DEFAULT_NOW, TEST_SECRETS
+from tests.staff_credentials import auth_key_bytes, auth_key_for
 from tests.test_auth import PASSWORD, enrolled_lawyer
 
 DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
@@ -254,7 +255,7 @@ def csrf_token(client, path: str = "/staff/login") -> str:
 
 
 def sign_in(client, code: str):
-    data = {"username": "dora", "password": PASSWORD, "code": code}
+    data = {"username": "dora", "auth_key": auth_key_for(PASSWORD, "dora"), "code": code}
     return client.post("/staff/login", data={**data, "csrf_token": csrf_token(client)})
 
 
@@ -307,7 +308,9 @@ def test_reactivation_starts_afresh_with_new_credentials_and_nothing_from_before
         r"One-time password \(must be changed at first sign-in\): (\S+)", result.output
     )
     assert one_time is not None
-    assert passwords.verify_password(alice.password_hash, one_time.group(1))
+    assert passwords.verify_auth_key(
+        alice.password_hash, auth_key_bytes(one_time.group(1), "alice")
+    )
     uri = re.search(r"TOTP provisioning URI: (\S+)", result.output)
     assert uri is not None
     seed = pyotp.parse_uri(uri.group(1)).secret

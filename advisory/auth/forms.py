@@ -1,65 +1,60 @@
-"""Staff sign-in forms. Texts are lazy translations."""
+"""Staff sign-in forms. Texts are lazy translations.
+
+No form here has a password field: the password is typed into an input without a name, and
+the page's script sends only what it derives from it (advisory/static/js/staff-sign-in.js).
+A browser without JavaScript sends none of it, and the server says that JavaScript is needed.
+"""
 
 from __future__ import annotations
 
-from wtforms import HiddenField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+from wtforms import HiddenField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from advisory.forms import Form
 from advisory.i18n import lazy_text as _l
-from advisory.passwords import MIN_PASSWORD_LENGTH
 
-MAX_PASSWORD_CHARS = 1024
 CODE_PATTERN = r"^\s*\d{3}\s?\d{3}\s*$"
+# An authentication key: 32 bytes of unpadded base64url.
+AUTH_KEY_CHARS = 43
+AUTH_KEY_PATTERN = r"^[A-Za-z0-9_-]{43}$"
+# A legacy proof: the tag of an argon2id hash, at most a few dozen bytes in base64url.
+MAX_PROOF_CHARS = 172
+MAX_PUBLIC_KEY_CHARS = 64
+MAX_WRAPPED_KEY_CHARS = 512
+MAX_GRANTS_CHARS = 12_000
+
+
+def _auth_key(required: bool = True) -> HiddenField:
+    """A field a script fills with an authentication key; empty means no script ran."""
+    return HiddenField(
+        validators=[
+            DataRequired() if required else Optional(),
+            Regexp(AUTH_KEY_PATTERN),
+        ]
+    )
+
+
+def _wrapped_private_key() -> HiddenField:
+    return HiddenField(validators=[Optional(), Length(max=MAX_WRAPPED_KEY_CHARS)])
+
+
+def _grants() -> HiddenField:
+    return HiddenField(validators=[Optional(), Length(max=MAX_GRANTS_CHARS)])
 
 
 class SignInForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(
-        _l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_CHARS)]
-    )
+    auth_key = _auth_key()
+    legacy_proof = HiddenField(validators=[Optional(), Length(max=MAX_PROOF_CHARS)])
     code = StringField(_l("Code from your authenticator app"), validators=[Length(max=12)])
     submit = SubmitField(_l("Sign in"))
 
 
-# New wraps of a lawyer's line keys, made in the browser: a few hundred characters per key.
-MAX_WRAPS_CHARS = 20_000
-
-
-def _new_password() -> PasswordField:
-    """A fresh field per form, made in the class body, so each form keeps its field order."""
-    return PasswordField(
-        _l("New password"),
-        validators=[
-            DataRequired(),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=MAX_PASSWORD_CHARS,
-                message=_l("Use at least %(min)d characters.", min=MIN_PASSWORD_LENGTH),
-            ),
-        ],
-    )
-
-
-def _repeat_password() -> PasswordField:
-    return PasswordField(
-        _l("New password again"),
-        validators=[
-            DataRequired(),
-            EqualTo("new_password", message=_l("The two passwords are not the same.")),
-        ],
-    )
-
-
 class EnrolmentForm(Form):
-    # Asked only of a lawyer who already holds line keys: the browser re-wraps them with it.
-    current_password = PasswordField(
-        _l("The password you signed in with"),
-        validators=[Optional(), Length(max=MAX_PASSWORD_CHARS)],
-    )
-    wrapped_keys = HiddenField(validators=[Optional(), Length(max=MAX_WRAPS_CHARS)])
-    new_password = _new_password()
-    repeat_password = _repeat_password()
+    new_auth_key = _auth_key()
+    public_key = HiddenField(validators=[Optional(), Length(max=MAX_PUBLIC_KEY_CHARS)])
+    wrapped_private_key = _wrapped_private_key()
+    grants = _grants()
     code = StringField(
         _l("Code from your authenticator app"),
         validators=[DataRequired(), Regexp(CODE_PATTERN, message=_l("The code has 6 digits."))],
@@ -68,13 +63,26 @@ class EnrolmentForm(Form):
 
 
 class PasswordChangeForm(Form):
-    current_password = PasswordField(
-        _l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_CHARS)]
-    )
-    new_password = _new_password()
-    repeat_password = _repeat_password()
-    wrapped_keys = HiddenField(validators=[Optional(), Length(max=MAX_WRAPS_CHARS)])
+    current_auth_key = _auth_key()
+    new_auth_key = _auth_key()
+    wrapped_private_key = _wrapped_private_key()
+    grants = _grants()
     submit = SubmitField(_l("Change password"))
+
+
+class ConvertedKeysForm(Form):
+    """A lawyer's browser sends its key pair (if it had none) and grants that replace the
+    wraps under the password from before key pairs."""
+
+    public_key = HiddenField(validators=[Optional(), Length(max=MAX_PUBLIC_KEY_CHARS)])
+    wrapped_private_key = _wrapped_private_key()
+    grants = _grants()
+
+
+class GrantForm(Form):
+    """Line keys sealed to a colleague in the granting lawyer's browser."""
+
+    grants = HiddenField(validators=[DataRequired(), Length(max=MAX_GRANTS_CHARS)])
 
 
 class SignOutForm(Form):

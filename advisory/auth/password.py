@@ -1,4 +1,4 @@
-"""Changing one's own password; a lawyer's browser carries their line keys over."""
+"""Changing one's own password, in the browser; a lawyer's private key comes along re-wrapped."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from werkzeug.wrappers import Response
 from advisory.auth import access
 from advisory.auth.access import ALL_ROLES, require_role
 from advisory.auth.forms import PasswordChangeForm
-from advisory.auth.routes import bp
+from advisory.auth.routes import _data_key, bp
 from advisory.context import now
 from advisory.context import session as db_session
 from advisory.models import Staff
+from advisory.services import credentials
 from advisory.services import password_change as service
-from advisory.services.staff_keys import rewrap_context
+from advisory.services.staff_keys import StaffKeyError, legacy_wraps_of, parse_grants
+from crypto.encoding import b64url_decode
 
 
 @bp.get("/password")
@@ -28,20 +30,28 @@ def password() -> str:
 def submit_password() -> Response | tuple[str, int]:
     form = PasswordChangeForm()
     if not form.validate_on_submit():
+        if not form.new_auth_key.data:
+            form.form_errors.append(
+                _(
+                    "Changing your password needs JavaScript: the password is turned into "
+                    "keys in this browser and never sent. Turn JavaScript on and try again."
+                )
+            )
         return render_password(form), 400
     staff: Staff = g.staff
     try:
         service.change_password(
             db_session(),
             staff,
-            current_password=form.current_password.data or "",
-            new_password=form.new_password.data or "",
-            rewrapped=service.parse_rewrapped(form.wrapped_keys.data),
+            current_auth_key=b64url_decode(form.current_auth_key.data or ""),
+            new_auth_key=b64url_decode(form.new_auth_key.data or ""),
+            wrapped_private_key=form.wrapped_private_key.data or None,
+            converted_grants=parse_grants(form.grants.data),
             now=now(),
         )
-    except service.PasswordChangeError as exc:
+    except (service.PasswordChangeError, StaffKeyError) as exc:
         db_session().rollback()
-        explain(form, exc.reason)
+        explain(form, exc.args[0])
         return render_password(form), 400
     db_session().commit()
     access.begin_session(staff, enrolling=False)
@@ -49,25 +59,23 @@ def submit_password() -> Response | tuple[str, int]:
 
 
 def render_password(form: PasswordChangeForm) -> str:
-    return render_template("auth/password.html", form=form, **rewrap_context(db_session(), g.staff))
+    staff: Staff = g.staff
+    return render_template(
+        "auth/password.html",
+        form=form,
+        staff=staff,
+        instance_id=credentials.instance_id(_data_key()),
+        legacy_wraps=legacy_wraps_of(db_session(), staff),
+    )
 
 
 def explain(form: PasswordChangeForm, reason: str) -> None:
-    """Put the service's refusal beside the field it is about."""
+    """Put the service's refusal on the page; the password fields have no server side."""
     if reason == "wrong_current":
-        form.current_password.errors = [_("That is not your current password.")]
+        form.form_errors.append(_("That is not your current password."))
     elif reason == "same_as_before":
-        form.new_password.errors = [_("Choose a password other than the one you have now.")]
-    elif reason == "too_short":
-        form.new_password.errors = [_("That password is too short.")]
-    elif reason == "needs_browser":
+        form.form_errors.append(_("Choose a password other than the one you have now."))
+    else:  # needs_browser, bad_key, bad_grants: what the script sent was not complete
         form.form_errors.append(
-            _(
-                "You hold the line key, and it must be wrapped again under your new password in "
-                "this browser. Turn on JavaScript (in a browser that supports it) and try again."
-            )
-        )
-    else:
-        form.form_errors.append(
-            _("Your line key could not be carried over; nothing was changed. Please try again.")
+            _("Your keys could not be carried over; nothing was changed. Please try again.")
         )

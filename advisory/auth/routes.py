@@ -1,8 +1,13 @@
-"""The staff surface's front door: sign-in, first-time enrolment, home, sign-out."""
+"""The staff surface's front door: sign-in, first-time enrolment, home, sign-out.
+
+Sign-in and enrolment need the page's script: it derives the authentication key (sent) and
+the wrapping key (kept) from the password, which never leaves the browser. A form that
+arrives without a key was sent without the script; the page then says so.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -16,9 +21,15 @@ from advisory.context import current_settings, now
 from advisory.context import session as db_session
 from advisory.i18n import SESSION_KEY
 from advisory.models import Role, Staff
-from advisory.services import password_change
+from advisory.services import credentials
 from advisory.services import sign_in as service
-from advisory.services.staff_keys import rewrap_context
+from advisory.services.staff_keys import (
+    StaffKeyError,
+    legacy_wraps_of,
+    parse_grants,
+    parse_key_pair,
+)
+from crypto.encoding import b64url_decode, b64url_encode
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 bp.record_once(lambda state: access.register_access(state.app))
@@ -35,9 +46,24 @@ def _data_key() -> bytes:
 @public
 def login() -> str:
     signed_out = request.args.get("signed_out") == "1"
-    return render_template(
-        "auth/login.html", form=SignInForm(), failed=False, signed_out=signed_out
+    return _render_login(SignInForm(), signed_out=signed_out)
+
+
+@bp.get("/login/legacy")
+@public
+def legacy_challenge() -> Response:
+    """Salt and costs for a browser to prove a password from before the credential split."""
+    username = request.args.get("username", "")[:64]
+    found = credentials.legacy_challenge(db_session(), username, data_key=_data_key())
+    response = jsonify(
+        salt=b64url_encode(found.salt),
+        timeCost=found.time_cost,
+        memoryKiB=found.memory_kib,
+        parallelism=found.parallelism,
+        hashLength=found.hash_len,
     )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/login")
@@ -45,11 +71,12 @@ def login() -> str:
 def submit_login() -> Response | tuple[str, int]:
     form = SignInForm()
     if not form.validate_on_submit():
-        return render_template("auth/login.html", form=form, failed=False), 400
+        return _render_login(form, needs_script=not form.auth_key.data), 400
     result = service.sign_in(
         db_session(),
         username=form.username.data or "",
-        password=form.password.data or "",
+        auth_key=b64url_decode(form.auth_key.data or ""),
+        legacy_proof=_legacy_proof(form.legacy_proof.data),
         code=form.code.data or "",
         data_key=_data_key(),
         now=now(),
@@ -57,7 +84,7 @@ def submit_login() -> Response | tuple[str, int]:
     db_session().commit()
     if result is None:
         # The same page whatever went wrong, typed values not echoed.
-        return render_template("auth/login.html", form=SignInForm(formdata=None), failed=True), 401
+        return _render_login(SignInForm(formdata=None), failed=True), 401
     _fresh_flask_session()
     access.begin_session(result.staff, enrolling=result.enrolling)
     return redirect(url_for("auth.welcome" if result.enrolling else "auth.home"))
@@ -74,31 +101,24 @@ def welcome() -> str:
 def submit_welcome() -> Response | tuple[str, int]:
     form = EnrolmentForm()
     if not form.validate_on_submit():
+        if not form.new_auth_key.data:
+            form.form_errors.append(_needs_script_text())
         return _render_welcome(form), 400
     staff: Staff = g.staff
     try:
-        password_change.carry_keys_over(
-            db_session(),
-            staff,
-            current_password=form.current_password.data or "",
-            rewrapped=password_change.parse_rewrapped(form.wrapped_keys.data),
-            now=now(),
-        )
         service.complete_enrolment(
             db_session(),
             staff,
-            new_password=form.new_password.data or "",
+            new_auth_key=b64url_decode(form.new_auth_key.data or ""),
+            key_pair=parse_key_pair(form.public_key.data, form.wrapped_private_key.data),
+            converted_grants=parse_grants(form.grants.data),
             code=form.code.data or "",
             data_key=_data_key(),
             now=now(),
         )
-    except service.EnrolmentError as exc:
+    except (service.EnrolmentError, StaffKeyError) as exc:
         db_session().rollback()
-        _explain(form, str(exc))
-        return _render_welcome(form), 400
-    except password_change.PasswordChangeError as exc:
-        db_session().rollback()
-        _explain(form, exc.reason)
+        _explain(form, exc.args[0])
         return _render_welcome(form), 400
     db_session().commit()
     access.begin_session(staff, enrolling=False)
@@ -147,6 +167,38 @@ def _fresh_flask_session() -> None:
         session[SESSION_KEY] = language
 
 
+def _render_login(
+    form: SignInForm, *, failed: bool = False, signed_out: bool = False, needs_script: bool = False
+) -> str:
+    if needs_script:
+        form.form_errors.append(_needs_script_text())
+    return render_template(
+        "auth/login.html",
+        form=form,
+        failed=failed,
+        signed_out=signed_out,
+        instance_id=credentials.instance_id(_data_key()),
+        legacy=credentials.legacy_accounts_exist(db_session()),
+    )
+
+
+def _legacy_proof(text: str | None) -> bytes | None:
+    if not text:
+        return None
+    try:
+        return b64url_decode(text)
+    except ValueError:
+        return None  # refused like a wrong password
+
+
+def _needs_script_text() -> str:
+    return _(
+        "Staff sign-in needs JavaScript on a secure (HTTPS) connection: your password is "
+        "turned into keys in this browser and never sent. Turn JavaScript on for this site "
+        "and try again."
+    )
+
+
 def _render_welcome(form: EnrolmentForm) -> str:
     staff: Staff = g.staff
     seed = service.enrolment_seed(staff, _data_key())
@@ -157,7 +209,9 @@ def _render_welcome(form: EnrolmentForm) -> str:
         staff=staff,
         secret=" ".join(seed[i : i + 4] for i in range(0, len(seed), 4)),
         qr=Markup(qr_svg(uri, title=_("QR code for your authenticator app"))),  # noqa: S704
-        **rewrap_context(db_session(), staff),
+        instance_id=credentials.instance_id(_data_key()),
+        makes_key_pair=staff.role is Role.LAWYER,
+        legacy_wraps=legacy_wraps_of(db_session(), staff),
     )
 
 
@@ -165,19 +219,15 @@ def _explain(form: EnrolmentForm, reason: str) -> None:
     if reason == "wrong_code":
         form.code.errors = [_("That code is not the current one; check the time on your phone.")]
     elif reason == "same_as_before":
-        form.new_password.errors = [_("Choose a password other than the one you were given.")]
-    elif reason == "wrong_current":
-        form.current_password.errors = [_("That is not the password you signed in with.")]
-    elif reason == "needs_browser":
-        form.current_password.errors = [
+        form.form_errors.append(_("Choose a password other than the one you were given."))
+    elif reason == "needs_current":
+        form.form_errors.append(
             _(
-                "You hold the line key: it must be wrapped again under your new password in "
-                "this browser. Turn on JavaScript and try again."
+                "You already hold the line key under the password you signed in with. Type "
+                "that password too, so this browser can carry the key over."
             )
-        ]
-    elif reason == "bad_wraps":
-        form.current_password.errors = [
-            _("Your line key could not be carried over; nothing was changed. Please try again.")
-        ]
-    else:
-        form.new_password.errors = [_("That password is too short.")]
+        )
+    else:  # needs_key, bad_key, bad_grants: what the script sent was not complete
+        form.form_errors.append(
+            _("This browser could not set up your keys, so nothing was changed. Please try again.")
+        )

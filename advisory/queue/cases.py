@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash, g, jsonify, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -34,7 +34,6 @@ from advisory.queue.routes import bp
 from advisory.services import case_actions as actions
 from advisory.services import casework
 from advisory.services.case_actions import CallbackOutcome, CaseActionError
-from advisory.services.staff_keys import wrapped_keys_of
 
 
 @bp.get("/cases/<ref:reference>")
@@ -163,16 +162,6 @@ def reply(reference: str) -> Response | tuple[str, int]:
         done=_("Your reply is sent. The reporter reads it with their case code."),
         form=("reply", form),
     )
-
-
-@bp.get("/api/v1/wrapped-keys")
-@require_role(Role.LAWYER)
-def wrapped_keys() -> Response:
-    """The signed-in lawyer's wrapped line keys, for their browser to unwrap at sign-in."""
-    keys = wrapped_keys_of(db_session(), g.staff)
-    response = jsonify(keys=[{"key_id": key_id, "blob": blob} for key_id, blob in keys])
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.app_template_test("openable")

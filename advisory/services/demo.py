@@ -6,9 +6,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from advisory.models import Role
-from advisory.services.line_keys import NewLineKey, grant_line_key
+import crypto
+from advisory.models import Role, Staff
+from advisory.services.credentials import instance_id
+from advisory.services.line_keys import NewLineKey
 from advisory.services.staff import NewStaff, add_staff
+from advisory.services.staff_keys import KeyPair, replace_key_pair, seal_grants
 
 DEMO_USERNAMES = {
     Role.LAWYER: "demo-lawyer",
@@ -23,7 +26,6 @@ def create_demo_staff(
     new_key: NewLineKey,
     data_key: bytes,
     now: datetime,
-    iterations: int | None = None,
 ) -> list[NewStaff]:
     created = []
     for role, username in DEMO_USERNAMES.items():
@@ -32,18 +34,30 @@ def create_demo_staff(
         new.staff.must_change_password = False
         new.staff.totp_confirmed = True
         if role is Role.LAWYER:
-            grant_line_key(
-                session,
-                line_key=new_key.line_key,
-                private_key=new_key.private_key,
-                staff=new.staff,
-                passphrase=new.one_time_password,
-                now=now,
-                iterations=iterations,
-            )
+            _enrol_lawyer(session, new, new_key=new_key, data_key=data_key, now=now)
         created.append(new)
     session.flush()
     return created
+
+
+def _enrol_lawyer(
+    session: Session, new: NewStaff, *, new_key: NewLineKey, data_key: bytes, now: datetime
+) -> None:
+    """What the demo lawyer's browser would do at enrolment, done here for the demo only:
+    a key pair wrapped under their password's wrapping key, and the line key granted to it."""
+    staff: Staff = new.staff
+    credentials = crypto.derive_staff_credentials(
+        new.one_time_password, instance_id(data_key), staff.username
+    )
+    private_key = crypto.generate_keypair()
+    pair = KeyPair(
+        public_key=crypto.public_key_to_text(private_key.public_key()),
+        wrapped_private_key=crypto.wrap_staff_private_key(
+            private_key, credentials.wrap_key, staff.id
+        ),
+    )
+    replace_key_pair(session, staff, pair, now=now)
+    seal_grants(session, staff, [(new_key.line_key, new_key.private_key)], now=now)
 
 
 def describe_credentials(created: list[NewStaff]) -> str:

@@ -1,7 +1,9 @@
 """Granting, revoking and rotating the line key after `init`, with the recovery passphrase.
 
-The line private key never exists in clear outside memory: each operation opens it from its
-recovery wrap, wraps it again (for a lawyer, or under a new recovery passphrase) and forgets it.
+Everyday granting happens between lawyers in their browsers (advisory/services/staff_keys.py);
+this is the path for the day no holder is left. The line private key never exists in clear
+outside memory: each operation opens it from its recovery wrap, seals it again (to a
+lawyer's public key, or under a new recovery passphrase) and forgets it.
 Every function checks everything it can before it changes anything, so a refusal leaves the
 database as it was; it flushes only, the caller commits.
 """
@@ -16,9 +18,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 import crypto
-from advisory import audit, passwords
+from advisory import audit
 from advisory.models import Line, LineKey, Role, Staff, WrapKind, WrappedKey
-from advisory.services.line_keys import active_line_key, default_line, grant_line_key
+from advisory.services.line_keys import active_line_key, default_line
+from advisory.services.staff_keys import seal_grants
 
 
 class KeyManagementError(ValueError):
@@ -40,8 +43,9 @@ class OpenedKeys:
 @dataclass(frozen=True)
 class Grant:
     staff: Staff
-    granted: list[str]  # key ids now wrapped for the lawyer
+    granted: list[str]  # key ids now sealed to the lawyer's public key
     unopened: list[str]  # key ids the recovery passphrase did not open
+    fingerprint: str  # of the public key granted to: the lawyer sees it on their own page
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,11 @@ def lawyer_for_grant(session: Session, username: str) -> Staff:
         raise KeyManagementError(f"{staff.username} is not active; reactivate them first.")
     if staff.line_id is None:
         raise KeyManagementError(f"{staff.username} belongs to no line.")
+    if staff.public_key is None:
+        raise KeyManagementError(
+            f"{staff.username} has no key pair yet: it is made in their browser when they "
+            "first sign in and choose their password."
+        )
     return staff
 
 
@@ -110,43 +119,19 @@ def open_with_recovery(session: Session, line: Line, typed_passphrase: str) -> O
 
 
 def grant_line_keys(
-    session: Session,
-    *,
-    staff: Staff,
-    recovery_passphrase: str,
-    staff_password: str,
-    now: datetime,
-    iterations: int | None = None,
+    session: Session, *, staff: Staff, recovery_passphrase: str, now: datetime
 ) -> Grant:
-    """Wrap every key the recovery passphrase opens (retired ones too) under the lawyer's password.
-
-    The lawyer's browser unwraps with that password at sign-in, so it must be their current one;
-    an existing wrap of the same key for them is replaced.
-    """
-    if not passwords.verify_password(staff.password_hash, staff_password):
-        raise KeyManagementError(f"That is not the current password of {staff.username}.")
+    """Seal every key the recovery passphrase opens (retired ones too) to the lawyer's own
+    public key; an earlier grant or wrap of the same key for them is replaced."""
+    if staff.public_key is None:
+        raise KeyManagementError(f"{staff.username} has no key pair yet.")
     line = session.get(Line, staff.line_id)
     if line is None:
         raise KeyManagementError(f"{staff.username} belongs to no line.")
     opened = open_with_recovery(session, line, recovery_passphrase)
-    granted = []
-    for line_key, private_key in reversed(opened.keys):
-        session.execute(
-            delete(WrappedKey).where(
-                WrappedKey.line_key_id == line_key.id, WrappedKey.staff_id == staff.id
-            )
-        )
-        grant_line_key(
-            session,
-            line_key=line_key,
-            private_key=private_key,
-            staff=staff,
-            passphrase=staff_password,
-            now=now,
-            iterations=iterations,
-        )
-        granted.append(line_key.key_id)
-    return Grant(staff, granted, opened.unopened)
+    granted = seal_grants(session, staff, reversed(opened.keys), now=now)
+    fingerprint = crypto.fingerprint(crypto.public_key_from_text(staff.public_key))
+    return Grant(staff, granted, opened.unopened, fingerprint)
 
 
 def revoke_line_keys(session: Session, *, staff: Staff, now: datetime) -> list[str]:

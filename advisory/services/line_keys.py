@@ -1,4 +1,4 @@
-"""The line and its key pair: created at `init`, wrapped for recovery and for lawyers."""
+"""The line and its key pair: created at `init` and wrapped for recovery."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 import crypto
 from advisory import audit
-from advisory.models import Line, LineKey, Staff, WrapKind, WrappedKey
+from advisory.models import Line, LineKey, WrapKind, WrappedKey
 
 DEFAULT_LINE_SLUG = "main"
 DEFAULT_LINE_NAME = "Advisory Line"
@@ -92,35 +92,6 @@ def initialise_line(
         detail={"key_id": line_key.key_id, "replaces": current.key_id if current else None},
     )
     return NewLineKey(line, line_key, private_key, recovery)
-
-
-def grant_line_key(
-    session: Session,
-    *,
-    line_key: LineKey,
-    private_key: X25519PrivateKey,
-    staff: Staff,
-    passphrase: str,
-    now: datetime,
-    iterations: int | None = None,
-) -> WrappedKey:
-    """Wrap the line private key under a lawyer's passphrase so their browser can unwrap it."""
-    wrapped = WrappedKey(
-        line_key=line_key,
-        kind=WrapKind.STAFF,
-        staff_id=staff.id,
-        blob=_wrap(private_key, passphrase, iterations),
-        created_at=now,
-    )
-    session.add(wrapped)
-    session.flush()
-    audit.record(
-        session,
-        action="line_key.granted",
-        now=now,
-        detail={"key_id": line_key.key_id, "staff": staff.username},
-    )
-    return wrapped
 
 
 def _wrap(private_key: X25519PrivateKey, passphrase: str, iterations: int | None) -> str:

@@ -1,21 +1,28 @@
-"""A staff member changes their password; a lawyer's line keys come along, wrapped anew.
+"""A staff member changes their password, in their browser; the server sees neither password.
 
-The server never sees a line key: the lawyer's browser unwraps each key with the old password
-and wraps it under the new one, and sends only the new blobs. Without them (no JavaScript) a
-lawyer who holds keys cannot change the password here, because the keys would be lost.
+The browser derives the authentication keys of the current and the new password and sends
+both; the server checks the current one and keeps argon2id of the new one. A lawyer's
+private key comes along: the browser unwraps it with the current password's wrapping key
+and wraps it under the new one, one small blob. Wraps of the line key under the password
+from before key pairs, if any are left, arrive converted into grants.
 """
 
 from __future__ import annotations
 
-import json
+import hmac
 from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from advisory import audit, passwords
-from advisory.models import Staff
-from advisory.services.staff_keys import RewrapError, holds_keys, replace_wraps
+from advisory.models import Staff, WrapKind
+from advisory.services.staff_keys import (
+    StaffKeyError,
+    legacy_wraps_of,
+    rewrap_private_key,
+    store_grants,
+)
 
 
 class PasswordChangeError(ValueError):
@@ -26,67 +33,37 @@ class PasswordChangeError(ValueError):
         self.reason = reason
 
 
-def parse_rewrapped(text: str | None) -> dict[str, str] | None:
-    """The browser's new wraps (a JSON object of key id → blob), or None when there are none."""
-    if not text:
-        return None
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
-        return None
-    if not isinstance(value, dict) or not all(
-        isinstance(key, str) and isinstance(blob, str) for key, blob in value.items()
-    ):
-        return None
-    return value
-
-
-def carry_keys_over(
-    session: Session,
-    staff: Staff,
-    *,
-    current_password: str,
-    rewrapped: Mapping[str, str] | None,
-    now: datetime,
-) -> None:
-    """Replace `staff`'s wraps with ones under their next password, after checking the current."""
-    if not holds_keys(session, staff):
-        return
-    if not passwords.verify_password(staff.password_hash, current_password):
-        raise PasswordChangeError("wrong_current")
-    _replace_wraps(session, staff, rewrapped, now)
-
-
-def _replace_wraps(
-    session: Session, staff: Staff, rewrapped: Mapping[str, str] | None, now: datetime
-) -> None:
-    if rewrapped is None:
-        raise PasswordChangeError("needs_browser")
-    try:
-        replace_wraps(session, staff, rewrapped, now=now)
-    except RewrapError:
-        raise PasswordChangeError("bad_wraps") from None
-
-
 def change_password(
     session: Session,
     staff: Staff,
     *,
-    current_password: str,
-    new_password: str,
-    rewrapped: Mapping[str, str] | None,
+    current_auth_key: bytes,
+    new_auth_key: bytes,
+    wrapped_private_key: str | None,
+    converted_grants: Mapping[str, str],
     now: datetime,
 ) -> None:
-    """Check, carry the keys over, set the new password and end every other session."""
-    if not passwords.verify_password(staff.password_hash, current_password):
+    """Check, carry the keys over, set the new key and end every other session."""
+    if not passwords.verify_auth_key(staff.password_hash, current_auth_key):
         raise PasswordChangeError("wrong_current")
-    if len(new_password) < passwords.MIN_PASSWORD_LENGTH:
-        raise PasswordChangeError("too_short")
-    if new_password == current_password:
+    if hmac.compare_digest(new_auth_key, current_auth_key):
         raise PasswordChangeError("same_as_before")
-    if holds_keys(session, staff):  # the current password is checked once, above (argon2)
-        _replace_wraps(session, staff, rewrapped, now)
-    staff.password_hash = passwords.hash_password(new_password)
+    if not covers_legacy_wraps(session, staff, converted_grants):
+        raise PasswordChangeError("needs_browser")
+    try:
+        rewrap_private_key(session, staff, wrapped_private_key)
+        store_grants(
+            session, staff, converted_grants, kinds=(WrapKind.STAFF,), new_rows=False, now=now
+        )
+    except StaffKeyError as exc:
+        raise PasswordChangeError(exc.reason) from None
+    staff.password_hash = passwords.hash_auth_key(new_auth_key)
     staff.session_epoch += 1  # sessions elsewhere end; the caller starts a fresh one here
     session.flush()
     audit.record(session, action="staff.password_changed", now=now, actor_staff_id=staff.id)
+
+
+def covers_legacy_wraps(session: Session, staff: Staff, grants: Mapping[str, str]) -> bool:
+    """Whether `grants` convert every wrap under the old password: after the change no
+    password would open one that is left."""
+    return {wrap["keyId"] for wrap in legacy_wraps_of(session, staff)} <= set(grants)

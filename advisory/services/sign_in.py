@@ -1,8 +1,13 @@
-"""Staff sign-in: password + TOTP, lockout with a growing delay, first-time enrolment.
+"""Staff sign-in: authentication key + TOTP, lockout with a growing delay, first enrolment.
+
+The password never arrives: the browser sends the authentication key it derives from it
+(crypto.staff_credentials), and the account keeps argon2id of that key. An account from
+before the split proves its password with the tag of its old hash instead (a legacy proof,
+advisory/services/credentials.py) and is moved to the split by that sign-in.
 
 Every way a sign-in can fail (unknown user, wrong password, wrong or reused code, locked or
 inactive account) gives the caller the same `None`; only the audit event says which, and never
-with the password or code. An unknown username still costs one argon2 verification, against a
+with a key or code. An unknown username still costs one argon2 verification, against a
 dummy hash of the current cost, so the answer takes as long as for a real account.
 
 An attempt on an active account is counted before its password is checked, in one statement
@@ -27,7 +32,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from advisory import audit, passwords, totp
-from advisory.models import Staff
+from advisory.models import CredentialScheme, Role, Staff, WrapKind
+from advisory.services.password_change import covers_legacy_wraps
+from advisory.services.staff_keys import KeyPair, StaffKeyError, replace_key_pair, store_grants
 from advisory.timestamps import UTCDateTime
 
 FREE_FAILURES = 5  # failures before the first lock
@@ -60,7 +67,8 @@ def sign_in(
     session: Session,
     *,
     username: str,
-    password: str,
+    auth_key: bytes,
+    legacy_proof: bytes | None,
     code: str,
     data_key: bytes,
     now: datetime,
@@ -68,15 +76,15 @@ def sign_in(
     """Check the credentials; on success reset the failure count (flush only)."""
     staff = session.scalars(select(Staff).where(Staff.username == username.strip().lower())).first()
     if staff is None or not staff.active:
-        passwords.verify_password(_dummy_hash(), password)
+        passwords.verify_auth_key(_dummy_hash(), auth_key)
         _refused(session, staff, reason="unknown_user" if staff is None else "inactive", now=now)
         return None
     if not claim_attempt(session, staff, now=now):
-        # Locked: the password is not checked; the dummy makes the answer take as long.
-        passwords.verify_password(_dummy_hash(), password)
+        # Locked: nothing is checked; the dummy makes the answer take as long.
+        passwords.verify_auth_key(_dummy_hash(), auth_key)
         _refused(session, staff, reason="locked", now=now)
         return None
-    if not passwords.verify_password(staff.password_hash, password):
+    if not _proves_password(staff, auth_key, legacy_proof):
         _refused(session, staff, reason="password", now=now)
         return None
     if staff.totp_confirmed:
@@ -84,6 +92,8 @@ def sign_in(
         if verdict is not CodeVerdict.ACCEPTED:
             _refused(session, staff, reason=verdict.value, now=now)
             return None
+    if staff.credential_scheme is CredentialScheme.PASSWORD:
+        _upgrade_credentials(session, staff, auth_key, now=now)
 
     staff.failed_logins = 0
     staff.locked_until = None
@@ -105,6 +115,27 @@ def sign_in(
         detail={"stage": "enrolment" if enrolling else "complete"},
     )
     return SignedIn(staff, enrolling)
+
+
+def _proves_password(staff: Staff, auth_key: bytes, legacy_proof: bytes | None) -> bool:
+    if staff.credential_scheme is CredentialScheme.SPLIT_V1:
+        return passwords.verify_auth_key(staff.password_hash, auth_key)
+    proven = legacy_proof is not None and passwords.legacy_proof_matches(
+        staff.password_hash, legacy_proof
+    )
+    # The comparison above is cheap: spend what a split account's check costs, so the time
+    # of the answer does not tell which kind of account this is.
+    passwords.verify_auth_key(_dummy_hash(), auth_key)
+    return proven
+
+
+def _upgrade_credentials(session: Session, staff: Staff, auth_key: bytes, *, now: datetime) -> None:
+    """A legacy account proved its password: from now on it signs in with `auth_key`. Its
+    line keys wrapped under the password stay until its browser turns them into grants."""
+    staff.password_hash = passwords.hash_auth_key(auth_key)
+    staff.credential_scheme = CredentialScheme.SPLIT_V1
+    session.flush()
+    audit.record(session, action="staff.credentials_upgraded", now=now, actor_staff_id=staff.id)
 
 
 class CodeVerdict(enum.StrEnum):
@@ -146,21 +177,42 @@ def complete_enrolment(
     session: Session,
     staff: Staff,
     *,
-    new_password: str,
+    new_auth_key: bytes,
+    key_pair: KeyPair | None,
+    converted_grants: dict[str, str],
     code: str,
     data_key: bytes,
     now: datetime,
 ) -> None:
-    """Set the chosen password and confirm the TOTP seed with a current code (flush only)."""
-    if len(new_password) < passwords.MIN_PASSWORD_LENGTH:
-        raise EnrolmentError("too_short")
-    if passwords.verify_password(staff.password_hash, new_password):
+    """Set the chosen password's authentication key, a lawyer's new key pair (with the line
+    keys they held under the old password, as grants to it), and confirm the TOTP seed with
+    a current code (flush only). The password's strength is checked in the browser: the
+    server never sees it."""
+    if passwords.verify_auth_key(staff.password_hash, new_auth_key):
         raise EnrolmentError("same_as_before")
+    if staff.role is Role.LAWYER and key_pair is None:
+        raise EnrolmentError("needs_key")
+    if not covers_legacy_wraps(session, staff, converted_grants):
+        raise EnrolmentError("needs_current")
     if accept_code(session, staff, code=code, data_key=data_key, now=now) is not (
         CodeVerdict.ACCEPTED
     ):
         raise EnrolmentError("wrong_code")
-    staff.password_hash = passwords.hash_password(new_password)
+    if key_pair is not None and staff.role is Role.LAWYER:
+        try:
+            replace_key_pair(session, staff, key_pair, now=now)
+            store_grants(
+                session,
+                staff,
+                converted_grants,
+                kinds=(WrapKind.STAFF,),
+                new_rows=False,
+                now=now,
+            )
+        except StaffKeyError as exc:
+            raise EnrolmentError(exc.reason) from None
+    staff.password_hash = passwords.hash_auth_key(new_auth_key)
+    staff.credential_scheme = CredentialScheme.SPLIT_V1
     staff.must_change_password = False
     staff.totp_confirmed = True
     staff.last_sign_in_at = now
@@ -230,7 +282,7 @@ def _refused(session: Session, staff: Staff | None, *, reason: str, now: datetim
 
 @functools.cache
 def _dummy_hash_for(time_cost: int, memory_cost: int, parallelism: int) -> str:
-    return passwords.hash_password("not the password of anyone at all")
+    return passwords.hash_auth_key(b"not the authentication key of anyone at all")
 
 
 def _dummy_hash() -> str:

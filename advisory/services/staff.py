@@ -1,4 +1,10 @@
-"""Adding, listing, deactivating and reactivating staff accounts."""
+"""Adding, listing, deactivating, reactivating and resetting staff accounts.
+
+A password made here (one-time, shown once to whoever hands it over) is kept only as the
+argon2id of the authentication key a browser derives from it (services/credentials.py). No
+function here touches key material beyond deleting it: an account that starts over gets a
+new key pair in its own browser and waits for a colleague's grant.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from advisory import audit, passwords, totp
-from advisory.models import Case, CaseStatus, Role, Staff
+from advisory.models import Case, CaseStatus, CredentialScheme, Role, Staff
+from advisory.services.credentials import credential_hash
 from advisory.services.key_management import revoke_line_keys
 from advisory.services.line_keys import default_line
 
@@ -61,7 +68,8 @@ def add_staff(
         username=username,
         role=role,
         line_id=line.id if role is Role.LAWYER and line is not None else None,
-        password_hash=passwords.hash_password(one_time_password),
+        password_hash=credential_hash(one_time_password, username=username, data_key=data_key),
+        credential_scheme=CredentialScheme.SPLIT_V1,
         totp_secret_encrypted=totp.seal_seed(data_key, seed),
         must_change_password=True,
         created_at=now,
@@ -137,7 +145,7 @@ def reactivate_staff(
 
     Nothing from before comes back: a new one-time password and a new TOTP seed, both to be
     replaced at the first sign-in, no lockout, no session. A lawyer holds no line key until
-    someone grants it again (`keys grant`), and gets no cases back.
+    a colleague grants it again, and gets no cases back.
     """
     name = username.strip().lower()
     staff = session.scalars(select(Staff).where(Staff.username == name)).first()
@@ -145,10 +153,40 @@ def reactivate_staff(
         raise StaffError(f"There is no staff member called {name!r}.")
     if staff.active:
         raise StaffError(f"{name} is active; only a deactivated account can be reactivated.")
+    staff.active = True
+    new = _start_over(session, staff, data_key=data_key, now=now)
+    audit.record(session, action="staff.reactivated", now=now, detail={"staff": name})
+    return new
+
+
+def reset_staff(session: Session, *, username: str, data_key: bytes, now: datetime) -> NewStaff:
+    """A forgotten password or a lost authenticator: the account starts over (flush only).
+
+    A new one-time password and TOTP seed, every session ended, no lockout. A lawyer's key
+    pair and grants go, since nobody can open them without the old password: their browser
+    makes a new pair at the next sign-in, and a colleague grants the line key again.
+    """
+    name = username.strip().lower()
+    staff = session.scalars(select(Staff).where(Staff.username == name)).first()
+    if staff is None:
+        raise StaffError(f"There is no staff member called {name!r}.")
+    if not staff.active:
+        raise StaffError(f"{name} is deactivated; reactivate the account instead.")
+    new = _start_over(session, staff, data_key=data_key, now=now)
+    audit.record(session, action="staff.reset", now=now, detail={"staff": name})
+    return new
+
+
+def _start_over(session: Session, staff: Staff, *, data_key: bytes, now: datetime) -> NewStaff:
     one_time_password = passwords.generate_one_time_password()
     seed = totp.new_seed()
-    staff.active = True
-    staff.password_hash = passwords.hash_password(one_time_password)
+    revoke_line_keys(session, staff=staff, now=now)
+    staff.public_key = None
+    staff.wrapped_private_key = None
+    staff.password_hash = credential_hash(
+        one_time_password, username=staff.username, data_key=data_key
+    )
+    staff.credential_scheme = CredentialScheme.SPLIT_V1
     staff.must_change_password = True
     staff.totp_secret_encrypted = totp.seal_seed(data_key, seed)
     staff.totp_confirmed = False
@@ -157,5 +195,4 @@ def reactivate_staff(
     staff.locked_until = None
     staff.session_epoch += 1
     session.flush()
-    audit.record(session, action="staff.reactivated", now=now, detail={"staff": name})
-    return NewStaff(staff, one_time_password, seed, totp.provisioning_uri(seed, name))
+    return NewStaff(staff, one_time_password, seed, totp.provisioning_uri(seed, staff.username))

@@ -1,88 +1,305 @@
-"""A lawyer's wrapped line keys: handed to their browser, replaced when their password changes.
+"""Lawyers' own key pairs and the line keys granted to them: stored here, opened only in browsers.
 
-The server stores and hands out blobs it cannot open. When a lawyer changes their password,
-their browser unwraps with the old one and wraps again under the new one; the server checks
-only that the new blobs are well formed and cover exactly the keys the lawyer held.
+A lawyer's browser makes an X25519 pair at enrolment and sends the public half and the
+private half wrapped under a key only the lawyer's password gives. The line private key
+reaches a lawyer as a grant: sealed with HPKE to their public key, by a colleague's browser
+(after both compared the key's fingerprint), by `keys grant` with the recovery passphrase,
+or by the lawyer's own browser when it turns a wrap from before key pairs (under the
+password) into a grant. The server checks that what arrives is well formed and addressed to
+the right key and line; it cannot open any of it.
+
+Functions flush only; the caller commits. A refusal raises StaffKeyError before anything is
+changed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 import crypto
 from advisory import audit
-from advisory.models import LineKey, Staff, WrapKind, WrappedKey
+from advisory.models import LineKey, Role, Staff, WrapKind, WrappedKey
+
+# A lawyer holds the line's keys, current and retired: a grant per key, a few dozen at most.
+MAX_GRANTS = 64
+MAX_GRANTS_CHARS = MAX_GRANTS * (crypto.grants.GRANT_CHARS + 24)
 
 
-class RewrapError(ValueError):
-    """The re-wrapped keys do not match what the lawyer holds; nothing was changed."""
+class StaffKeyError(ValueError):
+    """What a browser sent cannot be stored; `reason` names why, for the page."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
-def wrapped_keys_of(session: Session, staff: Staff) -> list[tuple[str, str]]:
-    """(key id, blob) of every line key wrapped for `staff`, newest key first."""
+@dataclass(frozen=True)
+class KeyPair:
+    """A lawyer's public key and their private key as wrapped in their browser."""
+
+    public_key: str
+    wrapped_private_key: str = field(repr=False)
+
+    @property
+    def key_id(self) -> str:
+        return crypto.key_id_for(crypto.public_key_from_text(self.public_key))
+
+
+def parse_key_pair(public_key: str | None, wrapped_private_key: str | None) -> KeyPair | None:
+    """The pair a browser sent, checked; None when it sent none."""
+    if not public_key and not wrapped_private_key:
+        return None
+    try:
+        crypto.public_key_from_text(public_key or "")
+        crypto.check_wrapped_staff_key(wrapped_private_key or "")
+    except crypto.KeyFormatError:
+        raise StaffKeyError("bad_key") from None
+    return KeyPair(public_key or "", wrapped_private_key or "")
+
+
+def parse_grants(text: str | None) -> dict[str, str]:
+    """Grants a browser sent: a JSON object of line key id → grant text, each well formed."""
+    if not text:
+        return {}
+    if len(text) > MAX_GRANTS_CHARS:
+        raise StaffKeyError("bad_grants")
+    try:
+        value: Any = json.loads(text)
+    except (ValueError, RecursionError):
+        raise StaffKeyError("bad_grants") from None
+    if not isinstance(value, dict) or len(value) > MAX_GRANTS:
+        raise StaffKeyError("bad_grants")
+    for key_id, grant in value.items():
+        if not isinstance(key_id, str) or not isinstance(grant, str):
+            raise StaffKeyError("bad_grants")
+        try:
+            crypto.parse_grant(grant)
+        except crypto.KeyFormatError:
+            raise StaffKeyError("bad_grants") from None
+    return value
+
+
+def is_key_holder(staff: Staff) -> bool:
+    """Whether `staff` may hold line keys at all: active lawyers of a line."""
+    return staff.role is Role.LAWYER and staff.active and staff.line_id is not None
+
+
+def key_material(session: Session, staff: Staff) -> dict[str, object]:
+    """What a lawyer's browser needs to unlock their line keys after signing in.
+
+    Their own pair (the private half wrapped), a grant per line key they hold, and any
+    wrap under their password from before key pairs, for the browser to turn into a grant.
+    """
+    return {
+        "staffId": staff.id,
+        "publicKey": staff.public_key,
+        "wrappedPrivateKey": staff.wrapped_private_key,
+        "grants": [
+            {"keyId": key_id, "grant": blob}
+            for key_id, blob in _rows(session, staff, WrapKind.GRANT)
+        ],
+        "legacy": legacy_wraps_of(session, staff),
+    }
+
+
+def legacy_wraps_of(session: Session, staff: Staff) -> list[dict[str, str]]:
+    """Wraps under `staff`'s password from before key pairs: for their browser to convert."""
+    return [
+        {"keyId": key_id, "blob": blob} for key_id, blob in _rows(session, staff, WrapKind.STAFF)
+    ]
+
+
+def _rows(session: Session, staff: Staff, kind: WrapKind) -> list[tuple[str, str]]:
+    """(line key id, blob) of `staff`'s rows of one kind, newest line key first."""
     query = (
         select(LineKey.key_id, WrappedKey.blob)
         .join(WrappedKey, WrappedKey.line_key_id == LineKey.id)
-        .where(WrappedKey.staff_id == staff.id, WrappedKey.kind == WrapKind.STAFF)
+        .where(WrappedKey.staff_id == staff.id, WrappedKey.kind == kind)
         .order_by(LineKey.id.desc())
     )
     return [(key_id, blob) for key_id, blob in session.execute(query)]
 
 
-def rewrap_context(session: Session, staff: Staff) -> dict[str, object]:
-    """What a page that changes the password gives password-change.js to re-wrap `staff`'s
-    keys: the blobs, and the iteration count to wrap them under."""
-    return {
-        "wrapped_keys": [
-            {"keyId": key_id, "blob": blob} for key_id, blob in wrapped_keys_of(session, staff)
-        ],
-        "iterations": crypto.PBKDF2_ITERATIONS,
-    }
+def replace_key_pair(session: Session, staff: Staff, pair: KeyPair, *, now: datetime) -> None:
+    """Give `staff` this key pair. Grants sealed to a pair they had before can no longer be
+    opened by anyone, so they go; wraps from before key pairs stay, to be converted."""
+    if staff.public_key == pair.public_key:
+        staff.wrapped_private_key = pair.wrapped_private_key
+        session.flush()
+        return
+    session.execute(
+        delete(WrappedKey).where(WrappedKey.staff_id == staff.id, WrappedKey.kind == WrapKind.GRANT)
+    )
+    staff.public_key = pair.public_key
+    staff.wrapped_private_key = pair.wrapped_private_key
+    session.flush()
+    audit.record(
+        session,
+        action="staff.key_pair_created",
+        now=now,
+        actor_staff_id=staff.id,
+        detail={"key_id": pair.key_id},
+    )
 
 
-def replace_wraps(
+def rewrap_private_key(session: Session, staff: Staff, wrapped_private_key: str | None) -> None:
+    """A password change: the same private key, wrapped under the new password's key."""
+    if staff.public_key is None:
+        return
+    if not wrapped_private_key:
+        raise StaffKeyError("needs_browser")
+    try:
+        crypto.check_wrapped_staff_key(wrapped_private_key)
+    except crypto.KeyFormatError:
+        raise StaffKeyError("bad_key") from None
+    staff.wrapped_private_key = wrapped_private_key
+    session.flush()
+
+
+def store_grants(
     session: Session,
     staff: Staff,
-    blobs: Mapping[str, str],
+    grants: Mapping[str, str],
     *,
+    kinds: Iterable[WrapKind],
     now: datetime,
-    min_iterations: int = crypto.MIN_ITERATIONS_ALLOWED,
-) -> None:
-    """Swap `staff`'s wraps for `blobs` (key id → blob wrapped under their new password)."""
-    wraps = {
-        key_id: wrap
-        for key_id, wrap in session.execute(
-            select(LineKey.key_id, WrappedKey)
-            .join(WrappedKey, WrappedKey.line_key_id == LineKey.id)
-            .where(WrappedKey.staff_id == staff.id, WrappedKey.kind == WrapKind.STAFF)
+    granted_by: Staff | None = None,
+    new_rows: bool = True,
+) -> list[str]:
+    """Store grants to `staff`'s public key, one per line key id; returns the key ids.
+
+    Each must be sealed to their current public key and name a key of their line. Where
+    `staff` already has a row for that key, it is replaced only if its kind is in `kinds`
+    (their own conversion replaces wraps under the password; a colleague may also renew a
+    grant). With `granted_by`, the granter must hold a grant of every key they pass on.
+    Without `new_rows`, only existing rows are replaced (a lawyer converting their own wraps).
+    """
+    if not grants:
+        return []
+    if staff.public_key is None or not is_key_holder(staff):
+        raise StaffKeyError("not_enrolled")
+    own_key_id = crypto.key_id_for(crypto.public_key_from_text(staff.public_key))
+    replaceable = set(kinds)
+    line_keys = {
+        key.key_id: key
+        for key in session.scalars(
+            select(LineKey).where(LineKey.line_id == staff.line_id, LineKey.key_id.in_(grants))
         )
     }
-    if set(blobs) != set(wraps):
-        raise RewrapError("the new wraps must cover exactly the keys held")
-    for key_id, blob in blobs.items():
-        try:
-            iterations = crypto.wrapped_key_iterations(blob)
-        except crypto.KeyFormatError:
-            raise RewrapError(f"the new wrap of key {key_id} is not a well-formed blob") from None
-        if iterations < min_iterations:
-            raise RewrapError(f"the new wrap of key {key_id} is too cheap to guess")
-    for key_id, wrap in wraps.items():
-        wrap.blob = blobs[key_id]
-        wrap.created_at = now
+    held_by_granter = _granted_key_ids(session, granted_by) if granted_by is not None else None
+    existing = {
+        wrap.line_key_id: wrap
+        for wrap in session.scalars(select(WrappedKey).where(WrappedKey.staff_id == staff.id))
+    }
+    for key_id, grant in grants.items():
+        line_key = line_keys.get(key_id)
+        if line_key is None or crypto.parse_grant(grant).key_id != own_key_id:
+            raise StaffKeyError("bad_grants")
+        if held_by_granter is not None and key_id not in held_by_granter:
+            raise StaffKeyError("not_held")
+        wrap = existing.get(line_key.id)
+        if wrap is None and not new_rows or wrap is not None and wrap.kind not in replaceable:
+            raise StaffKeyError("bad_grants")
+    for key_id, grant in grants.items():
+        line_key = line_keys[key_id]
+        wrap = existing.get(line_key.id)
+        if wrap is None:
+            session.add(
+                WrappedKey(
+                    line_key_id=line_key.id,
+                    kind=WrapKind.GRANT,
+                    staff_id=staff.id,
+                    blob=grant,
+                    created_at=now,
+                )
+            )
+        else:
+            wrap.kind = WrapKind.GRANT
+            wrap.blob = grant
+            wrap.created_at = now
     session.flush()
-    if wraps:
-        audit.record(
-            session,
-            action="line_key.rewrapped",
-            now=now,
-            actor_staff_id=staff.id,
-            detail={"key_ids": ",".join(sorted(wraps))},
+    key_ids = sorted(grants)
+    audit.record(
+        session,
+        action="line_key.granted",
+        now=now,
+        actor_staff_id=granted_by.id if granted_by is not None else staff.id,
+        detail={"key_ids": ",".join(key_ids), "staff": staff.username},
+    )
+    return key_ids
+
+
+def seal_grants(
+    session: Session,
+    staff: Staff,
+    keys: Iterable[tuple[LineKey, X25519PrivateKey]],
+    *,
+    now: datetime,
+) -> list[str]:
+    """Grant line keys opened on the server (with the recovery passphrase, or the demo's,
+    made in memory) to a lawyer's public key; an earlier row for the same key is replaced."""
+    if staff.public_key is None:
+        raise StaffKeyError("not_enrolled")
+    public_key = crypto.public_key_from_text(staff.public_key)
+    grants = {
+        line_key.key_id: crypto.seal_grant(private_key, staff.id, public_key)
+        for line_key, private_key in keys
+    }
+    return store_grants(session, staff, grants, kinds=(WrapKind.STAFF, WrapKind.GRANT), now=now)
+
+
+def holds_line_keys(session: Session, staff: Staff) -> bool:
+    return bool(_granted_key_ids(session, staff))
+
+
+def _granted_key_ids(session: Session, staff: Staff) -> set[str]:
+    return set(
+        session.scalars(
+            select(LineKey.key_id)
+            .join(WrappedKey, WrappedKey.line_key_id == LineKey.id)
+            .where(WrappedKey.staff_id == staff.id, WrappedKey.kind == WrapKind.GRANT)
         )
+    )
 
 
-def holds_keys(session: Session, staff: Staff) -> bool:
-    return bool(wrapped_keys_of(session, staff))
+@dataclass(frozen=True)
+class Colleague:
+    """A lawyer of the same line, as the granting lawyer sees them."""
+
+    staff: Staff
+    # Line keys the viewer holds and this colleague does not: what a grant would give them.
+    missing: list[str]
+
+    @property
+    def enrolled(self) -> bool:
+        return self.staff.public_key is not None
+
+
+def colleagues(session: Session, viewer: Staff) -> list[Colleague]:
+    """Every other active lawyer of `viewer`'s line, with the keys they lack of `viewer`'s."""
+    if not is_key_holder(viewer):
+        return []
+    mine = _granted_key_ids(session, viewer)
+    found = []
+    query = (
+        select(Staff)
+        .where(
+            Staff.line_id == viewer.line_id,
+            Staff.role == Role.LAWYER,
+            Staff.active.is_(True),
+            Staff.id != viewer.id,
+        )
+        .order_by(Staff.username)
+    )
+    for staff in session.scalars(query):
+        theirs = _granted_key_ids(session, staff)
+        found.append(Colleague(staff, sorted(mine - theirs)))
+    return found

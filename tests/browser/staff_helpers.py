@@ -11,9 +11,10 @@ from playwright.sync_api import Page
 
 from advisory.extensions import db
 from advisory.models import Role
-from advisory.services.line_keys import active_line_key, default_line, grant_line_key
+from advisory.services.line_keys import active_line_key, default_line
 from advisory.services.staff import add_staff
 from tests.conftest import DEFAULT_NOW, TEST_SECRETS
+from tests.staff_credentials import give_key_pair, give_line_key
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer
@@ -22,9 +23,10 @@ DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
 
 
 def enrolled_staff(
-    live_server: LiveServer, role: Role, username: str | None = None
+    live_server: LiveServer, role: Role, username: str | None = None, holding_key: bool = True
 ) -> tuple[str, str, str]:
-    """A staff member past enrolment (a lawyer holding the line key): (name, password, seed)."""
+    """A staff member past enrolment (a lawyer with a key pair, holding the line key unless
+    told otherwise): (name, password, seed)."""
     with live_server.app.app_context():
         session = db.session()
         new = add_staff(
@@ -41,15 +43,16 @@ def enrolled_staff(
             assert line is not None
             line_key = active_line_key(session, line.id)
             assert line_key is not None
-            grant_line_key(
-                session,
-                line_key=line_key,
-                private_key=live_server.line_private_key,
-                staff=new.staff,
-                passphrase=new.one_time_password,
-                now=DEFAULT_NOW,
-                iterations=1000,
-            )
+            if holding_key:
+                give_line_key(
+                    session,
+                    new.staff,
+                    line_key,
+                    live_server.line_private_key,
+                    new.one_time_password,
+                )
+            else:
+                give_key_pair(session, new.staff, new.one_time_password)
         session.commit()
         return new.staff.username, new.one_time_password, new.totp_seed
 

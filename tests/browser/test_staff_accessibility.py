@@ -10,6 +10,7 @@ pages is then reached in that signed-in context, with a reported case and a noti
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -175,7 +176,13 @@ def _staff_home(visit: Visit) -> None:
 
 def _password_change(visit: Visit) -> None:
     visit.go("/staff/password")
-    expect(visit.page.locator("form.rewrap")).to_be_visible()
+    expect(visit.page.locator("form.credential-change")).to_be_visible()
+
+
+def _colleagues(visit: Visit) -> None:
+    visit.go("/staff/colleagues")
+    # The own fingerprint is computed from the key unlocked at sign-in.
+    expect(visit.page.locator("[data-own-fingerprint]")).to_have_text(FINGERPRINT)
 
 
 def _dashboard(visit: Visit) -> None:
@@ -188,6 +195,7 @@ def _yearly_report(visit: Visit) -> None:
     expect(visit.page.locator("h1")).to_be_visible()
 
 
+FINGERPRINT = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$")
 Reach = Callable[[Visit], None]
 ANONYMOUS: dict[str, Reach] = {
     "sign-in": _sign_in_page,
@@ -200,6 +208,7 @@ LAWYER: dict[str, Reach] = {
     "notices": _notices,
     "staff home": _staff_home,
     "password change": _password_change,
+    "colleagues": _colleagues,
 }
 COORDINATOR: dict[str, Reach] = {
     "dashboard": _dashboard,

@@ -115,28 +115,41 @@ MESSAGE = {
 SLOT = valid_or(Ref("free_slot"), hostile=shapes.hostile_time)
 CALLBACK_CODE = valid_or(Ref("code_callback"), hostile=CODE.hostile)
 CALLBACK_TOKEN = valid_or(Ref("token_callback"), "", hostile=shapes.hostile_token)
-PASSWORDS = {
-    "current_password": valid_or(Ref("password")),
-    "new_password": valid_or(Ref("new_password")),
-    "repeat_password": valid_or(Ref("new_password")),
-    "wrapped_keys": valid_or(
-        Ref("wraps"),
-        "",
-        hostile=st.one_of(
-            st.sampled_from(
-                [
-                    "[]",
-                    '{"0123456789abcdef": "{}"}',
-                    '{"x": 1}',
-                    '{"a": "b", "a": "c"}',
-                    Repeat("[", 19_999),
-                    Repeat('{"a":', 5_000),
-                    "1" * 5000,
-                ]
-            ),
-            shapes.hostile_text,
+GRANTS = valid_or(
+    "",
+    hostile=st.one_of(
+        st.sampled_from(
+            [
+                "[]",
+                '{"0123456789abcdef": "{}"}',
+                '{"0123456789abcdef": "g1.0123456789abcdef.AAAA"}',
+                '{"x": 1}',
+                '{"a": "b", "a": "c"}',
+                Repeat("[", 11_999),
+                Repeat('{"a":', 2_000),
+                "1" * 5000,
+            ]
         ),
+        shapes.hostile_text,
     ),
+)
+AUTH_KEY = st.one_of(st.sampled_from(["", "A" * 42, "A" * 44, "=" * 43]), shapes.hostile_text)
+WRAPPED_KEY = st.one_of(
+    st.sampled_from(["{}", '{"v":1}', Repeat("{", 500), '{"v":1,"alg":"A256GCM"}']),
+    shapes.hostile_text,
+)
+# A password change as the acting lawyer's browser sends it: keys, never a password.
+PASSWORDS = {
+    "current_auth_key": valid_or(Ref("auth_key"), hostile=AUTH_KEY),
+    "new_auth_key": valid_or(Ref("new_auth_key"), hostile=AUTH_KEY),
+    "wrapped_private_key": valid_or(Ref("rewrapped"), "", hostile=WRAPPED_KEY),
+    "grants": GRANTS,
+}
+ENROLMENT = {
+    "new_auth_key": valid_or(Ref("new_auth_key"), hostile=AUTH_KEY),
+    "public_key": valid_or(Ref("new_public_key"), "", hostile=shapes.hostile_text),
+    "wrapped_private_key": valid_or(Ref("new_wrapped_key"), "", hostile=WRAPPED_KEY),
+    "grants": GRANTS,
 }
 STAFF = ("lawyer", "coordinator", "admin")
 CASE_WORKERS = ("lawyer", "lawyer", "lawyer", "coordinator", "visitor")
@@ -253,7 +266,8 @@ ENDPOINTS = [
             {
                 "csrf_token": CSRF,
                 "username": valid_or(Ref("username"), "FUZZ-COLLEAGUE "),
-                "password": valid_or(Ref("password")),
+                "auth_key": valid_or(Ref("colleague_auth_key"), hostile=AUTH_KEY),
+                "legacy_proof": valid_or("", hostile=shapes.hostile_text),
                 "code": valid_or(Ref("totp"), "000000"),
             },
         ),
@@ -263,7 +277,7 @@ ENDPOINTS = [
         posts(
             ["enrolling"],
             at("staff", "welcome"),
-            {**PASSWORDS, "csrf_token": CSRF, "code": valid_or(Ref("totp"))},
+            {**ENROLMENT, "csrf_token": CSRF, "code": valid_or(Ref("totp"))},
         ),
     ),
     Endpoint(

@@ -6,7 +6,6 @@ Everything a drawn request names with `Ref(...)` is set here, in `World.refs`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, timedelta
@@ -38,7 +37,7 @@ from advisory.models import (
 )
 from advisory.services.callbacks import free_slots
 from advisory.services.intake import Contact, ReporterKeys, submit_case
-from advisory.services.line_keys import NewLineKey, grant_line_key, initialise_line
+from advisory.services.line_keys import NewLineKey, initialise_line
 from advisory.services.notifications import NotificationKind, notify
 from advisory.services.replies import record_reply
 from advisory.services.staff import add_staff
@@ -47,11 +46,13 @@ from bench.postgres import postgres_schema
 from tests import reporter_helpers as rh
 from tests.conftest import DEFAULT_NOW, POSTGRES_URL, TEST_SECRETS, base_env
 from tests.fuzz.world import World, fingerprints
+from tests.staff_credentials import auth_key_for, credentials_for, give_line_key, new_key_pair
 
 SECRET_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_SECRET_KEY"])
 DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
 FLASK_SESSION_COOKIE = "advisory_session"
 PASSWORD = "fuzz-correct-horse-battery"
+NEW_PASSWORD = "fuzz-a-new-password-123"  # noqa: S105  (a test password)
 # Case codes of the seeded cases, and one no case has (for a new report sealed in a browser).
 CODE_INBOX = "K7QX-4M2P-9TRH-3WDN-B6VZ"
 CODE_CALLBACK = "A1B2-C3D4-E5F6-G7H8-J9K0"
@@ -178,33 +179,23 @@ def _seed_staff(world: World, session: Session, line_key: NewLineKey) -> None:
         world.refs[f"{role}:totp"] = pyotp.TOTP(new.totp_seed).at(DEFAULT_NOW)
         world.cookies[role] = {sessions.COOKIE_NAME: _staff_cookie(new.staff, role == "enrolling")}
     world.refs["username"] = STAFF_ROLES["colleague"]
-    world.refs["password"] = PASSWORD
-    world.refs["new_password"] = "fuzz-a-new-password-123"
+    world.refs["colleague_auth_key"] = auth_key_for(PASSWORD, STAFF_ROLES["colleague"])
     world.refs["totp"] = world.refs["colleague:totp"]
-    # The acting lawyer holds the line key, so a password change must bring new wraps.
+    # The acting lawyer holds the line key, so a password change must re-wrap their own key.
     lawyer = session.get(Staff, int(world.refs["lawyer_id"]))
     assert lawyer is not None
-    grant_line_key(
-        session,
-        line_key=line_key.line_key,
-        private_key=line_key.private_key,
-        staff=lawyer,
-        passphrase=PASSWORD,
-        now=DEFAULT_NOW,
-        iterations=1000,
-    )
-    world.refs["wraps"] = json.dumps({line_key.line_key.key_id: _blob_at_production_cost()})
-
-
-def _blob_at_production_cost() -> str:
-    """A well-formed wrap that claims the production iteration count (never unwrapped here)."""
-    blob = json.loads(
-        crypto.wrap_private_key(
-            crypto.generate_keypair(), "fuzz", iterations=1000, allow_weak_for_tests=True
-        )
-    )
-    blob["iterations"] = crypto.PBKDF2_ITERATIONS
-    return json.dumps(blob)
+    own = give_line_key(session, lawyer, line_key.line_key, line_key.private_key, PASSWORD)
+    world.refs["auth_key"] = auth_key_for(PASSWORD, lawyer.username)
+    world.refs["new_auth_key"] = auth_key_for(NEW_PASSWORD, lawyer.username)
+    new_wrap = credentials_for(NEW_PASSWORD, lawyer.username).wrap_key
+    world.refs["rewrapped"] = crypto.wrap_staff_private_key(own, new_wrap, lawyer.id)
+    # What an enrolling lawyer's browser would send for its new pair.
+    enrolling_id = int(world.refs["enrolling_id"])
+    enrolling = session.get(Staff, enrolling_id)
+    assert enrolling is not None
+    pair = new_key_pair(NEW_PASSWORD, enrolling.username, enrolling_id)
+    world.refs["new_public_key"] = pair["public_key"]
+    world.refs["new_wrapped_key"] = pair["wrapped_private_key"]
 
 
 def _staff_cookie(staff: Staff, enrolling: bool) -> str:

@@ -12,6 +12,7 @@
 
 import { isSupported, openText, parseEnvelope, seal } from "./hpke.js";
 import { loadKeys } from "./key-store.js";
+import { openNewGrants } from "./staff-keys.js";
 import { addFieldError, clearErrors, markBusy } from "./enhance.js";
 
 const LINE_KEY_URL = "/api/v1/line-key";
@@ -109,7 +110,11 @@ async function enhance() {
   if (reply) {
     enhanceReply(reply, texts);
   }
-  const locked = await openAll(await loadKeys(), texts);
+  let locked = await openAll(await loadKeys(), texts);
+  if (locked > 0) {
+    // A colleague may have given this lawyer the key since they signed in.
+    locked = await openAll(await openNewGrants(), texts);
+  }
   if (locked > 0 && status) {
     status.textContent = texts.locked;
     status.hidden = false;

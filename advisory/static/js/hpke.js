@@ -49,7 +49,11 @@ export {
   normaliseCaseCode,
   reporterKeyFromCode,
 } from "./crypto/case-code.js";
-export { rewrapPrivateKey, unwrapPrivateKey } from "./crypto/wrapping.js";
+export {
+  grantFromPasswordWrap,
+  rewrapPrivateKey,
+  unwrapPrivateKey,
+} from "./crypto/wrapping.js";
 export {
   STAFF_KDF_ITERATIONS,
   createStaffKey,

@@ -1,16 +1,19 @@
 /**
- * The lawyer's unwrapped line keys, kept for the signed-in session in this browser.
+ * The lawyer's unlocked keys, kept for the signed-in session in this browser: the line keys
+ * (opened from their grants) and the lawyer's own private key (to grant a colleague).
  *
  * The keys are non-extractable WebCrypto keys: IndexedDB can hold them (structured clone keeps
  * them non-extractable), so page scripts can open envelopes, but no script, ours included,
- * can read their bytes out. They are dropped at sign-out, when the sign-in page is shown
- * (a timed-out session ends there) and at the next sign-in.
+ * can read their bytes out. They are dropped at sign-out, at the idle timeout (staff.js),
+ * when the sign-in page is shown (a timed-out session ends there) and at the next sign-in.
  *
  * @module key-store
  */
 
 const DB_NAME = "advisory-line";
 const STORE = "line-keys";
+// The own key's entry; line key ids are 16 hex characters, so the names cannot meet.
+const OWN_KEY = "own-private-key";
 
 function database() {
   return new Promise((resolve, reject) => {
@@ -43,18 +46,31 @@ async function withStore(mode, work) {
 /**
  * Replace the stored keys.
  *
- * @param {Map<string, CryptoKey>} keys key id → X25519 private key
+ * @param {Map<string, CryptoKey>} keys line key id → X25519 private key
+ * @param {CryptoKey} [ownKey] the lawyer's own private key
  */
-export async function saveKeys(keys) {
+export async function saveKeys(keys, ownKey) {
   await withStore("readwrite", (store) => {
     store.clear();
     for (const [keyId, key] of keys) {
       store.put(key, keyId);
     }
+    if (ownKey) {
+      store.put(ownKey, OWN_KEY);
+    }
   });
 }
 
-/** @returns {Promise<Map<string, CryptoKey>>} key id → X25519 private key */
+/** @returns {Promise<CryptoKey | undefined>} the lawyer's own private key, if unlocked */
+export async function loadOwnKey() {
+  try {
+    return await withStore("readonly", (store) => store.get(OWN_KEY));
+  } catch {
+    return undefined;
+  }
+}
+
+/** @returns {Promise<Map<string, CryptoKey>>} line key id → X25519 private key */
 export async function loadKeys() {
   const keys = new Map();
   try {
@@ -63,7 +79,9 @@ export async function loadKeys() {
       cursor.onsuccess = () => {
         const entry = cursor.result;
         if (entry) {
-          keys.set(String(entry.key), entry.value);
+          if (entry.key !== OWN_KEY) {
+            keys.set(String(entry.key), entry.value);
+          }
           entry.continue();
         }
       };

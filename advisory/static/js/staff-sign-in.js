@@ -1,71 +1,75 @@
 /**
- * Staff sign-in that also unlocks the line key in this browser.
+ * Staff sign-in without sending the password.
  *
- * The form is sent as usual, but from here, so the typed password is still in this module's
- * memory when sign-in succeeds. A lawyer's wrapped line keys are then fetched and unwrapped
- * with it (PBKDF2 parameters come inside each blob), and kept as non-extractable keys for
- * the session (key-store.js). The password is never stored or sent anywhere else. Without
- * WebCrypto the form is simply submitted: the queue works, content stays sealed.
+ * From the typed password this derives the authentication key, which is sent in its place,
+ * and the wrapping key, which stays here and unlocks the lawyer's keys once the server lets
+ * them in (staff-keys.js). While accounts from before this scheme exist, the page also
+ * proves the password to the old hash: it asks for that hash's salt and costs (every
+ * username gets an answer of the same shape) and sends the argon2id tag, not the password.
+ * The password input has no name, so even a form sent without this script carries no
+ * password; the server then says that sign-in needs JavaScript.
  *
  * @module staff-sign-in
  */
 
-import { isSupported, unwrapPrivateKey } from "./hpke.js";
-import { clearKeys, saveKeys } from "./key-store.js";
-import { focusStart, markBusy, swapMain } from "./enhance.js";
+import { argon2id } from "./crypto/argon2.js";
+import { b64urlDecode, b64urlEncode } from "./crypto/encoding.js";
+import { deriveStaffCredentials, isSupported } from "./hpke.js";
+import { clearKeys } from "./key-store.js";
+import { sendCredentialForm, unlockKeys } from "./staff-keys.js";
 
-const WRAPPED_KEYS_URL = "/api/v1/wrapped-keys";
-
-/** @param {string} password */
-async function unlockLineKeys(password) {
-  const response = await fetch(WRAPPED_KEYS_URL, { credentials: "same-origin" });
+/**
+ * The argon2id tag of the password under the old hash's parameters. The old sign-in hashed
+ * the form value as it came, so the password is not normalised here.
+ *
+ * @param {HTMLFormElement} form
+ * @param {string} username
+ * @param {string} password
+ */
+async function legacyProof(form, username, password) {
+  const url = new URL(form.dataset.legacyUrl, location.href);
+  url.searchParams.set("username", username);
+  const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
   if (!response.ok) {
-    return; // not a lawyer: nothing to unlock
+    return "";
   }
-  const { keys } = await response.json();
-  const unwrapped = new Map();
-  for (const { key_id: keyId, blob } of keys) {
-    try {
-      unwrapped.set(keyId, await unwrapPrivateKey(blob, password));
-    } catch {
-      // Wrapped under another password: that key stays locked; the case page says so.
-    }
-  }
-  await saveKeys(unwrapped);
+  const challenge = await response.json();
+  const tag = await argon2id({
+    password: new TextEncoder().encode(password),
+    salt: b64urlDecode(challenge.salt),
+    iterations: challenge.timeCost,
+    memoryKiB: challenge.memoryKiB,
+    parallelism: challenge.parallelism,
+    tagLength: challenge.hashLength,
+  });
+  return b64urlEncode(tag);
 }
 
 /** @param {HTMLFormElement} form */
 async function signIn(form) {
-  const password = form.elements.namedItem("password").value;
-  const done = markBusy(form);
-  let response;
+  const username = form.elements.namedItem("username").value;
+  const passwordInput = form.querySelector("#password");
+  const password = passwordInput.value;
+  let credentials;
   try {
-    response = await fetch(form.action, {
-      method: "POST",
-      body: new FormData(form),
-      credentials: "same-origin",
-      cache: "no-store",
-    });
+    credentials = await deriveStaffCredentials(password, form.dataset.instance, username);
   } catch {
-    done();
-    form.submit(); // nothing arrived: send the plain form instead
-    return;
+    // An empty password or a username that cannot exist: let the server refuse it.
+    credentials = null;
   }
-  const landed = new URL(response.url);
-  if (response.redirected && response.ok && landed.origin === location.origin) {
-    if (!landed.pathname.endsWith("/welcome")) {
-      // Signed in: a failure from here on leaves content locked, never the sign-in undone.
-      await unlockLineKeys(password).catch(() => undefined);
-    }
-    location.assign(landed.href);
-    return;
+  form.elements.namedItem("auth_key").value = credentials ? credentials.authKey : "";
+  if (credentials && form.dataset.legacy === "1") {
+    form.elements.namedItem("legacy_proof").value = await legacyProof(form, username, password);
   }
-  done();
-  const main = swapMain(new DOMParser().parseFromString(await response.text(), "text/html"));
-  if (main) {
-    focusStart(main);
-  }
-  enhance();
+  passwordInput.value = ""; // nothing typed outlives the attempt on the page
+  await sendCredentialForm(
+    form,
+    (landed) =>
+      landed.pathname.endsWith("/welcome")
+        ? Promise.resolve()
+        : unlockKeys(password, credentials.wrapKey),
+    enhance,
+  );
 }
 
 function enhance() {

@@ -9,6 +9,7 @@
 
 import { asciiBytes, b64urlEncode, b64urlField, utf8Encode } from "./encoding.js";
 import { CryptoError, WRONG_PASSPHRASE_MESSAGE } from "./errors.js";
+import { sealGrant } from "./grants.js";
 import { KEY_BYTES, importPrivateKey } from "./keys.js";
 
 const WRAPPED_KEY_AAD = asciiBytes("advisory-line/v1/wrapped-key");
@@ -34,6 +35,26 @@ export async function unwrapPrivateKey(blobJson, passphrase) {
   const raw = await unwrapRaw(blobJson, passphrase);
   try {
     return await importPrivateKey(raw);
+  } finally {
+    raw.fill(0);
+  }
+}
+
+/**
+ * Turn a line key wrapped under a lawyer's password (before lawyers had key pairs) into a
+ * grant to the lawyer's own public key. The raw key exists only inside this call.
+ *
+ * @param {string} blobJson the wrap under the password
+ * @param {string} passphrase the lawyer's password as typed
+ * @param {number} staffId
+ * @param {string} staffPublicKey the lawyer's own public key text
+ * @returns {Promise<string>} the grant text
+ * @throws {CryptoError} "wrong-passphrase" when the password does not open the wrap
+ */
+export async function grantFromPasswordWrap(blobJson, passphrase, staffId, staffPublicKey) {
+  const raw = await unwrapRaw(blobJson, passphrase);
+  try {
+    return await sealGrant(raw, staffId, staffPublicKey);
   } finally {
     raw.fill(0);
   }

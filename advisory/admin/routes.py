@@ -1,0 +1,221 @@
+"""The staff accounts page: administrators add, deactivate, reactivate and reset accounts.
+
+Each action is the service the `flask --app advisory staff …` commands call, which also
+writes the audit events; a view only checks the form, calls it, commits and answers. A new
+one-time password is shown once, on the answer to the post that made it, and kept nowhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+
+from advisory.admin.forms import ROLE_LABELS, USERNAME_TAKEN, ActionForm, AddStaffForm, ConfirmForm
+from advisory.auth.access import require_role
+from advisory.context import current_settings, now
+from advisory.context import session as db_session
+from advisory.models import Role, Staff
+from advisory.services import staff as service
+from advisory.services.staff import Deactivation, NewStaff, StaffError
+
+bp = Blueprint("admin", __name__, url_prefix="/staff/admin")
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """What the page says of an account: status words only, never a hash, seed or key."""
+
+    id: int
+    username: str
+    role: Role
+    active: bool
+    enrolled: bool  # chose their own password and connected an authenticator app
+    key_pair: bool | None  # lawyers: has their browser made their key pair
+    is_me: bool
+
+
+@dataclass(frozen=True)
+class Unconfirmed:
+    """A deactivate or reset posted without its box ticked: which row, which form."""
+
+    staff_id: int
+    action: str
+    message: str
+
+
+@bp.get("/staff")
+@require_role(Role.ADMIN)
+def staff() -> str:
+    return render_staff()
+
+
+@bp.post("/staff")
+@require_role(Role.ADMIN)
+def add() -> Response | tuple[str, int]:
+    form = AddStaffForm()
+    if not form.validate_on_submit():
+        return render_staff(add_form=form), 400
+    try:
+        new = service.add_staff(
+            db_session(),
+            username=form.username.data or "",
+            role=form.chosen_role,
+            data_key=_data_key(),
+            now=now(),
+        )
+    except (StaffError, IntegrityError):
+        # What the form checked cannot fail here, but someone may have taken the name since.
+        db_session().rollback()
+        form.username.errors = [USERNAME_TAKEN]
+        return render_staff(add_form=form), 400
+    db_session().commit()
+    return hand_over(new, "added")
+
+
+@bp.post("/staff/<id:staff_id>/deactivate")
+@require_role(Role.ADMIN)
+def deactivate(staff_id: int) -> Response | tuple[str, int]:
+    account = _account_or_404(staff_id)
+    if account.id == g.staff.id:
+        return render_staff(refusal=_("You cannot deactivate your own account.")), 400
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_staff(unconfirmed=_unconfirmed(account, "deactivate", form)), 400
+    done = service.deactivate_staff(db_session(), username=account.username, now=now())
+    db_session().commit()
+    _say_deactivated(done)
+    return redirect(url_for("admin.staff"), code=303)
+
+
+@bp.post("/staff/<id:staff_id>/reactivate")
+@require_role(Role.ADMIN)
+def reactivate(staff_id: int) -> Response | tuple[str, int]:
+    account = _account_or_404(staff_id)
+    ActionForm()  # CSRF is checked before any view runs; the form has nothing else
+    try:
+        new = service.reactivate_staff(
+            db_session(), username=account.username, data_key=_data_key(), now=now()
+        )
+    except StaffError:  # the one refusal left for an account that exists: it is active
+        db_session().rollback()
+        message = _("%(username)s is already active.", username=account.username)
+        return render_staff(refusal=message), 409
+    db_session().commit()
+    return hand_over(new, "reactivated")
+
+
+@bp.post("/staff/<id:staff_id>/reset")
+@require_role(Role.ADMIN)
+def reset(staff_id: int) -> Response | tuple[str, int]:
+    account = _account_or_404(staff_id)
+    if account.id == g.staff.id:
+        message = _(
+            "You cannot reset your own account. Change your password on your own page, or ask "
+            "another administrator."
+        )
+        return render_staff(refusal=message), 400
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_staff(unconfirmed=_unconfirmed(account, "reset", form)), 400
+    try:
+        new = service.reset_staff(
+            db_session(), username=account.username, data_key=_data_key(), now=now()
+        )
+    except StaffError:  # the one refusal left for an account that exists: it is deactivated
+        db_session().rollback()
+        message = _(
+            "%(username)s is deactivated. Reactivate the account instead: that also gives a "
+            "new one-time password.",
+            username=account.username,
+        )
+        return render_staff(refusal=message), 409
+    db_session().commit()
+    return hand_over(new, "reset")
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+def render_staff(
+    add_form: AddStaffForm | None = None,
+    *,
+    refusal: str | None = None,
+    unconfirmed: Unconfirmed | None = None,
+) -> str:
+    me: Staff = g.staff
+    rows = [_row(account, me) for account in service.list_staff(db_session())]
+    return render_template(
+        "admin/staff.html",
+        rows=rows,
+        add_form=add_form or AddStaffForm(formdata=None),
+        action_form=ConfirmForm(formdata=None),  # the CSRF token of every row's forms
+        role_labels=ROLE_LABELS,
+        refusal=refusal,
+        unconfirmed=unconfirmed,
+    )
+
+
+def hand_over(new: NewStaff, reason: str) -> Response:
+    """The one-time password, this once. The TOTP seed is not shown: enrolment replaces it."""
+    page = render_template(
+        "admin/handover.html",
+        username=new.staff.username,
+        role=new.staff.role,
+        role_labels=ROLE_LABELS,
+        one_time_password=new.one_time_password,
+        reason=reason,
+    )
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _row(account: Staff, me: Staff) -> AccountRow:
+    return AccountRow(
+        id=account.id,
+        username=account.username,
+        role=account.role,
+        active=account.active,
+        enrolled=not account.must_change_password and account.totp_confirmed,
+        key_pair=account.public_key is not None if account.role is Role.LAWYER else None,
+        is_me=account.id == me.id,
+    )
+
+
+def _say_deactivated(done: Deactivation) -> None:
+    name = done.staff.username
+    flash(
+        _("%(username)s is deactivated: signed out everywhere, and cannot sign in.", username=name)
+    )
+    if done.unassigned:
+        flash(
+            ngettext(
+                "%(num)d open case is unassigned again.",
+                "%(num)d open cases are unassigned again.",
+                len(done.unassigned),
+            )
+        )
+
+
+def _unconfirmed(account: Staff, action: str, form: ConfirmForm) -> Unconfirmed:
+    errors = form.confirm.errors or [_("Tick the box to confirm, then press the button.")]
+    return Unconfirmed(account.id, action, str(errors[0]))
+
+
+def _account_or_404(staff_id: int) -> Staff:
+    account = db_session().get(Staff, staff_id)
+    if account is None:
+        abort(404)
+    return account
+
+
+def _data_key() -> bytes:
+    secrets = current_settings().secrets
+    if secrets is None:
+        raise RuntimeError("no data key: run `flask --app advisory init`")
+    return secrets.data_key

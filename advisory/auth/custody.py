@@ -1,0 +1,121 @@
+"""A lawyer's keys: handed to their browser, converted there, granted to colleagues from there.
+
+The views pass blobs between browsers and the database; nothing here can open one. Only
+lawyers reach them: coordinators and admins never hold or handle key material.
+"""
+
+from __future__ import annotations
+
+from flask import abort, g, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+from werkzeug.wrappers import Response
+
+from advisory.auth import sessions
+from advisory.auth.access import require_role
+from advisory.auth.forms import ConvertedKeysForm, GrantForm
+from advisory.auth.routes import bp
+from advisory.context import now
+from advisory.context import session as db_session
+from advisory.models import Role, Staff, WrapKind
+from advisory.services import staff_keys
+from advisory.services.staff_keys import StaffKeyError
+
+
+@bp.get("/keys")
+@require_role(Role.LAWYER)
+def key_material() -> Response:
+    """The signed-in lawyer's own pair and grants, for their browser to unlock."""
+    material = staff_keys.key_material(db_session(), g.staff)
+    response = jsonify(**material, csrfToken=generate_csrf())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/keys/converted")
+@require_role(Role.LAWYER)
+def converted_keys() -> Response | tuple[Response, int]:
+    """A key pair made at the first sign-in after the upgrade, and wraps under the password
+    turned into grants to it."""
+    form = ConvertedKeysForm()
+    staff: Staff = g.staff
+    try:
+        if not form.validate_on_submit():
+            raise StaffKeyError("bad_form")
+        pair = staff_keys.parse_key_pair(form.public_key.data, form.wrapped_private_key.data)
+        if pair is not None and staff.public_key is not None:
+            raise StaffKeyError("has_pair")  # a pair is replaced only at enrolment
+        if pair is not None:
+            staff_keys.replace_key_pair(db_session(), staff, pair, now=now())
+        staff_keys.store_grants(
+            db_session(),
+            staff,
+            staff_keys.parse_grants(form.grants.data),
+            kinds=(WrapKind.STAFF,),
+            new_rows=False,
+            now=now(),
+        )
+    except StaffKeyError as exc:
+        db_session().rollback()
+        return jsonify(stored=False, reason=exc.reason), 400
+    db_session().commit()
+    return jsonify(stored=True)
+
+
+@bp.get("/colleagues")
+@require_role(Role.LAWYER)
+def colleagues() -> str:
+    return _render_colleagues()
+
+
+@bp.post("/colleagues/<id:staff_id>/grant")
+@require_role(Role.LAWYER)
+def grant(staff_id: int) -> Response | tuple[str, int]:
+    colleague = _colleague_or_404(staff_id)
+    form = GrantForm()
+    if not form.validate_on_submit():
+        return _render_colleagues(problem=_("Granting needs JavaScript.")), 400
+    try:
+        staff_keys.store_grants(
+            db_session(),
+            colleague.staff,
+            staff_keys.parse_grants(form.grants.data),
+            kinds=(WrapKind.STAFF,),
+            granted_by=g.staff,
+            now=now(),
+        )
+    except StaffKeyError:
+        db_session().rollback()
+        return _render_colleagues(
+            problem=_(
+                "The line key could not be given to %(name)s. Please try again.",
+                name=colleague.staff.username,
+            )
+        ), 400
+    db_session().commit()
+    return redirect(url_for("auth.colleagues", granted=colleague.staff.username))
+
+
+def _colleague_or_404(staff_id: int) -> staff_keys.Colleague:
+    found = [c for c in staff_keys.colleagues(db_session(), g.staff) if c.staff.id == staff_id]
+    if not found:
+        abort(404)
+    return found[0]
+
+
+def _render_colleagues(problem: str | None = None) -> str:
+    staff: Staff = g.staff
+    return render_template(
+        "auth/colleagues.html",
+        staff=staff,
+        colleagues=staff_keys.colleagues(db_session(), staff),
+        holds_keys=staff_keys.holds_line_keys(db_session(), staff),
+        form=GrantForm(),
+        problem=problem,
+    )
+
+
+@bp.app_template_global()
+def staff_idle_seconds() -> int:
+    """The session's idle timeout, for the page's timer that drops unlocked keys with it."""
+    return int(sessions.IDLE_TIMEOUT.total_seconds())

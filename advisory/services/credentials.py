@@ -1,0 +1,78 @@
+"""What the server keeps of a staff password, now that the password stays in the browser.
+
+The browser derives an authentication key from the password (crypto.staff_credentials) and
+sends only that; the server keeps argon2id of it. A password the server makes itself (a
+one-time password for a new or reset account, the demo's) is turned into the same key here,
+once, and forgotten.
+
+Accounts from before the split still hold argon2id of the password (scheme 'password'). At
+their next sign-in the browser proves the password by recomputing that hash's tag from the
+parameters below, and the account moves to the split. While any such account exists, the
+sign-in page asks for parameters for every username; one that has no legacy hash gets
+parameters derived from a secret, of the same shape, so the answer does not tell whether the
+name exists or has been upgraded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import crypto
+from advisory import passwords
+from advisory.models import CredentialScheme, Staff
+
+DECOY_SALT_LABEL = b"advisory-line/v1/legacy-decoy-salt"
+DECOY_SALT_BYTES = 16  # what argon2-cffi writes
+
+
+@dataclass(frozen=True)
+class LegacyChallenge:
+    """What a browser needs to recompute a legacy hash's tag: salt and costs."""
+
+    salt: bytes
+    time_cost: int
+    memory_kib: int
+    parallelism: int
+    hash_len: int
+
+
+def instance_id(data_key: bytes) -> str:
+    return crypto.instance_id(data_key)
+
+
+def credential_hash(password: str, *, username: str, data_key: bytes) -> str:
+    """argon2id of the authentication key a browser derives from `password`: for a password
+    the server made (one-time, demo); a chosen password never reaches the server."""
+    credentials = crypto.derive_staff_credentials(password, instance_id(data_key), username)
+    return passwords.hash_auth_key(credentials.auth_key)
+
+
+def legacy_accounts_exist(session: Session) -> bool:
+    query = select(Staff.id).where(Staff.credential_scheme == CredentialScheme.PASSWORD)
+    return session.scalars(query.limit(1)).first() is not None
+
+
+def legacy_challenge(session: Session, username: str, *, data_key: bytes) -> LegacyChallenge:
+    """The parameters of `username`'s legacy hash, or decoys just like them."""
+    name = username.strip().lower()
+    staff = session.scalars(select(Staff).where(Staff.username == name)).first()
+    if staff is not None and staff.credential_scheme is CredentialScheme.PASSWORD:
+        found = passwords.legacy_parameters(staff.password_hash)
+        if found is not None:
+            return LegacyChallenge(
+                found.salt, found.time_cost, found.memory_kib, found.parallelism, found.hash_len
+            )
+    key = crypto.derive_subkey(data_key, "legacy-decoy-salt")
+    salt = hmac.new(key, DECOY_SALT_LABEL + b"\0" + name.encode(), hashlib.sha256).digest()
+    return LegacyChallenge(
+        salt=salt[:DECOY_SALT_BYTES],
+        time_cost=passwords.TIME_COST,
+        memory_kib=passwords.MEMORY_COST_KIB,
+        parallelism=passwords.PARALLELISM,
+        hash_len=32,
+    )

@@ -1,0 +1,82 @@
+/**
+ * The Colleagues page: fingerprints, and giving a colleague the line key.
+ *
+ * Each fingerprint on the page is computed here, from the public key this browser would
+ * seal to, and the lawyer's own from their own unlocked private key, never taken from the
+ * server's word: if the server swapped a colleague's key, the two screens would differ when
+ * the colleagues compare them. Granting opens this lawyer's own grant of each line key the
+ * colleague lacks and seals it to the colleague's key; only the sealed grants are sent.
+ *
+ * @module colleagues
+ */
+
+import { fingerprintOf, grantToColleague, publicKeyBytesOf } from "./hpke.js";
+import { publicKeyToText } from "./crypto/keys.js";
+import { loadOwnKey } from "./key-store.js";
+import { addFieldError, clearErrors, markBusy } from "./enhance.js";
+import { fetchKeyMaterial } from "./staff-keys.js";
+
+function colleagueTexts() {
+  const texts = {};
+  const template = document.getElementById("colleague-texts");
+  for (const node of template?.content.querySelectorAll("[data-text]") ?? []) {
+    texts[node.dataset.text] = node.textContent;
+  }
+  return texts;
+}
+
+async function showFingerprints() {
+  for (const element of document.querySelectorAll("[data-fingerprint-of]")) {
+    try {
+      element.textContent = await fingerprintOf(element.dataset.fingerprintOf);
+    } catch {
+      element.textContent = "?";
+    }
+  }
+  const own = await loadOwnKey();
+  const mine = document.querySelector("[data-own-fingerprint]");
+  if (own && mine) {
+    mine.textContent = await fingerprintOf(publicKeyToText(await publicKeyBytesOf(own)));
+  }
+}
+
+/** @param {HTMLFormElement} form */
+async function grant(form) {
+  const texts = colleagueTexts();
+  clearErrors(form);
+  const done = markBusy(form);
+  const button = form.querySelector("button[type=submit]");
+  try {
+    const own = await loadOwnKey();
+    const material = await fetchKeyMaterial();
+    if (!own || !material) {
+      throw new Error(texts.locked);
+    }
+    const mine = new Map(material.grants.map(({ keyId, grant: text }) => [keyId, text]));
+    const grants = {};
+    for (const keyId of JSON.parse(form.dataset.missing)) {
+      grants[keyId] = await grantToColleague(
+        mine.get(keyId),
+        keyId,
+        material.staffId,
+        own,
+        Number(form.dataset.staffId),
+        form.dataset.publicKey,
+      );
+    }
+    form.elements.namedItem("grants").value = JSON.stringify(grants);
+  } catch (error) {
+    done();
+    addFieldError(button, error?.message === texts.locked ? texts.locked : texts.failed);
+    return;
+  }
+  form.submit();
+}
+
+for (const form of document.querySelectorAll("form.grant")) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    grant(form);
+  });
+}
+showFingerprints();

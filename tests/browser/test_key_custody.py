@@ -1,0 +1,260 @@
+"""Key custody in Chromium: no password crosses the wire, and the line key passes from lawyer
+to lawyer only through their browsers, after they compare a fingerprint.
+
+Every POST each browser sends is recorded. The typed passwords, and the wrapping key a
+password gives (computed here the way the browser computes it), appear in none of them; what
+the server stores and logs holds no password either. A key the server swaps shows a
+fingerprint the colleague does not see on their own page. An account made before the
+credential split signs in, is upgraded, and still reads the cases it read before.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from typing import TYPE_CHECKING
+
+import pyotp
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
+from sqlalchemy import select
+
+import crypto
+from advisory import passwords
+from advisory.extensions import db
+from advisory.models import Case, CredentialScheme, Role, Staff, WrapKind, WrappedKey
+from advisory.services.line_keys import active_line_key, default_line
+from advisory.services.staff import add_staff
+from crypto.encoding import b64url_encode
+from tests.browser.staff_helpers import DATA_KEY, enrolled_staff, sign_in
+from tests.browser.test_reporter_flows import SentForm, browsing
+from tests.canary import dump_database
+from tests.conftest import DEFAULT_NOW
+from tests.staff_credentials import credentials_for
+
+if TYPE_CHECKING:
+    from tests.browser.conftest import LiveServer
+
+FINGERPRINT = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$")
+
+
+def case_with_story(live_server: LiveServer, story: str) -> str:
+    """A case of the line whose narrative is sealed to the line key, as a report stores it;
+    returns its reference."""
+    with live_server.app.app_context():
+        session = db.session()
+        line = default_line(session)
+        assert line is not None
+        line_key = active_line_key(session, line.id)
+        assert line_key is not None
+        public = crypto.public_key_from_text(line_key.public_key)
+        case = Case(
+            reference=crypto.generate_reference(),
+            line_id=line.id,
+            received_at=DEFAULT_NOW,
+            channel="web",
+            kind="other",
+            contact_preference="inbox",
+            priority=3,
+            callback_due_at=DEFAULT_NOW,
+            narrative_envelope=crypto.seal("narrative", story.encode(), public),
+        )
+        session.add(case)
+        session.commit()
+        return case.reference
+
+
+def own_fingerprint(page: Page, live_server: LiveServer) -> str:
+    page.goto(f"{live_server.url}/staff/colleagues")
+    mine = page.locator("[data-own-fingerprint]")
+    expect(mine).to_have_text(FINGERPRINT)
+    return mine.inner_text()
+
+
+def colleague_entry(page: Page, username: str) -> Locator:
+    return page.locator("ul.colleagues > li", has=page.locator(f"h3:text-is('{username}')"))
+
+
+def fingerprint_shown_for(page: Page, live_server: LiveServer, username: str) -> str:
+    page.goto(f"{live_server.url}/staff/colleagues")
+    shown = colleague_entry(page, username).locator("[data-fingerprint-of]")
+    expect(shown).to_have_text(FINGERPRINT)
+    return shown.inner_text()
+
+
+def secrets_in(posts: list[SentForm], secrets_: list[bytes]) -> list[str]:
+    """Which of `secrets_` any recorded POST body carries, in any of the forms a page could
+    have sent it (as is, base64url, hex)."""
+    found = []
+    for secret in secrets_:
+        forms = [secret, b64url_encode(secret).encode(), secret.hex().encode()]
+        if any(form in post.raw for post in posts for form in forms if len(form) >= 8):
+            found.append(secret[:12].decode(errors="replace"))
+    return found
+
+
+def test_a_lawyer_added_in_the_web_enrols_and_is_granted_and_no_password_crosses_the_wire(
+    browser: Browser, live_server: LiveServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    story = f"CANARY-CUSTODY-{secrets.token_hex(4)}: the director keeps touching my arm."
+    new_password = f"fjord lantern quietly marble {secrets.token_hex(3)}"
+    newcomer = f"bea-{secrets.token_hex(3)}"
+    lawyer, lawyer_password, lawyer_seed = enrolled_staff(live_server, Role.LAWYER)
+    admin, admin_password, admin_seed = enrolled_staff(live_server, Role.ADMIN)
+    reference = case_with_story(live_server, story)
+
+    # An admin adds the new lawyer in the web and reads the one-time password off the page.
+    with browsing(browser, live_server) as (page, admin_wire):
+        sign_in(page, live_server, admin, admin_password, admin_seed)
+        page.goto(f"{live_server.url}/staff/admin/staff")
+        page.fill("#username", newcomer)
+        page.select_option("#role", "lawyer")
+        page.click("form[action$='/staff/admin/staff'] [type=submit]")
+        one_time = page.locator("#one-time-password").inner_text().strip()
+
+    with browsing(browser, live_server) as (newcomer_page, newcomer_wire):
+        # The newcomer signs in with it, enrols an authenticator and chooses a password.
+        newcomer_page.goto(f"{live_server.url}/staff/login")
+        newcomer_page.fill("#username", newcomer)
+        newcomer_page.fill("#password", one_time)
+        newcomer_page.click("form.sign-in [type=submit]")
+        newcomer_page.wait_for_url(f"{live_server.url}/staff/welcome")
+        seed = newcomer_page.locator(".totp-secret").inner_text().replace(" ", "")
+        newcomer_page.fill("#new_password", new_password)
+        newcomer_page.fill("#repeat_password", new_password)
+        newcomer_page.fill("#code", pyotp.TOTP(seed).at(DEFAULT_NOW))
+        newcomer_page.click("form.credential-change [type=submit]")
+        newcomer_page.wait_for_url(f"{live_server.url}/staff")
+        theirs = own_fingerprint(newcomer_page, live_server)
+
+        # Before the grant the case stays sealed to them.
+        newcomer_page.goto(f"{live_server.url}/cases/{reference}")
+        expect(newcomer_page.locator("#key-status")).to_be_visible()
+
+        with browsing(browser, live_server) as (page, lawyer_wire):
+            # The lawyer holding the key sees the same fingerprint, ticks and grants.
+            sign_in(page, live_server, lawyer, lawyer_password, lawyer_seed)
+            assert fingerprint_shown_for(page, live_server, newcomer) == theirs
+            entry = colleague_entry(page, newcomer)
+            entry.locator("form.grant input[type=checkbox]").check()
+            entry.locator("form.grant [type=submit]").click()
+            expect(page.locator("p.notice[role=status]")).to_contain_text(newcomer)
+
+        # The newcomer reads the case written before they joined, without signing in again.
+        newcomer_page.goto(f"{live_server.url}/cases/{reference}")
+        expect(newcomer_page.locator(".sealed.narrative .opened")).to_have_text(story)
+
+    # No password, and no wrapping key, was in any request body.
+    wrap_key = credentials_for(new_password, newcomer).wrap_key
+    lawyer_wrap = credentials_for(lawyer_password, lawyer).wrap_key
+    typed = [new_password, one_time, lawyer_password, admin_password]
+    everything = admin_wire.posts + newcomer_wire.posts + lawyer_wire.posts
+    assert secrets_in(everything, [p.encode() for p in typed] + [wrap_key, lawyer_wrap]) == []
+    # … while the keys that stand in for it did go (the check above can see a body).
+    welcome = newcomer_wire.to("/staff/welcome")
+    assert (
+        credentials_for(new_password, newcomer).auth_key_text in welcome[0].fields["new_auth_key"]
+    )
+    assert welcome[0].one("public_key")
+    # The new password is nowhere in what the server stored or logged.
+    with live_server.app.app_context(), db.engine.connect() as connection:
+        dump = dump_database(connection)
+    assert new_password not in dump
+    assert new_password not in caplog.text
+    assert one_time not in dump
+
+
+def test_a_key_the_server_swaps_shows_a_fingerprint_the_colleague_does_not_see(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    lawyer, lawyer_password, lawyer_seed = enrolled_staff(live_server, Role.LAWYER)
+    waiting, waiting_password, waiting_seed = enrolled_staff(
+        live_server, Role.LAWYER, holding_key=False
+    )
+    with browsing(browser, live_server) as (page, _wire):
+        sign_in(page, live_server, waiting, waiting_password, waiting_seed)
+        theirs = own_fingerprint(page, live_server)
+    with browsing(browser, live_server) as (page, _wire):
+        sign_in(page, live_server, lawyer, lawyer_password, lawyer_seed)
+        honest = fingerprint_shown_for(page, live_server, waiting)
+
+        # Whoever controls the server puts their own key in the colleague's place.
+        attacker = crypto.generate_keypair()
+        with live_server.app.app_context():
+            staff = db.session.scalars(select(Staff).where(Staff.username == waiting)).one()
+            staff.public_key = crypto.public_key_to_text(attacker.public_key())
+            db.session.commit()
+        swapped = fingerprint_shown_for(page, live_server, waiting)
+
+    assert honest == theirs
+    assert swapped != theirs
+    assert swapped == crypto.fingerprint(attacker.public_key())
+
+
+def test_an_account_from_before_the_split_signs_in_is_upgraded_and_reads_old_cases(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    story = f"CANARY-OLD-CASE-{secrets.token_hex(4)}: reported before the upgrade."
+    password = f"an old password from before {secrets.token_hex(3)}"
+    username = f"old-{secrets.token_hex(3)}"
+    reference = case_with_story(live_server, story)
+    # What the previous version stored: argon2id of the password, the line key under it.
+    with live_server.app.app_context():
+        session = db.session()
+        new = add_staff(
+            session, username=username, role=Role.LAWYER, data_key=DATA_KEY, now=DEFAULT_NOW
+        )
+        staff = new.staff
+        staff.password_hash = passwords.hash_password(password)
+        staff.credential_scheme = CredentialScheme.PASSWORD
+        staff.must_change_password = False
+        staff.totp_confirmed = True
+        line = default_line(session)
+        assert line is not None
+        line_key = active_line_key(session, line.id)
+        assert line_key is not None
+        session.add(
+            WrappedKey(
+                line_key_id=line_key.id,
+                kind=WrapKind.STAFF,
+                staff_id=staff.id,
+                blob=crypto.wrap_private_key(
+                    live_server.line_private_key,
+                    password,
+                    iterations=1000,
+                    allow_weak_for_tests=True,
+                ),
+                created_at=DEFAULT_NOW,
+            )
+        )
+        session.commit()
+        staff_id, seed = staff.id, new.totp_seed
+
+    with browsing(browser, live_server) as (page, wire):
+        sign_in(page, live_server, username, password, seed)
+        page.goto(f"{live_server.url}/cases/{reference}")
+        expect(page.locator(".sealed.narrative .opened")).to_have_text(story)
+
+    assert secrets_in(wire.posts, [password.encode()]) == []
+    with live_server.app.app_context():
+        staff = db.session.get(Staff, staff_id)
+        assert staff is not None
+        assert staff.credential_scheme is CredentialScheme.SPLIT_V1
+        assert passwords.verify_auth_key(
+            staff.password_hash, credentials_for(password, username).auth_key
+        )
+        assert staff.public_key is not None
+        [wrap] = db.session.scalars(select(WrappedKey).where(WrappedKey.staff_id == staff_id))
+        assert wrap.kind is WrapKind.GRANT
+        own = crypto.unwrap_staff_private_key(
+            staff.wrapped_private_key or "", credentials_for(password, username).wrap_key, staff_id
+        )
+        opened = crypto.open_grant(wrap.blob, line_key_id_of(live_server), staff_id, own)
+        assert crypto.public_key_to_text(opened.public_key()) == live_server.line_public_key_b64
+
+
+def line_key_id_of(live_server: LiveServer) -> str:
+    public = crypto.public_key_from_text(live_server.line_public_key_b64)
+    return crypto.key_id_for(public)
