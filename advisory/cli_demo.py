@@ -13,6 +13,7 @@ from advisory.models import Case, Role, Staff
 from advisory.services.demo import DEMO_USERNAMES
 from advisory.services.demo_seed import AlreadySeeded, DemoSeedError, seed_demo_year
 from advisory.services.replies import ReplyError, record_reply
+from advisory.services.sealing import TO_REPORTER, case_context
 
 demo_group = AppGroup("demo", help="Development helpers (demo data only).")
 
@@ -37,10 +38,9 @@ def demo_reply(text: str, reference: str | None) -> None:
     if case.reporter_public_key is None:
         raise click.ClickException("That case has no reply key.")
     public = crypto.public_key_from_text(case.reporter_public_key)
+    envelope = crypto.seal("reply", text, public, case_context(case, TO_REPORTER))
     try:
-        record_reply(
-            db, case=case, envelope=crypto.seal("reply", text, public), author=lawyer, now=now()
-        )
+        record_reply(db, case=case, envelope=envelope, author=lawyer, now=now())
     except ReplyError as exc:
         raise click.ClickException(str(exc)) from None
     db.commit()

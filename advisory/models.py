@@ -356,6 +356,8 @@ class Case(Base):
     submission_token_hmac: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True)
     narrative_envelope: Mapped[str | None] = mapped_column(Text)
 
+    # Its slug is bound into every envelope of the case (crypto.EnvelopeContext).
+    line: Mapped[Line] = relationship()
     messages: Mapped[list[Message]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Message.created_at"
     )

@@ -13,6 +13,7 @@ from crypto.case_code import (
     lookup_hmac,
     lookup_token,
     normalise_case_code,
+    reference_for_submission,
     reporter_private_key,
 )
 from crypto.compare import constant_time_equals
@@ -132,6 +133,7 @@ __all__ = [
     "private_key_to_bytes",
     "public_key_from_text",
     "public_key_to_text",
+    "reference_for_submission",
     "reporter_private_key",
     "seal",
     "seal_grant",

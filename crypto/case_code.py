@@ -22,6 +22,7 @@ REFERENCE_CHARS = 8
 LOOKUP_TOKEN_INFO = b"advisory-line/v1/lookup-token"
 REPORTER_KEY_INFO = b"advisory-line/v1/reporter-key"
 SUBMISSION_CODE_LABEL = b"advisory-line/v1/submission-case-code\x00"
+SUBMISSION_REFERENCE_LABEL = b"advisory-line/v1/submission-reference\x00"
 
 
 def generate_case_code() -> str:
@@ -66,6 +67,20 @@ def case_code_for_submission(secret: bytes, submission_token: str) -> str:
     digest = hmac.new(secret, SUBMISSION_CODE_LABEL + submission_token.encode(), "sha256").digest()
     bits = int.from_bytes(digest[:13], "big") >> (13 * 8 - CASE_CODE_CHARS * 5)
     return crockford.group(crockford.encode_bits(bits, CASE_CODE_CHARS))
+
+
+def reference_for_submission(secret: bytes, form_token: str) -> str:
+    """The reference a case sent with this form will have: known to the page before it is
+    sent, so the browser can bind what it seals to the case (envelope v2).
+
+    Derived from the form's one-time token under a server secret, as the no-JavaScript case
+    code is; the same form sent twice names the same case.
+    """
+    if len(secret) < 32:
+        raise ValueError("the submission secret needs at least 32 bytes")
+    digest = hmac.new(secret, SUBMISSION_REFERENCE_LABEL + form_token.encode(), "sha256").digest()
+    bits = int.from_bytes(digest[:5], "big")  # 40 bits: 8 Crockford characters
+    return crockford.group(crockford.encode_bits(bits, REFERENCE_CHARS))
 
 
 def generate_reference() -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -26,7 +26,7 @@ from advisory.extensions import db
 from advisory.models import Case, ContactPreference, Kind, Line, LineKey, Role
 from advisory.services.intake import Contact, ReporterKeys, submit_case
 from advisory.services.intake import line_public_key as intake_line_key
-from advisory.services.line_keys import NewLineKey, initialise_line
+from advisory.services.line_keys import DEFAULT_LINE_SLUG, NewLineKey, initialise_line
 from advisory.services.replies import record_reply
 from advisory.services.staff import add_staff
 from advisory.settings import Settings
@@ -252,6 +252,34 @@ def post_report(client: FlaskClient, **fields: str | None) -> TestResponse:
     return client.post("/report", data=report_data(get_report(client), **fields))
 
 
+def post_sealed_report(
+    client: FlaskClient,
+    line_key: NewLineKey,
+    code: str,
+    *,
+    narrative: str | None = None,
+    phone: str | None = None,
+    **fields: str | None,
+) -> SealedReport:
+    """As report.js sends it: envelopes bound to the line and reference the page names."""
+    page = get_report(client)
+    form = page.one("form", id="report-form")
+    reference = form.attrs.get("data-reference", "")
+    slug = form.attrs.get("data-line-slug", "")
+    sealed_fields = browser_fields(
+        line_key, code, narrative=narrative, phone=phone, reference=reference, line_slug=slug
+    )
+    response = client.post("/report", data=report_data(page, **sealed_fields, **fields))
+    return SealedReport(response, reference, slug)
+
+
+@dataclass(frozen=True)
+class SealedReport:
+    response: TestResponse
+    reference: str  # the case's, as the form named it
+    line_slug: str
+
+
 def offered_slots(page: Page) -> list[Element]:
     return [el for el in page.find_all("input", name="slot") if el.value != "any"]
 
@@ -275,16 +303,69 @@ def reporter_public_key_text(code: str) -> str:
     return crypto.public_key_to_text(crypto.reporter_private_key(code).public_key())
 
 
+# Any well-formed reference: the server stores an envelope it cannot open, whatever case it
+# was bound to; tests that open one use the case's real reference.
+SOME_REFERENCE = "AAAA-AAAA"
+DIRECTION_OF = {
+    "narrative": "reporter-to-line",
+    "message": "reporter-to-line",
+    "contact": "reporter-to-line",
+    "reply": "line-to-reporter",
+}
+
+
+def sealed(
+    purpose: str,
+    text: str,
+    public_key: X25519PublicKey,
+    reference: str = SOME_REFERENCE,
+    *,
+    line_slug: str = DEFAULT_LINE_SLUG,
+    direction: str | None = None,
+) -> str:
+    """An envelope as our pages seal it: version 2, bound to a line, case and direction."""
+    where = crypto.EnvelopeContext(line_slug, reference, direction or DIRECTION_OF[purpose])
+    return crypto.seal(purpose, text, public_key, where)
+
+
+def opened(
+    purpose: str,
+    envelope: str,
+    private_key: X25519PrivateKey,
+    reference: str,
+    *,
+    line_slug: str = DEFAULT_LINE_SLUG,
+    direction: str | None = None,
+) -> str:
+    where = crypto.EnvelopeContext(line_slug, reference, direction or DIRECTION_OF[purpose])
+    return crypto.open(purpose, envelope, private_key, where).decode()
+
+
+def form_reference(page: Page) -> str:
+    """The reference the report form names for the case it will make (data-reference)."""
+    return page.one("form", id="report-form").attrs.get("data-reference", "")
+
+
 def browser_fields(
-    line_key: NewLineKey, code: str, *, narrative: str | None = None, phone: str | None = None
+    line_key: NewLineKey,
+    code: str,
+    *,
+    narrative: str | None = None,
+    phone: str | None = None,
+    reference: str = SOME_REFERENCE,
+    line_slug: str = DEFAULT_LINE_SLUG,
 ) -> dict[str, str]:
     """The hidden fields report.js fills in: envelopes sealed to the line key, and the code's
     lookup token and reply public key (the code itself never leaves the browser)."""
     key = line_public_key(line_key)
     return {
         "encryption": "browser",
-        "narrative_envelope": crypto.seal("narrative", narrative, key) if narrative else "",
-        "contact_envelope": crypto.seal("contact", phone, key) if phone else "",
+        "narrative_envelope": (
+            sealed("narrative", narrative, key, reference, line_slug=line_slug) if narrative else ""
+        ),
+        "contact_envelope": (
+            sealed("contact", phone, key, reference, line_slug=line_slug) if phone else ""
+        ),
         "lookup_token": lookup_token_text(code),
         "reporter_public_key": reporter_public_key_text(code),
     }
@@ -307,7 +388,7 @@ def reported_case(
     contact = Contact(ContactPreference.INBOX)
     if callback:
         assert line_key is not None, "a callback needs the line key to seal the number"
-        envelope = crypto.seal("contact", PHONE, line_public_key(line_key))
+        envelope = sealed("contact", PHONE, line_public_key(line_key))
         contact = Contact(ContactPreference.CALLBACK, contact_envelope=envelope)
     public = reporter_public_key_text(code)
     submission = submit_case(
@@ -347,6 +428,6 @@ def case_with_reply(app: Flask, code: str, reply: str) -> None:
             now=DEFAULT_NOW,
         ).staff
         public = crypto.reporter_private_key(code).public_key()
-        envelope = crypto.seal("reply", reply, public)
+        envelope = sealed("reply", reply, public, case.reference)
         record_reply(session, case=case, envelope=envelope, author=lawyer, now=DEFAULT_NOW)
         session.commit()

@@ -58,7 +58,9 @@ def signed_in(client, db_session, lawyer):
 
 
 def sealed(line_key, purpose: str, text: str) -> str:
-    return crypto.seal(purpose, text, rh.line_public_key(line_key))
+    """To the line, as the pages seal it (a reply here is the line's copy)."""
+    direction = "line-to-line" if purpose == "reply" else None
+    return rh.sealed(purpose, text, rh.line_public_key(line_key), direction=direction)
 
 
 def events(db_session, reference: str) -> list[AuditEvent]:
@@ -256,7 +258,7 @@ def test_a_reply_sealed_in_the_browser_is_stored_with_its_line_copy(
     signed_in, db_session, app, line_key, lawyer
 ):
     code, case = reported(db_session, app)
-    for_reporter = crypto.seal("reply", CANARY, crypto.reporter_private_key(code).public_key())
+    for_reporter = rh.sealed("reply", CANARY, crypto.reporter_private_key(code).public_key())
     line_copy = sealed(line_key, "reply", CANARY)
 
     response = post_action(
@@ -276,7 +278,7 @@ def test_a_reply_sealed_in_the_browser_is_stored_with_its_line_copy(
 
 def test_a_reply_whose_line_copy_is_not_sealed_is_refused(signed_in, db_session, app):
     code, case = reported(db_session, app)
-    for_reporter = crypto.seal("reply", CANARY, crypto.reporter_private_key(code).public_key())
+    for_reporter = rh.sealed("reply", CANARY, crypto.reporter_private_key(code).public_key())
 
     response = post_action(
         signed_in, case, "reply", envelope=for_reporter, line_copy_envelope=CANARY
@@ -296,10 +298,20 @@ def test_without_javascript_the_reply_is_sealed_on_arrival_for_both_readers(
 
     message = db_session.scalars(select(Message)).one()
     reporter_key = crypto.reporter_private_key(code)
-    assert crypto.open("reply", message.envelope, reporter_key) == CANARY.encode()
-    assert crypto.open("reply", message.line_copy_envelope, line_key.private_key) == (
-        CANARY.encode()
+    slug, reference = case.line.slug, case.reference
+    assert rh.opened("reply", message.envelope, reporter_key, reference, line_slug=slug) == CANARY
+    copy = message.line_copy_envelope
+    assert (
+        rh.opened(
+            "reply", copy, line_key.private_key, reference, line_slug=slug, direction="line-to-line"
+        )
+        == CANARY
     )
+    # Bound to this case and direction: elsewhere, or passed off as the other copy, it fails
+    with pytest.raises(crypto.DecryptionFailed):
+        rh.opened("reply", message.envelope, reporter_key, "ZZZZ-ZZZZ", line_slug=slug)
+    with pytest.raises(crypto.DecryptionFailed):
+        rh.opened("reply", copy, line_key.private_key, reference, line_slug=slug)
     # Invariant 1: the typed reply is nowhere at rest in clear, nor in the logs
     dump = dump_database(db_session.connection())
     assert case.reference in dump  # the dump really holds the case
@@ -536,7 +548,7 @@ def test_a_browser_reply_must_be_sealed_to_this_cases_reporter(
     signed_in, db_session, app, line_key
 ):
     _, case = reported(db_session, app)
-    to_someone_else = crypto.seal("reply", CANARY, crypto.generate_keypair().public_key())
+    to_someone_else = rh.sealed("reply", CANARY, crypto.generate_keypair().public_key())
 
     response = post_action(
         signed_in,
@@ -554,7 +566,7 @@ def test_a_longest_reply_sealed_in_the_browser_is_accepted(signed_in, db_session
     # 10 000 emoji: the most a reply can hold, and an envelope longer than 40 000 characters.
     code, case = reported(db_session, app)
     text = "\N{GRINNING FACE}" * 10_000
-    for_reporter = crypto.seal("reply", text, crypto.reporter_private_key(code).public_key())
+    for_reporter = rh.sealed("reply", text, crypto.reporter_private_key(code).public_key())
 
     response = post_action(
         signed_in,

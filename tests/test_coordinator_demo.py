@@ -25,9 +25,7 @@ def real_instance(db_session):
 def initialised(db_session, real_instance):
     """Initialised as `init --demo` does it: with the demo staff."""
     data_key = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
-    create_demo_staff(
-        db_session, new_key=real_instance, data_key=data_key, now=DEFAULT_NOW
-    )
+    create_demo_staff(db_session, new_key=real_instance, data_key=data_key, now=DEFAULT_NOW)
     db_session.commit()
 
 
@@ -50,11 +48,11 @@ def test_demo_seed_makes_up_a_year_partly_rolled_up(runner, db_session, initiali
     assert all(case.stats_folded for case in live if case.status is CaseStatus.CLOSED)
     # Nothing in clear: narratives are sealed placeholders, numbers sealed fakes.
     for case in live:
-        assert case.narrative_envelope.startswith("v1.")
+        assert case.narrative_envelope.startswith("v2.")
         assert "Synthetic" not in case.narrative_envelope
         assert case.reporter_lookup_hmac is None
         for callback in case.callbacks:
-            assert callback.contact_envelope is None or callback.contact_envelope.startswith("v1.")
+            assert callback.contact_envelope is None or callback.contact_envelope.startswith("v2.")
 
 
 def test_demo_seed_leaves_a_database_with_cases_alone(runner, db_session, initialised):

@@ -950,6 +950,22 @@ def test_a_submission_code_is_a_valid_case_code_fixed_by_secret_and_token():
     assert crypto.case_code_for_submission(bytes(range(1, 33)), "token-one") != code
 
 
+def test_a_submission_reference_is_a_case_reference_fixed_by_secret_and_token():
+    secret = bytes(range(32))
+    reference = crypto.reference_for_submission(secret, "token-one")
+
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", reference)
+    assert crypto.EnvelopeContext("main", reference, "reporter-to-line").case_reference
+    assert crypto.reference_for_submission(secret, "token-one") == reference
+    assert crypto.reference_for_submission(secret, "token-two") != reference
+    assert crypto.reference_for_submission(bytes(range(1, 33)), "token-one") != reference
+    # Not the submission code's bits: the two derivations are kept apart by their labels
+    code = crypto.case_code_for_submission(secret, "token-one").replace("-", "")
+    assert not code.startswith(reference.replace("-", ""))
+    with pytest.raises(ValueError, match="32 bytes"):
+        crypto.reference_for_submission(bytes(16), "token-one")
+
+
 def test_submission_codes_spread_over_the_whole_alphabet():
     secret = bytes(range(32))
     codes = [crypto.case_code_for_submission(secret, f"t{n}") for n in range(200)]

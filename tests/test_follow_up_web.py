@@ -28,9 +28,11 @@ from tests.reporter_helpers import (
     count,
     follow_up_csrf,
     lookup_token_text,
+    opened,
     other_line_key,
     page_of,
     reported_case,
+    sealed,
     set_up_line_key,
     without_csrf_tokens,
     without_typed_code,
@@ -64,7 +66,8 @@ def post(client, path, **fields):
 def add_reply(db_session, case_id, code, author_id):
     """A lawyer's reply, sealed to the reporter's key as the lawyer's browser does."""
     public = crypto.reporter_private_key(code).public_key()
-    envelope = crypto.seal("reply", REPLY, public)
+    case = db_session.get(Case, case_id)
+    envelope = sealed("reply", REPLY, public, case.reference, line_slug=case.line.slug)
     db_session.add(
         Message(
             case_id=case_id,
@@ -255,7 +258,10 @@ def test_message_without_javascript_is_sealed_on_arrival(client, db_session, cas
     message = db_session.scalars(select(Message)).one()
     assert message.direction == Direction.FROM_REPORTER
     assert message.author_staff_id is None
-    assert crypto.open("message", message.envelope, line_key.private_key).decode() == WRITTEN
+    reference, slug = message.case.reference, message.case.line.slug
+    assert opened("message", message.envelope, line_key.private_key, reference, line_slug=slug) == (
+        WRITTEN
+    )
     assert WRITTEN not in response.get_data(as_text=True)
 
 
@@ -263,7 +269,7 @@ def test_message_with_javascript_is_stored_as_the_browser_sealed_it(
     client, db_session, case, code, line_key
 ):
     public = crypto.public_key_from_text(line_key.line_key.public_key)
-    envelope = crypto.seal("message", WRITTEN, public)
+    envelope = sealed("message", WRITTEN, public, case.reference)
 
     response = post(
         client,
@@ -295,7 +301,7 @@ def test_message_sealed_to_an_unknown_key_is_refused(client, db_session, case, c
         client,
         "/follow-up/message",
         code=code,
-        message_envelope=crypto.seal("message", WRITTEN, stranger),
+        message_envelope=sealed("message", WRITTEN, stranger),
     )
 
     assert response.status_code == 400
@@ -309,7 +315,7 @@ def test_message_sealed_to_another_lines_key_is_refused(client, db_session, case
         client,
         "/follow-up/message",
         code=code,
-        message_envelope=crypto.seal("message", WRITTEN, other_key),
+        message_envelope=sealed("message", WRITTEN, other_key),
     )
 
     assert response.status_code == 400

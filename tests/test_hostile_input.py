@@ -26,6 +26,7 @@ from tests.reporter_helpers import (
     page_of,
     post_report,
     report_data,
+    sealed,
     set_up_line_key,
 )
 from tests.test_queue import sign_in_as
@@ -101,7 +102,7 @@ def test_a_lookup_token_of_the_wrong_form_is_refused(client, db_session, line_ke
 def test_an_envelope_sealed_to_another_lines_key_is_refused(client, db_session, line_key):
     stranger_line = other_line_key(db_session)
     fields = browser_fields(line_key, crypto.generate_case_code())
-    fields["narrative_envelope"] = crypto.seal("narrative", NARRATIVE, stranger_line)
+    fields["narrative_envelope"] = sealed("narrative", NARRATIVE, stranger_line)
 
     response = post_report(client, **fields)
 
@@ -115,7 +116,7 @@ def test_an_envelope_sealed_to_another_lines_key_is_refused(client, db_session, 
 def test_a_contact_envelope_larger_than_any_phone_number_is_refused(client, db_session, line_key):
     fields = browser_fields(line_key, crypto.generate_case_code(), narrative=NARRATIVE)
     line_public = crypto.public_key_from_text(line_key.line_key.public_key)
-    fields["contact_envelope"] = crypto.seal("contact", "1" * 300, line_public)
+    fields["contact_envelope"] = sealed("contact", "1" * 300, line_public)
 
     response = post_report(client, contact_preference=ContactPreference.CALLBACK.value, **fields)
 
@@ -327,13 +328,11 @@ def test_a_number_typed_for_an_inbox_report_is_neither_sealed_nor_kept(
     assert count(db_session, Callback) == 0
 
 
-def test_an_envelope_of_a_version_our_pages_do_not_seal_yet_is_refused(
-    client, db_session, line_key
-):
+def test_an_envelope_of_a_version_our_pages_no_longer_seal_is_refused(client, db_session, line_key):
+    # A v1 envelope binds no case: a page of ours never sends one now, so none is stored.
     fields = browser_fields(line_key, crypto.generate_case_code())
     line_public = crypto.public_key_from_text(line_key.line_key.public_key)
-    context = crypto.EnvelopeContext("main", "ABCD-1234", "reporter-to-line")
-    fields["narrative_envelope"] = crypto.seal("narrative", NARRATIVE, line_public, context)
+    fields["narrative_envelope"] = crypto.seal("narrative", NARRATIVE, line_public)
 
     response = post_report(client, **fields)
 

@@ -15,7 +15,7 @@ import crypto
 from advisory import create_app
 from advisory.extensions import db
 from advisory.jobs import SWEEPS
-from advisory.models import LineKey, Staff, WrapKind, WrappedKey
+from advisory.models import Case, LineKey, Staff, WrapKind, WrappedKey
 from advisory.scheduler import SchedulerService, run_sweep_in
 from tests import reporter_helpers
 from tests.canary import dump_database
@@ -106,11 +106,15 @@ def _submit_and_follow_up(client, new_key):
     code = reporter_helpers.case_code_on(reporter_helpers.page_of(no_js))
 
     js_code = crypto.generate_case_code()
-    sealed = reporter_helpers.browser_fields(
-        new_key, js_code, narrative=CANARIES["narrative_js"], phone=CANARIES["phone_js"]
+    js = reporter_helpers.post_sealed_report(
+        client,
+        new_key,
+        js_code,
+        narrative=CANARIES["narrative_js"],
+        phone=CANARIES["phone_js"],
+        contact_preference="callback",
     )
-    js = reporter_helpers.post_report(client, contact_preference="callback", **sealed)
-    assert js.status_code == 200
+    assert js.response.status_code == 200
 
     csrf = reporter_helpers.follow_up_csrf(client)
     written = client.post(
@@ -118,8 +122,12 @@ def _submit_and_follow_up(client, new_key):
         data={"csrf_token": csrf, "code": code, "message": CANARIES["message_no_js"]},
     )
     assert written.status_code == 200
-    envelope = crypto.seal(
-        "message", CANARIES["message_js"], reporter_helpers.line_public_key(new_key)
+    envelope = reporter_helpers.sealed(
+        "message",
+        CANARIES["message_js"],
+        reporter_helpers.line_public_key(new_key),
+        js.reference,
+        line_slug=js.line_slug,
     )
     written = client.post(
         "/follow-up/message",
@@ -148,8 +156,9 @@ def test_reporter_canaries_are_nowhere_in_the_database_logs_or_job_store(
     dump = dump_database(db_session.connection())
 
     # Then the envelopes are there and open to the canaries, but no canary is readable
-    assert dump.count("v1.") >= 6  # 2 narratives, 2 numbers, 2 messages
-    opened = _open_all_envelopes(dump, new_key.private_key)
+    assert dump.count("v2.") >= 6  # 2 narratives, 2 numbers, 2 messages
+    cases = [(case.line.slug, case.reference) for case in db_session.scalars(select(Case))]
+    opened = _open_all_envelopes(dump, new_key.private_key, cases)
     assert set(CANARIES.values()) <= opened
     for canary in CANARIES.values():
         assert canary not in dump
@@ -189,12 +198,17 @@ def run_all_sweeps_once_in(app):
         run_sweep_in(app, name)
 
 
-def _open_all_envelopes(dump: str, private_key) -> set[str]:
+def _open_all_envelopes(dump: str, private_key, cases: list[tuple[str, str]]) -> set[str]:
+    """Every envelope in `dump` that opens for one of the cases, whatever its purpose."""
     opened = set()
-    for envelope in re.findall(r"v1\.[0-9a-f]{16}\.[A-Za-z0-9_-]+", dump):
+    for envelope in re.findall(r"v2\.[0-9a-f]{16}\.[A-Za-z0-9_-]+", dump):
         for purpose in crypto.PURPOSES:
-            try:
-                opened.add(crypto.open(purpose, envelope, private_key).decode())
-            except crypto.CryptoError:
-                continue
+            for slug, reference in cases:
+                try:
+                    text = reporter_helpers.opened(
+                        purpose, envelope, private_key, reference, line_slug=slug
+                    )
+                except crypto.CryptoError:
+                    continue
+                opened.add(text)
     return opened

@@ -60,8 +60,11 @@ from tests.reporter_helpers import (
     set_up_line_key,
     settings_of,
 )
+from tests.reporter_helpers import opened as rh_opened
+from tests.reporter_helpers import sealed as rh_sealed
 
 SECRET_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_SECRET_KEY"])
+TEST_LINE_SLUG = "test"  # the `line` fixture's: the lawyer's line, whose key seals the notes
 REFERENCE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
 NOTE = "Telefonnotat: the conductor shouts at the second violins; advised on the union rep."
 # Friday 20 November 2026, 18:00 in Oslo (UTC+1): the line is closed for the weekend.
@@ -113,8 +116,27 @@ def sign_in_as(client, db_session, staff: Staff, at: datetime = DEFAULT_NOW) -> 
     client.set_cookie(sessions.COOKIE_NAME, sessions.encode(SECRET_KEY, started))
 
 
-def open_note(line_key, envelope: str) -> str:
-    return crypto.open("narrative", envelope, line_key.private_key).decode()
+def open_note(line_key, case: Case) -> str:
+    """The case's note, opened where it belongs: its line (the test line), its reference."""
+    return rh_opened(
+        "narrative",
+        case.narrative_envelope or "",
+        line_key.private_key,
+        case.reference,
+        line_slug=TEST_LINE_SLUG,
+    )
+
+
+def page_sealed_note(page: Page, line_key, text: str) -> str:
+    """A note as phone-intake.js seals it: bound to the line and reference the page names."""
+    form = page.one("form", id="phone-intake-form")
+    return rh_sealed(
+        "narrative",
+        text,
+        line_public_key(line_key),
+        form.attrs["data-reference"],
+        line_slug=form.attrs["data-line-slug"],
+    )
 
 
 # --- the service -------------------------------------------------------------------------------
@@ -266,8 +288,8 @@ def test_the_creation_is_audited_without_content(app, db_session, lawyer):
 def test_a_typed_note_is_sealed_to_the_line_key_on_arrival(app, db_session, lawyer, line_key):
     case = record(app, db_session, lawyer, call(note=Note(plaintext=f"  {NOTE}\n"))).case
 
-    assert case.narrative_envelope.startswith(f"v1.{line_key.line_key.key_id}.")
-    assert open_note(line_key, case.narrative_envelope) == NOTE
+    assert case.narrative_envelope.startswith(f"v2.{line_key.line_key.key_id}.")
+    assert open_note(line_key, case) == NOTE
 
 
 def test_an_empty_note_stores_no_envelope(app, db_session, lawyer):
@@ -277,7 +299,7 @@ def test_an_empty_note_stores_no_envelope(app, db_session, lawyer):
 
 
 def test_a_browser_sealed_note_is_stored_as_it_came(app, db_session, lawyer, line_key):
-    envelope = crypto.seal("narrative", NOTE, line_public_key(line_key))
+    envelope = rh_sealed("narrative", NOTE, line_public_key(line_key))
 
     case = record(app, db_session, lawyer, call(note=Note(envelope=envelope))).case
 
@@ -287,7 +309,7 @@ def test_a_browser_sealed_note_is_stored_as_it_came(app, db_session, lawyer, lin
 def test_a_note_sealed_to_a_retired_key_of_the_line_is_still_accepted(
     app, db_session, lawyer, line_key
 ):
-    old = crypto.seal("narrative", NOTE, line_public_key(line_key))
+    old = rh_sealed("narrative", NOTE, line_public_key(line_key))
     line_key.line_key.retired_at = DEFAULT_NOW
     fresh = crypto.generate_keypair().public_key()
     db_session.add(
@@ -317,7 +339,7 @@ def test_a_note_that_is_not_sealed_to_the_line_is_refused(
     app, db_session, lawyer, envelope, reason
 ):
     if envelope == "stranger":
-        envelope = crypto.seal("narrative", NOTE, crypto.generate_keypair().public_key())
+        envelope = rh_sealed("narrative", NOTE, crypto.generate_keypair().public_key())
 
     with pytest.raises(PhoneIntakeError) as refused:
         record(app, db_session, lawyer, call(note=Note(envelope=envelope)))
@@ -445,7 +467,7 @@ def test_a_call_saved_without_javascript_goes_on_to_the_case_with_a_confirmation
     assert case.priority == 2
     assert case.field is Field.MUSIC
     assert case.status is CaseStatus.IN_PROGRESS
-    assert open_note(line_key, case.narrative_envelope) == NOTE
+    assert open_note(line_key, case) == NOTE
 
 
 def test_a_double_submit_of_the_page_stores_one_case(client, db_session, lawyer, line_key):
@@ -490,23 +512,27 @@ def test_a_browser_sealed_note_is_stored_as_sent_and_a_stray_plaintext_ignored(
     client, db_session, lawyer, line_key
 ):
     sign_in_as(client, db_session, lawyer)
-    envelope = crypto.seal("narrative", NOTE, line_public_key(line_key))
+    page = get_phone_page(client)
+    envelope = page_sealed_note(page, line_key, NOTE)
 
-    response = post_call(
-        client, encryption="browser", note_envelope=envelope, note="should never be stored"
+    response = client.post(
+        "/queue/phone",
+        data=phone_data(
+            page, encryption="browser", note_envelope=envelope, note="should never be stored"
+        ),
     )
 
     assert response.status_code == 303
     case = only_case(db_session)
     assert case.narrative_envelope == envelope
-    assert open_note(line_key, case.narrative_envelope) == NOTE
+    assert open_note(line_key, case) == NOTE
 
 
 def test_a_sealed_note_survives_a_page_that_comes_back_with_a_question(
     client, db_session, lawyer, line_key
 ):
     sign_in_as(client, db_session, lawyer)
-    envelope = crypto.seal("narrative", NOTE, line_public_key(line_key))
+    envelope = rh_sealed("narrative", NOTE, line_public_key(line_key))
 
     # Given a browser-sealed try that comes back (no kind chosen)
     response = post_call(client, kind=None, encryption="browser", note_envelope=envelope)
@@ -569,8 +595,10 @@ CANARY_JS = "CANARY-PHONE-NOTE-JS-b7c9"
 def _record_both_ways(client, line_key) -> None:
     no_js = post_call(client, note=CANARY_NO_JS)
     assert no_js.status_code == 303
-    sealed = crypto.seal("narrative", CANARY_JS, line_public_key(line_key))
-    js = post_call(client, encryption="browser", note_envelope=sealed)
+    page = get_phone_page(client)
+    sealed = page_sealed_note(page, line_key, CANARY_JS)
+    data = phone_data(page, encryption="browser", note_envelope=sealed)
+    js = client.post("/queue/phone", data=data)
     assert js.status_code == 303
 
 
@@ -583,8 +611,8 @@ def test_phone_note_canaries_are_nowhere_in_the_database_or_logs(
     _record_both_ways(client, line_key)
     dump = dump_database(db_session.connection())
 
-    notes = [case.narrative_envelope for case in db_session.scalars(select(Case))]
-    assert sorted(open_note(line_key, note) for note in notes) == [CANARY_JS, CANARY_NO_JS]
+    cases = db_session.scalars(select(Case)).all()
+    assert sorted(open_note(line_key, case) for case in cases) == [CANARY_JS, CANARY_NO_JS]
     for canary in (CANARY_NO_JS, CANARY_JS):
         assert canary not in dump
         assert canary not in caplog.text
@@ -620,7 +648,7 @@ def test_the_sqlite_files_hold_no_phone_note_canary(tmp_path: Path):
 
     # Then the files hold both cases but neither note in clear
     raw = b"".join(path.read_bytes() for path in tmp_path.glob("file.db*"))
-    assert raw.count(b"v1.") >= 2
+    assert raw.count(b"v2.") >= 2
     for canary in (CANARY_NO_JS, CANARY_JS):
         assert canary.encode() not in raw
 

@@ -50,6 +50,7 @@ from tests.reporter_helpers import (
     get_report,
     offered_slots,
     only_case,
+    opened,
     other_line_key,
     page_of,
     pepper_of,
@@ -59,6 +60,7 @@ from tests.reporter_helpers import (
     settings_of,
     slot_label,
 )
+from tests.reporter_helpers import sealed as rh_sealed
 
 OSLO = ZoneInfo("Europe/Oslo")
 # Monday 10:00 Oslo: one working day later is Tuesday 10:00.
@@ -176,8 +178,13 @@ def test_no_js_report_is_stored_sealed_and_answered_with_a_case_code(
         triage.Answers(kind=Kind.SEXUAL_HARASSMENT, ongoing=True)
     )
     assert case.callback_due_at == settings.calendar.callback_due(DEFAULT_NOW) == TUESDAY_10
-    opened = crypto.open("narrative", case.narrative_envelope, line_key.private_key)
-    assert opened.decode() == NARRATIVE
+    slug, reference = case.line.slug, case.reference
+    assert (
+        opened(
+            "narrative", case.narrative_envelope, line_key.private_key, reference, line_slug=slug
+        )
+        == NARRATIVE
+    )
     assert case.reporter_lookup_hmac == crypto.lookup_hmac(
         pepper_of(app), crypto.lookup_token(code)
     )
@@ -288,7 +295,14 @@ def test_callback_in_a_chosen_slot_is_booked_with_the_number_sealed(client, db_s
     assert callback.case_id == case.id
     assert callback.status == CallbackStatus.BOOKED
     assert callback.slot_start == datetime.fromisoformat(chosen.value)
-    assert crypto.open("contact", callback.contact_envelope, line_key.private_key).decode() == PHONE
+    number = opened(
+        "contact",
+        callback.contact_envelope,
+        line_key.private_key,
+        case.reference,
+        line_slug=case.line.slug,
+    )
+    assert number == PHONE
     assert (case.voicemail_ok, case.sms_ok) == (False, True)
     assert slot_label(page, chosen) in " ".join(response.get_data(as_text=True).split())
     assert PHONE not in dump_database(db_session.connection())
@@ -453,7 +467,7 @@ def test_refusals_of_the_intake_service_are_read_in_the_reporters_language(
 ):
     sealed = browser_fields(line_key, crypto.generate_case_code())
     stranger = crypto.generate_keypair().public_key()
-    sealed["narrative_envelope"] = crypto.seal("narrative", "x", stranger)
+    sealed["narrative_envelope"] = rh_sealed("narrative", "x", stranger)
 
     response = post_report(client, **sealed)  # the default language: bokmål
 
@@ -561,21 +575,34 @@ def test_the_stored_case_reads_as_if_loaded_from_the_database(app, db_session, l
     assert db_session.scalars(select(Case.reference)).one() == case.reference
 
 
-def test_a_reference_already_taken_is_drawn_again(client, db_session, line_key, monkeypatch):
-    # Given a stored case, and a reference generator that first draws that case's reference
+def test_the_case_gets_the_reference_its_form_named(client, db_session, line_key):
+    page = get_report(client)
+    named = page.one("form", id="report-form").attrs["data-reference"]
+
+    response = client.post("/report", data=report_data(page, narrative=NARRATIVE))
+
+    assert response.status_code == 200
+    assert only_case(db_session).reference == named
+
+
+def test_a_named_reference_already_taken_is_refused_and_nothing_is_stored(
+    client, db_session, line_key, monkeypatch
+):
+    # Given a stored case, and a form that names that case's reference (a 40-bit clash)
     post_report(client)
     taken = only_case(db_session).reference
-    drawn = iter([taken, "NEW-00001"])
-    monkeypatch.setattr(crypto, "generate_reference", lambda: next(drawn))
+    monkeypatch.setattr(sealing, "reference_for_form", lambda pepper, token: taken)
 
-    # When another report arrives
-    response = post_report(client, narrative=NARRATIVE)
+    # When another report arrives on it
+    page = get_report(client)
+    response = client.post("/report", data=report_data(page, narrative=NARRATIVE))
 
-    # Then it is stored under a fresh reference and acknowledged
-    assert response.status_code == 200
-    assert case_code_on(page_of(response))
-    references = set(db_session.scalars(select(Case.reference)))
-    assert references == {taken, "NEW-00001"}
+    # Then it is refused with a message (what it sealed is bound to that reference), and
+    # the form comes back naming another reference
+    assert response.status_code == 400
+    assert count(db_session, Case) == 1
+    fresh = page_of(response).input_value("submission_token")
+    assert fresh not in ("", page.input_value("submission_token"))
 
 
 # --- double submit ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from advisory.queue.phone_forms import PhoneIntakeForm
 from advisory.queue.routes import bp
 from advisory.services import phone_intake as service
 from advisory.services.line_status import opening_summary
+from advisory.services.sealing import reference_for_form
 
 # Where a saved call leads: the case page once it exists, the queue until then.
 CASE_PAGE = "queue.case_view"
@@ -71,10 +72,13 @@ def _render(
         key = None
         if exc.reason != reason:
             form.form_errors.append(_refusal(exc.reason))
+    secrets_ = current_settings().secrets
+    token = form.submission_token.data or ""
     page = render_template(
         "queue/phone.html",
         form=form,
         line_key=key,
+        reference=reference_for_form(secrets_.pepper, token) if secrets_ and token else "",
         hours=opening_summary(current_settings().calendar, now()),
     )
     return (page, status) if status != 200 else page

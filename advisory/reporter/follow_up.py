@@ -157,7 +157,7 @@ def _inbox(
     rebook_error: str | None = None,
     message_form: MessageForm | None = None,
 ) -> str:
-    replies = sealing.read_replies(credential.code, case.messages) if credential.code else {}
+    replies = sealing.read_replies(credential.code, case) if credential.code else {}
     callback = booked_callback(case)
     return render_template(
         "reporter/inbox.html",

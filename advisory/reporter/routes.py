@@ -18,6 +18,7 @@ from advisory.i18n import SESSION_KEY
 from advisory.models import ContactPreference
 from advisory.reporter.forms import ANY_TIME, LanguageForm, ReportForm
 from advisory.reporter.refusals import intake_refusal, sealed_refusal, slot_refusal
+from advisory.services import sealing
 from advisory.services.callbacks import BookingConflict, SlotUnavailable, free_slots
 from advisory.services.intake import IntakeError, IntakeProblem, line_public_key
 from advisory.services.line_status import opening_summary
@@ -81,6 +82,9 @@ def submit_report() -> tuple[str, int] | str:
         )
     except IntakeError as exc:
         form.form_errors.append(intake_refusal(exc))
+        if exc.problem is IntakeProblem.NO_REFERENCE:
+            # Its reference was taken: a fresh form names a fresh one to seal to.
+            form.submission_token.data = secrets.token_urlsafe(24)
         return _render_report(form), 400
     except SealedInputRefused as exc:
         form.form_errors.append(sealed_refusal(exc))
@@ -112,8 +116,21 @@ def _render_report(form: ReportForm) -> str:
     key = line_public_key(db_session())
     offered = [(slot.start.isoformat(), slot.start) for slot in slots]
     return render_template(
-        "reporter/report.html", form=form, line_key=key, due=due, offered=offered
+        "reporter/report.html",
+        form=form,
+        line_key=key,
+        reference=_reference_for(form.submission_token.data or ""),
+        due=due,
+        offered=offered,
     )
+
+
+def _reference_for(form_token: str) -> str:
+    """The reference a report sent with this form gets: the page binds its envelopes to it."""
+    secrets_ = current_settings().secrets
+    if secrets_ is None:
+        raise IntakeError(IntakeProblem.NOT_READY)
+    return sealing.reference_for_form(secrets_.pepper, form_token)
 
 
 def _offer_slots(form: ReportForm) -> tuple[datetime, list[Slot]]:

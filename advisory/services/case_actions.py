@@ -32,7 +32,7 @@ from advisory.services.callbacks import release_place
 from advisory.services.line_keys import active_line_key
 from advisory.services.replies import record_reply
 from advisory.services.sealed_input import KeyDirectory, SealedInputRefused, sealed_to
-from advisory.services.sealing import seal_for_line
+from advisory.services.sealing import LINE_COPY, TO_REPORTER, case_context, seal_for_line
 
 
 class CaseActionError(ValueError):
@@ -157,8 +157,9 @@ def send_reply(
         if line_key is None:
             raise CaseActionError("no_line_key")
         try:
-            envelope = crypto.seal("reply", reply.text, reporter_key)
-            copy = seal_for_line(line_key, "reply", reply.text)
+            to_reporter = case_context(case, TO_REPORTER)
+            envelope = crypto.seal("reply", reply.text, reporter_key, to_reporter)
+            copy = seal_for_line(line_key, "reply", reply.text, case_context(case, LINE_COPY))
         except crypto.CryptoError:  # longer than an envelope holds
             raise CaseActionError("too_long") from None
     message = record_reply(session, case=case, envelope=envelope, author=lawyer, now=now)

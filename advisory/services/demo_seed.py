@@ -44,7 +44,7 @@ from advisory.models import (
 from advisory.services.callbacks import SlotUnavailable, book_callback
 from advisory.services.demo import DEMO_USERNAMES
 from advisory.services.line_keys import active_line_key, default_line
-from advisory.services.sealing import seal_for_line
+from advisory.services.sealing import TO_LINE, case_context, context, seal_for_line
 from advisory.services.staff import add_staff
 from advisory.settings import Settings
 from advisory.stats import fold_settled_cases
@@ -254,7 +254,9 @@ def _make_case(
         internal_target_at=internal_target(priority(answers), received, calendar),
         first_response_at=answered,
         closed_at=closed_at,
-        narrative_envelope=seal_for_line(line_key, "narrative", PLACEHOLDER),
+        narrative_envelope=seal_for_line(
+            line_key, "narrative", PLACEHOLDER, context(line_key.line.slug, reference, TO_LINE)
+        ),
     )
     session.add(case)
     if callback and answered is not None:
@@ -295,7 +297,9 @@ def _book_open_callbacks(
                 settings,
                 case=case,
                 now=now,
-                contact_envelope=seal_for_line(line_key, "contact", FAKE_NUMBER),
+                contact_envelope=seal_for_line(
+                    line_key, "contact", FAKE_NUMBER, case_context(case, TO_LINE)
+                ),
             )
         except SlotUnavailable:
             continue

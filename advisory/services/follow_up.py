@@ -57,7 +57,8 @@ def send_reporter_message(
         key = active_line_key(session, case.line_id)
         if key is None:
             raise IntakeError(IntakeProblem.NOT_READY)
-        sealed = sealing.seal_for_line(key, "message", text)
+        where = sealing.case_context(case, sealing.TO_LINE)
+        sealed = sealing.seal_for_line(key, "message", text, where)
     return add_reporter_message(session, case, sealed, now)
 
 

@@ -114,6 +114,7 @@ def submit_case(
     now: datetime,
     channel: Channel = Channel.WEB,
     may_book_callback: bool = True,
+    reference: str | None = None,
 ) -> Submission:
     """Store a new case (flush only), or find the one its form token already made.
 
@@ -140,6 +141,8 @@ def submit_case(
         "submission_token_hmac": token_hmac,
         "status": CaseStatus.NEW,
     }
+    if reference is not None:
+        row["reference"] = reference
     stored = insert_case(session, row, token_hmac)
     if stored is None:
         raise IntakeError(IntakeProblem.NO_REFERENCE)
@@ -203,14 +206,18 @@ class Stored:
 
 
 def insert_case(session: Session, row: dict[str, Any], token_hmac: bytes) -> Stored | None:
-    """Insert `row` under a fresh reference, or find the case of its form token.
+    """Insert `row` under its reference (or a fresh one), or find the case of its form token.
 
     No look-ups first: the unique indexes decide, in the INSERT itself. Nothing inserted
     means a clash: on the form token, the same form sent again (answer with its case); on
-    the reference, a rare random collision (draw another). None if every draw collided.
+    the reference, a rare collision of 40 bits. A reference drawn here is drawn again; one
+    the form named (what the browser sealed to) cannot change. None if nothing was stored.
     """
-    for _ in range(_REFERENCE_ATTEMPTS):
-        case = _insert_unless_taken(session, {**row, "reference": crypto.generate_reference()})
+    fixed = row.get("reference")
+    for _ in range(1 if fixed else _REFERENCE_ATTEMPTS):
+        case = _insert_unless_taken(
+            session, {**row, "reference": fixed or crypto.generate_reference()}
+        )
         if case is not None:
             return Stored(case, duplicate=False)
         earlier = session.scalars(

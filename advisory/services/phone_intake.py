@@ -39,7 +39,7 @@ from advisory.services.sealed_input import (
     line_of_key,
     sealed_for_line,
 )
-from advisory.services.sealing import seal_for_line
+from advisory.services.sealing import TO_LINE, context, reference_for_form, seal_for_line
 from advisory.settings import Settings
 
 AUDIT_ACTION = "case.phone_intake"
@@ -126,7 +126,9 @@ def record_phone_call(
 ) -> RecordedCall:
     """Store the call as a case assigned to `lawyer`, audit it, and flush."""
     key = line_key_for(session, lawyer)
-    note_envelope = _sealed_note(session, key, call.note)
+    reference = reference_for_form(pepper, call.form_token)
+    where = context(key.line.slug, reference, TO_LINE)
+    note_envelope = _sealed_note(session, key, call.note, where)
     token_hmac = submission_token_hmac(pepper, call.form_token)
     close_outcome = call.outcome.close_outcome
     row = {
@@ -146,6 +148,7 @@ def record_phone_call(
         "first_response_at": now,  # the call is the response
         "narrative_envelope": note_envelope,
         "submission_token_hmac": token_hmac,
+        "reference": reference,
     }
     stored = insert_case(session, row, token_hmac)
     if stored is None:
@@ -165,14 +168,16 @@ def record_phone_call(
     return RecordedCall(case, duplicate=False)
 
 
-def _sealed_note(session: Session, key: LineKey, note: Note) -> str | None:
+def _sealed_note(
+    session: Session, key: LineKey, note: Note, where: crypto.EnvelopeContext
+) -> str | None:
     if note.envelope:
         return _accepted(session, key, note.envelope)
     text = (note.plaintext or "").strip()
     if not text:
         return None
     try:
-        return seal_for_line(key, NOTE_PURPOSE, text)
+        return seal_for_line(key, NOTE_PURPOSE, text, where)
     except crypto.CryptoError:  # longer than an envelope holds
         raise PhoneIntakeError("note_too_long") from None
 

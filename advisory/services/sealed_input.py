@@ -25,7 +25,7 @@ from crypto import padding
 from crypto.encoding import b64url_decode
 
 LOOKUP_TOKEN_BYTES = 32
-ACCEPTED_VERSION = "v1"
+ACCEPTED_VERSION = "v2"
 
 
 class SealedProblem(StrEnum):
@@ -51,8 +51,9 @@ def checked_envelope(envelope: str, purpose: str) -> crypto.Envelope:
         parsed = crypto.parse_envelope(envelope)
     except crypto.CryptoError:
         raise SealedInputRefused(SealedProblem.DAMAGED) from None
-    # Our pages seal v1 envelopes; v2 (bound to a line, case and direction) is taken once the
-    # pages seal it and the staff pages open it with that context.
+    # Every page seals v2, bound to its line, case and direction; nothing new is stored as
+    # v1 (which old rows keep, and which still opens). The binding itself is checked by
+    # whoever opens the envelope: the server cannot open it.
     if parsed.version != ACCEPTED_VERSION:
         raise SealedInputRefused(SealedProblem.DAMAGED)
     if parsed.padded_bytes > padding.padded_length(SEALED_TEXT_BYTES[purpose]):

@@ -97,6 +97,7 @@ def receive_web_report(
     (a chosen callback time was taken) before anything is stored."""
     content = report.content
     wants_callback = report.contact.preference is ContactPreference.CALLBACK
+    reference = sealing.reference_for_form(secrets.pepper, report.submission_token)
     code: str | None = None
     if isinstance(content, SealedInBrowser):
         line_id = directory.report_line(session)
@@ -110,11 +111,12 @@ def receive_web_report(
         line_id = key.line_id
         code = sealing.code_for_submission(secrets.data_key, report.submission_token)
         reporter = sealing.reporter_keys(code)
+        where = sealing.context(key.line.slug, reference, sealing.TO_LINE)
         text = content.narrative.strip()
-        narrative = sealing.seal_for_line(key, "narrative", text) if text else None
+        narrative = sealing.seal_for_line(key, "narrative", text, where) if text else None
         # A number typed for a report answered in the inbox is not kept, nor even sealed.
         number = content.phone.strip() if wants_callback else ""
-        phone = sealing.seal_for_line(key, "contact", number) if number else None
+        phone = sealing.seal_for_line(key, "contact", number, where) if number else None
 
     submission = submit_case(
         session,
@@ -128,6 +130,7 @@ def receive_web_report(
         contact=replace(report.contact, contact_envelope=phone if wants_callback else None),
         may_book_callback=may_book_callback,
         now=now,
+        reference=reference,
     )
     case = submission.case
     callback = submission.booking.callback if submission.booking else None

@@ -49,8 +49,10 @@ def case_with_story(live_server: LiveServer, story: str) -> str:
         line_key = active_line_key(session, line.id)
         assert line_key is not None
         public = crypto.public_key_from_text(line_key.public_key)
+        reference = crypto.generate_reference()
+        where = crypto.EnvelopeContext(line.slug, reference, "reporter-to-line")
         case = Case(
-            reference=crypto.generate_reference(),
+            reference=reference,
             line_id=line.id,
             received_at=DEFAULT_NOW,
             channel="web",
@@ -58,7 +60,7 @@ def case_with_story(live_server: LiveServer, story: str) -> str:
             contact_preference="inbox",
             priority=3,
             callback_due_at=DEFAULT_NOW,
-            narrative_envelope=crypto.seal("narrative", story.encode(), public),
+            narrative_envelope=crypto.seal("narrative", story.encode(), public, where),
         )
         session.add(case)
         session.commit()
@@ -253,6 +255,31 @@ def test_an_account_from_before_the_split_signs_in_is_upgraded_and_reads_old_cas
         )
         opened = crypto.open_grant(wrap.blob, line_key_id_of(live_server), staff_id, own)
         assert crypto.public_key_to_text(opened.public_key()) == live_server.line_public_key_b64
+
+
+def test_an_envelope_moved_to_another_case_does_not_open_there(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    lawyer, password, seed = enrolled_staff(live_server, Role.LAWYER)
+    story = f"CANARY-MOVED-{secrets.token_hex(4)}: written for one case only."
+    source = case_with_story(live_server, story)
+    target = case_with_story(live_server, "the target's own story")
+    # Whoever can write the database moves the narrative to another case of the line.
+    with live_server.app.app_context():
+        cases = {c.reference: c for c in db.session.scalars(select(Case))}
+        cases[target].narrative_envelope = cases[source].narrative_envelope
+        db.session.commit()
+
+    with browsing(browser, live_server) as (page, _wire):
+        sign_in(page, live_server, lawyer, password, seed)
+        page.goto(f"{live_server.url}/cases/{source}")
+        expect(page.locator(".sealed.narrative .opened")).to_have_text(story)
+        page.goto(f"{live_server.url}/cases/{target}")
+        unreadable = page.evaluate(
+            """() => document.getElementById("case-texts").content
+                .querySelector("[data-text=unreadable]").textContent"""
+        )
+        expect(page.locator(".sealed.narrative p")).to_have_text(unreadable)
 
 
 def line_key_id_of(live_server: LiveServer) -> str:

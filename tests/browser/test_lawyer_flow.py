@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 
 def lawyer_holding_the_key(live_server: LiveServer) -> tuple[str, str, str]:
-    """A signed-up lawyer whose line key is wrapped under their password: (name, password, seed)."""
+    """An enrolled lawyer holding a grant of the line key: (name, password, seed)."""
     return enrolled_staff(live_server, Role.LAWYER)
 
 
@@ -99,7 +99,9 @@ def test_a_lawyer_reads_and_answers_a_report_and_the_reporter_reads_the_answer(
         ).all()
         mine = [m for m in stored if m.envelope == replies[0].one("envelope")]
         assert len(mine) == 1
-        assert crypto.open("reply", mine[0].line_copy_envelope or "", live_server.line_private_key)
+        copy = mine[0].line_copy_envelope or ""
+        where = crypto.EnvelopeContext("main", reference, "line-to-line")
+        assert crypto.open("reply", copy, live_server.line_private_key, where) == answer.encode()
         opened_by = db.session.scalars(
             select(AuditEvent.action).where(AuditEvent.case_reference == reference)
         ).all()

@@ -17,12 +17,12 @@ from urllib.parse import parse_qs, urlsplit
 from playwright.sync_api import Browser, Page, Request, expect
 from sqlalchemy import select
 
-import crypto
 from advisory.auth import sessions
 from advisory.extensions import db
 from advisory.models import Case, CaseStatus, Channel, Role
 from advisory.services.line_keys import default_line
 from tests.conftest import DEFAULT_NOW, TEST_SECRETS, unusable_staff
+from tests.reporter_helpers import opened as rh_opened
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer
@@ -126,12 +126,12 @@ def test_a_lawyer_records_a_call_and_only_the_sealed_note_leaves_the_browser(
     assert "note" not in fields
     assert fields["encryption"] == ["browser"]
     [envelope] = fields["note_envelope"]
-    assert envelope.startswith("v1.")
+    assert envelope.startswith("v2.")
 
     # And the stored case holds exactly that envelope, which opens to the note
     case = stored(live_server, reference)
     assert case.narrative_envelope == envelope
-    opened = crypto.open("narrative", envelope, live_server.line_private_key).decode()
+    opened = rh_opened("narrative", envelope, live_server.line_private_key, reference)
     assert opened == f"{canary}: advised on the union rep."
     assert case.channel is Channel.PHONE
     assert case.status is CaseStatus.IN_PROGRESS
@@ -207,5 +207,5 @@ def test_without_javascript_the_server_seals_the_note(
 
     case = stored(live_server, reference)
     assert case.priority == 4
-    opened = crypto.open("narrative", case.narrative_envelope or "", live_server.line_private_key)
-    assert opened.decode() == canary
+    note = case.narrative_envelope or ""
+    assert rh_opened("narrative", note, live_server.line_private_key, reference) == canary

@@ -135,7 +135,10 @@ def resolve(value: Value, world: Resolver) -> str | bytes:
     if isinstance(value, Raw):
         return value.data
     if isinstance(value, Sealed):
-        return crypto.seal(value.purpose, value.text, world.public_key(value.to))
+        # Bound to some case of the line, as a page seals it: the server cannot tell which.
+        direction = "line-to-reporter" if value.purpose == "reply" else "reporter-to-line"
+        where = crypto.EnvelopeContext("main", "AAAA-AAAA", direction)
+        return crypto.seal(value.purpose, value.text, world.public_key(value.to), where)
     if isinstance(value, ForgedEnvelope):
         payload = bytes([value.fill]) * value.payload_bytes
         return f"v1.{world.key_id(value.holder)}.{b64url_encode(payload)}"

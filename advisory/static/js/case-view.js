@@ -10,7 +10,7 @@
  * @module case-view
  */
 
-import { isSupported, openText, parseEnvelope, seal } from "./hpke.js";
+import { contextOf, isSupported, openText, parseEnvelope, seal } from "./hpke.js";
 import { loadKeys } from "./key-store.js";
 import { openNewGrants } from "./staff-keys.js";
 import { addFieldError, clearErrors, markBusy } from "./enhance.js";
@@ -40,6 +40,11 @@ function show(element, text, className = "opened") {
   element.append(paragraph);
 }
 
+/** The element naming the case's line and reference. */
+function caseElement() {
+  return document.getElementById("key-status");
+}
+
 /** @param {Map<string, CryptoKey>} keys */
 async function openAll(keys, texts) {
   let locked = 0;
@@ -58,7 +63,11 @@ async function openAll(keys, texts) {
       continue;
     }
     try {
-      show(element, await openText(element.dataset.purpose, envelope, key));
+      const purpose = element.dataset.purpose;
+      // On the case page a reply is the line's copy; everything else came from the reporter.
+      const direction = purpose === "reply" ? "line-to-line" : "reporter-to-line";
+      const where = contextOf(caseElement(), direction);
+      show(element, await openText(purpose, envelope, key, where));
     } catch {
       show(element, texts.unreadable, "muted");
     }
@@ -84,11 +93,13 @@ function enhanceReply(form, texts) {
         "reply",
         text,
         form.dataset.reporterKey,
+        contextOf(caseElement(), "line-to-reporter"),
       );
       form.elements.namedItem("line_copy_envelope").value = await seal(
         "reply",
         text,
         linePublicKey,
+        contextOf(caseElement(), "line-to-line"),
       );
     } catch {
       done();

@@ -26,6 +26,7 @@ import {
   texts,
 } from "./enhance.js";
 import {
+  contextOf,
   isSupported,
   lookupTokenFromCode,
   normaliseCaseCode,
@@ -162,7 +163,8 @@ async function sendInboxForm(form, submitter) {
     body.delete("message");
     if (text) {
       try {
-        body.set("message_envelope", await seal("message", text, await lineKey()));
+        const where = contextOf(form, "reporter-to-line");
+        body.set("message_envelope", await seal("message", text, await lineKey(), where));
       } catch {
         const main = form.closest("main") ?? document.body;
         showSummary(main, form, errorSummary([{ message: texts().encrypt }]));
@@ -215,7 +217,12 @@ async function openReplies(root) {
   for (const node of root.querySelectorAll("[data-reply-envelope]")) {
     const envelope = node.getAttribute("data-reply-envelope") ?? "";
     try {
-      node.textContent = await openText("reply", envelope, key);
+      node.textContent = await openText(
+        "reply",
+        envelope,
+        key,
+        contextOf(node, "line-to-reporter"),
+      );
       node.removeAttribute("data-reply-envelope");
     } catch {
       node.textContent = texts().unreadable;

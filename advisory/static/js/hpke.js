@@ -31,6 +31,7 @@
  * @module hpke
  */
 
+import { envelopeContext } from "./crypto/envelope.js";
 import { publicKeyBytesOf } from "./crypto/keys.js";
 
 export { CryptoError } from "./crypto/errors.js";
@@ -82,6 +83,19 @@ export {
   setupBaseR,
   setupBaseS,
 } from "./crypto/rfc9180.js";
+
+/**
+ * Where the envelopes of a page belong: the line and case its element names
+ * (`data-line-slug`, `data-reference`), in one direction. Every envelope a page seals is
+ * bound to it (version 2), and one moved to another case or direction does not open.
+ *
+ * @param {HTMLElement} element
+ * @param {string} direction one of DIRECTIONS
+ */
+export function contextOf(element, direction) {
+  const { lineSlug = "", reference = "" } = element.dataset;
+  return envelopeContext(lineSlug, reference, direction);
+}
 
 /** @type {Promise<boolean> | undefined} */
 let support;

@@ -15,7 +15,7 @@
  */
 
 import { errorSummary, markBusy, showProblems, showSummary, texts } from "./enhance.js";
-import { isSupported, seal } from "./hpke.js";
+import { contextOf, isSupported, seal } from "./hpke.js";
 
 const form = document.getElementById("phone-intake-form");
 
@@ -63,7 +63,8 @@ function sealBeforeSending(form) {
     const text = note.value.trim();
     try {
       if (text) {
-        envelope.value = await seal("narrative", text, form.dataset.lineKey ?? "");
+        const where = contextOf(form, "reporter-to-line");
+        envelope.value = await seal("narrative", text, form.dataset.lineKey ?? "", where);
       }
     } catch {
       release();

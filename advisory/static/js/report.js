@@ -29,6 +29,7 @@ import {
   texts,
 } from "./enhance.js";
 import {
+  contextOf,
   generateCaseCode,
   isSupported,
   lookupTokenFromCode,
@@ -192,10 +193,14 @@ async function sealedBody(form, submitter, reporter) {
   body.delete("phone");
   const callback = body.get("contact_preference") === "callback";
   body.set("encryption", "browser");
-  body.set("narrative_envelope", narrative ? await seal("narrative", narrative, lineKey) : "");
+  const where = contextOf(form, "reporter-to-line");
+  body.set(
+    "narrative_envelope",
+    narrative ? await seal("narrative", narrative, lineKey, where) : "",
+  );
   body.set(
     "contact_envelope",
-    callback && phone ? await seal("contact", phone, lineKey) : "",
+    callback && phone ? await seal("contact", phone, lineKey, where) : "",
   );
   body.set("lookup_token", reporter.lookupToken);
   body.set("reporter_public_key", reporter.publicKey);
