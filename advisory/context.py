@@ -33,3 +33,11 @@ def key_directory() -> KeyDirectory:
     """Which line each line key belongs to, remembered for this app's life."""
     directory: KeyDirectory = current_app.extensions["advisory_key_directory"]
     return directory
+
+
+def data_key() -> bytes:
+    """The instance's data key; a request that needs it cannot be served before `init`."""
+    secrets = current_settings().secrets
+    if secrets is None:
+        raise RuntimeError("no data key: run `flask --app advisory init`")
+    return secrets.data_key

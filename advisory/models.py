@@ -239,6 +239,11 @@ class Staff(Base):
     # the private half wrapped under the key only their password gives (crypto.staff_credentials).
     public_key: Mapped[str | None] = mapped_column(String(64))
     wrapped_private_key: Mapped[str | None] = mapped_column(Text)
+    # The Ed25519 key their replies are signed with (derived in their browser from the
+    # private key above), and an HMAC under an instance key that says the server stored it:
+    # a key written into the database by anyone else is not taken (services/reply_signatures).
+    signing_public_key: Mapped[str | None] = mapped_column(String(64))
+    signing_key_mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     totp_secret_encrypted: Mapped[str] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(default=True)
     totp_confirmed: Mapped[bool] = mapped_column(default=False)
@@ -391,6 +396,9 @@ class Message(Base):
     # A reply is sealed to the reporter's key, which no lawyer holds; this second sealing to
     # the line key lets colleagues read the whole thread.
     line_copy_envelope: Mapped[str | None] = mapped_column(Text)
+    # The author's Ed25519 signature over the reply (crypto.signatures); none for a reply the
+    # server sealed (sent without JavaScript) or sent before replies were signed.
+    signature: Mapped[str | None] = mapped_column(String(100))
 
     case: Mapped[Case] = relationship(back_populates="messages")
 

@@ -15,10 +15,15 @@ from advisory.auth import sessions
 from advisory.auth.access import require_role
 from advisory.auth.forms import ConvertedKeysForm, GrantForm
 from advisory.auth.routes import bp
-from advisory.context import now
+from advisory.context import data_key, now
 from advisory.context import session as db_session
 from advisory.models import Role, Staff, WrapKind
 from advisory.services import staff_keys
+from advisory.services.reply_signatures import (
+    SignatureError,
+    register_signing_key,
+    trusted_signing_key,
+)
 from advisory.services.staff_keys import StaffKeyError
 
 
@@ -27,7 +32,8 @@ from advisory.services.staff_keys import StaffKeyError
 def key_material() -> Response:
     """The signed-in lawyer's own pair and grants, for their browser to unlock."""
     material = staff_keys.key_material(db_session(), g.staff)
-    response = jsonify(**material, csrfToken=generate_csrf())
+    signing = trusted_signing_key(g.staff, data_key=data_key())
+    response = jsonify(**material, signingPublicKey=signing, csrfToken=generate_csrf())
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -47,6 +53,8 @@ def converted_keys() -> Response | tuple[Response, int]:
             raise StaffKeyError("has_pair")  # a pair is replaced only at enrolment
         if pair is not None:
             staff_keys.replace_key_pair(db_session(), staff, pair, now=now())
+        if form.signing_public_key.data and staff.public_key is not None:
+            register_signing_key(staff, form.signing_public_key.data, data_key=data_key())
         staff_keys.store_grants(
             db_session(),
             staff,
@@ -55,7 +63,7 @@ def converted_keys() -> Response | tuple[Response, int]:
             new_rows=False,
             now=now(),
         )
-    except StaffKeyError as exc:
+    except (StaffKeyError, SignatureError) as exc:
         db_session().rollback()
         return jsonify(stored=False, reason=exc.reason), 400
     db_session().commit()

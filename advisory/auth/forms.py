@@ -50,9 +50,14 @@ class SignInForm(Form):
     submit = SubmitField(_l("Sign in"))
 
 
+def _signing_public_key() -> HiddenField:
+    return HiddenField(validators=[Optional(), Length(max=MAX_PUBLIC_KEY_CHARS)])
+
+
 class EnrolmentForm(Form):
     new_auth_key = _auth_key()
     public_key = HiddenField(validators=[Optional(), Length(max=MAX_PUBLIC_KEY_CHARS)])
+    signing_public_key = _signing_public_key()
     wrapped_private_key = _wrapped_private_key()
     grants = _grants()
     code = StringField(
@@ -76,6 +81,7 @@ class ConvertedKeysForm(Form):
 
     public_key = HiddenField(validators=[Optional(), Length(max=MAX_PUBLIC_KEY_CHARS)])
     wrapped_private_key = _wrapped_private_key()
+    signing_public_key = _signing_public_key()
     grants = _grants()
 
 

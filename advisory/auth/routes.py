@@ -111,6 +111,7 @@ def submit_welcome() -> Response | tuple[str, int]:
             staff,
             new_auth_key=b64url_decode(form.new_auth_key.data or ""),
             key_pair=parse_key_pair(form.public_key.data, form.wrapped_private_key.data),
+            signing_public_key=form.signing_public_key.data or None,
             converted_grants=parse_grants(form.grants.data),
             code=form.code.data or "",
             data_key=_data_key(),

@@ -15,6 +15,10 @@ def refusal(reason: str) -> str:
         "declined_by_them": _("That lawyer has declined this case."),
         "assigned_to_someone_else": _("Only the lawyer the case is assigned to can decline it."),
         "not_sealed": _("The reply did not arrive sealed; nothing was sent. Please try again."),
+        "bad_signature": _(
+            "Your signature on the reply did not hold, so nothing was sent. Sign out, sign in"
+            " again and send it once more."
+        ),
         "no_reply_key": _(
             "This case has no secure inbox (it came in by phone), so it cannot get a written reply."
         ),

@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 
 import crypto
 from advisory.auth.access import require_role
-from advisory.context import current_settings, key_directory, now
+from advisory.context import current_settings, data_key, key_directory, now
 from advisory.context import session as db_session
 from advisory.database import writes_on_get
 from advisory.models import Case, CaseStatus, CloseOutcome, Role, Staff
@@ -157,7 +157,13 @@ def reply(reference: str) -> Response | tuple[str, int]:
     return _act(
         case,
         lambda: actions.send_reply(
-            db_session(), key_directory(), case, g.staff, reply=form.reply(), now=now()
+            db_session(),
+            key_directory(),
+            case,
+            g.staff,
+            reply=form.reply(),
+            now=now(),
+            data_key=data_key(),
         ),
         done=_("Your reply is sent. The reporter reads it with their case code."),
         form=("reply", form),

@@ -79,11 +79,15 @@ class ReplyForm(Form):
     )
     envelope = HiddenField(validators=[Optional(), Length(max=MAX_ENVELOPE_CHARS)])
     line_copy_envelope = HiddenField(validators=[Optional(), Length(max=MAX_ENVELOPE_CHARS)])
+    # The lawyer's signature over the envelope to the reporter (crypto.signatures).
+    signature = HiddenField(validators=[Optional(), Length(max=100)])
 
     def reply(self) -> SealedReply | TypedReply:
         """The browser's envelopes when it sealed the reply, else the typed text."""
         if self.envelope.data:
-            return SealedReply(self.envelope.data, self.line_copy_envelope.data or "")
+            return SealedReply(
+                self.envelope.data, self.line_copy_envelope.data or "", self.signature.data or ""
+            )
         return TypedReply(self.text.data or "")
 
     def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]

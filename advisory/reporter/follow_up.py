@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import render_template
 from flask_babel import gettext as _
 
-from advisory.context import current_settings, key_directory, now
+from advisory.context import current_settings, data_key, key_directory, now
 from advisory.context import session as db_session
 from advisory.models import Case, CaseStatus
 from advisory.reporter.credentials import Credential, CredentialError, credential_from
@@ -30,6 +30,7 @@ from advisory.services.follow_up import (
     send_reporter_message,
 )
 from advisory.services.intake import IntakeError
+from advisory.services.reply_signatures import reply_origins
 from advisory.services.sealed_input import SealedInputRefused
 from advisory.slots import Slot, parse_slot_start
 
@@ -164,6 +165,7 @@ def _inbox(
         case=case,
         credential=credential,
         replies=replies,
+        origins=reply_origins(db_session(), case, data_key=data_key()),
         callback=callback,
         other_slots=_other_slots(case) if callback else [],
         rebook_error=rebook_error,

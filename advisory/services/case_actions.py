@@ -31,6 +31,7 @@ from advisory.services.assignment import reassign_after_decline
 from advisory.services.callbacks import release_place
 from advisory.services.line_keys import active_line_key
 from advisory.services.replies import record_reply
+from advisory.services.reply_signatures import SignatureError, check_reply_signature
 from advisory.services.sealed_input import KeyDirectory, SealedInputRefused, sealed_to
 from advisory.services.sealing import LINE_COPY, TO_REPORTER, case_context, seal_for_line
 
@@ -110,6 +111,7 @@ class SealedReply:
 
     envelope: str
     line_copy_envelope: str
+    signature: str = ""  # the author's, over `envelope`; none from a lawyer without a key
 
 
 @dataclass(frozen=True)
@@ -130,8 +132,11 @@ def send_reply(
     *,
     reply: SealedReply | TypedReply,
     now: datetime,
+    data_key: bytes,
 ) -> Message:
     """Store a reply sealed to the reporter's key, with a copy sealed to the line's key.
+
+    A reply from the browser of a lawyer with a signing key must carry their signature.
 
     An envelope from the browser must be sealed to exactly the case's reply key, and its
     copy to a key of the case's line. A reply key stored damaged (it predates the checks at
@@ -152,7 +157,14 @@ def send_reply(
             )
         except SealedInputRefused:
             raise CaseActionError("not_sealed") from None
+        try:
+            signature = check_reply_signature(
+                case, lawyer, envelope, reply.signature, data_key=data_key
+            )
+        except SignatureError:
+            raise CaseActionError("bad_signature") from None
     else:
+        signature = None
         line_key = active_line_key(session, case.line_id)
         if line_key is None:
             raise CaseActionError("no_line_key")
@@ -164,6 +176,7 @@ def send_reply(
             raise CaseActionError("too_long") from None
     message = record_reply(session, case=case, envelope=envelope, author=lawyer, now=now)
     message.line_copy_envelope = copy
+    message.signature = signature
     if case.assigned_lawyer_id is None:
         case.assigned_lawyer_id = lawyer.id
     _record(session, case, lawyer, "case.replied", now)

@@ -10,8 +10,10 @@ import crypto
 from advisory.models import Role, Staff
 from advisory.services.credentials import instance_id
 from advisory.services.line_keys import NewLineKey
+from advisory.services.reply_signatures import register_signing_key
 from advisory.services.staff import NewStaff, add_staff
 from advisory.services.staff_keys import KeyPair, replace_key_pair, seal_grants
+from crypto import signatures
 
 DEMO_USERNAMES = {
     Role.LAWYER: "demo-lawyer",
@@ -57,6 +59,8 @@ def _enrol_lawyer(
         ),
     )
     replace_key_pair(session, staff, pair, now=now)
+    signing = signatures.signing_public_key_text(signatures.signing_key_for(private_key))
+    register_signing_key(staff, signing, data_key=data_key)
     seal_grants(session, staff, [(new_key.line_key, new_key.private_key)], now=now)
 
 

@@ -34,6 +34,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from advisory import audit, passwords, totp
 from advisory.models import CredentialScheme, Role, Staff, WrapKind
 from advisory.services.password_change import covers_legacy_wraps
+from advisory.services.reply_signatures import SignatureError, register_signing_key
 from advisory.services.staff_keys import KeyPair, StaffKeyError, replace_key_pair, store_grants
 from advisory.timestamps import UTCDateTime
 
@@ -180,6 +181,7 @@ def complete_enrolment(
     new_auth_key: bytes,
     key_pair: KeyPair | None,
     converted_grants: dict[str, str],
+    signing_public_key: str | None = None,
     code: str,
     data_key: bytes,
     now: datetime,
@@ -201,6 +203,8 @@ def complete_enrolment(
     if key_pair is not None and staff.role is Role.LAWYER:
         try:
             replace_key_pair(session, staff, key_pair, now=now)
+            if signing_public_key:
+                register_signing_key(staff, signing_public_key, data_key=data_key)
             store_grants(
                 session,
                 staff,
@@ -209,7 +213,7 @@ def complete_enrolment(
                 new_rows=False,
                 now=now,
             )
-        except StaffKeyError as exc:
+        except (StaffKeyError, SignatureError) as exc:
             raise EnrolmentError(exc.reason) from None
     staff.password_hash = passwords.hash_auth_key(new_auth_key)
     staff.credential_scheme = CredentialScheme.SPLIT_V1

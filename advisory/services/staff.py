@@ -183,6 +183,8 @@ def _start_over(session: Session, staff: Staff, *, data_key: bytes, now: datetim
     revoke_line_keys(session, staff=staff, now=now)
     staff.public_key = None
     staff.wrapped_private_key = None
+    staff.signing_public_key = None
+    staff.signing_key_mac = None
     staff.password_hash = credential_hash(
         one_time_password, username=staff.username, data_key=data_key
     )

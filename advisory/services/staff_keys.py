@@ -140,6 +140,9 @@ def replace_key_pair(session: Session, staff: Staff, pair: KeyPair, *, now: date
     )
     staff.public_key = pair.public_key
     staff.wrapped_private_key = pair.wrapped_private_key
+    # The signing key came from the old pair: the browser sends the new one.
+    staff.signing_public_key = None
+    staff.signing_key_mac = None
     session.flush()
     audit.record(
         session,

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hpke as python_hpke
 from playwright.sync_api import Page
 
 import crypto
+from crypto import signatures
 from crypto.encoding import b64url_encode
 
 if TYPE_CHECKING:
@@ -752,3 +753,32 @@ def test_the_nfc_password_is_what_counts_in_the_browser(custody_page: Page) -> N
     )
 
     assert got == [expected, expected]
+
+
+def test_reply_signatures_of_the_browser_verify_on_the_server(module_page: Page) -> None:
+    own = crypto.generate_keypair()
+    expected = signatures.signing_public_key_text(signatures.signing_key_for(own))
+
+    got = module_page.evaluate(
+        """async (arg) => {
+        const { signingKeyFromOwnRaw, signReply } = await import(
+          "/static/js/crypto/signatures.js");
+        const raw = Uint8Array.from(arg.raw.match(/../g).map((h) => parseInt(h, 16)));
+        const { signingKey, signingPublicKey } = await signingKeyFromOwnRaw(raw);
+        return {
+          signingPublicKey,
+          extractable: signingKey.extractable,
+          signature: await signReply(signingKey, "main", "K7QF-9M2X", "v2.0123456789abcdef.AA"),
+        };
+        }""",
+        {"raw": raw_hex(own)},
+    )
+
+    assert got["signingPublicKey"] == expected
+    assert got["extractable"] is False
+    assert signatures.reply_signature_valid(
+        expected, got["signature"], "main", "K7QF-9M2X", "v2.0123456789abcdef.AA"
+    )
+    assert not signatures.reply_signature_valid(
+        expected, got["signature"], "main", "K7QF-9M2Y", "v2.0123456789abcdef.AA"
+    )

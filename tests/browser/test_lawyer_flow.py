@@ -99,6 +99,8 @@ def test_a_lawyer_reads_and_answers_a_report_and_the_reporter_reads_the_answer(
         ).all()
         mine = [m for m in stored if m.envelope == replies[0].one("envelope")]
         assert len(mine) == 1
+        # Signed with the lawyer's own key, derived in their browser, and checked on arrival.
+        assert mine[0].signature
         copy = mine[0].line_copy_envelope or ""
         where = crypto.EnvelopeContext("main", reference, "line-to-line")
         assert crypto.open("reply", copy, live_server.line_private_key, where) == answer.encode()
@@ -115,6 +117,7 @@ def test_a_lawyer_reads_and_answers_a_report_and_the_reporter_reads_the_answer(
         page.fill("#code", code)
         page.click("form[data-opens-inbox] [type=submit]")
         expect(page.locator(".thread .to_reporter .body")).to_have_text(answer)
+        expect(page.locator(".thread .to_reporter .origin.signed")).to_be_visible()
 
 
 def test_signing_out_drops_the_keys_from_the_browser(

@@ -10,8 +10,8 @@
  * @module case-view
  */
 
-import { contextOf, isSupported, openText, parseEnvelope, seal } from "./hpke.js";
-import { loadKeys } from "./key-store.js";
+import { contextOf, isSupported, openText, parseEnvelope, seal, signReply } from "./hpke.js";
+import { loadKeys, loadSigningKey } from "./key-store.js";
 import { openNewGrants } from "./staff-keys.js";
 import { addFieldError, clearErrors, markBusy } from "./enhance.js";
 
@@ -101,6 +101,18 @@ function enhanceReply(form, texts) {
         linePublicKey,
         contextOf(caseElement(), "line-to-line"),
       );
+      // Signed with the lawyer's own key, so the reporter's page can tell it is the line's.
+      const signingKey = await loadSigningKey();
+      if (signingKey) {
+        const { lineSlug, reference } = caseElement().dataset;
+        const envelope = form.elements.namedItem("envelope").value;
+        form.elements.namedItem("signature").value = await signReply(
+          signingKey,
+          lineSlug,
+          reference,
+          envelope,
+        );
+      }
     } catch {
       done();
       addFieldError(textarea, texts.encrypt);

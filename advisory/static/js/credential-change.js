@@ -85,6 +85,7 @@ async function prepare(form, texts) {
     publicKey = made.publicKey;
     form.elements.namedItem("public_key").value = made.publicKey;
     form.elements.namedItem("wrapped_private_key").value = made.wrappedPrivateKey;
+    form.elements.namedItem("signing_public_key").value = made.signingPublicKey;
   }
   const wraps = JSON.parse(data.legacyWraps || "[]");
   if (wraps.length > 0) {

@@ -61,8 +61,10 @@ export {
   deriveStaffCredentials,
   normaliseUsername,
   rewrapStaffPrivateKey,
+  unwrapStaffKeys,
   unwrapStaffPrivateKey,
 } from "./crypto/staff-credentials.js";
+export { signReply } from "./crypto/signatures.js";
 export { fingerprintOf } from "./crypto/fingerprint.js";
 export { createLineKey, grantToColleague, openGrant } from "./crypto/grants.js";
 

@@ -14,6 +14,8 @@ const DB_NAME = "advisory-line";
 const STORE = "line-keys";
 // The own key's entry; line key ids are 16 hex characters, so the names cannot meet.
 const OWN_KEY = "own-private-key";
+const SIGNING_KEY = "own-signing-key";
+const OWN_ENTRIES = new Set([OWN_KEY, SIGNING_KEY]);
 
 function database() {
   return new Promise((resolve, reject) => {
@@ -48,8 +50,10 @@ async function withStore(mode, work) {
  *
  * @param {Map<string, CryptoKey>} keys line key id → X25519 private key
  * @param {CryptoKey} [ownKey] the lawyer's own private key
+ * @param {CryptoKey} [signingKey] the lawyer's signing key (kept if not given)
  */
-export async function saveKeys(keys, ownKey) {
+export async function saveKeys(keys, ownKey, signingKey) {
+  const kept = signingKey ?? (await loadSigningKey());
   await withStore("readwrite", (store) => {
     store.clear();
     for (const [keyId, key] of keys) {
@@ -58,7 +62,19 @@ export async function saveKeys(keys, ownKey) {
     if (ownKey) {
       store.put(ownKey, OWN_KEY);
     }
+    if (kept) {
+      store.put(kept, SIGNING_KEY);
+    }
   });
+}
+
+/** @returns {Promise<CryptoKey | undefined>} the key the lawyer's replies are signed with */
+export async function loadSigningKey() {
+  try {
+    return await withStore("readonly", (store) => store.get(SIGNING_KEY));
+  } catch {
+    return undefined;
+  }
 }
 
 /** @returns {Promise<CryptoKey | undefined>} the lawyer's own private key, if unlocked */
@@ -79,7 +95,7 @@ export async function loadKeys() {
       cursor.onsuccess = () => {
         const entry = cursor.result;
         if (entry) {
-          if (entry.key !== OWN_KEY) {
+          if (!OWN_ENTRIES.has(entry.key)) {
             keys.set(String(entry.key), entry.value);
           }
           entry.continue();

@@ -12,12 +12,7 @@
  * @module staff-keys
  */
 
-import {
-  createStaffKey,
-  grantFromPasswordWrap,
-  openGrant,
-  unwrapStaffPrivateKey,
-} from "./hpke.js";
+import { createStaffKey, grantFromPasswordWrap, openGrant, unwrapStaffKeys } from "./hpke.js";
 import { clearKeys, loadKeys, loadOwnKey, saveKeys } from "./key-store.js";
 import { focusStart, markBusy, swapMain } from "./enhance.js";
 
@@ -52,22 +47,26 @@ export async function unlockKeys(password, wrapKey) {
     return 0;
   }
   const { staffId } = material;
-  let ownKey;
+  let own;
   let publicKey = material.publicKey;
   const upload = new FormData();
   if (material.wrappedPrivateKey) {
-    ownKey = await unwrapStaffPrivateKey(material.wrappedPrivateKey, wrapKey, staffId);
+    own = await unwrapStaffKeys(material.wrappedPrivateKey, wrapKey, staffId);
   } else {
     // An account from before key pairs: its pair is made now, so colleagues can grant to it.
-    const made = await createStaffKey(wrapKey, staffId);
-    ownKey = made.privateKey;
-    publicKey = made.publicKey;
-    upload.set("public_key", made.publicKey);
-    upload.set("wrapped_private_key", made.wrappedPrivateKey);
+    own = await createStaffKey(wrapKey, staffId);
+    publicKey = own.publicKey;
+    upload.set("public_key", own.publicKey);
+    upload.set("wrapped_private_key", own.wrappedPrivateKey);
   }
+  if (material.signingPublicKey !== own.signingPublicKey) {
+    // Made before replies were signed: the server keeps the signing key from now on.
+    upload.set("signing_public_key", own.signingPublicKey);
+  }
+  const ownKey = own.privateKey;
   const grants = new Map(material.grants.map(({ keyId, grant }) => [keyId, grant]));
   const converted = await convertPasswordWraps(material.legacy, password, staffId, publicKey);
-  if (upload.has("public_key") || converted.size > 0) {
+  if (upload.has("public_key") || upload.has("signing_public_key") || converted.size > 0) {
     upload.set("grants", JSON.stringify(Object.fromEntries(converted)));
     upload.set("csrf_token", material.csrfToken);
     const response = await fetch(CONVERTED_URL, {
@@ -89,7 +88,7 @@ export async function unlockKeys(password, wrapKey) {
       // A grant this key cannot open stays locked; the case page says so.
     }
   }
-  await saveKeys(lineKeys, ownKey);
+  await saveKeys(lineKeys, ownKey, own.signingKey);
   return lineKeys.size;
 }
 

@@ -20,6 +20,7 @@ import {
 } from "./encoding.js";
 import { CryptoError, WRONG_PASSPHRASE_MESSAGE } from "./errors.js";
 import { fingerprintOf } from "./fingerprint.js";
+import { signingKeyFromOwnRaw } from "./signatures.js";
 import {
   KEY_BYTES,
   importPrivateKey,
@@ -190,12 +191,15 @@ export async function createStaffKey(wrapKey, staffId) {
     const privateKey = await importPrivateKey(raw);
     const publicKeyRaw = await publicKeyBytesOf(privateKey);
     const publicKey = publicKeyToText(publicKeyRaw);
+    const { signingKey, signingPublicKey } = await signingKeyFromOwnRaw(raw);
     return {
       privateKey,
       publicKey,
       keyId: await keyIdFor(publicKeyRaw),
       fingerprint: await fingerprintOf(publicKey),
       wrappedPrivateKey,
+      signingKey,
+      signingPublicKey,
     };
   } finally {
     raw.fill(0);
@@ -252,6 +256,25 @@ export async function unwrapStaffPrivateKey(blobJson, wrapKey, staffId) {
   const raw = await unwrapRaw(blobJson, wrapKey, staffId);
   try {
     return await importPrivateKey(raw);
+  } finally {
+    raw.fill(0);
+  }
+}
+
+/**
+ * Unwrap a staff private key and derive its signing key, both non-extractable: what a
+ * lawyer's browser keeps after sign-in.
+ *
+ * @param {string} blobJson
+ * @param {CryptoKey} wrapKey
+ * @param {number} staffId
+ * @returns {Promise<{privateKey: CryptoKey, signingKey: CryptoKey, signingPublicKey: string}>}
+ */
+export async function unwrapStaffKeys(blobJson, wrapKey, staffId) {
+  const raw = await unwrapRaw(blobJson, wrapKey, staffId);
+  try {
+    const privateKey = await importPrivateKey(raw);
+    return { privateKey, ...(await signingKeyFromOwnRaw(raw)) };
   } finally {
     raw.fill(0);
   }
