@@ -221,7 +221,12 @@ def staff_deactivate(username: str, yes: bool) -> None:
     else:
         click.echo(f"{name} was already inactive; every session of theirs ended.")
     if done.revoked_keys:
-        click.echo(f"Deleted their wrapped line key(s): {', '.join(done.revoked_keys)}.")
+        click.echo(f"Deleted their grant(s) of the line key: {', '.join(done.revoked_keys)}.")
+        click.echo(
+            "The lawyers who hold the line key are offered a new one on their Colleagues page "
+            "(or run `flask --app advisory keys rotate`), so new reports are sealed to a key "
+            "this person never held."
+        )
     else:
         click.echo("They held no line key.")
     if done.unassigned:

@@ -135,6 +135,9 @@ class WrapKind(enum.StrEnum):
     RECOVERY = "recovery"
     # The line key sealed with HPKE to one lawyer's own public key (crypto.grants).
     GRANT = "grant"
+    # The line key sealed to the recovery public key (crypto.grants): what a lawyer's browser
+    # makes when it rotates the line key, since it never sees the recovery passphrase.
+    RECOVERY_GRANT = "recovery-grant"
 
 
 class CredentialScheme(enum.StrEnum):
@@ -152,6 +155,12 @@ class Line(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # The public half of the key the recovery passphrase gives (crypto.recovery_private_key):
+    # a new line key made in a lawyer's browser is sealed to it too.
+    recovery_public_key: Mapped[str | None] = mapped_column(String(64))
+    # Since when a lawyer who held the active line key no longer does (deactivated, reset,
+    # revoked): the line's lawyers are offered a new key the former one never held.
+    rotation_advised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     keys: Mapped[list[LineKey]] = relationship(back_populates="line")
@@ -188,7 +197,7 @@ class WrappedKey(Base):
     __tablename__ = "wrapped_key"
     __table_args__ = (
         CheckConstraint(
-            "(kind = 'recovery' AND staff_id IS NULL) "
+            "(kind IN ('recovery', 'recovery-grant') AND staff_id IS NULL) "
             "OR (kind IN ('staff', 'grant') AND staff_id IS NOT NULL)",
             name="owner_matches_kind",
         ),

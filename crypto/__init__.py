@@ -43,7 +43,15 @@ from crypto.errors import (
     UnknownPurpose,
     WrongPassphrase,
 )
-from crypto.grants import Grant, open_grant, parse_grant, seal_grant
+from crypto.grants import (
+    Grant,
+    open_grant,
+    open_recovery_grant,
+    parse_grant,
+    recovery_private_key,
+    seal_grant,
+    seal_recovery_grant,
+)
 from crypto.keys import (
     generate_keypair,
     key_id_for,
@@ -127,16 +135,19 @@ __all__ = [
     "open",
     "open_envelope",
     "open_grant",
+    "open_recovery_grant",
     "parse_envelope",
     "parse_grant",
     "private_key_from_bytes",
     "private_key_to_bytes",
     "public_key_from_text",
     "public_key_to_text",
+    "recovery_private_key",
     "reference_for_submission",
     "reporter_private_key",
     "seal",
     "seal_grant",
+    "seal_recovery_grant",
     "unwrap_private_key",
     "unwrap_staff_private_key",
     "wrap_private_key",

@@ -11,16 +11,20 @@ import re
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hpke
+from cryptography.hazmat.primitives import hashes, hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from crypto.encoding import b64url_decode, b64url_encode
 from crypto.errors import DecryptionFailed, KeyFormatError, UnknownKeyId
 from crypto.keys import KEY_BYTES, key_id_for, private_key_from_bytes, private_key_to_bytes
 from crypto.staff_credentials import check_staff_id
+from crypto.wrapping import normalise_recovery_passphrase
 
 GRANT_VERSION = "g1"
 GRANT_INFO_LABEL = b"advisory-line/v1/line-key-grant"
+RECOVERY_HOLDER = b"recovery"
+RECOVERY_KEY_INFO = b"advisory-line/v1/recovery-key"
 ENC_BYTES = 32
 TAG_BYTES = 16
 GRANT_PAYLOAD_BYTES = ENC_BYTES + KEY_BYTES + TAG_BYTES
@@ -47,19 +51,53 @@ def grant_info(line_key_id: str, staff_id: int) -> bytes:
     return GRANT_INFO_LABEL + b"\0" + line_key_id.encode("ascii") + b"\0" + staff
 
 
+def recovery_grant_info(line_key_id: str) -> bytes:
+    """HPKE info of a recovery grant: label || 0 || line key id || 0 || "recovery" (no staff
+    id is spelled with letters, so it cannot be taken for a lawyer's grant)."""
+    if not isinstance(line_key_id, str) or not _KEY_ID.fullmatch(line_key_id):
+        raise ValueError("a line key id is 16 lowercase hex characters")
+    return GRANT_INFO_LABEL + b"\0" + line_key_id.encode("ascii") + b"\0" + RECOVERY_HOLDER
+
+
+def recovery_private_key(typed_passphrase: str) -> X25519PrivateKey:
+    """The recovery key pair's private half, derived from the recovery passphrase (160
+    random bits, so HKDF alone suffices): line keys are sealed to its public half, also from a
+    lawyer's browser when it rotates the line key."""
+    passphrase = normalise_recovery_passphrase(typed_passphrase)
+    kdf = HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=RECOVERY_KEY_INFO)
+    return private_key_from_bytes(kdf.derive(passphrase.encode("ascii")))
+
+
+def seal_recovery_grant(
+    line_private_key: X25519PrivateKey, recovery_public_key: X25519PublicKey
+) -> str:
+    """Seal a line private key to the recovery public key."""
+    info = recovery_grant_info(key_id_for(line_private_key.public_key()))
+    return _seal(line_private_key, recovery_public_key, info)
+
+
+def open_recovery_grant(
+    grant: str, line_key_id: str, recovery_key: X25519PrivateKey
+) -> X25519PrivateKey:
+    """Open a recovery grant of line key `line_key_id` with the recovery private key."""
+    return _open(grant, line_key_id, recovery_key, recovery_grant_info(line_key_id))
+
+
 def seal_grant(
     line_private_key: X25519PrivateKey, staff_id: int, staff_public_key: X25519PublicKey
 ) -> str:
     """Seal a line private key to one lawyer's public key; returns the grant text."""
     info = grant_info(key_id_for(line_private_key.public_key()), staff_id)
+    return _seal(line_private_key, staff_public_key, info)
+
+
+def _seal(line_private_key: X25519PrivateKey, public_key: X25519PublicKey, info: bytes) -> str:
     try:
-        payload = _SUITE.encrypt(
-            private_key_to_bytes(line_private_key), staff_public_key, info=info
-        )
+        payload = _SUITE.encrypt(private_key_to_bytes(line_private_key), public_key, info=info)
     except ValueError:
         # OpenSSL refuses low-order points (all-zero shared secret).
         raise KeyFormatError("cannot seal to this public key: not a usable X25519 key") from None
-    return f"{GRANT_VERSION}.{key_id_for(staff_public_key)}.{b64url_encode(payload)}"
+    return f"{GRANT_VERSION}.{key_id_for(public_key)}.{b64url_encode(payload)}"
 
 
 def parse_grant(grant: str) -> Grant:
@@ -89,7 +127,12 @@ def open_grant(
     Beyond authentication, the key inside must be the line key `line_key_id` names: anyone
     with a lawyer's public key can seal a grant, so a grant holding some other key is refused.
     """
-    info = grant_info(line_key_id, staff_id)
+    return _open(grant, line_key_id, staff_private_key, grant_info(line_key_id, staff_id))
+
+
+def _open(
+    grant: str, line_key_id: str, staff_private_key: X25519PrivateKey, info: bytes
+) -> X25519PrivateKey:
     parsed = parse_grant(grant)
     if key_id_for(staff_private_key.public_key()) != parsed.key_id:
         raise UnknownKeyId(parsed.key_id)

@@ -39,6 +39,7 @@ EXPECTED_ACCESS: dict[str, str | frozenset[Role]] = {
     "auth.converted_keys": frozenset({LAWYER}),
     "auth.colleagues": frozenset({LAWYER}),
     "auth.grant": frozenset({LAWYER}),
+    "auth.rotate_line_key": frozenset({LAWYER}),
     "queue.queue": frozenset({LAWYER}),
     "coordinator.dashboard": frozenset({COORDINATOR, ADMIN}),
     "coordinator.report": frozenset({COORDINATOR, ADMIN}),

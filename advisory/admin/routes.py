@@ -200,6 +200,15 @@ def _say_deactivated(done: Deactivation) -> None:
                 len(done.unassigned),
             )
         )
+    if done.revoked_keys:
+        flash(
+            _(
+                "%(username)s held the line key. The lawyers who hold it are offered a new line"
+                " key on their Colleagues page, so that new reports are sealed to a key"
+                " %(username)s never held.",
+                username=name,
+            )
+        )
 
 
 def _unconfirmed(account: Staff, action: str, form: ConfirmForm) -> Unconfirmed:

@@ -13,12 +13,12 @@ from werkzeug.wrappers import Response
 
 from advisory.auth import sessions
 from advisory.auth.access import require_role
-from advisory.auth.forms import ConvertedKeysForm, GrantForm
+from advisory.auth.forms import ConvertedKeysForm, GrantForm, RotationForm
 from advisory.auth.routes import bp
 from advisory.context import data_key, now
 from advisory.context import session as db_session
 from advisory.models import Role, Staff, WrapKind
-from advisory.services import staff_keys
+from advisory.services import line_key_rotation, staff_keys
 from advisory.services.reply_signatures import (
     SignatureError,
     register_signing_key,
@@ -104,6 +104,40 @@ def grant(staff_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("auth.colleagues", granted=colleague.staff.username))
 
 
+@bp.post("/line-key/rotate")
+@require_role(Role.LAWYER)
+def rotate_line_key() -> Response | tuple[str, int]:
+    """A new line key from this lawyer's browser, for every current holder."""
+    form = RotationForm()
+    problem = _("The new line key could not be started. Nothing was changed; please try again.")
+    if not form.validate_on_submit():
+        return _render_colleagues(problem=_("Starting a new line key needs JavaScript.")), 400
+    try:
+        line_key_rotation.rotate_from_browser(
+            db_session(),
+            g.staff,
+            public_key=form.public_key.data or "",
+            grants=_staff_grants(form.grants.data),
+            recovery_grant=form.recovery_grant.data or "",
+            now=now(),
+        )
+    except (line_key_rotation.RotationError, StaffKeyError) as exc:
+        db_session().rollback()
+        if exc.args[0] == "holders_changed":
+            problem = _(
+                "Who holds the line key changed while the page was open. Nothing was changed;"
+                " please try again."
+            )
+        return _render_colleagues(problem=problem), 400
+    db_session().commit()
+    return redirect(url_for("auth.colleagues", rotated=1))
+
+
+def _staff_grants(text: str | None) -> dict[str, str]:
+    """The rotation's grants: staff id → grant (the same checks as other grants' JSON)."""
+    return staff_keys.parse_grants(text)
+
+
 def _colleague_or_404(staff_id: int) -> staff_keys.Colleague:
     found = [c for c in staff_keys.colleagues(db_session(), g.staff) if c.staff.id == staff_id]
     if not found:
@@ -120,6 +154,8 @@ def _render_colleagues(problem: str | None = None) -> str:
         holds_keys=staff_keys.holds_line_keys(db_session(), staff),
         form=GrantForm(),
         problem=problem,
+        rotation=line_key_rotation.rotation_state(db_session(), staff),
+        rotation_form=RotationForm(),
     )
 
 

@@ -91,5 +91,13 @@ class GrantForm(Form):
     grants = HiddenField(validators=[DataRequired(), Length(max=MAX_GRANTS_CHARS)])
 
 
+class RotationForm(Form):
+    """A new line key made in a holder's browser: its public half and the grants of it."""
+
+    public_key = HiddenField(validators=[DataRequired(), Length(max=MAX_PUBLIC_KEY_CHARS)])
+    grants = HiddenField(validators=[DataRequired(), Length(max=MAX_GRANTS_CHARS)])
+    recovery_grant = HiddenField(validators=[DataRequired(), Length(max=200)])
+
+
 class SignOutForm(Form):
     """No fields but the CSRF token."""

@@ -111,11 +111,31 @@ def open_with_recovery(session: Session, line: Line, typed_passphrase: str) -> O
         except (crypto.WrongPassphrase, crypto.KeyFormatError):
             # Older keys may sit under an earlier passphrase (`init --force` makes a new one).
             unopened.append(line_key.key_id)
+    # Keys a lawyer's browser made are sealed to the recovery public key instead.
+    recovery_key = crypto.recovery_private_key(passphrase)
+    for line_key, grant in session.execute(_RECOVERY_GRANTS.where(LineKey.line_id == line.id)):
+        try:
+            opened.append(
+                (line_key, crypto.open_recovery_grant(grant, line_key.key_id, recovery_key))
+            )
+        except crypto.CryptoError:
+            unopened.append(line_key.key_id)
+    opened.sort(key=lambda pair: pair[0].id, reverse=True)
     if all(line_key.id != active.id for line_key, _ in opened):
         raise KeyManagementError(
             f"The recovery passphrase does not open the current line key {active.key_id}."
         )
+    if line.recovery_public_key is None:
+        # A line made before recovery keys: from now on browsers can seal to it too.
+        line.recovery_public_key = crypto.public_key_to_text(recovery_key.public_key())
     return OpenedKeys(opened, unopened, passphrase)
+
+
+_RECOVERY_GRANTS = (
+    select(LineKey, WrappedKey.blob)
+    .join(WrappedKey, WrappedKey.line_key_id == LineKey.id)
+    .where(WrappedKey.kind == WrapKind.RECOVERY_GRANT)
+)
 
 
 def grant_line_keys(
@@ -146,6 +166,7 @@ def revoke_line_keys(session: Session, *, staff: Staff, now: datetime) -> list[s
     )
     if not held:
         return []
+    _advise_rotation_if_active_held(session, staff, held, now=now)
     session.execute(delete(WrappedKey).where(WrappedKey.staff_id == staff.id))
     session.flush()
     audit.record(
@@ -155,6 +176,17 @@ def revoke_line_keys(session: Session, *, staff: Staff, now: datetime) -> list[s
         detail={"staff": staff.username, "key_ids": ",".join(held)},
     )
     return held
+
+
+def _advise_rotation_if_active_held(
+    session: Session, staff: Staff, held: list[str], *, now: datetime
+) -> None:
+    """Someone who held the active line key loses it: the line's lawyers are offered a new
+    key that person never held."""
+    line = session.get(Line, staff.line_id) if staff.line_id is not None else None
+    active = active_line_key(session, line.id) if line is not None else None
+    if line is not None and active is not None and active.key_id in held:
+        line.rotation_advised_at = line.rotation_advised_at or now
 
 
 def revoke_by_username(session: Session, *, username: str, now: datetime) -> list[str]:
@@ -204,14 +236,24 @@ def rotate_line_key(
     )
     rewrapped = []
     if fresh is not None:
+        line.recovery_public_key = crypto.public_key_to_text(
+            crypto.recovery_private_key(fresh).public_key()
+        )
         for old_key, old_private in opened.keys:
-            recovery = session.scalars(
-                select(WrappedKey).where(
-                    WrappedKey.line_key_id == old_key.id, WrappedKey.kind == WrapKind.RECOVERY
+            session.execute(
+                delete(WrappedKey).where(
+                    WrappedKey.line_key_id == old_key.id,
+                    WrappedKey.kind.in_((WrapKind.RECOVERY, WrapKind.RECOVERY_GRANT)),
                 )
-            ).one()
-            recovery.blob = _wrap(old_private, fresh, iterations)
-            recovery.created_at = now
+            )
+            session.add(
+                WrappedKey(
+                    line_key=old_key,
+                    kind=WrapKind.RECOVERY,
+                    blob=_wrap(old_private, fresh, iterations),
+                    created_at=now,
+                )
+            )
             rewrapped.append(old_key.key_id)
     session.flush()
 

@@ -75,6 +75,9 @@ def initialise_line(
         created_at=now,
     )
     recovery = crypto.generate_recovery_passphrase()
+    line.recovery_public_key = crypto.public_key_to_text(
+        crypto.recovery_private_key(recovery).public_key()
+    )
     session.add(line_key)
     session.add(
         WrappedKey(

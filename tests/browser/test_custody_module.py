@@ -77,6 +77,10 @@ def python_error(attempt: Any) -> str:
     return str(excinfo.value)
 
 
+# The key a recovery passphrase gives: a rotation in the browser seals to its public half.
+RECOVERY_KEY = crypto.recovery_private_key("0123-4567-89AB-CDEF-GHJK-MNPQ-RSTV-WXYZ")
+
+
 def raw_hex(private_key: Any) -> str:
     return crypto.private_key_to_bytes(private_key).hex()
 
@@ -328,7 +332,8 @@ def test_grants_cross_between_python_and_the_browser(custody_page: Page) -> None
         const lineKey = await hpke.openGrant(arg.grantA, arg.lineKeyId, 5, keyA);
         const context = contextOf(arg.context);
         const rotation = await hpke.createLineKey([
-          { staffId: 5, publicKey: arg.publicA }, { staffId: 6, publicKey: arg.publicB }]);
+          { staffId: 5, publicKey: arg.publicA }, { staffId: 6, publicKey: arg.publicB }],
+          arg.recoveryPublic);
         return {
           text: await hpke.openText('narrative', arg.envelope, lineKey, context),
           grantB: await hpke.grantToColleague(arg.grantA, arg.lineKeyId, 5, keyA, 6, arg.publicB),
@@ -343,6 +348,7 @@ def test_grants_cross_between_python_and_the_browser(custody_page: Page) -> None
             "publicB": crypto.public_key_to_text(key_b.public_key()),
             "envelope": envelope,
             "context": CONTEXT | {"direction": "reporter-to-line"},
+            "recoveryPublic": crypto.public_key_to_text(RECOVERY_KEY.public_key()),
         },
     )
 
@@ -356,6 +362,12 @@ def test_grants_cross_between_python_and_the_browser(custody_page: Page) -> None
     new_b = crypto.open_grant(rotation["grants"][1]["grant"], rotation["keyId"], 6, key_b)
     assert raw_hex(new_a) == raw_hex(new_b) != raw_hex(line_key)
     assert crypto.public_key_to_text(new_a.public_key()) == rotation["publicKey"]
+    # … and to the recovery key, which the recovery passphrase gives back
+    recovery_grant = rotation["recoveryGrant"]
+    recovered = crypto.open_recovery_grant(recovery_grant, rotation["keyId"], RECOVERY_KEY)
+    assert raw_hex(recovered) == raw_hex(new_a)
+    with pytest.raises(crypto.CryptoError):  # not a lawyer's grant: it opens only as recovery
+        crypto.open_grant(recovery_grant, rotation["keyId"], 5, RECOVERY_KEY)
 
 
 @pytest.mark.parametrize(("purpose", "direction"), PAIRS)
@@ -431,7 +443,7 @@ def test_keys_the_browser_keeps_are_non_extractable(custody_page: Page) -> None:
         const staffKey = await hpke.unwrapStaffPrivateKey(arg.blob, wrapKey, 9);
         const lineKey = await hpke.openGrant(arg.grant, arg.lineKeyId, 9, staffKey);
         const enrolled = await hpke.createStaffKey(wrapKey, 10);
-        const rotated = await hpke.createLineKey([]);
+        const rotated = await hpke.createLineKey([], arg.recoveryPublic);
         const kept = { wrapKey, staffKey, lineKey, enrolled: enrolled.privateKey,
                        rotated: rotated.privateKey };
         const results = {};
@@ -449,6 +461,7 @@ def test_keys_the_browser_keeps_are_non_extractable(custody_page: Page) -> None:
             "blob": blob,
             "grant": grant,
             "lineKeyId": crypto.key_id_for(line_key.public_key()),
+            "recoveryPublic": crypto.public_key_to_text(RECOVERY_KEY.public_key()),
         },
     )
 

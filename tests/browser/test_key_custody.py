@@ -23,9 +23,10 @@ from sqlalchemy import select
 import crypto
 from advisory import passwords
 from advisory.extensions import db
-from advisory.models import Case, CredentialScheme, Role, Staff, WrapKind, WrappedKey
+from advisory.models import Case, CredentialScheme, LineKey, Role, Staff, WrapKind, WrappedKey
+from advisory.services.line_key_rotation import current_holders
 from advisory.services.line_keys import active_line_key, default_line
-from advisory.services.staff import add_staff
+from advisory.services.staff import add_staff, deactivate_staff
 from crypto.encoding import b64url_encode
 from tests.browser.staff_helpers import DATA_KEY, enrolled_staff, sign_in
 from tests.browser.test_reporter_flows import SentForm, browsing
@@ -280,6 +281,53 @@ def test_an_envelope_moved_to_another_case_does_not_open_there(
                 .querySelector("[data-text=unreadable]").textContent"""
         )
         expect(page.locator(".sealed.narrative p")).to_have_text(unreadable)
+
+
+def test_when_a_holder_leaves_a_colleague_starts_a_new_line_key_in_the_browser(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    lawyer, password, seed = enrolled_staff(live_server, Role.LAWYER)
+    other, other_password, _ = enrolled_staff(live_server, Role.LAWYER)
+    leaving, _, _ = enrolled_staff(live_server, Role.LAWYER)
+    with live_server.app.app_context():
+        before = active_line_key(db.session, default_line(db.session).id).key_id
+        deactivate_staff(db.session, username=leaving, now=DEFAULT_NOW)
+        db.session.commit()
+
+    try:
+        with browsing(browser, live_server) as (page, _wire):
+            sign_in(page, live_server, lawyer, password, seed)
+            page.goto(f"{live_server.url}/staff/colleagues")
+            expect(page.locator("form.rotate button")).to_have_class(re.compile("primary"))
+            page.click("form.rotate button")
+            expect(page.locator("p.notice[role=status]").first).to_be_visible()
+            page.wait_for_url("**/staff/colleagues?rotated=1")
+
+        with live_server.app.app_context():
+            session = db.session()
+            active = active_line_key(session, default_line(session).id)
+            assert active.key_id != before
+            holders = {staff.username for staff in current_holders(session, active)}
+            assert {lawyer, other} <= holders
+            assert leaving not in holders
+            # The colleague's grant of the new key opens with their own key
+            staff = session.scalars(select(Staff).where(Staff.username == other)).one()
+            wrap_key = credentials_for(other_password, other).wrap_key
+            own = crypto.unwrap_staff_private_key(staff.wrapped_private_key, wrap_key, staff.id)
+            grant = session.scalars(
+                select(WrappedKey.blob).where(
+                    WrappedKey.line_key_id == active.id, WrappedKey.staff_id == staff.id
+                )
+            ).one()
+            opened = crypto.open_grant(grant, active.key_id, staff.id, own)
+            assert crypto.key_id_for(opened.public_key()) == active.key_id
+    finally:
+        # The other browser tests seal to the live server's first key: make it active again.
+        with live_server.app.app_context():
+            session = db.session()
+            for key in session.scalars(select(LineKey)):
+                key.retired_at = None if key.key_id == before else (key.retired_at or DEFAULT_NOW)
+            session.commit()
 
 
 def line_key_id_of(live_server: LiveServer) -> str:

@@ -10,7 +10,7 @@
  * @module colleagues
  */
 
-import { fingerprintOf, grantToColleague, publicKeyBytesOf } from "./hpke.js";
+import { createLineKey, fingerprintOf, grantToColleague, publicKeyBytesOf } from "./hpke.js";
 import { publicKeyToText } from "./crypto/keys.js";
 import { loadOwnKey } from "./key-store.js";
 import { addFieldError, clearErrors, markBusy } from "./enhance.js";
@@ -71,6 +71,35 @@ async function grant(form) {
     return;
   }
   form.submit();
+}
+
+/** @param {HTMLFormElement} form */
+async function rotate(form) {
+  const texts = colleagueTexts();
+  clearErrors(form);
+  const done = markBusy(form);
+  const ids = JSON.parse(form.dataset.holders);
+  const keys = JSON.parse(form.dataset.holderKeys);
+  try {
+    const holders = ids.map((staffId, index) => ({ staffId, publicKey: keys[index] }));
+    const made = await createLineKey(holders, form.dataset.recoveryKey);
+    const grants = Object.fromEntries(made.grants.map(({ staffId, grant: g }) => [staffId, g]));
+    form.elements.namedItem("public_key").value = made.publicKey;
+    form.elements.namedItem("grants").value = JSON.stringify(grants);
+    form.elements.namedItem("recovery_grant").value = made.recoveryGrant;
+  } catch {
+    done();
+    addFieldError(form.querySelector("#rotate-button"), texts["rotate-failed"]);
+    return;
+  }
+  form.submit();
+}
+
+for (const form of document.querySelectorAll("form.rotate")) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    rotate(form);
+  });
 }
 
 for (const form of document.querySelectorAll("form.grant")) {

@@ -26,6 +26,7 @@ import { checkStaffId } from "./staff-credentials.js";
 
 export const GRANT_VERSION = "g1";
 const GRANT_INFO_LABEL = asciiBytes("advisory-line/v1/line-key-grant");
+const RECOVERY_HOLDER = asciiBytes("recovery");
 const GRANT_PAYLOAD_BYTES = N_ENC + KEY_BYTES + N_T;
 // "g1." + 16 hex + "." + base64url of 80 bytes: every grant has exactly this length.
 const GRANT_CHARS = GRANT_VERSION.length + 1 + 16 + 1 + Math.ceil((GRANT_PAYLOAD_BYTES * 4) / 3);
@@ -49,6 +50,19 @@ export function grantInfo(lineKeyId, staffId) {
 }
 
 /**
+ * HPKE info of a recovery grant (crypto.grants.recovery_grant_info).
+ *
+ * @param {string} lineKeyId
+ * @returns {Uint8Array}
+ */
+export function recoveryGrantInfo(lineKeyId) {
+  if (typeof lineKeyId !== "string" || !KEY_ID.test(lineKeyId)) {
+    throw new RangeError("a line key id is 16 lowercase hex characters");
+  }
+  return concatBytes(GRANT_INFO_LABEL, ZERO, asciiBytes(lineKeyId), ZERO, RECOVERY_HOLDER);
+}
+
+/**
  * Seal raw line private key bytes to one lawyer's public key (crypto.seal_grant).
  *
  * @param {Uint8Array} linePrivateKeyRaw the 32 raw bytes; the caller zeroes them
@@ -64,7 +78,33 @@ export async function sealGrant(linePrivateKeyRaw, staffId, staffPublicKeyB64url
   }
   const lineKey = await importPrivateKey(linePrivateKeyRaw);
   const info = grantInfo(await keyIdFor(await publicKeyBytesOf(lineKey)), staffId);
-  const staffPublicKeyRaw = publicKeyFromText(staffPublicKeyB64url);
+  return sealWithInfo(linePrivateKeyRaw, staffPublicKeyB64url, info, options);
+}
+
+/**
+ * Seal raw line private key bytes to the recovery public key (crypto.seal_recovery_grant).
+ *
+ * @param {Uint8Array} linePrivateKeyRaw the 32 raw bytes; the caller zeroes them
+ * @param {string} recoveryPublicKeyB64url the line's recovery public key text
+ * @returns {Promise<string>} the grant text
+ */
+export async function sealRecoveryGrant(linePrivateKeyRaw, recoveryPublicKeyB64url) {
+  if (!(linePrivateKeyRaw instanceof Uint8Array) || linePrivateKeyRaw.length !== KEY_BYTES) {
+    throw new CryptoError("key-format", `a private key is ${KEY_BYTES} bytes`);
+  }
+  const lineKey = await importPrivateKey(linePrivateKeyRaw);
+  const info = recoveryGrantInfo(await keyIdFor(await publicKeyBytesOf(lineKey)));
+  return sealWithInfo(linePrivateKeyRaw, recoveryPublicKeyB64url, info, {});
+}
+
+/**
+ * @param {Uint8Array} linePrivateKeyRaw
+ * @param {string} publicKeyB64url
+ * @param {Uint8Array} info
+ * @param {{ephemeralSecretForTests?: Uint8Array}} options
+ */
+async function sealWithInfo(linePrivateKeyRaw, publicKeyB64url, info, options) {
+  const staffPublicKeyRaw = publicKeyFromText(publicKeyB64url);
   let sender;
   try {
     sender = await setupBaseS(staffPublicKeyRaw, info, options.ephemeralSecretForTests);
@@ -127,14 +167,15 @@ export async function grantToColleague(
 }
 
 /**
- * A new line key for a rotation, sealed at once to every holder; this browser keeps it
- * only as a non-extractable key.
+ * A new line key for a rotation, sealed at once to every holder and to the recovery public
+ * key; this browser keeps it only as a non-extractable key.
  *
  * @param {Array<{staffId: number, publicKey: string}>} holders
+ * @param {string} recoveryPublicKey the line's recovery public key text
  * @returns {Promise<{privateKey: CryptoKey, publicKey: string, keyId: string,
- *   grants: Array<{staffId: number, grant: string}>}>}
+ *   grants: Array<{staffId: number, grant: string}>, recoveryGrant: string}>}
  */
-export async function createLineKey(holders) {
+export async function createLineKey(holders, recoveryPublicKey) {
   // Any 32 random bytes are an X25519 private key (clamped at use), as in `cryptography`.
   const raw = crypto.getRandomValues(new Uint8Array(KEY_BYTES));
   try {
@@ -142,6 +183,7 @@ export async function createLineKey(holders) {
     for (const { staffId, publicKey } of holders) {
       grants.push({ staffId, grant: await sealGrant(raw, staffId, publicKey) });
     }
+    const recoveryGrant = await sealRecoveryGrant(raw, recoveryPublicKey);
     const privateKey = await importPrivateKey(raw);
     const publicKeyRaw = await publicKeyBytesOf(privateKey);
     return {
@@ -149,6 +191,7 @@ export async function createLineKey(holders) {
       publicKey: publicKeyToText(publicKeyRaw),
       keyId: await keyIdFor(publicKeyRaw),
       grants,
+      recoveryGrant,
     };
   } finally {
     raw.fill(0);

@@ -1,0 +1,150 @@
+"""A new line key, made in the browser of a lawyer who holds the current one.
+
+When a lawyer who held the active line key loses it (deactivated, reset, revoked), the line
+is advised to rotate (`Line.rotation_advised_at`): new cases should be sealed to a key that
+person never held. A holder's browser makes the new key pair, seals the private half to every
+current holder and to the recovery public key, and sends only the public half and the
+grants. The server checks that the grants cover exactly the current holders, each sealed to
+that holder's public key, then makes the new key active and retires the old one, which the
+holders keep for the cases sealed to it. Flush only; the caller commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import crypto
+from advisory import audit
+from advisory.models import Line, LineKey, Role, Staff, WrapKind, WrappedKey
+from advisory.services.line_keys import active_line_key
+
+
+class RotationError(ValueError):
+    """The rotation was refused; `reason` names why. Nothing was changed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class RotationState:
+    """What a holder's Colleagues page shows about the line key."""
+
+    line: Line
+    active: LineKey
+    holders: list[Staff]  # every active lawyer of the line holding the active key
+    advised_since: datetime | None
+
+
+def rotation_state(session: Session, lawyer: Staff) -> RotationState | None:
+    """The line key's state for a lawyer who holds it; None for anyone else."""
+    line = session.get(Line, lawyer.line_id) if lawyer.line_id is not None else None
+    active = active_line_key(session, line.id) if line is not None else None
+    if line is None or active is None:
+        return None
+    holders = current_holders(session, active)
+    if all(holder.id != lawyer.id for holder in holders):
+        return None
+    return RotationState(line, active, holders, line.rotation_advised_at)
+
+
+def current_holders(session: Session, line_key: LineKey) -> list[Staff]:
+    """Active lawyers of the key's line with a grant of it (to their own key pair)."""
+    return list(
+        session.scalars(
+            select(Staff)
+            .join(WrappedKey, WrappedKey.staff_id == Staff.id)
+            .where(
+                WrappedKey.line_key_id == line_key.id,
+                WrappedKey.kind == WrapKind.GRANT,
+                Staff.active.is_(True),
+                Staff.role == Role.LAWYER,
+                Staff.line_id == line_key.line_id,
+                Staff.public_key.is_not(None),
+            )
+            .order_by(Staff.username)
+        )
+    )
+
+
+def rotate_from_browser(
+    session: Session,
+    lawyer: Staff,
+    *,
+    public_key: str,
+    grants: Mapping[str, str],
+    recovery_grant: str,
+    now: datetime,
+) -> LineKey:
+    """Make the browser's new key the line's active key, with its grants (flush only).
+
+    `grants` maps each current holder's staff id (as text) to the new key sealed to them.
+    """
+    state = rotation_state(session, lawyer)
+    if state is None:
+        raise RotationError("not_holder")
+    if state.line.recovery_public_key is None:
+        raise RotationError("no_recovery_key")
+    try:
+        new_public = crypto.public_key_from_text(public_key)
+        parsed = {staff_id: crypto.parse_grant(text) for staff_id, text in grants.items()}
+        recovery = crypto.parse_grant(recovery_grant)
+    except crypto.KeyFormatError:
+        raise RotationError("bad_grants") from None
+    holders = {str(holder.id): holder for holder in state.holders}
+    if set(parsed) != set(holders):
+        raise RotationError("holders_changed")
+    for staff_id, found in parsed.items():
+        holder_key = crypto.public_key_from_text(holders[staff_id].public_key or "")
+        if found.key_id != crypto.key_id_for(holder_key):
+            raise RotationError("bad_grants")
+    recovery_key = crypto.public_key_from_text(state.line.recovery_public_key)
+    if recovery.key_id != crypto.key_id_for(recovery_key):
+        raise RotationError("bad_grants")
+    key_id = crypto.key_id_for(new_public)
+    if session.scalar(select(LineKey.id).where(LineKey.key_id == key_id)) is not None:
+        raise RotationError("bad_grants")
+
+    state.active.retired_at = now
+    new_key = LineKey(line_id=state.line.id, key_id=key_id, public_key=public_key, created_at=now)
+    session.add(new_key)
+    session.flush()
+    for staff_id, grant in grants.items():
+        session.add(
+            WrappedKey(
+                line_key_id=new_key.id,
+                kind=WrapKind.GRANT,
+                staff_id=holders[staff_id].id,
+                blob=grant,
+                created_at=now,
+            )
+        )
+    session.add(
+        WrappedKey(
+            line_key_id=new_key.id,
+            kind=WrapKind.RECOVERY_GRANT,
+            blob=recovery_grant,
+            created_at=now,
+        )
+    )
+    state.line.rotation_advised_at = None
+    session.flush()
+    audit.record(
+        session,
+        action="line_key.rotated",
+        now=now,
+        actor_staff_id=lawyer.id,
+        detail={
+            "key_id": key_id,
+            "replaces": state.active.key_id,
+            "holders": len(holders),
+            "in_browser": True,
+        },
+    )
+    return new_key
