@@ -330,6 +330,78 @@ def test_when_a_holder_leaves_a_colleague_starts_a_new_line_key_in_the_browser(
             session.commit()
 
 
+KEYS_HELD = """async () => {
+    const store = await import("/static/js/key-store.js");
+    return { line: (await store.loadKeys()).size, own: Boolean(await store.loadOwnKey()) };
+}"""
+
+
+def held_soon(page: Page, wanted: dict[str, object], tries: int = 20) -> bool:
+    """Whether the keys kept in the page become `wanted` within a second or so."""
+    for _ in range(tries):
+        if page.evaluate(KEYS_HELD) == wanted:
+            return True
+        page.wait_for_timeout(50)
+    return False
+
+
+def test_unlocked_keys_go_at_the_idle_timeout_and_when_the_sign_in_page_shows(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    lawyer, password, seed = enrolled_staff(live_server, Role.LAWYER)
+    with browsing(browser, live_server) as (page, _wire):
+        sign_in(page, live_server, lawyer, password, seed)
+        assert page.evaluate(KEYS_HELD) == {"line": 1, "own": True}
+
+        # The page's own timer: 30 idle minutes later it drops the keys and shows the sign-in
+        page.clock.install()
+        page.goto(f"{live_server.url}/staff")
+        page.clock.fast_forward("31:00")
+        page.wait_for_url(f"{live_server.url}/staff/login")
+        assert page.evaluate(KEYS_HELD) == {"line": 0, "own": False}
+
+    with browsing(browser, live_server) as (page, _wire):
+        # Whoever opens the sign-in page in a browser holding keys starts without them
+        other, other_password, other_seed = enrolled_staff(live_server, Role.LAWYER)
+        sign_in(page, live_server, other, other_password, other_seed)
+        page.goto(f"{live_server.url}/staff/login")
+        expect(page.locator("form.sign-in")).to_be_visible()
+        assert held_soon(page, {"line": 0, "own": False})
+
+
+def test_a_password_change_sends_keys_only_and_refuses_a_common_password(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    lawyer, password, seed = enrolled_staff(live_server, Role.LAWYER)
+    new_password = f"harbour violin pepper thicket {secrets.token_hex(3)}"
+    with browsing(browser, live_server) as (page, wire):
+        sign_in(page, live_server, lawyer, password, seed)
+        page.goto(f"{live_server.url}/staff/password")
+        page.fill("#current_password", password)
+        page.fill("#new_password", "Password1234")
+        page.fill("#repeat_password", "Password1234")
+        page.click("form.credential-change [type=submit]")
+        expect(page.locator("#new_password-error")).to_be_visible()
+        assert wire.to("/staff/password") == []
+
+        page.fill("#new_password", new_password)
+        page.fill("#repeat_password", new_password)
+        page.click("form.credential-change [type=submit]")
+        page.wait_for_url("**/staff?password_changed=1")
+        assert page.evaluate(KEYS_HELD) == {"line": 1, "own": True}
+
+    [sent] = wire.to("/staff/password")
+    assert sent.one("new_auth_key") == credentials_for(new_password, lawyer).auth_key_text
+    typed = [password.encode(), new_password.encode()]
+    wraps = [credentials_for(p, lawyer).wrap_key for p in (password, new_password)]
+    assert secrets_in(wire.posts, typed + wraps) == []
+    with live_server.app.app_context():
+        staff = db.session.scalars(select(Staff).where(Staff.username == lawyer)).one()
+        wrap_key = credentials_for(new_password, lawyer).wrap_key
+        own = crypto.unwrap_staff_private_key(staff.wrapped_private_key or "", wrap_key, staff.id)
+        assert crypto.public_key_to_text(own.public_key()) == staff.public_key
+
+
 def line_key_id_of(live_server: LiveServer) -> str:
     public = crypto.public_key_from_text(live_server.line_public_key_b64)
     return crypto.key_id_for(public)
