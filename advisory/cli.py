@@ -129,10 +129,14 @@ def staff_add(username: str, role: str) -> None:
 
 
 def _print_credentials(done: str, new: NewStaff) -> None:
-    """The one-time credentials, shown this once (nothing keeps the password in clear)."""
+    """The one-time password, shown this once (nothing keeps it in clear). No TOTP secret:
+    the first sign-in makes a fresh one and shows it as a QR code."""
     click.echo(f"{done} {new.staff.username} ({new.staff.role}).")
     click.echo(f"One-time password (must be changed at first sign-in): {new.one_time_password}")
-    click.echo(f"TOTP provisioning URI: {new.totp_uri}")
+    click.echo(
+        "Give it to them in a safe way. At their first sign-in they choose a password and "
+        "connect an authenticator app."
+    )
 
 
 @staff_group.command("list")

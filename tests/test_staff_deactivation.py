@@ -311,10 +311,7 @@ def test_reactivation_starts_afresh_with_new_credentials_and_nothing_from_before
     assert passwords.verify_auth_key(
         alice.password_hash, auth_key_bytes(one_time.group(1), "alice")
     )
-    uri = re.search(r"TOTP provisioning URI: (\S+)", result.output)
-    assert uri is not None
-    seed = pyotp.parse_uri(uri.group(1)).secret
-    assert totp.open_seed(DATA_KEY, alice.totp_secret_encrypted) == seed
+    assert totp.open_seed(DATA_KEY, alice.totp_secret_encrypted) not in result.output
     # Keys and cases stay where deactivation left them; the way back to the key is named
     assert wraps_of(db_session, leaving.alice) == []
     assert assignee(db_session, leaving.cases["new"]) is None

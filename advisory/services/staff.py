@@ -33,7 +33,6 @@ class NewStaff:
     staff: Staff
     one_time_password: str
     totp_seed: str
-    totp_uri: str
 
     def __repr__(self) -> str:
         return f"NewStaff({self.staff.username}, <secrets hidden>)"
@@ -79,7 +78,7 @@ def add_staff(
     audit.record(
         session, action="staff.added", now=now, detail={"staff": username, "role": role.value}
     )
-    return NewStaff(staff, one_time_password, seed, totp.provisioning_uri(seed, username))
+    return NewStaff(staff, one_time_password, seed)
 
 
 def list_staff(session: Session) -> list[Staff]:
@@ -197,4 +196,4 @@ def _start_over(session: Session, staff: Staff, *, data_key: bytes, now: datetim
     staff.locked_until = None
     staff.session_epoch += 1
     session.flush()
-    return NewStaff(staff, one_time_password, seed, totp.provisioning_uri(seed, staff.username))
+    return NewStaff(staff, one_time_password, seed)
