@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -163,37 +164,28 @@ def staff_list() -> None:
 @click.argument("username")
 def staff_reactivate(username: str) -> None:
     """Let a deactivated staff member sign in again, with new one-time credentials."""
-    secrets = current_settings().secrets
-    if secrets is None:
-        raise click.ClickException("Run `flask --app advisory init` first.")
-    try:
-        new = reactivate_staff(session(), username=username, data_key=secrets.data_key, now=now())
-    except StaffError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
-    db.session.commit()
-    _print_credentials("Reactivated", new)
-    _explain_key_again(new)
+    _start_over("Reactivated", reactivate_staff, username)
 
 
 @staff_group.command("reset")
 @click.argument("username")
 def staff_reset(username: str) -> None:
     """A forgotten password or a lost authenticator: new one-time credentials, keys dropped."""
+    _start_over("Reset", reset_staff, username)
+
+
+def _start_over(done: str, action: Callable[..., NewStaff], username: str) -> None:
+    """Run a service that gives an account new one-time credentials, and show them."""
     secrets = current_settings().secrets
     if secrets is None:
         raise click.ClickException("Run `flask --app advisory init` first.")
     try:
-        new = reset_staff(session(), username=username, data_key=secrets.data_key, now=now())
+        new = action(session(), username=username, data_key=secrets.data_key, now=now())
     except StaffError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    _print_credentials("Reset", new)
-    _explain_key_again(new)
-
-
-def _explain_key_again(new: NewStaff) -> None:
+    _print_credentials(done, new)
     if new.staff.role is Role.LAWYER:
         click.echo(
             "They hold no line key now. After their first sign-in, a lawyer who holds it gives "

@@ -324,8 +324,7 @@ def sealed(
     direction: str | None = None,
 ) -> str:
     """An envelope as our pages seal it: version 2, bound to a line, case and direction."""
-    where = crypto.EnvelopeContext(line_slug, reference, direction or DIRECTION_OF[purpose])
-    return crypto.seal(purpose, text, public_key, where)
+    return crypto.seal(purpose, text, public_key, _where(purpose, line_slug, reference, direction))
 
 
 def opened(
@@ -337,8 +336,14 @@ def opened(
     line_slug: str = DEFAULT_LINE_SLUG,
     direction: str | None = None,
 ) -> str:
-    where = crypto.EnvelopeContext(line_slug, reference, direction or DIRECTION_OF[purpose])
+    where = _where(purpose, line_slug, reference, direction)
     return crypto.open(purpose, envelope, private_key, where).decode()
+
+
+def _where(
+    purpose: str, line_slug: str, reference: str, direction: str | None
+) -> crypto.EnvelopeContext:
+    return crypto.EnvelopeContext(line_slug, reference, direction or DIRECTION_OF[purpose])
 
 
 def form_reference(page: Page) -> str:

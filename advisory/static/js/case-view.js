@@ -13,19 +13,9 @@
 import { contextOf, isSupported, openText, parseEnvelope, seal, signReply } from "./hpke.js";
 import { loadKeys, loadSigningKey } from "./key-store.js";
 import { openNewGrants } from "./staff-keys.js";
-import { addFieldError, clearErrors, markBusy } from "./enhance.js";
+import { addFieldError, clearErrors, markBusy, templateTexts } from "./enhance.js";
 
 const LINE_KEY_URL = "/api/v1/line-key";
-
-/** Translated texts, from the page's `<template id="case-texts">`. */
-function caseTexts() {
-  const texts = {};
-  const template = document.getElementById("case-texts");
-  for (const node of template?.content.querySelectorAll("[data-text]") ?? []) {
-    texts[node.dataset.text] = node.textContent;
-  }
-  return texts;
-}
 
 /**
  * @param {HTMLElement} element
@@ -125,7 +115,7 @@ function enhanceReply(form, texts) {
 
 async function enhance() {
   const status = document.getElementById("key-status");
-  const texts = caseTexts();
+  const texts = templateTexts("case-texts");
   if (!(await isSupported())) {
     return;
   }

@@ -13,17 +13,8 @@
 import { createLineKey, fingerprintOf, grantToColleague, publicKeyBytesOf } from "./hpke.js";
 import { publicKeyToText } from "./crypto/keys.js";
 import { loadOwnKey } from "./key-store.js";
-import { addFieldError, clearErrors, markBusy } from "./enhance.js";
+import { addFieldError, clearErrors, markBusy, templateTexts } from "./enhance.js";
 import { fetchKeyMaterial } from "./staff-keys.js";
-
-function colleagueTexts() {
-  const texts = {};
-  const template = document.getElementById("colleague-texts");
-  for (const node of template?.content.querySelectorAll("[data-text]") ?? []) {
-    texts[node.dataset.text] = node.textContent;
-  }
-  return texts;
-}
 
 async function showFingerprints() {
   for (const element of document.querySelectorAll("[data-fingerprint-of]")) {
@@ -42,7 +33,7 @@ async function showFingerprints() {
 
 /** @param {HTMLFormElement} form */
 async function grant(form) {
-  const texts = colleagueTexts();
+  const texts = templateTexts("colleague-texts");
   clearErrors(form);
   const done = markBusy(form);
   const button = form.querySelector("button[type=submit]");
@@ -75,7 +66,7 @@ async function grant(form) {
 
 /** @param {HTMLFormElement} form */
 async function rotate(form) {
-  const texts = colleagueTexts();
+  const texts = templateTexts("colleague-texts");
   clearErrors(form);
   const done = markBusy(form);
   const ids = JSON.parse(form.dataset.holders);

@@ -18,19 +18,9 @@ import {
   isSupported,
   rewrapStaffPrivateKey,
 } from "./hpke.js";
-import { addFieldError, clearErrors } from "./enhance.js";
+import { addFieldError, clearErrors, templateTexts } from "./enhance.js";
 import { passwordProblem } from "./password-strength.js";
 import { convertPasswordWraps, sendCredentialForm, unlockKeys } from "./staff-keys.js";
-
-/** Translated texts, from the page's `<template id="credential-texts">`. */
-function credentialTexts() {
-  const texts = {};
-  const template = document.getElementById("credential-texts");
-  for (const node of template?.content.querySelectorAll("[data-text]") ?? []) {
-    texts[node.dataset.text] = node.textContent;
-  }
-  return texts;
-}
 
 class Refusal extends Error {
   /**
@@ -100,7 +90,7 @@ async function prepare(form, texts) {
 
 /** @param {HTMLFormElement} form */
 async function send(form) {
-  const texts = credentialTexts();
+  const texts = templateTexts("credential-texts");
   clearErrors(form);
   let chosen;
   try {

@@ -47,6 +47,26 @@ export function texts() {
   return cachedTexts;
 }
 
+/**
+ * A page's own translated texts, from `<template id="...">` with `[data-text]` children.
+ *
+ * @param {string} id the template's id
+ * @returns {Record<string, string>} key → text
+ */
+export function templateTexts(id) {
+  /** @type {Record<string, string>} */
+  const found = {};
+  const template = document.getElementById(id);
+  if (template instanceof HTMLTemplateElement) {
+    for (const node of template.content.querySelectorAll("[data-text]")) {
+      if (node instanceof HTMLElement && node.dataset.text) {
+        found[node.dataset.text] = node.textContent?.trim() ?? "";
+      }
+    }
+  }
+  return found;
+}
+
 /** fetch failed before any answer arrived: the network, not the server. */
 export class NetworkError extends Error {
   constructor() {

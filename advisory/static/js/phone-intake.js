@@ -14,7 +14,14 @@
  * @module phone-intake
  */
 
-import { errorSummary, markBusy, showProblems, showSummary, texts } from "./enhance.js";
+import {
+  errorSummary,
+  markBusy,
+  showProblems,
+  showSummary,
+  templateTexts,
+  texts,
+} from "./enhance.js";
 import { contextOf, isSupported, seal } from "./hpke.js";
 
 const form = document.getElementById("phone-intake-form");
@@ -108,28 +115,10 @@ function missingAnswers(form) {
   for (const name of ["kind", "outcome"]) {
     const group = document.getElementById(name);
     if (group instanceof HTMLElement && !form.querySelector(`input[name="${name}"]:checked`)) {
-      problems.push({ target: group, message: pageTexts()[name] ?? "" });
+      problems.push({ target: group, message: templateTexts("phone-texts")[name] ?? "" });
     }
   }
   return problems;
 }
 
 
-/**
- * This page's own texts, from `<template id="phone-texts">`.
- *
- * @returns {Record<string, string>}
- */
-function pageTexts() {
-  /** @type {Record<string, string>} */
-  const found = {};
-  const template = document.getElementById("phone-texts");
-  if (template instanceof HTMLTemplateElement) {
-    for (const node of template.content.querySelectorAll("[data-text]")) {
-      if (node instanceof HTMLElement && node.dataset.text) {
-        found[node.dataset.text] = node.textContent?.trim() ?? "";
-      }
-    }
-  }
-  return found;
-}
