@@ -74,7 +74,7 @@ def init_command(force: bool, if_needed: bool, demo: bool) -> None:
         secrets = create_secrets_file(settings.instance_path)
         audit.use_chain_key(db.engine, secrets.data_key)  # the events below are keyed too
     try:
-        new_key = initialise_line(session(), now=now(), force=force)
+        new_key = initialise_line(session(), now=now(), force=force, data_key=secrets.data_key)
         created = (
             create_demo_staff(session(), new_key=new_key, data_key=secrets.data_key, now=now())
             if demo
@@ -218,13 +218,14 @@ def staff_deactivate(username: str, yes: bool) -> None:
         click.echo(f"{name} was already inactive; every session of theirs ended.")
     if done.revoked_keys:
         click.echo(f"Deleted their grant(s) of the line key: {', '.join(done.revoked_keys)}.")
+    else:
+        click.echo("They held no line key.")
+    if done.rotation_advised:
         click.echo(
             "The lawyers who hold the line key are offered a new one on their Colleagues page "
             "(or run `flask --app advisory keys rotate`), so new reports are sealed to a key "
             "this person never held."
         )
-    else:
-        click.echo("They held no line key.")
     if done.unassigned:
         click.echo(
             f"{len(done.unassigned)} open case(s) back to unassigned, for every lawyer of the "

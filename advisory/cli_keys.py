@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from advisory.context import now, session
+from advisory.context import data_key, now, session
 from advisory.extensions import db
 from advisory.services.key_management import (
     KeyManagementError,
@@ -36,7 +36,13 @@ def keys_grant(username: str) -> None:
     try:
         staff = lawyer_for_grant(session(), username)
         recovery = click.prompt("Recovery passphrase", hide_input=True)
-        grant = grant_line_keys(session(), staff=staff, recovery_passphrase=recovery, now=now())
+        grant = grant_line_keys(
+            session(),
+            staff=staff,
+            recovery_passphrase=recovery,
+            data_key=data_key(),
+            now=now(),
+        )
     except KeyManagementError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
@@ -86,6 +92,7 @@ def keys_rotate(new_recovery_passphrase: bool) -> None:
             recovery_passphrase=recovery,
             now=now(),
             new_recovery_passphrase=new_recovery_passphrase,
+            data_key=data_key(),
         )
     except KeyManagementError as exc:
         db.session.rollback()

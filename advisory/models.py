@@ -158,6 +158,7 @@ class Line(Base):
     # The public half of the key the recovery passphrase gives (crypto.recovery_private_key):
     # a new line key made in a lawyer's browser is sealed to it too.
     recovery_public_key: Mapped[str | None] = mapped_column(String(64))
+    recovery_key_mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))  # vouched_keys
     # Since when a lawyer who held the active line key no longer does (deactivated, reset,
     # revoked): the line's lawyers are offered a new key the former one never held.
     rotation_advised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -247,6 +248,7 @@ class Staff(Base):
     # A lawyer's own X25519 pair, made in their browser at enrolment: the public half, and
     # the private half wrapped under the key only their password gives (crypto.staff_credentials).
     public_key: Mapped[str | None] = mapped_column(String(64))
+    public_key_mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))  # vouched_keys
     wrapped_private_key: Mapped[str | None] = mapped_column(Text)
     # The Ed25519 key their replies are signed with (derived in their browser from the
     # private key above), and an HMAC under an instance key that says the server stored it:
@@ -408,6 +410,11 @@ class Message(Base):
     # The author's Ed25519 signature over the reply (crypto.signatures); none for a reply the
     # server sealed (sent without JavaScript) or sent before replies were signed.
     signature: Mapped[str | None] = mapped_column(String(100))
+    # The signing key the signature was checked with on arrival, and an HMAC under an instance
+    # key over the reply, its signature and that key: the inbox trusts these, not whatever
+    # key the author has now (services/reply_signatures).
+    signer_key: Mapped[str | None] = mapped_column(String(64))
+    signature_mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
 
     case: Mapped[Case] = relationship(back_populates="messages")
 

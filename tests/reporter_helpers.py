@@ -32,7 +32,7 @@ from advisory.services.staff import add_staff
 from advisory.settings import Settings
 from advisory.triage import Answers
 from crypto.encoding import b64url_encode
-from tests.conftest import DEFAULT_NOW
+from tests.conftest import DEFAULT_NOW, TEST_SECRETS
 
 # A fake but well-formed phone number, and a text nobody else would type.
 PHONE = "+47 912 34 567"
@@ -190,7 +190,8 @@ def pepper_of(app: Flask) -> bytes:
 
 def set_up_line_key(session: Session) -> NewLineKey:
     """The line and its key, committed so that it survives each request's session teardown."""
-    new = initialise_line(session, now=DEFAULT_NOW, iterations=1000)
+    data_key = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
+    new = initialise_line(session, now=DEFAULT_NOW, iterations=1000, data_key=data_key)
     session.commit()
     return new
 

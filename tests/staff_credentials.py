@@ -63,7 +63,7 @@ def give_key_pair(session, staff, password: str) -> X25519PrivateKey:
         public_key=crypto.public_key_to_text(private_key.public_key()),
         wrapped_private_key=crypto.wrap_staff_private_key(private_key, wrap_key, staff.id),
     )
-    replace_key_pair(session, staff, pair, now=DEFAULT_NOW)
+    replace_key_pair(session, staff, pair, data_key=DATA_KEY, now=DEFAULT_NOW)
     return private_key
 
 
@@ -71,5 +71,5 @@ def give_line_key(session, staff, line_key, line_private_key, password: str) -> 
     """An enrolled lawyer holding the line key: their pair, and a grant of `line_key` to it.
     Returns their own private key (flush only)."""
     own = give_key_pair(session, staff, password)
-    seal_grants(session, staff, [(line_key, line_private_key)], now=DEFAULT_NOW)
+    seal_grants(session, staff, [(line_key, line_private_key)], data_key=DATA_KEY, now=DEFAULT_NOW)
     return own

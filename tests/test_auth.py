@@ -14,17 +14,20 @@ from datetime import timedelta
 
 import pyotp
 import pytest
+from argon2 import Type
+from argon2.low_level import hash_secret_raw
 from flask.testing import FlaskClient
 from sqlalchemy import event, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from advisory import passwords, totp
 from advisory.auth.sessions import ABSOLUTE_LIFETIME, COOKIE_NAME, decode
-from advisory.models import AuditEvent, RevokedStaffSession, Role, Staff
+from advisory.models import AuditEvent, CredentialScheme, RevokedStaffSession, Role, Staff
 from advisory.services.sign_in import CodeVerdict, accept_code, lock_duration
 from advisory.services.staff import add_staff
+from crypto.encoding import b64url_encode
 from tests.conftest import DEFAULT_NOW, TEST_SECRETS
-from tests.staff_credentials import auth_key_for, enrolment_form
+from tests.staff_credentials import auth_key_bytes, auth_key_for, enrolment_form
 
 DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
 SECRET_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_SECRET_KEY"])
@@ -781,3 +784,99 @@ def test_enrolment_without_csrf_token_is_refused(client, newcomer, clock, db_ses
 
     assert response.status_code == 400
     assert account(db_session, "bob").must_change_password
+
+
+# --- accounts from before the credential split --------------------------------------------------
+
+
+def legacy_account(db_session, username: str, *, enrolled: bool = True) -> tuple[Staff, str]:
+    """An account as the previous version stored it: argon2id of the password itself."""
+    new = add_staff(
+        db_session, username=username, role=Role.LAWYER, data_key=DATA_KEY, now=DEFAULT_NOW
+    )
+    new.staff.password_hash = passwords.hash_password(PASSWORD)
+    new.staff.credential_scheme = CredentialScheme.PASSWORD
+    new.staff.must_change_password = not enrolled
+    new.staff.totp_confirmed = enrolled
+    db_session.commit()
+    return new.staff, new.totp_seed
+
+
+def legacy_proof(db_session, username: str, password: str) -> str:
+    """What the sign-in page computes in the browser: the old hash's tag, from its parameters."""
+    found = passwords.legacy_parameters(account(db_session, username).password_hash)
+    tag = hash_secret_raw(
+        password.encode(),
+        found.salt,
+        time_cost=found.time_cost,
+        memory_cost=found.memory_kib,
+        parallelism=found.parallelism,
+        hash_len=found.hash_len,
+        type=Type.ID,
+    )
+    return b64url_encode(tag)
+
+
+def legacy_sign_in(client, username: str, proof: str, code: str):
+    data = {
+        "username": username,
+        "auth_key": auth_key_for(PASSWORD, username),
+        "legacy_proof": proof,
+        "code": code,
+    }
+    return client.post("/staff/login", data={**data, "csrf_token": csrf_token(client)})
+
+
+def test_an_account_from_before_the_split_proves_its_password_and_is_upgraded(
+    client, db_session, line, clock
+):
+    _staff, seed = legacy_account(db_session, "olga")
+    proof = legacy_proof(db_session, "olga", PASSWORD)
+    assert 'data-legacy="1"' in client.get("/staff/login").get_data(as_text=True)
+
+    response = legacy_sign_in(client, "olga", proof, code_now(seed, clock))
+
+    assert response.status_code == 302
+    upgraded = account(db_session, "olga")
+    assert upgraded.credential_scheme is CredentialScheme.SPLIT_V1
+    assert passwords.verify_auth_key(upgraded.password_hash, auth_key_bytes(PASSWORD, "olga"))
+    assert ("staff.credentials_upgraded", {}) in actions(db_session)
+    # From now on the proof is worth nothing; the authentication key alone signs in
+    clock[0] += STEP
+    assert legacy_sign_in(client, "olga", proof, code_now(seed, clock)).status_code == 302
+
+
+def test_a_wrong_legacy_proof_is_refused_like_a_wrong_password(client, db_session, line, clock):
+    _staff, seed = legacy_account(db_session, "olga")
+    wrong = legacy_proof(db_session, "olga", "not the password")
+
+    assert legacy_sign_in(client, "olga", wrong, code_now(seed, clock)).status_code == 401
+    assert account(db_session, "olga").credential_scheme is CredentialScheme.PASSWORD
+
+
+def test_a_legacy_account_that_never_enrolled_cannot_use_a_proof_from_a_database_copy(
+    client, db_session, line, clock
+):
+    # The proof is the tag in the stored hash: a copy of the database holds it
+    legacy_account(db_session, "nils", enrolled=False)
+    proof = legacy_proof(db_session, "nils", PASSWORD)
+
+    response = legacy_sign_in(client, "nils", proof, "")
+
+    assert response.status_code == 401
+    assert account(db_session, "nils").credential_scheme is CredentialScheme.PASSWORD
+
+
+def test_every_username_gets_legacy_parameters_of_the_same_shape(client, db_session, line):
+    legacy_account(db_session, "olga")
+
+    answers = {
+        name: client.get(f"/staff/login/legacy?username={name}").get_json()
+        for name in ("olga", "nobody-at-all")
+    }
+
+    assert answers["olga"].keys() == answers["nobody-at-all"].keys()
+    assert answers["olga"]["salt"] != answers["nobody-at-all"]["salt"]
+    assert len(answers["olga"]["salt"]) == len(answers["nobody-at-all"]["salt"])
+    again = client.get("/staff/login/legacy?username=nobody-at-all").get_json()
+    assert again == answers["nobody-at-all"]  # stable: asking twice tells nothing

@@ -338,3 +338,22 @@ def test_an_envelope_of_a_version_our_pages_no_longer_seal_is_refused(client, db
 
     assert response.status_code == 400
     assert count(db_session, Case) == 0
+
+
+@pytest.mark.parametrize(
+    "auth_key",
+    ["A" * 42 + "B", "A" * 43 + "\n", "A" * 42 + "=", "Ø" * 43, "A" * 44],
+    ids=["non-canonical", "trailing-newline", "padding", "non-ascii", "too-long"],
+)
+def test_a_forged_authentication_key_is_a_400_and_counts_nothing(client, db_session, auth_key):
+    page = page_of(client.get("/staff/login"))
+    data = {
+        "csrf_token": page.input_value("csrf_token"),
+        "username": "demo-lawyer",
+        "auth_key": auth_key,
+        "code": "123456",
+    }
+
+    response = client.post("/staff/login", data=data)
+
+    assert response.status_code == 400

@@ -25,11 +25,12 @@ from advisory.services.line_key_rotation import (
 )
 from advisory.services.staff import deactivate_staff
 from tests import reporter_helpers as rh
-from tests.conftest import DEFAULT_NOW
+from tests.conftest import DEFAULT_NOW, TEST_SECRETS
 from tests.staff_credentials import give_line_key
 from tests.test_queue import sign_in_as
 
 LATER = DEFAULT_NOW + timedelta(days=3)
+DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
 
 
 @pytest.fixture
@@ -78,12 +79,12 @@ def test_deactivating_a_holder_advises_a_new_key_and_a_holder_makes_it(
     # When a holder leaves, the line is advised to rotate
     deactivate_staff(db_session, username="cy", now=LATER)
     assert line.rotation_advised_at == LATER
-    state = rotation_state(db_session, ada)
+    state = rotation_state(db_session, ada, data_key=DATA_KEY)
     assert [staff.username for staff in state.holders] == ["ada", "bo"]
 
     # And a remaining holder's browser makes the new key for the remaining holders
     private, sent = browser_rotation(state.holders, line)
-    made = rotate_from_browser(db_session, ada, now=LATER, **sent)
+    made = rotate_from_browser(db_session, ada, data_key=DATA_KEY, now=LATER, **sent)
 
     old = db_session.scalars(select(LineKey).where(LineKey.id == new_key.line_key.id)).one()
     assert old.retired_at == LATER
@@ -104,9 +105,9 @@ def test_deactivating_a_holder_advises_a_new_key_and_a_holder_makes_it(
 def test_the_recovery_passphrase_opens_a_key_made_in_a_browser(db_session, holders, new_key):
     ada, _ = holders["ada"]
     line = db_session.get(Line, ada.line_id)
-    state = rotation_state(db_session, ada)
+    state = rotation_state(db_session, ada, data_key=DATA_KEY)
     _, sent = browser_rotation(state.holders, line)
-    made = rotate_from_browser(db_session, ada, now=LATER, **sent)
+    made = rotate_from_browser(db_session, ada, data_key=DATA_KEY, now=LATER, **sent)
 
     opened = open_with_recovery(db_session, line, new_key.recovery_passphrase)
 
@@ -137,12 +138,12 @@ def test_a_rotation_that_does_not_cover_exactly_the_holders_changes_nothing(
 ):
     ada, _ = holders["ada"]
     line = db_session.get(Line, ada.line_id)
-    state = rotation_state(db_session, ada)
+    state = rotation_state(db_session, ada, data_key=DATA_KEY)
     _, sent = browser_rotation(state.holders, line)
     spoil(sent, {name: str(staff.id) for name, (staff, _) in holders.items()})
 
     with pytest.raises(RotationError):
-        rotate_from_browser(db_session, ada, now=LATER, **sent)
+        rotate_from_browser(db_session, ada, data_key=DATA_KEY, now=LATER, **sent)
 
     assert db_session.scalars(select(LineKey).where(LineKey.retired_at.is_(None))).one().id == (
         new_key.line_key.id
@@ -152,10 +153,16 @@ def test_a_rotation_that_does_not_cover_exactly_the_holders_changes_nothing(
 def test_only_a_holder_can_rotate(db_session, holders, make_staff, new_key):
     stranger = make_staff(Role.LAWYER, must_change_password=False, totp_confirmed=True)
 
-    assert rotation_state(db_session, stranger) is None
+    assert rotation_state(db_session, stranger, data_key=DATA_KEY) is None
     with pytest.raises(RotationError):
         rotate_from_browser(
-            db_session, stranger, public_key="x", grants={}, recovery_grant="x", now=LATER
+            db_session,
+            stranger,
+            public_key="x",
+            grants={},
+            recovery_grant="x",
+            data_key=DATA_KEY,
+            now=LATER,
         )
 
 
@@ -194,3 +201,25 @@ def test_the_colleagues_page_offers_the_new_key_and_the_route_stores_it(
     # New reports are sealed to it: the report form offers it
     report = rh.get_report(client)
     assert report.one("form", id="report-form").attrs["data-line-key-id"] == active.key_id
+
+
+@pytest.mark.parametrize("swapped", ["a holder's key", "the recovery key"])
+def test_a_key_written_into_the_database_stops_a_rotation(
+    client, db_session, holders, new_key, swapped
+):
+    # Whoever can write the database puts their own key where the browser would seal to it
+    ada, _ = holders["ada"]
+    intruder = crypto.public_key_to_text(crypto.generate_keypair().public_key())
+    if swapped == "the recovery key":
+        db_session.get(Line, ada.line_id).recovery_public_key = intruder
+    else:
+        holders["bo"][0].public_key = intruder
+    db_session.commit()
+    state = rotation_state(db_session, ada, data_key=DATA_KEY)
+    _, sent = browser_rotation(state.holders, state.line)
+
+    with pytest.raises(RotationError):
+        rotate_from_browser(db_session, ada, data_key=DATA_KEY, now=LATER, **sent)
+    sign_in_as(client, db_session, ada)
+    page = rh.page_of(client.get("/staff/colleagues"))
+    assert not page.find_all("form", **{"class": "rotate"})

@@ -14,8 +14,12 @@ from advisory.services.reply_signatures import (
     reply_origin,
     trusted_signing_key,
 )
+from advisory.services.staff import reset_staff
+from advisory.services.staff_keys import seal_grants
+from advisory.services.vouched_keys import KeyRole, vouch
 from crypto import signatures
 from tests import reporter_helpers as rh
+from tests.conftest import DEFAULT_NOW as NOW
 from tests.conftest import TEST_SECRETS
 from tests.test_case_view import post_action
 from tests.test_queue import sign_in_as
@@ -34,19 +38,25 @@ def own_key():
     return crypto.generate_keypair()
 
 
-@pytest.fixture
-def lawyer(make_staff, db_session, own_key) -> Staff:
-    """A lawyer with a key pair and the signing key derived from it, vouched for."""
+def lawyer_with_keys(make_staff, db_session, own_key, line_key=None) -> Staff:
+    """A lawyer with a key pair and the signing key derived from it, vouched for; holding
+    the line key (given by a colleague) when `line_key` is given."""
     staff = make_staff(Role.LAWYER, must_change_password=False, totp_confirmed=True)
     staff.public_key = crypto.public_key_to_text(own_key.public_key())
+    staff.public_key_mac = vouch(DATA_KEY, KeyRole.STAFF_PUBLIC_KEY, staff.id, staff.public_key)
     staff.wrapped_private_key = '{"v":1}'
-    register_signing_key(
-        staff,
-        signatures.signing_public_key_text(signatures.signing_key_for(own_key)),
-        data_key=DATA_KEY,
-    )
+    signing = signatures.signing_public_key_text(signatures.signing_key_for(own_key))
+    register_signing_key(staff, signing, data_key=DATA_KEY)
+    if line_key is not None:
+        keys = [(line_key.line_key, line_key.private_key)]
+        seal_grants(db_session, staff, keys, data_key=DATA_KEY, now=NOW)
     db_session.flush()
     return staff
+
+
+@pytest.fixture
+def lawyer(make_staff, db_session, own_key, line_key) -> Staff:
+    return lawyer_with_keys(make_staff, db_session, own_key, line_key)
 
 
 def reply_fields(case, code, line_key, own_key, text=ANSWER, signature=None):
@@ -94,8 +104,8 @@ def test_a_signed_reply_is_stored_with_its_signature_and_shown_as_the_lines(
     assert response.status_code == 302
     message = db_session.scalars(select(Message)).one()
     assert message.signature
-    author = db_session.get(Staff, message.author_staff_id)
-    assert reply_origin(message, message.case, author, data_key=DATA_KEY) is ReplyOrigin.SIGNED
+    assert reply_origin(message, message.case, data_key=DATA_KEY) is ReplyOrigin.SIGNED
+    assert message.signer_key == db_session.get(Staff, message.author_staff_id).signing_public_key
     inbox = client.post("/follow-up", data={"csrf_token": rh.follow_up_csrf(client), "code": code})
     assert "Signert av en advokat på linjen." in inbox.get_data(as_text=True)
 
@@ -149,3 +159,37 @@ def test_a_reply_planted_in_the_database_shows_as_not_the_lines(
     page = inbox.get_data(as_text=True)
     assert "Signert av en advokat på linjen." not in page
     assert 'class="origin mismatch"' in page
+
+
+def test_replies_signed_before_a_reset_stay_signed(
+    client, db_session, app, line_key, lawyer, own_key
+):
+    code = crypto.generate_case_code()
+    case = rh.reported_case(db_session, app, code)
+    sign_in_as(client, db_session, lawyer)
+    post_action(client, case, "reply", **reply_fields(case, code, line_key, own_key))
+
+    # When the author forgets their password and starts over (new pair, no signing key yet)
+    reset_staff(db_session, username=lawyer.username, data_key=DATA_KEY, now=NOW)
+    db_session.commit()
+
+    message = db_session.scalars(select(Message)).one()
+    assert reply_origin(message, message.case, data_key=DATA_KEY) is ReplyOrigin.SIGNED
+
+
+def test_a_lawyer_nobody_gave_the_line_key_cannot_sign_as_the_line(
+    client, db_session, app, line_key, make_staff
+):
+    # An account an admin made and enrolled, which no colleague has vetted with a grant
+    own = crypto.generate_keypair()
+    unvetted = lawyer_with_keys(make_staff, db_session, own)
+    code = crypto.generate_case_code()
+    case = rh.reported_case(db_session, app, code)
+    sign_in_as(client, db_session, unvetted)
+
+    response = post_action(client, case, "reply", **reply_fields(case, code, line_key, own))
+
+    assert response.status_code == 302
+    message = db_session.scalars(select(Message)).one()
+    assert message.signature is None
+    assert reply_origin(message, message.case, data_key=DATA_KEY) is ReplyOrigin.UNSIGNED

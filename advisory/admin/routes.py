@@ -200,7 +200,7 @@ def _say_deactivated(done: Deactivation) -> None:
                 len(done.unassigned),
             )
         )
-    if done.revoked_keys:
+    if done.rotation_advised:
         flash(
             _(
                 "%(username)s held the line key. The lawyers who hold it are offered a new line"

@@ -52,9 +52,12 @@ def converted_keys() -> Response | tuple[Response, int]:
         if pair is not None and staff.public_key is not None:
             raise StaffKeyError("has_pair")  # a pair is replaced only at enrolment
         if pair is not None:
-            staff_keys.replace_key_pair(db_session(), staff, pair, now=now())
-        if form.signing_public_key.data and staff.public_key is not None:
-            register_signing_key(staff, form.signing_public_key.data, data_key=data_key())
+            staff_keys.replace_key_pair(db_session(), staff, pair, data_key=data_key(), now=now())
+        signing = form.signing_public_key.data
+        trusted = trusted_signing_key(staff, data_key=data_key())
+        if signing and staff.public_key is not None and trusted is None:
+            # Only a key pair without a signing key yet gets one: never replaced afterwards.
+            register_signing_key(staff, signing, data_key=data_key())
         staff_keys.store_grants(
             db_session(),
             staff,
@@ -88,7 +91,7 @@ def grant(staff_id: int) -> Response | tuple[str, int]:
             db_session(),
             colleague.staff,
             staff_keys.parse_grants(form.grants.data),
-            kinds=(WrapKind.STAFF,),
+            kinds=(),  # only keys they lack: a colleague never replaces what someone holds
             granted_by=g.staff,
             now=now(),
         )
@@ -119,6 +122,7 @@ def rotate_line_key() -> Response | tuple[str, int]:
             public_key=form.public_key.data or "",
             grants=_staff_grants(form.grants.data),
             recovery_grant=form.recovery_grant.data or "",
+            data_key=data_key(),
             now=now(),
         )
     except (line_key_rotation.RotationError, StaffKeyError) as exc:
@@ -154,7 +158,7 @@ def _render_colleagues(problem: str | None = None) -> str:
         holds_keys=staff_keys.holds_line_keys(db_session(), staff),
         form=GrantForm(),
         problem=problem,
-        rotation=line_key_rotation.rotation_state(db_session(), staff),
+        rotation=line_key_rotation.rotation_state(db_session(), staff, data_key=data_key()),
         rotation_form=RotationForm(),
     )
 

@@ -7,16 +7,16 @@ A browser without JavaScript sends none of it, and the server says that JavaScri
 
 from __future__ import annotations
 
-from wtforms import HiddenField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms import Field, HiddenField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+import crypto
 from advisory.forms import Form
 from advisory.i18n import lazy_text as _l
 
 CODE_PATTERN = r"^\s*\d{3}\s?\d{3}\s*$"
-# An authentication key: 32 bytes of unpadded base64url.
+# An authentication key: 32 bytes of unpadded base64url, in its one canonical spelling.
 AUTH_KEY_CHARS = 43
-AUTH_KEY_PATTERN = r"^[A-Za-z0-9_-]{43}$"
 # A legacy proof: the tag of an argon2id hash, at most a few dozen bytes in base64url.
 MAX_PROOF_CHARS = 172
 MAX_PUBLIC_KEY_CHARS = 64
@@ -24,12 +24,20 @@ MAX_WRAPPED_KEY_CHARS = 512
 MAX_GRANTS_CHARS = 12_000
 
 
+def _is_auth_key(_form: Form, field: Field) -> None:
+    try:
+        crypto.auth_key_from_text(field.data or "")
+    except ValueError:
+        raise ValidationError("not an authentication key") from None
+
+
 def _auth_key(required: bool = True) -> HiddenField:
     """A field a script fills with an authentication key; empty means no script ran."""
     return HiddenField(
         validators=[
             DataRequired() if required else Optional(),
-            Regexp(AUTH_KEY_PATTERN),
+            Length(max=AUTH_KEY_CHARS),
+            _is_auth_key,
         ]
     )
 

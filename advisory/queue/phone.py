@@ -52,6 +52,9 @@ def submit_phone_intake() -> Response | str | tuple[str, int]:
         )
     except service.PhoneIntakeError as exc:
         db_session().rollback()
+        if exc.reason == "no_reference":
+            # Its reference was taken: a fresh form names a fresh one to seal to.
+            form.submission_token.data = secrets.token_urlsafe(24)
         return _render(form, reason=exc.reason, status=400)
     db_session().commit()
     reference = recorded.case.reference

@@ -165,7 +165,7 @@ def _inbox(
         case=case,
         credential=credential,
         replies=replies,
-        origins=reply_origins(db_session(), case, data_key=data_key()),
+        origins=reply_origins(case, data_key=data_key()),
         callback=callback,
         other_slots=_other_slots(case) if callback else [],
         rebook_error=rebook_error,

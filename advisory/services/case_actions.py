@@ -34,6 +34,7 @@ from advisory.services.replies import record_reply
 from advisory.services.reply_signatures import SignatureError, check_reply_signature
 from advisory.services.sealed_input import KeyDirectory, SealedInputRefused, sealed_to
 from advisory.services.sealing import LINE_COPY, TO_REPORTER, case_context, seal_for_line
+from advisory.services.staff_keys import holds_line_keys
 
 
 class CaseActionError(ValueError):
@@ -159,7 +160,12 @@ def send_reply(
             raise CaseActionError("not_sealed") from None
         try:
             signature = check_reply_signature(
-                case, lawyer, envelope, reply.signature, data_key=data_key
+                case,
+                lawyer,
+                envelope,
+                reply.signature,
+                vetted=holds_line_keys(session, lawyer),
+                data_key=data_key,
             )
         except SignatureError:
             raise CaseActionError("bad_signature") from None
@@ -176,7 +182,10 @@ def send_reply(
             raise CaseActionError("too_long") from None
     message = record_reply(session, case=case, envelope=envelope, author=lawyer, now=now)
     message.line_copy_envelope = copy
-    message.signature = signature
+    if signature is not None:
+        message.signature = signature.signature
+        message.signer_key = signature.signer_key
+        message.signature_mac = signature.mac
     if case.assigned_lawyer_id is None:
         case.assigned_lawyer_id = lawyer.id
     _record(session, case, lawyer, "case.replied", now)

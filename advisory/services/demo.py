@@ -58,10 +58,12 @@ def _enrol_lawyer(
             private_key, credentials.wrap_key, staff.id
         ),
     )
-    replace_key_pair(session, staff, pair, now=now)
+    replace_key_pair(session, staff, pair, data_key=data_key, now=now)
     signing = signatures.signing_public_key_text(signatures.signing_key_for(private_key))
     register_signing_key(staff, signing, data_key=data_key)
-    seal_grants(session, staff, [(new_key.line_key, new_key.private_key)], now=now)
+    seal_grants(
+        session, staff, [(new_key.line_key, new_key.private_key)], data_key=data_key, now=now
+    )
 
 
 def describe_credentials(created: list[NewStaff]) -> str:

@@ -20,8 +20,13 @@ from sqlalchemy.orm import Session
 import crypto
 from advisory import audit
 from advisory.models import Line, LineKey, Role, Staff, WrapKind, WrappedKey
-from advisory.services.line_keys import active_line_key, default_line
-from advisory.services.staff_keys import seal_grants
+from advisory.services.line_keys import (
+    active_line_key,
+    default_line,
+    record_recovery_key,
+    recovery_key_vouched,
+)
+from advisory.services.staff_keys import StaffKeyError, seal_grants
 
 
 class KeyManagementError(ValueError):
@@ -88,8 +93,13 @@ def lawyer_for_grant(session: Session, username: str) -> Staff:
     return staff
 
 
-def open_with_recovery(session: Session, line: Line, typed_passphrase: str) -> OpenedKeys:
-    """Open every key of the line that the passphrase opens; the active key must be one."""
+def open_with_recovery(
+    session: Session, line: Line, typed_passphrase: str, *, data_key: bytes | None = None
+) -> OpenedKeys:
+    """Open every key of the line that the passphrase opens; the active key must be one.
+
+    With the data key, the line's recovery public key is recorded (vouched for) if it was
+    not: the passphrase has just proved it belongs to the line."""
     try:
         passphrase = crypto.normalise_recovery_passphrase(typed_passphrase)
     except crypto.InvalidRecoveryPassphrase as exc:
@@ -125,9 +135,9 @@ def open_with_recovery(session: Session, line: Line, typed_passphrase: str) -> O
         raise KeyManagementError(
             f"The recovery passphrase does not open the current line key {active.key_id}."
         )
-    if line.recovery_public_key is None:
+    if data_key is not None and not recovery_key_vouched(line, data_key=data_key):
         # A line made before recovery keys: from now on browsers can seal to it too.
-        line.recovery_public_key = crypto.public_key_to_text(recovery_key.public_key())
+        record_recovery_key(line, passphrase, data_key=data_key)
     return OpenedKeys(opened, unopened, passphrase)
 
 
@@ -139,7 +149,7 @@ _RECOVERY_GRANTS = (
 
 
 def grant_line_keys(
-    session: Session, *, staff: Staff, recovery_passphrase: str, now: datetime
+    session: Session, *, staff: Staff, recovery_passphrase: str, data_key: bytes, now: datetime
 ) -> Grant:
     """Seal every key the recovery passphrase opens (retired ones too) to the lawyer's own
     public key; an earlier grant or wrap of the same key for them is replaced."""
@@ -148,8 +158,14 @@ def grant_line_keys(
     line = session.get(Line, staff.line_id)
     if line is None:
         raise KeyManagementError(f"{staff.username} belongs to no line.")
-    opened = open_with_recovery(session, line, recovery_passphrase)
-    granted = seal_grants(session, staff, reversed(opened.keys), now=now)
+    opened = open_with_recovery(session, line, recovery_passphrase, data_key=data_key)
+    try:
+        granted = seal_grants(session, staff, reversed(opened.keys), data_key=data_key, now=now)
+    except StaffKeyError:
+        raise KeyManagementError(
+            f"The public key stored for {staff.username} was not stored by this server: it may "
+            "have been put in the database by someone else. Reset the account."
+        ) from None
     fingerprint = crypto.fingerprint(crypto.public_key_from_text(staff.public_key))
     return Grant(staff, granted, opened.unopened, fingerprint)
 
@@ -200,6 +216,7 @@ def rotate_line_key(
     now: datetime,
     new_recovery_passphrase: bool = False,
     iterations: int | None = None,
+    data_key: bytes | None = None,
 ) -> Rotation:
     """Retire the active key and start a new one, wrapped for recovery.
 
@@ -210,7 +227,7 @@ def rotate_line_key(
     line = default_line(session)
     if line is None:
         raise KeyManagementError("There is no line yet: run `flask --app advisory init`.")
-    opened = open_with_recovery(session, line, recovery_passphrase)
+    opened = open_with_recovery(session, line, recovery_passphrase, data_key=data_key)
     retired = active_line_key(session, line.id)
     if retired is None:  # open_with_recovery has refused this already; for the type checker
         raise KeyManagementError("The line has no key yet: run `flask --app advisory init`.")
@@ -236,9 +253,7 @@ def rotate_line_key(
     )
     rewrapped = []
     if fresh is not None:
-        line.recovery_public_key = crypto.public_key_to_text(
-            crypto.recovery_private_key(fresh).public_key()
-        )
+        record_recovery_key(line, fresh, data_key=data_key)
         for old_key, old_private in opened.keys:
             session.execute(
                 delete(WrappedKey).where(
@@ -267,6 +282,7 @@ def rotate_line_key(
         )
         .order_by(Staff.username)
     )
+    line.rotation_advised_at = None  # the key nobody who left ever held
     audit.record(
         session,
         action="line_key.rotated",

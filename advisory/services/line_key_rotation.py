@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 import crypto
 from advisory import audit
 from advisory.models import Line, LineKey, Role, Staff, WrapKind, WrappedKey
-from advisory.services.line_keys import active_line_key
+from advisory.services.line_keys import active_line_key, recovery_key_vouched
+from advisory.services.staff_keys import vouched_public_key
 
 
 class RotationError(ValueError):
@@ -40,9 +41,13 @@ class RotationState:
     active: LineKey
     holders: list[Staff]  # every active lawyer of the line holding the active key
     advised_since: datetime | None
+    # Whether the server vouches for the recovery key and for every holder's key: a browser
+    # seals the new key to these, so one put in the database by anyone else must stop it.
+    recovery_vouched: bool
+    holders_vouched: bool
 
 
-def rotation_state(session: Session, lawyer: Staff) -> RotationState | None:
+def rotation_state(session: Session, lawyer: Staff, *, data_key: bytes) -> RotationState | None:
     """The line key's state for a lawyer who holds it; None for anyone else."""
     line = session.get(Line, lawyer.line_id) if lawyer.line_id is not None else None
     active = active_line_key(session, line.id) if line is not None else None
@@ -51,7 +56,14 @@ def rotation_state(session: Session, lawyer: Staff) -> RotationState | None:
     holders = current_holders(session, active)
     if all(holder.id != lawyer.id for holder in holders):
         return None
-    return RotationState(line, active, holders, line.rotation_advised_at)
+    return RotationState(
+        line,
+        active,
+        holders,
+        line.rotation_advised_at,
+        recovery_vouched=recovery_key_vouched(line, data_key=data_key),
+        holders_vouched=all(vouched_public_key(h, data_key=data_key) for h in holders),
+    )
 
 
 def current_holders(session: Session, line_key: LineKey) -> list[Staff]:
@@ -80,17 +92,22 @@ def rotate_from_browser(
     public_key: str,
     grants: Mapping[str, str],
     recovery_grant: str,
+    data_key: bytes,
     now: datetime,
 ) -> LineKey:
     """Make the browser's new key the line's active key, with its grants (flush only).
 
     `grants` maps each current holder's staff id (as text) to the new key sealed to them.
     """
-    state = rotation_state(session, lawyer)
+    # One rotation at a time per line: the second then sees the first's key as the active one.
+    session.execute(select(Line.id).where(Line.id == lawyer.line_id).with_for_update())
+    state = rotation_state(session, lawyer, data_key=data_key)
     if state is None:
         raise RotationError("not_holder")
-    if state.line.recovery_public_key is None:
+    if not state.recovery_vouched or state.line.recovery_public_key is None:
         raise RotationError("no_recovery_key")
+    if not state.holders_vouched:
+        raise RotationError("unvouched_key")
     try:
         new_public = crypto.public_key_from_text(public_key)
         parsed = {staff_id: crypto.parse_grant(text) for staff_id, text in grants.items()}

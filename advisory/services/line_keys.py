@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 import crypto
 from advisory import audit
 from advisory.models import Line, LineKey, WrapKind, WrappedKey
+from advisory.services.vouched_keys import KeyRole, vouch, vouched
 
 DEFAULT_LINE_SLUG = "main"
 DEFAULT_LINE_NAME = "Advisory Line"
@@ -48,7 +49,12 @@ def is_initialised(session: Session) -> bool:
 
 
 def initialise_line(
-    session: Session, *, now: datetime, force: bool = False, iterations: int | None = None
+    session: Session,
+    *,
+    now: datetime,
+    force: bool = False,
+    iterations: int | None = None,
+    data_key: bytes | None = None,
 ) -> NewLineKey:
     """Create the line (if needed) and a fresh line key wrapped under a new recovery passphrase.
 
@@ -75,9 +81,7 @@ def initialise_line(
         created_at=now,
     )
     recovery = crypto.generate_recovery_passphrase()
-    line.recovery_public_key = crypto.public_key_to_text(
-        crypto.recovery_private_key(recovery).public_key()
-    )
+    record_recovery_key(line, recovery, data_key=data_key)
     session.add(line_key)
     session.add(
         WrappedKey(
@@ -95,6 +99,21 @@ def initialise_line(
         detail={"key_id": line_key.key_id, "replaces": current.key_id if current else None},
     )
     return NewLineKey(line, line_key, private_key, recovery)
+
+
+def record_recovery_key(line: Line, passphrase: str, *, data_key: bytes | None) -> None:
+    """Keep the public half of the key `passphrase` gives, vouched for when the data key is
+    at hand: browsers seal new line keys to it (services/line_key_rotation)."""
+    public = crypto.public_key_to_text(crypto.recovery_private_key(passphrase).public_key())
+    line.recovery_public_key = public
+    line.recovery_key_mac = (
+        None if data_key is None else vouch(data_key, KeyRole.LINE_RECOVERY_KEY, line.id, public)
+    )
+
+
+def recovery_key_vouched(line: Line, *, data_key: bytes) -> bool:
+    key, mac = line.recovery_public_key, line.recovery_key_mac
+    return vouched(data_key, KeyRole.LINE_RECOVERY_KEY, line.id, key, mac)
 
 
 def _wrap(private_key: X25519PrivateKey, passphrase: str, iterations: int | None) -> str:

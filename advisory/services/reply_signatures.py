@@ -17,14 +17,14 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
-
-from sqlalchemy.orm import Session
+from dataclasses import dataclass
 
 import crypto
 from advisory.models import Case, Direction, Message, Staff
+from advisory.services.vouched_keys import KeyRole, vouch, vouched
 from crypto import signatures
 
-MAC_KEY_LABEL = "staff-signing-key"
+REPLY_MAC_KEY_LABEL = "reply-signature"
 
 
 class SignatureError(ValueError):
@@ -48,24 +48,41 @@ def register_signing_key(staff: Staff, key_text: str, *, data_key: bytes) -> Non
     except crypto.KeyFormatError:
         raise SignatureError("bad_signing_key") from None
     staff.signing_public_key = key_text
-    staff.signing_key_mac = _mac(data_key, staff.id, key_text)
+    staff.signing_key_mac = vouch(data_key, KeyRole.STAFF_SIGNING_KEY, staff.id, key_text)
 
 
 def trusted_signing_key(staff: Staff | None, *, data_key: bytes) -> str | None:
     """`staff`'s signing key if the instance vouches for it, else None."""
-    if staff is None or not staff.signing_public_key or staff.signing_key_mac is None:
+    if staff is None:
         return None
-    expected = _mac(data_key, staff.id, staff.signing_public_key)
-    if not hmac.compare_digest(expected, staff.signing_key_mac):
-        return None
-    return staff.signing_public_key
+    key, mac = staff.signing_public_key, staff.signing_key_mac
+    return key if vouched(data_key, KeyRole.STAFF_SIGNING_KEY, staff.id, key, mac) else None
+
+
+@dataclass(frozen=True)
+class CheckedSignature:
+    """A reply's signature as checked on arrival, with what vouches for it."""
+
+    signature: str
+    signer_key: str
+    mac: bytes
 
 
 def check_reply_signature(
-    case: Case, author: Staff, envelope: str, signature: str | None, *, data_key: bytes
-) -> str | None:
-    """The signature to store with a reply from a browser: required (and checked) once the
-    author has a signing key; none before."""
+    case: Case,
+    author: Staff,
+    envelope: str,
+    signature: str | None,
+    *,
+    vetted: bool,
+    data_key: bytes,
+) -> CheckedSignature | None:
+    """The signature to store with a reply from a browser, or None.
+
+    Once the author has a signing key, a signature is required and must hold. It is kept
+    only if the author is `vetted` (holds the line key, given by a colleague who compared
+    their fingerprint): an account that nobody vetted cannot make "signed by a lawyer".
+    """
     key = trusted_signing_key(author, data_key=data_key)
     if key is None:
         return None
@@ -73,33 +90,37 @@ def check_reply_signature(
         key, signature, case.line.slug, case.reference, envelope
     ):
         raise SignatureError("bad_signature")
-    return signature
+    if not vetted:
+        return None
+    return CheckedSignature(signature, key, _reply_mac(data_key, case, envelope, signature, key))
 
 
-def reply_origin(message: Message, case: Case, author: Staff | None, *, data_key: bytes) -> str:
-    """What the reporter's page says of a reply's origin."""
+def reply_origin(message: Message, case: Case, *, data_key: bytes) -> str:
+    """What the reporter's page says of a reply's origin: signed only if the key it was
+    checked with is still vouched for by the server and the signature holds under it."""
     if not message.signature:
         return ReplyOrigin.UNSIGNED
-    key = trusted_signing_key(author, data_key=data_key)
-    if key is not None and signatures.reply_signature_valid(
+    key, mac = message.signer_key, message.signature_mac
+    if key is None or mac is None:
+        return ReplyOrigin.MISMATCH
+    expected = _reply_mac(data_key, case, message.envelope, message.signature, key)
+    if hmac.compare_digest(expected, mac) and signatures.reply_signature_valid(
         key, message.signature, case.line.slug, case.reference, message.envelope
     ):
         return ReplyOrigin.SIGNED
     return ReplyOrigin.MISMATCH
 
 
-def _mac(data_key: bytes, staff_id: int, key_text: str) -> bytes:
-    mac_key = crypto.derive_subkey(data_key, MAC_KEY_LABEL)
-    return hmac.new(mac_key, f"{staff_id}\0{key_text}".encode(), hashlib.sha256).digest()
-
-
-def reply_origins(session: Session, case: Case, *, data_key: bytes) -> dict[int, str]:
+def reply_origins(case: Case, *, data_key: bytes) -> dict[int, str]:
     """Each reply of the case (message id) with what its page says of its origin."""
-    origins = {}
-    for message in case.messages:
-        if message.direction is Direction.TO_REPORTER:
-            author = (
-                session.get(Staff, message.author_staff_id) if message.author_staff_id else None
-            )
-            origins[message.id] = reply_origin(message, case, author, data_key=data_key)
-    return origins
+    return {
+        message.id: reply_origin(message, case, data_key=data_key)
+        for message in case.messages
+        if message.direction is Direction.TO_REPORTER
+    }
+
+
+def _reply_mac(data_key: bytes, case: Case, envelope: str, signature: str, key: str) -> bytes:
+    mac_key = crypto.derive_subkey(data_key, REPLY_MAC_KEY_LABEL)
+    signed = "\0".join((case.line.slug, case.reference, envelope, signature, key))
+    return hmac.new(mac_key, signed.encode(), hashlib.sha256).digest()

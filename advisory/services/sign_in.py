@@ -121,8 +121,13 @@ def sign_in(
 def _proves_password(staff: Staff, auth_key: bytes, legacy_proof: bytes | None) -> bool:
     if staff.credential_scheme is CredentialScheme.SPLIT_V1:
         return passwords.verify_auth_key(staff.password_hash, auth_key)
-    proven = legacy_proof is not None and passwords.legacy_proof_matches(
-        staff.password_hash, legacy_proof
+    # The proof is the tag stored in the hash: whoever copied the database has it. Only an
+    # account whose TOTP is confirmed may use it, so the copy alone signs nobody in; one that
+    # never finished its first sign-in needs a reset.
+    proven = (
+        staff.totp_confirmed
+        and legacy_proof is not None
+        and passwords.legacy_proof_matches(staff.password_hash, legacy_proof)
     )
     # The comparison above is cheap: spend what a split account's check costs, so the time
     # of the answer does not tell which kind of account this is.
@@ -202,7 +207,7 @@ def complete_enrolment(
         raise EnrolmentError("wrong_code")
     if key_pair is not None and staff.role is Role.LAWYER:
         try:
-            replace_key_pair(session, staff, key_pair, now=now)
+            replace_key_pair(session, staff, key_pair, data_key=data_key, now=now)
             if signing_public_key:
                 register_signing_key(staff, signing_public_key, data_key=data_key)
             store_grants(

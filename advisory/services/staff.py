@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from advisory import audit, passwords, totp
-from advisory.models import Case, CaseStatus, CredentialScheme, Role, Staff
+from advisory.models import Case, CaseStatus, CredentialScheme, Line, Role, Staff
 from advisory.services.credentials import credential_hash
 from advisory.services.key_management import revoke_line_keys
 from advisory.services.line_keys import default_line
@@ -91,6 +91,8 @@ class Deactivation:
     was_active: bool
     revoked_keys: list[str]  # key ids whose wrap for them was deleted
     unassigned: list[str]  # references of their open cases, now unassigned
+    # They held the active line key: its holders are offered a new one.
+    rotation_advised: bool = False
 
 
 def deactivate_staff(session: Session, *, username: str, now: datetime) -> Deactivation:
@@ -134,7 +136,11 @@ def deactivate_staff(session: Session, *, username: str, now: datetime) -> Deact
             case_reference=case.reference,
             detail={"from": name, "reason": "staff_deactivated"},
         )
-    return Deactivation(staff, was_active, revoked, [case.reference for case in open_cases])
+    line = session.get(Line, staff.line_id) if staff.line_id is not None else None
+    advised = line is not None and line.rotation_advised_at is not None
+    return Deactivation(
+        staff, was_active, revoked, [case.reference for case in open_cases], advised
+    )
 
 
 def reactivate_staff(
@@ -181,6 +187,7 @@ def _start_over(session: Session, staff: Staff, *, data_key: bytes, now: datetim
     seed = totp.new_seed()
     revoke_line_keys(session, staff=staff, now=now)
     staff.public_key = None
+    staff.public_key_mac = None
     staff.wrapped_private_key = None
     staff.signing_public_key = None
     staff.signing_key_mac = None

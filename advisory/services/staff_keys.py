@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 import crypto
 from advisory import audit
 from advisory.models import LineKey, Role, Staff, WrapKind, WrappedKey
+from advisory.services.vouched_keys import KeyRole, vouch, vouched
 
 # A lawyer holds the line's keys, current and retired: a grant per key, a few dozen at most.
 MAX_GRANTS = 64
@@ -128,9 +129,13 @@ def _rows(session: Session, staff: Staff, kind: WrapKind) -> list[tuple[str, str
     return [(key_id, blob) for key_id, blob in session.execute(query)]
 
 
-def replace_key_pair(session: Session, staff: Staff, pair: KeyPair, *, now: datetime) -> None:
-    """Give `staff` this key pair. Grants sealed to a pair they had before can no longer be
-    opened by anyone, so they go; wraps from before key pairs stay, to be converted."""
+def replace_key_pair(
+    session: Session, staff: Staff, pair: KeyPair, *, data_key: bytes, now: datetime
+) -> None:
+    """Give `staff` this key pair, vouched for by the instance. Grants sealed to a pair they
+    had before can no longer be opened by anyone, so they go; wraps from before key pairs
+    stay, to be converted."""
+    staff.public_key_mac = vouch(data_key, KeyRole.STAFF_PUBLIC_KEY, staff.id, pair.public_key)
     if staff.public_key == pair.public_key:
         staff.wrapped_private_key = pair.wrapped_private_key
         session.flush()
@@ -181,8 +186,8 @@ def store_grants(
 
     Each must be sealed to their current public key and name a key of their line. Where
     `staff` already has a row for that key, it is replaced only if its kind is in `kinds`
-    (their own conversion replaces wraps under the password; a colleague may also renew a
-    grant). With `granted_by`, the granter must hold a grant of every key they pass on.
+    (their own conversion replaces wraps under the password; `keys grant` renews a grant).
+    With `granted_by`, the granter must hold a grant of every key they pass on.
     Without `new_rows`, only existing rows are replaced (a lawyer converting their own wraps).
     """
     if not grants:
@@ -245,18 +250,29 @@ def seal_grants(
     staff: Staff,
     keys: Iterable[tuple[LineKey, X25519PrivateKey]],
     *,
+    data_key: bytes,
     now: datetime,
 ) -> list[str]:
     """Grant line keys opened on the server (with the recovery passphrase, or the demo's,
-    made in memory) to a lawyer's public key; an earlier row for the same key is replaced."""
+    made in memory) to a lawyer's public key; an earlier row for the same key is replaced.
+    Only a key the instance vouches for: one written into the database by anyone else is
+    refused."""
     if staff.public_key is None:
         raise StaffKeyError("not_enrolled")
+    if vouched_public_key(staff, data_key=data_key) is None:
+        raise StaffKeyError("unvouched_key")
     public_key = crypto.public_key_from_text(staff.public_key)
     grants = {
         line_key.key_id: crypto.seal_grant(private_key, staff.id, public_key)
         for line_key, private_key in keys
     }
     return store_grants(session, staff, grants, kinds=(WrapKind.STAFF, WrapKind.GRANT), now=now)
+
+
+def vouched_public_key(staff: Staff, *, data_key: bytes) -> str | None:
+    """`staff`'s public key if the instance vouches for it (see vouched_keys), else None."""
+    key, mac = staff.public_key, staff.public_key_mac
+    return key if vouched(data_key, KeyRole.STAFF_PUBLIC_KEY, staff.id, key, mac) else None
 
 
 def holds_line_keys(session: Session, staff: Staff) -> bool:

@@ -24,7 +24,7 @@ from advisory import create_app
 from advisory.devserver import AnonymousRequestHandler
 from advisory.extensions import db
 from advisory.services.line_keys import initialise_line
-from tests.conftest import DEFAULT_NOW, base_env
+from tests.conftest import DEFAULT_NOW, TEST_SECRETS, base_env
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -75,7 +75,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     app.extensions["advisory_clock"] = lambda: DEFAULT_NOW
     with app.app_context():
         upgrade()
-        created = initialise_line(db.session, now=DEFAULT_NOW, iterations=1000)
+        data_key = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
+        created = initialise_line(db.session, now=DEFAULT_NOW, iterations=1000, data_key=data_key)
         db.session.commit()
     server = make_server(
         "127.0.0.1", 0, app, threaded=True, request_handler=AnonymousRequestHandler

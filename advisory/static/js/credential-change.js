@@ -16,8 +16,11 @@ import {
   createStaffKey,
   deriveStaffCredentials,
   isSupported,
+  publicKeyBytesOf,
   rewrapStaffPrivateKey,
+  unwrapStaffKeys,
 } from "./hpke.js";
+import { publicKeyToText } from "./crypto/keys.js";
 import { addFieldError, clearErrors, templateTexts } from "./enhance.js";
 import { passwordProblem } from "./password-strength.js";
 import { convertPasswordWraps, sendCredentialForm, unlockKeys } from "./staff-keys.js";
@@ -67,6 +70,9 @@ async function prepare(form, texts) {
         next.wrapKey,
         staffId,
       );
+      // Old wraps are turned into grants to the key unwrapped here, not the page's word for it.
+      const own = await unwrapStaffKeys(data.wrappedPrivateKey, currentCredentials.wrapKey, staffId);
+      publicKey = publicKeyToText(await publicKeyBytesOf(own.privateKey));
     } catch {
       throw new Refusal(current, texts["wrong-current"]);
     }

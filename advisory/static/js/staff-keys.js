@@ -12,7 +12,14 @@
  * @module staff-keys
  */
 
-import { createStaffKey, grantFromPasswordWrap, openGrant, unwrapStaffKeys } from "./hpke.js";
+import {
+  createStaffKey,
+  grantFromPasswordWrap,
+  openGrant,
+  publicKeyBytesOf,
+  unwrapStaffKeys,
+} from "./hpke.js";
+import { publicKeyToText } from "./crypto/keys.js";
 import { clearKeys, loadKeys, loadOwnKey, saveKeys } from "./key-store.js";
 import { focusStart, markBusy, swapMain } from "./enhance.js";
 
@@ -52,6 +59,8 @@ export async function unlockKeys(password, wrapKey) {
   const upload = new FormData();
   if (material.wrappedPrivateKey) {
     own = await unwrapStaffKeys(material.wrappedPrivateKey, wrapKey, staffId);
+    // Sealed to the key this browser unwrapped, never to the server's word for it.
+    publicKey = publicKeyToText(await publicKeyBytesOf(own.privateKey));
   } else {
     // An account from before key pairs: its pair is made now, so colleagues can grant to it.
     own = await createStaffKey(wrapKey, staffId);
