@@ -221,16 +221,6 @@ def _increment(
         session.add(model(**key, count=count))
 
 
-def daily_totals(session: Session, first: date, last: date) -> dict[str, int]:
-    """Count per metric over a period, summed in SQL (a histogram's buckets add up too)."""
-    rows = session.execute(
-        select(StatsDaily.metric, func.sum(StatsDaily.count))
-        .where(StatsDaily.day >= first, StatsDaily.day <= last)
-        .group_by(StatsDaily.metric)
-    )
-    return {metric: int(total) for metric, total in rows}
-
-
 def percentile(histogram: Mapping[int, int], fraction: float) -> int | None:
     """Nearest-rank percentile of a histogram: the lower bound of the bucket holding the value
     at rank ceil(fraction × n); None for an empty histogram."""

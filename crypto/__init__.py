@@ -16,7 +16,6 @@ from crypto.case_code import (
     reference_for_submission,
     reporter_private_key,
 )
-from crypto.compare import constant_time_equals
 from crypto.envelope import (
     DIRECTIONS,
     MAX_PLAINTEXT_BYTES,
@@ -113,7 +112,6 @@ __all__ = [
     "auth_key_from_text",
     "case_code_for_submission",
     "check_wrapped_staff_key",
-    "constant_time_equals",
     "decrypt_at_rest",
     "derive_staff_credentials",
     "derive_subkey",

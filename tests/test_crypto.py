@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import crypto
-from crypto import crockford, envelope, padding, wrapping
+from crypto import crockford, envelope, padding
 from crypto.keys import KEY_BYTES, is_small_order
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -77,10 +77,6 @@ def test_text_plaintext_is_sealed_as_utf8() -> None:
     sealed = crypto.seal("narrative", "Kündigung – 3 Monate", LINE_KEY.public_key())
 
     assert crypto.open("narrative", sealed, LINE_KEY) == "Kündigung – 3 Monate".encode()
-
-
-def test_open_is_exported_as_the_mirror_of_seal() -> None:
-    assert crypto.open is crypto.open_envelope
 
 
 def test_key_map_opens_envelopes_for_old_and_new_keys() -> None:
@@ -641,10 +637,6 @@ def test_malformed_recovery_passphrase_is_refused(typed: str, message: str) -> N
     assert str(excinfo.value) == message
 
 
-def test_wrapping_module_has_no_lowered_default() -> None:
-    assert wrapping.PBKDF2_ITERATIONS == crypto.PBKDF2_ITERATIONS
-
-
 # --- Case codes -------------------------------------------------------------------------------
 
 KNOWN_CODE = "K7QX-4M2P-9TRH-3WDN-B6VZ"
@@ -815,14 +807,6 @@ def test_reference_is_8_crockford_chars() -> None:
 
     assert all(re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", r) for r in references)
     assert len(references) == 50
-
-
-@pytest.mark.parametrize(
-    ("a", "b", "equal"),
-    [(b"", b"", True), (b"abc", b"abc", True), (b"abc", b"abd", False), (b"abc", b"ab", False)],
-)
-def test_constant_time_equals(a: bytes, b: bytes, equal: bool) -> None:
-    assert crypto.constant_time_equals(a, b) is equal
 
 
 # --- Secrets at rest --------------------------------------------------------------------------

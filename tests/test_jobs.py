@@ -34,12 +34,13 @@ from advisory.models import (
     Message,
     Notification,
     Role,
+    StatsDaily,
 )
 from advisory.scheduler import run_sweep_in
 from advisory.services.callbacks import book_callback
 from advisory.services.notifications import NotificationKind
 from advisory.settings import Settings
-from advisory.stats import Metric, daily_totals
+from advisory.stats import Metric
 from tests.conftest import DEFAULT_NOW
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -567,3 +568,13 @@ def test_a_day_without_new_audit_events_sends_no_new_anchor(db_session, settings
 def test_an_empty_audit_log_is_not_anchored(db_session, settings):
     assert sweep_audit_anchor(db_session, settings, oslo(MONDAY, "09:00")) == 0
     assert anchor_notes(db_session) == []
+
+
+def daily_totals(session, first: date, last: date) -> dict[str, int]:
+    """Count per metric over a period of the daily figures, summed in SQL."""
+    rows = session.execute(
+        select(StatsDaily.metric, func.sum(StatsDaily.count))
+        .where(StatsDaily.day >= first, StatsDaily.day <= last)
+        .group_by(StatsDaily.metric)
+    )
+    return {metric: int(total) for metric, total in rows}

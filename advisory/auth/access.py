@@ -16,7 +16,7 @@ a signed-in staff member without the role gets the 403 page.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Flask, current_app, g, redirect, render_template, request, url_for
@@ -76,10 +76,6 @@ def access_rule(app: Flask, endpoint: str) -> AccessRule | None:
 
 def is_staff_endpoint(endpoint: str) -> bool:
     return endpoint.partition(".")[0] in STAFF_BLUEPRINTS and "." in endpoint
-
-
-def staff_endpoints(app: Flask) -> Iterable[str]:
-    return (endpoint for endpoint in app.view_functions if is_staff_endpoint(endpoint))
 
 
 # --- per request -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from advisory import triage
 from advisory.callback_budget import callback_budget_left
 from advisory.context import current_settings, key_directory, now
 from advisory.context import session as db_session
@@ -106,7 +107,7 @@ def submit_report() -> tuple[str, int] | str:
         receipt=receipt,
         code=receipt.code,
         encrypted_in_browser=form.encrypted_in_browser,
-        emergency=form.answers().immediate_danger,
+        emergency=triage.needs_emergency_numbers(form.answers()),
     )
 
 

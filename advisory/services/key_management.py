@@ -25,6 +25,7 @@ from advisory.services.line_keys import (
     default_line,
     record_recovery_key,
     recovery_key_vouched,
+    wrap_for_recovery,
 )
 from advisory.services.staff_keys import StaffKeyError, seal_grants
 
@@ -247,7 +248,7 @@ def rotate_line_key(
         WrappedKey(
             line_key=line_key,
             kind=WrapKind.RECOVERY,
-            blob=_wrap(private_key, passphrase, iterations),
+            blob=wrap_for_recovery(private_key, passphrase, iterations),
             created_at=now,
         )
     )
@@ -265,7 +266,7 @@ def rotate_line_key(
                 WrappedKey(
                     line_key=old_key,
                     kind=WrapKind.RECOVERY,
-                    blob=_wrap(old_private, fresh, iterations),
+                    blob=wrap_for_recovery(old_private, fresh, iterations),
                     created_at=now,
                 )
             )
@@ -330,12 +331,3 @@ def _staff_named(session: Session, username: str) -> Staff:
     if staff is None:
         raise KeyManagementError(f"There is no staff member called {name!r}.")
     return staff
-
-
-def _wrap(private_key: X25519PrivateKey, passphrase: str, iterations: int | None) -> str:
-    if iterations is None:
-        return crypto.wrap_private_key(private_key, passphrase)
-    # Only tests pass a lower count, to keep the suite fast.
-    return crypto.wrap_private_key(
-        private_key, passphrase, iterations=iterations, allow_weak_for_tests=True
-    )

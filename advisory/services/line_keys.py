@@ -87,7 +87,9 @@ def initialise_line(
         WrappedKey(
             line_key=line_key,
             kind=WrapKind.RECOVERY,
-            blob=_wrap(private_key, crypto.normalise_recovery_passphrase(recovery), iterations),
+            blob=wrap_for_recovery(
+                private_key, crypto.normalise_recovery_passphrase(recovery), iterations
+            ),
             created_at=now,
         )
     )
@@ -116,7 +118,11 @@ def recovery_key_vouched(line: Line, *, data_key: bytes) -> bool:
     return vouched(data_key, KeyRole.LINE_RECOVERY_KEY, line.id, key, mac)
 
 
-def _wrap(private_key: X25519PrivateKey, passphrase: str, iterations: int | None) -> str:
+def wrap_for_recovery(
+    private_key: X25519PrivateKey, passphrase: str, iterations: int | None
+) -> str:
+    """A line key wrapped under the recovery passphrase (PBKDF2 at the production count
+    unless a test asks for fewer)."""
     if iterations is None:
         return crypto.wrap_private_key(private_key, passphrase)
     # Only tests pass a lower count, to keep the suite fast.

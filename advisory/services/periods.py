@@ -20,7 +20,6 @@ class Dimension(enum.StrEnum):
     FIELD = "field"
 
 
-CATEGORIES = (Dimension.CHANNEL, Dimension.KIND, Dimension.REPORTER_ROLE, Dimension.FIELD)
 TIMES = (Dimension.WEEK, Dimension.MONTH)
 DAILY_MISSING = (Dimension.REPORTER_ROLE, Dimension.FIELD)  # kept per month only
 
