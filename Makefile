@@ -9,10 +9,13 @@ COMPILED := $(CATALOGS:.po=.mo)
 
 .PHONY: run test lint typecheck venv translations clean
 
+# `make run` is a development configuration: plain http on loopback, demo commands on.
+DEV = ADVISORY_ENV=$${ADVISORY_ENV:-development} ADVISORY_SECURE_COOKIES=$${ADVISORY_SECURE_COOKIES:-false}
+
 run: $(STAMP) $(COMPILED)
-	ADVISORY_SECURE_COOKIES=$${ADVISORY_SECURE_COOKIES:-false} $(FLASK) init --if-needed --demo
-	$(if $(DEMO_SEED),ADVISORY_SECURE_COOKIES=$${ADVISORY_SECURE_COOKIES:-false} $(FLASK) demo seed --if-empty)
-	ADVISORY_SECURE_COOKIES=$${ADVISORY_SECURE_COOKIES:-false} $(FLASK) serve --host 127.0.0.1 --port 5000
+	$(DEV) $(FLASK) init --if-needed --demo
+	$(if $(DEMO_SEED),$(DEV) $(FLASK) demo seed --if-empty)
+	$(DEV) $(FLASK) serve --host 127.0.0.1 --port 5000
 
 test: $(STAMP) $(COMPILED) lint
 	$(BIN)/pytest

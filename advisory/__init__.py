@@ -55,7 +55,7 @@ def create_app(config: Mapping[str, str] | Settings | None = None) -> Flask:
     register_page_layout(app)
     register_blueprints(app)
     register_rate_limits(app, settings)  # wraps views, so after the blueprints
-    register_cli(app)
+    register_cli(app, settings)
     return app
 
 

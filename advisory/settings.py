@@ -26,6 +26,7 @@ DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.toml"
 SECRETS_FILENAME = "secrets.json"
 SECRET_NAMES = ("secret_key", "pepper", "data_key")
 SUPPORTED_LOCALES = ("nb", "en")
+ENVIRONMENTS = ("production", "development")
 HOLIDAY_COUNTRIES = ("NO", "DK", "SE")
 # Rate-limit counters live only in memory or in Redis, where they expire (DESIGN.md invariant 2).
 RATELIMIT_SCHEMES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
@@ -79,6 +80,8 @@ class Settings:
     smtp: SmtpSettings | None
     retention_days: int
     default_locale: str
+    # "development" only for `make run` and tests: demo commands exist, demo data may be made.
+    environment: str
     secure_cookies: bool
     ratelimit_storage: str = field(repr=False)  # a Redis URL may carry a password
     report_limit: str  # e.g. "5 per hour; 20 per day", per client and day
@@ -89,6 +92,10 @@ class Settings:
     @property
     def initialised(self) -> bool:
         return self.secrets is not None
+
+    @property
+    def development(self) -> bool:
+        return self.environment == "development"
 
 
 def load_settings(env: Mapping[str, str], defaults_file: Path = DEFAULTS_FILE) -> Settings:
@@ -116,6 +123,7 @@ def load_settings(env: Mapping[str, str], defaults_file: Path = DEFAULTS_FILE) -
         smtp=_smtp(env, defaults["mail"]),
         retention_days=_int(env, "ADVISORY_RETENTION_DAYS", retention, minimum=1),
         default_locale=_choice(env, "ADVISORY_DEFAULT_LOCALE", web, SUPPORTED_LOCALES),
+        environment=_choice(env, "ADVISORY_ENV", web, ENVIRONMENTS),
         secure_cookies=_bool(env, "ADVISORY_SECURE_COOKIES", web),
         ratelimit_storage=_ratelimit_storage(env, ratelimit),
         report_limit=_limit(env, "ADVISORY_REPORT_LIMIT", ratelimit),
@@ -316,6 +324,7 @@ _DEFAULT_KEYS = {
     "ADVISORY_CALLBACK_MAX_ATTEMPTS": "max_attempts",
     "ADVISORY_RETENTION_DAYS": "closed_case_days",
     "ADVISORY_DEFAULT_LOCALE": "default_locale",
+    "ADVISORY_ENV": "environment",
     "ADVISORY_SECURE_COOKIES": "secure_cookies",
     "ADVISORY_RATELIMIT_STORAGE": "storage",
     "ADVISORY_REPORT_LIMIT": "report",

@@ -63,6 +63,7 @@ def base_env(instance_path: Path, database_url: str, **overrides: str) -> dict[s
         "ADVISORY_INSTANCE_PATH": str(instance_path),
         "DATABASE_URL": database_url,
         "ADVISORY_SECURE_COOKIES": "false",
+        "ADVISORY_ENV": "development",  # demo commands exist; production tests say otherwise
         # Whole test sessions share one app and one address; rate-limit tests set their own.
         "ADVISORY_REPORT_LIMIT": "100000 per hour",
         "ADVISORY_LOOKUP_LIMIT": "100000 per hour",

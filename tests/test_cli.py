@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 
 import crypto
 from advisory import create_app, passwords, totp
-from advisory.cli import DEMO_CREDENTIALS_FILE
+from advisory.cli.init import DEMO_CREDENTIALS_FILE
 from advisory.extensions import db
 from advisory.instance_secrets import create_secrets_file
 from advisory.models import Line, LineKey, Role, Staff, WrapKind, WrappedKey
@@ -454,3 +456,39 @@ def _demo_password(output: str, username: str) -> str:
     match = re.search(rf"username {re.escape(username)}\s+password (\S+)", output)
     assert match, output
     return match.group(1)
+
+
+# --- production configurations ------------------------------------------------------------------
+
+
+@pytest.fixture
+def production_app(tmp_path: Path) -> Flask:
+    """An app as a real deployment configures it: ADVISORY_ENV=production."""
+    env = base_env(tmp_path, f"sqlite:///{tmp_path / 'prod.db'}", ADVISORY_ENV="production")
+    return create_app(env)
+
+
+def test_a_production_configuration_has_no_demo_commands(production_app):
+    result = production_app.test_cli_runner().invoke(args=["demo", "seed"])
+
+    assert result.exit_code != 0
+    assert "No such command 'demo'" in result.output
+
+
+def test_init_with_demo_staff_is_refused_in_production_and_makes_nothing(production_app, tmp_path):
+    result = production_app.test_cli_runner().invoke(args=["init", "--demo"])
+
+    assert result.exit_code != 0
+    assert "development only" in result.output
+    assert not (tmp_path / DEMO_CREDENTIALS_FILE).exists()
+    # Refused before the migrations ran: no table was made
+    with sqlite3.connect(tmp_path / "prod.db") as connection:
+        tables = connection.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+    assert tables == []
+
+
+def test_demo_reply_reads_its_text_from_standard_input_only(runner, db_session, initialised):
+    result = runner.invoke(args=["demo", "reply", "text on the command line"])
+
+    assert result.exit_code != 0
+    assert "Got unexpected extra argument" in result.output

@@ -18,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from advisory import create_app
-from advisory.cli_hours import hours_group
+from advisory.cli.hours import hours_group
 from tests.conftest import DEFAULT_NOW, base_env
 
 

@@ -73,7 +73,7 @@ def test_demo_reply_reaches_the_reporters_inbox(client, runner, db_session, lawy
     code = rh.case_code_on(rh.page_of(receipt))
 
     # When the demo lawyer replies from the command line
-    result = runner.invoke(args=["demo", "reply", "We can help; read on."])
+    result = runner.invoke(args=["demo", "reply"], input="We can help; read on.\n")
     assert result.exit_code == 0, result.output
 
     # Then the reporter reads it with the code, and the reply is stored only sealed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -19,14 +21,16 @@ demo_group = AppGroup("demo", help="Development helpers (demo data only).")
 
 
 @demo_group.command("reply")
-@click.argument("text")
 @click.option("--case", "reference", help="Case reference (default: the newest case).")
-def demo_reply(text: str, reference: str | None) -> None:
-    """Reply to a case as the demo lawyer, sealed to the reporter's key.
+def demo_reply(reference: str | None) -> None:
+    """Reply to a case as the demo lawyer, with the text read from standard input.
 
-    The lawyer's own screen seals replies in the browser; this command exists so that the
-    reporter's inbox can be tried out before that screen is in use.
+    Not from the command line, where shell history would keep it. The lawyer's own screen
+    seals replies in the browser; this command lets the reporter's inbox be tried alone.
     """
+    text = sys.stdin.read().strip()
+    if not text:
+        raise click.ClickException("Type the reply on standard input (it was empty).")
     db = session()
     query = select(Case).order_by(Case.received_at.desc())
     if reference:

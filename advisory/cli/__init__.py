@@ -1,0 +1,34 @@
+"""`flask --app advisory …`: one module per command group, registered here.
+
+The `demo` group exists only in a development configuration (ADVISORY_ENV=development, as
+`make run` sets it): a production instance has no command that makes demo data.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from advisory.cli.assets import assets_group
+from advisory.cli.audit import audit_group
+from advisory.cli.demo import demo_group
+from advisory.cli.hours import hours_group
+from advisory.cli.init import init_command
+from advisory.cli.keys import keys_group
+from advisory.cli.report import report_group
+from advisory.cli.serve import scheduler_command, serve_command
+from advisory.cli.staff import staff_group
+from advisory.settings import Settings
+
+
+def register_cli(app: Flask, settings: Settings) -> None:
+    app.cli.add_command(init_command)
+    app.cli.add_command(staff_group)
+    app.cli.add_command(serve_command)
+    app.cli.add_command(scheduler_command)
+    app.cli.add_command(hours_group)
+    app.cli.add_command(keys_group)
+    app.cli.add_command(audit_group)
+    app.cli.add_command(report_group)
+    app.cli.add_command(assets_group)
+    if settings.development:
+        app.cli.add_command(demo_group)

@@ -1,0 +1,148 @@
+"""`flask --app advisory staff …`: add, list, deactivate, reactivate and reset accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+from flask.cli import AppGroup
+
+from advisory.context import current_settings, now, session
+from advisory.extensions import db
+from advisory.models import Role
+from advisory.services.staff import (
+    NewStaff,
+    StaffError,
+    add_staff,
+    deactivate_staff,
+    list_staff,
+    reactivate_staff,
+    reset_staff,
+)
+
+staff_group = AppGroup("staff", help="Manage staff accounts.")
+
+
+@staff_group.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
+def staff_add(username: str, role: str) -> None:
+    """Add a staff member; prints a one-time password and the TOTP provisioning URI."""
+    secrets = current_settings().secrets
+    if secrets is None:
+        raise click.ClickException("Run `flask --app advisory init` first.")
+    try:
+        new = add_staff(
+            session(), username=username, role=Role(role), data_key=secrets.data_key, now=now()
+        )
+    except StaffError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    _print_credentials("Added", new)
+
+
+def _print_credentials(done: str, new: NewStaff) -> None:
+    """The one-time password, shown this once (nothing keeps it in clear). No TOTP secret:
+    the first sign-in makes a fresh one and shows it as a QR code."""
+    click.echo(f"{done} {new.staff.username} ({new.staff.role}).")
+    click.echo(f"One-time password (must be changed at first sign-in): {new.one_time_password}")
+    click.echo(
+        "Give it to them in a safe way. At their first sign-in they choose a password and "
+        "connect an authenticator app."
+    )
+
+
+@staff_group.command("list")
+def staff_list() -> None:
+    """List staff accounts (no secrets)."""
+    rows = list_staff(session())
+    if not rows:
+        click.echo("No staff yet.")
+        return
+    click.echo(f"{'username':<24} {'role':<12} {'active':<7} {'enrolled':<9} signed in")
+    for staff in rows:
+        last = (
+            staff.last_sign_in_at.isoformat(timespec="minutes")
+            if staff.last_sign_in_at
+            else "never"
+        )
+        click.echo(
+            f"{staff.username:<24} {staff.role:<12} {'yes' if staff.active else 'no':<7} "
+            f"{'yes' if staff.totp_confirmed else 'no':<9} {last}"
+        )
+
+
+@staff_group.command("reactivate")
+@click.argument("username")
+def staff_reactivate(username: str) -> None:
+    """Let a deactivated staff member sign in again, with new one-time credentials."""
+    _start_over("Reactivated", reactivate_staff, username)
+
+
+@staff_group.command("reset")
+@click.argument("username")
+def staff_reset(username: str) -> None:
+    """A forgotten password or a lost authenticator: new one-time credentials, keys dropped."""
+    _start_over("Reset", reset_staff, username)
+
+
+def _start_over(done: str, action: Callable[..., NewStaff], username: str) -> None:
+    """Run a service that gives an account new one-time credentials, and show them."""
+    secrets = current_settings().secrets
+    if secrets is None:
+        raise click.ClickException("Run `flask --app advisory init` first.")
+    try:
+        new = action(session(), username=username, data_key=secrets.data_key, now=now())
+    except StaffError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    _print_credentials(done, new)
+    if new.staff.role is Role.LAWYER:
+        click.echo(
+            "They hold no line key now. After their first sign-in, a lawyer who holds it gives "
+            "it to them from the Colleagues page; if none is left: "
+            f"`flask --app advisory keys grant {new.staff.username}`."
+        )
+
+
+@staff_group.command("deactivate")
+@click.argument("username")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def staff_deactivate(username: str, yes: bool) -> None:
+    """Take a staff member off the line: no sign-in, no sessions, no line key, no open cases."""
+    name = username.strip().lower()
+    if not yes:
+        click.confirm(
+            f"Deactivate {name}? They are signed out everywhere, their wrapped line keys are "
+            "deleted and their open cases go back to unassigned.",
+            abort=True,
+        )
+    try:
+        done = deactivate_staff(session(), username=name, now=now())
+    except StaffError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    if done.was_active:
+        click.echo(f"Deactivated {name}: they cannot sign in, and every session of theirs ended.")
+    else:
+        click.echo(f"{name} was already inactive; every session of theirs ended.")
+    if done.revoked_keys:
+        click.echo(f"Deleted their grant(s) of the line key: {', '.join(done.revoked_keys)}.")
+    else:
+        click.echo("They held no line key.")
+    if done.rotation_advised:
+        click.echo(
+            "The lawyers who hold the line key are offered a new one on their Colleagues page "
+            "(or run `flask --app advisory keys rotate`), so new reports are sealed to a key "
+            "this person never held."
+        )
+    if done.unassigned:
+        click.echo(
+            f"{len(done.unassigned)} open case(s) back to unassigned, for every lawyer of the "
+            f"line: {', '.join(done.unassigned)}."
+        )
+    else:
+        click.echo("They had no open cases.")
