@@ -28,6 +28,24 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from advisory.extensions import Base
 from advisory.timestamps import UTCDateTime, utcnow
 
+# The vocabulary is named where it is stored; other modules may import it from either place.
+from advisory.vocabulary import (
+    CallbackStatus,
+    CaseStatus,
+    Channel,
+    CloseOutcome,
+    ContactPreference,
+    CredentialScheme,
+    Direction,
+    Field,
+    Happened,
+    Kind,
+    Language,
+    ReporterRole,
+    Role,
+    WrapKind,
+)
+
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
     """A portable enum: VARCHAR plus a named CHECK constraint, the same on both databases."""
@@ -40,111 +58,6 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
-
-
-class Role(enum.StrEnum):
-    LAWYER = "lawyer"
-    COORDINATOR = "coordinator"
-    ADMIN = "admin"
-
-
-class Channel(enum.StrEnum):
-    WEB = "web"
-    PHONE = "phone"
-    VOICEMAIL = "voicemail"
-
-
-class Kind(enum.StrEnum):
-    SEXUAL_HARASSMENT = "sexual_harassment"
-    DISCRIMINATION = "discrimination"
-    ABUSE_OF_POWER = "abuse_of_power"
-    OTHER = "other"
-    GENERAL_QUESTION = "general_question"
-
-
-class ReporterRole(enum.StrEnum):
-    EXPERIENCED = "experienced"
-    WITNESSED = "witnessed"
-    ASKING_FOR_SOMEONE = "asking_for_someone"
-    EMPLOYER_OR_REPRESENTATIVE = "employer_or_representative"
-
-
-class Happened(enum.StrEnum):
-    LAST_30_DAYS = "last_30_days"
-    LAST_YEAR = "last_year"
-    EARLIER = "earlier"
-
-
-class Field(enum.StrEnum):
-    MUSIC = "music"
-    STAGE = "stage"
-    FILM_TV = "film_tv"
-    VISUAL_ARTS = "visual_arts"
-    LITERATURE = "literature"
-    OTHER = "other"
-
-
-class Language(enum.StrEnum):
-    BOKMAL = "nb"
-    NYNORSK = "nn"
-    ENGLISH = "en"
-    SAMI = "se"
-    SWEDISH = "sv"
-    DANISH = "da"
-    OTHER = "other"
-
-
-class ContactPreference(enum.StrEnum):
-    CALLBACK = "callback"
-    INBOX = "inbox"
-
-
-class CaseStatus(enum.StrEnum):
-    NEW = "new"
-    IN_PROGRESS = "in_progress"
-    AWAITING_REPORTER = "awaiting_reporter"
-    CLOSED = "closed"
-
-
-class CloseOutcome(enum.StrEnum):
-    ADVICE_GIVEN = "advice_given"
-    REFERRED = "referred"
-    NO_CONTACT = "no_contact"
-    WITHDRAWN = "withdrawn"
-    OTHER = "other"
-
-
-class Direction(enum.StrEnum):
-    FROM_REPORTER = "from_reporter"  # sealed to the line key, purpose "message"
-    TO_REPORTER = "to_reporter"  # sealed to the reporter's key, purpose "reply"
-
-
-class CallbackStatus(enum.StrEnum):
-    BOOKED = "booked"
-    REACHED = "reached"
-    NO_ANSWER = "no_answer"
-    WRONG_NUMBER = "wrong_number"
-    CANCELLED = "cancelled"
-    MISSED = "missed"
-
-
-class WrapKind(enum.StrEnum):
-    # Before lawyers had key pairs: the line key under a lawyer's password (PBKDF2). Their
-    # browser turns it into a GRANT at their next sign-in; nothing new is wrapped this way.
-    STAFF = "staff"
-    RECOVERY = "recovery"
-    # The line key sealed with HPKE to one lawyer's own public key (crypto.grants).
-    GRANT = "grant"
-    # The line key sealed to the recovery public key (crypto.grants): what a lawyer's browser
-    # makes when it rotates the line key, since it never sees the recovery passphrase.
-    RECOVERY_GRANT = "recovery-grant"
-
-
-class CredentialScheme(enum.StrEnum):
-    # Before the credential split: argon2id of the password itself. Upgraded at next sign-in.
-    PASSWORD = "password"  # noqa: S105  (a scheme's name, not a password)
-    # argon2id of the authentication key the browser derives; the password never arrives.
-    SPLIT_V1 = "split-v1"
 
 
 class Line(Base):

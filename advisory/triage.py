@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from advisory.hours import Calendar
-from advisory.models import Field, Happened, Kind, Language, ReporterRole
+from advisory.vocabulary import Field, Happened, Kind, Language, ReporterRole
 
 P1, P2, P3, P4 = 1, 2, 3, 4
 PRIORITIES = (P1, P2, P3, P4)
