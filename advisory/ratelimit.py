@@ -15,7 +15,9 @@ wrap the app in werkzeug's ProxyFix with the number of proxies in front of it.
 Only posts are limited: sending a report (ADVISORY_REPORT_LIMIT) and every post that looks
 a case up by its code (ADVISORY_LOOKUP_LIMIT, one budget shared by all of them). Over the
 limit the answer is 429 with the same page again, everything typed kept except the phone
-number (which the report form never echoes), and the local time at which to try again.
+number (which the report form never echoes), and the local time at which to try again; a
+blueprint registers those pages (`register_limited_pages`, advisory/reporter/rate_limited.py),
+so this module knows no blueprint.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import cast
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
+from flask.sansio.app import App
 from flask.typing import RouteCallable
 from flask_babel import format_datetime, to_user_timezone
 from flask_babel import gettext as _
@@ -40,9 +43,6 @@ from limits.storage import MemoryStorage
 import crypto
 from advisory.context import current_settings, now
 from advisory.extensions import limiter
-from advisory.reporter.forms import CaseCodeForm, EraseForm, MessageForm, RebookForm, ReportForm
-from advisory.reporter.routes import render_report_again
-from advisory.services.intake import IntakeError
 from advisory.settings import Settings
 
 KEY_HEX_CHARS = 32  # 128 bits of the HMAC: plenty to tell clients apart
@@ -156,9 +156,19 @@ def storage_uri(configured: str) -> str:
 # --- the 429 page: the same page again, with when to try again ---------------------------------
 
 
+LimitedPage = Callable[[datetime | None], str]
+PAGES_KEY = "advisory_rate_limited_pages"
+
+
+def register_limited_pages(app: App, pages: Mapping[str, LimitedPage]) -> None:
+    """A blueprint's own 429 pages, by endpoint: the same page again, with when to retry."""
+    app.extensions.setdefault(PAGES_KEY, {}).update(pages)
+
+
 def _rate_limited(error: RateLimitExceeded) -> tuple[str, int]:
     when = _try_again_at(limiter.current_limit)
-    page = _PAGES.get(request.endpoint or "", _plain_page)
+    pages: Mapping[str, LimitedPage] = current_app.extensions.get(PAGES_KEY, {})
+    page = pages.get(request.endpoint or "", plain_page)
     return page(when), 429
 
 
@@ -185,7 +195,7 @@ def _when_text(when: datetime | None) -> str:
     return _("Please try again after %(time)s.", time=shown)
 
 
-def _too_many(when: datetime | None, *more: str) -> str:
+def too_many(when: datetime | None, *more: str) -> str:
     return " ".join(
         [
             _("We have had many requests like this from your connection in a short while."),
@@ -195,49 +205,8 @@ def _too_many(when: datetime | None, *more: str) -> str:
     )
 
 
-def _report_page(when: datetime | None) -> str:
-    message = _too_many(
-        when, _("What you wrote is still below; only a phone number has to be typed again.")
-    )
-    try:
-        return render_report_again(ReportForm(), message)
-    except IntakeError:  # no line key: there is no form to show again
-        return _plain_page(when)
-
-
-def _code_page(when: datetime | None) -> str:
-    return render_template("reporter/follow_up.html", form=CaseCodeForm(), problem=_too_many(when))
-
-
-def _resend_page(form_class: type[CaseCodeForm]) -> Callable[[datetime | None], str]:
-    """The post again, ready to send: the case code as the inbox had it, the message as typed."""
-
-    def page(when: datetime | None) -> str:
-        form = form_class()
-        kept = [f for f in form if f.data and f.name not in ("csrf_token", "submit", "message")]
-        return render_template(
-            "errors/rate_limited.html",
-            message=_too_many(when, _("What you sent is kept here; send it again after that.")),
-            action=request.path,
-            hidden=[(f.name, f.data) for f in kept],
-            typed_message=form.message.data if isinstance(form, MessageForm) else None,
-        )
-
-    return page
-
-
-def _plain_page(when: datetime | None) -> str:
-    return render_template("errors/rate_limited.html", message=_too_many(when))
-
-
-_PAGES: dict[str, Callable[[datetime | None], str]] = {
-    "reporter.submit_report": _report_page,
-    "reporter.open_inbox": _code_page,
-    "reporter.send_message": _resend_page(MessageForm),
-    "reporter.cancel": _resend_page(CaseCodeForm),
-    "reporter.rebook": _resend_page(RebookForm),
-    "reporter.erase": _resend_page(EraseForm),
-}
+def plain_page(when: datetime | None) -> str:
+    return render_template("errors/rate_limited.html", message=too_many(when))
 
 
 # --- logs ---------------------------------------------------------------------------------------

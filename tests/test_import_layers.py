@@ -47,9 +47,6 @@ APP_MODULES = BLUEPRINTS | {
 KNOWN = {
     # The sweeps' domain rules (breaches, rebooking, retention) are to move into services.
     ("advisory.services.demo_seed", "advisory.jobs"),
-    # The reporter's 429 pages are to move into the reporter blueprint.
-    ("advisory.ratelimit", "advisory.reporter.forms"),
-    ("advisory.ratelimit", "advisory.reporter.routes"),
 }
 
 
