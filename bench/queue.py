@@ -57,7 +57,7 @@ from flask.testing import FlaskClient
 
 import crypto
 from advisory import create_app
-from advisory.audit import GENESIS_HASH, event_hash
+from advisory.audit import GENESIS_HASH, chain_key, event_mac
 from advisory.auth import sessions
 from advisory.extensions import db
 from advisory.hours import Calendar
@@ -140,7 +140,7 @@ class Envelopes:
         ]
 
 
-def seed(database_url: str, args: argparse.Namespace, now: datetime) -> Seeded:
+def seed(database_url: str, args: argparse.Namespace, now: datetime, data_key: bytes) -> Seeded:
     """Bulk-insert lawyers, cases, messages, callbacks and audit events; commit once."""
     rng = random.Random(args.seed)
     calendar = Calendar()
@@ -153,14 +153,16 @@ def seed(database_url: str, args: argparse.Namespace, now: datetime) -> Seeded:
             ).one()
             envelopes = Envelopes(public_key, rng)
             tail = connection.execute(
-                sa.select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+                sa.select(AuditEvent.id, AuditEvent.seq, AuditEvent.hash)
+                .order_by(AuditEvent.id.desc())
+                .limit(1)
             ).first()
             lawyers = _insert_lawyers(connection, line_id, args.lawyers, now)
             seeded = Seeded(line_id, lawyers, {lawyer_id: [] for lawyer_id in lawyers})
             case_rows, message_rows, callback_rows, events = _generate(
                 rng, calendar, now, line_id, list(lawyers), envelopes, args, seeded
             )
-            audit_rows = _chained(events, *(tail or (0, GENESIS_HASH)))
+            audit_rows = _chained(events, chain_key(data_key), *(tail or (0, 0, GENESIS_HASH)))
             for model, rows in (
                 (Case, case_rows),
                 (Message, message_rows),
@@ -382,14 +384,17 @@ def _generate(
     return cases, messages, callbacks, events
 
 
-def _chained(events: list[dict[str, Any]], last_id: int, previous: str) -> list[dict[str, Any]]:
-    """The events in time order after the chain's tail, each with the hash of the one before:
-    the chain stays intact (`flask audit verify` passes)."""
+def _chained(
+    events: list[dict[str, Any]], key: bytes, last_id: int, last_seq: int, previous: str
+) -> list[dict[str, Any]]:
+    """The events in time order after the chain's tail, numbered, each with the keyed link to
+    the one before: the chain stays intact (`flask audit verify` passes)."""
     events.sort(key=lambda event: event["occurred_at"])
-    for number, event in enumerate(events, start=last_id + 1):
-        event["id"] = number
+    for offset, event in enumerate(events, start=1):
+        event["id"] = last_id + offset
+        event["seq"] = last_seq + offset
         event["prev_hash"] = previous
-        event["hash"] = previous = event_hash(AuditEvent(**event))
+        event["hash"] = previous = event_mac(key, AuditEvent(**event))
     return events
 
 
@@ -538,7 +543,9 @@ def run_backend(
     }
     env = server_env(instance, database_url, secret_hex)
     prepare_database(env)
-    seeded = seed(database_url, args, datetime.now(UTC))
+    seeded = seed(
+        database_url, args, datetime.now(UTC), bytes.fromhex(secret_hex["ADVISORY_DATA_KEY"])
+    )
     counts = ", ".join(f"{n} {table}" for table, n in seeded.counts.items())
     print(f"{backend}: seeded {counts} in {seeded.seconds:.1f} s")
     app = create_app(env)
