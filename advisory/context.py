@@ -24,7 +24,7 @@ def now() -> datetime:
     return clock()
 
 
-def session() -> Session:
+def db_session() -> Session:
     """The request's (or command's) database session; the caller owns the commit."""
     return db.session()
 

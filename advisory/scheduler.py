@@ -17,7 +17,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 from sqlalchemy import Engine, create_engine
 
-from advisory.context import current_settings, now, session
+from advisory.context import current_settings, db_session, now
 from advisory.database import JOBSTORE_TABLE, expecting_writes, tune_sqlite
 from advisory.extensions import db
 from advisory.jobs import SWEEPS
@@ -42,10 +42,10 @@ def run_sweep_in(app: Flask, name: str) -> int:
     with app.app_context(), expecting_writes():
         sweep = SWEEPS[name]
         try:
-            changed = sweep(session(), current_settings(), now())
-            session().commit()
+            changed = sweep(db_session(), current_settings(), now())
+            db_session().commit()
         except Exception:
-            session().rollback()
+            db_session().rollback()
             logger.exception("sweep %r failed; it will run again at the next tick", name)
             return 0
         if changed:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from flask import Flask, abort, request
 
 from advisory import create_app
-from advisory.context import now, session
+from advisory.context import db_session, now
 from advisory.models import Notification
 
 BASELINE_PATH = "/bench/baseline"
@@ -37,8 +37,8 @@ def baseline() -> tuple[str, int]:
     key = request.form.get("key", "")
     if not 0 < len(key) <= 100:
         abort(400)
-    session().add(
+    db_session().add(
         Notification(kind=BASELINE_KIND, dedupe_key=BASELINE_KEY_PREFIX + key, created_at=now())
     )
-    session().commit()
+    db_session().commit()
     return "stored\n", 200

@@ -51,7 +51,7 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from advisory import create_app
-from advisory.context import session as db_session
+from advisory.context import db_session
 from advisory.extensions import db
 from advisory.hours import Calendar
 from advisory.models import (

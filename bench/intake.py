@@ -63,7 +63,7 @@ from flask_migrate import upgrade
 
 import crypto
 from advisory import create_app
-from advisory.context import session as db_session
+from advisory.context import db_session
 from advisory.extensions import db
 from advisory.models import Case, ContactPreference, Kind, Notification
 from advisory.services.intake import submission_token_hmac

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from advisory import create_app
-from advisory.context import session as db_session
+from advisory.context import db_session
 from advisory.extensions import db
 from advisory.jobs import sweep_retention, sweep_statistics
 from advisory.models import (

@@ -12,7 +12,7 @@ from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
 
-from advisory.context import session as db_session
+from advisory.context import db_session
 from advisory.forms import UNSTORABLE, Form
 from advisory.i18n import lazy_text as _l
 from advisory.models import Role, Staff

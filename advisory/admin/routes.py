@@ -17,8 +17,7 @@ from werkzeug.wrappers import Response
 
 from advisory.admin.forms import ROLE_LABELS, USERNAME_TAKEN, ActionForm, AddStaffForm, ConfirmForm
 from advisory.auth.access import require_role
-from advisory.context import current_settings, now
-from advisory.context import session as db_session
+from advisory.context import current_settings, db_session, now
 from advisory.models import Role, Staff
 from advisory.services import staff as service
 from advisory.services.staff import Deactivation, NewStaff, StaffError

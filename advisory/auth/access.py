@@ -24,8 +24,7 @@ from flask.sansio.app import App
 from werkzeug.wrappers import Response
 
 from advisory.auth import sessions
-from advisory.context import current_settings, now
-from advisory.context import session as db_session
+from advisory.context import current_settings, db_session, now
 from advisory.models import Role, Staff
 from advisory.services import staff_sessions
 from advisory.services.sign_in import needs_enrolment

@@ -15,8 +15,7 @@ from advisory.auth import sessions
 from advisory.auth.access import require_role
 from advisory.auth.forms import ConvertedKeysForm, GrantForm, RotationForm
 from advisory.auth.routes import bp
-from advisory.context import data_key, now
-from advisory.context import session as db_session
+from advisory.context import data_key, db_session, now
 from advisory.models import Role, Staff, WrapKind
 from advisory.services import line_key_rotation, staff_keys
 from advisory.services.reply_signatures import (

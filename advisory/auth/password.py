@@ -10,8 +10,7 @@ from advisory.auth import access
 from advisory.auth.access import ALL_ROLES, require_role
 from advisory.auth.forms import PasswordChangeForm
 from advisory.auth.routes import _data_key, bp
-from advisory.context import now
-from advisory.context import session as db_session
+from advisory.context import db_session, now
 from advisory.models import Staff
 from advisory.services import credentials
 from advisory.services import password_change as service

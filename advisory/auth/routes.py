@@ -17,8 +17,7 @@ from advisory.auth import access
 from advisory.auth.access import ALL_ROLES, enrolling, public, require_role
 from advisory.auth.forms import EnrolmentForm, SignInForm, SignOutForm
 from advisory.auth.qr import qr_svg
-from advisory.context import current_settings, now
-from advisory.context import session as db_session
+from advisory.context import current_settings, db_session, now
 from advisory.i18n import SESSION_KEY
 from advisory.models import Role, Staff
 from advisory.services import credentials

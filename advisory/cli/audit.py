@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 
 from advisory import audit
 from advisory.audit import Anchor, ChainKeyMissing
-from advisory.context import now, session
+from advisory.context import db_session, now
 from advisory.extensions import db
 from advisory.services.audit_anchors import send_anchor
 
@@ -46,16 +46,16 @@ class AnchorParam(click.ParamType):
 def audit_verify(anchors: tuple[Anchor, ...]) -> None:
     """Walk the keyed chain; name the first event that was changed, removed or reordered."""
     try:
-        broken = audit.verify_chain(session())
+        broken = audit.verify_chain(db_session())
     except ChainKeyMissing as exc:
         raise click.ClickException(str(exc)) from None
     if broken is not None:
         _fail(f"audit chain broken at {broken.where}: {broken.reason}")
     for anchor in anchors:
-        problem = audit.check_anchor(session(), anchor)
+        problem = audit.check_anchor(db_session(), anchor)
         if problem is not None:
             _fail(f"audit log does not match anchor {anchor.seq}: {problem}")
-    summary = f"audit chain intact: {audit.event_count(session())} events"
+    summary = f"audit chain intact: {audit.event_count(db_session())} events"
     if anchors:
         summary += f"; it matches {len(anchors)} anchor(s)"
     click.echo(summary)
@@ -64,7 +64,7 @@ def audit_verify(anchors: tuple[Anchor, ...]) -> None:
 @audit_group.command("anchor")
 def audit_anchor() -> None:
     """Send the coordinators the log's head (SEQ:DIGEST) to keep, as a notice and by e-mail."""
-    sent = send_anchor(session(), now=now())
+    sent = send_anchor(db_session(), now=now())
     if sent is None:
         click.echo("The audit log is empty: there is nothing to anchor yet.")
         return

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 import crypto
-from advisory.context import current_settings, now, session
+from advisory.context import current_settings, db_session, now
 from advisory.database import expecting_writes
 from advisory.models import Case, Role, Staff
 from advisory.services.demo import DEMO_USERNAMES
@@ -31,7 +31,7 @@ def demo_reply(reference: str | None) -> None:
     text = sys.stdin.read().strip()
     if not text:
         raise click.ClickException("Type the reply on standard input (it was empty).")
-    db = session()
+    db = db_session()
     query = select(Case).order_by(Case.received_at.desc())
     if reference:
         query = select(Case).where(Case.reference == reference.upper())
@@ -67,7 +67,7 @@ def demo_seed(if_empty: bool, per_day: float) -> None:
     if settings.secrets is None:
         raise click.ClickException("Run `flask --app advisory init --demo` first.")
     with expecting_writes():
-        db = session()
+        db = db_session()
         try:
             summary = seed_demo_year(
                 db, settings, now=now(), data_key=settings.secrets.data_key, per_day=per_day

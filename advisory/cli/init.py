@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from advisory import audit
-from advisory.context import current_settings, now, session
+from advisory.context import current_settings, db_session, now
 from advisory.extensions import db
 from advisory.instance_files import write_private_text
 from advisory.instance_secrets import create_secrets_file
@@ -37,7 +37,7 @@ def init_command(force: bool, if_needed: bool, demo: bool) -> None:
     upgrade()
     secrets = settings.secrets
     if secrets is None:
-        if is_initialised(session()):
+        if is_initialised(db_session()):
             # New secrets would silently orphan every TOTP seed and case lookup.
             raise click.ClickException(
                 f"The database is initialised but {settings.instance_path / SECRETS_FILENAME} "
@@ -46,9 +46,9 @@ def init_command(force: bool, if_needed: bool, demo: bool) -> None:
         secrets = create_secrets_file(settings.instance_path)
         audit.use_chain_key(db.engine, secrets.data_key)  # the events below are keyed too
     try:
-        new_key = initialise_line(session(), now=now(), force=force, data_key=secrets.data_key)
+        new_key = initialise_line(db_session(), now=now(), force=force, data_key=secrets.data_key)
         created = (
-            create_demo_staff(session(), new_key=new_key, data_key=secrets.data_key, now=now())
+            create_demo_staff(db_session(), new_key=new_key, data_key=secrets.data_key, now=now())
             if demo
             else []
         )

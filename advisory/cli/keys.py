@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from advisory.context import data_key, now, session
+from advisory.context import data_key, db_session, now
 from advisory.extensions import db
 from advisory.services.key_management import (
     KeyManagementError,
@@ -34,10 +34,10 @@ def keys_grant(username: str) -> None:
     at their first sign-in: compare its fingerprint with what they see on their page.
     """
     try:
-        staff = lawyer_for_grant(session(), username)
+        staff = lawyer_for_grant(db_session(), username)
         recovery = click.prompt("Recovery passphrase", hide_input=True)
         grant = grant_line_keys(
-            session(),
+            db_session(),
             staff=staff,
             recovery_passphrase=recovery,
             data_key=data_key(),
@@ -65,7 +65,7 @@ def keys_grant(username: str) -> None:
 def keys_revoke(username: str) -> None:
     """Delete every line key wrapped for a staff member (for someone who leaves the line)."""
     try:
-        held = revoke_by_username(session(), username=username, now=now())
+        held = revoke_by_username(db_session(), username=username, now=now())
     except KeyManagementError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
@@ -88,7 +88,7 @@ def keys_rotate(new_recovery_passphrase: bool) -> None:
     try:
         recovery = click.prompt("Recovery passphrase", hide_input=True)
         rotation = rotate_line_key(
-            session(),
+            db_session(),
             recovery_passphrase=recovery,
             now=now(),
             new_recovery_passphrase=new_recovery_passphrase,
@@ -126,7 +126,7 @@ def keys_rotate(new_recovery_passphrase: bool) -> None:
 @keys_group.command("list")
 def keys_list() -> None:
     """List line keys, when they were created and retired, and who holds each (no secrets)."""
-    holdings = key_holdings(session())
+    holdings = key_holdings(db_session())
     if not holdings:
         click.echo("No line key yet: run `flask --app advisory init`.")
         return

@@ -12,7 +12,7 @@ import click
 from flask import current_app, render_template
 from flask.cli import AppGroup
 
-from advisory.context import current_settings, now, session
+from advisory.context import current_settings, db_session, now
 from advisory.coordinator import presenting
 from advisory.coordinator.forms import FIRST_YEAR
 from advisory.coordinator.labels import report_labels
@@ -65,7 +65,7 @@ def report_yearly(year: int, output_format: str, output: Path | None, separator:
         )
     if output is not None and output_format == "html":
         _refuse_to_overwrite(_stylesheet_beside(output))
-    report = build_yearly_report(session(), settings.calendar, year=year, now=at)
+    report = build_yearly_report(db_session(), settings.calendar, year=year, now=at)
     # A request context of its own: the labels and the template need a locale (the default).
     with current_app.test_request_context():
         labels = report_labels(year)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import click
 from flask.cli import AppGroup
 
-from advisory.context import current_settings, now, session
+from advisory.context import current_settings, db_session, now
 from advisory.extensions import db
 from advisory.models import Role
 from advisory.services.staff import (
@@ -33,7 +33,7 @@ def staff_add(username: str, role: str) -> None:
         raise click.ClickException("Run `flask --app advisory init` first.")
     try:
         new = add_staff(
-            session(), username=username, role=Role(role), data_key=secrets.data_key, now=now()
+            db_session(), username=username, role=Role(role), data_key=secrets.data_key, now=now()
         )
     except StaffError as exc:
         db.session.rollback()
@@ -56,7 +56,7 @@ def _print_credentials(done: str, new: NewStaff) -> None:
 @staff_group.command("list")
 def staff_list() -> None:
     """List staff accounts (no secrets)."""
-    rows = list_staff(session())
+    rows = list_staff(db_session())
     if not rows:
         click.echo("No staff yet.")
         return
@@ -93,7 +93,7 @@ def _start_over(done: str, action: Callable[..., NewStaff], username: str) -> No
     if secrets is None:
         raise click.ClickException("Run `flask --app advisory init` first.")
     try:
-        new = action(session(), username=username, data_key=secrets.data_key, now=now())
+        new = action(db_session(), username=username, data_key=secrets.data_key, now=now())
     except StaffError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
@@ -120,7 +120,7 @@ def staff_deactivate(username: str, yes: bool) -> None:
             abort=True,
         )
     try:
-        done = deactivate_staff(session(), username=name, now=now())
+        done = deactivate_staff(db_session(), username=name, now=now())
     except StaffError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None

@@ -12,8 +12,7 @@ from flask import Blueprint, Response, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from advisory.auth.access import require_role
-from advisory.context import current_settings, now
-from advisory.context import session as db_session
+from advisory.context import current_settings, db_session, now
 from advisory.coordinator import presenting
 from advisory.coordinator.forms import PeriodForm, YearForm
 from advisory.coordinator.labels import category_names, report_labels

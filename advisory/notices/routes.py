@@ -15,8 +15,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from advisory.auth.access import ALL_ROLES, require_role
-from advisory.context import now
-from advisory.context import session as db_session
+from advisory.context import db_session, now
 from advisory.models import Notification, Role
 from advisory.services import notifications as service
 from advisory.services.notifications import NotificationKind, NotificationNotFound

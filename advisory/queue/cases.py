@@ -16,8 +16,7 @@ from wtforms.fields.choices import SelectChoice
 
 import crypto
 from advisory.auth.access import require_role
-from advisory.context import current_settings, data_key, key_directory, now
-from advisory.context import session as db_session
+from advisory.context import current_settings, data_key, db_session, key_directory, now
 from advisory.database import writes_on_get
 from advisory.models import Case, CaseStatus, CloseOutcome, Role, Staff
 from advisory.queue import case_texts

@@ -9,8 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from advisory.auth.access import require_role
-from advisory.context import current_settings, now
-from advisory.context import session as db_session
+from advisory.context import current_settings, db_session, now
 from advisory.models import Role
 from advisory.queue.phone_forms import PhoneIntakeForm
 from advisory.queue.routes import bp

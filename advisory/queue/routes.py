@@ -6,8 +6,7 @@ from flask import Blueprint, g, render_template, request
 from flask_babel import gettext as _
 
 from advisory.auth.access import require_role
-from advisory.context import current_settings, now
-from advisory.context import session as db_session
+from advisory.context import current_settings, db_session, now
 from advisory.models import CaseStatus, Channel, ReporterRole, Role
 from advisory.reporter.forms import FIELD_CHOICES, KIND_CHOICES
 from advisory.services import queue as service

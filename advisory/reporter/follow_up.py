@@ -7,8 +7,7 @@ from datetime import timedelta
 from flask import render_template
 from flask_babel import gettext as _
 
-from advisory.context import current_settings, data_key, key_directory, now
-from advisory.context import session as db_session
+from advisory.context import current_settings, data_key, db_session, key_directory, now
 from advisory.models import Case, CaseStatus
 from advisory.reporter.credentials import Credential, CredentialError, credential_from
 from advisory.reporter.forms import CaseCodeForm, EraseForm, MessageForm, RebookForm

@@ -13,8 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from advisory import triage
 from advisory.callback_budget import callback_budget_left
-from advisory.context import current_settings, key_directory, now
-from advisory.context import session as db_session
+from advisory.context import current_settings, db_session, key_directory, now
 from advisory.i18n import SESSION_KEY
 from advisory.models import ContactPreference
 from advisory.reporter.forms import ANY_TIME, LanguageForm, ReportForm
