@@ -14,10 +14,10 @@ from advisory.cli import register_cli
 from advisory.coordinator import bp as coordinator_bp
 from advisory.database import register_database
 from advisory.i18n import register_i18n
+from advisory.lawyers import bp as lawyers_bp
 from advisory.logging_config import configure_logging
 from advisory.notices import bp as notices_bp
 from advisory.page_layout import register_page_layout
-from advisory.queue import bp as queue_bp
 from advisory.ratelimit import register_rate_limits
 from advisory.reporter import bp as reporter_bp
 from advisory.security import register_security
@@ -63,7 +63,7 @@ def register_blueprints(app: Flask) -> None:
     register_url_converters(app)  # the rules below use them
     app.register_blueprint(reporter_bp)
     app.register_blueprint(auth_bp)
-    app.register_blueprint(queue_bp)
+    app.register_blueprint(lawyers_bp)
     app.register_blueprint(coordinator_bp)
     app.register_blueprint(notices_bp)
     app.register_blueprint(admin_bp)

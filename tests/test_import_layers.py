@@ -22,7 +22,7 @@ from advisory.settings import PROJECT_ROOT
 
 DOMAIN, INFRASTRUCTURE, SERVICES, APP = range(4)
 DOMAIN_MODULES = {"vocabulary", "hours", "triage", "slots", "text_limits"}
-BLUEPRINTS = {"reporter", "auth", "queue", "coordinator", "notices", "admin"}
+BLUEPRINTS = {"reporter", "auth", "lawyers", "coordinator", "notices", "admin"}
 APP_MODULES = BLUEPRINTS | {
     "cli",
     "__init__",

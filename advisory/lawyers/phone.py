@@ -10,9 +10,9 @@ from werkzeug.wrappers import Response
 
 from advisory.auth.access import require_role
 from advisory.context import current_settings, db_session, now
+from advisory.lawyers.phone_forms import PhoneIntakeForm
+from advisory.lawyers.routes import bp
 from advisory.models import Role
-from advisory.queue.phone_forms import PhoneIntakeForm
-from advisory.queue.routes import bp
 from advisory.services import phone_intake as service
 from advisory.services.line_status import opening_summary
 from advisory.services.sealing import reference_for_form

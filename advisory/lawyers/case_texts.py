@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from advisory.lawyers.routes import column_labels, status_names
 from advisory.models import CallbackStatus, CaseStatus, CloseOutcome, Happened
-from advisory.queue.routes import column_labels, status_names
 
 
 def refusal(reason: str) -> str:

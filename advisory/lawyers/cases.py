@@ -18,9 +18,8 @@ import crypto
 from advisory.auth.access import require_role
 from advisory.context import current_settings, data_key, db_session, key_directory, now
 from advisory.database import writes_on_get
-from advisory.models import Case, CaseStatus, CloseOutcome, Role, Staff
-from advisory.queue import case_texts
-from advisory.queue.forms import (
+from advisory.lawyers import case_texts
+from advisory.lawyers.forms import (
     ActionForm,
     AssignForm,
     CallbackOutcomeForm,
@@ -29,7 +28,8 @@ from advisory.queue.forms import (
     ReplyForm,
     StatusForm,
 )
-from advisory.queue.routes import bp
+from advisory.lawyers.routes import bp
+from advisory.models import Case, CaseStatus, CloseOutcome, Role, Staff
 from advisory.services import case_actions as actions
 from advisory.services import casework
 from advisory.services.case_actions import CallbackOutcome, CaseActionError
