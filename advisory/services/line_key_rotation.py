@@ -104,6 +104,37 @@ def rotate_from_browser(
     state = rotation_state(session, lawyer, data_key=data_key)
     if state is None:
         raise RotationError("not_holder")
+    key_id = _checked(session, state, public_key, grants, recovery_grant)
+    holders = {str(holder.id): holder for holder in state.holders}
+
+    state.active.retired_at = now
+    new_key = LineKey(line_id=state.line.id, key_id=key_id, public_key=public_key, created_at=now)
+    session.add(new_key)
+    session.flush()
+    for staff_id, grant in grants.items():
+        staff = holders[staff_id]
+        session.add(_row(new_key, WrapKind.GRANT, grant, now, staff_id=staff.id))
+    session.add(_row(new_key, WrapKind.RECOVERY_GRANT, recovery_grant, now))
+    state.line.rotation_advised_at = None
+    session.flush()
+    audit.record(
+        session,
+        action="line_key.rotated",
+        now=now,
+        actor_staff_id=lawyer.id,
+        detail={"key_id": key_id, "replaces": state.active.key_id, "in_browser": True},
+    )
+    return new_key
+
+
+def _checked(
+    session: Session,
+    state: RotationState,
+    public_key: str,
+    grants: Mapping[str, str],
+    recovery_grant: str,
+) -> str:
+    """The new key's id, once everything sent is addressed to exactly the right keys."""
     if not state.recovery_vouched or state.line.recovery_public_key is None:
         raise RotationError("no_recovery_key")
     if not state.holders_vouched:
@@ -117,51 +148,25 @@ def rotate_from_browser(
     holders = {str(holder.id): holder for holder in state.holders}
     if set(parsed) != set(holders):
         raise RotationError("holders_changed")
-    for staff_id, found in parsed.items():
-        holder_key = crypto.public_key_from_text(holders[staff_id].public_key or "")
-        if found.key_id != crypto.key_id_for(holder_key):
-            raise RotationError("bad_grants")
-    recovery_key = crypto.public_key_from_text(state.line.recovery_public_key)
-    if recovery.key_id != crypto.key_id_for(recovery_key):
+    expected = {staff_id: holders[staff_id].public_key or "" for staff_id in parsed}
+    expected_recovery = state.line.recovery_public_key
+    if any(parsed[staff_id].key_id != _key_id(key) for staff_id, key in expected.items()) or (
+        recovery.key_id != _key_id(expected_recovery)
+    ):
         raise RotationError("bad_grants")
     key_id = crypto.key_id_for(new_public)
     if session.scalar(select(LineKey.id).where(LineKey.key_id == key_id)) is not None:
         raise RotationError("bad_grants")
+    return key_id
 
-    state.active.retired_at = now
-    new_key = LineKey(line_id=state.line.id, key_id=key_id, public_key=public_key, created_at=now)
-    session.add(new_key)
-    session.flush()
-    for staff_id, grant in grants.items():
-        session.add(
-            WrappedKey(
-                line_key_id=new_key.id,
-                kind=WrapKind.GRANT,
-                staff_id=holders[staff_id].id,
-                blob=grant,
-                created_at=now,
-            )
-        )
-    session.add(
-        WrappedKey(
-            line_key_id=new_key.id,
-            kind=WrapKind.RECOVERY_GRANT,
-            blob=recovery_grant,
-            created_at=now,
-        )
+
+def _key_id(public_key_text: str) -> str:
+    return crypto.key_id_for(crypto.public_key_from_text(public_key_text))
+
+
+def _row(
+    line_key: LineKey, kind: WrapKind, blob: str, now: datetime, staff_id: int | None = None
+) -> WrappedKey:
+    return WrappedKey(
+        line_key_id=line_key.id, kind=kind, staff_id=staff_id, blob=blob, created_at=now
     )
-    state.line.rotation_advised_at = None
-    session.flush()
-    audit.record(
-        session,
-        action="line_key.rotated",
-        now=now,
-        actor_staff_id=lawyer.id,
-        detail={
-            "key_id": key_id,
-            "replaces": state.active.key_id,
-            "holders": len(holders),
-            "in_browser": True,
-        },
-    )
-    return new_key

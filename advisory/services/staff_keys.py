@@ -194,45 +194,30 @@ def store_grants(
         return []
     if staff.public_key is None or not is_key_holder(staff):
         raise StaffKeyError("not_enrolled")
-    own_key_id = crypto.key_id_for(crypto.public_key_from_text(staff.public_key))
-    replaceable = set(kinds)
     line_keys = {
         key.key_id: key
         for key in session.scalars(
             select(LineKey).where(LineKey.line_id == staff.line_id, LineKey.key_id.in_(grants))
         )
     }
-    held_by_granter = _granted_key_ids(session, granted_by) if granted_by is not None else None
     existing = {
         wrap.line_key_id: wrap
         for wrap in session.scalars(select(WrappedKey).where(WrappedKey.staff_id == staff.id))
     }
+    held = _granted_key_ids(session, granted_by) if granted_by is not None else None
     for key_id, grant in grants.items():
         line_key = line_keys.get(key_id)
-        if line_key is None or crypto.parse_grant(grant).key_id != own_key_id:
-            raise StaffKeyError("bad_grants")
-        if held_by_granter is not None and key_id not in held_by_granter:
+        wrap = existing.get(line_key.id) if line_key is not None else None
+        _check_grant(staff, grant, line_key, wrap, set(kinds), new_rows)
+        if held is not None and key_id not in held:
             raise StaffKeyError("not_held")
-        wrap = existing.get(line_key.id)
-        if wrap is None and not new_rows or wrap is not None and wrap.kind not in replaceable:
-            raise StaffKeyError("bad_grants")
     for key_id, grant in grants.items():
         line_key = line_keys[key_id]
         wrap = existing.get(line_key.id)
         if wrap is None:
-            session.add(
-                WrappedKey(
-                    line_key_id=line_key.id,
-                    kind=WrapKind.GRANT,
-                    staff_id=staff.id,
-                    blob=grant,
-                    created_at=now,
-                )
-            )
-        else:
-            wrap.kind = WrapKind.GRANT
-            wrap.blob = grant
-            wrap.created_at = now
+            wrap = WrappedKey(line_key_id=line_key.id, staff_id=staff.id)
+            session.add(wrap)
+        wrap.kind, wrap.blob, wrap.created_at = WrapKind.GRANT, grant, now
     session.flush()
     key_ids = sorted(grants)
     audit.record(
@@ -243,6 +228,23 @@ def store_grants(
         detail={"key_ids": ",".join(key_ids), "staff": staff.username},
     )
     return key_ids
+
+
+def _check_grant(
+    staff: Staff,
+    grant: str,
+    line_key: LineKey | None,
+    wrap: WrappedKey | None,
+    replaceable: set[WrapKind],
+    new_rows: bool,
+) -> None:
+    """A grant must name a key of the lawyer's line, be sealed to their key, and either add
+    a row (when new rows may be) or replace one of a kind that may be replaced."""
+    own_key_id = crypto.key_id_for(crypto.public_key_from_text(staff.public_key or ""))
+    if line_key is None or crypto.parse_grant(grant).key_id != own_key_id:
+        raise StaffKeyError("bad_grants")
+    if wrap is None and not new_rows or wrap is not None and wrap.kind not in replaceable:
+        raise StaffKeyError("bad_grants")
 
 
 def seal_grants(
