@@ -10,6 +10,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -125,6 +126,48 @@ class TypedReply:
         return "TypedReply(<hidden>)"
 
 
+def _reply_key(case: Case) -> X25519PublicKey:
+    """The case's reply key, or why a written reply cannot be sealed to it."""
+    if case.reporter_public_key is None:
+        raise CaseActionError("no_reply_key")
+    try:
+        return crypto.public_key_from_text(case.reporter_public_key)
+    except crypto.KeyFormatError:
+        raise CaseActionError("reply_key_damaged") from None
+
+
+def _checked_envelopes(
+    session: Session,
+    directory: KeyDirectory,
+    case: Case,
+    reply: SealedReply,
+    reporter_key: X25519PublicKey,
+) -> tuple[str, str]:
+    """The browser's two envelopes: to exactly this reply key, and to a key of the line."""
+    try:
+        envelope = sealed_to(reply.envelope, "reply", reporter_key)
+        copy = directory.sealed_for_line(session, reply.line_copy_envelope, "reply", case.line_id)
+    except SealedInputRefused:
+        raise CaseActionError("not_sealed") from None
+    return envelope, copy
+
+
+def _sealed_here(
+    session: Session, case: Case, reply: TypedReply, reporter_key: X25519PublicKey
+) -> tuple[str, str]:
+    """A reply typed without JavaScript, sealed here for the reporter and for the line."""
+    line_key = active_line_key(session, case.line_id)
+    if line_key is None:
+        raise CaseActionError("no_line_key")
+    try:
+        to_reporter = case_context(case, TO_REPORTER)
+        envelope = crypto.seal("reply", reply.text, reporter_key, to_reporter)
+        copy = seal_for_line(line_key, "reply", reply.text, case_context(case, LINE_COPY))
+    except crypto.CryptoError:  # longer than an envelope holds
+        raise CaseActionError("too_long") from None
+    return envelope, copy
+
+
 def send_reply(
     session: Session,
     directory: KeyDirectory,
@@ -144,42 +187,19 @@ def send_reply(
     intake) is named as such: the page says so instead of failing.
     """
     _require_open(case)
-    if case.reporter_public_key is None:
-        raise CaseActionError("no_reply_key")
-    try:
-        reporter_key = crypto.public_key_from_text(case.reporter_public_key)
-    except crypto.KeyFormatError:
-        raise CaseActionError("reply_key_damaged") from None
+    reporter_key = _reply_key(case)
+    signature = None
     if isinstance(reply, SealedReply):
+        envelope, copy = _checked_envelopes(session, directory, case, reply, reporter_key)
         try:
-            envelope = sealed_to(reply.envelope, "reply", reporter_key)
-            copy = directory.sealed_for_line(
-                session, reply.line_copy_envelope, "reply", case.line_id
-            )
-        except SealedInputRefused:
-            raise CaseActionError("not_sealed") from None
-        try:
+            vetted = holds_line_keys(session, lawyer)
             signature = check_reply_signature(
-                case,
-                lawyer,
-                envelope,
-                reply.signature,
-                vetted=holds_line_keys(session, lawyer),
-                data_key=data_key,
+                case, lawyer, envelope, reply.signature, vetted=vetted, data_key=data_key
             )
         except SignatureError:
             raise CaseActionError("bad_signature") from None
     else:
-        signature = None
-        line_key = active_line_key(session, case.line_id)
-        if line_key is None:
-            raise CaseActionError("no_line_key")
-        try:
-            to_reporter = case_context(case, TO_REPORTER)
-            envelope = crypto.seal("reply", reply.text, reporter_key, to_reporter)
-            copy = seal_for_line(line_key, "reply", reply.text, case_context(case, LINE_COPY))
-        except crypto.CryptoError:  # longer than an envelope holds
-            raise CaseActionError("too_long") from None
+        envelope, copy = _sealed_here(session, case, reply, reporter_key)
     message = record_reply(session, case=case, envelope=envelope, author=lawyer, now=now)
     message.line_copy_envelope = copy
     if signature is not None:
