@@ -301,3 +301,34 @@ def test_an_audit_anchor_notice_fits_a_narrow_phone(
 
     assert shown == 1
     assert overflow <= 0
+
+
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [
+        (Role.LAWYER, "/staff/colleagues"),
+        (Role.LAWYER, "/staff/password"),
+        (Role.ADMIN, "/staff/admin/staff"),
+    ],
+)
+def test_the_key_and_account_pages_fit_a_narrow_phone(
+    browser: Browser, live_server: LiveServer, role: Role, path: str
+) -> None:
+    # A colleague waiting for the key, with a long name with nowhere to break, so the
+    # fingerprint and the grant form are on the page
+    waiting = f"waiting{secrets.token_hex(20)}"
+    enrolled_staff(live_server, Role.LAWYER, waiting, holding_key=False)
+    username, password, seed = enrolled_staff(live_server, role)
+    context = browser.new_context(viewport={"width": 360, "height": 640})
+    try:
+        page = context.new_page()
+        sign_in(page, live_server, username, password, seed)
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+    finally:
+        context.close()
+
+    assert overflow <= 0
