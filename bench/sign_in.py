@@ -35,9 +35,9 @@ from flask_migrate import upgrade
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
+import crypto
 from advisory import create_app
 from advisory.extensions import db
-from advisory.services.credentials import instance_id
 from advisory.services.demo import create_demo_staff
 from advisory.services.line_keys import initialise_line
 from advisory.services.staff_keys import key_material
@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             material = key_material(db.session, lawyer.staff)
             db.session.commit()
             password, seed = lawyer.one_time_password, lawyer.totp_seed
-        instance = instance_id(bytes.fromhex(secret_hex["ADVISORY_DATA_KEY"]))
+        instance = crypto.instance_id(bytes.fromhex(secret_hex["ADVISORY_DATA_KEY"]))
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no request lines
         server = make_server("127.0.0.1", free_port(), app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -880,3 +880,21 @@ def test_every_username_gets_legacy_parameters_of_the_same_shape(client, db_sess
     assert len(answers["olga"]["salt"]) == len(answers["nobody-at-all"]["salt"])
     again = client.get("/staff/login/legacy?username=nobody-at-all").get_json()
     assert again == answers["nobody-at-all"]  # stable: asking twice tells nothing
+
+
+@pytest.mark.parametrize("username", ["%00", "a%00b", "x" * 300, "%C3%85se%20%C3%B8", "%ED%A0%80"])
+def test_a_username_no_account_could_have_gets_decoy_parameters_not_an_error(
+    client, db_session, line, username
+):
+    legacy_account(db_session, "olga")
+
+    response = client.get(f"/staff/login/legacy?username={username}")
+
+    assert response.status_code == 200
+    assert set(response.get_json()) == {
+        "salt",
+        "timeCost",
+        "memoryKiB",
+        "parallelism",
+        "hashLength",
+    }

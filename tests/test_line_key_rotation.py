@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 import crypto
 from advisory.models import Line, LineKey, Role, Staff, WrappedKey
-from advisory.services.key_management import open_with_recovery
+from advisory.services.key_management import key_holdings, open_with_recovery
 from advisory.services.line_key_rotation import (
     RotationError,
     current_holders,
@@ -112,6 +112,9 @@ def test_the_recovery_passphrase_opens_a_key_made_in_a_browser(db_session, holde
     opened = open_with_recovery(db_session, line, new_key.recovery_passphrase)
 
     assert {key.key_id for key, _ in opened.keys} == {made.key_id, new_key.line_key.key_id}
+    # … and `keys list` says so
+    holdings = {holding.line_key.key_id: holding for holding in key_holdings(db_session)}
+    assert holdings[made.key_id].has_recovery
 
 
 @pytest.mark.parametrize(

@@ -218,9 +218,42 @@ def test_a_wrap_under_the_old_password_must_come_converted(
 
 @pytest.mark.parametrize(
     "text",
-    ["[" * 5000, '{"a":' * 3000, "not json", "[]", '{"k": 5}', '{"k": "not a grant"}'],
-    ids=["deep-array", "deep-object", "not-json", "array", "not-text", "not-a-grant"],
+    [
+        "[" * 5000,
+        '{"a":' * 3000,
+        "not json",
+        "[]",
+        '{"0123456789abcdef": 5}',
+        '{"0123456789abcdef": "not a grant"}',
+        '{"0123456789abcde\\u0000": "x"}',
+        '{"0123456789ABCDEF": "x"}',
+    ],
+    ids=[
+        "deep-array",
+        "deep-object",
+        "not-json",
+        "array",
+        "not-text",
+        "not-a-grant",
+        "nul-in-key-id",
+        "not-a-key-id",
+    ],
 )
 def test_grants_that_are_not_a_flat_object_of_grants_are_refused(text):
     with pytest.raises(StaffKeyError):
         parse_grants(text)
+
+
+def test_grants_keyed_by_something_no_key_has_are_a_400_not_a_query(
+    client, db_session, lawyer_with_key
+):
+    sign_in_as(client, db_session, lawyer_with_key)
+    token = client.get("/staff/keys").get_json()["csrfToken"]
+
+    response = client.post(
+        "/staff/keys/converted",
+        data={"csrf_token": token, "grants": '{"\\u0000' + "0" * 15 + '": "x"}'},
+    )
+
+    assert response.status_code == 400
+    assert response.get_json() == {"stored": False, "reason": "bad_grants"}

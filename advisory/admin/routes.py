@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from advisory.admin.forms import ROLE_LABELS, USERNAME_TAKEN, ActionForm, AddStaffForm, ConfirmForm
 from advisory.auth.access import require_role
-from advisory.context import current_settings, db_session, now
+from advisory.context import data_key, db_session, now
 from advisory.models import Role, Staff
 from advisory.services import staff as service
 from advisory.services.staff import Deactivation, NewStaff, StaffError
@@ -64,7 +64,7 @@ def add() -> Response | tuple[str, int]:
             db_session(),
             username=form.username.data or "",
             role=form.chosen_role,
-            data_key=_data_key(),
+            data_key=data_key(),
             now=now(),
         )
     except (StaffError, IntegrityError):
@@ -98,7 +98,7 @@ def reactivate(staff_id: int) -> Response | tuple[str, int]:
     ActionForm()  # CSRF is checked before any view runs; the form has nothing else
     try:
         new = service.reactivate_staff(
-            db_session(), username=account.username, data_key=_data_key(), now=now()
+            db_session(), username=account.username, data_key=data_key(), now=now()
         )
     except StaffError:  # the one refusal left for an account that exists: it is active
         db_session().rollback()
@@ -123,7 +123,7 @@ def reset(staff_id: int) -> Response | tuple[str, int]:
         return render_staff(unconfirmed=_unconfirmed(account, "reset", form)), 400
     try:
         new = service.reset_staff(
-            db_session(), username=account.username, data_key=_data_key(), now=now()
+            db_session(), username=account.username, data_key=data_key(), now=now()
         )
     except StaffError:  # the one refusal left for an account that exists: it is deactivated
         db_session().rollback()
@@ -220,10 +220,3 @@ def _account_or_404(staff_id: int) -> Staff:
     if account is None:
         abort(404)
     return account
-
-
-def _data_key() -> bytes:
-    secrets = current_settings().secrets
-    if secrets is None:
-        raise RuntimeError("no data key: run `flask --app advisory init`")
-    return secrets.data_key

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
+import crypto
 from advisory.auth import sessions
 from advisory.auth.access import require_role
 from advisory.auth.forms import ConvertedKeysForm, GrantForm, RotationForm
@@ -119,7 +120,7 @@ def rotate_line_key() -> Response | tuple[str, int]:
             db_session(),
             g.staff,
             public_key=form.public_key.data or "",
-            grants=_staff_grants(form.grants.data),
+            grants=staff_keys.parse_grants(form.grants.data, keys=staff_keys.STAFF_ID),
             recovery_grant=form.recovery_grant.data or "",
             data_key=data_key(),
             now=now(),
@@ -134,11 +135,6 @@ def rotate_line_key() -> Response | tuple[str, int]:
         return _render_colleagues(problem=problem), 400
     db_session().commit()
     return redirect(url_for("auth.colleagues", rotated=1))
-
-
-def _staff_grants(text: str | None) -> dict[str, str]:
-    """The rotation's grants: staff id → grant (the same checks as other grants' JSON)."""
-    return staff_keys.parse_grants(text)
 
 
 def _colleague_or_404(staff_id: int) -> staff_keys.Colleague:
@@ -160,6 +156,12 @@ def _render_colleagues(problem: str | None = None) -> str:
         rotation=line_key_rotation.rotation_state(db_session(), staff, data_key=data_key()),
         rotation_form=RotationForm(),
     )
+
+
+@bp.app_template_global()
+def staff_instance_id() -> str:
+    """This installation's public id: part of the salt a browser derives staff keys with."""
+    return crypto.instance_id(data_key())
 
 
 @bp.app_template_global()

@@ -9,10 +9,9 @@ from werkzeug.wrappers import Response
 from advisory.auth import access
 from advisory.auth.access import ALL_ROLES, require_role
 from advisory.auth.forms import PasswordChangeForm
-from advisory.auth.routes import _data_key, bp
+from advisory.auth.routes import bp
 from advisory.context import db_session, now
 from advisory.models import Staff
-from advisory.services import credentials
 from advisory.services import password_change as service
 from advisory.services.staff_keys import StaffKeyError, legacy_wraps_of, parse_grants
 from crypto.encoding import b64url_decode
@@ -63,7 +62,6 @@ def render_password(form: PasswordChangeForm) -> str:
         "auth/password.html",
         form=form,
         staff=staff,
-        instance_id=credentials.instance_id(_data_key()),
         legacy_wraps=legacy_wraps_of(db_session(), staff),
     )
 

@@ -17,7 +17,7 @@ from advisory.auth import access
 from advisory.auth.access import ALL_ROLES, enrolling, public, require_role
 from advisory.auth.forms import EnrolmentForm, SignInForm, SignOutForm
 from advisory.auth.qr import qr_svg
-from advisory.context import current_settings, db_session, now
+from advisory.context import data_key, db_session, now
 from advisory.i18n import SESSION_KEY
 from advisory.models import Role, Staff
 from advisory.services import credentials
@@ -34,13 +34,6 @@ bp = Blueprint("auth", __name__, url_prefix="/staff")
 bp.record_once(lambda state: access.register_access(state.app))
 
 
-def _data_key() -> bytes:
-    secrets = current_settings().secrets
-    if secrets is None:
-        raise RuntimeError("no data key: run `flask --app advisory init`")
-    return secrets.data_key
-
-
 @bp.get("/login")
 @public
 def login() -> str:
@@ -53,7 +46,7 @@ def login() -> str:
 def legacy_challenge() -> Response:
     """Salt and costs for a browser to prove a password from before the credential split."""
     username = request.args.get("username", "")[:64]
-    found = credentials.legacy_challenge(db_session(), username, data_key=_data_key())
+    found = credentials.legacy_challenge(db_session(), username, data_key=data_key())
     response = jsonify(
         salt=b64url_encode(found.salt),
         timeCost=found.time_cost,
@@ -77,7 +70,7 @@ def submit_login() -> Response | tuple[str, int]:
         auth_key=b64url_decode(form.auth_key.data or ""),
         legacy_proof=_legacy_proof(form.legacy_proof.data),
         code=form.code.data or "",
-        data_key=_data_key(),
+        data_key=data_key(),
         now=now(),
     )
     db_session().commit()
@@ -113,7 +106,7 @@ def submit_welcome() -> Response | tuple[str, int]:
             signing_public_key=form.signing_public_key.data or None,
             converted_grants=parse_grants(form.grants.data),
             code=form.code.data or "",
-            data_key=_data_key(),
+            data_key=data_key(),
             now=now(),
         )
     except (service.EnrolmentError, StaffKeyError) as exc:
@@ -177,7 +170,6 @@ def _render_login(
         form=form,
         failed=failed,
         signed_out=signed_out,
-        instance_id=credentials.instance_id(_data_key()),
         legacy=credentials.legacy_accounts_exist(db_session()),
     )
 
@@ -201,7 +193,7 @@ def _needs_script_text() -> str:
 
 def _render_welcome(form: EnrolmentForm) -> str:
     staff: Staff = g.staff
-    seed = service.enrolment_seed(staff, _data_key())
+    seed = service.enrolment_seed(staff, data_key())
     uri = totp.provisioning_uri(seed, staff.username)
     return render_template(
         "auth/welcome.html",
@@ -209,7 +201,6 @@ def _render_welcome(form: EnrolmentForm) -> str:
         staff=staff,
         secret=" ".join(seed[i : i + 4] for i in range(0, len(seed), 4)),
         qr=Markup(qr_svg(uri, title=_("QR code for your authenticator app"))),  # noqa: S704
-        instance_id=credentials.instance_id(_data_key()),
         makes_key_pair=staff.role is Role.LAWYER,
         legacy_wraps=legacy_wraps_of(db_session(), staff),
     )

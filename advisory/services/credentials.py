@@ -41,14 +41,10 @@ class LegacyChallenge:
     hash_len: int
 
 
-def instance_id(data_key: bytes) -> str:
-    return crypto.instance_id(data_key)
-
-
 def credential_hash(password: str, *, username: str, data_key: bytes) -> str:
     """argon2id of the authentication key a browser derives from `password`: for a password
     the server made (one-time, demo); a chosen password never reaches the server."""
-    credentials = crypto.derive_staff_credentials(password, instance_id(data_key), username)
+    credentials = crypto.derive_staff_credentials(password, crypto.instance_id(data_key), username)
     return passwords.hash_auth_key(credentials.auth_key)
 
 
@@ -59,8 +55,12 @@ def legacy_accounts_exist(session: Session) -> bool:
 
 def legacy_challenge(session: Session, username: str, *, data_key: bytes) -> LegacyChallenge:
     """The parameters of `username`'s legacy hash, or decoys just like them."""
-    name = username.strip().lower()
-    staff = session.scalars(select(Staff).where(Staff.username == name)).first()
+    try:
+        name = crypto.normalise_username(username)
+    except ValueError:  # no account has such a name (NUL, spaces, 65 characters …): a decoy
+        name, staff = username, None
+    else:
+        staff = session.scalars(select(Staff).where(Staff.username == name)).first()
     if staff is not None and staff.credential_scheme is CredentialScheme.PASSWORD:
         found = passwords.legacy_parameters(staff.password_hash)
         if found is not None:
@@ -68,7 +68,9 @@ def legacy_challenge(session: Session, username: str, *, data_key: bytes) -> Leg
                 found.salt, found.time_cost, found.memory_kib, found.parallelism, found.hash_len
             )
     key = crypto.derive_subkey(data_key, "legacy-decoy-salt")
-    salt = hmac.new(key, DECOY_SALT_LABEL + b"\0" + name.encode(), hashlib.sha256).digest()
+    salt = hmac.new(
+        key, DECOY_SALT_LABEL + b"\0" + name.encode(errors="replace"), hashlib.sha256
+    ).digest()
     return LegacyChallenge(
         salt=salt[:DECOY_SALT_BYTES],
         time_cost=passwords.TIME_COST,

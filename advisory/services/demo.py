@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 import crypto
 from advisory.models import Role, Staff
-from advisory.services.credentials import instance_id
 from advisory.services.line_keys import NewLineKey
 from advisory.services.reply_signatures import register_signing_key
 from advisory.services.staff import NewStaff, add_staff
@@ -49,7 +48,7 @@ def _enrol_lawyer(
     a key pair wrapped under their password's wrapping key, and the line key granted to it."""
     staff: Staff = new.staff
     credentials = crypto.derive_staff_credentials(
-        new.one_time_password, instance_id(data_key), staff.username
+        new.one_time_password, crypto.instance_id(data_key), staff.username
     )
     private_key = crypto.generate_keypair()
     pair = KeyPair(

@@ -94,6 +94,16 @@ def lawyer_for_grant(session: Session, username: str) -> Staff:
     return staff
 
 
+# A key is recoverable when it is wrapped under the recovery passphrase (made on the server)
+# or sealed to the recovery key (made in a lawyer's browser).
+RECOVERY_KINDS = (WrapKind.RECOVERY, WrapKind.RECOVERY_GRANT)
+_RECOVERY_GRANTS = (
+    select(LineKey, WrappedKey.blob)
+    .join(WrappedKey, WrappedKey.line_key_id == LineKey.id)
+    .where(WrappedKey.kind == WrapKind.RECOVERY_GRANT)
+)
+
+
 def open_with_recovery(
     session: Session, line: Line, typed_passphrase: str, *, data_key: bytes | None = None
 ) -> OpenedKeys:
@@ -140,13 +150,6 @@ def open_with_recovery(
         # A line made before recovery keys: from now on browsers can seal to it too.
         record_recovery_key(line, passphrase, data_key=data_key)
     return OpenedKeys(opened, unopened, passphrase)
-
-
-_RECOVERY_GRANTS = (
-    select(LineKey, WrappedKey.blob)
-    .join(WrappedKey, WrappedKey.line_key_id == LineKey.id)
-    .where(WrappedKey.kind == WrapKind.RECOVERY_GRANT)
-)
 
 
 def grant_line_keys(
@@ -259,7 +262,7 @@ def rotate_line_key(
             session.execute(
                 delete(WrappedKey).where(
                     WrappedKey.line_key_id == old_key.id,
-                    WrappedKey.kind.in_((WrapKind.RECOVERY, WrapKind.RECOVERY_GRANT)),
+                    WrappedKey.kind.in_(RECOVERY_KINDS),
                 )
             )
             session.add(
@@ -318,7 +321,7 @@ def key_holdings(session: Session) -> list[KeyHolding]:
         holdings.append(
             KeyHolding(
                 line_key=line_key,
-                has_recovery=any(kind is WrapKind.RECOVERY for kind, _ in kinds_and_staff),
+                has_recovery=any(kind in RECOVERY_KINDS for kind, _ in kinds_and_staff),
                 holders=[staff for _, staff in kinds_and_staff if staff is not None],
             )
         )

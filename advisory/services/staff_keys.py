@@ -15,6 +15,7 @@ changed.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -66,8 +67,14 @@ def parse_key_pair(public_key: str | None, wrapped_private_key: str | None) -> K
     return KeyPair(public_key or "", wrapped_private_key or "")
 
 
-def parse_grants(text: str | None) -> dict[str, str]:
-    """Grants a browser sent: a JSON object of line key id → grant text, each well formed."""
+LINE_KEY_ID = re.compile(r"[0-9a-f]{16}")
+STAFF_ID = re.compile(r"[1-9][0-9]{0,9}")  # within the database's INTEGER keys
+
+
+def parse_grants(text: str | None, keys: re.Pattern[str] = LINE_KEY_ID) -> dict[str, str]:
+    """Grants a browser sent: a JSON object of id → grant text, each well formed. The ids
+    are line key ids, or (for a rotation) staff ids: anything else is refused here, before
+    it reaches a query."""
     if not text:
         return {}
     if len(text) > MAX_GRANTS_CHARS:
@@ -79,7 +86,9 @@ def parse_grants(text: str | None) -> dict[str, str]:
     if not isinstance(value, dict) or len(value) > MAX_GRANTS:
         raise StaffKeyError("bad_grants")
     for key_id, grant in value.items():
-        if not isinstance(key_id, str) or not isinstance(grant, str):
+        if not isinstance(key_id, str) or not keys.fullmatch(key_id):
+            raise StaffKeyError("bad_grants")
+        if not isinstance(grant, str):
             raise StaffKeyError("bad_grants")
         try:
             crypto.parse_grant(grant)
@@ -308,7 +317,16 @@ def colleagues(session: Session, viewer: Staff) -> list[Colleague]:
     """Every other active lawyer of `viewer`'s line, with the keys they lack of `viewer`'s."""
     if not is_key_holder(viewer):
         return []
-    mine = _granted_key_ids(session, viewer)
+    held: dict[int, set[str]] = {}
+    grants = (
+        select(WrappedKey.staff_id, LineKey.key_id)
+        .join(LineKey, LineKey.id == WrappedKey.line_key_id)
+        .where(LineKey.line_id == viewer.line_id, WrappedKey.kind == WrapKind.GRANT)
+    )
+    for staff_id, key_id in session.execute(grants):  # one query for the whole line
+        if staff_id is not None:
+            held.setdefault(staff_id, set()).add(key_id)
+    mine = held.get(viewer.id, set())
     found = []
     query = (
         select(Staff)
@@ -321,6 +339,5 @@ def colleagues(session: Session, viewer: Staff) -> list[Colleague]:
         .order_by(Staff.username)
     )
     for staff in session.scalars(query):
-        theirs = _granted_key_ids(session, staff)
-        found.append(Colleague(staff, sorted(mine - theirs)))
+        found.append(Colleague(staff, sorted(mine - held.get(staff.id, set()))))
     return found
