@@ -21,7 +21,7 @@ from flask_migrate import upgrade
 from advisory import create_app
 from advisory.context import db_session
 from advisory.extensions import db
-from advisory.jobs import sweep_retention, sweep_statistics
+from advisory.jobs import sweep_statistics
 from advisory.models import (
     Callback,
     CallbackStatus,
@@ -37,6 +37,7 @@ from advisory.models import (
 )
 from advisory.services.dashboard import build_dashboard
 from advisory.services.figures import Period
+from advisory.services.retention import apply_retention
 from advisory.services.yearly_report import build_yearly_report
 from tests.conftest import DEFAULT_NOW, POSTGRES_ENV, POSTGRES_URL, base_env
 from tests.coordinator_fixture import postgres_schema
@@ -124,7 +125,7 @@ def figures_of(database_url: str, instance: Path) -> tuple[Any, ...]:
         fill(session, settings.calendar)
         # The closed cases counted into the rollup; those closed long ago deleted.
         sweep_statistics(session, settings, DEFAULT_NOW)
-        sweep_retention(session, settings, DEFAULT_NOW)
+        apply_retention(session, settings, DEFAULT_NOW)
         session.commit()
         figures = (
             build_dashboard(

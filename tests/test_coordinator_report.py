@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import func, select
 
 from advisory.coordinator.labels import report_labels
-from advisory.jobs import sweep_retention
 from advisory.models import (
     Callback,
     CallbackStatus,
@@ -27,6 +26,7 @@ from advisory.models import (
     ReporterRole,
     StatsDaily,
 )
+from advisory.services.retention import apply_retention
 from advisory.services.yearly_report import (
     CATEGORY_ORDER,
     _protect_together,
@@ -120,7 +120,7 @@ def test_the_report_is_identical_before_and_after_retention_deletes_its_cases(
     cases_before = db_session.scalar(select(func.count()).select_from(Case))
 
     # When retention deletes the cases closed more than 60 days ago (folding them in first)
-    deleted = sweep_retention(db_session, settings, DEFAULT_NOW)
+    deleted = apply_retention(db_session, settings, DEFAULT_NOW)
     after = build_yearly_report(db_session, settings.calendar, year=2026, now=DEFAULT_NOW)
 
     # Then most cases are gone, and the report (every count, mark and time) is the same

@@ -17,13 +17,7 @@ from sqlalchemy import func, select
 
 from advisory import audit
 from advisory.audit import Anchor
-from advisory.jobs import (
-    SWEEPS,
-    sweep_audit_anchor,
-    sweep_callbacks,
-    sweep_deadlines,
-    sweep_retention,
-)
+from advisory.jobs import SWEEPS, sweep_audit_anchor
 from advisory.models import (
     Callback,
     CallbackSlot,
@@ -37,8 +31,11 @@ from advisory.models import (
     StatsDaily,
 )
 from advisory.scheduler import run_sweep_in
+from advisory.services.callback_follow_up import follow_up_callbacks
 from advisory.services.callbacks import book_callback
+from advisory.services.deadline_watch import watch_deadlines
 from advisory.services.notifications import NotificationKind
+from advisory.services.retention import apply_retention
 from advisory.settings import Settings
 from advisory.stats import Metric
 from tests.conftest import DEFAULT_NOW
@@ -102,7 +99,7 @@ def test_a_deadline_is_at_risk_within_two_opening_hours(
 ):
     case = make_case(received_at=due - timedelta(days=1), callback_due_at=due)
 
-    sweep_deadlines(db_session, settings, now)
+    watch_deadlines(db_session, settings, now)
 
     expected = [NotificationKind.DEADLINE_AT_RISK] if at_risk else []
     at_risk_notes = [k for k in kinds(db_session, case) if k == NotificationKind.DEADLINE_AT_RISK]
@@ -112,9 +109,9 @@ def test_a_deadline_is_at_risk_within_two_opening_hours(
 def test_an_assigned_case_at_risk_warns_its_lawyer_once(db_session, settings, make_case, lawyer):
     case = make_case(assigned_lawyer_id=lawyer.id, callback_due_at=oslo(MONDAY, "11:00"))
 
-    assert sweep_deadlines(db_session, settings, DEFAULT_NOW) == 1
-    assert sweep_deadlines(db_session, settings, DEFAULT_NOW) == 0
-    assert sweep_deadlines(db_session, settings, DEFAULT_NOW + timedelta(minutes=30)) == 0
+    assert watch_deadlines(db_session, settings, DEFAULT_NOW) == 1
+    assert watch_deadlines(db_session, settings, DEFAULT_NOW) == 0
+    assert watch_deadlines(db_session, settings, DEFAULT_NOW + timedelta(minutes=30)) == 0
 
     [note] = notes(db_session, case)
     assert note.kind == NotificationKind.DEADLINE_AT_RISK
@@ -125,8 +122,8 @@ def test_an_assigned_case_at_risk_warns_its_lawyer_once(db_session, settings, ma
 def test_an_unassigned_case_at_risk_warns_every_lawyer_once(db_session, settings, make_case):
     case = make_case(callback_due_at=oslo(MONDAY, "11:00"))
 
-    sweep_deadlines(db_session, settings, DEFAULT_NOW)
-    sweep_deadlines(db_session, settings, DEFAULT_NOW + timedelta(minutes=5))
+    watch_deadlines(db_session, settings, DEFAULT_NOW)
+    watch_deadlines(db_session, settings, DEFAULT_NOW + timedelta(minutes=5))
 
     [note] = notes(db_session, case)
     assert note.kind == NotificationKind.DEADLINE_AT_RISK
@@ -138,7 +135,7 @@ def test_an_answered_or_closed_case_is_not_at_risk(db_session, settings, make_ca
     answered = make_case(callback_due_at=due, first_response_at=DEFAULT_NOW - timedelta(hours=1))
     closed = make_case(callback_due_at=due, status=CaseStatus.CLOSED, closed_at=DEFAULT_NOW)
 
-    assert sweep_deadlines(db_session, settings, DEFAULT_NOW) == 0
+    assert watch_deadlines(db_session, settings, DEFAULT_NOW) == 0
     assert notes(db_session, answered, closed) == []
 
 
@@ -152,8 +149,8 @@ def test_a_passed_deadline_is_breached_once_and_reported_to_coordinators(
     )
 
     # When the sweep runs on Monday, and again an hour later
-    first = sweep_deadlines(db_session, settings, DEFAULT_NOW)
-    second = sweep_deadlines(db_session, settings, DEFAULT_NOW + timedelta(hours=1))
+    first = watch_deadlines(db_session, settings, DEFAULT_NOW)
+    second = watch_deadlines(db_session, settings, DEFAULT_NOW + timedelta(hours=1))
 
     # Then the breach is dated at the deadline (not at the sweep) and reported once
     assert (first, second) == (1, 0)
@@ -189,8 +186,8 @@ def test_a_deadline_is_breached_only_when_the_answer_came_late_or_never(
         first_response_at=None if answered is None else due + answered,
     )
 
-    sweep_deadlines(db_session, settings, DEFAULT_NOW)
-    sweep_deadlines(db_session, settings, DEFAULT_NOW + timedelta(days=1))
+    watch_deadlines(db_session, settings, DEFAULT_NOW)
+    watch_deadlines(db_session, settings, DEFAULT_NOW + timedelta(days=1))
 
     db_session.expire_all()
     assert case.breached_at == (due if breached else None)
@@ -239,8 +236,8 @@ def test_a_booked_callback_is_reminded_once_shortly_before_its_slot(
     callback = book(db_session, settings, case)
     now = SLOT - timedelta(minutes=minutes_ahead)
 
-    sweep_callbacks(db_session, settings, now)
-    sweep_callbacks(db_session, settings, now + timedelta(seconds=30))
+    follow_up_callbacks(db_session, settings, now)
+    follow_up_callbacks(db_session, settings, now + timedelta(seconds=30))
 
     if reminded:
         [note] = notes(db_session, case)
@@ -259,7 +256,7 @@ def test_a_missed_callback_is_booked_again_with_the_same_number(db_session, sett
 
     # When the sweep runs 16 minutes after the slot ended (the grace is 15)
     now = SLOT_END + timedelta(minutes=16)
-    assert sweep_callbacks(db_session, settings, now) == 1
+    assert follow_up_callbacks(db_session, settings, now) == 1
 
     # Then it is missed, its number moved to a new booking in the next free slot (11:30)
     old, new = callbacks_of(db_session, case)
@@ -275,7 +272,7 @@ def test_a_missed_callback_is_booked_again_with_the_same_number(db_session, sett
     assert (note.kind, note.role) == (NotificationKind.CALLBACK_MISSED, Role.LAWYER)
     assert note.case_reference == case.reference
 
-    assert sweep_callbacks(db_session, settings, now + timedelta(minutes=1)) == 0
+    assert follow_up_callbacks(db_session, settings, now + timedelta(minutes=1)) == 0
     assert len(callbacks_of(db_session, case)) == 2
     assert len(notes(db_session, case)) == 1
 
@@ -288,8 +285,8 @@ def test_the_last_missed_attempt_goes_to_the_coordinator_and_drops_the_number(
     last = book(db_session, settings, case, attempts=3)
 
     now = SLOT_END + timedelta(minutes=16)
-    sweep_callbacks(db_session, settings, now)
-    sweep_callbacks(db_session, settings, now + timedelta(minutes=1))
+    follow_up_callbacks(db_session, settings, now)
+    follow_up_callbacks(db_session, settings, now + timedelta(minutes=1))
 
     [only] = callbacks_of(db_session, case)
     assert only.id == last.id
@@ -304,7 +301,7 @@ def test_a_callback_within_the_grace_period_is_left_alone(db_session, settings, 
     case = make_case()
     callback = book(db_session, settings, case)
 
-    assert sweep_callbacks(db_session, settings, SLOT_END + timedelta(minutes=10)) == 0
+    assert follow_up_callbacks(db_session, settings, SLOT_END + timedelta(minutes=10)) == 0
 
     assert [c.id for c in callbacks_of(db_session, case)] == [callback.id]
     assert (callback.status, callback.contact_envelope) == (CallbackStatus.BOOKED, ENVELOPE)
@@ -332,7 +329,7 @@ def test_a_phone_number_is_deleted_once_its_callback_is_done(
     done.status = status
     db_session.flush()
 
-    sweep_retention(db_session, settings, DEFAULT_NOW)
+    apply_retention(db_session, settings, DEFAULT_NOW)
 
     assert envelope_of(db_session, done.id) is None
     assert envelope_of(db_session, waiting.id) == ENVELOPE
@@ -342,7 +339,7 @@ def test_a_closed_case_keeps_no_phone_number(db_session, settings, make_case):
     closed = make_case(status=CaseStatus.CLOSED, closed_at=DEFAULT_NOW - timedelta(days=1))
     callback = book(db_session, settings, closed)
 
-    assert sweep_retention(db_session, settings, DEFAULT_NOW) == 1
+    assert apply_retention(db_session, settings, DEFAULT_NOW) == 1
 
     assert envelope_of(db_session, callback.id) is None
     assert db_session.get(Case, closed.id) is not None  # the case itself is kept for now
@@ -377,7 +374,7 @@ def test_closed_cases_are_deleted_with_everything_after_sixty_days(db_session, s
     }
 
     # When retention runs
-    sweep_retention(db_session, settings, DEFAULT_NOW)
+    apply_retention(db_session, settings, DEFAULT_NOW)
 
     # Then the expired case is gone with its messages and callbacks (ON DELETE CASCADE)
     assert _count(db_session, Case, id=ids["expired"]) == 0
@@ -416,9 +413,9 @@ def test_a_deleted_case_is_counted_once_in_the_daily_figures(
     before = daily_totals(db_session, day, day)
 
     # When retention deletes it, and runs again
-    assert sweep_retention(db_session, settings, DEFAULT_NOW) == 1
+    assert apply_retention(db_session, settings, DEFAULT_NOW) == 1
     once = daily_totals(db_session, day, day)
-    sweep_retention(db_session, settings, DEFAULT_NOW + timedelta(hours=1))
+    apply_retention(db_session, settings, DEFAULT_NOW + timedelta(hours=1))
     twice = daily_totals(db_session, day, day)
 
     # Then the figures of its (Oslo) day count it once: received, and how it was answered

@@ -25,7 +25,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 import crypto
 from advisory import audit
-from advisory.mailer import ANCHOR_BODY, BODY, MailUnavailable, recipients_for, send_pending
+from advisory.jobs import MailUnavailable, send_pending
 from advisory.models import (
     Callback,
     Case,
@@ -43,6 +43,7 @@ from advisory.models import (
 )
 from advisory.services.audit_anchors import send_anchor
 from advisory.services.notifications import NotificationKind, describe, notify
+from advisory.services.outbox import ANCHOR_BODY, BODY, recipients_for
 from advisory.settings import SmtpSettings
 from tests.conftest import DEFAULT_NOW
 
@@ -560,14 +561,14 @@ def test_the_mailer_logs_counts_not_addresses_or_content(
     note(NotificationKind.CALLBACK_MISSED, to=Role.LAWYER)
     note(NotificationKind.DEADLINE_BREACHED, to=Role.COORDINATOR)
 
-    with caplog.at_level(logging.INFO, logger="advisory.mailer"):
+    with caplog.at_level(logging.INFO, logger="advisory.jobs"):
         assert send_pending(db_session, smtp, now=NOW) == 2
         note(NotificationKind.CASE_ASSIGNED, to="ada")
         with pytest.raises(MailUnavailable):
             send_pending(db_session, settings_for(free_port()), now=NOW)
 
     logged = "\n".join(
-        record.getMessage() for record in caplog.records if record.name == "advisory.mailer"
+        record.getMessage() for record in caplog.records if record.name == "advisory.jobs"
     )
     assert "2 sent" in logged
     assert "unavailable" in logged

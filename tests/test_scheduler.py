@@ -35,7 +35,7 @@ from flask_migrate import upgrade
 from advisory import create_app, scheduler, scheduler_lock
 from advisory.database import JOBSTORE_TABLE, tune_sqlite
 from advisory.extensions import db
-from advisory.jobs import SWEEPS, sweep_deadlines
+from advisory.jobs import SWEEPS
 from advisory.models import (
     Callback,
     CallbackStatus,
@@ -52,6 +52,7 @@ from advisory.models import (
 from advisory.scheduler import SchedulerBusy, SchedulerService, run_all_sweeps_once, run_sweep_in
 from advisory.scheduler_lock import HeartbeatRowLock, PostgresAdvisoryLock, lock_for
 from advisory.services.callbacks import book_callback
+from advisory.services.deadline_watch import watch_deadlines
 from advisory.services.notifications import NotificationKind
 from advisory.settings import PROJECT_ROOT
 from tests.conftest import DEFAULT_NOW, POSTGRES_ENV, POSTGRES_URL, base_env
@@ -243,7 +244,7 @@ def test_a_failing_sweep_is_rolled_back_logged_and_retried_at_the_next_run(
     reference = seed_case_at_risk(own_app)
 
     def notes_then_fails(session, settings, now):
-        sweep_deadlines(session, settings, now)
+        watch_deadlines(session, settings, now)
         raise RuntimeError("the sweep broke half-way")
 
     # Given a sweep that fails after it wrote a notification
@@ -260,7 +261,7 @@ def test_a_failing_sweep_is_rolled_back_logged_and_retried_at_the_next_run(
     assert committed_notes(own_app) == Counter()
 
     # And the next run of the working sweep does the work
-    monkeypatch.setitem(scheduler.SWEEPS, "deadlines", sweep_deadlines)
+    monkeypatch.setitem(scheduler.SWEEPS, "deadlines", watch_deadlines)
     assert run_sweep_in(own_app, "deadlines") == 1
     assert committed_notes(own_app) == Counter({(NotificationKind.DEADLINE_AT_RISK, reference): 1})
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from advisory.jobs import SWEEPS, sweep_retention, sweep_statistics
+from advisory.jobs import SWEEPS, sweep_statistics
 from advisory.models import (
     Callback,
     CallbackStatus,
@@ -20,6 +20,7 @@ from advisory.models import (
     StatsMonthly,
 )
 from advisory.services.figures import Dimension, Period, Scope, case_counts
+from advisory.services.retention import apply_retention
 from advisory.stats import ALL, Metric, fold_cases
 from tests.conftest import DEFAULT_NOW
 
@@ -100,7 +101,7 @@ def test_retention_does_not_count_a_case_the_sweep_counted(db_session, make_case
     sweep_statistics(db_session, settings, DEFAULT_NOW)
     counted = totals(db_session, StatsDaily)
 
-    assert sweep_retention(db_session, settings, DEFAULT_NOW) == 1
+    assert apply_retention(db_session, settings, DEFAULT_NOW) == 1
 
     assert totals(db_session, StatsDaily) == counted
 

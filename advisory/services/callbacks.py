@@ -19,8 +19,8 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from advisory.models import Callback, CallbackSlot, CallbackStatus, Case, ContactPreference, Role
-from advisory.services.notifications import NotificationKind, notify
+from advisory.models import Callback, CallbackSlot, CallbackStatus, Case, ContactPreference
+from advisory.services.notifications import NotificationKind, tell_coordinators
 from advisory.settings import Settings
 from advisory.slots import Slot, slots_between
 from advisory.upserts import OnConflict
@@ -105,28 +105,16 @@ def book_callback(
 
 
 def _warn_capacity(session: Session, case: Case, callback: Callback, now: datetime) -> None:
-    notify(
-        session,
-        kind=NotificationKind.CAPACITY_WARNING,
-        dedupe_key=f"capacity:{case.reference}:{callback.slot_start:%Y%m%dT%H%M}",
-        now=now,
-        role=Role.COORDINATOR,
-        case_reference=case.reference,
-    )
+    key = f"capacity:{case.reference}:{callback.slot_start:%Y%m%dT%H%M}"
+    tell_coordinators(session, case, NotificationKind.CAPACITY_WARNING, key, now)
 
 
 def answer_in_inbox_instead(session: Session, case: Case, *, now: datetime) -> None:
     """No callback place could be booked for a new case: it is answered in the secure inbox,
     and the coordinator is told, since either the places or the limits need a look."""
     case.contact_preference = ContactPreference.INBOX
-    notify(
-        session,
-        kind=NotificationKind.CALLBACK_UNBOOKED,
-        dedupe_key=f"callback-unbooked:{case.reference}",
-        now=now,
-        role=Role.COORDINATOR,
-        case_reference=case.reference,
-    )
+    key = f"callback-unbooked:{case.reference}"
+    tell_coordinators(session, case, NotificationKind.CALLBACK_UNBOOKED, key, now)
 
 
 def release_place(session: Session, callback: Callback) -> None:

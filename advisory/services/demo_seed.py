@@ -22,7 +22,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import crypto
-from advisory.jobs import sweep_retention
 from advisory.models import (
     Callback,
     CallbackStatus,
@@ -44,6 +43,7 @@ from advisory.models import (
 from advisory.services.callbacks import SlotUnavailable, book_callback
 from advisory.services.demo import DEMO_USERNAMES
 from advisory.services.line_keys import active_line_key, default_line
+from advisory.services.retention import apply_retention
 from advisory.services.sealing import TO_LINE, case_context, context, seal_for_line
 from advisory.services.staff import add_staff
 from advisory.settings import Settings
@@ -143,7 +143,7 @@ def seed_demo_year(
     # What the scheduler would have done meanwhile: count the closed cases, delete old ones.
     while fold_settled_cases(session, calendar):
         pass
-    sweep_retention(session, settings, now)
+    apply_retention(session, settings, now)
     live = session.scalar(select(func.count()).select_from(Case)) or 0
     return SeedSummary(created=created, folded=live_before - live, live=live)
 

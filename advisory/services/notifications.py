@@ -113,6 +113,39 @@ def notify(
     return adopt(session, Notification, row, notification_id)
 
 
+def tell_coordinators(
+    session: Session, case: Case, kind: NotificationKind, dedupe_key: str, now: datetime
+) -> bool:
+    """A note about a case for the coordinators; True if it is new."""
+    created = notify(
+        session,
+        kind=kind,
+        dedupe_key=dedupe_key,
+        now=now,
+        role=Role.COORDINATOR,
+        case_reference=case.reference,
+    )
+    return created is not None
+
+
+def tell_case_team(
+    session: Session, case: Case, kind: NotificationKind, dedupe_key: str, now: datetime
+) -> bool:
+    """A note for the assigned lawyer, or every lawyer while the case is unassigned; True if
+    it is new."""
+    assignee = case.assigned_lawyer_id
+    created = notify(
+        session,
+        kind=kind,
+        dedupe_key=dedupe_key,
+        now=now,
+        staff_id=assignee,
+        role=Role.LAWYER if assignee is None else None,
+        case_reference=case.reference,
+    )
+    return created is not None
+
+
 def unread_for(session: Session, staff: Staff) -> list[Notification]:
     """Unread notes for this staff member: their own and their role's, newest first."""
     query = (

@@ -22,7 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from advisory import create_app, jobs, scheduler, scheduler_lock
+from advisory import create_app, scheduler, scheduler_lock
+from advisory.services import notifications
 
 # Far longer than any test waits: the process is killed long before it wakes up.
 PAUSE_SECONDS = 60
@@ -47,7 +48,7 @@ def main(argv: list[str]) -> int:
         time.sleep(PAUSE_SECONDS)
 
     if args.pause_in_notify:
-        real_notify, sent = jobs.notify, []
+        real_notify, sent = notifications.notify, []
 
         def notify_then_pause(*notify_args: Any, **kwargs: Any) -> Any:
             created = real_notify(*notify_args, **kwargs)
@@ -56,7 +57,7 @@ def main(argv: list[str]) -> int:
                 pause()
             return created
 
-        jobs.notify = notify_then_pause
+        notifications.notify = notify_then_pause
 
     if args.pause_after:
         real_run = scheduler.run_sweep_in

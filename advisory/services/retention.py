@@ -1,0 +1,61 @@
+"""Retention: phone numbers go once no callback needs them, closed cases after the period.
+
+A closed case is counted in the figures before it is deleted, so the yearly numbers survive
+the case.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from advisory.models import Callback, CallbackStatus, Case, CaseStatus
+from advisory.settings import Settings
+from advisory.stats import fold_cases
+
+logger = logging.getLogger(__name__)
+
+
+def apply_retention(session: Session, settings: Settings, now: datetime) -> int:
+    """Delete what is no longer needed; returns how many numbers and cases went."""
+    numbers = _delete_unneeded_numbers(session)
+    expired = _delete_expired_cases(session, settings, now)
+    session.flush()
+    if numbers or expired:
+        logger.info("retention: %d phone numbers and %d closed cases deleted", numbers, expired)
+    return numbers + expired
+
+
+def _delete_unneeded_numbers(session: Session) -> int:
+    closed_cases = select(Case.id).where(Case.status == CaseStatus.CLOSED)
+    result = session.execute(
+        update(Callback)
+        .where(
+            Callback.contact_envelope.is_not(None),
+            or_(Callback.status != CallbackStatus.BOOKED, Callback.case_id.in_(closed_cases)),
+        )
+        .values(contact_envelope=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _delete_expired_cases(session: Session, settings: Settings, now: datetime) -> int:
+    cutoff = now - timedelta(days=settings.retention_days)
+    expired = session.scalars(
+        select(Case).where(Case.status == CaseStatus.CLOSED, Case.closed_at <= cutoff)
+    ).all()
+    if not expired:
+        return 0
+    fold_cases(session, expired, settings.calendar)
+    session.execute(
+        delete(Case)
+        .where(Case.id.in_([case.id for case in expired]))
+        .execution_options(synchronize_session=False)
+    )
+    for case in expired:
+        session.expunge(case)
+    return len(expired)
