@@ -1,4 +1,5 @@
-"""The staff surface's front door: sign-in, first-time enrolment, home, sign-out.
+"""The staff surface's front door: sign-in, first-time enrolment, password change, home,
+sign-out.
 
 Sign-in and enrolment need the page's script: it derives the authentication key (sent) and
 the wrapping key (kept) from the password, which never leaves the browser. A form that
@@ -15,7 +16,7 @@ from werkzeug.wrappers import Response
 from advisory import totp
 from advisory.auth import access
 from advisory.auth.access import ALL_ROLES, enrolling, public, require_role
-from advisory.auth.forms import EnrolmentForm, SignInForm, SignOutForm
+from advisory.auth.forms import EnrolmentForm, PasswordChangeForm, SignInForm, SignOutForm
 from advisory.auth.qr import qr_svg
 from advisory.context import data_key, db_session, now
 from advisory.i18n import SESSION_KEY
@@ -116,6 +117,45 @@ def submit_welcome() -> Response | tuple[str, int]:
     db_session().commit()
     access.begin_session(staff, enrolling=False)
     return redirect(url_for("auth.home"))
+
+
+@bp.get("/password")
+@require_role(*ALL_ROLES)
+def password() -> str:
+    return _render_password(PasswordChangeForm())
+
+
+@bp.post("/password")
+@require_role(*ALL_ROLES)
+def submit_password() -> Response | tuple[str, int]:
+    form = PasswordChangeForm()
+    if not form.validate_on_submit():
+        if not form.new_auth_key.data:
+            form.form_errors.append(
+                _(
+                    "Changing your password needs JavaScript: the password is turned into "
+                    "keys in this browser and never sent. Turn JavaScript on and try again."
+                )
+            )
+        return _render_password(form), 400
+    staff: Staff = g.staff
+    try:
+        credentials.change_password(
+            db_session(),
+            staff,
+            current_auth_key=b64url_decode(form.current_auth_key.data or ""),
+            new_auth_key=b64url_decode(form.new_auth_key.data or ""),
+            wrapped_private_key=form.wrapped_private_key.data or None,
+            converted_grants=parse_grants(form.grants.data),
+            now=now(),
+        )
+    except (credentials.PasswordChangeError, StaffKeyError) as exc:
+        db_session().rollback()
+        _explain_password_refusal(form, exc.args[0])
+        return _render_password(form), 400
+    db_session().commit()
+    access.begin_session(staff, enrolling=False)
+    return redirect(url_for("auth.home", password_changed=1))
 
 
 @bp.get("")
@@ -221,4 +261,26 @@ def _explain(form: EnrolmentForm, reason: str) -> None:
     else:  # needs_key, bad_key, bad_grants: what the script sent was not complete
         form.form_errors.append(
             _("This browser could not set up your keys, so nothing was changed. Please try again.")
+        )
+
+
+def _render_password(form: PasswordChangeForm) -> str:
+    staff: Staff = g.staff
+    return render_template(
+        "auth/password.html",
+        form=form,
+        staff=staff,
+        legacy_wraps=legacy_wraps_of(db_session(), staff),
+    )
+
+
+def _explain_password_refusal(form: PasswordChangeForm, reason: str) -> None:
+    """Put the service's refusal on the page; the password fields have no server side."""
+    if reason == "wrong_current":
+        form.form_errors.append(_("That is not your current password."))
+    elif reason == "same_as_before":
+        form.form_errors.append(_("Choose a password other than the one you have now."))
+    else:  # needs_browser, bad_key, bad_grants: what the script sent was not complete
+        form.form_errors.append(
+            _("Your keys could not be carried over; nothing was changed. Please try again.")
         )

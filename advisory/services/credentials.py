@@ -11,20 +11,34 @@ parameters below, and the account moves to the split. While any such account exi
 sign-in page asks for parameters for every username; one that has no legacy hash gets
 parameters derived from a secret, of the same shape, so the answer does not tell whether the
 name exists or has been upgraded.
+
+A password change happens in the browser too: it derives the authentication keys of the
+current and the new password and sends both; the server checks the current one and keeps
+argon2id of the new one. A lawyer's private key comes along, unwrapped with the current
+password's wrapping key and wrapped under the new one; wraps of the line key under a password
+from before key pairs, if any are left, arrive converted into grants.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import crypto
-from advisory import passwords
-from advisory.models import CredentialScheme, Staff
+from advisory import audit, passwords
+from advisory.models import CredentialScheme, Staff, WrapKind
+from advisory.services.staff_keys import (
+    StaffKeyError,
+    legacy_wraps_of,
+    rewrap_private_key,
+    store_grants,
+)
 
 DECOY_SALT_LABEL = b"advisory-line/v1/legacy-decoy-salt"
 DECOY_SALT_BYTES = 16  # what argon2-cffi writes
@@ -78,3 +92,47 @@ def legacy_challenge(session: Session, username: str, *, data_key: bytes) -> Leg
         parallelism=passwords.PARALLELISM,
         hash_len=32,
     )
+
+
+class PasswordChangeError(ValueError):
+    """The change was refused; `reason` names why for the page. Nothing was changed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def change_password(
+    session: Session,
+    staff: Staff,
+    *,
+    current_auth_key: bytes,
+    new_auth_key: bytes,
+    wrapped_private_key: str | None,
+    converted_grants: Mapping[str, str],
+    now: datetime,
+) -> None:
+    """Check, carry the keys over, set the new key and end every other session."""
+    if not passwords.verify_auth_key(staff.password_hash, current_auth_key):
+        raise PasswordChangeError("wrong_current")
+    if hmac.compare_digest(new_auth_key, current_auth_key):
+        raise PasswordChangeError("same_as_before")
+    if not covers_legacy_wraps(session, staff, converted_grants):
+        raise PasswordChangeError("needs_browser")
+    try:
+        rewrap_private_key(session, staff, wrapped_private_key)
+        store_grants(
+            session, staff, converted_grants, kinds=(WrapKind.STAFF,), new_rows=False, now=now
+        )
+    except StaffKeyError as exc:
+        raise PasswordChangeError(exc.reason) from None
+    staff.password_hash = passwords.hash_auth_key(new_auth_key)
+    staff.session_epoch += 1  # sessions elsewhere end; the caller starts a fresh one here
+    session.flush()
+    audit.record(session, action="staff.password_changed", now=now, actor_staff_id=staff.id)
+
+
+def covers_legacy_wraps(session: Session, staff: Staff, grants: Mapping[str, str]) -> bool:
+    """Whether `grants` convert every wrap under the old password: after the change no
+    password would open one that is left."""
+    return {wrap["keyId"] for wrap in legacy_wraps_of(session, staff)} <= set(grants)

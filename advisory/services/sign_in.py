@@ -33,7 +33,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from advisory import audit, passwords, totp
 from advisory.models import CredentialScheme, Role, Staff, WrapKind
-from advisory.services.password_change import covers_legacy_wraps
+from advisory.services.credentials import covers_legacy_wraps
 from advisory.services.reply_signatures import SignatureError, register_signing_key
 from advisory.services.staff_keys import KeyPair, StaffKeyError, replace_key_pair, store_grants
 from advisory.timestamps import UTCDateTime
