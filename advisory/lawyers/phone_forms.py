@@ -6,9 +6,9 @@ questions in the same words; only the questions are put for the lawyer, not the 
 
 from __future__ import annotations
 
-from wtforms import HiddenField, RadioField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length
 
 from advisory.forms import Form
 from advisory.i18n import lazy_text as _l
@@ -18,12 +18,13 @@ from advisory.reporter.forms import (
     KIND_CHOICES,
     LANGUAGE_CHOICES,
     MAX_ENVELOPE_CHARS,
-    MAX_NARRATIVE_CHARS,
     ROLE_CHOICES,
     YES_NO,
     YES_NO_UNSURE,
     QuestionnaireAnswers,
-    fits_an_envelope,
+    long_text_field,
+    optional_answer,
+    submission_token_field,
 )
 from advisory.services.phone_intake import Note, PhoneCall, PhoneOutcome
 
@@ -36,44 +37,23 @@ OUTCOME_CHOICES = [
 
 
 class PhoneIntakeForm(QuestionnaireAnswers, Form):
-    submission_token = HiddenField(validators=[DataRequired(), Length(min=20, max=64)])
+    submission_token = submission_token_field()
     kind = RadioField(
         _l("What is the call about?"),
         choices=KIND_CHOICES,
         validators=[InputRequired(message=_l("Choose what the call is about."))],
     )
-    immediate_danger = RadioField(
-        _l("Is anyone in immediate danger?"), choices=YES_NO, validators=[Optional()]
+    immediate_danger = optional_answer(RadioField, _l("Is anyone in immediate danger?"), YES_NO)
+    reporter_role = optional_answer(RadioField, _l("How is the caller involved?"), ROLE_CHOICES)
+    ongoing = optional_answer(RadioField, _l("Is it still going on?"), YES_NO_UNSURE)
+    dismissal_or_warning = optional_answer(
+        RadioField, _l("Dismissal or written warning received?"), YES_NO
     )
-    reporter_role = RadioField(
-        _l("How is the caller involved?"), choices=ROLE_CHOICES, validators=[Optional()]
-    )
-    ongoing = RadioField(
-        _l("Is it still going on?"), choices=YES_NO_UNSURE, validators=[Optional()]
-    )
-    dismissal_or_warning = RadioField(
-        _l("Dismissal or written warning received?"), choices=YES_NO, validators=[Optional()]
-    )
-    happened = RadioField(
-        _l("When did it happen?"), choices=HAPPENED_CHOICES, validators=[Optional()]
-    )
+    happened = optional_answer(RadioField, _l("When did it happen?"), HAPPENED_CHOICES)
     # Chips rather than drop-downs: one tap instead of two.
-    field = RadioField(_l("Which field?"), choices=FIELD_CHOICES, validators=[Optional()])
-    preferred_language = RadioField(
-        _l("Language of the call"), choices=LANGUAGE_CHOICES, validators=[Optional()]
-    )
-    note = TextAreaField(
-        _l("Note (optional)"),
-        validators=[
-            Optional(),
-            Length(
-                max=MAX_NARRATIVE_CHARS,
-                message=_l("Please keep it under %(max)d characters.", max=MAX_NARRATIVE_CHARS),
-            ),
-            fits_an_envelope,
-        ],
-        render_kw={"maxlength": MAX_NARRATIVE_CHARS},
-    )
+    field = optional_answer(RadioField, _l("Which field?"), FIELD_CHOICES)
+    preferred_language = optional_answer(RadioField, _l("Language of the call"), LANGUAGE_CHOICES)
+    note = long_text_field(_l("Note (optional)"))
     outcome = RadioField(
         _l("How did the call end?"),
         choices=OUTCOME_CHOICES,

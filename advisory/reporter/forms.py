@@ -111,6 +111,35 @@ def fits_an_envelope(form: Form, field: TextAreaField) -> None:
         )
 
 
+F = TypeVar("F", RadioField, SelectField)
+
+
+def optional_answer(field: type[F], label: Any, choices: list[SelectChoice]) -> F:
+    """A question one may leave unanswered."""
+    return field(label, choices=choices, validators=[Optional()])
+
+
+def submission_token_field() -> HiddenField:
+    """The form's one-time token: the case's reference is derived from it, and a second send
+    of the same form is recognised by it."""
+    return HiddenField(validators=[DataRequired(), Length(min=20, max=64)])
+
+
+def long_text_field(label: Any) -> TextAreaField:
+    """The free text of a case (the narrative, a phone note): limited, and it must fit an
+    envelope once sealed."""
+    too_long = _l("Please keep it under %(max)d characters.", max=MAX_NARRATIVE_CHARS)
+    return TextAreaField(
+        label,
+        validators=[
+            Optional(),
+            Length(max=MAX_NARRATIVE_CHARS, message=too_long),
+            fits_an_envelope,
+        ],
+        render_kw={"maxlength": MAX_NARRATIVE_CHARS},
+    )
+
+
 def _tri_state(value: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(value or "")
 
@@ -197,47 +226,28 @@ def _given(choice: type[E], value: str | None) -> E | None:
 
 
 class ReportForm(QuestionnaireAnswers, ReporterForm):
-    submission_token = HiddenField(validators=[DataRequired(), Length(min=20, max=64)])
+    submission_token = submission_token_field()
     kind = ChoiceRadioField(
         _l("What is it about?"),
         choices=KIND_CHOICES,
         validators=[InputRequired(message=_l("Please choose what it is about."))],
     )
-    reporter_role = ChoiceRadioField(
-        _l("How are you involved?"), choices=ROLE_CHOICES, validators=[Optional()]
+    reporter_role = optional_answer(ChoiceRadioField, _l("How are you involved?"), ROLE_CHOICES)
+    immediate_danger = optional_answer(
+        ChoiceRadioField, _l("Is anyone in immediate danger?"), YES_NO
     )
-    immediate_danger = ChoiceRadioField(
-        _l("Is anyone in immediate danger?"), choices=YES_NO, validators=[Optional()]
+    ongoing = optional_answer(ChoiceRadioField, _l("Is it still going on?"), YES_NO_UNSURE)
+    dismissal_or_warning = optional_answer(
+        ChoiceRadioField, _l("Have you received a dismissal or a written warning?"), YES_NO
     )
-    ongoing = ChoiceRadioField(
-        _l("Is it still going on?"), choices=YES_NO_UNSURE, validators=[Optional()]
-    )
-    dismissal_or_warning = ChoiceRadioField(
-        _l("Have you received a dismissal or a written warning?"),
-        choices=YES_NO,
-        validators=[Optional()],
-    )
-    happened = ChoiceRadioField(
-        _l("When did it happen?"), choices=HAPPENED_CHOICES, validators=[Optional()]
-    )
-    field = ChoiceSelectField(_l("Which field?"), choices=FIELD_CHOICES, validators=[Optional()])
-    preferred_language = ChoiceSelectField(
+    happened = optional_answer(ChoiceRadioField, _l("When did it happen?"), HAPPENED_CHOICES)
+    field = optional_answer(ChoiceSelectField, _l("Which field?"), FIELD_CHOICES)
+    preferred_language = optional_answer(
+        ChoiceSelectField,
         _l("Which language would you like to be answered in?"),
-        choices=LANGUAGE_CHOICES,
-        validators=[Optional()],
+        LANGUAGE_CHOICES,
     )
-    narrative = TextAreaField(
-        _l("What happened, or what would you like to ask?"),
-        validators=[
-            Optional(),
-            Length(
-                max=MAX_NARRATIVE_CHARS,
-                message=_l("Please keep it under %(max)d characters.", max=MAX_NARRATIVE_CHARS),
-            ),
-            fits_an_envelope,
-        ],
-        render_kw={"maxlength": MAX_NARRATIVE_CHARS},
-    )
+    narrative = long_text_field(_l("What happened, or what would you like to ask?"))
     contact_preference = ChoiceRadioField(
         _l("How should we answer you?"),
         choices=CONTACT_CHOICES,
@@ -245,12 +255,8 @@ class ReportForm(QuestionnaireAnswers, ReporterForm):
     )
     # No Optional(): it would stop validation before validate_phone sees an empty number.
     phone = StringField(_l("Phone number"))
-    voicemail_ok = ChoiceRadioField(
-        _l("May we leave a voicemail?"), choices=YES_NO, validators=[Optional()]
-    )
-    sms_ok = ChoiceRadioField(
-        _l("May we send a text message?"), choices=YES_NO, validators=[Optional()]
-    )
+    voicemail_ok = optional_answer(ChoiceRadioField, _l("May we leave a voicemail?"), YES_NO)
+    sms_ok = optional_answer(ChoiceRadioField, _l("May we send a text message?"), YES_NO)
     slot = ChoiceRadioField(_l("When may we call?"), choices=[], validate_choice=False)
 
     # Filled in by the browser when it encrypts; then the plaintext fields stay empty.
