@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from limits import parse_many
 
 from advisory.hours import Calendar, parse_weekly_hours
+from advisory.redacted import Redacted
 from advisory.slots import DutyRoster, parse_roster
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -38,16 +39,13 @@ class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
 
 
-@dataclass(frozen=True)
-class Secrets:
+@dataclass(frozen=True, repr=False)
+class Secrets(Redacted):
     """Per-installation secrets, 32 random bytes each, never logged."""
 
     secret_key: bytes  # signs Flask session cookies
     pepper: bytes  # keys the HMAC of case lookup tokens
     data_key: bytes  # encrypts server-held secrets at rest (staff TOTP seeds)
-
-    def __repr__(self) -> str:
-        return "Secrets(<hidden>)"
 
 
 @dataclass(frozen=True)
@@ -57,10 +55,7 @@ class SmtpSettings:
     starttls: bool
     sender: str
     username: str | None
-    password: str | None
-
-    def __repr__(self) -> str:
-        return f"SmtpSettings({self.host}:{self.port}, sender={self.sender!r})"
+    password: str | None = field(repr=False)
 
 
 @dataclass(frozen=True)

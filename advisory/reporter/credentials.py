@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 import crypto
+from advisory.redacted import Redacted
 from advisory.services.sealed_input import SealedInputRefused, checked_lookup_token
 from crypto.case_code import CASE_CODE_CHARS
 
@@ -15,13 +16,10 @@ class CredentialError(ValueError):
     """The code or token cannot be read; the message is for people."""
 
 
-@dataclass(frozen=True)
-class Credential:
+@dataclass(frozen=True, repr=False)
+class Credential(Redacted):
     lookup_token: bytes
     code: str | None  # only without JavaScript; needed to open replies on the server
-
-    def __repr__(self) -> str:
-        return "Credential(<hidden>)"
 
 
 def decode_token(text: str) -> bytes:

@@ -28,6 +28,7 @@ from advisory.models import (
     Role,
     Staff,
 )
+from advisory.redacted import Redacted
 from advisory.services.assignment import reassign_after_decline
 from advisory.services.callbacks import release_place
 from advisory.services.line_keys import active_line_key
@@ -116,14 +117,11 @@ class SealedReply:
     signature: str = ""  # the author's, over `envelope`; none from a lawyer without a key
 
 
-@dataclass(frozen=True)
-class TypedReply:
+@dataclass(frozen=True, repr=False)
+class TypedReply(Redacted):
     """A reply typed without JavaScript: plaintext, sealed here for this request only."""
 
     text: str
-
-    def __repr__(self) -> str:
-        return "TypedReply(<hidden>)"
 
 
 def _reply_key(case: Case) -> X25519PublicKey:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 import crypto
 from advisory import triage
 from advisory.models import Case, CaseStatus, Channel, ContactPreference, Line, LineKey
+from advisory.redacted import Redacted
 from advisory.services.assignment import pick_assignee
 from advisory.services.callbacks import (
     Booking,
@@ -61,15 +62,12 @@ class IntakeError(Exception):
         self.problem = problem
 
 
-@dataclass(frozen=True)
-class ReporterKeys:
+@dataclass(frozen=True, repr=False)
+class ReporterKeys(Redacted):
     """What the case code gives the server: the lookup token and the reply public key."""
 
     lookup_token: bytes
     public_key: str  # base64url, 32 raw bytes
-
-    def __repr__(self) -> str:
-        return "ReporterKeys(<hidden>)"
 
 
 @dataclass(frozen=True)
@@ -131,12 +129,8 @@ def submit_case(
         "line_id": line_id,
         "received_at": now,
         "channel": channel,
-        "contact_preference": contact.preference,
-        "voicemail_ok": contact.voicemail_ok,
-        "sms_ok": contact.sms_ok,
+        **_reporter_columns(pepper, reporter, contact),
         "assigned_lawyer_id": assignee.id if assignee else None,
-        "reporter_lookup_hmac": crypto.lookup_hmac(pepper, reporter.lookup_token),
-        "reporter_public_key": reporter.public_key,
         "narrative_envelope": narrative_envelope,
         "submission_token_hmac": token_hmac,
         "status": CaseStatus.NEW,
@@ -150,14 +144,37 @@ def submit_case(
     if stored.duplicate:
         return Submission(case, duplicate=True, booking=None)
 
-    booking = None
-    if contact.preference is ContactPreference.CALLBACK:
-        if may_book_callback:
-            booking = _book_if_free(session, settings, case, contact, now)
-        if booking is None:
-            answer_in_inbox_instead(session, case, now=now)
+    booking = _book_or_answer_in_inbox(session, settings, case, contact, now, may_book_callback)
     session.flush()
     return Submission(case, duplicate=False, booking=booking)
+
+
+def _reporter_columns(pepper: bytes, reporter: ReporterKeys, contact: Contact) -> dict[str, Any]:
+    """How the reporter is reached: the case code's lookup HMAC and reply key, the contact."""
+    return {
+        "contact_preference": contact.preference,
+        "voicemail_ok": contact.voicemail_ok,
+        "sms_ok": contact.sms_ok,
+        "reporter_lookup_hmac": crypto.lookup_hmac(pepper, reporter.lookup_token),
+        "reporter_public_key": reporter.public_key,
+    }
+
+
+def _book_or_answer_in_inbox(
+    session: Session,
+    settings: Settings,
+    case: Case,
+    contact: Contact,
+    now: datetime,
+    may_book_callback: bool,
+) -> Booking | None:
+    """A callback when one was asked for and can be booked; else the inbox answers instead."""
+    if contact.preference is not ContactPreference.CALLBACK:
+        return None
+    booking = _book_if_free(session, settings, case, contact, now) if may_book_callback else None
+    if booking is None:
+        answer_in_inbox_instead(session, case, now=now)
+    return booking
 
 
 def _book_if_free(

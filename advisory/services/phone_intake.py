@@ -31,6 +31,7 @@ from advisory.models import (
     Role,
     Staff,
 )
+from advisory.redacted import Redacted
 from advisory.services.intake import insert_case, submission_token_hmac, triaged_columns
 from advisory.services.line_keys import active_line_key
 from advisory.services.sealed_input import (
@@ -74,15 +75,12 @@ class PhoneIntakeError(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class Note:
+@dataclass(frozen=True, repr=False)
+class Note(Redacted):
     """The lawyer's note: sealed in the browser, or typed text the server seals now."""
 
     envelope: str | None = None
     plaintext: str | None = None
-
-    def __repr__(self) -> str:
-        return "Note(<hidden>)"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ new key pair in its own browser and waits for a colleague's grant.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -31,11 +31,8 @@ class StaffError(ValueError):
 @dataclass(frozen=True)
 class NewStaff:
     staff: Staff
-    one_time_password: str
-    totp_seed: str
-
-    def __repr__(self) -> str:
-        return f"NewStaff({self.staff.username}, <secrets hidden>)"
+    one_time_password: str = field(repr=False)
+    totp_seed: str = field(repr=False)
 
 
 def add_staff(

@@ -9,13 +9,14 @@ same form sent twice shows the same code. The caller commits, and only then show
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from advisory import triage
 from advisory.models import ContactPreference
+from advisory.redacted import Redacted
 from advisory.services import sealing
 from advisory.services.intake import (
     Contact,
@@ -36,26 +37,20 @@ from advisory.settings import Secrets, Settings
 CODE_AGAIN_WITHIN = timedelta(minutes=10)
 
 
-@dataclass(frozen=True)
-class SealedInBrowser:
+@dataclass(frozen=True, repr=False)
+class SealedInBrowser(Redacted):
     narrative_envelope: str | None
     contact_envelope: str | None
     lookup_token: str  # base64url, as the browser sent it
     public_key: str
 
-    def __repr__(self) -> str:
-        return "SealedInBrowser(<hidden>)"
 
-
-@dataclass(frozen=True)
-class TypedText:
+@dataclass(frozen=True, repr=False)
+class TypedText(Redacted):
     """What a reporter without JavaScript typed: plaintext, for this request only."""
 
     narrative: str
     phone: str
-
-    def __repr__(self) -> str:
-        return "TypedText(<hidden>)"
 
 
 @dataclass(frozen=True)
@@ -74,12 +69,9 @@ class Receipt:
     contact_preference: ContactPreference
     callback_at: datetime | None
     callback_unbooked: bool  # a callback was asked for, but no place could be booked
-    code: str | None  # only without JavaScript, and only while it may be shown
+    code: str | None = field(repr=False)  # only without JavaScript, and while it may be shown
     code_expired: bool  # the same form sent again too late to show the code again
     received_at: datetime
-
-    def __repr__(self) -> str:
-        return f"Receipt(due={self.due.isoformat()}, code_expired={self.code_expired})"
 
 
 def receive_web_report(
