@@ -10,8 +10,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from advisory.cli.transaction import committed
 from advisory.context import data_key, db_session, now
-from advisory.extensions import db
 from advisory.services.key_management import (
     KeyManagementError,
     grant_line_keys,
@@ -33,7 +33,7 @@ def keys_grant(username: str) -> None:
     Colleagues page. The key is sealed to the lawyer's own public key, made in their browser
     at their first sign-in: compare its fingerprint with what they see on their page.
     """
-    try:
+    with committed(KeyManagementError):
         staff = lawyer_for_grant(db_session(), username)
         recovery = click.prompt("Recovery passphrase", hide_input=True)
         grant = grant_line_keys(
@@ -43,10 +43,6 @@ def keys_grant(username: str) -> None:
             data_key=data_key(),
             now=now(),
         )
-    except KeyManagementError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
-    db.session.commit()
     click.echo(f"Granted line key(s) {', '.join(grant.granted)} to {grant.staff.username}.")
     click.echo(
         f"Sealed to the key with fingerprint {grant.fingerprint}: {grant.staff.username} sees "
@@ -64,12 +60,8 @@ def keys_grant(username: str) -> None:
 @click.argument("username")
 def keys_revoke(username: str) -> None:
     """Delete every line key wrapped for a staff member (for someone who leaves the line)."""
-    try:
+    with committed(KeyManagementError):
         held = revoke_by_username(db_session(), username=username, now=now())
-    except KeyManagementError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
-    db.session.commit()
     name = username.strip().lower()
     if held:
         click.echo(f"Deleted {name}'s wrapped line key(s): {', '.join(held)}.")
@@ -85,7 +77,7 @@ def keys_revoke(username: str) -> None:
 )
 def keys_rotate(new_recovery_passphrase: bool) -> None:
     """Start a new line key; the old one is retired, and stays readable to those who hold it."""
-    try:
+    with committed(KeyManagementError):
         recovery = click.prompt("Recovery passphrase", hide_input=True)
         rotation = rotate_line_key(
             db_session(),
@@ -94,10 +86,6 @@ def keys_rotate(new_recovery_passphrase: bool) -> None:
             new_recovery_passphrase=new_recovery_passphrase,
             data_key=data_key(),
         )
-    except KeyManagementError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
-    db.session.commit()
 
     click.echo(f"Line key {rotation.line_key.key_id} created; {rotation.retired.key_id} retired.")
     if rotation.new_recovery_passphrase is not None:

@@ -7,8 +7,8 @@ from collections.abc import Callable
 import click
 from flask.cli import AppGroup
 
+from advisory.cli.transaction import committed
 from advisory.context import current_settings, db_session, now
-from advisory.extensions import db
 from advisory.models import Role
 from advisory.services.staff import (
     NewStaff,
@@ -31,14 +31,10 @@ def staff_add(username: str, role: str) -> None:
     secrets = current_settings().secrets
     if secrets is None:
         raise click.ClickException("Run `flask --app advisory init` first.")
-    try:
+    with committed(StaffError):
         new = add_staff(
             db_session(), username=username, role=Role(role), data_key=secrets.data_key, now=now()
         )
-    except StaffError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
-    db.session.commit()
     _print_credentials("Added", new)
 
 
@@ -92,12 +88,8 @@ def _start_over(done: str, action: Callable[..., NewStaff], username: str) -> No
     secrets = current_settings().secrets
     if secrets is None:
         raise click.ClickException("Run `flask --app advisory init` first.")
-    try:
+    with committed(StaffError):
         new = action(db_session(), username=username, data_key=secrets.data_key, now=now())
-    except StaffError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
-    db.session.commit()
     _print_credentials(done, new)
     if new.staff.role is Role.LAWYER:
         click.echo(
@@ -119,12 +111,8 @@ def staff_deactivate(username: str, yes: bool) -> None:
             "deleted and their open cases go back to unassigned.",
             abort=True,
         )
-    try:
+    with committed(StaffError):
         done = deactivate_staff(db_session(), username=name, now=now())
-    except StaffError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
-    db.session.commit()
     if done.was_active:
         click.echo(f"Deactivated {name}: they cannot sign in, and every session of theirs ended.")
     else:
