@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from flask import render_template
 from flask_babel import gettext as _
@@ -33,6 +36,29 @@ from advisory.services.reply_signatures import reply_origins
 from advisory.services.sealed_input import SealedInputRefused
 from advisory.slots import Slot, parse_slot_start
 
+Page = tuple[str, int] | str
+F = TypeVar("F", bound=CaseCodeForm)
+
+
+def _opened_with(
+    form_class: type[F],
+) -> Callable[[Callable[[F, Case, Credential], Page]], Callable[[], Page]]:
+    """Open the case a follow-up post names by its code, then run the view with it; an
+    unknown or missing code gets the code page again."""
+
+    def decorate(view: Callable[[F, Case, Credential], Page]) -> Callable[[], Page]:
+        @functools.wraps(view)
+        def opened() -> Page:
+            form = form_class()
+            case, credential, problem = _case_from(form)
+            if case is None or credential is None:
+                return _code_page(form, problem), 400
+            return view(form, case, credential)
+
+        return opened
+
+    return decorate
+
 
 @bp.get("/follow-up")
 def follow_up() -> str:
@@ -40,20 +66,14 @@ def follow_up() -> str:
 
 
 @bp.post("/follow-up")
-def open_inbox() -> tuple[str, int] | str:
-    form = CaseCodeForm()
-    case, credential, problem = _case_from(form)
-    if case is None or credential is None:
-        return _code_page(form, problem), 400
+@_opened_with(CaseCodeForm)
+def open_inbox(form: CaseCodeForm, case: Case, credential: Credential) -> Page:
     return _inbox(case, credential)
 
 
 @bp.post("/follow-up/message")
-def send_message() -> tuple[str, int] | str:
-    form = MessageForm()
-    case, credential, problem = _case_from(form)
-    if case is None or credential is None:
-        return _code_page(form, problem), 400
+@_opened_with(MessageForm)
+def send_message(form: MessageForm, case: Case, credential: Credential) -> Page:
     text = (form.message.data or "").strip()
     if not form.validate() or not (text or form.message_envelope.data):
         problem = _first_error(form) or _("Please write a message first.")
@@ -76,11 +96,8 @@ def send_message() -> tuple[str, int] | str:
 
 
 @bp.post("/follow-up/callback/cancel")
-def cancel() -> tuple[str, int] | str:
-    form = CaseCodeForm()
-    case, credential, problem = _case_from(form)
-    if case is None or credential is None:
-        return _code_page(form, problem), 400
+@_opened_with(CaseCodeForm)
+def cancel(form: CaseCodeForm, case: Case, credential: Credential) -> Page:
     cancelled = cancel_callback(db_session(), case, now())
     db_session().commit()
     notice = _("The callback is cancelled and your number deleted.") if cancelled else None
@@ -88,34 +105,28 @@ def cancel() -> tuple[str, int] | str:
 
 
 @bp.post("/follow-up/callback/rebook")
-def rebook() -> tuple[str, int] | str:
-    form = RebookForm()
-    case, credential, problem = _case_from(form)
-    if case is None or credential is None:
-        return _code_page(form, problem), 400
+@_opened_with(RebookForm)
+def rebook(form: RebookForm, case: Case, credential: Credential) -> Page:
     slot_start = parse_slot_start(form.slot.data or "")
     try:
         if slot_start is None:
             raise SlotUnavailable(SlotProblem.TAKEN)
         rebook_callback(db_session(), current_settings(), case, slot_start, now())
-    except SlotUnavailable:
+    except (SlotUnavailable, BookingConflict) as exc:
         db_session().rollback()
-        problem = _("That time is no longer free; please choose another.")
-        return _inbox(case, credential, rebook_error=problem), 409
-    except BookingConflict:
-        db_session().rollback()
-        problem = _("Someone took that time just now; please choose another.")
+        problem = (
+            _("Someone took that time just now; please choose another.")
+            if isinstance(exc, BookingConflict)
+            else _("That time is no longer free; please choose another.")
+        )
         return _inbox(case, credential, rebook_error=problem), 409
     db_session().commit()
     return _inbox(case, credential, notice=_("Your callback has a new time."))
 
 
 @bp.post("/follow-up/erase")
-def erase() -> tuple[str, int] | str:
-    form = EraseForm()
-    case, credential, problem = _case_from(form)
-    if case is None or credential is None:
-        return _code_page(form, problem), 400
+@_opened_with(EraseForm)
+def erase(form: EraseForm, case: Case, credential: Credential) -> Page:
     if form.confirm.data != "yes":
         return render_template("reporter/erase_confirm.html", credential=credential)
     erase_case(db_session(), current_settings(), case)
