@@ -21,6 +21,7 @@ from advisory.context import data_key, db_session, now
 from advisory.models import Role, Staff
 from advisory.services import staff as service
 from advisory.services.staff import Deactivation, NewStaff, StaffError
+from advisory.transaction import unit_of_work
 
 bp = Blueprint("admin", __name__, url_prefix="/staff/admin")
 
@@ -59,7 +60,8 @@ def add() -> Response | tuple[str, int]:
     form = AddStaffForm()
     if not form.validate_on_submit():
         return render_staff(add_form=form), 400
-    try:
+    # What the form checked cannot fail here, but someone may have taken the name since.
+    with unit_of_work(StaffError, IntegrityError) as work:
         new = service.add_staff(
             db_session(),
             username=form.username.data or "",
@@ -67,12 +69,9 @@ def add() -> Response | tuple[str, int]:
             data_key=data_key(),
             now=now(),
         )
-    except (StaffError, IntegrityError):
-        # What the form checked cannot fail here, but someone may have taken the name since.
-        db_session().rollback()
+    if work.refusal is not None:
         form.username.errors = [USERNAME_TAKEN]
         return render_staff(add_form=form), 400
-    db_session().commit()
     return hand_over(new, "added")
 
 
@@ -85,8 +84,8 @@ def deactivate(staff_id: int) -> Response | tuple[str, int]:
     form = ConfirmForm()
     if not form.validate_on_submit():
         return render_staff(unconfirmed=_unconfirmed(account, "deactivate", form)), 400
-    done = service.deactivate_staff(db_session(), username=account.username, now=now())
-    db_session().commit()
+    with unit_of_work():
+        done = service.deactivate_staff(db_session(), username=account.username, now=now())
     _say_deactivated(done)
     return redirect(url_for("admin.staff"), code=303)
 
@@ -96,15 +95,13 @@ def deactivate(staff_id: int) -> Response | tuple[str, int]:
 def reactivate(staff_id: int) -> Response | tuple[str, int]:
     account = _account_or_404(staff_id)
     ActionForm()  # CSRF is checked before any view runs; the form has nothing else
-    try:
+    with unit_of_work(StaffError) as work:
         new = service.reactivate_staff(
             db_session(), username=account.username, data_key=data_key(), now=now()
         )
-    except StaffError:  # the one refusal left for an account that exists: it is active
-        db_session().rollback()
+    if work.refusal is not None:  # the one refusal left for an account that exists: active
         message = _("%(username)s is already active.", username=account.username)
         return render_staff(refusal=message), 409
-    db_session().commit()
     return hand_over(new, "reactivated")
 
 
@@ -121,19 +118,17 @@ def reset(staff_id: int) -> Response | tuple[str, int]:
     form = ConfirmForm()
     if not form.validate_on_submit():
         return render_staff(unconfirmed=_unconfirmed(account, "reset", form)), 400
-    try:
+    with unit_of_work(StaffError) as work:
         new = service.reset_staff(
             db_session(), username=account.username, data_key=data_key(), now=now()
         )
-    except StaffError:  # the one refusal left for an account that exists: it is deactivated
-        db_session().rollback()
+    if work.refusal is not None:  # the one refusal left for an account that exists: inactive
         message = _(
             "%(username)s is deactivated. Reactivate the account instead: that also gives a "
             "new one-time password.",
             username=account.username,
         )
         return render_staff(refusal=message), 409
-    db_session().commit()
     return hand_over(new, "reset")
 
 

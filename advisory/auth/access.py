@@ -28,6 +28,7 @@ from advisory.context import current_settings, db_session, now
 from advisory.models import Role, Staff
 from advisory.services import staff_sessions
 from advisory.services.sign_in import needs_enrolment
+from advisory.transaction import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -154,13 +155,13 @@ def end_session() -> None:
     """
     staff_session: sessions.StaffSession | None = g.get("staff_session")
     if g.get("staff") is not None and staff_session is not None:
-        staff_sessions.revoke_session(
-            db_session(),
-            sid=staff_session.sid,
-            expires_at=staff_session.valid_until,
-            now=now(),
-        )
-        db_session().commit()
+        with unit_of_work():
+            staff_sessions.revoke_session(
+                db_session(),
+                sid=staff_session.sid,
+                expires_at=staff_session.valid_until,
+                now=now(),
+            )
     g.staff = None
     g.staff_cookie = ""
 

@@ -25,6 +25,7 @@ from advisory.services.reply_signatures import (
     trusted_signing_key,
 )
 from advisory.services.staff_keys import StaffKeyError
+from advisory.transaction import unit_of_work
 
 
 @bp.get("/keys")
@@ -45,7 +46,7 @@ def converted_keys() -> Response | tuple[Response, int]:
     turned into grants to it."""
     form = ConvertedKeysForm()
     staff: Staff = g.staff
-    try:
+    with unit_of_work(StaffKeyError, SignatureError) as work:
         if not form.validate_on_submit():
             raise StaffKeyError("bad_form")
         pair = staff_keys.parse_key_pair(form.public_key.data, form.wrapped_private_key.data)
@@ -66,10 +67,8 @@ def converted_keys() -> Response | tuple[Response, int]:
             new_rows=False,
             now=now(),
         )
-    except (StaffKeyError, SignatureError) as exc:
-        db_session().rollback()
-        return jsonify(stored=False, reason=exc.reason), 400
-    db_session().commit()
+    if work.refusal is not None:
+        return jsonify(stored=False, reason=work.refusal.args[0]), 400
     return jsonify(stored=True)
 
 
@@ -86,7 +85,7 @@ def grant(staff_id: int) -> Response | tuple[str, int]:
     form = GrantForm()
     if not form.validate_on_submit():
         return _render_colleagues(problem=_("Granting needs JavaScript.")), 400
-    try:
+    with unit_of_work(StaffKeyError) as work:
         staff_keys.store_grants(
             db_session(),
             colleague.staff,
@@ -95,15 +94,13 @@ def grant(staff_id: int) -> Response | tuple[str, int]:
             granted_by=g.staff,
             now=now(),
         )
-    except StaffKeyError:
-        db_session().rollback()
+    if work.refusal is not None:
         return _render_colleagues(
             problem=_(
                 "The line key could not be given to %(name)s. Please try again.",
                 name=colleague.staff.username,
             )
         ), 400
-    db_session().commit()
     return redirect(url_for("auth.colleagues", granted=colleague.staff.username))
 
 
@@ -115,7 +112,7 @@ def rotate_line_key() -> Response | tuple[str, int]:
     problem = _("The new line key could not be started. Nothing was changed; please try again.")
     if not form.validate_on_submit():
         return _render_colleagues(problem=_("Starting a new line key needs JavaScript.")), 400
-    try:
+    with unit_of_work(line_key_rotation.RotationError, StaffKeyError) as work:
         line_key_rotation.rotate_from_browser(
             db_session(),
             g.staff,
@@ -125,15 +122,13 @@ def rotate_line_key() -> Response | tuple[str, int]:
             data_key=data_key(),
             now=now(),
         )
-    except (line_key_rotation.RotationError, StaffKeyError) as exc:
-        db_session().rollback()
-        if exc.args[0] == "holders_changed":
+    if work.refusal is not None:
+        if work.refusal.args[0] == "holders_changed":
             problem = _(
                 "Who holds the line key changed while the page was open. Nothing was changed;"
                 " please try again."
             )
         return _render_colleagues(problem=problem), 400
-    db_session().commit()
     return redirect(url_for("auth.colleagues", rotated=1))
 
 

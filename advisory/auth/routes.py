@@ -29,6 +29,7 @@ from advisory.services.staff_keys import (
     parse_grants,
     parse_key_pair,
 )
+from advisory.transaction import unit_of_work
 from crypto.encoding import b64url_decode, b64url_encode
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
@@ -65,16 +66,16 @@ def submit_login() -> Response | tuple[str, int]:
     form = SignInForm()
     if not form.validate_on_submit():
         return _render_login(form, needs_script=not form.auth_key.data), 400
-    result = service.sign_in(
-        db_session(),
-        username=form.username.data or "",
-        auth_key=b64url_decode(form.auth_key.data or ""),
-        legacy_proof=_legacy_proof(form.legacy_proof.data),
-        code=form.code.data or "",
-        data_key=data_key(),
-        now=now(),
-    )
-    db_session().commit()
+    with unit_of_work():  # a failed attempt is kept too: it counts towards the lock-out
+        result = service.sign_in(
+            db_session(),
+            username=form.username.data or "",
+            auth_key=b64url_decode(form.auth_key.data or ""),
+            legacy_proof=_legacy_proof(form.legacy_proof.data),
+            code=form.code.data or "",
+            data_key=data_key(),
+            now=now(),
+        )
     if result is None:
         # The same page whatever went wrong, typed values not echoed.
         return _render_login(SignInForm(formdata=None), failed=True), 401
@@ -98,7 +99,7 @@ def submit_welcome() -> Response | tuple[str, int]:
             form.form_errors.append(_needs_script_text())
         return _render_welcome(form), 400
     staff: Staff = g.staff
-    try:
+    with unit_of_work(service.EnrolmentError, StaffKeyError) as work:
         service.complete_enrolment(
             db_session(),
             staff,
@@ -110,11 +111,9 @@ def submit_welcome() -> Response | tuple[str, int]:
             data_key=data_key(),
             now=now(),
         )
-    except (service.EnrolmentError, StaffKeyError) as exc:
-        db_session().rollback()
-        _explain(form, exc.args[0])
+    if work.refusal is not None:
+        _explain(form, work.refusal.args[0])
         return _render_welcome(form), 400
-    db_session().commit()
     access.begin_session(staff, enrolling=False)
     return redirect(url_for("auth.home"))
 
@@ -139,7 +138,7 @@ def submit_password() -> Response | tuple[str, int]:
             )
         return _render_password(form), 400
     staff: Staff = g.staff
-    try:
+    with unit_of_work(credentials.PasswordChangeError, StaffKeyError) as work:
         credentials.change_password(
             db_session(),
             staff,
@@ -149,11 +148,9 @@ def submit_password() -> Response | tuple[str, int]:
             converted_grants=parse_grants(form.grants.data),
             now=now(),
         )
-    except (credentials.PasswordChangeError, StaffKeyError) as exc:
-        db_session().rollback()
-        _explain_password_refusal(form, exc.args[0])
+    if work.refusal is not None:
+        _explain_password_refusal(form, work.refusal.args[0])
         return _render_password(form), 400
-    db_session().commit()
     access.begin_session(staff, enrolling=False)
     return redirect(url_for("auth.home", password_changed=1))
 
@@ -177,8 +174,8 @@ def sign_out() -> Response:
     SignOutForm()  # CSRF is checked for every post before any view runs
     staff = access.current_staff()
     if staff is not None:
-        service.record_sign_out(db_session(), staff.id, now=now())
-        db_session().commit()
+        with unit_of_work():
+            service.record_sign_out(db_session(), staff.id, now=now())
     access.end_session()
     return redirect(url_for("auth.login", signed_out=1))
 
@@ -186,8 +183,8 @@ def sign_out() -> Response:
 @bp.post("/sign-out-everywhere")
 @require_role(*ALL_ROLES)
 def sign_out_everywhere() -> Response:
-    service.sign_out_everywhere(db_session(), g.staff, now=now())
-    db_session().commit()
+    with unit_of_work():
+        service.sign_out_everywhere(db_session(), g.staff, now=now())
     access.end_session()
     return redirect(url_for("auth.login", signed_out=1))
 

@@ -15,8 +15,8 @@ from flask.cli import AppGroup
 from advisory import audit
 from advisory.audit import Anchor, ChainKeyMissing
 from advisory.context import db_session, now
-from advisory.extensions import db
 from advisory.services.audit_anchors import send_anchor
+from advisory.transaction import unit_of_work
 
 audit_group = AppGroup("audit", help="Check and anchor the audit log.")
 
@@ -64,11 +64,11 @@ def audit_verify(anchors: tuple[Anchor, ...]) -> None:
 @audit_group.command("anchor")
 def audit_anchor() -> None:
     """Send the coordinators the log's head (SEQ:DIGEST) to keep, as a notice and by e-mail."""
-    sent = send_anchor(db_session(), now=now())
+    with unit_of_work():
+        sent = send_anchor(db_session(), now=now())
     if sent is None:
         click.echo("The audit log is empty: there is nothing to anchor yet.")
         return
-    db.session.commit()
     click.echo(f"audit log anchor: {sent.anchor}")
     click.echo(
         "Keep it outside the system; "

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 import crypto
+from advisory.cli.transaction import committed
 from advisory.context import current_settings, db_session, now
 from advisory.database import expecting_writes
 from advisory.models import Case, Role, Staff
@@ -16,6 +17,7 @@ from advisory.services.demo import DEMO_USERNAMES
 from advisory.services.demo_seed import AlreadySeeded, DemoSeedError, seed_demo_year
 from advisory.services.replies import ReplyError, record_reply
 from advisory.services.sealing import TO_REPORTER, case_context
+from advisory.transaction import unit_of_work
 
 demo_group = AppGroup("demo", help="Development helpers (demo data only).")
 
@@ -43,11 +45,8 @@ def demo_reply(reference: str | None) -> None:
         raise click.ClickException("That case has no reply key.")
     public = crypto.public_key_from_text(case.reporter_public_key)
     envelope = crypto.seal("reply", text, public, case_context(case, TO_REPORTER))
-    try:
+    with committed(ReplyError):
         record_reply(db, case=case, envelope=envelope, author=lawyer, now=now())
-    except ReplyError as exc:
-        raise click.ClickException(str(exc)) from None
-    db.commit()
     click.echo(f"Replied to case {case.reference}; open /follow-up with its case code to read it.")
 
 
@@ -68,19 +67,14 @@ def demo_seed(if_empty: bool, per_day: float) -> None:
         raise click.ClickException("Run `flask --app advisory init --demo` first.")
     with expecting_writes():
         db = db_session()
-        try:
+        with unit_of_work(DemoSeedError) as work:
             summary = seed_demo_year(
                 db, settings, now=now(), data_key=settings.secrets.data_key, per_day=per_day
             )
-        except AlreadySeeded as exc:
-            db.rollback()
-            if if_empty:
-                return
-            raise click.ClickException(str(exc)) from None
-        except DemoSeedError as exc:
-            db.rollback()
-            raise click.ClickException(str(exc)) from None
-        db.commit()
+    if isinstance(work.refusal, AlreadySeeded) and if_empty:
+        return
+    if work.refusal is not None:
+        raise click.ClickException(str(work.refusal))
     click.echo(
         f"Made up {summary.created} cases over the last year: {summary.folded} old ones are "
         f"now only daily figures, {summary.live} are live. Sign in as demo-coordinator and "

@@ -17,6 +17,7 @@ from advisory.services.demo import create_demo_staff, describe_credentials
 from advisory.services.line_keys import AlreadyInitialised, initialise_line, is_initialised
 from advisory.services.staff import StaffError
 from advisory.settings import SECRETS_FILENAME
+from advisory.transaction import unit_of_work
 
 DEMO_CREDENTIALS_FILE = "demo-staff.txt"
 
@@ -45,26 +46,23 @@ def init_command(force: bool, if_needed: bool, demo: bool) -> None:
             )
         secrets = create_secrets_file(settings.instance_path)
         audit.use_chain_key(db.engine, secrets.data_key)  # the events below are keyed too
-    try:
+    with unit_of_work(AlreadyInitialised, StaffError) as work:
         new_key = initialise_line(db_session(), now=now(), force=force, data_key=secrets.data_key)
         created = (
             create_demo_staff(db_session(), new_key=new_key, data_key=secrets.data_key, now=now())
             if demo
             else []
         )
-    except AlreadyInitialised as exc:
-        db.session.rollback()
+    if isinstance(work.refusal, StaffError):
+        raise click.ClickException(str(work.refusal))
+    if work.refusal is not None:
         if if_needed:
             if demo:
                 _print_demo_credentials(settings.instance_path)
             return
         raise click.ClickException(
-            f"Already initialised ({exc}); use --force for a new key."
-        ) from None
-    except StaffError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
-    db.session.commit()
+            f"Already initialised ({work.refusal}); use --force for a new key."
+        )
 
     click.echo(f"Line key {new_key.line_key.key_id} created.")
     click.echo(

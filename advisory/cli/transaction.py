@@ -7,16 +7,14 @@ from contextlib import contextmanager
 
 import click
 
-from advisory.extensions import db
+from advisory.transaction import unit_of_work
 
 
 @contextmanager
 def committed(*refusals: type[Exception]) -> Iterator[None]:
     """Commit when the block ends; a refusal of the given kinds rolls back and becomes the
     command's error message (exit status 1), without a traceback."""
-    try:
+    with unit_of_work(*refusals) as work:
         yield
-    except refusals as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
-    db.session.commit()
+    if work.refusal is not None:
+        raise click.ClickException(str(work.refusal))

@@ -33,6 +33,7 @@ from advisory.models import Case, CaseStatus, CloseOutcome, Role, Staff
 from advisory.services import case_actions as actions
 from advisory.services import casework
 from advisory.services.case_actions import CallbackOutcome, CaseActionError
+from advisory.transaction import unit_of_work
 
 
 @bp.get("/cases/<ref:reference>")
@@ -49,12 +50,10 @@ def reveal_number(reference: str, callback_id: int) -> str | tuple[str, int]:
     case = _case_or_404(reference)
     ActionForm()  # CSRF is checked before any view runs; the form has nothing else
     callback = actions.callback_of(db_session(), case, callback_id) or abort(404)
-    try:
+    with unit_of_work(CaseActionError) as work:
         envelope = actions.reveal_number(db_session(), case, callback, g.staff, now=now())
-    except CaseActionError as exc:
-        db_session().rollback()
-        return _render_case(case, refusal=exc.reason), 409
-    db_session().commit()
+    if work.refusal is not None:
+        return _render_case(case, refusal=work.refusal.args[0]), 409
     return _render_case(case, revealed={callback.id: envelope})
 
 
@@ -88,12 +87,10 @@ def decline(reference: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_case(case, forms={"decline": form}), 400
     calendar = current_settings().calendar
-    try:
+    with unit_of_work(CaseActionError) as work:
         actions.decline_case(db_session(), case, g.staff, now=now(), calendar=calendar)
-    except CaseActionError as exc:
-        db_session().rollback()
-        return _render_case(case, refusal=exc.reason), 409
-    db_session().commit()
+    if work.refusal is not None:
+        return _render_case(case, refusal=work.refusal.args[0]), 409
     flash(_("You declined case %(ref)s; it is no longer open to you.", ref=case.reference))
     return redirect(url_for("queue.queue"))
 
@@ -195,13 +192,11 @@ def _act(
 ) -> Response | tuple[str, int]:
     """Run one action; on a refusal show the case again with the reason (and the form as
     it was filled in), else commit and go back to the case."""
-    try:
+    with unit_of_work(CaseActionError) as work:
         action()
-    except CaseActionError as exc:
-        db_session().rollback()
+    if work.refusal is not None:
         forms = dict([form]) if form is not None else None
-        return _render_case(case, refusal=exc.reason, forms=forms), 409
-    db_session().commit()
+        return _render_case(case, refusal=work.refusal.args[0], forms=forms), 409
     if done:
         flash(done)
     return redirect(url_for("queue.case_view", reference=case.reference))
@@ -221,16 +216,7 @@ def _render_case(
     forms: dict[str, object] | None = None,
     revealed: dict[int, str] | None = None,
 ) -> str:
-    settings = current_settings()
-    view = casework.open_case(
-        db_session(),
-        case,
-        g.staff,
-        now=now(),
-        calendar=settings.calendar,
-        at_risk_opening_hours=settings.at_risk_opening_hours,
-    )
-    db_session().commit()
+    view = _read_case(case)
     given = forms or {}
     callback_forms = {
         callback.id: given.get(f"callback-{callback.id}")
@@ -253,3 +239,19 @@ def _render_case(
         labels=case_texts.labels(),
         action_names=case_texts.action_names(),
     )
+
+
+def _read_case(case: Case) -> casework.CaseView:
+    """Every showing of a case is an audited read of its content: recorded and committed
+    before the page renders, whatever the page then says."""
+    settings = current_settings()
+    with unit_of_work():
+        view = casework.open_case(
+            db_session(),
+            case,
+            g.staff,
+            now=now(),
+            calendar=settings.calendar,
+            at_risk_opening_hours=settings.at_risk_opening_hours,
+        )
+    return view  # noqa: RET504  (returned once the block has committed)

@@ -16,6 +16,7 @@ from advisory.models import Role
 from advisory.services import phone_intake as service
 from advisory.services.line_status import opening_summary
 from advisory.services.sealing import reference_for_form
+from advisory.transaction import unit_of_work
 
 # Where a saved call leads: the case page once it exists, the queue until then.
 CASE_PAGE = "queue.case_view"
@@ -40,7 +41,7 @@ def submit_phone_intake() -> Response | str | tuple[str, int]:
     secrets_ = current_settings().secrets
     if secrets_ is None:
         return _render(form, reason="not_ready", status=503)
-    try:
+    with unit_of_work(service.PhoneIntakeError) as work:
         recorded = service.record_phone_call(
             db_session(),
             current_settings(),
@@ -49,13 +50,12 @@ def submit_phone_intake() -> Response | str | tuple[str, int]:
             pepper=secrets_.pepper,
             now=now(),
         )
-    except service.PhoneIntakeError as exc:
-        db_session().rollback()
-        if exc.reason == "no_reference":
+    if work.refusal is not None:
+        reason = work.refusal.args[0]
+        if reason == "no_reference":
             # Its reference was taken: a fresh form names a fresh one to seal to.
             form.submission_token.data = secrets.token_urlsafe(24)
-        return _render(form, reason=exc.reason, status=400)
-    db_session().commit()
+        return _render(form, reason=reason, status=400)
     reference = recorded.case.reference
     flash(_("The call is saved as case %(reference)s.", reference=reference))
     if CASE_PAGE in current_app.view_functions:

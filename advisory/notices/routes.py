@@ -19,6 +19,7 @@ from advisory.context import db_session, now
 from advisory.models import Notification, Role
 from advisory.services import notifications as service
 from advisory.services.notifications import NotificationKind, NotificationNotFound
+from advisory.transaction import unit_of_work
 
 bp = Blueprint("notices", __name__)
 
@@ -44,19 +45,18 @@ def notices() -> str:
 @bp.post("/notices/<id:notification_id>/read")
 @require_role(*ALL_ROLES)
 def mark_read(notification_id: int) -> Response:
-    try:
+    with unit_of_work(NotificationNotFound) as work:
         service.mark_read(db_session(), notification_id, g.staff, now())
-    except NotificationNotFound:
+    if work.refusal is not None:
         abort(404)  # the same answer for a note that is someone else's and one that never was
-    db_session().commit()
     return redirect(url_for("notices.notices"), code=303)
 
 
 @bp.post("/notices/read")
 @require_role(*ALL_ROLES)
 def mark_all_read() -> Response:
-    service.mark_all_read(db_session(), g.staff, now())
-    db_session().commit()
+    with unit_of_work():
+        service.mark_all_read(db_session(), g.staff, now())
     return redirect(url_for("notices.notices"), code=303)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from flask import render_template
 from flask_babel import gettext as _
@@ -35,6 +35,7 @@ from advisory.services.intake import IntakeError
 from advisory.services.reply_signatures import reply_origins
 from advisory.services.sealed_input import SealedInputRefused
 from advisory.slots import Slot, parse_slot_start
+from advisory.transaction import unit_of_work
 
 Page = tuple[str, int] | str
 F = TypeVar("F", bound=CaseCodeForm)
@@ -78,7 +79,7 @@ def send_message(form: MessageForm, case: Case, credential: Credential) -> Page:
     if not form.validate() or not (text or form.message_envelope.data):
         problem = _first_error(form) or _("Please write a message first.")
         return _inbox(case, credential, message_error=problem, message_form=form), 400
-    try:
+    with unit_of_work(SealedInputRefused, IntakeError) as work:
         send_reporter_message(
             db_session(),
             key_directory(),
@@ -87,19 +88,22 @@ def send_message(form: MessageForm, case: Case, credential: Credential) -> Page:
             text=text,
             now=now(),
         )
-    except SealedInputRefused as exc:
-        return _inbox(case, credential, message_error=sealed_refusal(exc), message_form=form), 400
-    except IntakeError as exc:
-        return _inbox(case, credential, message_error=intake_refusal(exc), message_form=form), 400
-    db_session().commit()
+    if work.refusal is not None:
+        refusal = work.refusal
+        problem = (
+            sealed_refusal(refusal)
+            if isinstance(refusal, SealedInputRefused)
+            else intake_refusal(cast(IntakeError, refusal))
+        )
+        return _inbox(case, credential, message_error=problem, message_form=form), 400
     return _inbox(case, credential, notice=_("Your message was sent."))
 
 
 @bp.post("/follow-up/callback/cancel")
 @_opened_with(CaseCodeForm)
 def cancel(form: CaseCodeForm, case: Case, credential: Credential) -> Page:
-    cancelled = cancel_callback(db_session(), case, now())
-    db_session().commit()
+    with unit_of_work():
+        cancelled = cancel_callback(db_session(), case, now())
     notice = _("The callback is cancelled and your number deleted.") if cancelled else None
     return _inbox(case, credential, notice=notice)
 
@@ -108,19 +112,17 @@ def cancel(form: CaseCodeForm, case: Case, credential: Credential) -> Page:
 @_opened_with(RebookForm)
 def rebook(form: RebookForm, case: Case, credential: Credential) -> Page:
     slot_start = parse_slot_start(form.slot.data or "")
-    try:
+    with unit_of_work(SlotUnavailable, BookingConflict) as work:
         if slot_start is None:
             raise SlotUnavailable(SlotProblem.TAKEN)
         rebook_callback(db_session(), current_settings(), case, slot_start, now())
-    except (SlotUnavailable, BookingConflict) as exc:
-        db_session().rollback()
+    if work.refusal is not None:
         problem = (
             _("Someone took that time just now; please choose another.")
-            if isinstance(exc, BookingConflict)
+            if isinstance(work.refusal, BookingConflict)
             else _("That time is no longer free; please choose another.")
         )
         return _inbox(case, credential, rebook_error=problem), 409
-    db_session().commit()
     return _inbox(case, credential, notice=_("Your callback has a new time."))
 
 
@@ -129,8 +131,8 @@ def rebook(form: RebookForm, case: Case, credential: Credential) -> Page:
 def erase(form: EraseForm, case: Case, credential: Credential) -> Page:
     if form.confirm.data != "yes":
         return render_template("reporter/erase_confirm.html", credential=credential)
-    erase_case(db_session(), current_settings(), case)
-    db_session().commit()
+    with unit_of_work():
+        erase_case(db_session(), current_settings(), case)
     return render_template("reporter/erased.html")
 
 

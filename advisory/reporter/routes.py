@@ -25,6 +25,7 @@ from advisory.services.line_status import opening_summary
 from advisory.services.sealed_input import SealedInputRefused
 from advisory.services.web_report import receive_web_report
 from advisory.slots import Slot
+from advisory.transaction import unit_of_work
 from crypto.encoding import b64url_encode
 
 bp = Blueprint("reporter", __name__)
@@ -70,7 +71,8 @@ def submit_report() -> tuple[str, int] | str:
     if settings.secrets is None:
         raise IntakeError(IntakeProblem.NOT_READY)
     wants_callback = form.contact_preference.data == ContactPreference.CALLBACK.value
-    try:
+    refusals = (IntakeError, SealedInputRefused, SlotUnavailable, BookingConflict)
+    with unit_of_work(*refusals) as work:
         receipt = receive_web_report(
             db_session(),
             settings,
@@ -80,23 +82,8 @@ def submit_report() -> tuple[str, int] | str:
             may_book_callback=wants_callback and callback_budget_left(),
             now=now(),
         )
-    except IntakeError as exc:
-        form.form_errors.append(intake_refusal(exc))
-        if exc.problem is IntakeProblem.NO_REFERENCE:
-            # Its reference was taken: a fresh form names a fresh one to seal to.
-            form.submission_token.data = secrets.token_urlsafe(24)
-        return _render_report(form), 400
-    except SealedInputRefused as exc:
-        form.form_errors.append(sealed_refusal(exc))
-        return _render_report(form), 400
-    except SlotUnavailable as exc:
-        form.slot.errors = [slot_refusal(exc)]
-        return _render_report(form), 400
-    except BookingConflict:
-        db_session().rollback()
-        form.slot.errors = [_("Someone took that time just now; please choose another.")]
-        return _render_report(form), 409
-    db_session().commit()
+    if work.refusal is not None:
+        return _refused(form, work.refusal)
     # Only a stored case earns a case code (invariant 5): the page is made after the commit,
     # from what was read before it, so no write lock is held while it renders.
     if receipt.code_expired:
@@ -108,6 +95,23 @@ def submit_report() -> tuple[str, int] | str:
         encrypted_in_browser=form.encrypted_in_browser,
         emergency=triage.needs_emergency_numbers(form.answers()),
     )
+
+
+def _refused(form: ReportForm, refusal: Exception) -> tuple[str, int]:
+    """The report page again, with what was typed and why it was not taken."""
+    if isinstance(refusal, BookingConflict):
+        form.slot.errors = [_("Someone took that time just now; please choose another.")]
+        return _render_report(form), 409
+    if isinstance(refusal, SlotUnavailable):
+        form.slot.errors = [slot_refusal(refusal)]
+    elif isinstance(refusal, SealedInputRefused):
+        form.form_errors.append(sealed_refusal(refusal))
+    elif isinstance(refusal, IntakeError):
+        form.form_errors.append(intake_refusal(refusal))
+        if refusal.problem is IntakeProblem.NO_REFERENCE:
+            # Its reference was taken: a fresh form names a fresh one to seal to.
+            form.submission_token.data = secrets.token_urlsafe(24)
+    return _render_report(form), 400
 
 
 def _render_report(form: ReportForm) -> str:

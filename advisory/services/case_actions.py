@@ -32,6 +32,7 @@ from advisory.redacted import Redacted
 from advisory.services.assignment import reassign_after_decline
 from advisory.services.callbacks import release_place
 from advisory.services.line_keys import active_line_key
+from advisory.services.refusal import Refusal
 from advisory.services.replies import record_reply
 from advisory.services.reply_signatures import SignatureError, check_reply_signature
 from advisory.services.sealed_input import KeyDirectory, SealedInputRefused, sealed_to
@@ -39,12 +40,8 @@ from advisory.services.sealing import LINE_COPY, TO_REPORTER, case_context, seal
 from advisory.services.staff_keys import holds_line_keys
 
 
-class CaseActionError(ValueError):
+class CaseActionError(Refusal):
     """The action cannot be done as asked; `reason` names why for the page."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class CallbackOutcome(enum.StrEnum):

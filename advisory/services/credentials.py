@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 import crypto
 from advisory import audit, passwords
 from advisory.models import CredentialScheme, Staff, WrapKind
+from advisory.services.refusal import Refusal
 from advisory.services.staff_keys import (
     StaffKeyError,
     legacy_wraps_of,
@@ -94,12 +95,8 @@ def legacy_challenge(session: Session, username: str, *, data_key: bytes) -> Leg
     )
 
 
-class PasswordChangeError(ValueError):
+class PasswordChangeError(Refusal):
     """The change was refused; `reason` names why for the page. Nothing was changed."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def change_password(

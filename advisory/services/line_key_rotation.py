@@ -22,15 +22,12 @@ import crypto
 from advisory import audit
 from advisory.models import Line, LineKey, Role, Staff, WrapKind, WrappedKey
 from advisory.services.line_keys import active_line_key, recovery_key_vouched
+from advisory.services.refusal import Refusal
 from advisory.services.staff_keys import vouched_public_key
 
 
-class RotationError(ValueError):
+class RotationError(Refusal):
     """The rotation was refused; `reason` names why. Nothing was changed."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from advisory.models import (
 from advisory.redacted import Redacted
 from advisory.services.intake import insert_case, submission_token_hmac, triaged_columns
 from advisory.services.line_keys import active_line_key
+from advisory.services.refusal import Refusal
 from advisory.services.sealed_input import (
     SealedInputRefused,
     SealedProblem,
@@ -67,12 +68,8 @@ _CLOSING = {
 }
 
 
-class PhoneIntakeError(Exception):
+class PhoneIntakeError(Refusal):
     """The call cannot be recorded as sent; `reason` names why for the page."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True, repr=False)

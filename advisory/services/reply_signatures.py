@@ -21,18 +21,15 @@ from dataclasses import dataclass
 
 import crypto
 from advisory.models import Case, Direction, Message, Staff
+from advisory.services.refusal import Refusal
 from advisory.services.vouched_keys import KeyRole, vouch, vouched
 from crypto import signatures
 
 REPLY_MAC_KEY_LABEL = "reply-signature"
 
 
-class SignatureError(ValueError):
+class SignatureError(Refusal):
     """A signing key or a reply's signature was refused; `reason` names why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class ReplyOrigin(enum.StrEnum):

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 import crypto
 from advisory import audit
 from advisory.models import LineKey, Role, Staff, WrapKind, WrappedKey
+from advisory.services.refusal import Refusal
 from advisory.services.vouched_keys import KeyRole, vouch, vouched
 
 # A lawyer holds the line's keys, current and retired: a grant per key, a few dozen at most.
@@ -35,12 +36,8 @@ MAX_GRANTS = 64
 MAX_GRANTS_CHARS = MAX_GRANTS * (crypto.grants.GRANT_CHARS + 24)
 
 
-class StaffKeyError(ValueError):
+class StaffKeyError(Refusal):
     """What a browser sent cannot be stored; `reason` names why, for the page."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
