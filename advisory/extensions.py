@@ -1,6 +1,7 @@
 """Flask extensions, created unbound; `create_app` binds them."""
 
 from collections.abc import Callable
+from typing import ClassVar
 
 from flask import current_app
 from flask_babel import Babel
@@ -23,6 +24,13 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # The columns a row's repr shows: never one that holds case content or a secret, so that
+    # a row in a log line or a traceback gives nothing away (tests/test_models.py).
+    shown_in_repr: ClassVar[tuple[str, ...]] = ("id",)
+
+    def __repr__(self) -> str:
+        shown = " ".join(f"{name}={getattr(self, name, None)}" for name in self.shown_in_repr)
+        return f"<{type(self).__name__} {shown}>"
 
 
 db = SQLAlchemy(model_class=Base)

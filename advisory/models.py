@@ -64,6 +64,7 @@ class Line(Base):
     """One advisory line; lawyers belong to one, cases arrive on one."""
 
     __tablename__ = "line"
+    shown_in_repr = ("slug",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
@@ -79,14 +80,12 @@ class Line(Base):
 
     keys: Mapped[list[LineKey]] = relationship(back_populates="line")
 
-    def __repr__(self) -> str:
-        return f"<Line {self.slug}>"
-
 
 class LineKey(Base):
     """A line key pair. Only the public half is stored in clear; rotation keeps old ids."""
 
     __tablename__ = "line_key"
+    shown_in_repr = ("key_id",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("line.id"))
@@ -100,15 +99,13 @@ class LineKey(Base):
         back_populates="line_key", cascade="all, delete-orphan"
     )
 
-    def __repr__(self) -> str:
-        return f"<LineKey {self.key_id}>"
-
 
 class WrappedKey(Base):
     """The line private key for one lawyer (a grant to their key pair; before key pairs, a
     wrap under their password) or under the recovery passphrase."""
 
     __tablename__ = "wrapped_key"
+    shown_in_repr = ("kind", "staff_id")
     __table_args__ = (
         CheckConstraint(
             "(kind IN ('recovery', 'recovery-grant') AND staff_id IS NULL) "
@@ -134,12 +131,10 @@ class WrappedKey(Base):
 
     line_key: Mapped[LineKey] = relationship(back_populates="wrapped")
 
-    def __repr__(self) -> str:
-        return f"<WrappedKey {self.kind} for staff {self.staff_id}>"
-
 
 class Staff(Base):
     __tablename__ = "staff"
+    shown_in_repr = ("username", "role")
     __table_args__ = (
         CheckConstraint("failed_logins >= 0", name="failed_logins_not_negative"),
         CheckConstraint(
@@ -181,9 +176,6 @@ class Staff(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    def __repr__(self) -> str:
-        return f"<Staff {self.username} ({self.role})>"
-
 
 class RevokedStaffSession(Base):
     """A staff session ended by signing out: a copy of its cookie is refused until it expires.
@@ -193,16 +185,15 @@ class RevokedStaffSession(Base):
     """
 
     __tablename__ = "revoked_staff_session"
+    shown_in_repr = ("expires_at",)
 
     sid_digest: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
-    def __repr__(self) -> str:
-        return f"<RevokedStaffSession until {self.expires_at:%Y-%m-%d %H:%M}>"
-
 
 class Case(Base):
     __tablename__ = "case"
+    shown_in_repr = ("reference", "priority", "status")
     __table_args__ = (
         CheckConstraint("priority BETWEEN 1 AND 4", name="priority_range"),
         CheckConstraint(
@@ -294,12 +285,10 @@ class Case(Base):
         back_populates="case", cascade="all, delete-orphan", order_by="Callback.slot_start"
     )
 
-    def __repr__(self) -> str:
-        return f"<Case {self.reference} P{self.priority} {self.status}>"
-
 
 class Message(Base):
     __tablename__ = "message"
+    shown_in_repr = ("id", "direction")
     __table_args__ = (
         CheckConstraint(
             "(direction = 'to_reporter') = (author_staff_id IS NOT NULL)",
@@ -331,12 +320,10 @@ class Message(Base):
 
     case: Mapped[Case] = relationship(back_populates="messages")
 
-    def __repr__(self) -> str:
-        return f"<Message {self.id} {self.direction}>"
-
 
 class Callback(Base):
     __tablename__ = "callback"
+    shown_in_repr = ("id", "status", "slot_start")
     __table_args__ = (
         CheckConstraint("slot_end > slot_start", name="slot_has_length"),
         CheckConstraint("attempts >= 1", name="attempts_positive"),
@@ -359,23 +346,18 @@ class Callback(Base):
 
     case: Mapped[Case] = relationship(back_populates="callbacks")
 
-    def __repr__(self) -> str:
-        return f"<Callback {self.id} {self.status} at {self.slot_start:%Y-%m-%d %H:%M}>"
-
 
 class CaseDecline(Base):
     """A lawyer declined a case for a conflict of interest: from then on it is closed to them."""
 
     __tablename__ = "case_decline"
+    shown_in_repr = ("case_id", "staff_id")
     __table_args__ = (UniqueConstraint("case_id", "staff_id", name="uq_case_decline_once"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
     declined_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-    def __repr__(self) -> str:
-        return f"<CaseDecline case {self.case_id} by staff {self.staff_id}>"
 
 
 class AuditEvent(Base):
@@ -386,6 +368,7 @@ class AuditEvent(Base):
     """
 
     __tablename__ = "audit_event"
+    shown_in_repr = ("id", "action")
     __table_args__ = (
         CheckConstraint(
             "(seq IS NULL) = (prev_hash IS NULL) AND (seq IS NULL) = (hash IS NULL)",
@@ -406,14 +389,12 @@ class AuditEvent(Base):
     prev_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # HMAC-SHA256, hex
 
-    def __repr__(self) -> str:
-        return f"<AuditEvent {self.id} {self.action}>"
-
 
 class Notification(Base):
     """A note for staff. Carries a case reference and a kind, never case content."""
 
     __tablename__ = "notification"
+    shown_in_repr = ("id", "kind")
     __table_args__ = (
         Index("ix_notification_recipient_unread", "staff_id", "read_at"),
         Index("ix_notification_email_pending", "emailed_at", "email_claimed_at"),
@@ -434,14 +415,12 @@ class Notification(Base):
     email_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    def __repr__(self) -> str:
-        return f"<Notification {self.id} {self.kind}>"
-
 
 class CallbackSlot(Base):
     """Bookings per callback slot, so taking the last place is one conditional UPDATE."""
 
     __tablename__ = "callback_slot"
+    shown_in_repr = ("slot_start", "booked")
     __table_args__ = (
         CheckConstraint("booked >= 0", name="booked_not_negative"),
         CheckConstraint("slot_end > slot_start", name="slot_has_length"),
@@ -451,21 +430,16 @@ class CallbackSlot(Base):
     slot_end: Mapped[datetime] = mapped_column(UTCDateTime)
     booked: Mapped[int] = mapped_column(default=0)
 
-    def __repr__(self) -> str:
-        return f"<CallbackSlot {self.slot_start:%Y-%m-%d %H:%M} booked {self.booked}>"
-
 
 class SchedulerLock(Base):
     """On SQLite, the one-scheduler lock: a row whose heartbeat the holder keeps fresh."""
 
     __tablename__ = "scheduler_lock"
+    shown_in_repr = ("name", "owner")
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     owner: Mapped[str] = mapped_column(String(80))
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-    def __repr__(self) -> str:
-        return f"<SchedulerLock {self.name} held by {self.owner}>"
 
 
 class _StatsCell:
@@ -492,6 +466,7 @@ class StatsDaily(_StatsCell, Base):
     """
 
     __tablename__ = "stats_daily"
+    shown_in_repr = ("day", "metric", "bucket", "count")
     __table_args__ = (
         UniqueConstraint(
             "day",
@@ -510,9 +485,6 @@ class StatsDaily(_StatsCell, Base):
 
     day: Mapped[date] = mapped_column(Date)
 
-    def __repr__(self) -> str:
-        return f"<StatsDaily {self.day} {self.metric}[{self.bucket}]={self.count}>"
-
 
 class StatsMonthly(_StatsCell, Base):
     """The same figures per calendar month (line-local), with every category.
@@ -523,6 +495,7 @@ class StatsMonthly(_StatsCell, Base):
     """
 
     __tablename__ = "stats_monthly"
+    shown_in_repr = ("month", "metric", "bucket", "count")
     __table_args__ = (
         UniqueConstraint(
             "month",
@@ -549,6 +522,3 @@ class StatsMonthly(_StatsCell, Base):
     )
 
     month: Mapped[date] = mapped_column(Date)
-
-    def __repr__(self) -> str:
-        return f"<StatsMonthly {self.month:%Y-%m} {self.metric}[{self.bucket}]={self.count}>"

@@ -55,3 +55,21 @@ def test_what_is_not_secret_still_helps_in_a_repr():
     assert "kari" in repr(VALUES["new staff"])
     assert "mail.example" in repr(VALUES["smtp"])
     assert "code_expired=False" in repr(VALUES["receipt"])
+
+
+SECRET_COLUMN_MARKS = ("envelope", "hash", "secret", "blob", "private", "token", "mac", "signature")
+
+
+def test_a_row_repr_names_only_columns_that_hold_no_content_or_secret():
+    from advisory.extensions import Base
+
+    models = [mapper.class_ for mapper in Base.registry.mappers]
+    assert len(models) >= 10
+    for model in models:
+        columns = set(model.__table__.columns.keys())
+        assert set(model.shown_in_repr) <= columns, model
+        assert not [
+            name
+            for name in model.shown_in_repr
+            if any(mark in name for mark in SECRET_COLUMN_MARKS)
+        ], model
