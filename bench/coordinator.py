@@ -58,10 +58,7 @@ from advisory.models import (
     Callback,
     CallbackStatus,
     Case,
-    CaseStatus,
     Channel,
-    CloseOutcome,
-    ContactPreference,
     Field,
     Kind,
     ReporterRole,
@@ -70,16 +67,19 @@ from advisory.models import (
     StatsDaily,
     StatsMonthly,
 )
-from advisory.services.demo_seed import (
+from advisory.services.line_keys import initialise_line
+from advisory.services.sample_cases import (
     CHANNEL_WEIGHTS,
     FIELD_WEIGHTS,
     KIND_WEIGHTS,
     ROLE_WEIGHTS,
+    answered_calls,
+    arrival,
+    case_columns,
     pick,
 )
-from advisory.services.line_keys import initialise_line
 from advisory.stats import rollup_cells
-from bench.postgres import DEFAULT_POSTGRES_URL, ensure_database, postgres_schema
+from bench.postgres import DEFAULT_POSTGRES_URL, run_on_postgres
 from bench.queue import signed_in_client
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -144,21 +144,14 @@ def generate(total: int, seed: int, calendar: Calendar) -> Fixture:
             if case.closed_at is not None:  # the statistics sweep has counted it
                 _fold(fixture, case, calendar)
             if case.closed_at is None or case.closed_at > NOW - RETENTION:
-                _keep(fixture, case)
+                _keep(fixture, case, calendar)
         if index % 365 == 364:
             print(f"  generated {fixture.cases:,} cases ({time.perf_counter() - started:.0f} s)")
     return fixture
 
 
 def _case(rng: random.Random, calendar: Calendar, day: date) -> SyntheticCase | None:
-    if day.weekday() < 5 and rng.random() < 0.7:
-        minute = rng.randrange(9 * 60, 16 * 60)
-    else:
-        minute = rng.randrange(7 * 60, 23 * 60)
-    local = datetime(
-        day.year, day.month, day.day, minute // 60, minute % 60, rng.randrange(60), tzinfo=OSLO
-    )
-    received = local.astimezone(UTC)
+    received = arrival(rng, day, OSLO)
     if received >= NOW:
         return None
     channel = pick(rng, CHANNEL_WEIGHTS)
@@ -187,10 +180,7 @@ def _case(rng: random.Random, calendar: Calendar, day: date) -> SyntheticCase | 
         closed_at=closed_at,
     )
     if answered is not None and (channel is not Channel.WEB or rng.random() < 0.2):
-        misses = 0 if rng.random() < 0.75 else rng.choice([1, 1, 2])
-        for attempt in range(misses, -1, -1):
-            status = CallbackStatus.REACHED if attempt == 0 else CallbackStatus.NO_ANSWER
-            case.calls.append((answered - timedelta(hours=2 * attempt), status))
+        case.calls = answered_calls(rng, answered)
     return case
 
 
@@ -202,32 +192,25 @@ def _fold(fixture: Fixture, case: SyntheticCase, calendar: Calendar) -> None:
     fixture.monthly.update(monthly)
 
 
-def _keep(fixture: Fixture, case: SyntheticCase) -> None:
+def _keep(fixture: Fixture, case: SyntheticCase, calendar: Calendar) -> None:
     number = len(fixture.live_cases) + 1
-    closed = case.closed_at is not None
     fixture.live_cases.append(
-        {
-            "reference": f"B{number:08d}",
-            "line_id": 1,
-            "received_at": case.received_at,
-            "channel": case.channel,
-            "kind": case.kind,
-            "reporter_role": case.reporter_role,
-            "field": case.field,
-            "contact_preference": ContactPreference.CALLBACK
-            if case.calls
-            else ContactPreference.INBOX,
-            "priority": 3,
-            "status": CaseStatus.CLOSED
-            if closed
-            else (CaseStatus.IN_PROGRESS if case.first_response_at else CaseStatus.NEW),
-            "close_outcome": CloseOutcome.ADVICE_GIVEN if closed else None,
-            "callback_due_at": case.callback_due_at,
-            "first_response_at": case.first_response_at,
-            "closed_at": case.closed_at,
-            "narrative_envelope": "v1.bench000000000.not-a-real-envelope",
-            "stats_folded": closed,
-        }
+        case_columns(
+            calendar,
+            reference=f"B{number:08d}",
+            line_id=1,
+            received_at=case.received_at,
+            channel=case.channel,
+            kind=case.kind,
+            narrative_envelope="v1.bench000000000.not-a-real-envelope",
+            first_response_at=case.first_response_at,
+            closed_at=case.closed_at,
+            callback=bool(case.calls),
+            callback_due_at=case.callback_due_at,
+            reporter_role=case.reporter_role,
+            field=case.field,
+            stats_folded=case.closed_at is not None,
+        )
     )
     for start, status in case.calls:
         fixture.live_callbacks.append(
@@ -422,11 +405,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             lines += run_backend(
                 "sqlite", f"sqlite:///{instance / 'bench.db'}", fixture, args.runs, instance
             )
-        if not args.skip_postgres:
-            url = sa.make_url(args.postgres_url)
-            if ensure_database(url):
-                with postgres_schema(url, PG_SCHEMA) as app_url:
-                    lines += run_backend("postgresql", app_url, fixture, args.runs, instance)
+        lines += (
+            run_on_postgres(
+                args.postgres_url,
+                PG_SCHEMA,
+                instance,
+                lambda url, folder: run_backend("postgresql", url, fixture, args.runs, folder),
+                skip=args.skip_postgres,
+            )
+            or []
+        )
     print()
     header = f"{'backend':<11} {'page':<17} {'p50 ms':>8} {'p95 ms':>8}"
     print(f"{header}   target: p95 < {TARGET_MS:.0f} ms")

@@ -71,7 +71,7 @@ from advisory.services.line_keys import initialise_line
 from advisory.settings import PROJECT_ROOT
 from advisory.timestamps import utcnow
 from bench.bench_app import BASELINE_KEY_PREFIX, BASELINE_KIND, BASELINE_PATH
-from bench.postgres import DEFAULT_POSTGRES_URL, ensure_database, postgres_schema
+from bench.postgres import DEFAULT_POSTGRES_URL, run_on_postgres
 from bench.proc import cpu_seconds, pids_named
 from crypto.encoding import b64url_encode
 
@@ -766,15 +766,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         results.append(
             run_backend("sqlite", f"sqlite:///{sqlite_dir / 'bench.db'}", sqlite_dir, args)
         )
-        pg_url = sa.make_url(args.postgres_url)
-        if args.skip_postgres:
-            print("postgresql: skipped (--skip-postgres)")
-        elif ensure_database(pg_url):
-            with postgres_schema(pg_url, PG_SCHEMA) as url:
-                print(f"postgresql: the same, in schema {PG_SCHEMA} of database {pg_url.database}")
-                pg_dir = Path(tmp) / "postgresql"
-                pg_dir.mkdir()
-                results.append(run_backend("postgresql", url, pg_dir, args))
+        on_postgres = run_on_postgres(
+            args.postgres_url,
+            PG_SCHEMA,
+            Path(tmp),
+            lambda url, folder: run_backend("postgresql", url, folder, args),
+            skip=args.skip_postgres,
+            lead="the same, in ",
+        )
+        if on_postgres is not None:
+            results.append(on_postgres)
 
     print()
     print(table(results))

@@ -87,34 +87,38 @@ def _click_save(page: Page) -> None:
     page.click("#phone-intake-form [type=submit]")
 
 
-def _typical(page: Page, note: str) -> None:
-    for name, value in (
-        ("kind", "abuse_of_power"),
-        ("immediate_danger", "no"),
-        ("reporter_role", "experienced"),
-        ("ongoing", "yes"),
-        ("happened", "last_year"),
-    ):
-        page.check(f"input[name={name}][value={value}]")
-    page.check("input[name=field][value=stage]")
-    page.fill("textarea[name=note]", note)
-    page.check("input[name=outcome][value=follow_up]")
+def _answering(choices: tuple[tuple[str, str], ...], outcome: str) -> Callable[[Page, str], None]:
+    """A form filler that points and clicks: each answer, the note, then the outcome."""
+
+    def fill(page: Page, note: str) -> None:
+        for name, value in choices:
+            page.check(f"input[name={name}][value={value}]")
+        page.fill("textarea[name=note]", note)
+        page.check(f"input[name=outcome][value={outcome}]")
+
+    return fill
 
 
-def _everything(page: Page, note: str) -> None:
-    for name, value in (
-        ("kind", "sexual_harassment"),
-        ("immediate_danger", "no"),
-        ("reporter_role", "witnessed"),
-        ("ongoing", "no"),
-        ("dismissal_or_warning", "yes"),
-        ("happened", "last_30_days"),
-    ):
-        page.check(f"input[name={name}][value={value}]")
-    page.check("input[name=field][value=music]")
-    page.check("input[name=preferred_language][value=en]")
-    page.fill("textarea[name=note]", note)
-    page.check("input[name=outcome][value=referred]")
+TYPICAL_ANSWERS = (
+    ("kind", "abuse_of_power"),
+    ("immediate_danger", "no"),
+    ("reporter_role", "experienced"),
+    ("ongoing", "yes"),
+    ("happened", "last_year"),
+    ("field", "stage"),
+)
+EVERY_ANSWER = (
+    ("kind", "sexual_harassment"),
+    ("immediate_danger", "no"),
+    ("reporter_role", "witnessed"),
+    ("ongoing", "no"),
+    ("dismissal_or_warning", "yes"),
+    ("happened", "last_30_days"),
+    ("field", "music"),
+    ("preferred_language", "en"),
+)
+_typical = _answering(TYPICAL_ANSWERS, "follow_up")
+_everything = _answering(EVERY_ANSWER, "referred")
 
 
 SCENARIOS = (

@@ -6,12 +6,16 @@ app with `?options=-csearch_path%3D<schema>`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
 
 import sqlalchemy as sa
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
+
+T = TypeVar("T")
 
 
 def ensure_database(url: sa.URL) -> bool:
@@ -53,3 +57,27 @@ def postgres_schema(url: sa.URL, schema: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {quoted} CASCADE")
         admin.dispose()
+
+
+def run_on_postgres(
+    url_text: str,
+    schema: str,
+    workdir: Path,
+    run: Callable[[str, Path], T],
+    *,
+    skip: bool,
+    lead: str = "",
+) -> T | None:
+    """`run(app_url, folder)` in a fresh `schema` of the bench database, with a folder of its
+    own under `workdir`; None when skipped (--skip-postgres) or PostgreSQL is unreachable."""
+    url = sa.make_url(url_text)
+    if skip:
+        print("postgresql: skipped (--skip-postgres)")
+        return None
+    if not ensure_database(url):
+        return None
+    with postgres_schema(url, schema) as app_url:
+        print(f"postgresql: {lead}schema {schema} of database {url.database}")
+        folder = workdir / "postgresql"
+        folder.mkdir()
+        return run(app_url, folder)

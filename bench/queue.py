@@ -69,7 +69,6 @@ from advisory.models import (
     CaseStatus,
     Channel,
     CloseOutcome,
-    ContactPreference,
     Direction,
     Field,
     Happened,
@@ -81,8 +80,9 @@ from advisory.models import (
     Role,
     Staff,
 )
+from advisory.services.sample_cases import case_columns
 from bench.intake import prepare_database, server_env
-from bench.postgres import DEFAULT_POSTGRES_URL, ensure_database, postgres_schema
+from bench.postgres import DEFAULT_POSTGRES_URL, run_on_postgres
 
 TARGET_P95_MS = 50.0
 PG_SCHEMA = "bench_queue"
@@ -264,47 +264,47 @@ def _generate(
         status = rng.choice(OPEN_STATUSES) if is_open else CaseStatus.CLOSED
         closed_at = None if is_open else received + timedelta(days=rng.uniform(1, 20))
         replied = not is_open or status is not CaseStatus.NEW
+        # Keyword order is draw order: the same seed gives the same cases.
         cases.append(
-            {
-                "id": case_id,
-                "reference": reference,
-                "line_id": line_id,
-                "received_at": received,
-                "channel": Channel.WEB if web else Channel.PHONE,
-                "kind": Kind.GENERAL_QUESTION if priority == 4 else rng.choice(list(Kind)[:4]),
-                "reporter_role": rng.choice([*ReporterRole, None]),
-                "ongoing": priority <= 2,
-                "immediate_danger": priority == 1,
-                "dismissal_or_warning": rng.random() < 0.1,
-                "happened": rng.choice([*Happened, None]),
-                "field": rng.choice([*Field, None]),
-                "preferred_language": rng.choice([Language.BOKMAL, Language.ENGLISH, None]),
-                "contact_preference": (
-                    ContactPreference.CALLBACK if wants_callback else ContactPreference.INBOX
-                ),
-                "voicemail_ok": rng.random() < 0.5 if wants_callback else None,
-                "sms_ok": rng.random() < 0.5 if wants_callback else None,
-                "priority": priority,
-                "status": status,
-                "close_outcome": None if is_open else rng.choice(list(CloseOutcome)),
-                "assigned_lawyer_id": assignee,
-                "callback_due_at": due,
-                "internal_target_at": (
+            case_columns(
+                calendar,
+                id=case_id,
+                reference=reference,
+                line_id=line_id,
+                received_at=received,
+                channel=Channel.WEB if web else Channel.PHONE,
+                kind=Kind.GENERAL_QUESTION if priority == 4 else rng.choice(list(Kind)[:4]),
+                reporter_role=rng.choice([*ReporterRole, None]),
+                ongoing=priority <= 2,
+                immediate_danger=priority == 1,
+                dismissal_or_warning=rng.random() < 0.1,
+                happened=rng.choice([*Happened, None]),
+                field=rng.choice([*Field, None]),
+                preferred_language=rng.choice([Language.BOKMAL, Language.ENGLISH, None]),
+                callback=wants_callback,
+                voicemail_ok=rng.random() < 0.5 if wants_callback else None,
+                sms_ok=rng.random() < 0.5 if wants_callback else None,
+                priority=priority,
+                status=status,
+                close_outcome=None if is_open else rng.choice(list(CloseOutcome)),
+                assigned_lawyer_id=assignee,
+                callback_due_at=due,
+                internal_target_at=(
                     calendar.add_opening_time(received, timedelta(hours=2)).astimezone(UTC)
                     if priority == 1
                     else None
                 ),
-                "first_response_at": received + timedelta(hours=rng.uniform(1, 30))
+                first_response_at=received + timedelta(hours=rng.uniform(1, 30))
                 if replied
                 else None,
-                "breached_at": due if due < now and not replied else None,
-                "closed_at": closed_at,
-                "retention_until": closed_at + timedelta(days=60) if closed_at else None,
-                "reporter_lookup_hmac": secrets.token_bytes(32) if web else None,
-                "reporter_public_key": envelopes.reporter_public_key if web else None,
-                "submission_token_hmac": secrets.token_bytes(32) if web else None,
-                "narrative_envelope": rng.choice(envelopes.narrative),
-            }
+                breached_at=due if due < now and not replied else None,
+                closed_at=closed_at,
+                retention_until=closed_at + timedelta(days=60) if closed_at else None,
+                reporter_lookup_hmac=secrets.token_bytes(32) if web else None,
+                reporter_public_key=envelopes.reporter_public_key if web else None,
+                submission_token_hmac=secrets.token_bytes(32) if web else None,
+                narrative_envelope=rng.choice(envelopes.narrative),
+            )
         )
         if is_open and assignee is not None:
             seeded.open_assigned[assignee].append(reference)
@@ -613,15 +613,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             sqlite_dir.mkdir()
             url = f"sqlite:///{sqlite_dir / 'bench.db'}"
             timings += run_backend("sqlite", url, sqlite_dir, args)
-        pg_url = sa.make_url(args.postgres_url)
-        if args.skip_postgres:
-            print("postgresql: skipped (--skip-postgres)")
-        elif ensure_database(pg_url):
-            with postgres_schema(pg_url, PG_SCHEMA) as url:
-                print(f"postgresql: schema {PG_SCHEMA} of database {pg_url.database}")
-                pg_dir = Path(tmp) / "postgresql"
-                pg_dir.mkdir()
-                timings += run_backend("postgresql", url, pg_dir, args)
+        timings += (
+            run_on_postgres(
+                args.postgres_url,
+                PG_SCHEMA,
+                Path(tmp),
+                lambda url, folder: run_backend("postgresql", url, folder, args),
+                skip=args.skip_postgres,
+            )
+            or []
+        )
 
     print()
     print(

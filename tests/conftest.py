@@ -210,22 +210,29 @@ def make_case(db_session: scoped_session[Session], line: Line) -> Callable[..., 
     numbers = itertools.count(1)
 
     def make_case(**overrides: Any) -> Case:
-        fields: dict[str, Any] = {
-            "reference": f"TEST-{next(numbers):04d}",
-            "line_id": line.id,
-            "received_at": DEFAULT_NOW,
-            "channel": Channel.WEB,
-            "kind": Kind.DISCRIMINATION,
-            "contact_preference": ContactPreference.INBOX,
-            "priority": 3,
-            "callback_due_at": DEFAULT_NOW + timedelta(days=1),
-        }
-        case = Case(**{**fields, **overrides})
+        fields = {"line_id": line.id, "reference": f"TEST-{next(numbers):04d}", **overrides}
+        case = new_case(**fields)
         db_session.add(case)
         db_session.flush()
         return case
 
     return make_case
+
+
+def new_case(line_id: int, **overrides: Any) -> Case:
+    """A valid web case of the line, received now and not yet added; `overrides` set any
+    column (a reference is needed where the line has more than one case)."""
+    fields: dict[str, Any] = {
+        "reference": "TEST-0001",
+        "line_id": line_id,
+        "received_at": DEFAULT_NOW,
+        "channel": Channel.WEB,
+        "kind": Kind.DISCRIMINATION,
+        "contact_preference": ContactPreference.INBOX,
+        "priority": 3,
+        "callback_due_at": DEFAULT_NOW + timedelta(days=1),
+    }
+    return Case(**{**fields, **overrides})
 
 
 def unusable_staff(role: Role, **fields: Any) -> Staff:

@@ -55,6 +55,7 @@ from advisory.models import (
     Role,
 )
 from advisory.services.figures import Period
+from advisory.services.sample_cases import case_columns
 from advisory.stats import fold_cases
 from bench.postgres import postgres_schema as schema_in
 from tests.conftest import POSTGRES_URL
@@ -81,26 +82,27 @@ def settings(app):
 
 
 @pytest.fixture
-def fixture_cases(db_session, make_case, make_staff, settings):
+def fixture_cases(db_session, line, make_case, make_staff, settings):
     first = make_staff(Role.LAWYER, username="lawyer-one")
     second = make_staff(Role.LAWYER, username="lawyer-two")
     make_staff(Role.LAWYER, username="lawyer-idle")
     calendar = settings.calendar
 
     def case(reference, channel, kind, received, response, status, lawyer=None, **extra):
-        return make_case(
+        columns = case_columns(
+            calendar,
             reference=reference,
+            line_id=line.id,
+            received_at=received,
             channel=channel,
             kind=kind,
-            received_at=received,
-            callback_due_at=calendar.callback_due(received),
+            narrative_envelope=f"v1.testkey0000000.ENVELOPE-OF-{reference}",
             first_response_at=response,
             status=status,
-            closed_at=extra.pop("closed_at", None),
             assigned_lawyer_id=lawyer.id if lawyer else None,
-            narrative_envelope=f"v1.testkey0000000.ENVELOPE-OF-{reference}",
             **extra,
         )
+        return make_case(**columns)
 
     web, phone = Channel.WEB, Channel.PHONE
     experienced, witnessed = ReporterRole.EXPERIENCED, ReporterRole.WITNESSED

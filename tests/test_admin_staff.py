@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -19,10 +18,10 @@ from sqlalchemy import select
 import crypto
 from advisory import passwords, totp
 from advisory.auth import sessions
-from advisory.models import AuditEvent, Case, Channel, ContactPreference, Kind, Role, Staff
+from advisory.models import AuditEvent, Case, Role, Staff
 from advisory.url_converters import MAX_ROW_ID
 from tests.canary import dump_database
-from tests.conftest import DEFAULT_NOW, TEST_SECRETS, unusable_staff
+from tests.conftest import DEFAULT_NOW, TEST_SECRETS, new_case, unusable_staff
 from tests.reporter_helpers import page_of
 from tests.test_queue import sign_in_as
 
@@ -97,17 +96,7 @@ def shown_password_works(db_session, username: str, password: str) -> bool:
 
 
 def open_case(lawyer: Staff) -> Case:
-    return Case(
-        reference="OPEN-0001",
-        line_id=lawyer.line_id,
-        received_at=DEFAULT_NOW,
-        channel=Channel.WEB,
-        kind=Kind.DISCRIMINATION,
-        contact_preference=ContactPreference.INBOX,
-        priority=3,
-        callback_due_at=DEFAULT_NOW + timedelta(days=1),
-        assigned_lawyer_id=lawyer.id,
-    )
+    return new_case(lawyer.line_id, reference="OPEN-0001", assigned_lawyer_id=lawyer.id)
 
 
 def status_words(item) -> str:

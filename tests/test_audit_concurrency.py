@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -20,7 +19,7 @@ from sqlalchemy import select
 
 from advisory import audit
 from advisory.extensions import db
-from advisory.models import AuditEvent, Case, Channel, ContactPreference, Kind, Line, Role
+from advisory.models import AuditEvent, Line, Role
 from tests import reporter_helpers as rh
 from tests.committed_app import (
     committed_app,  # noqa: F401  (fixture)
@@ -28,7 +27,7 @@ from tests.committed_app import (
     sign_in_form,
     signed_in_client,
 )
-from tests.conftest import DEFAULT_NOW, unusable_staff
+from tests.conftest import new_case, unusable_staff
 
 LAWYERS = 4
 OPENINGS_EACH = 10
@@ -54,19 +53,7 @@ def set_up(app: Flask) -> tuple[list[int], list[str]]:
             for n in range(LAWYERS)
         ]
         session.add(unusable_staff(Role.LAWYER, username="bob", line_id=line.id))
-        cases = [
-            Case(
-                reference=f"CASE-{n:04d}",
-                line_id=line.id,
-                received_at=DEFAULT_NOW,
-                channel=Channel.WEB,
-                kind=Kind.DISCRIMINATION,
-                contact_preference=ContactPreference.INBOX,
-                priority=3,
-                callback_due_at=DEFAULT_NOW + timedelta(days=1),
-            )
-            for n in range(CASES)
-        ]
+        cases = [new_case(line.id, reference=f"CASE-{n:04d}") for n in range(CASES)]
         session.add_all([*lawyers, *cases])
         session.commit()
         return [lawyer.id for lawyer in lawyers], [case.reference for case in cases]

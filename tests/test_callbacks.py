@@ -14,7 +14,6 @@ from advisory.models import (
     Callback,
     CallbackSlot,
     Case,
-    Channel,
     ContactPreference,
     Kind,
     Line,
@@ -29,6 +28,7 @@ from advisory.services.callbacks import (
     release_place,
 )
 from advisory.slots import DutyRoster
+from tests.conftest import new_case
 
 OSLO = ZoneInfo("Europe/Oslo")
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=OSLO)
@@ -214,14 +214,12 @@ def _commit_two_cases(engine) -> list[int]:
         session.add(line)
         session.flush()
         cases = [
-            Case(
+            new_case(
+                line.id,
                 reference=f"RACE-000{n}",
-                line_id=line.id,
                 received_at=MONDAY_10,
-                channel=Channel.WEB,
                 kind=Kind.OTHER,
                 contact_preference=ContactPreference.CALLBACK,
-                priority=3,
                 callback_due_at=MONDAY_10 + timedelta(days=1),
             )
             for n in (1, 2)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -79,6 +79,22 @@ def post_action(client, case: Case, path: str, **data: str):
         f"/cases/{case.reference}/{path}",
         data={"csrf_token": page.input_value("csrf_token"), **data},
     )
+
+
+def booked_callback(db_session, make_case, line_key, slot: datetime) -> tuple[Case, Callback]:
+    """A callback case with a sealed number booked at `slot` (its slot taken), committed."""
+    case = make_case(contact_preference="callback")
+    slot_end = slot + timedelta(minutes=30)
+    db_session.add(CallbackSlot(slot_start=slot, slot_end=slot_end, booked=1))
+    callback = Callback(
+        case=case,
+        slot_start=slot,
+        slot_end=slot_end,
+        contact_envelope=sealed(line_key, "contact", "+47 99 99 99 99"),
+    )
+    db_session.add(callback)
+    db_session.commit()
+    return case, callback
 
 
 def fresh(db_session, case: Case) -> Case:
@@ -345,17 +361,8 @@ def test_status_changes_are_recorded_with_before_and_after(signed_in, db_session
 def test_closing_needs_an_outcome_and_deletes_numbers(
     signed_in, db_session, make_case, app, line_key
 ):
-    case = make_case(contact_preference="callback")
     slot = DEFAULT_NOW + timedelta(hours=3)
-    db_session.add(CallbackSlot(slot_start=slot, slot_end=slot + timedelta(minutes=30), booked=1))
-    callback = Callback(
-        case=case,
-        slot_start=slot,
-        slot_end=slot + timedelta(minutes=30),
-        contact_envelope=sealed(line_key, "contact", "+47 99 99 99 99"),
-    )
-    db_session.add(callback)
-    db_session.commit()
+    case, callback = booked_callback(db_session, make_case, line_key, slot)
 
     missing = post_action(signed_in, case, "close")
     assert missing.status_code == 400
@@ -388,18 +395,15 @@ def test_nothing_can_be_done_to_a_closed_case(signed_in, db_session, make_case):
 
 @pytest.fixture
 def booked(db_session, make_case, line_key):
-    case = make_case(contact_preference="callback")
-    slot = DEFAULT_NOW + timedelta(hours=1)
-    db_session.add(CallbackSlot(slot_start=slot, slot_end=slot + timedelta(minutes=30), booked=1))
-    callback = Callback(
-        case=case,
-        slot_start=slot,
-        slot_end=slot + timedelta(minutes=30),
-        contact_envelope=sealed(line_key, "contact", "+47 99 99 99 99"),
-    )
-    db_session.add(callback)
-    db_session.commit()
-    return case, callback
+    return booked_callback(db_session, make_case, line_key, DEFAULT_NOW + timedelta(hours=1))
+
+
+def record_outcome(client, db_session, case: Case, callback: Callback, outcome: str) -> Callback:
+    """Record how the call went, as the case page's outcome form does; the callback, reloaded."""
+    field = f"callback-{callback.id}-outcome"
+    post_action(client, case, f"callbacks/{callback.id}/outcome", **{field: outcome})
+    db_session.expire_all()
+    return db_session.get(Callback, callback.id)
 
 
 def test_the_number_is_handed_over_only_on_demand_and_audited(signed_in, db_session, booked):
@@ -421,15 +425,8 @@ def test_a_reached_callback_is_the_first_response_and_deletes_the_number(
 ):
     case, callback = booked
 
-    post_action(
-        signed_in,
-        case,
-        f"callbacks/{callback.id}/outcome",
-        **{f"callback-{callback.id}-outcome": "reached"},
-    )
+    callback = record_outcome(signed_in, db_session, case, callback, "reached")
 
-    db_session.expire_all()
-    callback = db_session.get(Callback, callback.id)
     assert (callback.status, callback.contact_envelope) == (CallbackStatus.REACHED, None)
     assert fresh(db_session, case).first_response_at == DEFAULT_NOW
     assert db_session.get(CallbackSlot, callback.slot_start).booked == 0
@@ -438,26 +435,11 @@ def test_a_reached_callback_is_the_first_response_and_deletes_the_number(
 def test_no_answer_deletes_the_number_but_is_no_response(signed_in, db_session, booked):
     case, callback = booked
 
-    post_action(
-        signed_in,
-        case,
-        f"callbacks/{callback.id}/outcome",
-        **{f"callback-{callback.id}-outcome": "no_answer"},
-    )
+    callback = record_outcome(signed_in, db_session, case, callback, "no_answer")
 
-    db_session.expire_all()
-    callback = db_session.get(Callback, callback.id)
     assert (callback.status, callback.contact_envelope) == (CallbackStatus.NO_ANSWER, None)
     assert fresh(db_session, case).first_response_at is None
-    again = signed_in.post(
-        f"/cases/{case.reference}/reveal/{callback.id}",
-        data={
-            "csrf_token": rh.page_of(signed_in.get(f"/cases/{case.reference}")).input_value(
-                "csrf_token"
-            )
-        },
-    )
-    assert again.status_code == 409
+    assert post_action(signed_in, case, f"reveal/{callback.id}").status_code == 409
 
 
 # --- the lawyer's key material ---------------------------------------------------------------

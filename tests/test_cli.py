@@ -12,9 +12,11 @@ import re
 import sqlite3
 import stat
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from flask import Flask
 from sqlalchemy import select
 
@@ -302,48 +304,55 @@ def test_staff_list_shows_names_and_roles_and_no_secrets(runner, db_session, ini
 # --- a fresh installation, without secrets ------------------------------------------------------
 
 
+@contextmanager
+def app_of(env: dict[str, str]) -> Iterator[Flask]:
+    """An app on `env` whose database connections are closed afterwards."""
+    app = create_app(env)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def invoke_once(env: dict[str, str], *args: str) -> Result:
+    """Run one command in an app of its own, as a separate process would."""
+    with app_of(env) as app:
+        return app.test_cli_runner().invoke(args=list(args))
+
+
 def test_init_on_a_fresh_installation_writes_a_private_secrets_file(tmp_path):
     # Given an installation whose environment holds no secrets
     env = env_without_secrets(tmp_path / "instance", tmp_path)
-    fresh = create_app(env)
-    assert not fresh.extensions["advisory_settings"].initialised
-    try:
+    with app_of(env) as fresh:
+        assert not fresh.extensions["advisory_settings"].initialised
         # When it is initialised
         result = fresh.test_cli_runner().invoke(args=["init"])
 
-        # Then the secrets file exists, is the owner's alone, and holds three fresh secrets
-        assert result.exit_code == 0, result.output
-        _recovery_passphrase(result.output)
-        path = tmp_path / "instance" / SECRETS_FILENAME
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        assert set(stored) == set(SECRET_NAMES)
-        assert all(re.fullmatch("[0-9a-f]{64}", value) for value in stored.values())
-        assert len(set(stored.values())) == 3
-        for value in stored.values():
-            assert value not in result.output
-            assert value.upper() not in result.output
-        # And the next start of the app reads them
-        settings = load_settings(env)
-        assert settings.initialised
-        assert settings.secrets is not None
-        assert settings.secrets.data_key == bytes.fromhex(stored["data_key"])
-    finally:
-        with fresh.app_context():
-            db.engine.dispose()
+    # Then the secrets file exists, is the owner's alone, and holds three fresh secrets
+    assert result.exit_code == 0, result.output
+    _recovery_passphrase(result.output)
+    path = tmp_path / "instance" / SECRETS_FILENAME
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    assert set(stored) == set(SECRET_NAMES)
+    assert all(re.fullmatch("[0-9a-f]{64}", value) for value in stored.values())
+    assert len(set(stored.values())) == 3
+    for value in stored.values():
+        assert value not in result.output
+        assert value.upper() not in result.output
+    # And the next start of the app reads them
+    settings = load_settings(env)
+    assert settings.initialised
+    assert settings.secrets is not None
+    assert settings.secrets.data_key == bytes.fromhex(stored["data_key"])
 
 
 def test_a_restarted_app_finds_the_secrets_init_wrote(tmp_path):
     env = env_without_secrets(tmp_path, tmp_path)
-    first = create_app(env)
-    try:
-        assert first.test_cli_runner().invoke(args=["init"]).exit_code == 0
-    finally:
-        with first.app_context():
-            db.engine.dispose()
+    assert invoke_once(env, "init").exit_code == 0
 
-    second = create_app(env)
-    try:
+    with app_of(env) as second:
         settings = second.extensions["advisory_settings"]
         assert settings.initialised
         assert settings.secrets == load_settings(env).secrets
@@ -352,42 +361,26 @@ def test_a_restarted_app_finds_the_secrets_init_wrote(tmp_path):
         again = second.test_cli_runner().invoke(args=["init", "--if-needed"])
         assert again.exit_code == 0, again.output
         assert (tmp_path / SECRETS_FILENAME).read_bytes() == before
-    finally:
-        with second.app_context():
-            db.engine.dispose()
 
 
 def test_staff_add_before_any_secrets_exist_asks_for_init(tmp_path):
     env = env_without_secrets(tmp_path, tmp_path)
-    fresh = create_app(env)
-    try:
-        result = fresh.test_cli_runner().invoke(args=["staff", "add", "bob", "--role", "admin"])
-        assert result.exit_code != 0
-        assert "init` first" in result.output
-        assert not (tmp_path / SECRETS_FILENAME).exists()
-    finally:
-        with fresh.app_context():
-            db.engine.dispose()
+
+    result = invoke_once(env, "staff", "add", "bob", "--role", "admin")
+
+    assert result.exit_code != 0
+    assert "init` first" in result.output
+    assert not (tmp_path / SECRETS_FILENAME).exists()
 
 
 def test_init_refuses_to_replace_lost_secrets_of_an_initialised_database(tmp_path):
     # Given an initialised installation whose secrets file has been lost
     env = env_without_secrets(tmp_path, tmp_path)
-    first = create_app(env)
-    try:
-        assert first.test_cli_runner().invoke(args=["init"]).exit_code == 0
-    finally:
-        with first.app_context():
-            db.engine.dispose()
+    assert invoke_once(env, "init").exit_code == 0
     (tmp_path / SECRETS_FILENAME).unlink()
 
     # When init runs again, even in the forgiving mode make run uses
-    second = create_app(env)
-    try:
-        result = second.test_cli_runner().invoke(args=["init", "--if-needed"])
-    finally:
-        with second.app_context():
-            db.engine.dispose()
+    result = invoke_once(env, "init", "--if-needed")
 
     # Then it stops and asks for the backup instead of minting secrets that fit nothing
     assert result.exit_code != 0

@@ -18,15 +18,14 @@ from advisory.models import (
     Callback,
     CallbackStatus,
     Case,
-    CaseStatus,
     Channel,
-    CloseOutcome,
     Field,
     Kind,
     ReporterRole,
     StatsDaily,
 )
 from advisory.services.retention import apply_retention
+from advisory.services.sample_cases import case_columns
 from advisory.services.yearly_report import (
     CATEGORY_ORDER,
     _protect_together,
@@ -46,7 +45,7 @@ def settings(app):
 
 
 @pytest.fixture
-def year_of_cases(db_session, make_case, settings):
+def year_of_cases(db_session, line, make_case, settings):
     """A year of varied cases: most closed long ago, some open; callbacks; awkward instants."""
     rng = random.Random(2026)
     calendar = settings.calendar
@@ -71,27 +70,26 @@ def year_of_cases(db_session, make_case, settings):
         kinds[index] = Kind.GENERAL_QUESTION
     for number, (instant, kind) in enumerate(zip(instants, kinds, strict=True)):
         received = instant.astimezone(UTC)  # arithmetic on UTC: no wall-clock surprises
-        due = calendar.callback_due(received)
         answered = None
         if rng.random() < 0.9:
             answered = received + timedelta(minutes=rng.choice([20, 90, 400, 1500, 3000, 9000]))
             answered += timedelta(seconds=rng.randrange(60), microseconds=rng.randrange(10**6))
         closed = rng.random() < 0.8 and received < DEFAULT_NOW - timedelta(days=5)
         closed_at = min(received + timedelta(days=rng.randrange(1, 40)), DEFAULT_NOW)
-        case = make_case(
+        columns = case_columns(
+            calendar,
             reference=f"YEAR-{number:04d}",
+            line_id=line.id,
             received_at=received,
-            callback_due_at=due,
             first_response_at=answered if answered is None or answered < DEFAULT_NOW else None,
             channel=rng.choice([Channel.WEB] * 6 + [Channel.PHONE] * 3 + [Channel.VOICEMAIL]),
             kind=kind,
             reporter_role=rng.choice([*ReporterRole, None]),
             field=rng.choice([*Field, None, None]),
-            status=CaseStatus.CLOSED if closed else CaseStatus.IN_PROGRESS,
             closed_at=closed_at if closed else None,
-            close_outcome=CloseOutcome.ADVICE_GIVEN if closed else None,
             narrative_envelope=f"v1.testkey0000000.YEAR-ENVELOPE-{number}",
         )
+        case = make_case(**columns)
         for attempt in range(rng.choice([0, 0, 1, 2])):
             start = received + timedelta(hours=2 + attempt)
             status = rng.choice([CallbackStatus.REACHED, CallbackStatus.NO_ANSWER])

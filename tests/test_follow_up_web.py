@@ -294,29 +294,20 @@ def test_empty_message_is_refused_with_a_message(client, db_session, case, code,
     assert count(db_session, Message) == 0
 
 
-def test_message_sealed_to_an_unknown_key_is_refused(client, db_session, case, code):
-    stranger = crypto.generate_keypair().public_key()
+@pytest.mark.parametrize(
+    "recipient_key",
+    [
+        lambda db_session: crypto.generate_keypair().public_key(),
+        other_line_key,
+    ],
+    ids=["an unknown key", "another line's key"],
+)
+def test_a_message_sealed_to_any_key_but_the_lines_is_refused(
+    client, db_session, case, code, recipient_key
+):
+    envelope = sealed("message", WRITTEN, recipient_key(db_session))
 
-    response = post(
-        client,
-        "/follow-up/message",
-        code=code,
-        message_envelope=sealed("message", WRITTEN, stranger),
-    )
-
-    assert response.status_code == 400
-    assert count(db_session, Message) == 0
-
-
-def test_message_sealed_to_another_lines_key_is_refused(client, db_session, case, code):
-    other_key = other_line_key(db_session)
-
-    response = post(
-        client,
-        "/follow-up/message",
-        code=code,
-        message_envelope=sealed("message", WRITTEN, other_key),
-    )
+    response = post(client, "/follow-up/message", code=code, message_envelope=envelope)
 
     assert response.status_code == 400
     assert count(db_session, Message) == 0

@@ -35,15 +35,13 @@ from hypothesis import strategies as st
 from advisory.models import (
     Callback,
     CallbackStatus,
-    Case,
-    Channel,
     ContactPreference,
     Direction,
     Kind,
     Message,
     Notification,
 )
-from tests.conftest import DEFAULT_NOW, POSTGRES_ENV, POSTGRES_URL
+from tests.conftest import DEFAULT_NOW, POSTGRES_ENV, POSTGRES_URL, new_case
 from tests.fuzz import shapes
 from tests.fuzz.checks import check_after_example, check_staff_pages
 from tests.fuzz.endpoints import ENDPOINTS, Endpoint
@@ -166,15 +164,11 @@ def store_case(world: World, row: dict[str, str | None]) -> int:
     """A case of the line with the hostile values, a message, a reply, a callback and a notice;
     returns the callback's id."""
     session = world.session()
-    case = Case(
+    case = new_case(
+        world.line_id,
         reference=STORED_REFERENCE,
-        line_id=world.line_id,
-        received_at=DEFAULT_NOW,
-        channel=Channel.WEB,
         kind=Kind.OTHER,
         contact_preference=ContactPreference.CALLBACK,
-        priority=3,
-        callback_due_at=DEFAULT_NOW + timedelta(days=1),
         reporter_public_key=row["reporter_public_key"],
         narrative_envelope=row["narrative_envelope"],
     )

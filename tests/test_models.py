@@ -64,18 +64,8 @@ def suggests_identity(column: str) -> bool:
 
 
 @pytest.fixture
-def lawyer(db_session, line) -> Staff:
-    staff = Staff(
-        username="lawyer",
-        role=Role.LAWYER,
-        line_id=line.id,
-        password_hash="$argon2id$not-a-real-hash",
-        totp_secret_encrypted="r1.not-a-real-secret",
-        created_at=DEFAULT_NOW,
-    )
-    db_session.add(staff)
-    db_session.flush()
-    return staff
+def lawyer(make_staff) -> Staff:
+    return make_staff(Role.LAWYER, username="lawyer")
 
 
 @pytest.fixture

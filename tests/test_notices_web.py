@@ -9,9 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from advisory.models import Notification, Role
-from advisory.services.notifications import NotificationKind, notify
+from advisory.services.notifications import NotificationKind
 from tests.conftest import DEFAULT_NOW
 from tests.reporter_helpers import page_of
+from tests.support.notices import announce
 from tests.test_queue import sign_in_as
 
 REFERENCE = "K7QF-9M2X"
@@ -27,14 +28,9 @@ def staff(make_staff):
 
 
 def note(db_session, kind, key, *, staff_id=None, role=None, minutes_ago=0, reference=REFERENCE):
-    created = notify(
-        db_session,
-        kind=kind,
-        dedupe_key=key,
-        now=DEFAULT_NOW - timedelta(minutes=minutes_ago),
-        staff_id=staff_id,
-        role=role,
-        case_reference=reference,
+    now = DEFAULT_NOW - timedelta(minutes=minutes_ago)
+    created = announce(
+        db_session, kind, key, now=now, staff_id=staff_id, role=role, case_reference=reference
     )
     assert created is not None
     return created.id
@@ -163,13 +159,9 @@ def test_the_staff_menu_leads_to_the_notices_and_to_each_roles_work(
 def test_a_coordinator_sees_an_audit_anchor_with_what_it_is_for(client, db_session, staff):
     coordinator = staff(Role.COORDINATOR)
     anchor = "1234:" + "3f9a" * 16
-    notify(
-        db_session,
-        kind=NotificationKind.AUDIT_ANCHOR,
-        dedupe_key="audit-anchor:day:2026-11-23",
-        now=DEFAULT_NOW,
-        role=Role.COORDINATOR,
-        audit_anchor=anchor,
+    key = "audit-anchor:day:2026-11-23"
+    announce(
+        db_session, NotificationKind.AUDIT_ANCHOR, key, role=Role.COORDINATOR, audit_anchor=anchor
     )
     sign_in_as(client, db_session, coordinator)
 

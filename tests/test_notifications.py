@@ -5,51 +5,24 @@ Every test runs on each configured database inside a rolled-back transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from advisory.models import CaseDecline, Line, Notification, Role, Staff
+from advisory.models import CaseDecline, Notification, Role, Staff
 from advisory.services.notifications import (
     NotificationKind,
     NotificationNotFound,
     describe,
     mark_read,
-    notify,
     unread_count,
     unread_for,
 )
 from tests.conftest import DEFAULT_NOW
+from tests.support.notices import announce, stored_by_another_writer
 
 REFERENCE = "K7QF-9M2X"
-
-
-@pytest.fixture
-def line(db_session) -> Line:
-    line = Line(slug="test", name="Test line", created_at=DEFAULT_NOW)
-    db_session.add(line)
-    db_session.flush()
-    return line
-
-
-@pytest.fixture
-def make_staff(db_session, line) -> Callable[..., Staff]:
-    def make_staff(username: str, role: Role = Role.LAWYER) -> Staff:
-        staff = Staff(
-            username=username,
-            role=role,
-            line_id=line.id if role is Role.LAWYER else None,
-            password_hash="$argon2id$not-a-real-hash",
-            totp_secret_encrypted="r1.not-a-real-secret",
-            created_at=DEFAULT_NOW,
-        )
-        db_session.add(staff)
-        db_session.flush()
-        return staff
-
-    return make_staff
 
 
 def count_with_key(db_session, key: str) -> int:
@@ -61,21 +34,20 @@ def count_with_key(db_session, key: str) -> int:
 
 
 def test_an_event_is_announced_once(db_session, make_staff):
-    lawyer = make_staff("lawyer")
-    other = make_staff("other")
+    lawyer = make_staff(username="lawyer")
+    other = make_staff(username="other")
 
-    first = notify(
+    first = announce(
         db_session,
-        kind=NotificationKind.DEADLINE_AT_RISK,
-        dedupe_key="at-risk:1",
-        now=DEFAULT_NOW,
+        NotificationKind.DEADLINE_AT_RISK,
+        "at-risk:1",
         staff_id=lawyer.id,
         case_reference=REFERENCE,
     )
-    again = notify(
+    again = announce(
         db_session,
-        kind=NotificationKind.DEADLINE_BREACHED,
-        dedupe_key="at-risk:1",
+        NotificationKind.DEADLINE_BREACHED,
+        "at-risk:1",
         now=DEFAULT_NOW + timedelta(minutes=5),
         staff_id=other.id,
         case_reference="ABCD-EFGH",
@@ -95,21 +67,10 @@ def test_an_event_is_announced_once(db_session, make_staff):
 
 
 def test_an_event_announced_by_another_path_is_not_announced_again(db_session):
-    db_session.execute(
-        sa.insert(Notification).values(
-            role=Role.COORDINATOR,
-            kind="deadline_breached",
-            dedupe_key="breached:7",
-            created_at=DEFAULT_NOW,
-        )
-    )
+    stored_by_another_writer(db_session, "deadline_breached", "breached:7")
 
-    result = notify(
-        db_session,
-        kind=NotificationKind.DEADLINE_BREACHED,
-        dedupe_key="breached:7",
-        now=DEFAULT_NOW,
-        role=Role.COORDINATOR,
+    result = announce(
+        db_session, NotificationKind.DEADLINE_BREACHED, "breached:7", role=Role.COORDINATOR
     )
 
     assert result is None
@@ -119,24 +80,13 @@ def test_an_event_announced_by_another_path_is_not_announced_again(db_session):
 def test_losing_a_race_returns_none_and_leaves_the_transaction_usable(db_session, make_staff):
     # Given another writer that stored the same event first (its row is there, and this
     # transaction has pending work of its own)
-    lawyer = make_staff("lawyer")
-    db_session.execute(
-        sa.insert(Notification).values(
-            role=Role.COORDINATOR,
-            kind="capacity_warning",
-            dedupe_key="capacity:3",
-            created_at=DEFAULT_NOW,
-        )
-    )
+    lawyer = make_staff(username="lawyer")
+    stored_by_another_writer(db_session, "capacity_warning", "capacity:3")
     lawyer.failed_logins = 2
 
     # When this transaction tries to announce it too
-    result = notify(
-        db_session,
-        kind=NotificationKind.CAPACITY_WARNING,
-        dedupe_key="capacity:3",
-        now=DEFAULT_NOW,
-        role=Role.COORDINATOR,
+    result = announce(
+        db_session, NotificationKind.CAPACITY_WARNING, "capacity:3", role=Role.COORDINATOR
     )
 
     # Then the unique key decided, and everything else in the transaction is intact
@@ -145,13 +95,7 @@ def test_losing_a_race_returns_none_and_leaves_the_transaction_usable(db_session
     assert db_session.get(Staff, lawyer.id) is lawyer
     db_session.flush()
     assert db_session.scalar(sa.select(Staff.failed_logins).where(Staff.id == lawyer.id)) == 2
-    later = notify(
-        db_session,
-        kind=NotificationKind.CASE_ASSIGNED,
-        dedupe_key="assigned:3",
-        now=DEFAULT_NOW,
-        staff_id=lawyer.id,
-    )
+    later = announce(db_session, NotificationKind.CASE_ASSIGNED, "assigned:3", staff_id=lawyer.id)
     assert later is not None
     db_session.flush()
     assert count_with_key(db_session, "assigned:3") == 1
@@ -164,24 +108,17 @@ def test_losing_a_race_returns_none_and_leaves_the_transaction_usable(db_session
 )
 def test_a_notification_goes_to_exactly_one_staff_member_or_one_role(db_session, recipient):
     with pytest.raises(ValueError, match="exactly one"):
-        notify(
-            db_session,
-            kind=NotificationKind.DEADLINE_AT_RISK,
-            dedupe_key="at-risk:9",
-            now=DEFAULT_NOW,
-            **recipient,
-        )
+        announce(db_session, NotificationKind.DEADLINE_AT_RISK, "at-risk:9", **recipient)
     assert count_with_key(db_session, "at-risk:9") == 0
 
 
 @pytest.mark.parametrize("reference", ["K7QF-9M2", "I was harassed", "+47 912 34 567", ""])
 def test_only_a_case_reference_fits_in_the_reference_field(db_session, reference):
     with pytest.raises(ValueError, match="case reference"):
-        notify(
+        announce(
             db_session,
-            kind=NotificationKind.DEADLINE_AT_RISK,
-            dedupe_key="at-risk:10",
-            now=DEFAULT_NOW,
+            NotificationKind.DEADLINE_AT_RISK,
+            "at-risk:10",
             role=Role.LAWYER,
             case_reference=reference,
         )
@@ -192,15 +129,15 @@ def test_only_a_case_reference_fits_in_the_reference_field(db_session, reference
 
 
 def test_unread_shows_own_and_role_wide_notes_newest_first(db_session, make_staff):
-    lawyer = make_staff("lawyer")
-    colleague = make_staff("colleague")
-    coordinator = make_staff("coordinator", Role.COORDINATOR)
+    lawyer = make_staff(username="lawyer")
+    colleague = make_staff(username="colleague")
+    coordinator = make_staff(Role.COORDINATOR, username="coordinator")
 
     def note(key: str, minutes: int, **recipient) -> Notification:
-        created = notify(
+        created = announce(
             db_session,
-            kind=NotificationKind.CALLBACK_REMINDER,
-            dedupe_key=key,
+            NotificationKind.CALLBACK_REMINDER,
+            key,
             now=DEFAULT_NOW + timedelta(minutes=minutes),
             case_reference=REFERENCE,
             **recipient,
@@ -230,16 +167,15 @@ def test_unread_shows_own_and_role_wide_notes_newest_first(db_session, make_staf
 def test_notes_about_a_case_the_lawyer_declined_are_no_longer_theirs(
     db_session, make_staff, make_case
 ):
-    lawyer = make_staff("lawyer")
-    colleague = make_staff("colleague")
+    lawyer = make_staff(username="lawyer")
+    colleague = make_staff(username="colleague")
     declined = make_case(reference=REFERENCE)
     db_session.add(CaseDecline(case_id=declined.id, staff_id=lawyer.id, declined_at=DEFAULT_NOW))
     for key, recipient in (("own", {"staff_id": lawyer.id}), ("team", {"role": Role.LAWYER})):
-        notify(
+        announce(
             db_session,
-            kind=NotificationKind.DEADLINE_AT_RISK,
-            dedupe_key=key,
-            now=DEFAULT_NOW,
+            NotificationKind.DEADLINE_AT_RISK,
+            key,
             case_reference=REFERENCE,
             **recipient,
         )
@@ -252,13 +188,12 @@ def test_notes_about_a_case_the_lawyer_declined_are_no_longer_theirs(
 
 
 def test_reading_a_role_wide_note_marks_it_read_for_the_whole_role(db_session, make_staff):
-    lawyer = make_staff("lawyer")
-    colleague = make_staff("colleague")
-    shared = notify(
+    lawyer = make_staff(username="lawyer")
+    colleague = make_staff(username="colleague")
+    shared = announce(
         db_session,
-        kind=NotificationKind.CALLBACK_MISSED,
-        dedupe_key="missed:1",
-        now=DEFAULT_NOW,
+        NotificationKind.CALLBACK_MISSED,
+        "missed:1",
         role=Role.LAWYER,
         case_reference=REFERENCE,
     )
@@ -273,12 +208,11 @@ def test_reading_a_role_wide_note_marks_it_read_for_the_whole_role(db_session, m
 
 
 def test_reading_a_note_again_keeps_the_first_read_time(db_session, make_staff):
-    lawyer = make_staff("lawyer")
-    own = notify(
+    lawyer = make_staff(username="lawyer")
+    own = announce(
         db_session,
-        kind=NotificationKind.CASE_ASSIGNED,
-        dedupe_key="assigned:1",
-        now=DEFAULT_NOW,
+        NotificationKind.CASE_ASSIGNED,
+        "assigned:1",
         staff_id=lawyer.id,
         case_reference=REFERENCE,
     )
@@ -292,22 +226,12 @@ def test_reading_a_note_again_keeps_the_first_read_time(db_session, make_staff):
 
 
 def test_nobody_can_mark_another_persons_or_another_roles_note_read(db_session, make_staff):
-    lawyer = make_staff("lawyer")
-    colleague = make_staff("colleague")
-    coordinator = make_staff("coordinator", Role.COORDINATOR)
-    own = notify(
-        db_session,
-        kind=NotificationKind.CASE_ASSIGNED,
-        dedupe_key="assigned:2",
-        now=DEFAULT_NOW,
-        staff_id=lawyer.id,
-    )
-    for_coordinators = notify(
-        db_session,
-        kind=NotificationKind.DEADLINE_BREACHED,
-        dedupe_key="breached:2",
-        now=DEFAULT_NOW,
-        role=Role.COORDINATOR,
+    lawyer = make_staff(username="lawyer")
+    colleague = make_staff(username="colleague")
+    coordinator = make_staff(Role.COORDINATOR, username="coordinator")
+    own = announce(db_session, NotificationKind.CASE_ASSIGNED, "assigned:2", staff_id=lawyer.id)
+    for_coordinators = announce(
+        db_session, NotificationKind.DEADLINE_BREACHED, "breached:2", role=Role.COORDINATOR
     )
     assert own is not None
     assert for_coordinators is not None
@@ -346,14 +270,7 @@ def test_every_kind_has_a_subject_line():
 
 @pytest.mark.parametrize(("kind", "subject"), SUBJECTS.items())
 def test_a_subject_line_says_the_kind_and_the_reference_only(db_session, kind, subject):
-    created = notify(
-        db_session,
-        kind=kind,
-        dedupe_key=f"{kind}:1",
-        now=DEFAULT_NOW,
-        role=Role.LAWYER,
-        case_reference=REFERENCE,
-    )
+    created = announce(db_session, kind, f"{kind}:1", role=Role.LAWYER, case_reference=REFERENCE)
     assert created is not None
     assert describe(created) == subject
 
@@ -372,11 +289,10 @@ def test_a_kind_this_version_does_not_know_is_not_echoed():
 
 
 def test_an_anchor_note_carries_the_anchor_and_says_what_it_is(db_session):
-    created = notify(
+    created = announce(
         db_session,
-        kind=NotificationKind.AUDIT_ANCHOR,
-        dedupe_key="audit-anchor:day:2026-11-23",
-        now=DEFAULT_NOW,
+        NotificationKind.AUDIT_ANCHOR,
+        "audit-anchor:day:2026-11-23",
         role=Role.COORDINATOR,
         audit_anchor=ANCHOR.upper(),
     )
@@ -398,12 +314,5 @@ def test_an_anchor_goes_only_on_an_anchor_note_and_only_as_seq_colon_digest(
     db_session, kind, anchor
 ):
     with pytest.raises(ValueError, match="anchor"):
-        notify(
-            db_session,
-            kind=kind,
-            dedupe_key="x",
-            now=DEFAULT_NOW,
-            role=Role.COORDINATOR,
-            audit_anchor=anchor,
-        )
+        announce(db_session, kind, "x", role=Role.COORDINATOR, audit_anchor=anchor)
     assert db_session.scalars(sa.select(Notification)).all() == []

@@ -55,7 +55,7 @@ from advisory.services.callbacks import book_callback
 from advisory.services.deadline_watch import watch_deadlines
 from advisory.services.notifications import NotificationKind
 from advisory.settings import PROJECT_ROOT
-from tests.conftest import DEFAULT_NOW, POSTGRES_ENV, POSTGRES_URL, base_env
+from tests.conftest import DEFAULT_NOW, POSTGRES_ENV, POSTGRES_URL, base_env, unusable_staff
 
 OSLO = ZoneInfo("Europe/Oslo")
 T0 = DEFAULT_NOW  # Monday 23 November 2026, 10:00 in Oslo
@@ -170,14 +170,7 @@ def add_line_and_lawyer(session: Any) -> tuple[Line, Staff]:
     line = Line(slug="own", name="Own line", created_at=T0)
     session.add(line)
     session.flush()
-    lawyer = Staff(
-        username="lawyer",
-        role=Role.LAWYER,
-        line_id=line.id,
-        password_hash="$argon2id$not-a-real-hash",
-        totp_secret_encrypted="r1.not-a-real-secret",
-        created_at=T0,
-    )
+    lawyer = unusable_staff(Role.LAWYER, username="lawyer", line_id=line.id, created_at=T0)
     session.add(lawyer)
     session.flush()
     return line, lawyer

@@ -12,29 +12,24 @@ the figures of the year therefore come partly from live cases and partly from th
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeVar
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import crypto
+from advisory.hours import Calendar
 from advisory.models import (
     Callback,
-    CallbackStatus,
     Case,
     CaseStatus,
     Channel,
     CloseOutcome,
     ContactPreference,
-    Field,
     Happened,
-    Kind,
     LineKey,
-    ReporterRole,
     Role,
     Staff,
     StatsDaily,
@@ -44,6 +39,16 @@ from advisory.services.callbacks import SlotUnavailable, book_callback
 from advisory.services.demo import DEMO_USERNAMES
 from advisory.services.line_keys import active_line_key, default_line
 from advisory.services.retention import apply_retention
+from advisory.services.sample_cases import (
+    CHANNEL_WEIGHTS,
+    FIELD_WEIGHTS,
+    KIND_WEIGHTS,
+    ROLE_WEIGHTS,
+    answered_calls,
+    arrival,
+    case_columns,
+    pick,
+)
 from advisory.services.sealing import TO_LINE, case_context, context, seal_for_line
 from advisory.services.staff import add_staff
 from advisory.settings import Settings
@@ -55,33 +60,6 @@ PLACEHOLDER = "Synthetic demo case: no real person wrote this."
 FAKE_NUMBER = "+47 000 00 000"
 # Anything in these and the demo year would mix with what is there.
 _HOLDS_DATA = (Case, StatsDaily, StatsMonthly)
-
-KIND_WEIGHTS = {
-    Kind.SEXUAL_HARASSMENT: 34,
-    Kind.DISCRIMINATION: 18,
-    Kind.ABUSE_OF_POWER: 26,
-    Kind.OTHER: 9,
-    Kind.GENERAL_QUESTION: 13,
-}
-ROLE_WEIGHTS = {
-    ReporterRole.EXPERIENCED: 58,
-    ReporterRole.WITNESSED: 14,
-    ReporterRole.ASKING_FOR_SOMEONE: 10,
-    ReporterRole.EMPLOYER_OR_REPRESENTATIVE: 8,
-    None: 10,
-}
-FIELD_WEIGHTS = {
-    Field.MUSIC: 27,
-    Field.STAGE: 24,
-    Field.FILM_TV: 19,
-    Field.VISUAL_ARTS: 8,
-    Field.LITERATURE: 5,
-    Field.OTHER: 5,
-    None: 12,
-}
-CHANNEL_WEIGHTS = {Channel.WEB: 64, Channel.PHONE: 27, Channel.VOICEMAIL: 9}
-
-T = TypeVar("T")
 
 
 class DemoSeedError(Exception):
@@ -131,7 +109,7 @@ def seed_demo_year(
         weekday = day.weekday() < 5
         expected = per_day * (1.25 if weekday else 0.35)
         for _ in range(_poisson(rng, expected)):
-            received = _arrival(rng, day, zone, weekday)
+            received = arrival(rng, day, zone)
             if received >= now:
                 continue
             _make_case(session, settings, rng, line_key, lawyers, received, now, references)
@@ -176,21 +154,6 @@ def _poisson(rng: random.Random, mean: float) -> int:
     return count
 
 
-def _arrival(rng: random.Random, day: date, zone: ZoneInfo, weekday: bool) -> datetime:
-    """Mostly in opening hours on working days; evenings and weekends too."""
-    if weekday and rng.random() < 0.7:
-        minute = rng.randrange(9 * 60, 16 * 60)
-    else:
-        minute = rng.randrange(7 * 60, 23 * 60)
-    local = datetime.combine(day, time(minute // 60, minute % 60), zone)
-    return local.astimezone(UTC) + timedelta(seconds=rng.randrange(60))
-
-
-def pick(rng: random.Random, weights: Mapping[T, int]) -> T:
-    """One key of `weights`, drawn in proportion to its weight."""
-    return rng.choices(list(weights), weights=list(weights.values()))[0]
-
-
 def _make_case(
     session: Session,
     settings: Settings,
@@ -203,7 +166,46 @@ def _make_case(
 ) -> None:
     calendar = settings.calendar
     channel = pick(rng, CHANNEL_WEIGHTS)
-    answers = Answers(
+    answers = _answers(rng)
+    callback = channel is not Channel.WEB or rng.random() < 0.2
+    answered = _first_response(rng, calendar, received, now)
+    closed_at = _closing(rng, received, answered, now)
+    reference = _new_reference(references)
+    lawyer = rng.choice(lawyers) if lawyers and (answered or rng.random() < 0.6) else None
+    narrative = seal_for_line(
+        line_key, "narrative", PLACEHOLDER, context(line_key.line.slug, reference, TO_LINE)
+    )
+    case = Case(
+        **case_columns(
+            calendar,
+            reference=reference,
+            line_id=line_key.line_id,
+            received_at=received,
+            channel=channel,
+            kind=answers.kind,
+            narrative_envelope=narrative,
+            first_response_at=answered,
+            closed_at=closed_at,
+            close_outcome=CloseOutcome.ADVICE_GIVEN if answered else CloseOutcome.NO_CONTACT,
+            callback=callback,
+            reporter_role=answers.reporter_role,
+            ongoing=answers.ongoing,
+            immediate_danger=answers.immediate_danger,
+            dismissal_or_warning=answers.dismissal_or_warning,
+            happened=answers.happened,
+            field=answers.field,
+            priority=priority(answers),
+            internal_target_at=internal_target(priority(answers), received, calendar),
+            assigned_lawyer_id=lawyer.id if lawyer else None,
+        )
+    )
+    session.add(case)
+    if callback and answered is not None:
+        _past_callbacks(rng, case, answered)
+
+
+def _answers(rng: random.Random) -> Answers:
+    return Answers(
         kind=pick(rng, KIND_WEIGHTS),
         reporter_role=pick(rng, ROLE_WEIGHTS),
         ongoing=rng.random() < 0.35,
@@ -212,68 +214,45 @@ def _make_case(
         happened=rng.choice(list(Happened)),
         field=pick(rng, FIELD_WEIGHTS),
     )
-    callback = channel is not Channel.WEB or rng.random() < 0.2
-    due = calendar.callback_due(received)
-    # First response after some opening time: mostly within the working day, some late.
+
+
+def _first_response(
+    rng: random.Random, calendar: Calendar, received: datetime, now: datetime
+) -> datetime | None:
+    """After some opening time: mostly within the working day, some late, a few never."""
     delay = timedelta(minutes=min(rng.lognormvariate(5.0, 0.9), 40 * 60))
-    answered: datetime | None = calendar.add_opening_time(received, delay)
-    if rng.random() < 0.03 or (answered is not None and answered >= now):
-        answered = None
-    age = now - received
-    closed = age > timedelta(days=rng.randrange(10, 45))
-    closed_at = None
-    if closed:
-        closed_at = min((answered or received) + timedelta(days=rng.randrange(1, 20)), now)
+    answered = calendar.add_opening_time(received, delay)
+    if rng.random() < 0.03 or answered >= now:
+        return None
+    return answered
+
+
+def _closing(
+    rng: random.Random, received: datetime, answered: datetime | None, now: datetime
+) -> datetime | None:
+    """Cases are closed some 10 to 45 days after they came in, 1 to 20 days after the answer."""
+    if now - received <= timedelta(days=rng.randrange(10, 45)):
+        return None
+    return min((answered or received) + timedelta(days=rng.randrange(1, 20)), now)
+
+
+def _new_reference(references: set[str]) -> str:
     reference = crypto.generate_reference()
     while reference in references:
         reference = crypto.generate_reference()
     references.add(reference)
-    lawyer = rng.choice(lawyers) if lawyers and (answered or rng.random() < 0.6) else None
-    case = Case(
-        reference=reference,
-        line_id=line_key.line_id,
-        received_at=received,
-        channel=channel,
-        kind=answers.kind,
-        reporter_role=answers.reporter_role,
-        ongoing=answers.ongoing,
-        immediate_danger=answers.immediate_danger,
-        dismissal_or_warning=answers.dismissal_or_warning,
-        happened=answers.happened,
-        field=answers.field,
-        contact_preference=ContactPreference.CALLBACK if callback else ContactPreference.INBOX,
-        priority=priority(answers),
-        status=CaseStatus.CLOSED
-        if closed
-        else (CaseStatus.IN_PROGRESS if answered else CaseStatus.NEW),
-        close_outcome=(
-            (CloseOutcome.ADVICE_GIVEN if answered else CloseOutcome.NO_CONTACT) if closed else None
-        ),
-        assigned_lawyer_id=lawyer.id if lawyer else None,
-        callback_due_at=due,
-        internal_target_at=internal_target(priority(answers), received, calendar),
-        first_response_at=answered,
-        closed_at=closed_at,
-        narrative_envelope=seal_for_line(
-            line_key, "narrative", PLACEHOLDER, context(line_key.line.slug, reference, TO_LINE)
-        ),
-    )
-    session.add(case)
-    if callback and answered is not None:
-        _past_callbacks(rng, case, answered)
+    return reference
 
 
 def _past_callbacks(rng: random.Random, case: Case, answered: datetime) -> None:
     """Calls that got no answer before the one that reached the caller at `answered`."""
-    misses = 0 if rng.random() < 0.75 else rng.choice([1, 1, 2])
-    for attempt in range(misses, -1, -1):
-        start = answered - timedelta(hours=2 * attempt)
+    for number, (start, status) in enumerate(answered_calls(rng, answered), start=1):
         case.callbacks.append(
             Callback(
                 slot_start=start,
                 slot_end=start + timedelta(minutes=30),
-                status=CallbackStatus.REACHED if attempt == 0 else CallbackStatus.NO_ANSWER,
-                attempts=misses - attempt + 1,
+                status=status,
+                attempts=number,
                 outcome_at=start + timedelta(minutes=10),
             )
         )

@@ -56,6 +56,18 @@ def in_browser(page: Page, body: str, arg: Any = None) -> Any:
     return page.evaluate(f"async (arg) => {{ {_PRELUDE}\n{body}\n}}", arg)
 
 
+def per_vector(page: Page, name: str, body: str) -> list[tuple[dict[str, Any], Any]]:
+    """Run `body` once per vector of `name` (as `v`); each vector with what `body` returned."""
+    wrapped = f"""
+    const results = [];
+    for (const v of arg) {{
+      results.push(await (async () => {{ {body}\n }})());
+    }}
+    return results;
+    """
+    return list(zip(VECTORS[name], in_browser(page, wrapped, VECTORS[name]), strict=True))
+
+
 def rejections(page: Page, body: str, cases: list[Any]) -> list[dict[str, Any] | None]:
     """Run `body` once per case (as `c`), each expected to throw; its error, or None."""
     wrapped = f"""
@@ -165,29 +177,25 @@ def test_browser_derives_the_production_cost_vector_once(custody_page: Page) -> 
 
 
 def test_browser_wraps_and_unwraps_the_vector_staff_keys(custody_page: Page) -> None:
-    got = in_browser(
+    wrapped = per_vector(
         custody_page,
+        "staff_keys",
         """
-        const results = [];
-        for (const v of arg) {
-          const wrapKey = await importWrapKey(hexToBytes(v.wrap_key));
-          const key = await hpke.unwrapStaffPrivateKey(v.blob, wrapKey, v.staff_id);
-          const publicKey = await publicTextOf(key);
-          results.push({
-            blob: await hpke.wrapStaffPrivateKey(hexToBytes(v.private_key), wrapKey, v.staff_id,
-                                                 { nonceForTests: hexToBytes(v.nonce) }),
-            publicKey,
-            keyId: await hpke.keyIdFor(b64urlDecode(publicKey)),
-            fingerprint: await hpke.fingerprintOf(publicKey),
-            extractable: key.extractable,
-          });
-        }
-        return results;
+        const wrapKey = await importWrapKey(hexToBytes(v.wrap_key));
+        const key = await hpke.unwrapStaffPrivateKey(v.blob, wrapKey, v.staff_id);
+        const publicKey = await publicTextOf(key);
+        return {
+          blob: await hpke.wrapStaffPrivateKey(hexToBytes(v.private_key), wrapKey, v.staff_id,
+                                               { nonceForTests: hexToBytes(v.nonce) }),
+          publicKey,
+          keyId: await hpke.keyIdFor(b64urlDecode(publicKey)),
+          fingerprint: await hpke.fingerprintOf(publicKey),
+          extractable: key.extractable,
+        };
         """,
-        VECTORS["staff_keys"],
     )
 
-    for vector, result in zip(VECTORS["staff_keys"], got, strict=True):
+    for vector, result in wrapped:
         assert result == {
             "blob": vector["blob"],
             "publicKey": vector["public_key"],
@@ -208,28 +216,24 @@ def test_browser_fingerprints_match_the_vectors(custody_page: Page) -> None:
 
 
 def test_browser_seals_and_opens_the_vector_grants(custody_page: Page) -> None:
-    got = in_browser(
+    grants = per_vector(
         custody_page,
+        "grants",
         """
-        const results = [];
-        for (const v of arg) {
-          const staffKey = await hpke.importPrivateKey(hexToBytes(v.staff_private_key));
-          const lineKey = await hpke.openGrant(v.grant, v.line_key_id, v.staff_id, staffKey);
-          results.push({
-            grant: await hpke.sealGrant(
-              hexToBytes(v.line_private_key), v.staff_id, v.staff_public_key,
-              { ephemeralSecretForTests: hexToBytes(v.ephemeral_secret) }),
-            info: bytesToHex(hpke.grantInfo(v.line_key_id, v.staff_id)),
-            lineKeyId: await hpke.keyIdFor(await hpke.publicKeyBytesOf(lineKey)),
-            extractable: lineKey.extractable,
-          });
-        }
-        return results;
+        const staffKey = await hpke.importPrivateKey(hexToBytes(v.staff_private_key));
+        const lineKey = await hpke.openGrant(v.grant, v.line_key_id, v.staff_id, staffKey);
+        return {
+          grant: await hpke.sealGrant(
+            hexToBytes(v.line_private_key), v.staff_id, v.staff_public_key,
+            { ephemeralSecretForTests: hexToBytes(v.ephemeral_secret) }),
+          info: bytesToHex(hpke.grantInfo(v.line_key_id, v.staff_id)),
+          lineKeyId: await hpke.keyIdFor(await hpke.publicKeyBytesOf(lineKey)),
+          extractable: lineKey.extractable,
+        };
         """,
-        VECTORS["grants"],
     )
 
-    for vector, result in zip(VECTORS["grants"], got, strict=True):
+    for vector, result in grants:
         assert result == {
             "grant": vector["grant"],
             "info": vector["info"],
@@ -239,26 +243,22 @@ def test_browser_seals_and_opens_the_vector_grants(custody_page: Page) -> None:
 
 
 def test_browser_seals_and_opens_the_vector_v2_envelopes(custody_page: Page) -> None:
-    got = in_browser(
+    envelopes = per_vector(
         custody_page,
+        "envelopes_v2",
         """
-        const results = [];
-        for (const v of arg) {
-          const context = contextOf(v.context);
-          const key = await hpke.importPrivateKey(hexToBytes(v.recipient_private_key));
-          results.push({
-            envelope: await hpke.seal(v.purpose, v.plaintext, v.recipient_public_key, context,
-                                      { ephemeralSecretForTests: hexToBytes(v.ephemeral_secret) }),
-            info: bytesToHex(hpke.infoFor(v.purpose, context)),
-            plaintext: await hpke.openText(v.purpose, v.envelope, key, context),
-          });
-        }
-        return results;
+        const context = contextOf(v.context);
+        const key = await hpke.importPrivateKey(hexToBytes(v.recipient_private_key));
+        return {
+          envelope: await hpke.seal(v.purpose, v.plaintext, v.recipient_public_key, context,
+                                    { ephemeralSecretForTests: hexToBytes(v.ephemeral_secret) }),
+          info: bytesToHex(hpke.infoFor(v.purpose, context)),
+          plaintext: await hpke.openText(v.purpose, v.envelope, key, context),
+        };
         """,
-        VECTORS["envelopes_v2"],
     )
 
-    for vector, result in zip(VECTORS["envelopes_v2"], got, strict=True):
+    for vector, result in envelopes:
         assert result == {
             "envelope": vector["envelope"],
             "info": vector["info"],

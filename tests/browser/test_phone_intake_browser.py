@@ -21,6 +21,7 @@ from advisory.auth import sessions
 from advisory.extensions import db
 from advisory.models import Case, CaseStatus, Channel, Role
 from advisory.services.line_keys import default_line
+from tests.browser.page_helpers import expect_sealing_note
 from tests.conftest import DEFAULT_NOW, TEST_SECRETS, unusable_staff
 from tests.reporter_helpers import opened as rh_opened
 
@@ -102,8 +103,7 @@ def test_a_lawyer_records_a_call_and_only_the_sealed_note_leaves_the_browser(
     with lawyer_browsing(browser, live_server) as (page, posts):
         # Given the phone page, enhanced: it says the note is sealed here
         open_phone_page(page, live_server)
-        expect(page.locator("#encryption-note-js")).to_be_visible()
-        expect(page.locator("#encryption-note")).to_be_hidden()
+        expect_sealing_note(page, in_browser=True)
 
         # When the lawyer answers, writes a note and saves
         page.check("input[name=kind][value=abuse_of_power]")

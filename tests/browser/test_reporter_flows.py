@@ -27,6 +27,7 @@ import crypto
 from advisory.extensions import db
 from advisory.models import Case, Direction, Line
 from advisory.services.intake import submission_token_hmac
+from tests.browser.page_helpers import expect_sealing_note
 from tests.reporter_helpers import case_with_reply, lookup_token_text, pepper_of
 from tests.reporter_helpers import opened as rh_opened
 
@@ -172,6 +173,18 @@ def case_code_shown(page: Page) -> str:
     return code_box.inner_text().strip()
 
 
+def send_plain_inbox_report(
+    page: Page, wire: Wire, kind: str, narrative: str
+) -> tuple[str, SentForm]:
+    """Send the plain form (the page says the server seals): the case code, and what was sent."""
+    expect_sealing_note(page, in_browser=False)
+    choose(page, "kind", kind)
+    page.fill("#narrative", narrative)
+    choose(page, "contact_preference", "inbox")
+    send_report(page)
+    return case_code_shown(page), wire.to("/report")[0]
+
+
 # --- reporting with JavaScript -----------------------------------------------------------------
 
 
@@ -182,8 +195,7 @@ def test_browser_encrypts_the_report_and_only_envelopes_leave_it(
     with browsing(browser, live_server) as (page, wire):
         # Given the enhanced form, which says the browser encrypts
         open_report_form(page, live_server)
-        expect(page.locator("#encryption-note-js")).to_be_visible()
-        expect(page.locator("#encryption-note")).to_be_hidden()
+        expect_sealing_note(page, in_browser=True)
 
         # When a callback report is filled in and sent
         choose(page, "kind", "abuse_of_power")
@@ -358,15 +370,7 @@ def test_without_javascript_the_server_seals_and_the_code_opens_the_inbox(
     canary = f"CANARY-NOJS-{secrets.token_hex(4)}"
     with browsing(browser, live_server, java_script_enabled=False) as (page, wire):
         open_report_form(page, live_server, enhanced=False)
-        expect(page.locator("#encryption-note")).to_be_visible()
-        expect(page.locator("#encryption-note-js")).to_be_hidden()
-
-        choose(page, "kind", "sexual_harassment")
-        page.fill("#narrative", canary)
-        choose(page, "contact_preference", "inbox")
-        send_report(page)
-        code = case_code_shown(page)
-        post = wire.to("/report")[0]
+        code, post = send_plain_inbox_report(page, wire, "sexual_harassment", canary)
 
         # The plain form sent the text itself; the server sealed it on arrival
         assert post.one("narrative") == canary
@@ -397,15 +401,7 @@ def test_without_webcrypto_the_page_says_so_and_the_plain_form_posts(
         supported = page.evaluate("async () => (await import('/static/js/hpke.js')).isSupported()")
         assert supported is False
         expect(page.locator("#report-form[data-enhanced]")).to_have_count(0)
-        expect(page.locator("#encryption-note")).to_be_visible()
-        expect(page.locator("#encryption-note-js")).to_be_hidden()
-
-        choose(page, "kind", "other")
-        page.fill("#narrative", canary)
-        choose(page, "contact_preference", "inbox")
-        send_report(page)
-        code = case_code_shown(page)
-        post = wire.to("/report")[0]
+        code, post = send_plain_inbox_report(page, wire, "other", canary)
 
     assert post.one("narrative") == canary
     stored = stored_case(live_server.app, code)
