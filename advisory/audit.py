@@ -29,7 +29,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 import crypto
-from advisory.models import AuditEvent
+from advisory.models import AuditEvent, Case, Staff
 
 GENESIS_HASH = "0" * 64
 # The subkey of the instance's data key that the chain is keyed with.
@@ -76,6 +76,10 @@ def chain_key_for(session: Session) -> bytes:
         ) from None
 
 
+# What an event says beyond its action: short values, never case content.
+Detail = Mapping[str, str | int | bool | None]
+
+
 def record(
     session: Session,
     *,
@@ -83,7 +87,7 @@ def record(
     now: datetime,
     actor_staff_id: int | None = None,
     case_reference: str | None = None,
-    detail: Mapping[str, str | int | bool | None] | None = None,
+    detail: Detail | None = None,
 ) -> AuditEvent:
     """Add one event (flush only; the caller commits). It is numbered and linked at commit."""
     event = AuditEvent(
@@ -97,6 +101,26 @@ def record(
     session.flush()
     session.info.setdefault(_UNLINKED, []).append(event)
     return event
+
+
+def record_for_case(
+    session: Session,
+    case: Case,
+    *,
+    action: str,
+    now: datetime,
+    actor: Staff,
+    detail: Detail | None = None,
+) -> AuditEvent:
+    """An event a staff member caused on a case: `record` with the case and the actor."""
+    return record(
+        session,
+        action=action,
+        now=now,
+        actor_staff_id=actor.id,
+        case_reference=case.reference,
+        detail=detail,
+    )
 
 
 @sa_event.listens_for(Session, "before_commit")

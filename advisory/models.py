@@ -191,6 +191,13 @@ class RevokedStaffSession(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+def _open_cases_index(name: str, *leading: str) -> Index:
+    """An index of the cases not closed, in queue order (line, priority, deadline)."""
+    not_closed = text("status <> 'closed'")
+    columns = (*leading, "line_id", "priority", "callback_due_at", "id", "status")
+    return Index(name, *columns, sqlite_where=not_closed, postgresql_where=not_closed)
+
+
 class Case(Base):
     __tablename__ = "case"
     shown_in_repr = ("reference", "priority", "status")
@@ -207,27 +214,8 @@ class Case(Base):
         # for the whole line and per assignee: a page is read in queue order without sorting,
         # and the total is counted from the index alone (hence `status` at the end: SQLite
         # checks the query's "not closed" again, and can do so without reading the row).
-        Index(
-            "ix_case_open_queue",
-            "line_id",
-            "priority",
-            "callback_due_at",
-            "id",
-            "status",
-            sqlite_where=text("status <> 'closed'"),
-            postgresql_where=text("status <> 'closed'"),
-        ),
-        Index(
-            "ix_case_open_assignee",
-            "assigned_lawyer_id",
-            "line_id",
-            "priority",
-            "callback_due_at",
-            "id",
-            "status",
-            sqlite_where=text("status <> 'closed'"),
-            postgresql_where=text("status <> 'closed'"),
-        ),
+        _open_cases_index("ix_case_open_queue"),
+        _open_cases_index("ix_case_open_assignee", "assigned_lawyer_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

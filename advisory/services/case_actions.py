@@ -312,12 +312,4 @@ def _record(
     now: datetime,
     detail: dict[str, str | None] | None = None,
 ) -> None:
-    session.flush()
-    audit.record(
-        session,
-        action=action,
-        now=now,
-        actor_staff_id=lawyer.id,
-        case_reference=case.reference,
-        detail=detail,
-    )
+    audit.record_for_case(session, case, action=action, now=now, actor=lawyer, detail=detail)

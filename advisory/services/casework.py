@@ -27,7 +27,7 @@ from advisory.models import (
     Role,
     Staff,
 )
-from advisory.services.queue import DeadlineState, deadline_state
+from advisory.services.queue import CountsDown, DeadlineState, deadline_state, not_declined_by
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class TrailEntry:
 
 
 @dataclass(frozen=True)
-class CaseView:
+class CaseView(CountsDown):
     case: Case
     messages: list[Message]
     callbacks: list[Callback]
@@ -60,14 +60,6 @@ class CaseView:
             return False
         return True
 
-    @property
-    def hours_left(self) -> int:
-        return int(self.time_left.total_seconds()) // 3600
-
-    @property
-    def minutes_left(self) -> int:
-        return int(self.time_left.total_seconds()) % 3600 // 60
-
 
 def case_for_lawyer(session: Session, reference: str, lawyer: Staff) -> Case | None:
     """The case if `lawyer` may work it: same line, not declined by them. Otherwise None.
@@ -76,13 +68,10 @@ def case_for_lawyer(session: Session, reference: str, lawyer: Staff) -> Case | N
     """
     if lawyer.role is not Role.LAWYER or not lawyer.active or lawyer.line_id is None:
         return None
-    declined = select(CaseDecline.id).where(
-        CaseDecline.case_id == Case.id, CaseDecline.staff_id == lawyer.id
-    )
     query = select(Case).where(
         Case.reference == reference.strip().upper(),
         Case.line_id == lawyer.line_id,
-        ~declined.exists(),
+        not_declined_by(lawyer),
     )
     return session.scalars(query).first()
 
@@ -97,13 +86,7 @@ def open_case(
     at_risk_opening_hours: int,
 ) -> CaseView:
     """Everything the case page shows; records the opening and marks incoming messages read."""
-    audit.record(
-        session,
-        action="case.opened",
-        now=now,
-        actor_staff_id=lawyer.id,
-        case_reference=case.reference,
-    )
+    audit.record_for_case(session, case, action="case.opened", now=now, actor=lawyer)
     session.execute(
         update(Message)
         .where(

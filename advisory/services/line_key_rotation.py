@@ -113,13 +113,9 @@ def rotate_from_browser(
         session.add(_row(new_key, WrapKind.GRANT, grant, now, staff_id=staff.id))
     session.add(_row(new_key, WrapKind.RECOVERY_GRANT, recovery_grant, now))
     state.line.rotation_advised_at = None
-    session.flush()
+    rotated: audit.Detail = {"key_id": key_id, "replaces": state.active.key_id, "in_browser": True}
     audit.record(
-        session,
-        action="line_key.rotated",
-        now=now,
-        actor_staff_id=lawyer.id,
-        detail={"key_id": key_id, "replaces": state.active.key_id, "in_browser": True},
+        session, action="line_key.rotated", now=now, actor_staff_id=lawyer.id, detail=rotated
     )
     return new_key
 

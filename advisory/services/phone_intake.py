@@ -152,13 +152,9 @@ def record_phone_call(
     if stored.duplicate:
         return RecordedCall(case, duplicate=True)
 
-    audit.record(
-        session,
-        action=AUDIT_ACTION,
-        now=now,
-        actor_staff_id=lawyer.id,
-        case_reference=case.reference,
-        detail={"outcome": call.outcome.value, "priority": row["priority"]},
+    recorded: audit.Detail = {"outcome": call.outcome.value, "priority": row["priority"]}
+    audit.record_for_case(
+        session, case, action=AUDIT_ACTION, now=now, actor=lawyer, detail=recorded
     )
     return RecordedCall(case, duplicate=False)
 

@@ -107,14 +107,8 @@ def sign_in(
         staff.totp_last_step = None
     else:
         staff.last_sign_in_at = now
-    session.flush()
-    audit.record(
-        session,
-        action="staff.sign_in",
-        now=now,
-        actor_staff_id=staff.id,
-        detail={"stage": "enrolment" if enrolling else "complete"},
-    )
+    stage: audit.Detail = {"stage": "enrolment" if enrolling else "complete"}
+    audit.record(session, action="staff.sign_in", now=now, actor_staff_id=staff.id, detail=stage)
     return SignedIn(staff, enrolling)
 
 

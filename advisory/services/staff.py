@@ -118,20 +118,20 @@ def deactivate_staff(session: Session, *, username: str, now: datetime) -> Deact
     )
     for case in open_cases:
         case.assigned_lawyer_id = None
-    session.flush()
-    audit.record(
-        session,
-        action="staff.deactivated",
-        now=now,
-        detail={"staff": name, "was_active": was_active, "unassigned": len(open_cases)},
-    )
+    deactivated: audit.Detail = {
+        "staff": name,
+        "was_active": was_active,
+        "unassigned": len(open_cases),
+    }
+    audit.record(session, action="staff.deactivated", now=now, detail=deactivated)
+    unassigned: audit.Detail = {"from": name, "reason": "staff_deactivated"}
     for case in open_cases:
         audit.record(
             session,
             action="case.unassigned",
             now=now,
             case_reference=case.reference,
-            detail={"from": name, "reason": "staff_deactivated"},
+            detail=unassigned,
         )
     line = session.get(Line, staff.line_id) if staff.line_id is not None else None
     advised = line is not None and line.rotation_advised_at is not None

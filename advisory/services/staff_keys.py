@@ -154,13 +154,9 @@ def replace_key_pair(
     # The signing key came from the old pair: the browser sends the new one.
     staff.signing_public_key = None
     staff.signing_key_mac = None
-    session.flush()
+    created: audit.Detail = {"key_id": pair.key_id}
     audit.record(
-        session,
-        action="staff.key_pair_created",
-        now=now,
-        actor_staff_id=staff.id,
-        detail={"key_id": pair.key_id},
+        session, action="staff.key_pair_created", now=now, actor_staff_id=staff.id, detail=created
     )
 
 
@@ -226,12 +222,10 @@ def store_grants(
         wrap.kind, wrap.blob, wrap.created_at = WrapKind.GRANT, grant, now
     session.flush()
     key_ids = sorted(grants)
+    actor = granted_by if granted_by is not None else staff
+    granted: audit.Detail = {"key_ids": ",".join(key_ids), "staff": staff.username}
     audit.record(
-        session,
-        action="line_key.granted",
-        now=now,
-        actor_staff_id=granted_by.id if granted_by is not None else staff.id,
-        detail={"key_ids": ",".join(key_ids), "staff": staff.username},
+        session, action="line_key.granted", now=now, actor_staff_id=actor.id, detail=granted
     )
     return key_ids
 
