@@ -6,7 +6,9 @@ to the queue). On a refusal the case page is shown again with the reason at the 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -34,6 +36,36 @@ from advisory.services import case_actions as actions
 from advisory.services import casework
 from advisory.services.case_actions import CallbackOutcome, CaseActionError
 from advisory.transaction import unit_of_work
+
+Page = Response | tuple[str, int]
+F = TypeVar("F", bound=FlaskForm)
+
+
+def _assign_form(case: Case) -> AssignForm:
+    form = AssignForm()
+    colleagues = casework.colleagues_for(db_session(), case)
+    form.assignee.choices = [SelectChoice(str(staff.id), staff.username) for staff in colleagues]
+    return form
+
+
+def _case_form(
+    name: str, make_form: Callable[[Case], F]
+) -> Callable[[Callable[[Case, F], Page]], Callable[[str], Page]]:
+    """A lawyer's action on a case by its form: the case (or 404), then the form checked;
+    a form that does not validate shows the case page again with its errors."""
+
+    def decorate(view: Callable[[Case, F], Page]) -> Callable[[str], Page]:
+        @functools.wraps(view)
+        def checked(reference: str) -> Page:
+            case = _case_or_404(reference)
+            form = make_form(case)
+            if not form.validate_on_submit():
+                return _render_case(case, forms={name: form}), 400
+            return view(case, form)
+
+        return checked
+
+    return decorate
 
 
 @bp.get("/cases/<ref:reference>")
@@ -66,11 +98,8 @@ def take(reference: str) -> Response | tuple[str, int]:
 
 @bp.post("/cases/<ref:reference>/assign")
 @require_role(Role.LAWYER)
-def assign(reference: str) -> Response | tuple[str, int]:
-    case = _case_or_404(reference)
-    form = _assign_form(case)
-    if not form.validate_on_submit():
-        return _render_case(case, forms={"assign": form}), 400
+@_case_form("assign", _assign_form)
+def assign(case: Case, form: AssignForm) -> Page:
     colleague = db_session().get(Staff, int(form.assignee.data or 0))
     if colleague is None:
         abort(400)
@@ -81,11 +110,8 @@ def assign(reference: str) -> Response | tuple[str, int]:
 
 @bp.post("/cases/<ref:reference>/decline")
 @require_role(Role.LAWYER)
-def decline(reference: str) -> Response | tuple[str, int]:
-    case = _case_or_404(reference)
-    form = DeclineForm()
-    if not form.validate_on_submit():
-        return _render_case(case, forms={"decline": form}), 400
+@_case_form("decline", lambda _case: DeclineForm())
+def decline(case: Case, form: DeclineForm) -> Page:
     calendar = current_settings().calendar
     with unit_of_work(CaseActionError) as work:
         actions.decline_case(db_session(), case, g.staff, now=now(), calendar=calendar)
@@ -97,11 +123,8 @@ def decline(reference: str) -> Response | tuple[str, int]:
 
 @bp.post("/cases/<ref:reference>/status")
 @require_role(Role.LAWYER)
-def change_status(reference: str) -> Response | tuple[str, int]:
-    case = _case_or_404(reference)
-    form = StatusForm()
-    if not form.validate_on_submit():
-        return _render_case(case, forms={"status": form}), 400
+@_case_form("status", lambda _case: StatusForm())
+def change_status(case: Case, form: StatusForm) -> Page:
     status = CaseStatus(form.status.data)
     return _act(
         case,
@@ -111,11 +134,8 @@ def change_status(reference: str) -> Response | tuple[str, int]:
 
 @bp.post("/cases/<ref:reference>/close")
 @require_role(Role.LAWYER)
-def close(reference: str) -> Response | tuple[str, int]:
-    case = _case_or_404(reference)
-    form = CloseForm()
-    if not form.validate_on_submit():
-        return _render_case(case, forms={"close": form}), 400
+@_case_form("close", lambda _case: CloseForm())
+def close(case: Case, form: CloseForm) -> Page:
     outcome = CloseOutcome(form.outcome.data)
     days = current_settings().retention_days
     return _act(
@@ -145,11 +165,8 @@ def callback_outcome(reference: str, callback_id: int) -> Response | tuple[str, 
 
 @bp.post("/cases/<ref:reference>/reply")
 @require_role(Role.LAWYER)
-def reply(reference: str) -> Response | tuple[str, int]:
-    case = _case_or_404(reference)
-    form = ReplyForm()
-    if not form.validate_on_submit():
-        return _render_case(case, forms={"reply": form}), 400
+@_case_form("reply", lambda _case: ReplyForm())
+def reply(case: Case, form: ReplyForm) -> Page:
     return _act(
         case,
         lambda: actions.send_reply(
@@ -200,13 +217,6 @@ def _act(
     if done:
         flash(done)
     return redirect(url_for("queue.case_view", reference=case.reference))
-
-
-def _assign_form(case: Case) -> AssignForm:
-    form = AssignForm()
-    colleagues = casework.colleagues_for(db_session(), case)
-    form.assignee.choices = [SelectChoice(str(staff.id), staff.username) for staff in colleagues]
-    return form
 
 
 def _render_case(
