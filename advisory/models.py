@@ -443,6 +443,15 @@ class _StatsCell:
     count: Mapped[int] = mapped_column(default=0)
 
 
+def _one_count_per_cell(period: str, name: str) -> tuple[UniqueConstraint, CheckConstraint]:
+    """A cell is its period, categories, metric and bucket; its count is never negative."""
+    categories = ("channel", "kind", "reporter_role", "field")
+    return (
+        UniqueConstraint(period, *categories, "metric", "bucket", name=name),
+        CheckConstraint("count >= 0", name="count_not_negative"),
+    )
+
+
 class StatsDaily(_StatsCell, Base):
     """Aggregate figures that outlive deleted cases: a count per day, category and metric.
 
@@ -456,17 +465,7 @@ class StatsDaily(_StatsCell, Base):
     __tablename__ = "stats_daily"
     shown_in_repr = ("day", "metric", "bucket", "count")
     __table_args__ = (
-        UniqueConstraint(
-            "day",
-            "channel",
-            "kind",
-            "reporter_role",
-            "field",
-            "metric",
-            "bucket",
-            name="uq_stats_daily_cell",
-        ),
-        CheckConstraint("count >= 0", name="count_not_negative"),
+        *_one_count_per_cell("day", "uq_stats_daily_cell"),
         # Covering: a metric over a range of days is read from the index alone.
         Index("ix_stats_daily_metric_day", "metric", "day", "channel", "kind", "bucket", "count"),
     )
@@ -485,17 +484,7 @@ class StatsMonthly(_StatsCell, Base):
     __tablename__ = "stats_monthly"
     shown_in_repr = ("month", "metric", "bucket", "count")
     __table_args__ = (
-        UniqueConstraint(
-            "month",
-            "channel",
-            "kind",
-            "reporter_role",
-            "field",
-            "metric",
-            "bucket",
-            name="uq_stats_monthly_cell",
-        ),
-        CheckConstraint("count >= 0", name="count_not_negative"),
+        *_one_count_per_cell("month", "uq_stats_monthly_cell"),
         Index(
             "ix_stats_monthly_metric_month",
             "metric",

@@ -1,4 +1,5 @@
-"""Words for the case page: why an action was refused, and what the audit trail's actions mean."""
+"""Words for the lawyers' pages: why an action or a call was refused, and what the audit
+trail's actions mean."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from advisory.lawyers.routes import column_labels, status_names
 from advisory.models import CallbackStatus, CaseStatus, CloseOutcome, Happened
 
 
-def refusal(reason: str) -> str:
+def refusal(reason: str, otherwise: str | None = None) -> str:
+    """The explanation for a service's refusal `reason`; `otherwise` for one without its own."""
     texts = {
         "closed": _("The case is closed; nothing more can be done with it."),
         "not_a_colleague": _("That person is not a lawyer on this line."),
@@ -32,8 +34,15 @@ def refusal(reason: str) -> str:
         "number_gone": _("The number is no longer stored: the callback is done or cancelled."),
         "already_logged": _("That callback has already been logged."),
         "not_found": _("That callback does not belong to this case."),
+        # Recording a call
+        "no_line": _("Your account belongs to no line, so you cannot record calls."),
+        "not_ready": _("The line has no key yet, so nothing can be recorded."),
+        "damaged": _("The encrypted note arrived damaged; please save again."),
+        "unknown_key": _("The page used a key this line does not have; reload it and save again."),
+        "note_too_long": _("The note is too long to encrypt; please shorten it."),
+        "no_reference": _("No case reference could be allocated; please save again."),
     }
-    return texts.get(reason, _("That could not be done."))
+    return texts.get(reason, otherwise or _("That could not be done."))
 
 
 def action_names() -> dict[str, str]:

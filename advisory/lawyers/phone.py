@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from advisory.auth.access import require_role
 from advisory.context import current_settings, db_session, now
+from advisory.lawyers import case_texts
 from advisory.lawyers.phone_forms import PhoneIntakeForm
 from advisory.lawyers.routes import bp
 from advisory.models import Role
@@ -87,12 +88,4 @@ def _render(
 
 
 def _refusal(reason: str) -> str:
-    texts = {
-        "no_line": _("Your account belongs to no line, so you cannot record calls."),
-        "not_ready": _("The line has no key yet, so nothing can be recorded."),
-        "damaged": _("The encrypted note arrived damaged; please save again."),
-        "unknown_key": _("The page used a key this line does not have; reload it and save again."),
-        "note_too_long": _("The note is too long to encrypt; please shorten it."),
-        "no_reference": _("No case reference could be allocated; please save again."),
-    }
-    return texts.get(reason, _("The call could not be saved; please try again."))
+    return case_texts.refusal(reason, _("The call could not be saved; please try again."))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from wtforms import HiddenField, RadioField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import Length
 
 from advisory.forms import Form
 from advisory.i18n import lazy_text as _l
@@ -24,6 +24,7 @@ from advisory.reporter.forms import (
     QuestionnaireAnswers,
     long_text_field,
     optional_answer,
+    required_answer,
     submission_token_field,
 )
 from advisory.services.phone_intake import Note, PhoneCall, PhoneOutcome
@@ -38,10 +39,11 @@ OUTCOME_CHOICES = [
 
 class PhoneIntakeForm(QuestionnaireAnswers, Form):
     submission_token = submission_token_field()
-    kind = RadioField(
+    kind = required_answer(
+        RadioField,
         _l("What is the call about?"),
-        choices=KIND_CHOICES,
-        validators=[InputRequired(message=_l("Choose what the call is about."))],
+        KIND_CHOICES,
+        missing=_l("Choose what the call is about."),
     )
     immediate_danger = optional_answer(RadioField, _l("Is anyone in immediate danger?"), YES_NO)
     reporter_role = optional_answer(RadioField, _l("How is the caller involved?"), ROLE_CHOICES)
@@ -54,10 +56,11 @@ class PhoneIntakeForm(QuestionnaireAnswers, Form):
     field = optional_answer(RadioField, _l("Which field?"), FIELD_CHOICES)
     preferred_language = optional_answer(RadioField, _l("Language of the call"), LANGUAGE_CHOICES)
     note = long_text_field(_l("Note (optional)"))
-    outcome = RadioField(
+    outcome = required_answer(
+        RadioField,
         _l("How did the call end?"),
-        choices=OUTCOME_CHOICES,
-        validators=[InputRequired(message=_l("Choose how the call ended."))],
+        OUTCOME_CHOICES,
+        missing=_l("Choose how the call ended."),
     )
 
     # Filled in by the browser when it seals the note; then `note` is not sent at all.

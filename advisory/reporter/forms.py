@@ -119,6 +119,11 @@ def optional_answer(field: type[F], label: Any, choices: list[SelectChoice]) -> 
     return field(label, choices=choices, validators=[Optional()])
 
 
+def required_answer(field: type[F], label: Any, choices: list[SelectChoice], missing: Any) -> F:
+    """A question that must be answered; `missing` says so when it is not."""
+    return field(label, choices=choices, validators=[InputRequired(message=missing)])
+
+
 def submission_token_field() -> HiddenField:
     """The form's one-time token: the case's reference is derived from it, and a second send
     of the same form is recognised by it."""
@@ -227,10 +232,11 @@ def _given(choice: type[E], value: str | None) -> E | None:
 
 class ReportForm(QuestionnaireAnswers, ReporterForm):
     submission_token = submission_token_field()
-    kind = ChoiceRadioField(
+    kind = required_answer(
+        ChoiceRadioField,
         _l("What is it about?"),
-        choices=KIND_CHOICES,
-        validators=[InputRequired(message=_l("Please choose what it is about."))],
+        KIND_CHOICES,
+        missing=_l("Please choose what it is about."),
     )
     reporter_role = optional_answer(ChoiceRadioField, _l("How are you involved?"), ROLE_CHOICES)
     immediate_danger = optional_answer(
@@ -248,10 +254,11 @@ class ReportForm(QuestionnaireAnswers, ReporterForm):
         LANGUAGE_CHOICES,
     )
     narrative = long_text_field(_l("What happened, or what would you like to ask?"))
-    contact_preference = ChoiceRadioField(
+    contact_preference = required_answer(
+        ChoiceRadioField,
         _l("How should we answer you?"),
-        choices=CONTACT_CHOICES,
-        validators=[InputRequired(message=_l("Please choose how we should answer you."))],
+        CONTACT_CHOICES,
+        missing=_l("Please choose how we should answer you."),
     )
     # No Optional(): it would stop validation before validate_phone sees an empty number.
     phone = StringField(_l("Phone number"))
