@@ -94,9 +94,7 @@ def welcome() -> str:
 @enrolling
 def submit_welcome() -> Response | tuple[str, int]:
     form = EnrolmentForm()
-    if not form.validate_on_submit():
-        if not form.new_auth_key.data:
-            form.form_errors.append(_needs_script_text())
+    if not _sent_by_script(form, _needs_script_text()):
         return _render_welcome(form), 400
     staff: Staff = g.staff
     with unit_of_work(service.EnrolmentError, StaffKeyError) as work:
@@ -128,14 +126,11 @@ def password() -> str:
 @require_role(*ALL_ROLES)
 def submit_password() -> Response | tuple[str, int]:
     form = PasswordChangeForm()
-    if not form.validate_on_submit():
-        if not form.new_auth_key.data:
-            form.form_errors.append(
-                _(
-                    "Changing your password needs JavaScript: the password is turned into "
-                    "keys in this browser and never sent. Turn JavaScript on and try again."
-                )
-            )
+    needs_script = _(
+        "Changing your password needs JavaScript: the password is turned into keys in this "
+        "browser and never sent. Turn JavaScript on and try again."
+    )
+    if not _sent_by_script(form, needs_script):
         return _render_password(form), 400
     staff: Staff = g.staff
     with unit_of_work(credentials.PasswordChangeError, StaffKeyError) as work:
@@ -218,6 +213,16 @@ def _legacy_proof(text: str | None) -> bytes | None:
         return b64url_decode(text)
     except ValueError:
         return None  # refused like a wrong password
+
+
+def _sent_by_script(form: EnrolmentForm | PasswordChangeForm, needs_script: str) -> bool:
+    """Whether the form validates. One that carries no key was sent without the page's
+    script, which alone turns the password into keys: `needs_script` then says so."""
+    if form.validate_on_submit():
+        return True
+    if not form.new_auth_key.data:
+        form.form_errors.append(needs_script)
+    return False
 
 
 def _needs_script_text() -> str:

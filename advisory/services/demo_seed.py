@@ -270,16 +270,9 @@ def _book_open_callbacks(
         )
     ).all()
     for case in waiting:
+        number = seal_for_line(line_key, "contact", FAKE_NUMBER, case_context(case, TO_LINE))
         try:
-            book_callback(
-                session,
-                settings,
-                case=case,
-                now=now,
-                contact_envelope=seal_for_line(
-                    line_key, "contact", FAKE_NUMBER, case_context(case, TO_LINE)
-                ),
-            )
+            book_callback(session, settings, case=case, now=now, contact_envelope=number)
         except SlotUnavailable:
             continue
     session.flush()
