@@ -29,6 +29,17 @@ def b64url_decode(text: str) -> bytes:
     return data
 
 
+def b64url_decode_or_none(value: object) -> bytes | None:
+    """`value` decoded if it is unpadded base64url text; None for anything else, so callers
+    raise the error their format names."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return b64url_decode(value)
+    except ValueError:
+        return None
+
+
 def utf8(text: str, what: str) -> bytes:
     """Encode text as UTF-8 with an error that does not carry the text itself.
 
@@ -46,11 +57,7 @@ def utf8(text: str, what: str) -> bytes:
 def b64url_field(fields: Mapping[str, Any], name: str, size: int, what: str) -> bytes:
     """A JSON blob's field that must be exactly `size` bytes of base64url; `what` names the
     blob in the KeyFormatError (the browser's modules say the same)."""
-    value = fields[name]
-    try:
-        raw = b64url_decode(value) if isinstance(value, str) else None
-    except ValueError:
-        raw = None
+    raw = b64url_decode_or_none(fields[name])
     if raw is None or len(raw) != size:
         raise KeyFormatError(f"{what} field {name!r} must be {size} bytes of base64url")
     return raw

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from crypto import padding
-from crypto.encoding import b64url_decode, b64url_encode, utf8
+from crypto.encoding import b64url_decode_or_none, b64url_encode, utf8
 from crypto.errors import (
     DecryptionFailed,
     InvalidContext,
@@ -176,10 +176,9 @@ def parse_envelope(envelope: str) -> Envelope:
         raise MalformedEnvelope("an envelope must start with 'v1.' or 'v2.'")
     if not _KEY_ID.fullmatch(key_id):
         raise MalformedEnvelope("an envelope key id is 16 lowercase hex characters")
-    try:
-        payload = b64url_decode(payload_text)
-    except ValueError:
-        raise MalformedEnvelope("envelope payload is not unpadded base64url") from None
+    payload = b64url_decode_or_none(payload_text)
+    if payload is None:
+        raise MalformedEnvelope("envelope payload is not unpadded base64url")
     if len(payload) < MIN_PAYLOAD_BYTES:
         raise MalformedEnvelope(
             f"envelope payload is {len(payload)} bytes; the minimum is {MIN_PAYLOAD_BYTES}"

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from crypto.encoding import b64url_decode, b64url_encode
+from crypto.encoding import b64url_decode_or_none, b64url_encode
 from crypto.errors import DecryptionFailed, KeyFormatError, UnknownKeyId
 from crypto.keys import KEY_BYTES, key_id_for, private_key_from_bytes, private_key_to_bytes
 from crypto.staff_credentials import check_staff_id
@@ -110,10 +110,9 @@ def parse_grant(grant: str) -> Grant:
     _, key_id, payload_text = parts
     if not _KEY_ID.fullmatch(key_id):
         raise KeyFormatError("a grant key id is 16 lowercase hex characters")
-    try:
-        payload = b64url_decode(payload_text)
-    except ValueError:
-        raise KeyFormatError("grant payload is not unpadded base64url") from None
+    payload = b64url_decode_or_none(payload_text)
+    if payload is None:
+        raise KeyFormatError("grant payload is not unpadded base64url")
     if len(payload) != GRANT_PAYLOAD_BYTES:
         raise KeyFormatError(f"a grant payload is {GRANT_PAYLOAD_BYTES} bytes")
     return Grant(key_id=key_id, payload=payload)

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
-from crypto.encoding import b64url_decode, b64url_encode
+from crypto.encoding import b64url_decode_or_none, b64url_encode
 from crypto.errors import KeyFormatError
 
 KEY_BYTES = 32
@@ -43,12 +43,9 @@ def public_key_from_text(text: str) -> X25519PublicKey:
     all-zero shared secret, so such a key would make every reply to it fail, or be readable
     by anyone; it is refused here, at the door, before it can be stored.
     """
-    if not isinstance(text, str):
+    raw = b64url_decode_or_none(text)
+    if raw is None:
         raise KeyFormatError("a public key must be unpadded base64url text")
-    try:
-        raw = b64url_decode(text)
-    except ValueError:
-        raise KeyFormatError("a public key must be unpadded base64url text") from None
     if len(raw) != KEY_BYTES:
         raise KeyFormatError(
             f"a public key is {KEY_BYTES} bytes (43 base64url characters); this one is {len(raw)}"

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from crypto.encoding import b64url_decode, b64url_encode
+from crypto.encoding import b64url_decode, b64url_decode_or_none, b64url_encode
 from crypto.errors import KeyFormatError
 from crypto.keys import private_key_to_bytes
 
@@ -40,11 +40,8 @@ def signing_public_key_text(signing_key: Ed25519PrivateKey) -> str:
 
 def signing_public_key_from_text(text: str) -> Ed25519PublicKey:
     """A signing public key as stored (43 base64url characters), or KeyFormatError."""
-    try:
-        raw = b64url_decode(text) if isinstance(text, str) else b""
-    except ValueError:
-        raw = b""
-    if len(raw) != PUBLIC_KEY_BYTES:
+    raw = b64url_decode_or_none(text)
+    if raw is None or len(raw) != PUBLIC_KEY_BYTES:
         raise KeyFormatError("a signing public key is 32 bytes of unpadded base64url")
     return Ed25519PublicKey.from_public_bytes(raw)
 

@@ -20,16 +20,16 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from crypto import crockford
-from crypto.encoding import b64url_decode, b64url_encode, b64url_field, utf8
-from crypto.errors import KeyFormatError, WrongPassphrase
-from crypto.keys import KEY_BYTES, private_key_from_bytes, private_key_to_bytes, public_key_bytes
+from crypto.encoding import b64url_decode_or_none, b64url_encode, b64url_field, utf8
+from crypto.errors import KeyFormatError
+from crypto.keys import KEY_BYTES, private_key_to_bytes, public_key_bytes
+from crypto.wrapping import decrypt_private_key
 
 STAFF_KDF_ITERATIONS = 600_000
 MIN_STAFF_KDF_ITERATIONS = 600_000
@@ -156,11 +156,8 @@ def auth_key_from_text(text: str) -> bytes:
     Checked at the door, so what plainly is not one (a typed password, above all) is refused
     before anything is hashed or stored.
     """
-    try:
-        raw = b64url_decode(text) if isinstance(text, str) else b""
-    except ValueError:
-        raw = b""
-    if len(raw) != DERIVED_KEY_BYTES:
+    raw = b64url_decode_or_none(text)
+    if raw is None or len(raw) != DERIVED_KEY_BYTES:
         raise ValueError("an authentication key is 32 bytes of unpadded base64url")
     return raw
 
@@ -210,13 +207,9 @@ def unwrap_staff_private_key(blob: str, wrap_key: bytes, staff_id: int) -> X2551
     """Decrypt a wrapped staff key; WrongPassphrase for a wrong password or staff id, or
     an altered blob (one message for all three, so it tells an attacker nothing)."""
     aad = staff_key_aad(staff_id)
-    aead = AESGCM(_check_wrap_key(wrap_key))
+    key = _check_wrap_key(wrap_key)
     nonce, ciphertext = _parse_blob(blob)
-    try:
-        raw = aead.decrypt(nonce, ciphertext, aad)
-    except InvalidTag:
-        raise WrongPassphrase() from None
-    return private_key_from_bytes(raw)
+    return decrypt_private_key(key, nonce, ciphertext, aad)
 
 
 def check_wrapped_staff_key(blob: str) -> str:

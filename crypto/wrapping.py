@@ -69,9 +69,17 @@ def wrap_private_key(
 def unwrap_private_key(blob: str, passphrase: str) -> X25519PrivateKey:
     """Decrypt a `wrap_private_key` blob; WrongPassphrase on a wrong passphrase or tampering."""
     iterations, salt, nonce, ciphertext = _parse_blob(blob)
-    aead = AESGCM(_derive_key(passphrase, salt, iterations))
+    key = _derive_key(passphrase, salt, iterations)
+    return decrypt_private_key(key, nonce, ciphertext, WRAPPED_KEY_AAD)
+
+
+def decrypt_private_key(
+    key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes
+) -> X25519PrivateKey:
+    """Open a private key wrapped with AES-256-GCM; WrongPassphrase when it does not
+    authenticate (a wrong key, other associated data or an altered blob look the same)."""
     try:
-        raw = aead.decrypt(nonce, ciphertext, WRAPPED_KEY_AAD)
+        raw = AESGCM(key).decrypt(nonce, ciphertext, aad)
     except InvalidTag:
         raise WrongPassphrase() from None
     return private_key_from_bytes(raw)

@@ -1,18 +1,15 @@
 """Scheduler lock and job store, callback slot bookings, notification dedupe, daily stats
 
-Revision ID: 0002_scheduler_slots_stats
-Revises: 0001_initial_schema
 Create Date: 2026-11-22 02:08:38
-
 """
 
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.helpers import add_columns, create_stats_table, drop_columns
+
 revision = "0002_scheduler_slots_stats"
 down_revision = "0001_initial_schema"
-branch_labels = None
-depends_on = None
 
 
 def upgrade():
@@ -43,27 +40,12 @@ def upgrade():
     op.create_index(
         "ix_apscheduler_jobs_next_run_time", "apscheduler_jobs", ["next_run_time"], unique=False
     )
-    op.create_table(
-        "stats_daily",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("channel", sa.String(length=32), nullable=False),
-        sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("reporter_role", sa.String(length=32), nullable=False),
-        sa.Column("field", sa.String(length=32), nullable=False),
-        sa.Column("metric", sa.String(length=40), nullable=False),
-        sa.Column("bucket", sa.Integer(), nullable=False),
-        sa.Column("count", sa.Integer(), nullable=False),
-        sa.CheckConstraint("count >= 0", name=op.f("ck_stats_daily_count_not_negative")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_stats_daily")),
-        sa.UniqueConstraint(
-            "day", "channel", "kind", "reporter_role", "field", "metric", "bucket",
-            name="uq_stats_daily_cell",
-        ),
+    create_stats_table("stats_daily", period="day")
+    add_columns(
+        "notification",
+        sa.Column("dedupe_key", sa.String(length=120), nullable=True),
+        sa.Column("email_claimed_at", sa.DateTime(), nullable=True),
     )
-    with op.batch_alter_table("notification", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("dedupe_key", sa.String(length=120), nullable=True))
-        batch_op.add_column(sa.Column("email_claimed_at", sa.DateTime(), nullable=True))
     # Earlier notifications get a key of their own, then the column becomes required.
     op.execute("UPDATE notification SET dedupe_key = 'legacy:' || id WHERE dedupe_key IS NULL")
     with op.batch_alter_table("notification", schema=None) as batch_op:
@@ -73,13 +55,11 @@ def upgrade():
         )
         batch_op.create_unique_constraint(batch_op.f("uq_notification_dedupe_key"), ["dedupe_key"])
 
-    with op.batch_alter_table("staff", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("email", sa.String(length=254), nullable=True))
+    add_columns("staff", sa.Column("email", sa.String(length=254), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("staff", schema=None) as batch_op:
-        batch_op.drop_column("email")
+    drop_columns("staff", "email")
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_notification_dedupe_key"), type_="unique")
         batch_op.drop_index("ix_notification_email_pending")

@@ -1,9 +1,6 @@
 """Case: one-time submission token (double submits make one case) and P1 internal target
 
-Revision ID: 0003_case_submission_token
-Revises: 0002_scheduler_slots_stats
 Create Date: 2026-11-22 02:40:00
-
 """
 
 import sqlalchemy as sa
@@ -11,8 +8,6 @@ from alembic import op
 
 revision = "0003_case_submission_token"
 down_revision = "0002_scheduler_slots_stats"
-branch_labels = None
-depends_on = None
 
 
 def upgrade():

@@ -1,18 +1,15 @@
 """Declines for conflict of interest; last accepted TOTP step; replies readable by the line
 
-Revision ID: 0004_case_decline_totp_step
-Revises: 0003_case_submission_token
 Create Date: 2026-11-22 09:10:00
-
 """
 
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.helpers import add_columns, create_indexes, drop_columns, drop_table
+
 revision = "0004_case_decline_totp_step"
 down_revision = "0003_case_submission_token"
-branch_labels = None
-depends_on = None
 
 
 def upgrade():
@@ -34,19 +31,12 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_case_decline")),
         sa.UniqueConstraint("case_id", "staff_id", name="uq_case_decline_once"),
     )
-    with op.batch_alter_table("case_decline", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_case_decline_case_id"), ["case_id"], unique=False)
-    with op.batch_alter_table("staff", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
-    with op.batch_alter_table("message", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("line_copy_envelope", sa.Text(), nullable=True))
+    create_indexes("case_decline", {op.f("ix_case_decline_case_id"): ["case_id"]}, unique=False)
+    add_columns("staff", sa.Column("totp_last_step", sa.Integer(), nullable=True))
+    add_columns("message", sa.Column("line_copy_envelope", sa.Text(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("message", schema=None) as batch_op:
-        batch_op.drop_column("line_copy_envelope")
-    with op.batch_alter_table("staff", schema=None) as batch_op:
-        batch_op.drop_column("totp_last_step")
-    with op.batch_alter_table("case_decline", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_case_decline_case_id"))
-    op.drop_table("case_decline")
+    drop_columns("message", "line_copy_envelope")
+    drop_columns("staff", "totp_last_step")
+    drop_table("case_decline", op.f("ix_case_decline_case_id"))

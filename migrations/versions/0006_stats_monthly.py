@@ -6,61 +6,30 @@ months of a long period read `stats_monthly` (every category); `stats_daily` kee
 and kind per day (role and field become "*"), which is what the dashboard's weeks need. Existing daily rows are summed into months first, then
 narrowed. Downgrading drops the monthly table; the daily rows stay narrowed.
 
-Revision ID: 0006_stats_monthly
-Revises: 0005_queue_indexes
 Create Date: 2026-11-23 14:00:00
-
 """
 
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.helpers import create_indexes, create_stats_table, drop_indexes, drop_table
+
 revision = "0006_stats_monthly"
 down_revision = "0005_queue_indexes"
-branch_labels = None
-depends_on = None
 
 HISTOGRAMS = "('response_wall_minutes', 'response_opening_minutes')"
 CELL = "channel, kind, reporter_role, field, metric, bucket"
 
 
 def upgrade():
-    op.create_table(
-        "stats_monthly",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("month", sa.Date(), nullable=False),
-        sa.Column("channel", sa.String(length=32), nullable=False),
-        sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("reporter_role", sa.String(length=32), nullable=False),
-        sa.Column("field", sa.String(length=32), nullable=False),
-        sa.Column("metric", sa.String(length=40), nullable=False),
-        sa.Column("bucket", sa.Integer(), nullable=False),
-        sa.Column("count", sa.Integer(), nullable=False),
-        sa.CheckConstraint("count >= 0", name=op.f("ck_stats_monthly_count_not_negative")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_stats_monthly")),
-        sa.UniqueConstraint(
-            "month",
-            "channel",
-            "kind",
-            "reporter_role",
-            "field",
-            "metric",
-            "bucket",
-            name="uq_stats_monthly_cell",
-        ),
+    create_stats_table("stats_monthly", period="month")
+    monthly = ["metric", "month", "channel", "kind", "reporter_role", "field", "bucket", "count"]
+    create_indexes("stats_monthly", {"ix_stats_monthly_metric_month": monthly}, unique=False)
+    create_indexes(
+        "stats_daily",
+        {"ix_stats_daily_metric_day": ["metric", "day", "channel", "kind", "bucket", "count"]},
+        unique=False,
     )
-    with op.batch_alter_table("stats_monthly", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_stats_monthly_metric_month",
-            ["metric", "month", "channel", "kind", "reporter_role", "field", "bucket", "count"],
-            unique=False,
-        )
-    with op.batch_alter_table("stats_daily", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_stats_daily_metric_day",
-            ["metric", "day", "channel", "kind", "bucket", "count"],
-            unique=False,
-        )
     with op.batch_alter_table("case", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("stats_folded", sa.Boolean(), server_default=sa.false(), nullable=False)
@@ -112,8 +81,5 @@ def downgrade():
     with op.batch_alter_table("case", schema=None) as batch_op:
         batch_op.drop_index("ix_case_unfolded_received")
         batch_op.drop_column("stats_folded")
-    with op.batch_alter_table("stats_daily", schema=None) as batch_op:
-        batch_op.drop_index("ix_stats_daily_metric_day")
-    with op.batch_alter_table("stats_monthly", schema=None) as batch_op:
-        batch_op.drop_index("ix_stats_monthly_metric_month")
-    op.drop_table("stats_monthly")
+    drop_indexes("stats_daily", "ix_stats_daily_metric_day")
+    drop_table("stats_monthly", "ix_stats_monthly_metric_month")

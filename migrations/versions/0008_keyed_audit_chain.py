@@ -10,10 +10,7 @@ The MAC below is a frozen copy of `advisory.audit.event_mac` as of this revision
 checks that the app verifies what this migration writes). Downgrading re-links the events in
 the old unkeyed format.
 
-Revision ID: 0008_keyed_audit_chain
-Revises: 0006_stats_monthly
 Create Date: 2026-11-24 10:00:00
-
 """
 
 import hashlib
@@ -29,8 +26,6 @@ import crypto
 
 revision = "0008_keyed_audit_chain"
 down_revision = "0006_stats_monthly"
-branch_labels = None
-depends_on = None
 
 GENESIS_HASH = "0" * 64
 CHAIN_KEY_LABEL = "audit-chain"

@@ -4,20 +4,19 @@ Existing accounts keep their argon2id password hash under the scheme 'password' 
 next sign-in upgrades them. Existing wraps of the line key under a lawyer's password keep
 the kind 'staff' until that lawyer's browser turns them into grants ('grant').
 
-Revision ID: 0009_staff_key_pairs
-Revises: 0008_keyed_audit_chain
 Create Date: 2026-12-04 18:00:00
-
 """
 
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.helpers import change_wrap_kinds
+
 revision = "0009_staff_key_pairs"
 down_revision = "0008_keyed_audit_chain"
-branch_labels = None
-depends_on = None
 
+KINDS_BEFORE = ("staff", "recovery")
+KINDS_AFTER = ("staff", "recovery", "grant")
 OWNER_BEFORE = (
     "(kind = 'recovery' AND staff_id IS NULL) OR (kind = 'staff' AND staff_id IS NOT NULL)"
 )
@@ -25,10 +24,6 @@ OWNER_AFTER = (
     "(kind = 'recovery' AND staff_id IS NULL) "
     "OR (kind IN ('staff', 'grant') AND staff_id IS NOT NULL)"
 )
-
-
-def _kinds(*values):
-    return sa.Enum(*values, name="wrap_kind", native_enum=False, create_constraint=True, length=32)
 
 
 def upgrade():
@@ -56,33 +51,13 @@ def upgrade():
         )
     with op.batch_alter_table("staff", schema=None) as batch_op:
         batch_op.alter_column("credential_scheme", server_default=None)
-    with op.batch_alter_table("wrapped_key", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("ck_wrapped_key_owner_matches_kind"), type_="check")
-        batch_op.alter_column(
-            "kind",
-            existing_type=_kinds("staff", "recovery"),
-            type_=_kinds("staff", "recovery", "grant"),
-            existing_nullable=False,
-        )
-        batch_op.create_check_constraint(
-            batch_op.f("ck_wrapped_key_owner_matches_kind"), sa.text(OWNER_AFTER)
-        )
+    change_wrap_kinds(KINDS_BEFORE, KINDS_AFTER, OWNER_AFTER)
 
 
 def downgrade():
     # Grants cannot be expressed before key pairs: they go, as the pairs do.
     op.execute("DELETE FROM wrapped_key WHERE kind = 'grant'")
-    with op.batch_alter_table("wrapped_key", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("ck_wrapped_key_owner_matches_kind"), type_="check")
-        batch_op.alter_column(
-            "kind",
-            existing_type=_kinds("staff", "recovery", "grant"),
-            type_=_kinds("staff", "recovery"),
-            existing_nullable=False,
-        )
-        batch_op.create_check_constraint(
-            batch_op.f("ck_wrapped_key_owner_matches_kind"), sa.text(OWNER_BEFORE)
-        )
+    change_wrap_kinds(KINDS_AFTER, KINDS_BEFORE, OWNER_BEFORE)
     with op.batch_alter_table("staff", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("ck_staff_key_pair_whole"), type_="check")
         batch_op.drop_constraint(batch_op.f("ck_staff_credential_scheme"), type_="check")

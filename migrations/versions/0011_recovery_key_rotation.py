@@ -1,19 +1,18 @@
 """The line's recovery public key, grants to it, and when a rotation was advised
 
-Revision ID: 0011_recovery_key_rotation
-Revises: 0010_reply_signatures
 Create Date: 2026-12-04 19:30:00
-
 """
 
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.helpers import add_columns, change_wrap_kinds, drop_columns
+
 revision = "0011_recovery_key_rotation"
 down_revision = "0010_reply_signatures"
-branch_labels = None
-depends_on = None
 
+KINDS_BEFORE = ("staff", "recovery", "grant")
+KINDS_AFTER = ("staff", "recovery", "grant", "recovery-grant")
 OWNER_BEFORE = (
     "(kind = 'recovery' AND staff_id IS NULL) "
     "OR (kind IN ('staff', 'grant') AND staff_id IS NOT NULL)"
@@ -24,40 +23,16 @@ OWNER_AFTER = (
 )
 
 
-def _kinds(*values):
-    return sa.Enum(*values, name="wrap_kind", native_enum=False, create_constraint=True, length=32)
-
-
 def upgrade():
-    with op.batch_alter_table("line", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("recovery_public_key", sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column("rotation_advised_at", sa.DateTime(), nullable=True))
-    with op.batch_alter_table("wrapped_key", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("ck_wrapped_key_owner_matches_kind"), type_="check")
-        batch_op.alter_column(
-            "kind",
-            existing_type=_kinds("staff", "recovery", "grant"),
-            type_=_kinds("staff", "recovery", "grant", "recovery-grant"),
-            existing_nullable=False,
-        )
-        batch_op.create_check_constraint(
-            batch_op.f("ck_wrapped_key_owner_matches_kind"), sa.text(OWNER_AFTER)
-        )
+    add_columns(
+        "line",
+        sa.Column("recovery_public_key", sa.String(length=64), nullable=True),
+        sa.Column("rotation_advised_at", sa.DateTime(), nullable=True),
+    )
+    change_wrap_kinds(KINDS_BEFORE, KINDS_AFTER, OWNER_AFTER)
 
 
 def downgrade():
     op.execute("DELETE FROM wrapped_key WHERE kind = 'recovery-grant'")
-    with op.batch_alter_table("wrapped_key", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("ck_wrapped_key_owner_matches_kind"), type_="check")
-        batch_op.alter_column(
-            "kind",
-            existing_type=_kinds("staff", "recovery", "grant", "recovery-grant"),
-            type_=_kinds("staff", "recovery", "grant"),
-            existing_nullable=False,
-        )
-        batch_op.create_check_constraint(
-            batch_op.f("ck_wrapped_key_owner_matches_kind"), sa.text(OWNER_BEFORE)
-        )
-    with op.batch_alter_table("line", schema=None) as batch_op:
-        batch_op.drop_column("rotation_advised_at")
-        batch_op.drop_column("recovery_public_key")
+    change_wrap_kinds(KINDS_AFTER, KINDS_BEFORE, OWNER_BEFORE)
+    drop_columns("line", "rotation_advised_at", "recovery_public_key")

@@ -216,6 +216,28 @@ export function showSummary(root, anchor, summary) {
 }
 
 /**
+ * Say, in a summary before `form`, that this browser could not encrypt: nothing was sent.
+ *
+ * @param {ParentNode} root
+ * @param {HTMLFormElement} form
+ */
+export function showEncryptionFailed(root, form) {
+  showSummary(root, form, errorSummary([{ message: texts().encrypt }]));
+}
+
+/**
+ * Mark `form` as sealed in this browser, and swap the page's note on encryption for the one
+ * that says so.
+ *
+ * @param {HTMLFormElement} form
+ */
+export function announceBrowserEncryption(form) {
+  document.getElementById("encryption-note")?.setAttribute("hidden", "");
+  document.getElementById("encryption-note-js")?.removeAttribute("hidden");
+  form.dataset.enhanced = "true";
+}
+
+/**
  * Show problems found in this browser: each beside its field, and a summary before `anchor`.
  *
  * @param {ParentNode} root
@@ -335,6 +357,33 @@ export function markBusy(form) {
     form.removeAttribute("aria-busy");
     for (const button of buttons) {
       button.removeAttribute("aria-disabled");
+    }
+  };
+}
+
+/**
+ * A guard that lets one submit at a time through: each handler it wraps prevents the
+ * browser's own submit, is skipped while another submit of the same guard is under way, and
+ * keeps its form marked busy while it runs.
+ *
+ * @typedef {(form: HTMLFormElement, submitter: HTMLElement | null) => Promise<void>} SubmitHandler
+ * @returns {(handler: SubmitHandler) => (event: SubmitEvent) => Promise<void>}
+ */
+export function oneSubmitAtATime() {
+  let sending = false;
+  return (handler) => async (event) => {
+    event.preventDefault();
+    if (sending) {
+      return;
+    }
+    sending = true;
+    const form = /** @type {HTMLFormElement} */ (event.currentTarget);
+    const release = markBusy(form);
+    try {
+      await handler(form, event.submitter);
+    } finally {
+      sending = false;
+      release();
     }
   };
 }

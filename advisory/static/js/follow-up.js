@@ -17,11 +17,10 @@
 import {
   addFieldError,
   clearErrors,
-  errorSummary,
   focusStart,
-  markBusy,
+  oneSubmitAtATime,
   postOrSayOffline,
-  showSummary,
+  showEncryptionFailed,
   swapMain,
   texts,
 } from "./enhance.js";
@@ -43,7 +42,8 @@ const LINE_KEY_URL = "/api/v1/line-key";
  * @type {{privateKey: CryptoKey, lookupToken: string} | null}
  */
 let openCase = null;
-let sending = false;
+/** One submit at a time across the page's forms: a second press while one is sent does nothing. */
+const oneAtATime = oneSubmitAtATime();
 
 const start = document.querySelector("main");
 if (start && (await isSupported())) {
@@ -72,31 +72,6 @@ function takeOver(main) {
     }
     openReplies(main);
   }
-}
-
-/**
- * A submit handler that takes the form over, one submission at a time: a second press
- * while one is under way does nothing.
- *
- * @param {(form: HTMLFormElement, submitter: HTMLElement | null) => Promise<void>} handler
- * @returns {(event: SubmitEvent) => Promise<void>}
- */
-function oneAtATime(handler) {
-  return async (event) => {
-    event.preventDefault();
-    if (sending) {
-      return;
-    }
-    sending = true;
-    const form = /** @type {HTMLFormElement} */ (event.currentTarget);
-    const release = markBusy(form);
-    try {
-      await handler(form, event.submitter);
-    } finally {
-      sending = false;
-      release();
-    }
-  };
 }
 
 /**
@@ -166,8 +141,7 @@ async function sendInboxForm(form, submitter) {
         const where = contextOf(form, "reporter-to-line");
         body.set("message_envelope", await seal("message", text, await lineKey(), where));
       } catch {
-        const main = form.closest("main") ?? document.body;
-        showSummary(main, form, errorSummary([{ message: texts().encrypt }]));
+        showEncryptionFailed(form.closest("main") ?? document.body, form);
         return;
       }
     }

@@ -15,12 +15,11 @@
  */
 
 import {
-  errorSummary,
+  announceBrowserEncryption,
   markBusy,
+  showEncryptionFailed,
   showProblems,
-  showSummary,
   templateTexts,
-  texts,
 } from "./enhance.js";
 import { contextOf, isSupported, seal } from "./hpke.js";
 
@@ -32,9 +31,7 @@ if (form instanceof HTMLFormElement && form.dataset.lineKey && (await isSupporte
 
 /** @param {HTMLFormElement} form */
 function sealBeforeSending(form) {
-  document.getElementById("encryption-note")?.setAttribute("hidden", "");
-  document.getElementById("encryption-note-js")?.removeAttribute("hidden");
-  form.dataset.enhanced = "true";
+  announceBrowserEncryption(form);
 
   const note = form.elements.namedItem("note");
   const envelope = form.elements.namedItem("note_envelope");
@@ -76,7 +73,7 @@ function sealBeforeSending(form) {
     } catch {
       release();
       release = undefined;
-      showSummary(main, form, errorSummary([{ message: texts().encrypt }]));
+      showEncryptionFailed(main, form);
       return;
     }
     encryption.value = "browser";

@@ -17,11 +17,12 @@
 
 import {
   addFieldError,
+  announceBrowserEncryption,
   clearErrors,
-  errorSummary,
   focusStart,
-  markBusy,
+  oneSubmitAtATime,
   postOrSayOffline,
+  showEncryptionFailed,
   showProblems,
   showSummary,
   summaryFromPage,
@@ -93,24 +94,17 @@ function hideCallbackDetailsWithoutHas(form) {
 
 /** @param {HTMLFormElement} form */
 function encryptBeforeSending(form) {
-  document.getElementById("encryption-note")?.setAttribute("hidden", "");
-  document.getElementById("encryption-note-js")?.removeAttribute("hidden");
-  form.dataset.enhanced = "true";
+  announceBrowserEncryption(form);
 
   /** One code per form (per submission token): a retry must name the case it may create. */
   let caseCode = "";
   /** @type {Promise<{lookupToken: string, publicKey: string}> | undefined} */
   let reporter;
-  let sending = false;
+  const oneAtATime = oneSubmitAtATime();
 
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    if (sending) {
-      return;
-    }
-    sending = true;
-    const release = markBusy(form);
-    try {
+  form.addEventListener(
+    "submit",
+    oneAtATime(async (form, submitter) => {
       const main = form.closest("main") ?? document.body;
       const problems = localProblems(form);
       if (problems.length) {
@@ -121,10 +115,10 @@ function encryptBeforeSending(form) {
       reporter ??= deriveReporter(caseCode);
       let body;
       try {
-        body = await sealedBody(form, event.submitter, await reporter);
+        body = await sealedBody(form, submitter, await reporter);
       } catch {
         reporter = undefined;
-        showSummary(main, form, errorSummary([{ message: texts().encrypt }]));
+        showEncryptionFailed(main, form);
         return;
       }
       const answer = await postOrSayOffline(form, body);
@@ -136,11 +130,8 @@ function encryptBeforeSending(form) {
       } else {
         showServerErrors(form, main, answer.doc);
       }
-    } finally {
-      sending = false;
-      release();
-    }
-  });
+    }),
+  );
 }
 
 /**

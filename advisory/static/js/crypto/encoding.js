@@ -99,6 +99,21 @@ export function b64urlDecode(text) {
 }
 
 /**
+ * `text` decoded if it is unpadded base64url, else null (as crypto.encoding.b64url_decode_or_none),
+ * so that callers throw the error their format names.
+ *
+ * @param {unknown} text
+ * @returns {Uint8Array | null}
+ */
+export function b64urlDecodeOrNull(text) {
+  try {
+    return b64urlDecode(/** @type {string} */ (text));
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Lowercase hex, as Python's `bytes.hex()`.
  *
  * @param {Uint8Array} bytes
@@ -175,15 +190,38 @@ export function i2osp(value, length) {
  * @returns {Uint8Array}
  */
 export function b64urlField(fields, name, size, what) {
-  let raw = null;
-  try {
-    raw = typeof fields[name] === "string" ? b64urlDecode(fields[name]) : null;
-  } catch {
-    raw = null;
-  }
+  const raw = b64urlDecodeOrNull(fields[name]);
   if (raw === null || raw.length !== size) {
     const message = `${what} field '${name}' must be ${size} bytes of base64url`;
     throw new CryptoError("key-format", message);
   }
   return raw;
+}
+
+/**
+ * The fields of a JSON blob that must be an object with exactly the fields `names` (sorted)
+ * and the version `version` in `v`; the same checks and messages as the `_parse_blob`
+ * functions of crypto.wrapping and crypto.staff_credentials.
+ *
+ * @param {string} blobJson
+ * @param {string[]} names
+ * @param {number} version
+ * @param {string} what names the blob in the error, e.g. "wrapped key"
+ * @returns {Record<string, unknown>}
+ */
+export function blobFields(blobJson, names, version, what) {
+  let fields;
+  try {
+    fields = JSON.parse(blobJson);
+  } catch {
+    throw new CryptoError("key-format", `a ${what} must be JSON text`);
+  }
+  const isObject = fields !== null && typeof fields === "object" && !Array.isArray(fields);
+  if (!isObject || Object.keys(fields).sort().join() !== names.join()) {
+    throw new CryptoError("key-format", `a ${what} has exactly the fields ${names.join(", ")}`);
+  }
+  if (fields.v !== version) {
+    throw new CryptoError("key-format", `unsupported ${what} version; expected ${version}`);
+  }
+  return fields;
 }

@@ -14,16 +14,16 @@
 
 import {
   asciiBytes,
-  b64urlDecode,
+  b64urlDecodeOrNull,
   b64urlEncode,
   concatBytes,
   utf8Decode,
   utf8Encode,
 } from "./encoding.js";
-import { CryptoError, DECRYPTION_FAILED_MESSAGE } from "./errors.js";
+import { CryptoError } from "./errors.js";
 import { keyIdFor, publicKeyBytesOf, publicKeyFromText } from "./keys.js";
 import { BLOCK_BYTES, pad, paddedLength, unpad } from "./padding.js";
-import { N_ENC, N_T, setupBaseR, setupBaseS } from "./rfc9180.js";
+import { N_ENC, N_T, openPayload, setupBaseS } from "./rfc9180.js";
 
 export const VERSION = "v1";
 export const VERSION_2 = "v2";
@@ -186,14 +186,7 @@ export async function open(purpose, envelope, privateKey, context) {
       `no private key for key id '${keyId}' (this envelope was not sealed to key '${ownKeyId}')`,
     );
   }
-  let padded;
-  try {
-    const recipient = await setupBaseR(payload.subarray(0, N_ENC), privateKey, info);
-    padded = await recipient.open(EMPTY_AAD, payload.subarray(N_ENC));
-  } catch {
-    throw new CryptoError("decryption-failed", DECRYPTION_FAILED_MESSAGE);
-  }
-  return unpad(padded);
+  return unpad(await openPayload(payload, privateKey, info));
 }
 
 /**
@@ -239,10 +232,8 @@ export function parseEnvelope(envelope) {
   if (!KEY_ID.test(keyId)) {
     throw malformed("an envelope key id is 16 lowercase hex characters");
   }
-  let payload;
-  try {
-    payload = b64urlDecode(payloadText);
-  } catch {
+  const payload = b64urlDecodeOrNull(payloadText);
+  if (payload === null) {
     throw malformed("envelope payload is not unpadded base64url");
   }
   if (payload.length < MIN_PAYLOAD_BYTES) {

@@ -10,8 +10,8 @@
  * @module crypto/grants
  */
 
-import { asciiBytes, b64urlDecode, b64urlEncode, concatBytes } from "./encoding.js";
-import { CryptoError, DECRYPTION_FAILED_MESSAGE } from "./errors.js";
+import { asciiBytes, b64urlDecodeOrNull, b64urlEncode, concatBytes } from "./encoding.js";
+import { CryptoError } from "./errors.js";
 import {
   KEY_BYTES,
   checkPrivateKey,
@@ -21,7 +21,7 @@ import {
   publicKeyFromText,
   publicKeyToText,
 } from "./keys.js";
-import { N_ENC, N_T, setupBaseR, setupBaseS } from "./rfc9180.js";
+import { N_ENC, N_T, openPayload, setupBaseS } from "./rfc9180.js";
 import { checkStaffId } from "./staff-credentials.js";
 
 export const GRANT_VERSION = "g1";
@@ -217,10 +217,8 @@ export function parseGrant(grant) {
   if (!KEY_ID.test(keyId)) {
     throw keyFormat("a grant key id is 16 lowercase hex characters");
   }
-  let payload;
-  try {
-    payload = b64urlDecode(payloadText);
-  } catch {
+  const payload = b64urlDecodeOrNull(payloadText);
+  if (payload === null) {
     throw keyFormat("grant payload is not unpadded base64url");
   }
   if (payload.length !== GRANT_PAYLOAD_BYTES) {
@@ -243,13 +241,7 @@ async function openRaw(grant, lineKeyId, staffId, staffPrivateKey) {
   if ((await keyIdFor(await publicKeyBytesOf(staffPrivateKey))) !== keyId) {
     throw new CryptoError("unknown-key-id", `no private key for key id '${keyId}'`);
   }
-  let raw;
-  try {
-    const recipient = await setupBaseR(payload.subarray(0, N_ENC), staffPrivateKey, info);
-    raw = await recipient.open(EMPTY_AAD, payload.subarray(N_ENC));
-  } catch {
-    throw new CryptoError("decryption-failed", DECRYPTION_FAILED_MESSAGE);
-  }
+  const raw = await openPayload(payload, staffPrivateKey, info);
   // Anyone with the lawyer's public key can seal a grant: it must hold the named line key.
   const lineKey = await importPrivateKey(raw);
   if ((await keyIdFor(await publicKeyBytesOf(lineKey))) !== lineKeyId) {

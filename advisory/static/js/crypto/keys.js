@@ -5,7 +5,13 @@
  * @module crypto/keys
  */
 
-import { b64urlDecode, b64urlEncode, bytesToHex, concatBytes, hexToBytes } from "./encoding.js";
+import {
+  b64urlDecodeOrNull,
+  b64urlEncode,
+  bytesToHex,
+  concatBytes,
+  hexToBytes,
+} from "./encoding.js";
 import { CryptoError } from "./errors.js";
 
 export const KEY_BYTES = 32;
@@ -43,10 +49,8 @@ export async function importPublicKey(raw) {
  * @returns {Uint8Array}
  */
 export function publicKeyFromText(text) {
-  let raw;
-  try {
-    raw = b64urlDecode(text);
-  } catch {
+  const raw = b64urlDecodeOrNull(text);
+  if (raw === null) {
     throw new CryptoError("key-format", "a public key must be unpadded base64url text");
   }
   if (raw.length !== KEY_BYTES) {

@@ -232,6 +232,25 @@ export async function setupBaseR(enc, skR, info) {
 }
 
 /**
+ * Single-shot OpenBase (RFC 9180 section 6.1) of a payload laid out as `enc || ciphertext`,
+ * with empty associated data, as envelopes and grants are. Any failure, of the key exchange
+ * as of the AEAD, is "decryption-failed": which one it was is not said.
+ *
+ * @param {Uint8Array} payload
+ * @param {CryptoKey} skR
+ * @param {Uint8Array} info
+ * @returns {Promise<Uint8Array>}
+ */
+export async function openPayload(payload, skR, info) {
+  try {
+    const recipient = await setupBaseR(payload.subarray(0, N_ENC), skR, info);
+    return await recipient.open(new Uint8Array(0), payload.subarray(N_ENC));
+  } catch {
+    throw new CryptoError("decryption-failed", DECRYPTION_FAILED_MESSAGE);
+  }
+}
+
+/**
  * An HPKE encryption context: seal or open messages in order, and export secrets.
  *
  * Each seal/open uses the next sequence number, which only advances on success. Calls are

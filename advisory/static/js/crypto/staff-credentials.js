@@ -15,6 +15,7 @@ import {
   asciiBytes,
   b64urlEncode,
   b64urlField,
+  blobFields,
   concatBytes,
   utf8Encode,
 } from "./encoding.js";
@@ -396,19 +397,7 @@ function checkWrapKey(key) {
  * @param {string} blobJson
  */
 function parseBlob(blobJson) {
-  let fields;
-  try {
-    fields = JSON.parse(blobJson);
-  } catch {
-    throw keyFormat("a wrapped staff key must be JSON text");
-  }
-  const isObject = fields !== null && typeof fields === "object" && !Array.isArray(fields);
-  if (!isObject || Object.keys(fields).sort().join() !== BLOB_FIELDS.join()) {
-    throw keyFormat(`a wrapped staff key has exactly the fields ${BLOB_FIELDS.join(", ")}`);
-  }
-  if (fields.v !== BLOB_VERSION) {
-    throw keyFormat(`unsupported wrapped staff key version; expected ${BLOB_VERSION}`);
-  }
+  const fields = blobFields(blobJson, BLOB_FIELDS, BLOB_VERSION, "wrapped staff key");
   if (fields.alg !== BLOB_ALG) {
     throw keyFormat(`unsupported wrapped staff key algorithm; expected '${BLOB_ALG}'`);
   }

@@ -7,7 +7,7 @@
  * @module crypto/wrapping
  */
 
-import { asciiBytes, b64urlEncode, b64urlField, utf8Encode } from "./encoding.js";
+import { asciiBytes, b64urlEncode, b64urlField, blobFields, utf8Encode } from "./encoding.js";
 import { CryptoError, WRONG_PASSPHRASE_MESSAGE } from "./errors.js";
 import { sealGrant } from "./grants.js";
 import { KEY_BYTES, importPrivateKey } from "./keys.js";
@@ -150,19 +150,7 @@ async function passphraseKey(passphrase, salt, iterations, usage) {
  * @param {string} blobJson
  */
 function parseBlob(blobJson) {
-  let fields;
-  try {
-    fields = JSON.parse(blobJson);
-  } catch {
-    throw keyFormat("a wrapped key must be JSON text");
-  }
-  const isObject = fields !== null && typeof fields === "object" && !Array.isArray(fields);
-  if (!isObject || Object.keys(fields).sort().join() !== BLOB_FIELDS.join()) {
-    throw keyFormat(`a wrapped key has exactly the fields ${BLOB_FIELDS.join(", ")}`);
-  }
-  if (fields.v !== BLOB_VERSION) {
-    throw keyFormat(`unsupported wrapped key version; expected ${BLOB_VERSION}`);
-  }
+  const fields = blobFields(blobJson, BLOB_FIELDS, BLOB_VERSION, "wrapped key");
   if (fields.kdf !== KDF_NAME) {
     throw keyFormat(`unsupported key derivation; expected '${KDF_NAME}'`);
   }
