@@ -78,12 +78,10 @@ def add() -> Response | tuple[str, int]:
 @bp.post("/staff/<id:staff_id>/deactivate")
 @require_role(Role.ADMIN)
 def deactivate(staff_id: int) -> Response | tuple[str, int]:
-    account = _account_or_404(staff_id)
-    if account.id == g.staff.id:
-        return render_staff(refusal=_("You cannot deactivate your own account.")), 400
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        return render_staff(unconfirmed=_unconfirmed(account, "deactivate", form)), 400
+    own = _("You cannot deactivate your own account.")
+    account = _confirmed_account(staff_id, "deactivate", not_yourself=own)
+    if not isinstance(account, Staff):
+        return account
     with unit_of_work():
         done = service.deactivate_staff(db_session(), username=account.username, now=now())
     _say_deactivated(done)
@@ -108,16 +106,13 @@ def reactivate(staff_id: int) -> Response | tuple[str, int]:
 @bp.post("/staff/<id:staff_id>/reset")
 @require_role(Role.ADMIN)
 def reset(staff_id: int) -> Response | tuple[str, int]:
-    account = _account_or_404(staff_id)
-    if account.id == g.staff.id:
-        message = _(
-            "You cannot reset your own account. Change your password on your own page, or ask "
-            "another administrator."
-        )
-        return render_staff(refusal=message), 400
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        return render_staff(unconfirmed=_unconfirmed(account, "reset", form)), 400
+    own = _(
+        "You cannot reset your own account. Change your password on your own page, or ask "
+        "another administrator."
+    )
+    account = _confirmed_account(staff_id, "reset", not_yourself=own)
+    if not isinstance(account, Staff):
+        return account
     with unit_of_work(StaffError) as work:
         new = service.reset_staff(
             db_session(), username=account.username, data_key=data_key(), now=now()
@@ -130,6 +125,18 @@ def reset(staff_id: int) -> Response | tuple[str, int]:
         )
         return render_staff(refusal=message), 409
     return hand_over(new, "reset")
+
+
+def _confirmed_account(staff_id: int, action: str, *, not_yourself: str) -> Staff | tuple[str, int]:
+    """The account a deactivation or reset names, or the page that refuses it: never one's
+    own account, and only with its confirmation box ticked."""
+    account = _account_or_404(staff_id)
+    if account.id == g.staff.id:
+        return render_staff(refusal=not_yourself), 400
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_staff(unconfirmed=_unconfirmed(account, action, form)), 400
+    return account
 
 
 # --- pages -------------------------------------------------------------------------------------
