@@ -10,9 +10,11 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from advisory.cli.tables import echo_table, yes_no
 from advisory.cli.transaction import committed
 from advisory.context import data_key, db_session, now
 from advisory.services.key_management import (
+    KeyHolding,
     KeyManagementError,
     grant_line_keys,
     key_holdings,
@@ -20,6 +22,8 @@ from advisory.services.key_management import (
     revoke_by_username,
     rotate_line_key,
 )
+
+MINUTE = "%Y-%m-%d %H:%M"
 
 keys_group = AppGroup("keys", help="Grant, revoke, rotate and list the line key.")
 
@@ -118,15 +122,20 @@ def keys_list() -> None:
     if not holdings:
         click.echo("No line key yet: run `flask --app advisory init`.")
         return
-    click.echo(f"{'key id':<17} {'created':<17} {'retired':<17} {'recovery':<9} holders")
-    for holding in holdings:
-        key = holding.line_key
-        retired = key.retired_at.strftime("%Y-%m-%d %H:%M") if key.retired_at else "active"
-        holders = ", ".join(
-            staff.username if staff.active else f"{staff.username} (inactive)"
-            for staff in holding.holders
-        )
-        click.echo(
-            f"{key.key_id:<17} {key.created_at.strftime('%Y-%m-%d %H:%M'):<17} {retired:<17} "
-            f"{'yes' if holding.has_recovery else 'no':<9} {holders or '-'}"
-        )
+    columns = [("key id", 17), ("created", 17), ("retired", 17), ("recovery", 9), ("holders", 0)]
+    echo_table(columns, (_holding_row(holding) for holding in holdings))
+
+
+def _holding_row(holding: KeyHolding) -> list[str]:
+    key = holding.line_key
+    holders = ", ".join(
+        staff.username if staff.active else f"{staff.username} (inactive)"
+        for staff in holding.holders
+    )
+    return [
+        key.key_id,
+        key.created_at.strftime(MINUTE),
+        key.retired_at.strftime(MINUTE) if key.retired_at else "active",
+        yes_no(holding.has_recovery),
+        holders or "-",
+    ]

@@ -7,9 +7,10 @@ from collections.abc import Callable
 import click
 from flask.cli import AppGroup
 
+from advisory.cli.tables import echo_table, yes_no
 from advisory.cli.transaction import committed
 from advisory.context import current_settings, db_session, now
-from advisory.models import Role
+from advisory.models import Role, Staff
 from advisory.services.staff import (
     NewStaff,
     StaffError,
@@ -56,17 +57,20 @@ def staff_list() -> None:
     if not rows:
         click.echo("No staff yet.")
         return
-    click.echo(f"{'username':<24} {'role':<12} {'active':<7} {'enrolled':<9} signed in")
-    for staff in rows:
-        last = (
-            staff.last_sign_in_at.isoformat(timespec="minutes")
-            if staff.last_sign_in_at
-            else "never"
-        )
-        click.echo(
-            f"{staff.username:<24} {staff.role:<12} {'yes' if staff.active else 'no':<7} "
-            f"{'yes' if staff.totp_confirmed else 'no':<9} {last}"
-        )
+    columns = [("username", 24), ("role", 12), ("active", 7), ("enrolled", 9), ("signed in", 0)]
+    echo_table(columns, (_staff_row(staff) for staff in rows))
+
+
+def _staff_row(staff: Staff) -> list[str]:
+    last = staff.last_sign_in_at
+    signed_in = last.isoformat(timespec="minutes") if last is not None else "never"
+    return [
+        staff.username,
+        str(staff.role),
+        yes_no(staff.active),
+        yes_no(staff.totp_confirmed),
+        signed_in,
+    ]
 
 
 @staff_group.command("reactivate")
