@@ -32,17 +32,6 @@ def _hasher() -> PasswordHasher:
 MIN_PASSWORD_LENGTH = 12
 
 
-def hash_password(password: str) -> str:
-    return _hasher().hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher().verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
 def hash_auth_key(auth_key: bytes) -> str:
     """argon2id of a staff authentication key (the browser's stand-in for the password)."""
     return _hasher().hash(auth_key)
@@ -53,6 +42,16 @@ def verify_auth_key(encoded_hash: str, auth_key: bytes) -> bool:
         return _hasher().verify(encoded_hash, auth_key)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def hash_password(password: str) -> str:
+    """argon2id of a password itself, as accounts from before the split kept it (argon2-cffi
+    hashes a text as its UTF-8 bytes)."""
+    return hash_auth_key(password.encode())
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    return verify_auth_key(password_hash, password.encode())
 
 
 def generate_one_time_password() -> str:
