@@ -36,7 +36,7 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
-babel = Babel()
+babel = Babel(configure_jinja=False)  # advisory/i18n.py installs the template texts
 
 
 def _rate_limit_key() -> str:

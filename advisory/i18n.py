@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from babel import Locale
 from babel.dates import get_day_names
 from babel.support import NullTranslations, Translations
 from flask import Flask, g, session
@@ -22,6 +23,12 @@ from advisory.settings import PROJECT_ROOT, SUPPORTED_LOCALES, Settings
 TRANSLATIONS_DIR = PROJECT_ROOT / "advisory" / "translations"
 LANGUAGE_NAMES = {"nb": "Norsk", "en": "English"}
 SESSION_KEY = "lang"
+_CATALOGUE_KEY = "advisory_catalogue"  # on `g`: (locale, its catalogue)
+
+
+# Flask-Babel's Jinja set-up is off (its documented `configure_jinja=False`): the templates'
+# texts are installed below, through Jinja's own i18n extension, with callables that find the
+# catalogue once per request instead of anew for every text.
 
 
 def register_i18n(app: Flask, settings: Settings) -> None:
@@ -29,9 +36,17 @@ def register_i18n(app: Flask, settings: Settings) -> None:
     app.config["BABEL_DEFAULT_TIMEZONE"] = settings.calendar.timezone
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
     babel.init_app(app, locale_selector=_select_locale)
-    # Flask-Babel's template callables find the catalogue anew for every text (a dozen context
-    # look-ups each); a page has dozens of texts. These find it once per request.
-    environment: Any = app.jinja_env  # the i18n extension adds install_gettext_callables
+    _install_template_texts(app)
+    app.jinja_env.globals["language_names"] = LANGUAGE_NAMES
+    app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["weekday_name"] = weekday_name
+    app.jinja_env.globals["format_datetime"] = format_datetime
+
+
+def _install_template_texts(app: Flask) -> None:
+    """Jinja's i18n extension, newstyle (`%(name)s` variables), fed from `request_catalogue`."""
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    environment: Any = app.jinja_env  # the extension adds install_gettext_callables
     environment.install_gettext_callables(
         gettext=_translated,
         ngettext=lambda s, p, n: request_catalogue().ungettext(s, p, n),
@@ -39,32 +54,28 @@ def register_i18n(app: Flask, settings: Settings) -> None:
         pgettext=lambda c, s: request_catalogue().upgettext(c, s),
         npgettext=lambda c, s, p, n: request_catalogue().unpgettext(c, s, p, n),
     )
-    # `_()` and `gettext()`, the texts of every page, in one call each instead of three; and
-    # bound to the catalogue once per page (macros imported without context use the global).
+    # `_()` and `gettext()`, the texts of every page, in one call each instead of the three of
+    # Jinja's wrapper; Jinja takes them from the globals or from the page's own context. Each
+    # page gets them bound to its catalogue; macros imported without context use the globals.
     app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
     app.context_processor(_page_texts)
-    app.jinja_env.globals["language_names"] = LANGUAGE_NAMES
-    app.jinja_env.globals["current_language"] = current_language
-    app.jinja_env.globals["weekday_name"] = weekday_name
-    app.jinja_env.globals["format_datetime"] = format_datetime
 
 
 def request_catalogue() -> NullTranslations:
-    """The catalogue of the current language, found once per request (or app context).
+    """The catalogue of the current language, found once per language and request.
 
-    It is kept in the slot Flask-Babel reserves for it on its per-context state
-    (`babel_translations`), which `flask_babel.force_locale` and `refresh` clear and restore,
-    so a change of language inside a request is still followed.
+    Kept on `g` beside the locale it was found for: a language forced
+    (`flask_babel.force_locale`) or chosen anew (`flask_babel.refresh`) inside a request is
+    another locale, and so the catalogue is found again.
     """
-    if not g:  # no app context: Flask-Babel answers with the untranslated texts
+    locale = get_locale()
+    if locale is None:  # no app context: Flask-Babel answers with the untranslated texts
         return get_translations()
-    state = g.get("_flask_babel")
-    catalogue = getattr(state, "babel_translations", None)
-    if catalogue is None:
-        catalogue = get_translations()  # creates the state if this is the first look-up
-        state = g.get("_flask_babel")
-        if state is not None:
-            state.babel_translations = catalogue
+    found: tuple[Locale, NullTranslations] | None = g.get(_CATALOGUE_KEY)
+    if found is not None and found[0] is locale:
+        return found[1]
+    catalogue = get_translations()
+    setattr(g, _CATALOGUE_KEY, (locale, catalogue))
     return catalogue
 
 

@@ -22,10 +22,12 @@ so this module knows no blueprint.
 
 from __future__ import annotations
 
+import bisect
 import hmac
 import logging
 import re
 import secrets
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,7 +40,7 @@ from flask.typing import RouteCallable
 from flask_babel import format_datetime, to_user_timezone
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded, RequestLimit
-from limits.storage import MemoryStorage
+from limits.storage import MovingWindowSupport, Storage
 
 import crypto
 from advisory.context import current_settings, now
@@ -114,36 +116,123 @@ def register_rate_limits(app: Flask, settings: Settings) -> None:
 # --- counting in memory without a thread per request ------------------------------------------
 
 
-class SweptMemoryStorage(MemoryStorage):
-    """limits' in-memory storage, with its housekeeping done inline once a second.
+@dataclass(slots=True)
+class _Hits:
+    """The times of one key's hits, oldest first, and the longest window they were counted in."""
 
-    The stock storage starts a new timer thread after nearly every hit to drop windows that
-    have passed; under a steady stream of reports that is a thread start per request, which
-    cost more CPU than the counting itself. Here the same sweep runs inline, at most once a
-    second. Counting is unchanged: every hit judges the window by its timestamps, the sweep
-    only frees memory (and so holds it at most a second longer).
+    window: float
+    times: list[float] = field(default_factory=list)
+
+
+class SweptMemoryStorage(Storage, MovingWindowSupport):
+    """Counts in this process's memory, with passed windows dropped inline once a second.
+
+    Written against limits' public storage interface (a `Storage` with `MovingWindowSupport`,
+    found by its scheme) in place of limits' own memory storage, which starts a timer thread
+    after nearly every hit to drop what has passed: under a steady stream of reports a thread
+    start per request, which cost more CPU than the counting itself. Each hit here is judged
+    by its timestamps exactly as limits' memory storage judges it (moving window, and fixed
+    window counters for completeness); the sweep only frees memory, at most a second late.
     """
 
-    STORAGE_SCHEME = ["advisory-memory"]  # limits finds a storage class by its scheme
+    STORAGE_SCHEME = ["advisory-memory"]  # limits' storage_from_string finds it by this
     SWEEP_SECONDS = 1.0
 
     def __init__(
-        self, uri: str | None = None, wrap_exceptions: bool = False, **options: str
+        self, uri: str | None = None, wrap_exceptions: bool = False, **options: float | str | bool
     ) -> None:
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self._lock = threading.Lock()  # one for all keys: each hit holds it for microseconds
+        self._hits: dict[str, _Hits] = {}
+        self._counters: dict[str, tuple[int, float]] = {}  # key -> (count, expires at)
         self._next_sweep = 0.0
 
-    # Replaces MemoryStorage.__schedule_expiry (name-mangled), called by every hit.
-    def _MemoryStorage__schedule_expiry(self) -> None:
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        return ValueError
+
+    # The moving window, the strategy the limiter uses (advisory/extensions.py).
+
+    def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        if amount > limit:
+            return False
+        moment = time.time()
+        with self._lock:
+            self._sweep_if_due()
+            hits = self._hits.setdefault(key, _Hits(expiry))
+            # The oldest hit that would still count beside the new ones: while it is inside
+            # the window, there is no room.
+            oldest_kept = len(hits.times) - (limit - amount) - 1
+            if oldest_kept >= 0 and hits.times[oldest_kept] >= moment - expiry:
+                return False
+            hits.window = max(hits.window, expiry)
+            hits.times.extend([moment] * amount)
+            return True
+
+    def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
+        """When the oldest hit inside the window was made, and how many hits it holds."""
+        moment = time.time()
+        with self._lock:
+            times = self._hits[key].times if key in self._hits else []
+            first = bisect.bisect_right(times, moment - expiry)
+            inside = len(times) - first
+            return (times[first] if inside else moment), inside
+
+    # Fixed window counters: part of every limits storage.
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        moment = time.time()
+        with self._lock:
+            self._sweep_if_due()
+            count, expires = self._counters.get(key, (0, 0.0))
+            if expires <= moment:
+                count, expires = 0, moment + expiry
+            self._counters[key] = (count + amount, expires)
+            return count + amount
+
+    def get(self, key: str) -> int:
+        count, expires = self._counters.get(key, (0, 0.0))
+        return count if expires > time.time() else 0
+
+    def get_expiry(self, key: str) -> float:
+        return self._counters.get(key, (0, time.time()))[1]
+
+    def check(self) -> bool:
+        return True
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._hits.pop(key, None)
+            self._counters.pop(key, None)
+
+    def reset(self) -> int | None:
+        with self._lock:
+            dropped = max(len(self._hits), len(self._counters))
+            self._hits.clear()
+            self._counters.clear()
+            return dropped
+
+    # Housekeeping.
+
+    def _sweep_if_due(self) -> None:
         moment = time.monotonic()
         if moment >= self._next_sweep:
             self._next_sweep = moment + self.SWEEP_SECONDS
-            self.sweep()
+            self._drop_passed(time.time())
 
     def sweep(self) -> None:
-        """Drop the counts and windows that have passed (the stock storage's own sweep)."""
-        # The stock storage's own sweep, name-mangled as MemoryStorage.__expire_events.
-        self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+        """Drop the hits and counters whose windows have passed."""
+        with self._lock:
+            self._drop_passed(time.time())
+
+    def _drop_passed(self, moment: float) -> None:
+        for key, hits in list(self._hits.items()):
+            # A hit exactly a window old still counts in `acquire_entry`, so it stays.
+            del hits.times[: bisect.bisect_left(hits.times, moment - hits.window)]
+            if not hits.times:
+                del self._hits[key]
+        for key in [key for key, (_count, expires) in self._counters.items() if expires <= moment]:
+            del self._counters[key]
 
 
 def storage_uri(configured: str) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from flask import render_template_string, session
-from flask_babel import force_locale, refresh
+from flask_babel import force_locale, get_translations, refresh
+from jinja2 import Environment
 
 import advisory.i18n
-from advisory.i18n import SESSION_KEY, lazy_text
+from advisory.i18n import SESSION_KEY, lazy_text, template_gettext
 from tests.reporter_helpers import get_report, page_of, report_data, set_up_line_key
 
 TEXTS = '{{ _("Quick exit") }} | {{ _("Skip to content") }} | {{ _("Advisory Line") }}'
@@ -73,6 +74,41 @@ def test_texts_are_formatted_newstyle_and_their_values_escaped(bare_app):
     assert percent == "100% sure"
     assert escaped == "Hello &lt;b&gt;"
     assert plain == "Rask utgang"
+
+
+CODE_LENGTH = "A case code has 20 characters; this one has %(count)s."
+NEWSTYLE_TEXTS = [
+    ('{{ _("Quick exit") }}', "Rask utgang"),
+    ("{{ gettext('Quick exit') }}", "Rask utgang"),
+    (f'{{{{ _("{CODE_LENGTH}", count="<b>") }}}}', "En sakskode har 20 tegn; denne har &lt;b&gt;."),
+    ('{{ _("100%% sure") }}', "100% sure"),
+    ("{% trans %}Skip to content{% endtrans %}", "Hopp til innholdet"),
+    (
+        '{% trans count="<b>" %}A case code has 20 characters; this one has {{ count }}.'
+        "{% endtrans %}",
+        "En sakskode har 20 tegn; denne har &lt;b&gt;.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "shown"), NEWSTYLE_TEXTS)
+def test_texts_read_as_jinjas_own_newstyle_gettext_shows_them(bare_app, source, shown):
+    """Ours stand in for Jinja's newstyle wrapper (escaping, `%` formatting): compared with it."""
+    with bare_app.test_request_context("/"):
+        jinja = Environment(extensions=["jinja2.ext.i18n"], autoescape=True)
+        jinja.install_gettext_translations(get_translations(), newstyle=True)  # type: ignore[attr-defined]
+        by_jinja = jinja.from_string(source).render()
+        on_a_page = render_template_string(source)
+        in_a_macro = bare_app.jinja_env.from_string(source).render()  # the globals only
+
+    assert on_a_page == in_a_macro == by_jinja == shown
+
+
+def test_flask_babel_leaves_the_templates_to_us(bare_app):
+    """Flask-Babel's own Jinja set-up is off, so nothing of it is installed and then replaced."""
+    assert bare_app.jinja_env.globals["_"] is template_gettext
+    assert bare_app.jinja_env.globals["gettext"] is template_gettext
+    assert "datetimeformat" not in bare_app.jinja_env.filters  # one of Flask-Babel's filters
 
 
 def test_form_labels_are_translated_when_shown_from_the_catalogue_found_once(bare_app, looked_up):

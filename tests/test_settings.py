@@ -186,6 +186,11 @@ def test_an_empty_variable_keeps_the_default(env, variable):
         ("ADVISORY_CLOSED_DAYS", "24.12"),
         ("ADVISORY_CLOSED_DATES", "2026-02-30"),
         ("ADVISORY_CLOSED_DATES", "tomorrow"),
+        ("ADVISORY_REPORT_LIMIT", "lots"),
+        ("ADVISORY_REPORT_LIMIT", "5 per fortnight"),
+        ("ADVISORY_LOOKUP_LIMIT", "0 per hour"),
+        ("ADVISORY_RATELIMIT_STORAGE", "mongodb://db/limits"),
+        ("ADVISORY_RATELIMIT_STORAGE", "127.0.0.1:6379"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(env, variable, value):
