@@ -66,6 +66,7 @@ from advisory import create_app
 from advisory.context import db_session
 from advisory.extensions import db
 from advisory.models import Case, ContactPreference, Kind, Notification
+from advisory.services import sealing
 from advisory.services.intake import submission_token_hmac
 from advisory.services.line_keys import initialise_line
 from advisory.settings import PROJECT_ROOT
@@ -97,6 +98,9 @@ FETCH_HEADERS = {
     "Sec-Fetch-Site": "same-origin",
 }
 _LINE_KEY = re.compile(r'\bdata-line-key="([^"]+)"')
+# What the page binds its envelopes to: the line and the reference this form's case will get.
+_LINE_SLUG = re.compile(r'\bdata-line-slug="([^"]+)"')
+_REFERENCE = re.compile(r'\bdata-reference="([^"]+)"')
 
 
 # --- HTTP client ---------------------------------------------------------------------------------
@@ -148,6 +152,7 @@ class FormPage:
     csrf_token: str
     submission_token: str
     line_key: str
+    bound_to: crypto.EnvelopeContext
 
 
 def open_report_form(port: int) -> FormPage:
@@ -157,10 +162,15 @@ def open_report_form(port: int) -> FormPage:
     values: dict[str, str] = {}
     for name, value in _HIDDEN_INPUT.findall(reply.body):
         values.setdefault(name, value)
-    key = _LINE_KEY.search(reply.body)
-    if key is None or len(values) != 2:
-        raise RuntimeError("GET /report: no line key or tokens on the page")
-    return FormPage(reply.cookie, values["csrf_token"], values["submission_token"], key.group(1))
+    key, slug, reference = (
+        pattern.search(reply.body) for pattern in (_LINE_KEY, _LINE_SLUG, _REFERENCE)
+    )
+    if key is None or slug is None or reference is None or len(values) != 2:
+        raise RuntimeError("GET /report: no line key, reference or tokens on the page")
+    bound_to = crypto.EnvelopeContext(slug.group(1), reference.group(1), sealing.TO_LINE)
+    return FormPage(
+        reply.cookie, values["csrf_token"], values["submission_token"], key.group(1), bound_to
+    )
 
 
 # --- what the client sends -----------------------------------------------------------------------
@@ -191,8 +201,10 @@ def sealed_report(page: FormPage, rng: random.Random, callback: bool) -> Report:
         ).value,
         "slot": "any",
         "encryption": "browser",
-        "narrative_envelope": crypto.seal("narrative", narrative, line_key),
-        "contact_envelope": crypto.seal("contact", PHONE, line_key) if callback else "",
+        "narrative_envelope": crypto.seal("narrative", narrative, line_key, page.bound_to),
+        "contact_envelope": (
+            crypto.seal("contact", PHONE, line_key, page.bound_to) if callback else ""
+        ),
         "lookup_token": b64url_encode(token),
         "reporter_public_key": crypto.public_key_to_text(
             crypto.reporter_private_key(code).public_key()
