@@ -67,17 +67,8 @@ from advisory.models import (
     StatsDaily,
     StatsMonthly,
 )
+from advisory.services import sample_cases
 from advisory.services.line_keys import initialise_line
-from advisory.services.sample_cases import (
-    CHANNEL_WEIGHTS,
-    FIELD_WEIGHTS,
-    KIND_WEIGHTS,
-    ROLE_WEIGHTS,
-    answered_calls,
-    arrival,
-    case_columns,
-    pick,
-)
 from advisory.stats import rollup_cells
 from bench.postgres import DEFAULT_POSTGRES_URL, run_on_postgres
 from bench.queue import signed_in_client
@@ -151,10 +142,10 @@ def generate(total: int, seed: int, calendar: Calendar) -> Fixture:
 
 
 def _case(rng: random.Random, calendar: Calendar, day: date) -> SyntheticCase | None:
-    received = arrival(rng, day, OSLO)
+    received = sample_cases.arrival(rng, day, OSLO)
     if received >= NOW:
         return None
-    channel = pick(rng, CHANNEL_WEIGHTS)
+    channel = sample_cases.pick(rng, sample_cases.CHANNEL_WEIGHTS)
     due = calendar.callback_due(received).astimezone(UTC)
     answered: datetime | None = None
     if rng.random() >= 0.03:
@@ -172,15 +163,15 @@ def _case(rng: random.Random, calendar: Calendar, day: date) -> SyntheticCase | 
     case = SyntheticCase(
         received_at=received,
         channel=channel,
-        kind=pick(rng, KIND_WEIGHTS),
-        reporter_role=pick(rng, ROLE_WEIGHTS),
-        field=pick(rng, FIELD_WEIGHTS),
+        kind=sample_cases.pick(rng, sample_cases.KIND_WEIGHTS),
+        reporter_role=sample_cases.pick(rng, sample_cases.ROLE_WEIGHTS),
+        field=sample_cases.pick(rng, sample_cases.FIELD_WEIGHTS),
         callback_due_at=due,
         first_response_at=answered,
         closed_at=closed_at,
     )
     if answered is not None and (channel is not Channel.WEB or rng.random() < 0.2):
-        case.calls = answered_calls(rng, answered)
+        case.calls = sample_cases.answered_calls(rng, answered)
     return case
 
 
@@ -195,7 +186,7 @@ def _fold(fixture: Fixture, case: SyntheticCase, calendar: Calendar) -> None:
 def _keep(fixture: Fixture, case: SyntheticCase, calendar: Calendar) -> None:
     number = len(fixture.live_cases) + 1
     fixture.live_cases.append(
-        case_columns(
+        sample_cases.case_columns(
             calendar,
             reference=f"B{number:08d}",
             line_id=1,

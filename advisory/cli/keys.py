@@ -118,12 +118,9 @@ def keys_rotate(new_recovery_passphrase: bool) -> None:
 @keys_group.command("list")
 def keys_list() -> None:
     """List line keys, when they were created and retired, and who holds each (no secrets)."""
-    holdings = key_holdings(db_session())
-    if not holdings:
-        click.echo("No line key yet: run `flask --app advisory init`.")
-        return
     columns = [("key id", 17), ("created", 17), ("retired", 17), ("recovery", 9), ("holders", 0)]
-    echo_table(columns, (_holding_row(holding) for holding in holdings))
+    rows = [_holding_row(holding) for holding in key_holdings(db_session())]
+    echo_table(columns, rows, empty="No line key yet: run `flask --app advisory init`.")
 
 
 def _holding_row(holding: KeyHolding) -> list[str]:

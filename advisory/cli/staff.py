@@ -53,12 +53,9 @@ def _print_credentials(done: str, new: NewStaff) -> None:
 @staff_group.command("list")
 def staff_list() -> None:
     """List staff accounts (no secrets)."""
-    rows = list_staff(db_session())
-    if not rows:
-        click.echo("No staff yet.")
-        return
     columns = [("username", 24), ("role", 12), ("active", 7), ("enrolled", 9), ("signed in", 0)]
-    echo_table(columns, (_staff_row(staff) for staff in rows))
+    rows = [_staff_row(staff) for staff in list_staff(db_session())]
+    echo_table(columns, rows, empty="No staff yet.")
 
 
 def _staff_row(staff: Staff) -> list[str]:

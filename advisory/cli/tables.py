@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import click
 
 
-def echo_table(columns: Sequence[tuple[str, int]], rows: Iterable[Sequence[str]]) -> None:
-    """Print a header and one line per row; `columns` are (heading, width) pairs."""
+def echo_table(
+    columns: Sequence[tuple[str, int]], rows: Sequence[Sequence[str]], *, empty: str
+) -> None:
+    """Print a header and one line per row, or `empty` when there are no rows; `columns` are
+    (heading, width) pairs."""
+    if not rows:
+        click.echo(empty)
+        return
     click.echo(_line([heading for heading, _ in columns], columns))
     for row in rows:
         click.echo(_line(row, columns))
