@@ -132,11 +132,10 @@ def submit_password() -> Response | tuple[str, int]:
     )
     if not _sent_by_script(form, needs_script):
         return _render_password(form), 400
-    staff: Staff = g.staff
     with unit_of_work(credentials.PasswordChangeError, StaffKeyError) as work:
         credentials.change_password(
             db_session(),
-            staff,
+            g.staff,
             current_auth_key=b64url_decode(form.current_auth_key.data or ""),
             new_auth_key=b64url_decode(form.new_auth_key.data or ""),
             wrapped_private_key=form.wrapped_private_key.data or None,
@@ -146,7 +145,7 @@ def submit_password() -> Response | tuple[str, int]:
     if work.refusal is not None:
         _explain_password_refusal(form, work.refusal.args[0])
         return _render_password(form), 400
-    access.begin_session(staff, enrolling=False)
+    access.begin_session(g.staff, enrolling=False)
     return redirect(url_for("auth.home", password_changed=1))
 
 

@@ -109,8 +109,7 @@ def rotate_from_browser(
     session.add(new_key)
     session.flush()
     for staff_id, grant in grants.items():
-        staff = holders[staff_id]
-        session.add(_row(new_key, WrapKind.GRANT, grant, now, staff_id=staff.id))
+        session.add(_row(new_key, WrapKind.GRANT, grant, now, staff_id=holders[staff_id].id))
     session.add(_row(new_key, WrapKind.RECOVERY_GRANT, recovery_grant, now))
     state.line.rotation_advised_at = None
     rotated: audit.Detail = {"key_id": key_id, "replaces": state.active.key_id, "in_browser": True}

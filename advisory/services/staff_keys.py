@@ -220,7 +220,6 @@ def store_grants(
             wrap = WrappedKey(line_key_id=line_key.id, staff_id=staff.id)
             session.add(wrap)
         wrap.kind, wrap.blob, wrap.created_at = WrapKind.GRANT, grant, now
-    session.flush()
     key_ids = sorted(grants)
     actor = granted_by if granted_by is not None else staff
     granted: audit.Detail = {"key_ids": ",".join(key_ids), "staff": staff.username}
