@@ -213,13 +213,7 @@ def store_grants(
         _check_grant(staff, grant, line_key, wrap, set(kinds), new_rows)
         if held is not None and key_id not in held:
             raise StaffKeyError("not_held")
-    for key_id, grant in grants.items():
-        line_key = line_keys[key_id]
-        wrap = existing.get(line_key.id)
-        if wrap is None:
-            wrap = WrappedKey(line_key_id=line_key.id, staff_id=staff.id)
-            session.add(wrap)
-        wrap.kind, wrap.blob, wrap.created_at = WrapKind.GRANT, grant, now
+    _write_grants(session, staff, grants, line_keys, existing, now)
     key_ids = sorted(grants)
     actor = granted_by if granted_by is not None else staff
     granted: audit.Detail = {"key_ids": ",".join(key_ids), "staff": staff.username}
@@ -227,6 +221,24 @@ def store_grants(
         session, action="line_key.granted", now=now, actor_staff_id=actor.id, detail=granted
     )
     return key_ids
+
+
+def _write_grants(
+    session: Session,
+    staff: Staff,
+    grants: Mapping[str, str],
+    line_keys: Mapping[str, LineKey],
+    existing: Mapping[int, WrappedKey],
+    now: datetime,
+) -> None:
+    """Checked grants into `staff`'s rows: their row for a key replaced, or a new one."""
+    for key_id, grant in grants.items():
+        line_key = line_keys[key_id]
+        wrap = existing.get(line_key.id)
+        if wrap is None:
+            wrap = WrappedKey(line_key_id=line_key.id, staff_id=staff.id)
+            session.add(wrap)
+        wrap.kind, wrap.blob, wrap.created_at = WrapKind.GRANT, grant, now
 
 
 def _check_grant(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,7 @@ from advisory.services import sealing
 from advisory.services.intake import (
     Contact,
     ReporterKeys,
+    Submission,
     line_public_key,
     submit_case,
 )
@@ -87,43 +89,72 @@ def receive_web_report(
     """Check, seal where needed and store a report (flush only); the receipt to show after
     the commit. Raises SealedInputRefused, IntakeError or SlotUnavailable/BookingConflict
     (a chosen callback time was taken) before anything is stored."""
-    content = report.content
     wants_callback = report.contact.preference is ContactPreference.CALLBACK
     reference = sealing.reference_for_form(secrets.pepper, report.submission_token)
-    code: str | None = None
-    if isinstance(content, SealedInBrowser):
-        line_id = directory.report_line(session)
-        reporter = ReporterKeys(
-            checked_lookup_token(content.lookup_token), checked_public_key(content.public_key)
-        )
-        narrative = _sealed(session, directory, content.narrative_envelope, "narrative", line_id)
-        phone = _sealed(session, directory, content.contact_envelope, "contact", line_id)
+    if isinstance(report.content, SealedInBrowser):
+        contents = _from_browser(session, directory, report.content)
     else:
-        key = line_public_key(session)
-        line_id = key.line_id
-        code = sealing.code_for_submission(secrets.data_key, report.submission_token)
-        reporter = sealing.reporter_keys(code)
-        where = sealing.context(key.line.slug, reference, sealing.TO_LINE)
-        text = content.narrative.strip()
-        narrative = sealing.seal_for_line(key, "narrative", text, where) if text else None
-        # A number typed for a report answered in the inbox is not kept, nor even sealed.
-        number = content.phone.strip() if wants_callback else ""
-        phone = sealing.seal_for_line(key, "contact", number, where) if number else None
-
+        contents = _sealed_here(session, secrets, report, reference, wants_callback)
+    phone = contents.phone if wants_callback else None
     submission = submit_case(
         session,
         settings,
-        line_id=line_id,
+        line_id=contents.line_id,
         pepper=secrets.pepper,
         submission_token=report.submission_token,
         answers=report.answers,
-        narrative_envelope=narrative,
-        reporter=reporter,
-        contact=replace(report.contact, contact_envelope=phone if wants_callback else None),
+        narrative_envelope=contents.narrative,
+        reporter=contents.reporter,
+        contact=replace(report.contact, contact_envelope=phone),
         may_book_callback=may_book_callback,
         now=now,
         reference=reference,
     )
+    return _receipt(submission, contents.code, wants_callback, now)
+
+
+@dataclass(frozen=True, repr=False)
+class _Contents(Redacted):
+    """A report's envelopes, its line and its reporter's keys, however they were sealed."""
+
+    line_id: int
+    narrative: str | None
+    phone: str | None
+    reporter: ReporterKeys
+    code: str | None = None  # made here for a reporter without JavaScript
+
+
+def _from_browser(session: Session, directory: KeyDirectory, content: SealedInBrowser) -> _Contents:
+    """What the browser sealed, checked: the envelopes must be to this line's keys."""
+    line_id = directory.report_line(session)
+    reporter = ReporterKeys(
+        checked_lookup_token(content.lookup_token), checked_public_key(content.public_key)
+    )
+    narrative = _sealed(session, directory, content.narrative_envelope, "narrative", line_id)
+    phone = _sealed(session, directory, content.contact_envelope, "contact", line_id)
+    return _Contents(line_id, narrative, phone, reporter)
+
+
+def _sealed_here(
+    session: Session, secrets: Secrets, report: WebReport, reference: str, wants_callback: bool
+) -> _Contents:
+    """What a reporter without JavaScript typed, sealed now; the case code is made here."""
+    content = cast(TypedText, report.content)
+    key = line_public_key(session)
+    code = sealing.code_for_submission(secrets.data_key, report.submission_token)
+    where = sealing.context(key.line.slug, reference, sealing.TO_LINE)
+    text = content.narrative.strip()
+    narrative = sealing.seal_for_line(key, "narrative", text, where) if text else None
+    # A number typed for a report answered in the inbox is not kept, nor even sealed.
+    number = content.phone.strip() if wants_callback else ""
+    phone = sealing.seal_for_line(key, "contact", number, where) if number else None
+    return _Contents(key.line_id, narrative, phone, sealing.reporter_keys(code), code)
+
+
+def _receipt(
+    submission: Submission, code: str | None, wants_callback: bool, now: datetime
+) -> Receipt:
+    """What the receipt says; a report sent again shows the code only while it is fresh."""
     case = submission.case
     callback = submission.booking.callback if submission.booking else None
     code_expired = submission.duplicate and now - case.received_at > CODE_AGAIN_WITHIN
