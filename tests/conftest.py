@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -25,8 +26,20 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 import crypto
 from advisory import create_app, passwords
 from advisory.extensions import db
-from advisory.models import Case, Channel, ContactPreference, Kind, Line, Role, Staff
+from advisory.models import (
+    Case,
+    Channel,
+    ContactPreference,
+    Direction,
+    Kind,
+    Line,
+    Message,
+    Role,
+    Staff,
+)
+from advisory.services.line_keys import NewLineKey, initialise_line
 from advisory.services.sealed_input import KeyDirectory
+from advisory.settings import Settings
 
 POSTGRES_ENV = "ADVISORY_TEST_DATABASE_URL"
 POSTGRES_URL = os.environ.get(POSTGRES_ENV, "")
@@ -36,8 +49,13 @@ TEST_SECRETS = {
     "ADVISORY_PEPPER": "22" * 32,
     "ADVISORY_DATA_KEY": "33" * 32,
 }
+# The line's time zone.
+OSLO = ZoneInfo("Europe/Oslo")
 # A Monday inside opening hours (10:00 in Oslo, winter time).
 DEFAULT_NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+needs_postgres = pytest.mark.skipif(not POSTGRES_URL, reason=f"{POSTGRES_ENV} is not set")
+# The databases a database fixture runs on: PostgreSQL only where the environment names one.
+DATABASES = ["sqlite", pytest.param("postgresql", marks=needs_postgres)]
 
 
 def pytest_report_header() -> str:
@@ -100,16 +118,7 @@ def cheap_key_wrapping(request: pytest.FixtureRequest, monkeypatch: pytest.Monke
     monkeypatch.setattr(crypto, "wrap_private_key", cheap)
 
 
-@pytest.fixture(
-    scope="session",
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgresql",
-            marks=pytest.mark.skipif(not POSTGRES_URL, reason=f"{POSTGRES_ENV} is not set"),
-        ),
-    ],
-)
+@pytest.fixture(scope="session", params=DATABASES)
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
@@ -175,6 +184,12 @@ def clock(app: Flask) -> Iterator[list[datetime]]:
 
 
 @pytest.fixture
+def settings(app: Flask) -> Settings:
+    settings: Settings = app.extensions["advisory_settings"]
+    return settings
+
+
+@pytest.fixture
 def client(app: Flask, db_session: scoped_session[Session]) -> FlaskClient:
     return app.test_client()
 
@@ -202,6 +217,20 @@ def line(db_session: scoped_session[Session]) -> Line:
     db_session.add(line)
     db_session.flush()
     return line
+
+
+def set_up_line_key(session: Session) -> NewLineKey:
+    """The line and its key, committed so that it survives each request's session teardown."""
+    data_key = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
+    new = initialise_line(session, now=DEFAULT_NOW, iterations=1000, data_key=data_key)
+    session.commit()
+    return new
+
+
+@pytest.fixture
+def line_key(db_session: scoped_session[Session]) -> NewLineKey:
+    """The default line and its key, committed (see `set_up_line_key`)."""
+    return set_up_line_key(db_session)
 
 
 @pytest.fixture
@@ -233,6 +262,12 @@ def new_case(line_id: int, **overrides: Any) -> Case:
         "callback_due_at": DEFAULT_NOW + timedelta(days=1),
     }
     return Case(**{**fields, **overrides})
+
+
+def new_message(direction: Direction, envelope: str, **fields: Any) -> Message:
+    """A message of `direction` holding `envelope`, written now and not yet added; `fields`
+    name its case and set any other column."""
+    return Message(direction=direction, envelope=envelope, **{"created_at": DEFAULT_NOW, **fields})
 
 
 def unusable_staff(role: Role, **fields: Any) -> Staff:

@@ -33,7 +33,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -58,9 +57,8 @@ from advisory.services.figures import Period
 from advisory.services.sample_cases import case_columns
 from advisory.stats import fold_cases
 from bench.postgres import postgres_schema as schema_in
-from tests.conftest import POSTGRES_URL
+from tests.conftest import OSLO, POSTGRES_URL
 
-OSLO = ZoneInfo("Europe/Oslo")
 PERIOD = Period(date(2026, 11, 2), date(2026, 11, 23))
 
 
@@ -74,11 +72,6 @@ def postgres_schema(name: str) -> Iterator[str]:
     is dropped afterwards (for tests that build a database from the migrations)."""
     with schema_in(sa.make_url(POSTGRES_URL), name) as url:
         yield url
-
-
-@pytest.fixture
-def settings(app):
-    return app.extensions["advisory_settings"]
 
 
 @pytest.fixture

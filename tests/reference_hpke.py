@@ -14,9 +14,14 @@ def labeled_extract(suite_id: bytes, salt: bytes, label: bytes, ikm: bytes) -> b
 
 def labeled_expand(suite_id: bytes, prk: bytes, label: bytes, info: bytes, length: int) -> bytes:
     labeled_info = length.to_bytes(2, "big") + b"HPKE-v1" + suite_id + label + info
+    return hkdf_expand(prk, labeled_info, length)
+
+
+def hkdf_expand(prk: bytes, info: bytes, length: int) -> bytes:
+    """HKDF-Expand (RFC 5869) with SHA-256."""
     okm, block, counter = b"", b"", 1
     while len(okm) < length:
-        block = hmac.new(prk, block + labeled_info + bytes([counter]), hashlib.sha256).digest()
+        block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
         okm += block
         counter += 1
     return okm[:length]

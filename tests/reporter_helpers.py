@@ -26,13 +26,14 @@ from advisory.extensions import db
 from advisory.models import Case, ContactPreference, Kind, Line, LineKey, Role
 from advisory.services.intake import Contact, ReporterKeys, submit_case
 from advisory.services.intake import line_public_key as intake_line_key
-from advisory.services.line_keys import DEFAULT_LINE_SLUG, NewLineKey, initialise_line
+from advisory.services.line_keys import DEFAULT_LINE_SLUG, NewLineKey
 from advisory.services.replies import record_reply
 from advisory.services.staff import add_staff
 from advisory.settings import Settings
 from advisory.triage import Answers
 from crypto.encoding import b64url_encode
-from tests.conftest import DEFAULT_NOW, TEST_SECRETS
+from tests.conftest import DEFAULT_NOW
+from tests.conftest import set_up_line_key as set_up_line_key
 
 # A fake but well-formed phone number, and a text nobody else would type.
 PHONE = "+47 912 34 567"
@@ -188,14 +189,6 @@ def pepper_of(app: Flask) -> bytes:
     return secrets.pepper
 
 
-def set_up_line_key(session: Session) -> NewLineKey:
-    """The line and its key, committed so that it survives each request's session teardown."""
-    data_key = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
-    new = initialise_line(session, now=DEFAULT_NOW, iterations=1000, data_key=data_key)
-    session.commit()
-    return new
-
-
 def other_line_key(session: Session) -> X25519PublicKey:
     """A second line with a public key of its own, committed: to seal to the wrong line."""
     other = Line(slug="other", name="Other line", created_at=DEFAULT_NOW)
@@ -229,23 +222,39 @@ def only_case(session: Session) -> Case:
 # --- the report form ---------------------------------------------------------------------------
 
 
-def get_report(client: FlaskClient) -> Page:
-    response = client.get("/report")
+def page_at(client: FlaskClient, path: str) -> Page:
+    """The page at `path`, which must open."""
+    response = client.get(path)
     assert response.status_code == 200
     return page_of(response)
 
 
-def report_data(page: Page, **fields: str | None) -> dict[str, str]:
-    """The form as a browser would send it: tokens from the page, an inbox report by default."""
+def form_data(
+    page: Page, defaults: dict[str, str | None], fields: dict[str, str | None]
+) -> dict[str, str]:
+    """A form as a browser would send it: the tokens from `page`, then `defaults`, then
+    `fields`; `None` leaves a field out."""
     data: dict[str, str | None] = {
         "csrf_token": page.input_value("csrf_token"),
         "submission_token": page.input_value("submission_token"),
-        "kind": Kind.DISCRIMINATION.value,
-        "contact_preference": ContactPreference.INBOX.value,
-        "slot": "any",
+        **defaults,
         **fields,
     }
     return {key: value for key, value in data.items() if value is not None}
+
+
+def get_report(client: FlaskClient) -> Page:
+    return page_at(client, "/report")
+
+
+def report_data(page: Page, **fields: str | None) -> dict[str, str]:
+    """The report form as a browser would send it: an inbox report by default."""
+    defaults: dict[str, str | None] = {
+        "kind": Kind.DISCRIMINATION.value,
+        "contact_preference": ContactPreference.INBOX.value,
+        "slot": "any",
+    }
+    return form_data(page, defaults, fields)
 
 
 def post_report(client: FlaskClient, **fields: str | None) -> TestResponse:

@@ -7,7 +7,7 @@ secrets would, behind the application's back.
 import hashlib
 import itertools
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, text
@@ -17,6 +17,7 @@ from advisory import audit
 from advisory.audit import Anchor
 from advisory.models import AuditEvent
 from tests.conftest import TEST_SECRETS
+from tests.support.audit_chain import recorded_chain
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 CHAIN_KEY = audit.chain_key(bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"]))
@@ -24,18 +25,7 @@ CHAIN_KEY = audit.chain_key(bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"]))
 
 @pytest.fixture
 def chain(db_session) -> list[AuditEvent]:
-    events = [
-        audit.record(
-            db_session,
-            action=f"case.opened.{n}",
-            now=T0 + timedelta(minutes=n),
-            case_reference="K7QF-9M2X",
-            detail={"n": n},
-        )
-        for n in range(5)
-    ]
-    db_session.commit()
-    return events
+    return recorded_chain(db_session)
 
 
 def rows(db_session) -> list[AuditEvent]:

@@ -84,12 +84,15 @@ def links(app: Flask) -> list[tuple]:
         return [tuple(row) for row in connection.execute(sa.text(query))]
 
 
-def test_an_old_chain_is_numbered_and_keyed_then_verifies(app_before):
-    app = app_before
-    write_old_chain(app)
-    old = links(app)
+@pytest.fixture
+def old_links(app_before: Flask) -> list[tuple]:
+    """An intact chain written as before the migration: its links."""
+    write_old_chain(app_before)
+    return links(app_before)
 
-    with app.app_context():
+
+def test_an_old_chain_is_numbered_and_keyed_then_verifies(app_before, old_links):
+    with app_before.app_context():
         upgrade()
         session = db.session()
         broken = audit.verify_chain(session)
@@ -100,19 +103,15 @@ def test_an_old_chain_is_numbered_and_keyed_then_verifies(app_before):
     assert numbers == [1, 2, 3, 4]
     assert newest is not None
     assert newest.seq == 4
-    assert {row[2] for row in old}.isdisjoint(row[2] for row in links(app))
+    assert {row[2] for row in old_links}.isdisjoint(row[2] for row in links(app_before))
 
 
-def test_downgrading_writes_the_old_unkeyed_chain_back(app_before):
-    app = app_before
-    write_old_chain(app)
-    old = links(app)
-
-    with app.app_context():
+def test_downgrading_writes_the_old_unkeyed_chain_back(app_before, old_links):
+    with app_before.app_context():
         upgrade()
         downgrade(revision=BEFORE)
 
-    assert links(app) == old
+    assert links(app_before) == old_links
 
 
 def test_a_broken_old_chain_stops_the_upgrade(app_before, caplog):

@@ -43,17 +43,12 @@ from tests.reporter_helpers import (
     report_data,
     reported_case,
     reporter_public_key_text,
-    set_up_line_key,
 )
+from tests.support.raw_http import read_until_closed, send_raw
 from tests.test_gunicorn_config import initialised_instance
 from tests.test_logging_privacy import running_gunicorn
 
 FORM = "application/x-www-form-urlencoded"
-
-
-@pytest.fixture
-def line_key(db_session):
-    return set_up_line_key(db_session)
 
 
 @pytest.fixture
@@ -455,12 +450,9 @@ def post_whole_body(port: int, path: str, size: int, chunked: bool = False) -> b
                 connection.sendall(b"0\r\n\r\n")
             else:
                 connection.sendall(body)
-            answer = b""
-            while chunk := connection.recv(65536):
-                answer += chunk
+            return read_until_closed(connection)
     except OSError:
         return b""
-    return answer
 
 
 def complete_413(answer: bytes) -> bool:
@@ -498,9 +490,4 @@ def post_bad_chunks(port: int, path: str) -> bytes:
         "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
         "5\r\nnext=\r\nzz\r\n/\r\n0\r\n\r\n"
     ).encode()
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
-        connection.sendall(request)
-        answer = b""
-        while chunk := connection.recv(65536):
-            answer += chunk
-    return answer
+    return send_raw(port, request, timeout=30)

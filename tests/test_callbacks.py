@@ -3,7 +3,6 @@
 import dataclasses
 import threading
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import delete, select
@@ -28,15 +27,9 @@ from advisory.services.callbacks import (
     release_place,
 )
 from advisory.slots import DutyRoster
-from tests.conftest import new_case
+from tests.conftest import OSLO, new_case
 
-OSLO = ZoneInfo("Europe/Oslo")
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=OSLO)
-
-
-@pytest.fixture
-def settings(app):
-    return app.extensions["advisory_settings"]
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from advisory.models import (
 from crypto.encoding import b64url_encode
 from tests import reporter_helpers as rh
 from tests.canary import dump_database
-from tests.conftest import DEFAULT_NOW
+from tests.conftest import DEFAULT_NOW, new_message
 from tests.staff_credentials import credentials_for, give_line_key
 from tests.test_queue import sign_in_as
 
@@ -111,12 +111,7 @@ def test_the_page_shows_answers_and_hands_over_only_envelopes(
     narrative = sealed(line_key, "narrative", CANARY)
     case = make_case(narrative_envelope=narrative, ongoing=True, immediate_danger=False)
     db_session.add(
-        Message(
-            case=case,
-            direction=Direction.FROM_REPORTER,
-            envelope=sealed(line_key, "message", CANARY),
-            created_at=DEFAULT_NOW,
-        )
+        new_message(Direction.FROM_REPORTER, sealed(line_key, "message", CANARY), case=case)
     )
     db_session.commit()
 
@@ -270,16 +265,24 @@ def reported(db_session, app):
     return code, rh.reported_case(db_session, app, code)
 
 
+def to_reporter(code: str, text: str) -> str:
+    """A reply sealed in the browser to the reporter of the case with `code`."""
+    return rh.sealed("reply", text, crypto.reporter_private_key(code).public_key())
+
+
+def post_sealed_reply(client, case: Case, envelope: str, line_copy: str):
+    """Post the reply form as the browser sends it: the envelope and the line's copy only."""
+    return post_action(client, case, "reply", envelope=envelope, line_copy_envelope=line_copy)
+
+
 def test_a_reply_sealed_in_the_browser_is_stored_with_its_line_copy(
     signed_in, db_session, app, line_key, lawyer
 ):
     code, case = reported(db_session, app)
-    for_reporter = rh.sealed("reply", CANARY, crypto.reporter_private_key(code).public_key())
+    for_reporter = to_reporter(code, CANARY)
     line_copy = sealed(line_key, "reply", CANARY)
 
-    response = post_action(
-        signed_in, case, "reply", envelope=for_reporter, line_copy_envelope=line_copy
-    )
+    response = post_sealed_reply(signed_in, case, for_reporter, line_copy)
 
     assert response.status_code == 302
     message = db_session.scalars(
@@ -294,11 +297,7 @@ def test_a_reply_sealed_in_the_browser_is_stored_with_its_line_copy(
 
 def test_a_reply_whose_line_copy_is_not_sealed_is_refused(signed_in, db_session, app):
     code, case = reported(db_session, app)
-    for_reporter = rh.sealed("reply", CANARY, crypto.reporter_private_key(code).public_key())
-
-    response = post_action(
-        signed_in, case, "reply", envelope=for_reporter, line_copy_envelope=CANARY
-    )
+    response = post_sealed_reply(signed_in, case, to_reporter(code, CANARY), CANARY)
 
     assert response.status_code == 409
     assert rh.count(db_session, Message) == 0
@@ -507,14 +506,7 @@ def test_sealed_text_stored_damaged_shows_as_unopenable_and_the_rest_works(
     case = make_case(narrative_envelope="v1.not-an-envelope")
     good = sealed(line_key, "message", CANARY)
     for envelope in ("\x7fgarbage", good):
-        db_session.add(
-            Message(
-                case=case,
-                direction=Direction.FROM_REPORTER,
-                envelope=envelope,
-                created_at=DEFAULT_NOW,
-            )
-        )
+        db_session.add(new_message(Direction.FROM_REPORTER, envelope, case=case))
     db_session.commit()
 
     response = signed_in.get(f"/cases/{case.reference}")
@@ -532,12 +524,8 @@ def test_a_browser_reply_must_be_sealed_to_this_cases_reporter(
     _, case = reported(db_session, app)
     to_someone_else = rh.sealed("reply", CANARY, crypto.generate_keypair().public_key())
 
-    response = post_action(
-        signed_in,
-        case,
-        "reply",
-        envelope=to_someone_else,
-        line_copy_envelope=sealed(line_key, "reply", CANARY),
+    response = post_sealed_reply(
+        signed_in, case, to_someone_else, sealed(line_key, "reply", CANARY)
     )
 
     assert response.status_code == 409
@@ -548,14 +536,8 @@ def test_a_longest_reply_sealed_in_the_browser_is_accepted(signed_in, db_session
     # 10 000 emoji: the most a reply can hold, and an envelope longer than 40 000 characters.
     code, case = reported(db_session, app)
     text = "\N{GRINNING FACE}" * 10_000
-    for_reporter = rh.sealed("reply", text, crypto.reporter_private_key(code).public_key())
-
-    response = post_action(
-        signed_in,
-        case,
-        "reply",
-        envelope=for_reporter,
-        line_copy_envelope=sealed(line_key, "reply", text),
+    response = post_sealed_reply(
+        signed_in, case, to_reporter(code, text), sealed(line_key, "reply", text)
     )
 
     assert response.status_code == 302

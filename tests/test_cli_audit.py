@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -18,6 +17,7 @@ from advisory.extensions import db
 from advisory.models import AuditEvent, Notification, Role
 from advisory.services.notifications import NotificationKind
 from tests.conftest import DEFAULT_NOW
+from tests.support.audit_chain import recorded_chain
 from tests.test_cli import env_without_secrets
 
 ANCHOR_LINE = re.compile(r"^audit log anchor: (\d+:[0-9a-f]{64})$", re.MULTILINE)
@@ -25,18 +25,7 @@ ANCHOR_LINE = re.compile(r"^audit log anchor: (\d+:[0-9a-f]{64})$", re.MULTILINE
 
 @pytest.fixture
 def chain(db_session) -> list[AuditEvent]:
-    events = [
-        audit.record(
-            db_session,
-            action="case.opened",
-            now=DEFAULT_NOW + timedelta(minutes=n),
-            case_reference="K7QF-9M2X",
-            detail={"n": n},
-        )
-        for n in range(5)
-    ]
-    db_session.commit()
-    return events
+    return recorded_chain(db_session)
 
 
 def anchor_of(runner) -> str:

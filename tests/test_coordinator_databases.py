@@ -39,12 +39,12 @@ from advisory.services.dashboard import build_dashboard
 from advisory.services.figures import Period
 from advisory.services.retention import apply_retention
 from advisory.services.yearly_report import build_yearly_report
-from tests.conftest import DEFAULT_NOW, POSTGRES_ENV, POSTGRES_URL, base_env
+from tests.conftest import DEFAULT_NOW, base_env, needs_postgres
 from tests.coordinator_fixture import postgres_schema
 
 SCHEMA = "coordinator_compare_test"
 
-pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason=f"{POSTGRES_ENV} is not set")
+pytestmark = needs_postgres
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ from advisory.services.figures import PENDING, Dimension, Scope, case_counts
 from advisory.services.yearly_report import build_yearly_report
 from advisory.stats import Metric, fold_cases, minute_bucket
 from tests.conftest import DEFAULT_NOW
-from tests.coordinator_fixture import PERIOD, fixture_cases, settings
+from tests.coordinator_fixture import PERIOD, fixture_cases
 
-__all__ = ["fixture_cases", "settings"]  # fixtures, used by name
+__all__ = ["fixture_cases"]  # a fixture, used by name
 
 
 def test_the_deleted_case_lives_on_in_the_rollup_by_day_and_bucket(db_session, fixture_cases):

@@ -13,10 +13,10 @@ import re
 import pytest
 
 from advisory.models import Role
-from tests.coordinator_fixture import fixture_cases, settings
+from tests.coordinator_fixture import fixture_cases
 from tests.test_queue import sign_in_as
 
-__all__ = ["fixture_cases", "settings"]  # fixtures, used by name
+__all__ = ["fixture_cases"]  # a fixture, used by name
 
 PERIOD_ARGS = "period=range&first_day=2026-11-02&last_day=2026-11-23"
 ENVELOPE = re.compile(r"v1\.[A-Za-z0-9_-]+\.")

@@ -8,7 +8,6 @@ import io
 import random
 import re
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -33,15 +32,9 @@ from advisory.services.yearly_report import (
     report_csv,
 )
 from advisory.suppression import Mark, recoverable, recoverable_linked, with_totals
-from tests.conftest import DEFAULT_NOW
+from tests.conftest import DEFAULT_NOW, OSLO
 
-OSLO = ZoneInfo("Europe/Oslo")
 ENVELOPE = re.compile(r"v1\.[A-Za-z0-9_-]+\.")
-
-
-@pytest.fixture
-def settings(app):
-    return app.extensions["advisory_settings"]
 
 
 @pytest.fixture

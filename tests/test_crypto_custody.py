@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 import crypto
 from crypto import grants, staff_credentials
 from crypto.envelope import DIRECTIONS_BY_PURPOSE, info_for
-from tests.reference_hpke import labeled_expand, labeled_extract
+from tests.reference_hpke import hkdf_expand, labeled_expand, labeled_extract
 
 VECTOR_FILE = Path(__file__).parent / "custody_vectors.json"
 RFC9180_FILE = Path(__file__).parent / "browser" / "rfc9180_vectors.json"
@@ -54,12 +54,7 @@ def b64url(data: bytes) -> str:
 def hkdf_sha256(ikm: bytes, info: bytes, length: int = 32) -> bytes:
     """RFC 5869 with no salt (HMAC zero-pads the empty key to 32 zero bytes)."""
     prk = hmac.new(b"", ikm, hashlib.sha256).digest()
-    okm, block, counter = b"", b"", 1
-    while len(okm) < length:
-        block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
-        okm += block
-        counter += 1
-    return okm[:length]
+    return hkdf_expand(prk, info, length)
 
 
 def raw_public(private_raw: bytes) -> bytes:
@@ -628,6 +623,7 @@ def test_fingerprints_are_grouped_crockford_and_differ_between_keys() -> None:
 LINE_KEY = crypto.generate_keypair()
 LINE_KEY_ID = crypto.key_id_for(LINE_KEY.public_key())
 OTHER_STAFF_KEY = crypto.generate_keypair()
+OTHER_LINE_KEY_ID = crypto.key_id_for(crypto.generate_keypair().public_key())
 
 
 def test_a_grant_opens_to_the_line_key_for_its_lawyer() -> None:
@@ -641,26 +637,24 @@ def test_a_grant_opens_to_the_line_key_for_its_lawyer() -> None:
     assert crypto.parse_grant(grant).key_id == crypto.key_id_for(STAFF_KEY.public_key())
 
 
-def test_a_grant_for_another_staff_id_is_refused() -> None:
-    grant = crypto.seal_grant(LINE_KEY, 7, STAFF_KEY.public_key())
+@pytest.mark.parametrize(
+    ("sealed_to", "line_key_id", "staff_id", "refusal"),
+    [
+        pytest.param(STAFF_KEY, LINE_KEY_ID, 8, crypto.DecryptionFailed, id="another-staff-id"),
+        pytest.param(
+            STAFF_KEY, OTHER_LINE_KEY_ID, 7, crypto.DecryptionFailed, id="another-line-key-id"
+        ),
+        pytest.param(OTHER_STAFF_KEY, LINE_KEY_ID, 7, crypto.UnknownKeyId, id="another-lawyer"),
+    ],
+)
+def test_a_grant_opened_as_another_grant_is_refused(
+    sealed_to: X25519PrivateKey, line_key_id: str, staff_id: int, refusal: type[Exception]
+) -> None:
+    # A grant opens only for the staff id, line key id and lawyer's key it was sealed for
+    grant = crypto.seal_grant(LINE_KEY, 7, sealed_to.public_key())
 
-    with pytest.raises(crypto.DecryptionFailed):
-        crypto.open_grant(grant, LINE_KEY_ID, 8, STAFF_KEY)
-
-
-def test_a_grant_for_another_line_key_id_is_refused() -> None:
-    grant = crypto.seal_grant(LINE_KEY, 7, STAFF_KEY.public_key())
-    other_line_key_id = crypto.key_id_for(crypto.generate_keypair().public_key())
-
-    with pytest.raises(crypto.DecryptionFailed):
-        crypto.open_grant(grant, other_line_key_id, 7, STAFF_KEY)
-
-
-def test_a_grant_sealed_to_another_lawyer_is_refused_by_key_id() -> None:
-    grant = crypto.seal_grant(LINE_KEY, 7, OTHER_STAFF_KEY.public_key())
-
-    with pytest.raises(crypto.UnknownKeyId):
-        crypto.open_grant(grant, LINE_KEY_ID, 7, STAFF_KEY)
+    with pytest.raises(refusal):
+        crypto.open_grant(grant, line_key_id, staff_id, STAFF_KEY)
 
 
 def test_a_grant_relabelled_with_the_lawyers_key_id_is_refused() -> None:

@@ -38,10 +38,9 @@ from advisory.models import (
     ContactPreference,
     Direction,
     Kind,
-    Message,
     Notification,
 )
-from tests.conftest import DEFAULT_NOW, POSTGRES_ENV, POSTGRES_URL, new_case
+from tests.conftest import DATABASES, DEFAULT_NOW, new_case, new_message
 from tests.fuzz import shapes
 from tests.fuzz.checks import check_after_example, check_staff_pages
 from tests.fuzz.endpoints import ENDPOINTS, Endpoint
@@ -73,16 +72,7 @@ FUZZ = settings(
 )
 
 
-@pytest.fixture(
-    scope="module",
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgresql",
-            marks=pytest.mark.skipif(not POSTGRES_URL, reason=f"{POSTGRES_ENV} is not set"),
-        ),
-    ],
-)
+@pytest.fixture(scope="module", params=DATABASES)
 def fuzz_world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[World]:
@@ -174,23 +164,15 @@ def store_case(world: World, row: dict[str, str | None]) -> int:
     )
     session.add(case)
     if row["message"] is not None:
-        session.add(
-            Message(
-                case=case,
-                direction=Direction.FROM_REPORTER,
-                envelope=row["message"],
-                created_at=DEFAULT_NOW,
-            )
-        )
+        session.add(new_message(Direction.FROM_REPORTER, row["message"], case=case))
     if row["reply"] is not None:
         session.add(
-            Message(
+            new_message(
+                Direction.TO_REPORTER,
+                row["reply"],
                 case=case,
-                direction=Direction.TO_REPORTER,
-                envelope=row["reply"],
                 line_copy_envelope=row["line_copy"],
                 author_staff_id=int(world.refs["colleague_id"]),
-                created_at=DEFAULT_NOW,
             )
         )
     callback = Callback(

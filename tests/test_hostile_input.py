@@ -125,6 +125,15 @@ def test_a_contact_envelope_larger_than_any_phone_number_is_refused(client, db_s
     assert count(db_session, Callback) == 0
 
 
+def assert_refused_in_place(response, db_session, field: str, narrative: str) -> None:
+    """Refused with the error at `field`, the narrative given back as `narrative`, no case."""
+    assert response.status_code == 400
+    page = page_of(response)
+    assert page.has_id(f"{field}-error")
+    assert page.by_id("narrative").value == narrative
+    assert count(db_session, Case) == 0
+
+
 # --- text that cannot be sealed or stored ------------------------------------------------------
 
 
@@ -136,21 +145,13 @@ def test_a_narrative_too_large_to_seal_is_refused_and_kept_in_the_form(
 
     response = post_report(client, narrative=narrative)
 
-    assert response.status_code == 400
-    page = page_of(response)
-    assert page.has_id("narrative-error")
-    assert page.by_id("narrative").value == narrative
-    assert count(db_session, Case) == 0
+    assert_refused_in_place(response, db_session, "narrative", narrative)
 
 
 def test_a_nul_character_is_named_and_taken_out_of_what_comes_back(client, db_session, line_key):
     response = post_report(client, kind=None, narrative="before\x00after")
 
-    assert response.status_code == 400
-    page = page_of(response)
-    assert page.has_id("narrative-error")
-    assert page.by_id("narrative").value == "beforeafter"
-    assert count(db_session, Case) == 0
+    assert_refused_in_place(response, db_session, "narrative", "beforeafter")
 
 
 def test_an_uploaded_file_is_not_read_as_a_form_field(client, db_session, line_key):
@@ -159,10 +160,7 @@ def test_an_uploaded_file_is_not_read_as_a_form_field(client, db_session, line_k
 
     response = client.post("/report", data=data, content_type="multipart/form-data")
 
-    assert response.status_code == 400
-    assert page_of(response).has_id("kind-error")
-    assert page_of(response).by_id("narrative").value == NARRATIVE
-    assert count(db_session, Case) == 0
+    assert_refused_in_place(response, db_session, "kind", NARRATIVE)
 
 
 def test_a_json_body_is_not_read_as_a_form(client, db_session, line_key):
@@ -204,11 +202,7 @@ def test_a_slot_no_page_offered_is_refused_and_the_text_kept(client, db_session,
         slot=slot,
     )
 
-    assert response.status_code == 400
-    page = page_of(response)
-    assert page.has_id("slot-error")
-    assert page.by_id("narrative").value == NARRATIVE
-    assert count(db_session, Case) == 0
+    assert_refused_in_place(response, db_session, "slot", NARRATIVE)
 
 
 def test_a_well_formed_time_far_ahead_is_not_booked(client, db_session, line_key):

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from advisory import hours
 from advisory.hours import SEARCH_HORIZON, Calendar, Hours, parse_weekly_hours
+from tests.conftest import OSLO
 
-OSLO = ZoneInfo("Europe/Oslo")
 H = timedelta(hours=1)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -36,11 +35,9 @@ from advisory.services.callbacks import book_callback
 from advisory.services.deadline_watch import watch_deadlines
 from advisory.services.notifications import NotificationKind
 from advisory.services.retention import apply_retention
-from advisory.settings import Settings
 from advisory.stats import Metric
-from tests.conftest import DEFAULT_NOW
+from tests.conftest import DEFAULT_NOW, OSLO
 
-OSLO = ZoneInfo("Europe/Oslo")
 FRIDAY = "2026-11-20"
 MONDAY = "2026-11-23"  # DEFAULT_NOW is Monday 10:00 in Oslo
 ENVELOPE = "v1.0123456789abcdef.c2VhbGVkLXBob25lLW51bWJlcg"
@@ -48,11 +45,6 @@ ENVELOPE = "v1.0123456789abcdef.c2VhbGVkLXBob25lLW51bWJlcg"
 
 def oslo(day: str, wall_clock: str) -> datetime:
     return datetime.fromisoformat(f"{day}T{wall_clock}").replace(tzinfo=OSLO)
-
-
-@pytest.fixture
-def settings(app) -> Settings:
-    return app.extensions["advisory_settings"]
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import select
 
 import crypto
-from advisory.models import Line, LineKey, Role, Staff, WrappedKey
+from advisory.models import Line, LineKey, Role, Staff
 from advisory.services.key_management import key_holdings, open_with_recovery
 from advisory.services.line_key_rotation import (
     RotationError,
@@ -27,6 +27,7 @@ from advisory.services.staff import deactivate_staff
 from tests import reporter_helpers as rh
 from tests.conftest import DEFAULT_NOW, TEST_SECRETS
 from tests.staff_credentials import give_line_key
+from tests.support.line_key_wraps import opened_grant
 from tests.test_queue import sign_in_as
 
 LATER = DEFAULT_NOW + timedelta(days=3)
@@ -93,12 +94,7 @@ def test_deactivating_a_holder_advises_a_new_key_and_a_holder_makes_it(
     assert [s.username for s in current_holders(db_session, made)] == ["ada", "bo"]
     assert line.rotation_advised_at is None
     # The one who left never held the new key; every holder's grant opens to it
-    grant = db_session.scalars(
-        select(WrappedKey.blob).where(
-            WrappedKey.line_key_id == made.id, WrappedKey.staff_id == ada.id
-        )
-    ).one()
-    opened = crypto.open_grant(grant, made.key_id, ada.id, ada_key)
+    opened = opened_grant(db_session, made, ada.id, ada_key)
     assert crypto.key_id_for(opened.public_key()) == made.key_id
 
 

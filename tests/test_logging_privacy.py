@@ -35,6 +35,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from advisory.devserver import AnonymousRequestHandler
 from advisory.gunicorn_logging import AnonymousLogger, HideAddresses, hide_addresses
 from tests.conftest import base_env
+from tests.support.raw_http import send_raw
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -326,16 +327,6 @@ MALFORMED: dict[str, tuple[bytes, str]] = {
         "Invalid HTTP Header",
     ),
 }
-
-
-def send_raw(port: int, raw: bytes) -> bytes:
-    """Send `raw` on a fresh connection and read the answer until the server closes it."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
-        connection.sendall(raw)
-        answer = b""
-        while chunk := connection.recv(65536):
-            answer += chunk
-    return answer
 
 
 def test_gunicorn_refuses_malformed_requests_without_logging_an_address(tmp_path):

@@ -30,7 +30,6 @@ from advisory.models import (
     Callback,
     Case,
     CaseDecline,
-    Channel,
     ContactPreference,
     Direction,
     Kind,
@@ -45,7 +44,7 @@ from advisory.services.audit_anchors import send_anchor
 from advisory.services.notifications import NotificationKind, describe, notify
 from advisory.services.outbox import ANCHOR_BODY, BODY, recipients_for
 from advisory.settings import SmtpSettings
-from tests.conftest import DEFAULT_NOW
+from tests.conftest import DEFAULT_NOW, new_case, unusable_staff
 
 NOW = DEFAULT_NOW
 REFERENCE = "K7QF-9M2X"
@@ -182,11 +181,10 @@ def scene(db_session) -> Scene:
     narrative = crypto.seal("narrative", NARRATIVE, public_key)
     message = crypto.seal("message", MESSAGE, public_key)
     contact = crypto.seal("contact", PHONE, public_key)
-    case = Case(
+    case = new_case(
+        line.id,
         reference=REFERENCE,
-        line_id=line.id,
         received_at=NOW - timedelta(hours=2),
-        channel=Channel.WEB,
         kind=Kind.ABUSE_OF_POWER,
         contact_preference=ContactPreference.CALLBACK,
         priority=2,
@@ -206,14 +204,12 @@ def scene(db_session) -> Scene:
     db_session.add(case)
 
     def person(name: str, role: Role, email: str | None, active: bool = True) -> Staff:
-        return Staff(
+        return unusable_staff(
+            role,
             username=name,
-            role=role,
             line_id=line.id if role is Role.LAWYER else None,
             email=email,
             active=active,
-            password_hash="$argon2id$not-a-real-hash",
-            totp_secret_encrypted="r1.not-a-real-secret",
             created_at=NOW,
         )
 

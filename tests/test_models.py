@@ -10,7 +10,6 @@ import contextlib
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -32,9 +31,8 @@ from advisory.models import (
     WrapKind,
     WrappedKey,
 )
-from tests.conftest import DEFAULT_NOW
+from tests.conftest import DEFAULT_NOW, OSLO, new_message
 
-OSLO = ZoneInfo("Europe/Oslo")
 CANARY = "v1.0123456789abcdef.CANARY-must-never-be-printed"
 
 # Column names that would let a record point back at a reporter. Matched against the
@@ -210,12 +208,7 @@ def test_message_from_reporter_with_a_staff_author_is_refused(
     case = make_case()
     with refused():
         db_session.add(
-            Message(
-                case_id=case.id,
-                direction=Direction.FROM_REPORTER,
-                envelope="v1.x",
-                author_staff_id=lawyer.id,
-            )
+            new_message(Direction.FROM_REPORTER, "v1.x", case_id=case.id, author_staff_id=lawyer.id)
         )
         db_session.flush()
 

@@ -30,6 +30,13 @@ def count_with_key(db_session, key: str) -> int:
     return db_session.scalar(query)
 
 
+def announced(db_session, kind: NotificationKind, key: str, **fields) -> Notification:
+    """A new note about the case REFERENCE: `announce`, which must store it."""
+    created = announce(db_session, kind, key, case_reference=REFERENCE, **fields)
+    assert created is not None
+    return created
+
+
 # --- once per event -----------------------------------------------------------------------------
 
 
@@ -37,12 +44,8 @@ def test_an_event_is_announced_once(db_session, make_staff):
     lawyer = make_staff(username="lawyer")
     other = make_staff(username="other")
 
-    first = announce(
-        db_session,
-        NotificationKind.DEADLINE_AT_RISK,
-        "at-risk:1",
-        staff_id=lawyer.id,
-        case_reference=REFERENCE,
+    first = announced(
+        db_session, NotificationKind.DEADLINE_AT_RISK, "at-risk:1", staff_id=lawyer.id
     )
     again = announce(
         db_session,
@@ -134,16 +137,10 @@ def test_unread_shows_own_and_role_wide_notes_newest_first(db_session, make_staf
     coordinator = make_staff(Role.COORDINATOR, username="coordinator")
 
     def note(key: str, minutes: int, **recipient) -> Notification:
-        created = announce(
-            db_session,
-            NotificationKind.CALLBACK_REMINDER,
-            key,
-            now=DEFAULT_NOW + timedelta(minutes=minutes),
-            case_reference=REFERENCE,
-            **recipient,
+        later = DEFAULT_NOW + timedelta(minutes=minutes)
+        return announced(
+            db_session, NotificationKind.CALLBACK_REMINDER, key, now=later, **recipient
         )
-        assert created is not None
-        return created
 
     own = note("own", 1, staff_id=lawyer.id)
     for_lawyers = note("lawyers", 2, role=Role.LAWYER)
@@ -172,13 +169,7 @@ def test_notes_about_a_case_the_lawyer_declined_are_no_longer_theirs(
     declined = make_case(reference=REFERENCE)
     db_session.add(CaseDecline(case_id=declined.id, staff_id=lawyer.id, declined_at=DEFAULT_NOW))
     for key, recipient in (("own", {"staff_id": lawyer.id}), ("team", {"role": Role.LAWYER})):
-        announce(
-            db_session,
-            NotificationKind.DEADLINE_AT_RISK,
-            key,
-            case_reference=REFERENCE,
-            **recipient,
-        )
+        announced(db_session, NotificationKind.DEADLINE_AT_RISK, key, **recipient)
     db_session.flush()
 
     assert unread_for(db_session, lawyer) == []
@@ -190,14 +181,7 @@ def test_notes_about_a_case_the_lawyer_declined_are_no_longer_theirs(
 def test_reading_a_role_wide_note_marks_it_read_for_the_whole_role(db_session, make_staff):
     lawyer = make_staff(username="lawyer")
     colleague = make_staff(username="colleague")
-    shared = announce(
-        db_session,
-        NotificationKind.CALLBACK_MISSED,
-        "missed:1",
-        role=Role.LAWYER,
-        case_reference=REFERENCE,
-    )
-    assert shared is not None
+    shared = announced(db_session, NotificationKind.CALLBACK_MISSED, "missed:1", role=Role.LAWYER)
 
     read_at = DEFAULT_NOW + timedelta(minutes=3)
     assert mark_read(db_session, shared.id, lawyer, read_at) is shared
@@ -209,14 +193,7 @@ def test_reading_a_role_wide_note_marks_it_read_for_the_whole_role(db_session, m
 
 def test_reading_a_note_again_keeps_the_first_read_time(db_session, make_staff):
     lawyer = make_staff(username="lawyer")
-    own = announce(
-        db_session,
-        NotificationKind.CASE_ASSIGNED,
-        "assigned:1",
-        staff_id=lawyer.id,
-        case_reference=REFERENCE,
-    )
-    assert own is not None
+    own = announced(db_session, NotificationKind.CASE_ASSIGNED, "assigned:1", staff_id=lawyer.id)
 
     mark_read(db_session, own.id, lawyer, DEFAULT_NOW + timedelta(minutes=1))
     mark_read(db_session, own.id, lawyer, DEFAULT_NOW + timedelta(minutes=9))
@@ -270,9 +247,7 @@ def test_every_kind_has_a_subject_line():
 
 @pytest.mark.parametrize(("kind", "subject"), SUBJECTS.items())
 def test_a_subject_line_says_the_kind_and_the_reference_only(db_session, kind, subject):
-    created = announce(db_session, kind, f"{kind}:1", role=Role.LAWYER, case_reference=REFERENCE)
-    assert created is not None
-    assert describe(created) == subject
+    assert describe(announced(db_session, kind, f"{kind}:1", role=Role.LAWYER)) == subject
 
 
 def test_a_note_without_a_case_says_only_its_kind():

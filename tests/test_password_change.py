@@ -14,8 +14,8 @@ from advisory.auth import sessions
 from advisory.models import AuditEvent, LineKey, Role, Staff, WrapKind, WrappedKey
 from advisory.services.staff_keys import StaffKeyError, parse_grants
 from tests import reporter_helpers as rh
-from tests.conftest import DEFAULT_NOW
 from tests.staff_credentials import auth_key_bytes, auth_key_for, credentials_for, give_line_key
+from tests.support.line_key_wraps import wrapped_under_password
 from tests.test_queue import sign_in_as
 
 OLD, NEW = "old password, long enough", "new password, long enough"
@@ -186,17 +186,7 @@ def test_a_wrap_under_the_old_password_must_come_converted(
     # Given a lawyer from before key pairs: the line key wrapped under the password itself
     lawyer = staff_with_password(make_staff, Role.LAWYER)
     key = db_session.scalars(select(LineKey)).one()
-    db_session.add(
-        WrappedKey(
-            line_key_id=key.id,
-            kind=WrapKind.STAFF,
-            staff_id=lawyer.id,
-            blob=crypto.wrap_private_key(
-                line_key.private_key, OLD, iterations=1000, allow_weak_for_tests=True
-            ),
-            created_at=DEFAULT_NOW,
-        )
-    )
+    db_session.add(wrapped_under_password(key, line_key.private_key, lawyer.id, OLD))
     own = crypto.generate_keypair()
     lawyer.public_key = crypto.public_key_to_text(own.public_key())
     old_wrap = credentials_for(OLD, lawyer.username).wrap_key

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from advisory import passwords
 from tests.conftest import PRODUCTION_ARGON2
+from tests.support.legacy_proofs import legacy_tag
 
 
 @pytest.fixture
@@ -54,19 +55,6 @@ def _stored_tag(encoded_hash):
     return base64.b64decode(tag_text + "=" * (-len(tag_text) % 4))
 
 
-def _recomputed_tag(parameters, password):
-    """What the browser computes from the parameters the server hands out."""
-    return hash_secret_raw(
-        password.encode(),
-        parameters.salt,
-        time_cost=parameters.time_cost,
-        memory_cost=parameters.memory_kib,
-        parallelism=parameters.parallelism,
-        hash_len=parameters.hash_len,
-        type=Type.ID,
-    )
-
-
 def test_legacy_parameters_of_a_production_hash_are_its_salt_and_costs(production_cost):
     hashed = passwords.hash_password("correct horse battery staple")
     salt_text = hashed.split("$")[4]
@@ -106,7 +94,7 @@ def test_a_tag_recomputed_from_the_legacy_parameters_is_accepted(
     parameters = passwords.legacy_parameters(hashed)
 
     assert parameters is not None
-    proof = _recomputed_tag(parameters, password)
+    proof = legacy_tag(parameters, password)
     assert proof == _stored_tag(hashed)
     assert passwords.legacy_proof_matches(hashed, proof) is True
 
@@ -116,7 +104,7 @@ def test_a_proof_from_another_password_is_refused():
     parameters = passwords.legacy_parameters(hashed)
     assert parameters is not None
 
-    wrong = _recomputed_tag(parameters, "correct horse battery stapler")
+    wrong = legacy_tag(parameters, "correct horse battery stapler")
 
     assert passwords.legacy_proof_matches(hashed, wrong) is False
 

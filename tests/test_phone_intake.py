@@ -54,7 +54,10 @@ from tests.conftest import DEFAULT_NOW, TEST_SECRETS, base_env, unusable_staff
 from tests.reporter_helpers import (
     Page,
     count,
+    form_data,
     line_public_key,
+    only_case,
+    page_at,
     page_of,
     pepper_of,
     set_up_line_key,
@@ -71,11 +74,6 @@ NOTE = "Telefonnotat: the conductor shouts at the second violins; advised on the
 FRIDAY_EVENING = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
 # One working day of opening time after it: Monday 23 November, 16:00 in Oslo.
 MONDAY_CLOSING = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def line_key(db_session):
-    return set_up_line_key(db_session)
 
 
 @pytest.fixture
@@ -376,32 +374,23 @@ def test_phone_cases_count_in_the_daily_figures(app, db_session, lawyer):
 
 
 def get_phone_page(client) -> Page:
-    response = client.get("/queue/phone")
-    assert response.status_code == 200
-    return page_of(response)
+    return page_at(client, "/queue/phone")
 
 
 def phone_data(page: Page, **fields: str | None) -> dict[str, str]:
-    """The form as a browser without JavaScript sends it: tokens from the page, defaults kept."""
-    data: dict[str, str | None] = {
-        "csrf_token": page.input_value("csrf_token"),
-        "submission_token": page.input_value("submission_token"),
+    """The form as a browser without JavaScript sends it: the page's defaults kept."""
+    defaults: dict[str, str | None] = {
         "kind": Kind.DISCRIMINATION.value,
         "outcome": (page.checked("outcome") or [""])[0],
         "note": "",
         "encryption": "",
         "note_envelope": "",
-        **fields,
     }
-    return {key: value for key, value in data.items() if value is not None}
+    return form_data(page, defaults, fields)
 
 
 def post_call(client, **fields: str | None):
     return client.post("/queue/phone", data=phone_data(get_phone_page(client), **fields))
-
-
-def only_case(db_session) -> Case:
-    return db_session.scalars(select(Case)).one()
 
 
 def test_the_page_has_the_questionnaire_the_outcome_and_no_number_field(

@@ -11,10 +11,7 @@ from advisory.services.replies import ReplyError, record_reply
 from tests import reporter_helpers as rh
 from tests.conftest import DEFAULT_NOW
 
-
-@pytest.fixture(autouse=True)
-def line_key(db_session):
-    return rh.set_up_line_key(db_session)
+pytestmark = pytest.mark.usefixtures("line_key")
 
 
 @pytest.fixture

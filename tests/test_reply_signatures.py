@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 import crypto
-from advisory.models import Message, Role, Staff
+from advisory.models import Case, Message, Role, Staff
 from advisory.services.reply_signatures import (
     ReplyOrigin,
     register_signing_key,
@@ -79,6 +79,14 @@ def reply_fields(case, code, line_key, own_key, text=ANSWER, signature=None):
     return {"envelope": to_reporter, "line_copy_envelope": copy, "signature": signature}
 
 
+def case_open_to(client, db_session, app, staff: Staff) -> tuple[str, Case]:
+    """A case as the report form stores it (its code and row), with `staff` signed in."""
+    code = crypto.generate_case_code()
+    case = rh.reported_case(db_session, app, code)
+    sign_in_as(client, db_session, staff)
+    return code, case
+
+
 def test_the_signing_key_derives_from_the_own_key_and_signs_one_reply_of_one_case(own_key):
     key = signatures.signing_key_for(own_key)
     public = signatures.signing_public_key_text(key)
@@ -95,9 +103,7 @@ def test_the_signing_key_derives_from_the_own_key_and_signs_one_reply_of_one_cas
 def test_a_signed_reply_is_stored_with_its_signature_and_shown_as_the_lines(
     client, db_session, app, line_key, lawyer, own_key
 ):
-    code = crypto.generate_case_code()
-    case = rh.reported_case(db_session, app, code)
-    sign_in_as(client, db_session, lawyer)
+    code, case = case_open_to(client, db_session, app, lawyer)
 
     response = post_action(client, case, "reply", **reply_fields(case, code, line_key, own_key))
 
@@ -118,9 +124,7 @@ def test_a_signed_reply_is_stored_with_its_signature_and_shown_as_the_lines(
 def test_a_reply_without_the_authors_signature_is_refused(
     client, db_session, app, line_key, lawyer, own_key, signature
 ):
-    code = crypto.generate_case_code()
-    case = rh.reported_case(db_session, app, code)
-    sign_in_as(client, db_session, lawyer)
+    code, case = case_open_to(client, db_session, app, lawyer)
     fields = reply_fields(case, code, line_key, own_key, signature=signature or "")
 
     response = post_action(client, case, "reply", **fields)
@@ -142,9 +146,7 @@ def test_a_reply_planted_in_the_database_shows_as_not_the_lines(
     client, db_session, app, line_key, lawyer, own_key
 ):
     # Given a signed reply, and someone who rewrites it in the database with their own key
-    code = crypto.generate_case_code()
-    case = rh.reported_case(db_session, app, code)
-    sign_in_as(client, db_session, lawyer)
+    code, case = case_open_to(client, db_session, app, lawyer)
     post_action(client, case, "reply", **reply_fields(case, code, line_key, own_key))
     message = db_session.scalars(select(Message)).one()
     slug, reference = message.case.line.slug, message.case.reference
@@ -164,9 +166,7 @@ def test_a_reply_planted_in_the_database_shows_as_not_the_lines(
 def test_replies_signed_before_a_reset_stay_signed(
     client, db_session, app, line_key, lawyer, own_key
 ):
-    code = crypto.generate_case_code()
-    case = rh.reported_case(db_session, app, code)
-    sign_in_as(client, db_session, lawyer)
+    code, case = case_open_to(client, db_session, app, lawyer)
     post_action(client, case, "reply", **reply_fields(case, code, line_key, own_key))
 
     # When the author forgets their password and starts over (new pair, no signing key yet)
@@ -183,9 +183,7 @@ def test_a_lawyer_nobody_gave_the_line_key_cannot_sign_as_the_line(
     # An account an admin made and enrolled, which no colleague has vetted with a grant
     own = crypto.generate_keypair()
     unvetted = lawyer_with_keys(make_staff, db_session, own)
-    code = crypto.generate_case_code()
-    case = rh.reported_case(db_session, app, code)
-    sign_in_as(client, db_session, unvetted)
+    code, case = case_open_to(client, db_session, app, unvetted)
 
     response = post_action(client, case, "reply", **reply_fields(case, code, line_key, own))
 

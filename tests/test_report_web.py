@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import warnings
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, select
@@ -40,7 +39,7 @@ from advisory.services.intake import Contact, ReporterKeys, submit_case
 from advisory.services.line_keys import initialise_line
 from advisory.slots import slots_between
 from tests.canary import dump_database
-from tests.conftest import DEFAULT_NOW
+from tests.conftest import DEFAULT_NOW, OSLO
 from tests.reporter_helpers import (
     NARRATIVE,
     PHONE,
@@ -56,26 +55,14 @@ from tests.reporter_helpers import (
     pepper_of,
     post_report,
     report_data,
-    set_up_line_key,
     settings_of,
     slot_label,
 )
 from tests.reporter_helpers import sealed as rh_sealed
 
-OSLO = ZoneInfo("Europe/Oslo")
 # Monday 10:00 Oslo: one working day later is Tuesday 10:00.
 TUESDAY_10 = datetime(2026, 11, 24, 10, 0, tzinfo=OSLO)
 MONDAY_22 = datetime(2026, 11, 23, 22, 0, tzinfo=OSLO)
-
-
-@pytest.fixture
-def line_key(db_session):
-    return set_up_line_key(db_session)
-
-
-@pytest.fixture
-def settings(app):
-    return settings_of(app)
 
 
 def test_report_form_builds_without_deprecation_warnings(client, line_key):

@@ -25,7 +25,6 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -40,9 +39,6 @@ from advisory.models import (
     Callback,
     CallbackStatus,
     Case,
-    Channel,
-    ContactPreference,
-    Kind,
     Line,
     Notification,
     Role,
@@ -55,17 +51,22 @@ from advisory.services.callbacks import book_callback
 from advisory.services.deadline_watch import watch_deadlines
 from advisory.services.notifications import NotificationKind
 from advisory.settings import PROJECT_ROOT
-from tests.conftest import DEFAULT_NOW, POSTGRES_ENV, POSTGRES_URL, base_env, unusable_staff
+from tests.conftest import (
+    DEFAULT_NOW,
+    OSLO,
+    POSTGRES_URL,
+    base_env,
+    needs_postgres,
+    new_case,
+    unusable_staff,
+)
 
-OSLO = ZoneInfo("Europe/Oslo")
 T0 = DEFAULT_NOW  # Monday 23 November 2026, 10:00 in Oslo
 STALE_AFTER = timedelta(minutes=3)  # three ticks of the default 60 s
 LATER = T0 + timedelta(minutes=4)  # past STALE_AFTER: a dead holder's heartbeat is stale
 ENVELOPE = "v1.0123456789abcdef.c2VhbGVkLXBob25lLW51bWJlcg"
 SWEEP_PROCESS = Path(__file__).parent / "support" / "sweep_process.py"
 WAIT_SECONDS = 15.0
-
-needs_postgres = pytest.mark.skipif(not POSTGRES_URL, reason=f"{POSTGRES_ENV} is not set")
 
 
 def oslo(day: str, wall_clock: str) -> datetime:
@@ -150,14 +151,10 @@ def committed_notes(app: Flask) -> Counter[tuple[str, str | None]]:
 
 
 def add_case(session: Any, line: Line, reference: str, due: datetime, **fields: Any) -> Case:
-    case = Case(
+    case = new_case(
+        line.id,
         reference=reference,
-        line_id=line.id,
         received_at=due - timedelta(days=1),
-        channel=Channel.WEB,
-        kind=Kind.DISCRIMINATION,
-        contact_preference=ContactPreference.INBOX,
-        priority=3,
         callback_due_at=due,
         **fields,
     )

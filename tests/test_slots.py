@@ -1,7 +1,6 @@
 """Callback slots are cut from opening hours, with the roster's capacity (pure)."""
 
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -9,8 +8,8 @@ from hypothesis import strategies as st
 
 from advisory.hours import Calendar
 from advisory.slots import DutyRoster, parse_roster, slots_between
+from tests.conftest import OSLO
 
-OSLO = ZoneInfo("Europe/Oslo")
 HALF_HOUR = timedelta(minutes=30)
 CALENDAR = Calendar()
 

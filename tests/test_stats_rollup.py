@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from advisory.jobs import SWEEPS, sweep_statistics
@@ -25,11 +24,6 @@ from advisory.stats import ALL, Metric, fold_cases
 from tests.conftest import DEFAULT_NOW
 
 NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 30))
-
-
-@pytest.fixture
-def settings(app):
-    return app.extensions["advisory_settings"]
 
 
 def closed_case(make_case, days_ago: int = 3):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Date, literal, select
@@ -21,8 +20,8 @@ from advisory.sql_time import (
     to_epoch,
 )
 from advisory.timestamps import UTCDateTime
+from tests.conftest import OSLO
 
-OSLO = ZoneInfo("Europe/Oslo")
 CALENDAR = Calendar()
 
 

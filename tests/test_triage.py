@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -21,8 +20,8 @@ from advisory.triage import (
     needs_emergency_numbers,
     priority,
 )
+from tests.conftest import OSLO
 
-OSLO = ZoneInfo("Europe/Oslo")
 MATTER = Kind.DISCRIMINATION
 QUESTION = Kind.GENERAL_QUESTION
 

@@ -68,6 +68,14 @@ def per_vector(page: Page, name: str, body: str) -> list[tuple[dict[str, Any], A
     return list(zip(VECTORS[name], in_browser(page, wrapped, VECTORS[name]), strict=True))
 
 
+def assert_reproduces(
+    results: list[tuple[dict[str, Any], Any]], fields: dict[str, str], **fixed: Any
+) -> None:
+    """Each result holds its vector's `fields` (result name: vector name) and the `fixed` values."""
+    for vector, result in results:
+        assert result == {name: vector[key] for name, key in fields.items()} | fixed
+
+
 def rejections(page: Page, body: str, cases: list[Any]) -> list[dict[str, Any] | None]:
     """Run `body` once per case (as `c`), each expected to throw; its error, or None."""
     wrapped = f"""
@@ -195,14 +203,16 @@ def test_browser_wraps_and_unwraps_the_vector_staff_keys(custody_page: Page) -> 
         """,
     )
 
-    for vector, result in wrapped:
-        assert result == {
-            "blob": vector["blob"],
-            "publicKey": vector["public_key"],
-            "keyId": vector["key_id"],
-            "fingerprint": vector["fingerprint"],
-            "extractable": False,
-        }
+    assert_reproduces(
+        wrapped,
+        {
+            "blob": "blob",
+            "publicKey": "public_key",
+            "keyId": "key_id",
+            "fingerprint": "fingerprint",
+        },
+        extractable=False,
+    )
 
 
 def test_browser_fingerprints_match_the_vectors(custody_page: Page) -> None:
@@ -233,13 +243,9 @@ def test_browser_seals_and_opens_the_vector_grants(custody_page: Page) -> None:
         """,
     )
 
-    for vector, result in grants:
-        assert result == {
-            "grant": vector["grant"],
-            "info": vector["info"],
-            "lineKeyId": vector["line_key_id"],
-            "extractable": False,
-        }
+    assert_reproduces(
+        grants, {"grant": "grant", "info": "info", "lineKeyId": "line_key_id"}, extractable=False
+    )
 
 
 def test_browser_seals_and_opens_the_vector_v2_envelopes(custody_page: Page) -> None:
@@ -258,12 +264,7 @@ def test_browser_seals_and_opens_the_vector_v2_envelopes(custody_page: Page) -> 
         """,
     )
 
-    for vector, result in envelopes:
-        assert result == {
-            "envelope": vector["envelope"],
-            "info": vector["info"],
-            "plaintext": vector["plaintext"],
-        }
+    assert_reproduces(envelopes, {"envelope": "envelope", "info": "info", "plaintext": "plaintext"})
 
 
 # --- Python seals, the browser opens, and the reverse ---------------------------------------

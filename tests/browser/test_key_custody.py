@@ -33,6 +33,7 @@ from tests.browser.test_reporter_flows import SentForm, browsing
 from tests.canary import dump_database
 from tests.conftest import DEFAULT_NOW
 from tests.staff_credentials import credentials_for
+from tests.support.line_key_wraps import opened_grant, wrapped_under_password
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer
@@ -219,18 +220,7 @@ def test_an_account_from_before_the_split_signs_in_is_upgraded_and_reads_old_cas
         line_key = active_line_key(session, line.id)
         assert line_key is not None
         session.add(
-            WrappedKey(
-                line_key_id=line_key.id,
-                kind=WrapKind.STAFF,
-                staff_id=staff.id,
-                blob=crypto.wrap_private_key(
-                    live_server.line_private_key,
-                    password,
-                    iterations=1000,
-                    allow_weak_for_tests=True,
-                ),
-                created_at=DEFAULT_NOW,
-            )
+            wrapped_under_password(line_key, live_server.line_private_key, staff.id, password)
         )
         session.commit()
         staff_id, seed = staff.id, new.totp_seed
@@ -314,12 +304,7 @@ def test_when_a_holder_leaves_a_colleague_starts_a_new_line_key_in_the_browser(
             staff = session.scalars(select(Staff).where(Staff.username == other)).one()
             wrap_key = credentials_for(other_password, other).wrap_key
             own = crypto.unwrap_staff_private_key(staff.wrapped_private_key, wrap_key, staff.id)
-            grant = session.scalars(
-                select(WrappedKey.blob).where(
-                    WrappedKey.line_key_id == active.id, WrappedKey.staff_id == staff.id
-                )
-            ).one()
-            opened = crypto.open_grant(grant, active.key_id, staff.id, own)
+            opened = opened_grant(session, active, staff.id, own)
             assert crypto.key_id_for(opened.public_key()) == active.key_id
     finally:
         # The other browser tests seal to the live server's first key: make it active again.

@@ -19,13 +19,7 @@ import crypto
 from advisory.extensions import db
 from advisory.models import AuditEvent, Case, Direction, Message, Role
 from tests.browser.staff_helpers import enrolled_staff, sign_in
-from tests.browser.test_reporter_flows import (
-    browsing,
-    case_code_shown,
-    choose,
-    open_report_form,
-    send_report,
-)
+from tests.browser.test_reporter_flows import browsing, report_with_java_script
 from tests.reporter_helpers import pepper_of
 
 if TYPE_CHECKING:
@@ -53,13 +47,7 @@ def test_a_lawyer_reads_and_answers_a_report_and_the_reporter_reads_the_answer(
     username, password, seed = lawyer_holding_the_key(live_server)
 
     # A reporter writes in, with JavaScript on.
-    with browsing(browser, live_server) as (page, _wire):
-        open_report_form(page, live_server)
-        choose(page, "kind", "abuse_of_power")
-        page.fill("#narrative", story)
-        choose(page, "contact_preference", "inbox")
-        send_report(page)
-        code = case_code_shown(page)
+    code = report_with_java_script(browser, live_server, story)
     reference = reference_of(live_server, code)
 
     with browsing(browser, live_server) as (page, wire):

@@ -54,10 +54,10 @@ def signed_in_lawyer(live_server: LiveServer) -> str:
 
 
 @contextmanager
-def lawyer_browsing(
-    browser: Browser, live_server: LiveServer, **options: Any
+def on_the_phone_page(
+    browser: Browser, live_server: LiveServer, *, enhanced: bool = True, **options: Any
 ) -> Iterator[tuple[Page, list[Request]]]:
-    """A fresh context signed in as a new lawyer, and the POSTs its page sends."""
+    """A fresh context signed in as a new lawyer, on the phone page, and the POSTs it sends."""
     context = browser.new_context(**options)
     context.add_cookies(
         [
@@ -72,6 +72,9 @@ def lawyer_browsing(
     posts: list[Request] = []
     page.on("request", lambda request: posts.append(request) if request.method == "POST" else None)
     try:
+        page.goto(f"{live_server.url}/queue/phone")
+        if enhanced:
+            expect(page.locator("#phone-intake-form[data-enhanced]")).to_have_count(1)
         yield page, posts
     finally:
         context.close()
@@ -90,19 +93,12 @@ def reference_from(url: str) -> str:
     return path.removeprefix("/cases/")
 
 
-def open_phone_page(page: Page, live_server: LiveServer, *, enhanced: bool = True) -> None:
-    page.goto(f"{live_server.url}/queue/phone")
-    if enhanced:
-        expect(page.locator("#phone-intake-form[data-enhanced]")).to_have_count(1)
-
-
 def test_a_lawyer_records_a_call_and_only_the_sealed_note_leaves_the_browser(
     browser: Browser, live_server: LiveServer
 ) -> None:
     canary = f"CANARY-PHONE-JS-{secrets.token_hex(4)}"
-    with lawyer_browsing(browser, live_server) as (page, posts):
-        # Given the phone page, enhanced: it says the note is sealed here
-        open_phone_page(page, live_server)
+    # Given the phone page, enhanced: it says the note is sealed here
+    with on_the_phone_page(browser, live_server) as (page, posts):
         expect_sealing_note(page, in_browser=True)
 
         # When the lawyer answers, writes a note and saves
@@ -143,8 +139,7 @@ def test_a_missing_answer_is_said_in_place_and_the_note_stays_as_typed(
     browser: Browser, live_server: LiveServer
 ) -> None:
     text = f"CANARY-PHONE-KEEP-{secrets.token_hex(4)}"
-    with lawyer_browsing(browser, live_server) as (page, posts):
-        open_phone_page(page, live_server)
+    with on_the_phone_page(browser, live_server) as (page, posts):
         page.fill("textarea[name=note]", text)
 
         page.click("#phone-intake-form [type=submit]")
@@ -159,9 +154,7 @@ def test_a_missing_answer_is_said_in_place_and_the_note_stays_as_typed(
 
 
 def test_keyboard_only_two_keys_record_a_call(browser: Browser, live_server: LiveServer) -> None:
-    with lawyer_browsing(browser, live_server) as (page, _posts):
-        open_phone_page(page, live_server)
-
+    with on_the_phone_page(browser, live_server) as (page, _posts):
         # Focus starts on the first answer to "what is it about"; Space picks it, Enter saves
         page.keyboard.press("Space")
         page.keyboard.press("Enter")
@@ -176,9 +169,7 @@ def test_keyboard_only_two_keys_record_a_call(browser: Browser, live_server: Liv
 def test_the_page_fits_a_phone_with_big_tap_targets(
     browser: Browser, live_server: LiveServer
 ) -> None:
-    with lawyer_browsing(browser, live_server, viewport=PHONE_WIDTH) as (page, _posts):
-        open_phone_page(page, live_server)
-
+    with on_the_phone_page(browser, live_server, viewport=PHONE_WIDTH) as (page, _posts):
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
@@ -196,8 +187,10 @@ def test_without_javascript_the_server_seals_the_note(
     browser: Browser, live_server: LiveServer
 ) -> None:
     canary = f"CANARY-PHONE-NOJS-{secrets.token_hex(4)}"
-    with lawyer_browsing(browser, live_server, java_script_enabled=False) as (page, _posts):
-        open_phone_page(page, live_server, enhanced=False)
+    with on_the_phone_page(browser, live_server, enhanced=False, java_script_enabled=False) as (
+        page,
+        _posts,
+    ):
         expect(page.locator("#encryption-note")).to_be_visible()
         page.check("input[name=kind][value=general_question]")
         page.fill("textarea[name=note]", canary)

@@ -159,6 +159,16 @@ def open_report_form(page: Page, live_server: LiveServer, *, enhanced: bool = Tr
         expect(page.locator("#report-form[data-enhanced]")).to_have_count(1)
 
 
+@contextmanager
+def on_the_report_form(
+    browser: Browser, live_server: LiveServer, *, enhanced: bool = True, **options: Any
+) -> Iterator[tuple[Page, Wire]]:
+    """A fresh context (see `browsing`) whose page has the report form open."""
+    with browsing(browser, live_server, **options) as (page, wire):
+        open_report_form(page, live_server, enhanced=enhanced)
+        yield page, wire
+
+
 def choose(page: Page, name: str, value: str) -> None:
     page.check(f"input[name={name}][value={value}]")
 
@@ -171,6 +181,24 @@ def case_code_shown(page: Page) -> str:
     code_box = page.locator("[data-case-code]")
     expect(code_box).to_have_text(CASE_CODE)
     return code_box.inner_text().strip()
+
+
+def report_with_java_script(
+    browser: Browser, live_server: LiveServer, narrative: str, *, phone: str | None = None
+) -> str:
+    """Send an abuse-of-power report through the enhanced form, to the inbox or (given a
+    phone number) for a callback at any time: the case code shown."""
+    with on_the_report_form(browser, live_server) as (page, _wire):
+        choose(page, "kind", "abuse_of_power")
+        page.fill("#narrative", narrative)
+        if phone is None:
+            choose(page, "contact_preference", "inbox")
+        else:
+            choose(page, "contact_preference", "callback")
+            page.fill("#phone", phone)
+            choose(page, "slot", "any")
+        send_report(page)
+        return case_code_shown(page)
 
 
 def send_plain_inbox_report(
@@ -192,9 +220,8 @@ def test_browser_encrypts_the_report_and_only_envelopes_leave_it(
     browser: Browser, live_server: LiveServer
 ) -> None:
     canary = f"CANARY-JS-4f2a-{secrets.token_hex(4)}"
-    with browsing(browser, live_server) as (page, wire):
-        # Given the enhanced form, which says the browser encrypts
-        open_report_form(page, live_server)
+    # Given the enhanced form, which says the browser encrypts
+    with on_the_report_form(browser, live_server) as (page, wire):
         expect_sealing_note(page, in_browser=True)
 
         # When a callback report is filled in and sent
@@ -244,8 +271,7 @@ def test_validation_errors_show_in_place_and_keep_the_text(
     browser: Browser, live_server: LiveServer
 ) -> None:
     text = f"CANARY-VALID-{secrets.token_hex(4)}\nLine two, kept as typed."
-    with browsing(browser, live_server) as (page, wire):
-        open_report_form(page, live_server)
+    with on_the_report_form(browser, live_server) as (page, wire):
         page.evaluate("window.sameDocument = true")
         page.fill("#narrative", text)
         choose(page, "contact_preference", "inbox")
@@ -292,8 +318,7 @@ def test_retry_after_a_lost_answer_shows_the_code_of_the_one_stored_case(
             return
         route.continue_()
 
-    with browsing(browser, live_server) as (page, wire):
-        open_report_form(page, live_server)
+    with on_the_report_form(browser, live_server) as (page, wire):
         page.route("**/report", lose_first_answer)
         choose(page, "kind", "discrimination")
         page.fill("#narrative", canary)
@@ -326,8 +351,7 @@ def test_retry_after_a_lost_answer_shows_the_code_of_the_one_stored_case(
 def test_a_number_that_is_not_a_phone_number_is_caught_before_sending(
     browser: Browser, live_server: LiveServer
 ) -> None:
-    with browsing(browser, live_server) as (page, wire):
-        open_report_form(page, live_server)
+    with on_the_report_form(browser, live_server) as (page, wire):
         choose(page, "kind", "other")
         choose(page, "contact_preference", "callback")
         page.fill("#phone", "call me maybe")
@@ -344,8 +368,7 @@ def test_a_number_that_is_not_a_phone_number_is_caught_before_sending(
 def test_danger_yes_shows_the_emergency_numbers_before_sending(
     browser: Browser, live_server: LiveServer
 ) -> None:
-    with browsing(browser, live_server) as (page, wire):
-        open_report_form(page, live_server)
+    with on_the_report_form(browser, live_server) as (page, wire):
         emergency = page.locator("#emergency-numbers")
         expect(emergency).to_be_hidden()
 
@@ -368,8 +391,10 @@ def test_without_javascript_the_server_seals_and_the_code_opens_the_inbox(
     browser: Browser, live_server: LiveServer
 ) -> None:
     canary = f"CANARY-NOJS-{secrets.token_hex(4)}"
-    with browsing(browser, live_server, java_script_enabled=False) as (page, wire):
-        open_report_form(page, live_server, enhanced=False)
+    with on_the_report_form(browser, live_server, enhanced=False, java_script_enabled=False) as (
+        page,
+        wire,
+    ):
         code, post = send_plain_inbox_report(page, wire, "sexual_harassment", canary)
 
         # The plain form sent the text itself; the server sealed it on arrival

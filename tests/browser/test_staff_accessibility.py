@@ -27,13 +27,7 @@ from advisory.services.notifications import NotificationKind, notify
 from tests.browser.staff_helpers import enrolled_staff, sign_in
 from tests.browser.test_accessibility import FAILING_IMPACTS, axe_violations, describe
 from tests.browser.test_lawyer_flow import reference_of
-from tests.browser.test_reporter_flows import (
-    browsing,
-    case_code_shown,
-    choose,
-    open_report_form,
-    send_report,
-)
+from tests.browser.test_reporter_flows import report_with_java_script
 from tests.conftest import DEFAULT_NOW
 from tests.reporter_helpers import PHONE, case_with_reply
 
@@ -69,15 +63,7 @@ class Visit:
 @pytest.fixture(scope="module")
 def reported_case(browser: Browser, live_server: LiveServer) -> str:
     """A callback report sent through the report form (its reference), and an answered case."""
-    with browsing(browser, live_server) as (page, _wire):
-        open_report_form(page, live_server)
-        choose(page, "kind", "abuse_of_power")
-        page.fill("#narrative", STORY)
-        choose(page, "contact_preference", "callback")
-        page.fill("#phone", PHONE)
-        choose(page, "slot", "any")
-        send_report(page)
-        code = case_code_shown(page)
+    code = report_with_java_script(browser, live_server, STORY, phone=PHONE)
     # An answered case too, so that the figures have a response time to show.
     case_with_reply(live_server.app, crypto.generate_case_code(), "Takk, vi ringer deg.")
     return reference_of(live_server, code)
