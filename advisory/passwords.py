@@ -44,16 +44,6 @@ def verify_auth_key(encoded_hash: str, auth_key: bytes) -> bool:
         return False
 
 
-def hash_password(password: str) -> str:
-    """argon2id of a password itself, as accounts from before the split kept it (argon2-cffi
-    hashes a text as its UTF-8 bytes)."""
-    return hash_auth_key(password.encode())
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    return verify_auth_key(password_hash, password.encode())
-
-
 def generate_one_time_password() -> str:
     """Sixteen URL-safe characters (96 bits): typed once, then replaced at first sign-in."""
     return secrets.token_urlsafe(12)

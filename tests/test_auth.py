@@ -26,7 +26,7 @@ from advisory.services.staff import add_staff
 from crypto.encoding import b64url_encode
 from tests.conftest import DEFAULT_NOW, TEST_SECRETS
 from tests.staff_credentials import auth_key_bytes, auth_key_for, enrolment_form
-from tests.support.legacy_proofs import legacy_tag
+from tests.support.legacy_proofs import legacy_password_hash, legacy_tag
 
 DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
 SECRET_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_SECRET_KEY"])
@@ -782,7 +782,7 @@ def legacy_account(db_session, username: str, *, enrolled: bool = True) -> tuple
     new = add_staff(
         db_session, username=username, role=Role.LAWYER, data_key=DATA_KEY, now=DEFAULT_NOW
     )
-    new.staff.password_hash = passwords.hash_password(PASSWORD)
+    new.staff.password_hash = legacy_password_hash(PASSWORD)
     new.staff.credential_scheme = CredentialScheme.PASSWORD
     new.staff.must_change_password = not enrolled
     new.staff.totp_confirmed = enrolled

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from advisory import passwords
 from tests.conftest import PRODUCTION_ARGON2
-from tests.support.legacy_proofs import legacy_tag
+from tests.support.legacy_proofs import legacy_password_hash, legacy_tag
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def production_cost(monkeypatch):
 
 
 def test_production_hashes_are_argon2id_at_the_recommended_cost(production_cost):
-    hashed = passwords.hash_password("correct horse battery staple")
+    hashed = legacy_password_hash("correct horse battery staple")
     parameters = extract_parameters(hashed)
     assert hashed.startswith("$argon2id$")
     assert (parameters.time_cost, parameters.memory_cost, parameters.parallelism) == (3, 65536, 4)
@@ -33,12 +33,12 @@ def test_production_hashes_are_argon2id_at_the_recommended_cost(production_cost)
     [("correct horse battery staple", True), ("correct horse battery stapl", False), ("", False)],
 )
 def test_only_the_exact_password_verifies(typed, accepted):
-    hashed = passwords.hash_password("correct horse battery staple")
-    assert passwords.verify_password(hashed, typed) is accepted
+    hashed = legacy_password_hash("correct horse battery staple")
+    assert passwords.verify_auth_key(hashed, typed.encode()) is accepted
 
 
 def test_a_damaged_hash_never_verifies():
-    assert passwords.verify_password("not-a-hash", "anything") is False
+    assert passwords.verify_auth_key("not-a-hash", b"anything") is False
 
 
 def test_one_time_passwords_are_long_and_different():
@@ -56,7 +56,7 @@ def _stored_tag(encoded_hash):
 
 
 def test_legacy_parameters_of_a_production_hash_are_its_salt_and_costs(production_cost):
-    hashed = passwords.hash_password("correct horse battery staple")
+    hashed = legacy_password_hash("correct horse battery staple")
     salt_text = hashed.split("$")[4]
 
     parameters = passwords.legacy_parameters(hashed)
@@ -100,7 +100,7 @@ def test_a_tag_recomputed_from_the_legacy_parameters_is_accepted(
 
 
 def test_a_proof_from_another_password_is_refused():
-    hashed = passwords.hash_password("correct horse battery staple")
+    hashed = legacy_password_hash("correct horse battery staple")
     parameters = passwords.legacy_parameters(hashed)
     assert parameters is not None
 
@@ -121,7 +121,7 @@ def test_a_proof_from_another_password_is_refused():
     ],
 )
 def test_only_the_exact_tag_is_a_proof(damage):
-    hashed = passwords.hash_password("correct horse battery staple")
+    hashed = legacy_password_hash("correct horse battery staple")
     tag = _stored_tag(hashed)
     assert passwords.legacy_proof_matches(hashed, tag) is True
 
@@ -179,7 +179,7 @@ def _with_low_bits_set(last_char):
 
 
 def test_garbled_hashes_have_no_legacy_parameters_and_accept_no_proof():
-    hashed = passwords.hash_password("correct horse battery staple")
+    hashed = legacy_password_hash("correct horse battery staple")
     tag = _stored_tag(hashed)
     assert passwords.legacy_parameters(hashed) is not None
 

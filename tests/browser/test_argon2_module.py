@@ -16,6 +16,7 @@ from playwright.sync_api import Page
 
 from advisory import passwords
 from tests.conftest import PRODUCTION_ARGON2
+from tests.support.legacy_proofs import legacy_password_hash
 
 if TYPE_CHECKING:
     pass
@@ -255,7 +256,7 @@ def test_a_production_hash_is_proved_in_the_browser_without_blocking_the_page(
     monkeypatch.setattr(passwords, "MEMORY_COST_KIB", memory_kib)
     monkeypatch.setattr(passwords, "PARALLELISM", lanes)
     password = "Kåre på kafé, riktig hest"
-    stored = passwords.hash_password(password)
+    stored = legacy_password_hash(password)
     parameters = passwords.legacy_parameters(stored)
     assert parameters is not None
     assert (parameters.time_cost, parameters.memory_kib, parameters.parallelism) == (3, 65536, 4)

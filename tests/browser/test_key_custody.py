@@ -33,6 +33,7 @@ from tests.browser.test_reporter_flows import SentForm, browsing
 from tests.canary import dump_database
 from tests.conftest import DEFAULT_NOW
 from tests.staff_credentials import credentials_for
+from tests.support.legacy_proofs import legacy_password_hash
 from tests.support.line_key_wraps import opened_grant, wrapped_under_password
 
 if TYPE_CHECKING:
@@ -211,7 +212,7 @@ def test_an_account_from_before_the_split_signs_in_is_upgraded_and_reads_old_cas
             session, username=username, role=Role.LAWYER, data_key=DATA_KEY, now=DEFAULT_NOW
         )
         staff = new.staff
-        staff.password_hash = passwords.hash_password(password)
+        staff.password_hash = legacy_password_hash(password)
         staff.credential_scheme = CredentialScheme.PASSWORD
         staff.must_change_password = False
         staff.totp_confirmed = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from argon2 import Type
 from argon2.low_level import hash_secret_raw
 
+from advisory import passwords
 from advisory.passwords import LegacyParameters
 
 
@@ -19,3 +20,8 @@ def legacy_tag(parameters: LegacyParameters, password: str) -> bytes:
         hash_len=parameters.hash_len,
         type=Type.ID,
     )
+
+
+def legacy_password_hash(password: str) -> str:
+    """What an account from before the split stored: argon2id of the password's own bytes."""
+    return passwords.hash_auth_key(password.encode())
