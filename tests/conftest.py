@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -143,8 +143,14 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     with app.app_context():
         upgrade()
     yield app
-    with app.app_context():
-        db.engine.dispose()
+    dispose_apps([app])
+
+
+def dispose_apps(apps: Iterable[Flask]) -> None:
+    """Close the database connections the apps opened (a test's own apps, at its end)."""
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

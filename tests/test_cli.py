@@ -23,11 +23,10 @@ from sqlalchemy import select
 import crypto
 from advisory import create_app, passwords, totp
 from advisory.cli.init import DEMO_CREDENTIALS_FILE
-from advisory.extensions import db
 from advisory.instance_secrets import create_secrets_file
 from advisory.models import Line, LineKey, Role, Staff, WrapKind, WrappedKey
 from advisory.settings import SECRET_NAMES, SECRETS_FILENAME, load_settings
-from tests.conftest import DEFAULT_NOW, TEST_SECRETS, base_env
+from tests.conftest import DEFAULT_NOW, TEST_SECRETS, base_env, dispose_apps
 from tests.staff_credentials import auth_key_bytes, credentials_for
 
 DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
@@ -311,8 +310,7 @@ def app_of(env: dict[str, str]) -> Iterator[Flask]:
     try:
         yield app
     finally:
-        with app.app_context():
-            db.engine.dispose()
+        dispose_apps([app])
 
 
 def invoke_once(env: dict[str, str], *args: str) -> Result:

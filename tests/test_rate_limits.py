@@ -40,7 +40,7 @@ from advisory.models import Callback, Case, Notification
 from advisory.ratelimit import KEY_HEX_CHARS, SweptMemoryStorage, client_key, storage_uri
 from advisory.services.line_keys import initialise_line
 from advisory.settings import SettingsError, load_settings
-from tests.conftest import DEFAULT_NOW, TEST_SECRETS, base_env
+from tests.conftest import DEFAULT_NOW, TEST_SECRETS, base_env, dispose_apps
 
 ADDRESS = "198.51.100.77"
 OTHER_ADDRESS = "203.0.113.5"
@@ -78,9 +78,7 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
         return app
 
     yield make_app
-    for app in apps:
-        with app.app_context():
-            db.engine.dispose()
+    dispose_apps(apps)
 
 
 def visitor(app: Flask, address: str = ADDRESS) -> FlaskClient:

@@ -56,6 +56,7 @@ from tests.conftest import (
     OSLO,
     POSTGRES_URL,
     base_env,
+    dispose_apps,
     needs_postgres,
     new_case,
     unusable_staff,
@@ -118,9 +119,7 @@ def make_app(own_database: str, tmp_path: Path) -> Iterator[Callable[..., Flask]
         return app
 
     yield make_app
-    for app in apps:
-        with app.app_context():
-            db.engine.dispose()
+    dispose_apps(apps)
 
 
 @pytest.fixture
