@@ -12,7 +12,7 @@ the figures of the year therefore come partly from live cases and partly from th
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -182,18 +182,12 @@ def _make_case(
             line_id=line_key.line_id,
             received_at=received,
             channel=channel,
-            kind=answers.kind,
             narrative_envelope=narrative,
             first_response_at=answered,
             closed_at=closed_at,
             close_outcome=CloseOutcome.ADVICE_GIVEN if answered else CloseOutcome.NO_CONTACT,
             callback=callback,
-            reporter_role=answers.reporter_role,
-            ongoing=answers.ongoing,
-            immediate_danger=answers.immediate_danger,
-            dismissal_or_warning=answers.dismissal_or_warning,
-            happened=answers.happened,
-            field=answers.field,
+            **asdict(answers),  # the questionnaire's answers are columns of the same names
             priority=priority(answers),
             internal_target_at=internal_target(priority(answers), received, calendar),
             assigned_lawyer_id=lawyer.id if lawyer else None,
