@@ -12,17 +12,27 @@ from advisory.services.callbacks import SlotProblem, SlotUnavailable
 from advisory.services.intake import IntakeError, IntakeProblem
 from advisory.services.sealed_input import SealedInputRefused, SealedProblem
 
+Problem = IntakeProblem | SealedProblem | SlotProblem
+
 
 def intake_refusal(error: IntakeError) -> str:
-    texts = {
-        IntakeProblem.NOT_READY: _("The line is not ready to take reports yet."),
-        IntakeProblem.NO_REFERENCE: _("Could not allocate a case reference; please try again."),
-    }
-    return texts[error.problem]
+    return _texts()[error.problem]
 
 
 def sealed_refusal(error: SealedInputRefused) -> str:
-    texts = {
+    return _texts()[error.problem]
+
+
+def slot_refusal(error: SlotUnavailable) -> str:
+    return _texts()[error.problem]
+
+
+def _texts() -> dict[Problem, str]:
+    """Every problem's words, in the language of this request (the problems' values differ
+    across the three kinds, so one table holds them all)."""
+    return {
+        IntakeProblem.NOT_READY: _("The line is not ready to take reports yet."),
+        IntakeProblem.NO_REFERENCE: _("Could not allocate a case reference; please try again."),
         SealedProblem.DAMAGED: _("The encrypted text arrived damaged; please send it again."),
         SealedProblem.TOO_LARGE: _(
             "The encrypted text is larger than this form takes; please shorten it and send again."
@@ -33,14 +43,7 @@ def sealed_refusal(error: SealedInputRefused) -> str:
         ),
         SealedProblem.BAD_KEY: _("The page sent a damaged reply key; reload it and send again."),
         SealedProblem.BAD_TOKEN: _("The page sent a damaged code; please send again."),
-    }
-    return texts[error.problem]
-
-
-def slot_refusal(error: SlotUnavailable) -> str:
-    texts = {
         SlotProblem.TAKEN: _("That time is no longer available; please choose another."),
         SlotProblem.NONE_FREE: _("No callback time is free in the coming weeks."),
         SlotProblem.NOTHING_BOOKED: _("There is no booked callback to move."),
     }
-    return texts[error.problem]
