@@ -13,6 +13,7 @@ from dataclasses import dataclass
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 12, 34
 MAX_X_LABELS = 13
+PLOT_WIDTH, PLOT_HEIGHT = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,35 @@ def bar_chart(
     """
     totals = [sum(one.values[index] for one in series) for index in range(len(categories))]
     top = maximum if maximum is not None else nice_maximum(max(totals, default=0))
-    plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    slot = plot_width / max(len(categories), 1)
+    legend = (
+        tuple((f"series-{number}", one.name) for number, one in enumerate(series, start=1))
+        if len(series) > 1
+        else ()
+    )
+    return BarChart(
+        id,
+        title,
+        description,
+        _stacked_bars(categories, series, top, value_text),
+        _x_labels(axis_labels or categories, len(categories)),
+        _y_ticks(top, value_text),
+        legend,
+    )
+
+
+def _slot_width(count: int) -> float:
+    """The width each category has for its bar and the gaps beside it."""
+    return PLOT_WIDTH / max(count, 1)
+
+
+def _stacked_bars(
+    categories: Sequence[str],
+    series: Sequence[Series],
+    top: float,
+    value_text: Callable[[float], str],
+) -> tuple[Rect, ...]:
+    """A rectangle for each category's positive value of each series, stacked bottom up."""
+    slot = _slot_width(len(categories))
     bar_width = max(slot * 0.8, 1.0)
     rects: list[Rect] = []
     for index, category in enumerate(categories):
@@ -90,8 +118,8 @@ def bar_chart(
             value = one.values[index]
             if value <= 0:
                 continue
-            height = plot_height * value / top
-            y = TOP + plot_height * (1 - (stacked + value) / top)
+            height = PLOT_HEIGHT * value / top
+            y = TOP + PLOT_HEIGHT * (1 - (stacked + value) / top)
             name = f"{category} · {one.name}" if len(series) > 1 else category
             rects.append(
                 Rect(
@@ -104,22 +132,26 @@ def bar_chart(
                 )
             )
             stacked += value
-    every = max(1, -(-len(categories) // MAX_X_LABELS))
-    x_labels = tuple(
+    return tuple(rects)
+
+
+def _x_labels(labels: Sequence[str], count: int) -> tuple[Tick, ...]:
+    """Labels under the bars, thinned out to at most MAX_X_LABELS."""
+    slot = _slot_width(count)
+    every = max(1, -(-count // MAX_X_LABELS))
+    return tuple(
         Tick(round(LEFT + index * slot + slot / 2, 2), label)
-        for index, label in enumerate(axis_labels or categories)
+        for index, label in enumerate(labels)
         if index % every == 0
     )
-    y_ticks = tuple(
-        Tick(round(TOP + plot_height * (1 - step / 4), 2), value_text(top * step / 4))
+
+
+def _y_ticks(top: float, value_text: Callable[[float], str]) -> tuple[Tick, ...]:
+    """Five ticks up the value axis: zero, each quarter of `top`, and `top`."""
+    return tuple(
+        Tick(round(TOP + PLOT_HEIGHT * (1 - step / 4), 2), value_text(top * step / 4))
         for step in range(5)
     )
-    legend = (
-        tuple((f"series-{number}", one.name) for number, one in enumerate(series, start=1))
-        if len(series) > 1
-        else ()
-    )
-    return BarChart(id, title, description, tuple(rects), x_labels, y_ticks, legend)
 
 
 def nice_maximum(value: float) -> float:

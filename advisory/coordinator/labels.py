@@ -19,11 +19,7 @@ from advisory.stats import NOT_ANSWERED, Metric
 
 def category_names() -> dict[str, dict[str, str]]:
     return {
-        Dimension.CHANNEL: {
-            Channel.WEB: _("Web"),
-            Channel.PHONE: _("Phone"),
-            Channel.VOICEMAIL: _("Voicemail"),
-        },
+        Dimension.CHANNEL: channel_names(),
         Dimension.KIND: {
             Kind.SEXUAL_HARASSMENT: _("Sexual harassment"),
             Kind.DISCRIMINATION: _("Discrimination"),
@@ -31,13 +27,7 @@ def category_names() -> dict[str, dict[str, str]]:
             Kind.OTHER: _("Other matters"),
             Kind.GENERAL_QUESTION: _("General questions"),
         },
-        Dimension.REPORTER_ROLE: {
-            ReporterRole.EXPERIENCED: _("Experienced it"),
-            ReporterRole.WITNESSED: _("Witness"),
-            ReporterRole.ASKING_FOR_SOMEONE: _("On someone's behalf"),
-            ReporterRole.EMPLOYER_OR_REPRESENTATIVE: _("Employer or representative"),
-            NOT_ANSWERED: _("Not stated"),
-        },
+        Dimension.REPORTER_ROLE: {**reporter_role_names(), NOT_ANSWERED: _("Not stated")},
         Dimension.FIELD: {
             Field.MUSIC: _("Music"),
             Field.STAGE: _("Stage (theatre, dance, opera)"),
@@ -55,6 +45,25 @@ def category_names() -> dict[str, dict[str, str]]:
             Dimension.REPORTER_ROLE: _("Role"),
             Dimension.FIELD: _("Field"),
         },
+    }
+
+
+def channel_names() -> dict[str, str]:
+    """Also the lawyers' names for the channels: one word for each, whoever reads it."""
+    return {
+        Channel.WEB: _("Web"),
+        Channel.PHONE: _("Phone"),
+        Channel.VOICEMAIL: _("Voicemail"),
+    }
+
+
+def reporter_role_names() -> dict[str, str]:
+    """The roles of whoever got in touch, as the queue and the figures name them."""
+    return {
+        ReporterRole.EXPERIENCED: _("Experienced it"),
+        ReporterRole.WITNESSED: _("Witness"),
+        ReporterRole.ASKING_FOR_SOMEONE: _("On someone's behalf"),
+        ReporterRole.EMPLOYER_OR_REPRESENTATIVE: _("Employer or representative"),
     }
 
 

@@ -154,13 +154,12 @@ def _response_chart(dashboard: Dashboard) -> BarChart:
             p90=hours(response.p90_wall),
             count=response.answered,
         )
-    return bar_chart(
-        id="chart-response",
-        title=_("Time to first response (clock time)"),
-        description=description,
-        categories=[bands[key] for key, _count in response.bands],
-        series=[Series(_("Answered cases"), tuple(count for _key, count in response.bands))],
-        value_text=_whole,
+    return _counts_chart(
+        "chart-response",
+        _("Time to first response (clock time)"),
+        description,
+        [(bands[key], count) for key, count in response.bands],
+        _("Answered cases"),
     )
 
 
@@ -177,12 +176,25 @@ def _age_chart(dashboard: Dashboard) -> BarChart:
             group=names[oldest].lower(),
         )
     )
+    return _counts_chart(
+        "chart-age",
+        _("Open cases by time since they came in"),
+        description,
+        [(names[lower], count) for lower, count in dashboard.open_by_age],
+        _("Open cases"),
+    )
+
+
+def _counts_chart(
+    id: str, title: str, description: str, counts: list[tuple[str, int]], counted: str
+) -> BarChart:
+    """A plain bar chart of whole counts, a bar per named group; `counted` names the series."""
     return bar_chart(
-        id="chart-age",
-        title=_("Open cases by time since they came in"),
+        id=id,
+        title=title,
         description=description,
-        categories=[names[lower] for lower, _count in dashboard.open_by_age],
-        series=[Series(_("Open cases"), tuple(count for _lower, count in dashboard.open_by_age))],
+        categories=[name for name, _count in counts],
+        series=[Series(counted, tuple(count for _name, count in counts))],
         value_text=_whole,
     )
 

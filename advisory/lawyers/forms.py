@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import TypeVar
+
+from flask_babel.speaklater import LazyString
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
@@ -32,41 +37,51 @@ class DeclineForm(Form):
     )
 
 
+Named = TypeVar("Named", bound=StrEnum)  # the enum a field chooses from
+
+# The statuses a lawyer may set; the queue names them the same (advisory/lawyers/routes.py).
+STATUS_NAMES = {
+    CaseStatus.NEW: _l("New"),
+    CaseStatus.IN_PROGRESS: _l("In progress"),
+    CaseStatus.AWAITING_REPORTER: _l("Awaiting reporter"),
+}
+CLOSE_OUTCOME_NAMES = {
+    CloseOutcome.ADVICE_GIVEN: _l("Advice given"),
+    CloseOutcome.REFERRED: _l("Referred elsewhere"),
+    CloseOutcome.NO_CONTACT: _l("No contact"),
+    CloseOutcome.WITHDRAWN: _l("Withdrawn by the reporter"),
+    CloseOutcome.OTHER: _l("Other"),
+}
+CALLBACK_OUTCOME_NAMES = {
+    CallbackOutcome.REACHED: _l("Reached"),
+    CallbackOutcome.NO_ANSWER: _l("No answer"),
+    CallbackOutcome.WRONG_NUMBER: _l("Wrong number"),
+}
+
+
+def _choices(names: Mapping[Named, LazyString]) -> list[SelectChoice]:
+    """The enum's values as choices, in the order of `names`."""
+    return [SelectChoice(value.value, name) for value, name in names.items()]
+
+
+def _outcome_field(
+    label: LazyString, names: Mapping[Named, LazyString], missing: LazyString
+) -> RadioField:
+    """One outcome to choose from `names`; `missing` says so when none is chosen."""
+    return RadioField(label, choices=_choices(names), validators=[InputRequired(message=missing)])
+
+
 class StatusForm(Form):
-    status = SelectField(
-        _l("Status"),
-        choices=[
-            SelectChoice(CaseStatus.NEW.value, _l("New")),
-            SelectChoice(CaseStatus.IN_PROGRESS.value, _l("In progress")),
-            SelectChoice(CaseStatus.AWAITING_REPORTER.value, _l("Awaiting reporter")),
-        ],
-        validators=[InputRequired()],
-    )
+    status = SelectField(_l("Status"), choices=_choices(STATUS_NAMES), validators=[InputRequired()])
 
 
 class CloseForm(Form):
-    outcome = RadioField(
-        _l("Outcome"),
-        choices=[
-            SelectChoice(CloseOutcome.ADVICE_GIVEN.value, _l("Advice given")),
-            SelectChoice(CloseOutcome.REFERRED.value, _l("Referred elsewhere")),
-            SelectChoice(CloseOutcome.NO_CONTACT.value, _l("No contact")),
-            SelectChoice(CloseOutcome.WITHDRAWN.value, _l("Withdrawn by the reporter")),
-            SelectChoice(CloseOutcome.OTHER.value, _l("Other")),
-        ],
-        validators=[InputRequired(message=_l("Choose how the case ended."))],
-    )
+    outcome = _outcome_field(_l("Outcome"), CLOSE_OUTCOME_NAMES, _l("Choose how the case ended."))
 
 
 class CallbackOutcomeForm(Form):
-    outcome = RadioField(
-        _l("How did the call go?"),
-        choices=[
-            SelectChoice(CallbackOutcome.REACHED.value, _l("Reached")),
-            SelectChoice(CallbackOutcome.NO_ANSWER.value, _l("No answer")),
-            SelectChoice(CallbackOutcome.WRONG_NUMBER.value, _l("Wrong number")),
-        ],
-        validators=[InputRequired(message=_l("Choose how the call went."))],
+    outcome = _outcome_field(
+        _l("How did the call go?"), CALLBACK_OUTCOME_NAMES, _l("Choose how the call went.")
     )
 
 

@@ -7,7 +7,9 @@ from flask_babel import gettext as _
 
 from advisory.auth.access import require_role
 from advisory.context import current_settings, db_session, now
-from advisory.models import CaseStatus, Channel, ReporterRole, Role
+from advisory.coordinator.labels import channel_names, reporter_role_names
+from advisory.lawyers.forms import STATUS_NAMES
+from advisory.models import CaseStatus, Role
 from advisory.reporter.forms import FIELD_CHOICES, KIND_CHOICES
 from advisory.services import queue as service
 from advisory.services.queue import OPEN_STATUSES, DeadlineState, QueueFilter
@@ -64,11 +66,7 @@ def _filter_names() -> dict[QueueFilter, str]:
 
 
 def status_names() -> dict[CaseStatus, str]:
-    return {
-        CaseStatus.NEW: _("New"),
-        CaseStatus.IN_PROGRESS: _("In progress"),
-        CaseStatus.AWAITING_REPORTER: _("Awaiting reporter"),
-    }
+    return {status: str(name) for status, name in STATUS_NAMES.items()}
 
 
 def _state_names() -> dict[DeadlineState, str]:
@@ -84,15 +82,6 @@ def column_labels() -> dict[str, dict[str, str]]:
     return {
         "kind": {choice.value: str(choice.label) for choice in KIND_CHOICES},
         "field": {choice.value: str(choice.label) for choice in FIELD_CHOICES if choice.value},
-        "reporter_role": {
-            ReporterRole.EXPERIENCED: _("Experienced it"),
-            ReporterRole.WITNESSED: _("Witness"),
-            ReporterRole.ASKING_FOR_SOMEONE: _("On someone's behalf"),
-            ReporterRole.EMPLOYER_OR_REPRESENTATIVE: _("Employer or representative"),
-        },
-        "channel": {
-            Channel.WEB: _("Web"),
-            Channel.PHONE: _("Phone"),
-            Channel.VOICEMAIL: _("Voicemail"),
-        },
+        "reporter_role": reporter_role_names(),
+        "channel": channel_names(),
     }

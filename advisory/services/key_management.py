@@ -22,10 +22,11 @@ from advisory import audit
 from advisory.models import Line, LineKey, Role, Staff, WrapKind, WrappedKey
 from advisory.services.line_keys import (
     active_line_key,
+    add_line_key,
     default_line,
     record_recovery_key,
     recovery_key_vouched,
-    wrap_for_recovery,
+    recovery_wrap,
 )
 from advisory.services.staff_keys import StaffKeyError, seal_grants
 
@@ -232,60 +233,16 @@ def rotate_line_key(
     if line is None:
         raise KeyManagementError("There is no line yet: run `flask --app advisory init`.")
     opened = open_with_recovery(session, line, recovery_passphrase, data_key=data_key)
-    retired = active_line_key(session, line.id)
-    if retired is None:  # open_with_recovery has refused this already; for the type checker
-        raise KeyManagementError("The line has no key yet: run `flask --app advisory init`.")
-    retired.retired_at = now
-
-    private_key = crypto.generate_keypair()
-    line_key = LineKey(
-        line=line,
-        key_id=crypto.key_id_for(private_key.public_key()),
-        public_key=crypto.public_key_to_text(private_key.public_key()),
-        created_at=now,
-    )
-    session.add(line_key)
+    retired = _retire_active_key(session, line, now)
     fresh = crypto.generate_recovery_passphrase() if new_recovery_passphrase else None
     passphrase = opened.passphrase if fresh is None else fresh
-    session.add(
-        WrappedKey(
-            line_key=line_key,
-            kind=WrapKind.RECOVERY,
-            blob=wrap_for_recovery(private_key, passphrase, iterations),
-            created_at=now,
-        )
-    )
-    rewrapped = []
+    line_key, _ = add_line_key(session, line, passphrase, iterations=iterations, now=now)
+    rewrapped: list[str] = []
     if fresh is not None:
         record_recovery_key(line, fresh, data_key=data_key)
-        for old_key, old_private in opened.keys:
-            session.execute(
-                delete(WrappedKey).where(
-                    WrappedKey.line_key_id == old_key.id,
-                    WrappedKey.kind.in_(RECOVERY_KINDS),
-                )
-            )
-            session.add(
-                WrappedKey(
-                    line_key=old_key,
-                    kind=WrapKind.RECOVERY,
-                    blob=wrap_for_recovery(old_private, fresh, iterations),
-                    created_at=now,
-                )
-            )
-            rewrapped.append(old_key.key_id)
+        rewrapped = _rewrap_for_recovery(session, opened, fresh, iterations=iterations, now=now)
     session.flush()
-
-    holders = session.scalars(
-        select(Staff.username)
-        .join(WrappedKey, WrappedKey.staff_id == Staff.id)
-        .where(
-            WrappedKey.line_key_id == retired.id,
-            Staff.active.is_(True),
-            Staff.role == Role.LAWYER,
-        )
-        .order_by(Staff.username)
-    )
+    holders = _lawyers_holding(session, retired)
     line.rotation_advised_at = None  # the key nobody who left ever held
     audit.record(
         session,
@@ -303,7 +260,50 @@ def rotate_line_key(
         new_recovery_passphrase=fresh,
         rewrapped=rewrapped,
         not_rewrapped=opened.unopened if fresh is not None else [],
-        lawyers_to_grant=list(holders),
+        lawyers_to_grant=holders,
+    )
+
+
+def _retire_active_key(session: Session, line: Line, now: datetime) -> LineKey:
+    """The line's active key, retired as of `now`: the key its replacement takes over from."""
+    retired = active_line_key(session, line.id)
+    if retired is None:  # open_with_recovery has refused this already; for the type checker
+        raise KeyManagementError("The line has no key yet: run `flask --app advisory init`.")
+    retired.retired_at = now
+    return retired
+
+
+def _rewrap_for_recovery(
+    session: Session, opened: OpenedKeys, fresh: str, *, iterations: int | None, now: datetime
+) -> list[str]:
+    """Put every opened key under the fresh recovery passphrase instead of its old recovery
+    wraps; returns their key ids."""
+    rewrapped: list[str] = []
+    for old_key, old_private in opened.keys:
+        session.execute(
+            delete(WrappedKey).where(
+                WrappedKey.line_key_id == old_key.id,
+                WrappedKey.kind.in_(RECOVERY_KINDS),
+            )
+        )
+        session.add(recovery_wrap(old_key, old_private, fresh, iterations=iterations, now=now))
+        rewrapped.append(old_key.key_id)
+    return rewrapped
+
+
+def _lawyers_holding(session: Session, line_key: LineKey) -> list[str]:
+    """Usernames of the active lawyers who hold `line_key` wrapped for themselves."""
+    return list(
+        session.scalars(
+            select(Staff.username)
+            .join(WrappedKey, WrappedKey.staff_id == Staff.id)
+            .where(
+                WrappedKey.line_key_id == line_key.id,
+                Staff.active.is_(True),
+                Staff.role == Role.LAWYER,
+            )
+            .order_by(Staff.username)
+        )
     )
 
 

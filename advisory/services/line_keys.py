@@ -61,37 +61,20 @@ def initialise_line(
     With `force`, an existing key is retired, not deleted: cases sealed to it stay readable
     to whoever holds it wrapped.
     """
-    line = default_line(session)
-    if line is None:
-        line = Line(slug=DEFAULT_LINE_SLUG, name=DEFAULT_LINE_NAME, created_at=now)
-        session.add(line)
-        session.flush()
+    line = _line_for_init(session, now)
     current = active_line_key(session, line.id)
     if current is not None:
         if not force:
             raise AlreadyInitialised(f"line key {current.key_id} exists already")
         current.retired_at = now
-
-    private_key = crypto.generate_keypair()
-    public_key = private_key.public_key()
-    line_key = LineKey(
-        line=line,
-        key_id=crypto.key_id_for(public_key),
-        public_key=crypto.public_key_to_text(public_key),
-        created_at=now,
-    )
     recovery = crypto.generate_recovery_passphrase()
     record_recovery_key(line, recovery, data_key=data_key)
-    session.add(line_key)
-    session.add(
-        WrappedKey(
-            line_key=line_key,
-            kind=WrapKind.RECOVERY,
-            blob=wrap_for_recovery(
-                private_key, crypto.normalise_recovery_passphrase(recovery), iterations
-            ),
-            created_at=now,
-        )
+    line_key, private_key = add_line_key(
+        session,
+        line,
+        crypto.normalise_recovery_passphrase(recovery),
+        iterations=iterations,
+        now=now,
     )
     session.flush()
     audit.record(
@@ -101,6 +84,51 @@ def initialise_line(
         detail={"key_id": line_key.key_id, "replaces": current.key_id if current else None},
     )
     return NewLineKey(line, line_key, private_key, recovery)
+
+
+def _line_for_init(session: Session, now: datetime) -> Line:
+    """The line, made at the first `init` (one line per deployment)."""
+    line = default_line(session)
+    if line is None:
+        line = Line(slug=DEFAULT_LINE_SLUG, name=DEFAULT_LINE_NAME, created_at=now)
+        session.add(line)
+        session.flush()
+    return line
+
+
+def add_line_key(
+    session: Session, line: Line, passphrase: str, *, iterations: int | None, now: datetime
+) -> tuple[LineKey, X25519PrivateKey]:
+    """A new key pair for the line, its private half wrapped under the recovery passphrase
+    (as given: the caller normalises it). The private key is returned for the caller only."""
+    private_key = crypto.generate_keypair()
+    public_key = private_key.public_key()
+    line_key = LineKey(
+        line=line,
+        key_id=crypto.key_id_for(public_key),
+        public_key=crypto.public_key_to_text(public_key),
+        created_at=now,
+    )
+    session.add(line_key)
+    session.add(recovery_wrap(line_key, private_key, passphrase, iterations=iterations, now=now))
+    return line_key, private_key
+
+
+def recovery_wrap(
+    line_key: LineKey,
+    private_key: X25519PrivateKey,
+    passphrase: str,
+    *,
+    iterations: int | None,
+    now: datetime,
+) -> WrappedKey:
+    """The line key's private half under the recovery passphrase, for whoever has it."""
+    return WrappedKey(
+        line_key=line_key,
+        kind=WrapKind.RECOVERY,
+        blob=wrap_for_recovery(private_key, passphrase, iterations),
+        created_at=now,
+    )
 
 
 def record_recovery_key(line: Line, passphrase: str, *, data_key: bytes | None) -> None:

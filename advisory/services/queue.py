@@ -18,8 +18,9 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from advisory.hours import Calendar
@@ -56,8 +57,22 @@ class DeadlineState(enum.StrEnum):
 OPEN_STATUSES = tuple(status for status in CaseStatus if status is not CaseStatus.CLOSED)
 
 
+class CountsDown:
+    """Opening time left to the deadline, split for the pages into hours and minutes."""
+
+    time_left: timedelta  # a field of the dataclass that mixes this in
+
+    @property
+    def hours_left(self) -> int:
+        return int(self.time_left.total_seconds()) // 3600
+
+    @property
+    def minutes_left(self) -> int:
+        return int(self.time_left.total_seconds()) % 3600 // 60
+
+
 @dataclass(frozen=True)
-class QueueRow:
+class QueueRow(CountsDown):
     reference: str
     priority: int
     kind: Kind
@@ -72,14 +87,6 @@ class QueueRow:
     unread: int
     time_left: timedelta
     state: DeadlineState
-
-    @property
-    def hours_left(self) -> int:
-        return int(self.time_left.total_seconds()) // 3600
-
-    @property
-    def minutes_left(self) -> int:
-        return int(self.time_left.total_seconds()) % 3600 // 60
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,26 @@ def deadline_state(
     return DeadlineState.OK
 
 
+# Per case of the page: the earliest booked callback and the count of unread messages.
+_BOOKED_SLOT = (
+    select(func.min(Callback.slot_start))
+    .where(Callback.case_id == Case.id, Callback.status == CallbackStatus.BOOKED)
+    .correlate(Case)
+    .scalar_subquery()
+)
+_UNREAD = (
+    select(func.count())
+    .where(
+        Message.case_id == Case.id,
+        Message.direction == Direction.FROM_REPORTER,
+        Message.read_at.is_(None),
+    )
+    .correlate(Case)
+    .scalar_subquery()
+)
+_QUEUE_ORDER = (Case.priority, Case.callback_due_at, Case.id)
+
+
 def queue_page(
     session: Session,
     *,
@@ -129,33 +156,27 @@ def queue_page(
     conditions = _conditions(lawyer, filter, status, priority)
     total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
     page = min(max(page, 1), max(1, -(-total // per_page)))  # past the end: the last page
+    at_risk = timedelta(hours=at_risk_opening_hours)
+    rows = [
+        _queue_row(row, now, calendar, at_risk)
+        for row in session.execute(_page_statement(conditions, page, per_page))
+    ]
+    return QueuePage(rows=rows, total=total, page=page, per_page=per_page)
 
-    booked_slot = (
-        select(func.min(Callback.slot_start))
-        .where(Callback.case_id == Case.id, Callback.status == CallbackStatus.BOOKED)
-        .correlate(Case)
-        .scalar_subquery()
-    )
-    unread = (
-        select(func.count())
-        .where(
-            Message.case_id == Case.id,
-            Message.direction == Direction.FROM_REPORTER,
-            Message.read_at.is_(None),
-        )
-        .correlate(Case)
-        .scalar_subquery()
-    )
-    queue_order = (Case.priority, Case.callback_due_at, Case.id)
+
+def _page_statement(conditions: list[ColumnElement[bool]], page: int, per_page: int) -> Select:
+    """The page's rows: its case ids chosen over the index alone, then only those rows read.
+
+    The columns are named as QueueRow's fields (all of them but the two counted in Python)."""
     page_ids = (
         select(Case.id)
         .where(*conditions)
-        .order_by(*queue_order)
+        .order_by(*_QUEUE_ORDER)
         .limit(per_page)
         .offset((page - 1) * per_page)
         .subquery("page_ids")
     )
-    statement = (
+    return (
         select(
             Case.reference,
             Case.priority,
@@ -166,39 +187,21 @@ def queue_page(
             Case.status,
             Case.received_at,
             Case.callback_due_at,
-            booked_slot.label("booked_slot"),
-            Staff.username,
-            unread.label("unread"),
+            _BOOKED_SLOT.label("booked_slot"),
+            Staff.username.label("assignee"),
+            _UNREAD.label("unread"),
         )
         .select_from(page_ids)
         .join(Case, Case.id == page_ids.c.id)
         .outerjoin(Staff, Staff.id == Case.assigned_lawyer_id)
-        .order_by(*queue_order)
+        .order_by(*_QUEUE_ORDER)
     )
 
-    at_risk = timedelta(hours=at_risk_opening_hours)
-    rows = []
-    for row in session.execute(statement):
-        time_left = calendar.opening_time_between(now, row.callback_due_at)
-        rows.append(
-            QueueRow(
-                reference=row.reference,
-                priority=row.priority,
-                kind=row.kind,
-                reporter_role=row.reporter_role,
-                field=row.field,
-                channel=row.channel,
-                status=row.status,
-                received_at=row.received_at,
-                callback_due_at=row.callback_due_at,
-                booked_slot=row.booked_slot,
-                assignee=row.username,
-                unread=row.unread,
-                time_left=time_left,
-                state=deadline_state(now, row.callback_due_at, time_left, at_risk),
-            )
-        )
-    return QueuePage(rows=rows, total=total, page=page, per_page=per_page)
+
+def _queue_row(row: Row[Any], now: datetime, calendar: Calendar, at_risk: timedelta) -> QueueRow:
+    time_left = calendar.opening_time_between(now, row.callback_due_at)
+    state = deadline_state(now, row.callback_due_at, time_left, at_risk)
+    return QueueRow(**row._asdict(), time_left=time_left, state=state)
 
 
 def _conditions(
@@ -208,14 +211,10 @@ def _conditions(
         raise ValueError("the queue lists open cases only")
     # "Not closed" in exactly the words of the partial indexes' condition, so that both
     # databases may use them; a chosen status narrows it further.
-    declined_by_lawyer = select(CaseDecline.id).where(
-        CaseDecline.case_id == Case.id, CaseDecline.staff_id == lawyer.id
-    )
     conditions: list[ColumnElement[bool]] = [
         Case.line_id == lawyer.line_id,
         Case.status != CaseStatus.CLOSED,
-        # A lawyer who declined a case for a conflict of interest no longer sees it at all.
-        ~declined_by_lawyer.exists(),
+        not_declined_by(lawyer),
     ]
     if status is not None:
         conditions.append(Case.status == status)
@@ -226,3 +225,11 @@ def _conditions(
     if priority is not None:
         conditions.append(Case.priority == priority)
     return conditions
+
+
+def not_declined_by(lawyer: Staff) -> ColumnElement[bool]:
+    """A lawyer who declined a case for a conflict of interest no longer sees it at all."""
+    declined = select(CaseDecline.id).where(
+        CaseDecline.case_id == Case.id, CaseDecline.staff_id == lawyer.id
+    )
+    return ~declined.exists()

@@ -8,7 +8,9 @@ medians and percentiles come out the same whether a case is still live or folded
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -70,65 +72,21 @@ def response_histograms(session: Session, scope: Scope) -> Histograms:
 def _live_responses(session: Session, scope: Scope) -> CTE | None:
     """Per answered live case of the period: channel and both response-time buckets (a CTE)."""
     answered = and_(received_in(scope), Case.first_response_at.is_not(None))
-    bounds = session.execute(
-        select(
-            func.min(Case.received_at),
-            func.max(Case.received_at),
-            func.min(Case.first_response_at),
-            func.max(Case.first_response_at),
-        ).where(answered)
-    ).one()
-    instants: list[datetime] = [at for at in bounds if at is not None]
-    if not instants:
+    span = _answered_span(session, answered)
+    if span is None:
         return None
-    earliest, latest = min(instants), max(instants)
-    zone_days = LocalDays.between(scope.calendar.timezone, earliest, latest)
+    earliest, latest = span
     dialect = session.get_bind().dialect.name
     clock = OpeningClock(
         scope.calendar,
         _local_date(scope, earliest) - timedelta(days=1),
         _local_date(scope, latest) + timedelta(days=1),
     ).table(dialect)
-    # Each instant's epoch and local day once per case, materialised: what follows refers to
-    # them several times, and the databases would otherwise compute them again each time.
-    per_case = (
-        select(
-            type_coerce(Case.channel, String).label("channel"),
-            epoch_seconds(Case.received_at).label("received"),
-            epoch_seconds(Case.first_response_at).label("responded"),
-            Case.received_at.label("received_at"),
-            Case.first_response_at.label("responded_at"),
-        )
-        .where(answered)
-        .cte("live_instants")
-        .prefix_with("MATERIALIZED")
-    )
-    received, responded = per_case.c.received, per_case.c.responded
-    received_day = zone_days.day_from(received, per_case.c.received_at)
-    responded_day = zone_days.day_from(responded, per_case.c.responded_at)
-    query = select(per_case.c.channel).select_from(per_case)
-    if dialect == "sqlite":
-        # SQLite would loop over the days outside the cases; a correlated lookup per instant
-        # uses an automatic index on the day number instead (20-40 times faster here).
-        def before(epoch: ColumnElement[int], day_number: ColumnElement[int]) -> ColumnElement[int]:
-            day = clock.alias()
-            return (
-                select(OpeningClock.seconds_before(day, epoch))
-                .where(day.c.d == day_number)
-                .scalar_subquery()
-            )
-
-        opening = before(responded, responded_day) - before(received, received_day)
-    else:  # PostgreSQL hashes the joins
-        at_receipt, at_response = clock.alias("at_receipt"), clock.alias("at_response")
-        query = query.join(at_receipt, at_receipt.c.d == received_day).join(
-            at_response, at_response.c.d == responded_day
-        )
-        opening = OpeningClock.seconds_before(at_response, responded) - (
-            OpeningClock.seconds_before(at_receipt, received)
-        )
+    zone_days = LocalDays.between(scope.calendar.timezone, earliest, latest)
+    ends = _Ends.of(_live_instants(answered), zone_days)
+    query, opening = (_looked_up if dialect == "sqlite" else _joined)(ends, clock)
     seconds = (
-        query.add_columns((responded - received).label("wall"), opening.label("opening"))
+        query.add_columns((ends.responded - ends.received).label("wall"), opening.label("opening"))
         .cte("live_seconds")
         .prefix_with("MATERIALIZED")
     )
@@ -141,6 +99,98 @@ def _live_responses(session: Session, scope: Scope) -> CTE | None:
         .cte("live_responses")
         .prefix_with("MATERIALIZED")
     )
+
+
+def _answered_span(
+    session: Session, answered: ColumnElement[bool]
+) -> tuple[datetime, datetime] | None:
+    """The earliest and latest instant (receipt or response) of the answered live cases."""
+    bounds = session.execute(
+        select(
+            func.min(Case.received_at),
+            func.max(Case.received_at),
+            func.min(Case.first_response_at),
+            func.max(Case.first_response_at),
+        ).where(answered)
+    ).one()
+    instants: list[datetime] = [at for at in bounds if at is not None]
+    if not instants:
+        return None
+    return min(instants), max(instants)
+
+
+def _live_instants(answered: ColumnElement[bool]) -> CTE:
+    # Each instant's epoch and local day once per case, materialised: what follows refers to
+    # them several times, and the databases would otherwise compute them again each time.
+    return (
+        select(
+            type_coerce(Case.channel, String).label("channel"),
+            epoch_seconds(Case.received_at).label("received"),
+            epoch_seconds(Case.first_response_at).label("responded"),
+            Case.received_at.label("received_at"),
+            Case.first_response_at.label("responded_at"),
+        )
+        .where(answered)
+        .cte("live_instants")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+@dataclass(frozen=True)
+class _Ends:
+    """Receipt and response of each live case: epoch seconds and local day numbers, as SQL."""
+
+    instants: CTE
+    received: ColumnElement[int]
+    responded: ColumnElement[int]
+    received_day: ColumnElement[int]
+    responded_day: ColumnElement[int]
+
+    @classmethod
+    def of(cls, instants: CTE, zone_days: LocalDays) -> _Ends:
+        received, responded = instants.c.received, instants.c.responded
+        return cls(
+            instants,
+            received,
+            responded,
+            zone_days.day_from(received, instants.c.received_at),
+            zone_days.day_from(responded, instants.c.responded_at),
+        )
+
+
+def _looked_up(ends: _Ends, clock: CTE) -> tuple[Select[Any], ColumnElement[int]]:
+    """Opening seconds between receipt and response, each end looked up by its day.
+
+    SQLite would loop over the days outside the cases; a correlated lookup per instant uses an
+    automatic index on the day number instead (20-40 times faster here)."""
+
+    def before(epoch: ColumnElement[int], day_number: ColumnElement[int]) -> ColumnElement[int]:
+        day = clock.alias()
+        return (
+            select(OpeningClock.seconds_before(day, epoch))
+            .where(day.c.d == day_number)
+            .scalar_subquery()
+        )
+
+    query = select(ends.instants.c.channel).select_from(ends.instants)
+    opening = before(ends.responded, ends.responded_day) - before(ends.received, ends.received_day)
+    return query, opening
+
+
+def _joined(ends: _Ends, clock: CTE) -> tuple[Select[Any], ColumnElement[int]]:
+    """Opening seconds between receipt and response, the day of each end joined in (PostgreSQL
+    hashes the joins)."""
+    at_receipt, at_response = clock.alias("at_receipt"), clock.alias("at_response")
+    query = (
+        select(ends.instants.c.channel)
+        .select_from(ends.instants)
+        .join(at_receipt, at_receipt.c.d == ends.received_day)
+        .join(at_response, at_response.c.d == ends.responded_day)
+    )
+    opening = OpeningClock.seconds_before(at_response, ends.responded) - (
+        OpeningClock.seconds_before(at_receipt, ends.received)
+    )
+    return query, opening
 
 
 def _minute_bucket(seconds: ColumnElement[int]) -> ColumnElement[int]:

@@ -185,27 +185,19 @@ def _cross_table(
     return with_totals(cells)
 
 
-def _protect_together(
-    specs: list[tuple[str, str, str, Mapping[str, tuple[str, ...]], list[list[int]]]],
-) -> tuple[CountTable, ...]:
+# (key, row dimension, column dimension, dimension → category keys in order, the counts with
+# a row and a column of totals): one count table before protection.
+TableSpec = tuple[str, str, str, Mapping[str, tuple[str, ...]], list[list[int]]]
+
+
+def _protect_together(specs: list[TableSpec]) -> tuple[CountTable, ...]:
     """Protect each table; a total hidden anywhere is forced hidden everywhere; then make sure
     that no hidden entry follows from all the tables read together (tables that are each safe
     alone can be chained through the totals they share), hiding more until none does."""
     forced_margins: set[tuple[str, ...]] = set()
     forced_entries: dict[str, set[tuple[int, int]]] = {key: set() for key, *_ in specs}
     while True:
-        tables = []
-        for key, rows, columns, order, grid in specs:
-            shell = CountTable(key, rows, columns, order[rows], order[columns], _placeholder(grid))
-            forced = forced_entries[key] | {
-                (row, column)
-                for row in range(len(grid))
-                for column in range(len(grid[0]))
-                if shell.margin(row, column) in forced_margins
-            }
-            tables.append(
-                CountTable(key, rows, columns, order[rows], order[columns], protect(grid, forced))
-            )
+        tables = [_protect_one(spec, forced_margins, forced_entries) for spec in specs]
         hidden_margins = {
             margin
             for table in tables
@@ -223,24 +215,55 @@ def _protect_together(
         )
         if not any(exposed):
             return tuple(tables)
-        progress = False
-        for table, positions in zip(tables, exposed, strict=True):
-            if not positions:
-                continue
-            values, hidden = table.protected.values, table.protected.hidden()
-            partner = complementary_entry(values, hidden, positions)
-            if partner is not None:
-                forced_entries[table.key].add(partner)
-                progress = True
-        if not progress:
+        if not _hide_partners(tables, exposed, forced_entries):
             # Nothing sensible is left to hide beside them: hide every table whole, which
             # always protects (any entry could be one case more or less in all of them).
             for table in tables:
-                forced_entries[table.key] = {
-                    (row, column)
-                    for row in range(len(table.rows) + 1)
-                    for column in range(len(table.columns) + 1)
-                }
+                forced_entries[table.key] = _every_position(table)
+
+
+def _protect_one(
+    spec: TableSpec,
+    forced_margins: set[tuple[str, ...]],
+    forced_entries: Mapping[str, set[tuple[int, int]]],
+) -> CountTable:
+    """One table protected, with its forced entries and every total forced anywhere hidden."""
+    key, rows, columns, order, grid = spec
+    shell = CountTable(key, rows, columns, order[rows], order[columns], _placeholder(grid))
+    forced = forced_entries[key] | {
+        (row, column)
+        for row in range(len(grid))
+        for column in range(len(grid[0]))
+        if shell.margin(row, column) in forced_margins
+    }
+    return CountTable(key, rows, columns, order[rows], order[columns], protect(grid, forced))
+
+
+def _hide_partners(
+    tables: list[CountTable],
+    exposed: Sequence[set[tuple[int, int]]],
+    forced_entries: dict[str, set[tuple[int, int]]],
+) -> bool:
+    """Force hidden, in each table, a partner for the entries that could be worked out;
+    False when no table has one."""
+    progress = False
+    for table, positions in zip(tables, exposed, strict=True):
+        if not positions:
+            continue
+        values, hidden = table.protected.values, table.protected.hidden()
+        partner = complementary_entry(values, hidden, positions)
+        if partner is not None:
+            forced_entries[table.key].add(partner)
+            progress = True
+    return progress
+
+
+def _every_position(table: CountTable) -> set[tuple[int, int]]:
+    return {
+        (row, column)
+        for row in range(len(table.rows) + 1)
+        for column in range(len(table.columns) + 1)
+    }
 
 
 def _margin_of(table: CountTable) -> Callable[[tuple[int, int]], tuple[str, ...] | None]:
@@ -311,61 +334,66 @@ def report_csv(report: YearlyReport, labels: ReportLabels, style: CsvStyle = PLA
     median_wall, p90_wall, median_opening, p90_opening, not_published, callbacks_title,
     attempts, reached, reach_rate.
     """
+    text = labels.texts
     out = io.StringIO()
     writer = csv.writer(out, delimiter=style.delimiter, lineterminator="\r\n")
-    text = labels.texts
     writer.writerow([text["heading"]])
     writer.writerow([text["as_of"], report.as_of.strftime("%Y-%m-%d")])
     writer.writerow([text["legend"]])
     for table in report.tables:
-        writer.writerow([])
-        writer.writerow([labels.titles[table.key]])
-        writer.writerow(
-            [
-                labels.name("dimension", table.row_dimension),
-                *(labels.name(table.column_dimension, key) for key in table.columns),
-                text["total"],
-            ]
-        )
-        for row, key in enumerate((*table.rows, TOTAL)):
-            name = text["total"] if key == TOTAL else labels.name(table.row_dimension, key)
-            writer.writerow(
-                [name, *(table.text(row, column) for column in range(len(table.columns) + 1))]
-            )
-    writer.writerow([])
-    writer.writerow([text["response_title"]])
-    writer.writerow(
+        writer.writerows(_count_block(table, labels))
+    writer.writerows(_response_block(report, labels, style))
+    writer.writerows(_callback_block(report, text))
+    return out.getvalue()
+
+
+def _count_block(table: CountTable, labels: ReportLabels) -> list[list[str]]:
+    total = labels.texts["total"]
+    heading = [
+        labels.name("dimension", table.row_dimension),
+        *(labels.name(table.column_dimension, key) for key in table.columns),
+        total,
+    ]
+    rows = [
         [
-            text["channel"],
-            text["median_wall"],
-            text["p90_wall"],
-            text["median_opening"],
-            text["p90_opening"],
+            total if key == TOTAL else labels.name(table.row_dimension, key),
+            *(table.text(row, column) for column in range(len(table.columns) + 1)),
         ]
-    )
+        for row, key in enumerate((*table.rows, TOTAL))
+    ]
+    return [[], [labels.titles[table.key]], heading, *rows]
+
+
+def _response_block(report: YearlyReport, labels: ReportLabels, style: CsvStyle) -> list[list[str]]:
+    text = labels.texts
+    heading = [
+        text[key] for key in ("channel", "median_wall", "p90_wall", "median_opening", "p90_opening")
+    ]
+    rows = []
     for response in report.responses:
         name = text["all"] if response.channel == ALL else labels.name("channel", response.channel)
         if not response.published:
-            writer.writerow([name, text["not_published"]])
+            rows.append([name, text["not_published"]])
             continue
-        writer.writerow(
-            [
-                name,
-                hours(response.median_wall, style.decimal),
-                hours(response.p90_wall, style.decimal),
-                hours(response.median_opening, style.decimal),
-                hours(response.p90_opening, style.decimal),
-            ]
+        times = (
+            response.median_wall,
+            response.p90_wall,
+            response.median_opening,
+            response.p90_opening,
         )
-    writer.writerow([])
-    writer.writerow([text["callbacks_title"]])
-    writer.writerow([text["attempts"], text["reached"], text["reach_rate"]])
+        rows.append([name, *(hours(minutes, style.decimal) for minutes in times)])
+    return [[], [text["response_title"]], heading, *rows]
+
+
+def _callback_block(report: YearlyReport, text: Mapping[str, str]) -> list[list[str]]:
     rate = report.reach_rate
-    writer.writerow(
+    return [
+        [],
+        [text["callbacks_title"]],
+        [text["attempts"], text["reached"], text["reach_rate"]],
         [
             report.callbacks.text(0, 0),
             report.callbacks.text(0, 1),
             "–" if rate is None else f"{rate:.0%}",
-        ]
-    )
-    return out.getvalue()
+        ],
+    ]
