@@ -8,10 +8,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from advisory.hours import Calendar
-from advisory.models import CaseStatus, Line, Role
+from advisory.models import CaseStatus, Line, Notification, Role
 from advisory.services.assignment import AssignmentError, pick_assignee, reassign_after_decline
+from advisory.services.notifications import NotificationKind
 from tests.conftest import DEFAULT_NOW
 
 CALENDAR = Calendar()  # Oslo, weekdays 09:00–16:00; DEFAULT_NOW is Monday 10:00
@@ -166,9 +168,17 @@ def test_a_declined_case_moves_to_the_next_lawyer(db_session, make_staff, make_c
     case = make_case(assigned_lawyer_id=declining.id)
     # When they decline it
     new = reassign_after_decline(db_session, case, declining, DEFAULT_NOW, CALENDAR)
-    # Then the next least busy lawyer has it
+    # Then the next least busy lawyer has it, and is told once
     assert new == next_up
     assert case.assigned_lawyer_id == next_up.id
+    assert assignment_notices(db_session) == [(next_up.id, case.reference)]
+
+
+def assignment_notices(db_session) -> list[tuple[int | None, str | None]]:
+    query = select(Notification.staff_id, Notification.case_reference).where(
+        Notification.kind == NotificationKind.CASE_ASSIGNED
+    )
+    return [(staff_id, reference) for staff_id, reference in db_session.execute(query)]
 
 
 def test_earlier_decliners_do_not_get_the_case_back(db_session, make_staff, make_case, give):
@@ -186,6 +196,7 @@ def test_with_nobody_left_a_declined_case_becomes_unassigned(db_session, make_st
     case = make_case(assigned_lawyer_id=only.id)
     assert reassign_after_decline(db_session, case, only, DEFAULT_NOW, CALENDAR) is None
     assert case.assigned_lawyer_id is None
+    assert assignment_notices(db_session) == []  # nobody to tell
 
 
 def test_a_case_declined_after_hours_becomes_unassigned(db_session, make_staff, make_case):

@@ -21,11 +21,14 @@ from advisory.models import (
     Direction,
     LineKey,
     Message,
+    Notification,
     Role,
     Staff,
     WrapKind,
     WrappedKey,
 )
+from advisory.services.casework import OPENED, TrailEntry, group_openings
+from advisory.services.notifications import NotificationKind
 from crypto.encoding import b64url_encode
 from tests import reporter_helpers as rh
 from tests.canary import dump_database
@@ -129,20 +132,52 @@ def test_the_page_shows_answers_and_hands_over_only_envelopes(
     assert [(e.action, e.actor_staff_id) for e in opened] == [("case.opened", lawyer.id)]
 
 
-def test_the_audit_trail_lists_who_opened_the_case(
+def trail_lines(page: rh.Page) -> list[str]:
+    """The audit trail as the case page lists it, one text per line."""
+    trail = page.one("ol", **{"class": "trail"})
+    return [" ".join(item.text.split()) for item in trail.find_all("li")]
+
+
+def test_the_audit_trail_lists_who_opened_the_case_once_per_person_between_events(
     client, db_session, make_case, lawyer, colleague
 ):
     case = make_case()
     sign_in_as(client, db_session, colleague)
     client.get(f"/cases/{case.reference}")
     sign_in_as(client, db_session, lawyer)
+    for _ in range(3):
+        client.get(f"/cases/{case.reference}")
+    post_action(client, case, "take")
 
-    trail = rh.page_of(client.get(f"/cases/{case.reference}")).by_id("trail-heading")
+    page = rh.page_of(client.get(f"/cases/{case.reference}"))
 
-    html = client.get(f"/cases/{case.reference}").get_data(as_text=True)
-    assert trail is not None
-    assert f"{colleague.username} åpnet saken" in html
-    assert f"{lawyer.username} åpnet saken" in html
+    assert page.by_id("trail-heading") is not None
+    lines = trail_lines(page)
+    # The colleague once; the lawyer's four openings (three, and the one before taking) as
+    # one line; the taking; and the opening that shows this page
+    assert len(lines) == 4
+    assert lines[0].endswith(f"{colleague.username} åpnet saken")
+    assert lawyer.username in lines[1]
+    assert " 4 " in lines[1]
+    assert lines[2].endswith(f"{lawyer.username} tok saken")
+    assert lines[3].endswith(f"{lawyer.username} åpnet saken")
+    assert len(events(db_session, case.reference)) == 7  # the log itself keeps every opening
+
+
+def test_grouped_openings_keep_the_first_and_last_time():
+    at = [DEFAULT_NOW + timedelta(minutes=minutes) for minutes in range(4)]
+    entries = [
+        TrailEntry(at[0], "kari", OPENED),
+        TrailEntry(at[1], "ola", OPENED),
+        TrailEntry(at[2], "kari", OPENED),
+        TrailEntry(at[3], "kari", "case.taken"),
+    ]
+
+    assert group_openings(entries) == [
+        TrailEntry(at[1], "ola", OPENED),
+        TrailEntry(at[2], "kari", OPENED, times=2, first_at=at[0]),
+        TrailEntry(at[3], "kari", "case.taken"),
+    ]
 
 
 def test_a_lawyer_of_another_line_gets_not_found(client, db_session, make_case, make_staff):
@@ -200,6 +235,52 @@ def test_a_case_can_be_given_to_a_colleague_on_the_line(
     assert fresh(db_session, case).assigned_lawyer_id == colleague.id
     given = [e for e in events(db_session, case.reference) if e.action == "case.assigned"]
     assert json.loads(given[0].detail) == {"to": colleague.username}
+    assert notices_of(db_session) == [(NotificationKind.CASE_ASSIGNED, colleague.id)]
+
+
+def notices_of(db_session) -> list[tuple[str, int | None]]:
+    """Every notice: its kind and the staff member it is for."""
+    query = select(Notification.kind, Notification.staff_id).order_by(Notification.id)
+    return [(kind, staff_id) for kind, staff_id in db_session.execute(query)]
+
+
+def test_taking_a_colleagues_case_asks_first_and_tells_them(
+    signed_in, db_session, make_case, lawyer, colleague
+):
+    case = make_case(assigned_lawyer_id=colleague.id)
+    db_session.commit()
+    offered = rh.page_of(signed_in.get(f"/cases/{case.reference}"))
+    assert offered.find_all("input", name="take-confirm", type="checkbox")
+
+    # Pressed without ticking the box: asked to confirm, nothing changed
+    unconfirmed = post_action(signed_in, case, "take")
+
+    assert unconfirmed.status_code == 409
+    assert rh.page_of(unconfirmed).find_all("p", **{"class": "field-error"})
+    assert fresh(db_session, case).assigned_lawyer_id == colleague.id
+    assert notices_of(db_session) == []
+
+    # Confirmed: taken over, and the colleague told once
+    confirmed = post_action(signed_in, case, "take", **{"take-confirm": "y"})
+
+    assert confirmed.status_code == 302
+    assert fresh(db_session, case).assigned_lawyer_id == lawyer.id
+    assert notices_of(db_session) == [(NotificationKind.CASE_TAKEN, colleague.id)]
+
+
+def test_taking_an_unassigned_case_needs_no_confirmation_and_tells_nobody(
+    signed_in, db_session, make_case, lawyer
+):
+    case = make_case()
+    db_session.commit()
+    offered = rh.page_of(signed_in.get(f"/cases/{case.reference}"))
+    assert not offered.find_all("input", name="take-confirm")
+
+    post_action(signed_in, case, "take")
+    post_action(signed_in, case, "assign", assignee=str(lawyer.id))  # to oneself: taking it
+
+    assert fresh(db_session, case).assigned_lawyer_id == lawyer.id
+    assert notices_of(db_session) == []
 
 
 def test_a_case_cannot_be_given_to_a_coordinator(
@@ -417,6 +498,9 @@ def test_the_number_is_handed_over_only_on_demand_and_audited(signed_in, db_sess
     assert response.status_code == 200
     assert f'data-envelope="{envelope}"' in response.get_data(as_text=True)
     assert "callback.number_revealed" in actions_of(db_session, case.reference)
+    # Opened in the browser, the number becomes a link that dials it
+    [number] = rh.page_of(response).find_all(data_envelope=envelope)
+    assert number.attrs.get("data-link") == "tel"
 
 
 def test_a_reached_callback_is_the_first_response_and_deletes_the_number(

@@ -41,7 +41,13 @@ from advisory.models import (
     Staff,
 )
 from advisory.services.audit_anchors import send_anchor
-from advisory.services.notifications import NotificationKind, describe, notify
+from advisory.services.notifications import (
+    NotificationKind,
+    announce_new_case,
+    describe,
+    notify,
+    tell_assignee,
+)
 from advisory.services.outbox import ANCHOR_BODY, BODY, recipients_for
 from advisory.settings import SmtpSettings
 from tests.conftest import DEFAULT_NOW, new_case, unusable_staff
@@ -378,6 +384,35 @@ def test_an_anchor_changed_in_the_database_is_not_mailed(db_session, scene, smtp
         subject="Audit log anchor"
     )
     assert "CANARY" not in mail.raw.decode("utf-8")
+
+
+def test_a_new_case_and_its_assignment_reach_the_lawyers_by_mail_once(
+    db_session, scene, smtp_server
+):
+    # Given a case announced to the line and assigned to one lawyer, each announced twice
+    collector, smtp = smtp_server
+    case = scene.case
+    case.assigned_lawyer_id = scene.staff["bo"].id
+    for _ in range(2):
+        announce_new_case(db_session, case, NOW)
+        tell_assignee(db_session, case, "intake", NOW)
+
+    # When the outbox is swept twice
+    sent = send_pending(db_session, smtp, now=NOW) + send_pending(db_session, smtp, now=NOW)
+
+    # Then every lawyer with an address heard of the case once, the assignee of the
+    # assignment once, by subject line and fixed text only
+    assert sent == 3
+    assert collector.pairs() == Counter(
+        {
+            (ADA, "New case: case K7QF-9M2X"): 1,
+            (BO, "New case: case K7QF-9M2X"): 1,
+            (BO, "Case assigned: case K7QF-9M2X"): 1,
+        }
+    )
+    for mail in collector.received:
+        body = mail.parsed.get_content().replace("\r\n", "\n")
+        assert body == BODY.format(subject=mail.parsed["Subject"])
 
 
 def test_a_second_sweep_sends_nothing(db_session, scene, note, smtp_server):

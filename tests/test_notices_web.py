@@ -8,10 +8,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from advisory.auth.access import access_rule, is_staff_endpoint
 from advisory.models import Notification, Role
+from advisory.notices.routes import notice_title
 from advisory.services.notifications import NotificationKind
 from tests.conftest import DEFAULT_NOW
-from tests.reporter_helpers import page_of
+from tests.reporter_helpers import page_of, set_up_line_key
 from tests.support.notices import announce
 from tests.test_queue import sign_in_as
 
@@ -156,6 +158,49 @@ def test_the_staff_menu_leads_to_the_notices_and_to_each_roles_work(
     assert ({"/queue", "/coordinator"} - {work_page}).isdisjoint(links)
 
 
+def staff_pages(app, role: Role) -> list[str]:
+    """Every page of the staff side without a parameter in its address that `role` may
+    open, and the case page for a lawyer."""
+    pages = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if is_staff_endpoint(rule.endpoint)
+        and "GET" in (rule.methods or set())
+        and not rule.arguments
+        and may_open(app, rule.endpoint, role)
+    ]
+    return pages + ([f"/cases/{REFERENCE}"] if role is Role.LAWYER else [])
+
+
+def may_open(app, endpoint: str, role: Role) -> bool:
+    allowed = access_rule(app, endpoint)
+    return isinstance(allowed, frozenset) and role in allowed
+
+
+@pytest.mark.parametrize("role", [Role.LAWYER, Role.COORDINATOR, Role.ADMIN])
+def test_every_staff_page_counts_the_unread_notices_in_words(
+    app, client, db_session, staff, make_case, role
+):
+    me = staff(role)
+    make_case(reference=REFERENCE)
+    note(db_session, NotificationKind.DEADLINE_AT_RISK, "mine", staff_id=me.id)
+    note(db_session, NotificationKind.CAPACITY_WARNING, "for the role", role=role)
+    set_up_line_key(db_session)
+    sign_in_as(client, db_session, me)
+
+    shown = {}
+    for path in staff_pages(app, role):
+        response = client.get(path)
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue  # a download, or a page that sends the visitor on
+        links = page_of(response).find_all("a", href="/notices")
+        shown[path] = [" ".join(link.text.split()) for link in links]
+
+    # The count is in the link's own text, not only a colour or a badge
+    assert len(shown) >= 2
+    assert shown == dict.fromkeys(shown, ["Varsler (2 uleste)"])
+
+
 def test_a_coordinator_sees_an_audit_anchor_with_what_it_is_for(client, db_session, staff):
     coordinator = staff(Role.COORDINATOR)
     anchor = "1234:" + "3f9a" * 16
@@ -170,3 +215,11 @@ def test_a_coordinator_sees_an_audit_anchor_with_what_it_is_for(client, db_sessi
     [item] = page.find_all("li", **ITEM)
     assert [code.text for code in item.find_all("code")] == [anchor]
     assert "audit verify --anchor" in item.text
+
+
+def test_every_kind_has_its_own_title_on_the_notices_page(app):
+    with app.test_request_context():
+        fallback = notice_title("a kind a newer version wrote")
+        titles = {kind: notice_title(kind) for kind in NotificationKind}
+    assert fallback not in titles.values()
+    assert len(set(titles.values())) == len(titles)

@@ -14,6 +14,7 @@ from advisory.models import CaseDecline, Notification, Role, Staff
 from advisory.services.notifications import (
     NotificationKind,
     NotificationNotFound,
+    announce_new_case,
     describe,
     mark_read,
     unread_count,
@@ -226,6 +227,17 @@ def test_nobody_can_mark_another_persons_or_another_roles_note_read(db_session, 
     assert for_coordinators.read_at is None
 
 
+def test_a_new_case_is_announced_to_the_lawyers_once(db_session, make_case):
+    case = make_case(reference=REFERENCE)
+
+    assert announce_new_case(db_session, case, DEFAULT_NOW) is True
+    assert announce_new_case(db_session, case, DEFAULT_NOW) is False
+
+    [note] = db_session.scalars(sa.select(Notification)).all()
+    assert (note.kind, note.role, note.staff_id) == ("new_case", Role.LAWYER, None)
+    assert note.case_reference == REFERENCE
+
+
 # --- what a notification says -------------------------------------------------------------------
 
 SUBJECTS = {
@@ -237,6 +249,9 @@ SUBJECTS = {
     NotificationKind.CAPACITY_WARNING: "Callback capacity warning: case K7QF-9M2X",
     NotificationKind.CASE_ASSIGNED: "Case assigned: case K7QF-9M2X",
     NotificationKind.CALLBACK_UNBOOKED: "Callback could not be booked: case K7QF-9M2X",
+    NotificationKind.CASE_TAKEN: "Case taken over by a colleague: case K7QF-9M2X",
+    NotificationKind.NEW_CASE: "New case: case K7QF-9M2X",
+    NotificationKind.VOICEMAIL_RECORDED_LATE: "Voicemail recorded late: case K7QF-9M2X",
 }
 ANCHOR = "1234:" + "3f9a" * 16
 

@@ -29,6 +29,7 @@ from advisory.lawyers.forms import (
     DeclineForm,
     ReplyForm,
     StatusForm,
+    TakeForm,
 )
 from advisory.lawyers.routes import bp
 from advisory.models import Case, CaseStatus, CloseOutcome, Role, Staff
@@ -91,9 +92,18 @@ def reveal_number(reference: str, callback_id: int) -> str | tuple[str, int]:
 
 @bp.post("/cases/<ref:reference>/take")
 @require_role(Role.LAWYER)
-def take(reference: str) -> Response | tuple[str, int]:
-    case = _case_or_404(reference)
-    return _act(case, lambda: actions.take_case(db_session(), case, g.staff, now=now()))
+@_case_form("take", lambda _case: TakeForm(prefix="take"))
+def take(case: Case, form: TakeForm) -> Page:
+    """Take the case; a colleague's case only with the box ticked (they are told)."""
+    with unit_of_work(CaseActionError) as work:
+        actions.take_case(db_session(), case, g.staff, now=now(), take_over=bool(form.confirm.data))
+    if work.refusal is None:
+        return redirect(url_for("queue.case_view", reference=case.reference))
+    reason = work.refusal.args[0]
+    if reason == "held_by_colleague":
+        form.confirm.errors = [_("Tick the box to take the case over from your colleague.")]
+        return _render_case(case, forms={"take": form}), 409
+    return _render_case(case, refusal=reason), 409
 
 
 @bp.post("/cases/<ref:reference>/assign")
@@ -240,6 +250,7 @@ def _render_case(
         refusal=case_texts.refusal(refusal) if refusal else None,
         revealed=revealed or {},
         action_form=ActionForm(),
+        take_form=given.get("take") or TakeForm(prefix="take", formdata=None),
         assign_form=given.get("assign") or _assign_form(case),
         decline_form=given.get("decline") or DeclineForm(formdata=None),
         status_form=given.get("status") or StatusForm(formdata=None, status=case.status.value),

@@ -23,7 +23,12 @@ MAX_ENVELOPE_CHARS = crypto.max_envelope_chars(SEALED_TEXT_BYTES["reply"])
 
 
 class ActionForm(Form):
-    """Take the case, reveal a number: no fields but the CSRF token."""
+    """Reveal a number: no fields but the CSRF token."""
+
+
+class TakeForm(Form):
+    # Asked only when the case is a colleague's: taking it over tells them.
+    confirm = BooleanField(_l("Yes, take the case over from my colleague"))
 
 
 class AssignForm(Form):

@@ -84,9 +84,12 @@ def notice_title(kind: str) -> str:
         NotificationKind.CALLBACK_ATTEMPTS_EXHAUSTED: _("Callback attempts used up"),
         NotificationKind.CAPACITY_WARNING: _("Callback booked after the deadline: no free time"),
         NotificationKind.CASE_ASSIGNED: _("Case assigned to you"),
+        NotificationKind.CASE_TAKEN: _("Case taken over by a colleague"),
+        NotificationKind.NEW_CASE: _("New case on the line"),
         NotificationKind.CALLBACK_UNBOOKED: _(
             "No callback place free: the case is answered in the inbox"
         ),
+        NotificationKind.VOICEMAIL_RECORDED_LATE: _("Voicemail recorded late"),
         NotificationKind.AUDIT_ANCHOR: _("Audit log anchor"),
     }
     try:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from advisory.hours import Calendar
 from advisory.models import Case, CaseStatus, Role, Staff
+from advisory.services.notifications import tell_assignee
 
 
 class AssignmentError(ValueError):
@@ -85,7 +86,7 @@ def reassign_after_decline(
 
     `excluded_ids` are the others who declined it before (the decline record is kept elsewhere);
     nobody excluded gets the case back. With no one left, or the line closed, the case becomes
-    unassigned and visible to all lawyers of the line.
+    unassigned and visible to all lawyers of the line. A new assignee is told.
     """
     if case.status is CaseStatus.CLOSED:
         raise AssignmentError(f"case {case.reference} is closed; there is nothing to decline")
@@ -101,5 +102,7 @@ def reassign_after_decline(
         excluded_ids={*excluded_ids, declining_lawyer.id},
     )
     case.assigned_lawyer_id = assignee.id if assignee is not None else None
+    # A lawyer declines a case once, so the decline names this assignment.
+    tell_assignee(session, case, f"declined:{case.id}:{declining_lawyer.id}", now)
     session.flush()
     return assignee

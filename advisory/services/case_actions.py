@@ -18,6 +18,7 @@ import crypto
 from advisory import audit
 from advisory.hours import Calendar
 from advisory.models import (
+    AuditEvent,
     Callback,
     CallbackStatus,
     Case,
@@ -32,6 +33,7 @@ from advisory.redacted import Redacted
 from advisory.services.assignment import reassign_after_decline
 from advisory.services.callbacks import release_place
 from advisory.services.line_keys import active_line_key
+from advisory.services.notifications import NotificationKind, tell_assignee, tell_lawyer
 from advisory.services.refusal import Refusal
 from advisory.services.replies import record_reply
 from advisory.services.reply_signatures import SignatureError, check_reply_signature
@@ -54,25 +56,44 @@ class CallbackOutcome(enum.StrEnum):
 SETTABLE_STATUSES = (CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.AWAITING_REPORTER)
 
 
-def take_case(session: Session, case: Case, lawyer: Staff, *, now: datetime) -> None:
+def take_case(
+    session: Session, case: Case, lawyer: Staff, *, now: datetime, take_over: bool = False
+) -> None:
+    """Take the case. One assigned to a colleague is taken over only when `take_over` says
+    the lawyer confirmed it (else "held_by_colleague"), and the colleague is told."""
     _require_open(case)
-    if case.assigned_lawyer_id == lawyer.id:
+    holder = case.assigned_lawyer_id
+    if holder == lawyer.id:
         return
+    if holder is not None and not take_over:
+        raise CaseActionError("held_by_colleague")
     case.assigned_lawyer_id = lawyer.id
     if case.status is CaseStatus.NEW:
         case.status = CaseStatus.IN_PROGRESS
-    _record(session, case, lawyer, "case.taken", now)
+    event = _record(session, case, lawyer, "case.taken", now)
+    if holder is not None:
+        tell_lawyer(
+            session,
+            case,
+            NotificationKind.CASE_TAKEN,
+            staff_id=holder,
+            dedupe_key=f"taken:{event.id}",
+            now=now,
+        )
 
 
 def assign_case(session: Session, case: Case, lawyer: Staff, *, to: Staff, now: datetime) -> None:
-    """Give the case to a colleague on the same line who has not declined it."""
+    """Give the case to a colleague on the same line who has not declined it; they are told
+    (unless the lawyer gives it to themselves: that is taking it)."""
     _require_open(case)
     if to.role is not Role.LAWYER or not to.active or to.line_id != case.line_id:
         raise CaseActionError("not_a_colleague")
     if has_declined(session, case, to):
         raise CaseActionError("declined_by_them")
     case.assigned_lawyer_id = to.id
-    _record(session, case, lawyer, "case.assigned", now, {"to": to.username})
+    event = _record(session, case, lawyer, "case.assigned", now, {"to": to.username})
+    if to.id != lawyer.id:
+        tell_assignee(session, case, f"event:{event.id}", now)
 
 
 def decline_case(
@@ -311,5 +332,5 @@ def _record(
     action: str,
     now: datetime,
     detail: dict[str, str | None] | None = None,
-) -> None:
-    audit.record_for_case(session, case, action=action, now=now, actor=lawyer, detail=detail)
+) -> AuditEvent:
+    return audit.record_for_case(session, case, action=action, now=now, actor=lawyer, detail=detail)

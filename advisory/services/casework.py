@@ -7,7 +7,8 @@ content, so every opening is an audit event, and the page lists those events.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -29,12 +30,22 @@ from advisory.models import (
 )
 from advisory.services.queue import CountsDown, DeadlineState, deadline_state, not_declined_by
 
+# Opening a case is audited every time; on the page, a person's openings in a row are one line.
+OPENED = "case.opened"
+
 
 @dataclass(frozen=True)
 class TrailEntry:
-    occurred_at: datetime
+    occurred_at: datetime  # for grouped openings, the last one
     actor: str | None
     action: str
+    times: int = 1  # how many openings this line stands for
+    first_at: datetime | None = None  # the first of grouped openings
+
+    def seen_again(self, later: TrailEntry) -> TrailEntry:
+        """This opening and a later one by the same person, as one line."""
+        first = self.first_at or self.occurred_at
+        return replace(self, occurred_at=later.occurred_at, times=self.times + 1, first_at=first)
 
 
 @dataclass(frozen=True)
@@ -139,14 +150,40 @@ def colleagues_for(session: Session, case: Case) -> list[Staff]:
 
 
 def trail(session: Session, reference: str) -> list[TrailEntry]:
-    """The case's audit events, oldest first, with the acting staff member's username."""
+    """The case's audit events, oldest first, with the acting staff member's username; the
+    openings between two other events are one line per person (`group_openings`)."""
     query = (
         select(AuditEvent.occurred_at, Staff.username, AuditEvent.action)
         .outerjoin(Staff, Staff.id == AuditEvent.actor_staff_id)
         .where(AuditEvent.case_reference == reference)
         .order_by(AuditEvent.id)
     )
-    return [TrailEntry(at, actor, action) for at, actor, action in session.execute(query)]
+    return group_openings(
+        TrailEntry(at, actor, action) for at, actor, action in session.execute(query)
+    )
+
+
+def group_openings(entries: Iterable[TrailEntry]) -> list[TrailEntry]:
+    """Openings between two other events, as one line per person with how many and the last.
+
+    Every other event keeps its own line and its place, so the trail still reads in order:
+    what was done, and who looked at the case in between.
+    """
+    grouped: list[TrailEntry] = []
+    openings: dict[str | None, TrailEntry] = {}
+    for entry in entries:
+        if entry.action != OPENED:
+            grouped += _by_last_opening(openings)
+            openings = {}
+            grouped.append(entry)
+            continue
+        earlier = openings.get(entry.actor)
+        openings[entry.actor] = entry if earlier is None else earlier.seen_again(entry)
+    return grouped + _by_last_opening(openings)
+
+
+def _by_last_opening(openings: dict[str | None, TrailEntry]) -> list[TrailEntry]:
+    return sorted(openings.values(), key=lambda entry: entry.occurred_at)
 
 
 def is_open(case: Case) -> bool:

@@ -28,6 +28,7 @@ from advisory.services.callbacks import (
     answer_in_inbox_instead,
     book_callback,
 )
+from advisory.services.notifications import announce_new_case, tell_assignee
 from advisory.settings import Settings
 from advisory.upserts import OnConflict, adopt
 
@@ -120,6 +121,7 @@ def submit_case(
     horizon, or `may_book_callback` is False because this connection holds its share of
     places already) the report is stored all the same, to be answered in the secure inbox,
     and the coordinator is told: a report is never lost for want of a callback place.
+    The lawyer it is assigned to is told so (the line is told of the case in `insert_case`).
     """
     token_hmac = submission_token_hmac(pepper, submission_token)
     triaged = triaged_columns(settings, answers, now)
@@ -144,6 +146,7 @@ def submit_case(
     if stored.duplicate:
         return Submission(case, duplicate=True, booking=None)
 
+    tell_assignee(session, case, f"intake:{case.id}", now)
     booking = _book_or_answer_in_inbox(session, settings, case, contact, now, may_book_callback)
     session.flush()
     return Submission(case, duplicate=False, booking=booking)
@@ -222,13 +225,24 @@ class Stored:
     duplicate: bool  # the form token had been used: `case` is the earlier one, nothing new
 
 
-def insert_case(session: Session, row: dict[str, Any], token_hmac: bytes) -> Stored | None:
+def insert_case(
+    session: Session,
+    row: dict[str, Any],
+    token_hmac: bytes,
+    *,
+    stored_at: datetime | None = None,
+) -> Stored | None:
     """Insert `row` under its reference (or a fresh one), or find the case of its form token.
 
     No look-ups first: the unique indexes decide, in the INSERT itself. Nothing inserted
     means a clash: on the form token, the same form sent again (answer with its case); on
     the reference, a rare collision of 40 bits. A reference drawn here is drawn again; one
     the form named (what the browser sealed to) cannot change. None if nothing was stored.
+
+    Every new case passes through here, whatever its channel, so this is where the line's
+    lawyers are told of it (`announce_new_case`); the same form sent again announces nothing.
+    The notice is dated `stored_at`, by default when the case was received (a case stored
+    later than it came in, like a voicemail, passes the time it is recorded).
     """
     fixed = row.get("reference")
     for _ in range(1 if fixed else _REFERENCE_ATTEMPTS):
@@ -236,6 +250,7 @@ def insert_case(session: Session, row: dict[str, Any], token_hmac: bytes) -> Sto
             session, {**row, "reference": fixed or crypto.generate_reference()}
         )
         if case is not None:
+            announce_new_case(session, case, now=stored_at or row["received_at"])
             return Stored(case, duplicate=False)
         earlier = session.scalars(
             select(Case).where(Case.submission_token_hmac == token_hmac)

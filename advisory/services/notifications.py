@@ -43,7 +43,10 @@ class NotificationKind(enum.StrEnum):
     CALLBACK_ATTEMPTS_EXHAUSTED = "callback_attempts_exhausted"
     CAPACITY_WARNING = "capacity_warning"
     CASE_ASSIGNED = "case_assigned"
+    CASE_TAKEN = "case_taken"  # a colleague took over a case assigned to this lawyer
+    NEW_CASE = "new_case"  # a case came in (web, phone, voicemail): for the line's lawyers
     CALLBACK_UNBOOKED = "callback_unbooked"  # no place: the report is answered in the inbox
+    VOICEMAIL_RECORDED_LATE = "voicemail_recorded_late"  # left long before it was recorded
     AUDIT_ANCHOR = "audit_anchor"  # the audit log's head, for the coordinators to keep
 
 
@@ -56,7 +59,10 @@ TITLES: dict[NotificationKind, str] = {
     NotificationKind.CALLBACK_ATTEMPTS_EXHAUSTED: "Callback attempts exhausted",
     NotificationKind.CAPACITY_WARNING: "Callback capacity warning",
     NotificationKind.CASE_ASSIGNED: "Case assigned",
+    NotificationKind.CASE_TAKEN: "Case taken over by a colleague",
+    NotificationKind.NEW_CASE: "New case",
     NotificationKind.CALLBACK_UNBOOKED: "Callback could not be booked",
+    NotificationKind.VOICEMAIL_RECORDED_LATE: "Voicemail recorded late",
     NotificationKind.AUDIT_ANCHOR: "Audit log anchor",
 }
 # For a stored kind this version no longer knows: still says nothing but that there is a note.
@@ -117,15 +123,7 @@ def tell_coordinators(
     session: Session, case: Case, kind: NotificationKind, dedupe_key: str, now: datetime
 ) -> bool:
     """A note about a case for the coordinators; True if it is new."""
-    created = notify(
-        session,
-        kind=kind,
-        dedupe_key=dedupe_key,
-        now=now,
-        role=Role.COORDINATOR,
-        case_reference=case.reference,
-    )
-    return created is not None
+    return _about_case(session, case, kind, dedupe_key, now, role=Role.COORDINATOR)
 
 
 def tell_case_team(
@@ -134,16 +132,71 @@ def tell_case_team(
     """A note for the assigned lawyer, or every lawyer while the case is unassigned; True if
     it is new."""
     assignee = case.assigned_lawyer_id
+    role = Role.LAWYER if assignee is None else None
+    return _about_case(session, case, kind, dedupe_key, now, staff_id=assignee, role=role)
+
+
+def announce_new_case(session: Session, case: Case, now: datetime) -> bool:
+    """Tell the lawyers that `case` came in; True if it is new, once per case.
+
+    Every case stored through `intake.insert_case` (web reports, phone calls, and any
+    other channel that stores through it) is announced there. A path that stores a case
+    some other way calls this after its insert. The note is role-wide and shared, like the
+    team's other notes about unassigned cases: whoever reads it picks it up for everyone.
+    """
+    kind, dedupe_key = NotificationKind.NEW_CASE, f"new_case:{case.id}"
+    return _about_case(session, case, kind, dedupe_key, now, role=Role.LAWYER)
+
+
+def tell_lawyer(
+    session: Session,
+    case: Case,
+    kind: NotificationKind,
+    *,
+    staff_id: int,
+    dedupe_key: str,
+    now: datetime,
+) -> bool:
+    """A note about a case for one lawyer (given it, or losing it); True if it is new."""
+    return _about_case(session, case, kind, dedupe_key, now, staff_id=staff_id)
+
+
+def _about_case(
+    session: Session,
+    case: Case,
+    kind: NotificationKind,
+    dedupe_key: str,
+    now: datetime,
+    *,
+    staff_id: int | None = None,
+    role: Role | None = None,
+) -> bool:
+    """`notify` about `case`, to a staff member or a role; True if the note is new."""
     created = notify(
         session,
         kind=kind,
         dedupe_key=dedupe_key,
         now=now,
-        staff_id=assignee,
-        role=Role.LAWYER if assignee is None else None,
+        staff_id=staff_id,
+        role=role,
         case_reference=case.reference,
     )
     return created is not None
+
+
+def tell_assignee(session: Session, case: Case, event: str, now: datetime) -> bool:
+    """Tell the lawyer `case` is now assigned to; `event` names this assignment (its dedupe
+    key), so that it is told once. False if the case is unassigned or was told before."""
+    if case.assigned_lawyer_id is None:
+        return False
+    return tell_lawyer(
+        session,
+        case,
+        NotificationKind.CASE_ASSIGNED,
+        staff_id=case.assigned_lawyer_id,
+        dedupe_key=f"assigned:{event}",
+        now=now,
+    )
 
 
 def unread_for(session: Session, staff: Staff) -> list[Notification]:

@@ -30,6 +30,21 @@ function show(element, text, className = "opened") {
   element.append(paragraph);
 }
 
+/**
+ * A revealed phone number: a link that dials it. The href keeps only digits and a leading
+ * plus, so "+47 912 34 567" dials as tel:+4791234567.
+ *
+ * @param {HTMLElement} element
+ * @param {string} number
+ */
+function showNumber(element, number) {
+  const link = document.createElement("a");
+  link.className = "opened";
+  link.href = `tel:${number.trim().replace(/(?!^\+)[^\d]/g, "")}`;
+  link.textContent = number;
+  element.replaceChildren(link);
+}
+
 /** The element naming the case's line and reference. */
 function caseElement() {
   return document.getElementById("key-status");
@@ -57,7 +72,12 @@ async function openAll(keys, texts) {
       // On the case page a reply is the line's copy; everything else came from the reporter.
       const direction = purpose === "reply" ? "line-to-line" : "reporter-to-line";
       const where = contextOf(caseElement(), direction);
-      show(element, await openText(purpose, envelope, key, where));
+      const text = await openText(purpose, envelope, key, where);
+      if (element.dataset.link === "tel") {
+        showNumber(element, text);
+      } else {
+        show(element, text);
+      }
     } catch {
       show(element, texts.unreadable, "muted");
     }
