@@ -13,7 +13,12 @@ Behind a reverse proxy every client would share the proxy's address, so the oper
 wrap the app in werkzeug's ProxyFix with the number of proxies in front of it.
 
 Only posts are limited: sending a report (ADVISORY_REPORT_LIMIT) and every post that looks
-a case up by its code (ADVISORY_LOOKUP_LIMIT, one budget shared by all of them). Over the
+a case up by its code (ADVISORY_LOOKUP_LIMIT, one budget shared by all of them). The lookup
+budget is spent only by posts whose code opened no case (the view says so with
+`count_failed_lookup`): behind a workplace's Wi-Fi or a mobile carrier many people share one
+address, and each of them may open their own case as often as they like. Guessing codes is
+what the budget stops, so once the failures have used it up every lookup from that address
+waits, a right code too (else a guess would still be answered, only more slowly). Over the
 limit the answer is 429 with the same page again, everything typed kept except the phone
 number (which the report form never echoes), and the local time at which to try again; a
 blueprint registers those pages (`register_limited_pages`, advisory/reporter/rate_limited.py),
@@ -34,13 +39,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import cast
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask.sansio.app import App
 from flask.typing import RouteCallable
 from flask_babel import format_datetime, to_user_timezone
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded, RequestLimit
 from limits.storage import MovingWindowSupport, Storage
+from werkzeug.wrappers import Response
 
 import crypto
 from advisory.context import current_settings, now
@@ -81,8 +87,20 @@ def _lookup_limit() -> str:
     return current_settings().lookup_limit
 
 
+def count_failed_lookup() -> None:
+    """Charge this request to the lookup budget: the case code it sent opened no case."""
+    g.advisory_failed_lookup = True
+
+
+def _lookup_failed(_response: Response) -> bool:
+    return bool(g.get("advisory_failed_lookup", False))
+
+
 REPORT_LIMIT = limiter.limit(_report_limit, methods=["POST"])
-LOOKUP_LIMIT = limiter.shared_limit(_lookup_limit, scope=LOOKUP_SCOPE, methods=["POST"])
+# Checked before every lookup, spent after a failed one only.
+LOOKUP_LIMIT = limiter.shared_limit(
+    _lookup_limit, scope=LOOKUP_SCOPE, methods=["POST"], deduct_when=_lookup_failed
+)
 LIMITED_VIEWS = {
     "reporter.submit_report": REPORT_LIMIT,
     "reporter.open_inbox": LOOKUP_LIMIT,
@@ -285,13 +303,16 @@ def _when_text(when: datetime | None) -> str:
 
 
 def too_many(when: datetime | None, *more: str) -> str:
-    return " ".join(
-        [
-            _("We have had many requests like this from your connection in a short while."),
-            _when_text(when),
-            *more,
-        ]
-    )
+    return " ".join([_why_limited(), _when_text(when), *more])
+
+
+def _why_limited() -> str:
+    if LIMITED_VIEWS.get(request.endpoint or "") is LOOKUP_LIMIT:
+        return _(
+            "Several case codes that match no case were tried from your connection in a short"
+            " while (at a workplace or on a mobile network, many people can share one)."
+        )
+    return _("We have had many requests like this from your connection in a short while.")
 
 
 def plain_page(when: datetime | None) -> str:

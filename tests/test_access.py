@@ -55,6 +55,8 @@ EXPECTED_ACCESS: dict[str, str | frozenset[Role]] = {
     "queue.reply": frozenset({LAWYER}),
     "queue.phone_intake": frozenset({LAWYER}),
     "queue.submit_phone_intake": frozenset({LAWYER}),
+    "queue.voicemail_intake": frozenset({LAWYER}),
+    "queue.submit_voicemail": frozenset({LAWYER}),
     "admin.staff": frozenset({ADMIN}),
     "admin.add": frozenset({ADMIN}),
     "admin.deactivate": frozenset({ADMIN}),

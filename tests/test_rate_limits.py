@@ -41,6 +41,7 @@ from advisory.ratelimit import KEY_HEX_CHARS, SweptMemoryStorage, client_key, st
 from advisory.services.line_keys import initialise_line
 from advisory.settings import SettingsError, load_settings
 from tests.conftest import DEFAULT_NOW, TEST_SECRETS, base_env, dispose_apps
+from tests.reporter_helpers import case_code_on, page_of
 
 ADDRESS = "198.51.100.77"
 OTHER_ADDRESS = "203.0.113.5"
@@ -239,6 +240,56 @@ def test_lookup_limit_is_shared_by_every_post_with_a_case_code(make_app):
     assert post_with_code(client, "/follow-up/erase").status_code == 429
     assert post_with_code(client, "/follow-up").status_code == 429
     # The report form has a budget of its own.
+    assert send_report(client).status_code == 200
+
+
+def case_code_of_a_new_report(client: FlaskClient) -> str:
+    """Send a report without JavaScript; the case code its receipt shows."""
+    receipt = send_report(client)
+    assert receipt.status_code == 200
+    return case_code_on(page_of(receipt))
+
+
+def test_many_successful_lookups_from_one_address_are_never_limited(make_app):
+    # Given a line that allows two failed lookups a minute, and colleagues behind one address
+    client = visitor(make_app(ADVISORY_LOOKUP_LIMIT="2 per minute"))
+    codes = [case_code_of_a_new_report(client) for _ in range(3)]
+
+    # When each opens their case again and again, and writes in it
+    statuses = [
+        post_with_code(client, path, code=code, message="Any news?").status_code
+        for _ in range(4)
+        for code in codes
+        for path in ("/follow-up", "/follow-up/message")
+    ]
+
+    # Then every one of the 24 posts is answered
+    assert statuses == [200] * 24
+
+
+def test_failed_lookups_are_limited_and_the_page_says_when_to_try_again(make_app):
+    client = visitor(make_app(ADVISORY_LOOKUP_LIMIT="2 per minute"))
+    code = case_code_of_a_new_report(client)
+    first_failure = time.time()
+
+    # Two codes that open nothing, with right ones between them that cost nothing
+    assert post_with_code(client, "/follow-up").status_code == 400
+    assert [post_with_code(client, "/follow-up", code=code).status_code for _ in range(5)] == [
+        200
+    ] * 5
+    assert post_with_code(client, "/follow-up/message").status_code == 400
+
+    # Then a third try is refused, says why and when, and so is a right code until then
+    refused = post_with_code(client, "/follow-up")
+    refused_at = time.time()
+    assert refused.status_code == 429
+    text = refused.get_data(as_text=True)
+    assert "case codes that match no case were tried from your connection" in text
+    shown = TRY_AGAIN.search(text)
+    assert shown, "the page says when to try again"
+    assert shown.group(1) in minutes_between(first_failure + 60, refused_at + 61)
+    assert post_with_code(client, "/follow-up", code=code).status_code == 429
+    # And the report form keeps its own budget
     assert send_report(client).status_code == 200
 
 

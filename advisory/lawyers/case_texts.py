@@ -55,6 +55,7 @@ def action_names() -> dict[str, str]:
         "case.status_changed": _("changed the status"),
         "case.closed": _("closed the case"),
         "case.phone_intake": _("recorded a phone call"),
+        "case.voicemail_intake": _("recorded a voicemail"),
         "callback.number_revealed": _("revealed the phone number"),
         "callback.logged": _("logged a callback"),
     }

@@ -1,4 +1,5 @@
-"""The phone-intake form: the web report's questionnaire, asked by a lawyer during a call.
+"""The phone-intake forms: the web report's questionnaire, asked by a lawyer during a call or
+while listening to the line's voicemail.
 
 The choices are the reporter form's own lists, so a phone case and a web case answer the same
 questions in the same words; only the questions are put for the lawyer, not the caller.
@@ -6,10 +7,14 @@ questions in the same words; only the questions are put for the lawyer, not the 
 
 from __future__ import annotations
 
-from wtforms import HiddenField, RadioField, SubmitField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
+from wtforms import DateField, HiddenField, RadioField, StringField, SubmitField, TimeField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from advisory.context import current_settings, now
 from advisory.forms import Form
 from advisory.i18n import lazy_text as _l
 from advisory.reporter.forms import (
@@ -17,7 +22,9 @@ from advisory.reporter.forms import (
     HAPPENED_CHOICES,
     KIND_CHOICES,
     LANGUAGE_CHOICES,
+    MAX_CONTACT_ENVELOPE_CHARS,
     MAX_ENVELOPE_CHARS,
+    PHONE_PATTERN,
     ROLE_CHOICES,
     YES_NO,
     YES_NO_UNSURE,
@@ -27,7 +34,17 @@ from advisory.reporter.forms import (
     required_answer,
     submission_token_field,
 )
-from advisory.services.phone_intake import Note, PhoneCall, PhoneOutcome
+from advisory.services.phone_intake import (
+    LeftAtProblem,
+    Note,
+    Number,
+    PhoneCall,
+    PhoneOutcome,
+    Voicemail,
+    left_at_problem,
+    oldest_left_date,
+)
+from advisory.text_limits import MAX_PHONE_CHARS
 
 OUTCOME_CHOICES = [
     SelectChoice(PhoneOutcome.ADVICE_GIVEN.value, _l("Advice given: close the case")),
@@ -35,9 +52,28 @@ OUTCOME_CHOICES = [
     SelectChoice(PhoneOutcome.FOLLOW_UP.value, _l("Needs follow-up: keep it open, assigned to me")),
     SelectChoice(PhoneOutcome.OTHER.value, _l("Something else: close the case")),
 ]
+LEFT_AT_TEXTS = {
+    LeftAtProblem.FUTURE: _l("That is later than now; a voicemail cannot be left in the future."),
+    LeftAtProblem.TOO_OLD: _l(
+        "That is longer ago than the voicemail keeps messages; check the date."
+    ),
+}
+
+# The voicemail's own questions, made here so that they come first in the form's order (WTForms
+# orders fields as they were made), as on the page and in its list of problems.
+_LEFT_DATE = DateField(
+    _l("Day the message was left"),
+    validators=[InputRequired(message=_l("Give the day the message was left."))],
+)
+_LEFT_TIME = TimeField(
+    _l("Time it was left"),
+    validators=[InputRequired(message=_l("Give the time the message was left."))],
+)
 
 
-class PhoneIntakeForm(QuestionnaireAnswers, Form):
+class _CaseQuestions(QuestionnaireAnswers, Form):
+    """What a call and a voicemail both record: the questionnaire and the lawyer's note."""
+
     submission_token = submission_token_field()
     kind = required_answer(
         RadioField,
@@ -56,29 +92,14 @@ class PhoneIntakeForm(QuestionnaireAnswers, Form):
     field = optional_answer(RadioField, _l("Which field?"), FIELD_CHOICES)
     preferred_language = optional_answer(RadioField, _l("Language of the call"), LANGUAGE_CHOICES)
     note = long_text_field(_l("Note (optional)"))
-    outcome = required_answer(
-        RadioField,
-        _l("How did the call end?"),
-        OUTCOME_CHOICES,
-        missing=_l("Choose how the call ended."),
-    )
 
     # Filled in by the browser when it seals the note; then `note` is not sent at all.
     encryption = HiddenField()
     note_envelope = HiddenField(validators=[Length(max=MAX_ENVELOPE_CHARS)])
-    submit = SubmitField(_l("Save the call"))
 
     @property
     def sealed_in_browser(self) -> bool:
         return self.encryption.data == "browser"
-
-    def call(self) -> PhoneCall:
-        return PhoneCall(
-            answers=self.answers(),
-            outcome=PhoneOutcome(self.outcome.data),
-            note=self._note(),
-            form_token=self.submission_token.data or "",
-        )
 
     def _note(self) -> Note:
         """The sealed note when the browser sealed it, else what was typed.
@@ -92,3 +113,105 @@ class PhoneIntakeForm(QuestionnaireAnswers, Form):
         if self.sealed_in_browser or (envelope and not typed):
             return Note(envelope=envelope)
         return Note(plaintext=typed)
+
+
+class PhoneIntakeForm(_CaseQuestions):
+    outcome = required_answer(
+        RadioField,
+        _l("How did the call end?"),
+        OUTCOME_CHOICES,
+        missing=_l("Choose how the call ended."),
+    )
+    submit = SubmitField(_l("Save the call"))
+
+    def call(self) -> PhoneCall:
+        return PhoneCall(
+            answers=self.answers(),
+            outcome=PhoneOutcome(self.outcome.data),
+            note=self._note(),
+            form_token=self.submission_token.data or "",
+        )
+
+
+class VoicemailForm(_CaseQuestions):
+    """A message left on the line's voicemail: when, the number if one was left, the answers.
+
+    The day and time are the line's local time. The number is never shown again: a page that
+    comes back with a question asks for it anew.
+    """
+
+    left_date = _LEFT_DATE
+    left_time = _LEFT_TIME
+    number_given = required_answer(
+        RadioField,
+        _l("Did the caller leave a number?"),
+        YES_NO,
+        missing=_l("Say whether the caller left a number."),
+    )
+    phone = StringField(
+        _l("The number the caller left"),
+        render_kw={"maxlength": MAX_PHONE_CHARS, "inputmode": "tel", "autocomplete": "off"},
+    )
+    # The number as the browser sealed it; then `phone` is not sent at all.
+    contact_envelope = HiddenField(validators=[Length(max=MAX_CONTACT_ENVELOPE_CHARS)])
+    submit = SubmitField(_l("Save the voicemail"))
+
+    @staticmethod
+    def line_zone() -> ZoneInfo:
+        return ZoneInfo(current_settings().calendar.timezone)
+
+    def validate_left_date(self, field: DateField) -> None:
+        # Checked before the day meets a time and a zone: year 1 or 9999 has no instant here.
+        day: date | None = field.data
+        if day is None:
+            return  # not a date at all: WTForms has said so
+        if day > now().astimezone(self.line_zone()).date():
+            raise ValidationError(LEFT_AT_TEXTS[LeftAtProblem.FUTURE])
+        if day < oldest_left_date(now(), self.line_zone()):
+            raise ValidationError(LEFT_AT_TEXTS[LeftAtProblem.TOO_OLD])
+
+    def validate_left_time(self, field: TimeField) -> None:
+        if self.left_date.errors or self.left_date.data is None or field.data is None:
+            return  # the day is wrong already: no instant to judge
+        problem = left_at_problem(self.left_at(), now())
+        if problem is not None:
+            raise ValidationError(LEFT_AT_TEXTS[problem])
+
+    def validate_phone(self, field: StringField) -> None:
+        if self.number_given.data != "yes":
+            return
+        if self.sealed_in_browser:
+            if not self.contact_envelope.data:
+                raise ValidationError(_l("The number was not encrypted; please type it again."))
+            return
+        number = (field.data or "").strip()
+        if not number:
+            raise ValidationError(_l("Type the number the caller left."))
+        if not PHONE_PATTERN.fullmatch(number):
+            raise ValidationError(
+                _l("That does not look like a phone number; use digits, and + for abroad.")
+            )
+
+    def left_at(self) -> datetime:
+        """When the message was left: the typed day and time in the line's zone (validated)."""
+        day: date = self.left_date.data
+        at: time = self.left_time.data
+        return datetime.combine(day, at, tzinfo=self.line_zone())
+
+    def voicemail(self) -> Voicemail:
+        return Voicemail(
+            answers=self.answers(),
+            left_at=self.left_at(),
+            number=self._number(),
+            note=self._note(),
+            form_token=self.submission_token.data or "",
+        )
+
+    def _number(self) -> Number:
+        """The number as sealed in the browser, or as typed; nothing when none was left (a
+        number typed and then answered "no" is not kept, nor even sealed)."""
+        if self.number_given.data != "yes":
+            return Number()
+        if self.sealed_in_browser:
+            return Number(envelope=self.contact_envelope.data or None)
+        return Number(plaintext=(self.phone.data or "").strip() or None)

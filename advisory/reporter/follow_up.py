@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from advisory.context import current_settings, data_key, db_session, key_directory, now
 from advisory.models import Case, CaseStatus
+from advisory.ratelimit import count_failed_lookup
 from advisory.reporter.credentials import Credential, CredentialError, credential_from
 from advisory.reporter.forms import CaseCodeForm, EraseForm, MessageForm, RebookForm
 from advisory.reporter.refusals import intake_refusal, sealed_refusal
@@ -45,7 +46,8 @@ def _opened_with(
     form_class: type[F],
 ) -> Callable[[Callable[[F, Case, Credential], Page]], Callable[[], Page]]:
     """Open the case a follow-up post names by its code, then run the view with it; an
-    unknown or missing code gets the code page again."""
+    unknown or missing code gets the code page again, and only such a post counts against
+    the lookup limit (advisory/ratelimit.py)."""
 
     def decorate(view: Callable[[F, Case, Credential], Page]) -> Callable[[], Page]:
         @functools.wraps(view)
@@ -53,6 +55,7 @@ def _opened_with(
             form = form_class()
             case, credential, problem = _case_from(form)
             if case is None or credential is None:
+                count_failed_lookup()
                 return _code_page(form, problem), 400
             return view(form, case, credential)
 

@@ -1,4 +1,5 @@
-"""A lawyer records a live phone call as a case, in one flush (the request commits).
+"""A lawyer records a live phone call, or a message left on the line's voicemail, as a case,
+in one flush (the request commits).
 
 A call is a case like a web report, so it counts in every figure: channel phone, the same
 questionnaire, priority from triage, the deadline from the calendar exactly as intake sets
@@ -9,18 +10,30 @@ number anywhere: the caller rings again and quotes the reference if they want to
 The lawyer's note is content. With JavaScript the lawyer's browser seals it to the line key;
 without, this module seals it on arrival, and the plaintext goes no further than this call.
 The same form sent twice (a double click, a reload) records one case.
+
+A voicemail is a case received when the message was LEFT, not when it was recorded: its
+callback deadline is counted from then, so the figures show whether the promise of an answer
+within one working day was kept. It is not answered yet, so it is new and assigned as a web
+report is. A number the caller left is sealed like the note (in the browser, or here on
+arrival) and kept only on its booked callback, which deletes it once the call is done, as for
+a web callback. The mailbox is to be listened to within the first hour of every opening: a
+message recorded more than one hour of opening time after it was left (`RECORD_WITHIN`) is
+flagged to the coordinators, since part of its deadline went by before anyone knew of it.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 import crypto
 from advisory import audit, triage
+from advisory.hours import Calendar
 from advisory.models import (
     Case,
     CaseStatus,
@@ -32,8 +45,16 @@ from advisory.models import (
     Staff,
 )
 from advisory.redacted import Redacted
-from advisory.services.intake import insert_case, submission_token_hmac, triaged_columns
+from advisory.services.assignment import pick_assignee
+from advisory.services.callbacks import SlotUnavailable, book_callback
+from advisory.services.intake import (
+    Stored,
+    insert_case,
+    submission_token_hmac,
+    triaged_columns,
+)
 from advisory.services.line_keys import active_line_key
+from advisory.services.notifications import NotificationKind, tell_assignee, tell_coordinators
 from advisory.services.refusal import Refusal
 from advisory.services.sealed_input import (
     SealedInputRefused,
@@ -45,7 +66,13 @@ from advisory.services.sealing import TO_LINE, context, reference_for_form, seal
 from advisory.settings import Settings
 
 AUDIT_ACTION = "case.phone_intake"
+VOICEMAIL_AUDIT_ACTION = "case.voicemail_intake"
 NOTE_PURPOSE = "narrative"
+NUMBER_PURPOSE = "contact"
+# A voicemail recorded later than this much opening time after it was left is flagged.
+RECORD_WITHIN = timedelta(hours=1)
+# No mailbox keeps a message longer: an earlier day is a typing error, not a voicemail.
+OLDEST_VOICEMAIL = timedelta(days=60)
 
 
 class PhoneOutcome(enum.StrEnum):
@@ -73,19 +100,29 @@ class PhoneIntakeError(Refusal):
 
 
 @dataclass(frozen=True, repr=False)
-class Note(Redacted):
-    """The lawyer's note: sealed in the browser, or typed text the server seals now."""
+class Sealable(Redacted):
+    """Sealed in the lawyer's browser, or typed text the server seals now; or neither."""
 
     envelope: str | None = None
     plaintext: str | None = None
 
 
-@dataclass(frozen=True)
-class PhoneCall:
+Note = Sealable  # the lawyer's note
+Number = Sealable  # the number a caller left on the voicemail
+
+
+@dataclass(frozen=True, kw_only=True)
+class Intake:
+    """What a lawyer records of any call: the answers, the note, the form's token."""
+
     answers: triage.Answers
-    outcome: PhoneOutcome
     note: Note
     form_token: str  # the form's one-time token: the same form sent twice is one case
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhoneCall(Intake):
+    outcome: PhoneOutcome
 
 
 @dataclass(frozen=True)
@@ -145,9 +182,7 @@ def record_phone_call(
         "submission_token_hmac": token_hmac,
         "reference": reference,
     }
-    stored = insert_case(session, row, token_hmac)
-    if stored is None:
-        raise PhoneIntakeError("no_reference")
+    stored = _inserted(session, row)
     case = stored.case
     if stored.duplicate:
         return RecordedCall(case, duplicate=True)
@@ -157,6 +192,14 @@ def record_phone_call(
         session, case, action=AUDIT_ACTION, now=now, actor=lawyer, detail=recorded
     )
     return RecordedCall(case, duplicate=False)
+
+
+def _inserted(session: Session, row: dict[str, Any]) -> Stored:
+    """The new case of `row`, or the one its form made before; refused without a reference."""
+    stored = insert_case(session, row, row["submission_token_hmac"])
+    if stored is None:
+        raise PhoneIntakeError("no_reference")
+    return stored
 
 
 def _sealed_note(
@@ -173,7 +216,7 @@ def _sealed_note(
         raise PhoneIntakeError("note_too_long") from None
 
 
-def _accepted(session: Session, key: LineKey, envelope: str) -> str:
+def _accepted(session: Session, key: LineKey, envelope: str, purpose: str = NOTE_PURPOSE) -> str:
     """A browser's envelope must be well-formed and sealed to a key of the lawyer's line.
 
     The page seals to the active key; an older key of the same line (a page loaded before a
@@ -181,8 +224,160 @@ def _accepted(session: Session, key: LineKey, envelope: str) -> str:
     """
     try:
         return sealed_for_line(
-            envelope, NOTE_PURPOSE, key.line_id, lambda key_id: line_of_key(session, key_id)
+            envelope, purpose, key.line_id, lambda key_id: line_of_key(session, key_id)
         )
     except SealedInputRefused as exc:
-        reasons = {SealedProblem.TOO_LARGE: "note_too_long", SealedProblem.DAMAGED: "damaged"}
-        raise PhoneIntakeError(reasons.get(exc.problem, "unknown_key")) from None
+        reason = _REFUSED_AS[purpose].get(exc.problem, "unknown_key")
+        raise PhoneIntakeError(reason) from None
+
+
+# A browser's envelope that does not hold, by purpose: what the page says about it.
+_REFUSED_AS = {
+    NOTE_PURPOSE: {SealedProblem.TOO_LARGE: "note_too_long", SealedProblem.DAMAGED: "damaged"},
+    NUMBER_PURPOSE: {
+        SealedProblem.TOO_LARGE: "number_damaged",
+        SealedProblem.DAMAGED: "number_damaged",
+    },
+}
+
+
+# --- voicemail ---------------------------------------------------------------------------------
+
+
+class LeftAtProblem(enum.StrEnum):
+    """Why a voicemail cannot have been left when the form says."""
+
+    FUTURE = "left_in_future"
+    TOO_OLD = "left_too_long_ago"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Voicemail(Intake):
+    left_at: datetime  # when the caller left the message (aware)
+    number: Number  # empty when the caller left none
+
+
+@dataclass(frozen=True)
+class RecordedVoicemail(RecordedCall):
+    callback_at: datetime | None  # the booked callback, when a number was left and a place free
+    number_left: bool  # the caller left a number (booked, or no place was free)
+    late: bool  # recorded after RECORD_WITHIN of opening time: the coordinators were told
+
+
+def left_at_problem(left_at: datetime, now: datetime) -> LeftAtProblem | None:
+    """None if a message can have been left at `left_at`: not after now, nor too long ago."""
+    if left_at > now:
+        return LeftAtProblem.FUTURE
+    if left_at < now - OLDEST_VOICEMAIL:
+        return LeftAtProblem.TOO_OLD
+    return None
+
+
+def oldest_left_date(now: datetime, zone: ZoneInfo) -> date:
+    """The earliest local day a voicemail recorded `now` can have been left on."""
+    return (now - OLDEST_VOICEMAIL).astimezone(zone).date()
+
+
+def recorded_late(calendar: Calendar, left_at: datetime, recorded_at: datetime) -> bool:
+    """Whether the message waited more than `RECORD_WITHIN` of opening time to be recorded."""
+    return recorded_at > calendar.add_opening_time(left_at, RECORD_WITHIN)
+
+
+def record_voicemail(
+    session: Session,
+    settings: Settings,
+    *,
+    lawyer: Staff,
+    voicemail: Voicemail,
+    pepper: bytes,
+    now: datetime,
+) -> RecordedVoicemail:
+    """Store the message as a new case received when it was left, book a callback to the
+    number if one was left, flag a late recording, audit it, and flush."""
+    problem = left_at_problem(voicemail.left_at, now)
+    if problem is not None:
+        raise PhoneIntakeError(problem.value)
+    key = line_key_for(session, lawyer)
+    reference = reference_for_form(pepper, voicemail.form_token)
+    where = context(key.line.slug, reference, TO_LINE)
+    note_envelope = _sealed_note(session, key, voicemail.note, where)
+    number_envelope = _sealed_number(session, key, voicemail.number, where)
+    token_hmac = submission_token_hmac(pepper, voicemail.form_token)
+    # Assigned as a web report is: to whoever is on duty now, or the whole team after hours.
+    assignee = pick_assignee(session, line_id=key.line_id, now=now, calendar=settings.calendar)
+    row = {
+        **triaged_columns(settings, voicemail.answers, voicemail.left_at),
+        "line_id": key.line_id,
+        "received_at": voicemail.left_at,
+        "channel": Channel.VOICEMAIL,
+        "contact_preference": ContactPreference.CALLBACK,
+        "status": CaseStatus.NEW,
+        "assigned_lawyer_id": assignee.id if assignee else None,
+        "narrative_envelope": note_envelope,
+        "submission_token_hmac": token_hmac,
+        "reference": reference,
+    }
+    stored = _inserted(session, row)
+    case = stored.case
+    if stored.duplicate:
+        return RecordedVoicemail(
+            case, duplicate=True, callback_at=None, number_left=False, late=False
+        )
+
+    tell_assignee(session, case, f"intake:{case.id}", now)
+    callback_at = _booked_callback(session, settings, case, number_envelope, now)
+    late = recorded_late(settings.calendar, voicemail.left_at, now)
+    if late:
+        key_of_event = f"voicemail-late:{case.reference}"
+        tell_coordinators(
+            session, case, NotificationKind.VOICEMAIL_RECORDED_LATE, key_of_event, now
+        )
+    recorded: audit.Detail = {
+        "priority": row["priority"],
+        "number": number_envelope is not None,
+        "late": late,
+    }
+    audit.record_for_case(
+        session, case, action=VOICEMAIL_AUDIT_ACTION, now=now, actor=lawyer, detail=recorded
+    )
+    session.flush()
+    return RecordedVoicemail(
+        case,
+        duplicate=False,
+        callback_at=callback_at,
+        number_left=number_envelope is not None,
+        late=late,
+    )
+
+
+def _sealed_number(
+    session: Session, key: LineKey, number: Number, where: crypto.EnvelopeContext
+) -> str | None:
+    if number.envelope:
+        return _accepted(session, key, number.envelope, NUMBER_PURPOSE)
+    typed = (number.plaintext or "").strip()
+    if not typed:
+        return None
+    try:
+        return seal_for_line(key, NUMBER_PURPOSE, typed, where)
+    except crypto.CryptoError:  # longer than a number's envelope holds
+        raise PhoneIntakeError("number_damaged") from None
+
+
+def _booked_callback(
+    session: Session, settings: Settings, case: Case, number: str | None, now: datetime
+) -> datetime | None:
+    """The earliest free callback to the number left, which only its booking keeps.
+
+    With no place free up to the booking horizon the number is not kept and the
+    coordinators are told, as for a web report; the lawyer heard the number all the same.
+    """
+    if number is None:
+        return None
+    try:
+        booking = book_callback(session, settings, case=case, now=now, contact_envelope=number)
+    except SlotUnavailable:
+        key_of_event = f"callback-unbooked:{case.reference}"
+        tell_coordinators(session, case, NotificationKind.CALLBACK_UNBOOKED, key_of_event, now)
+        return None
+    return booking.callback.slot_start

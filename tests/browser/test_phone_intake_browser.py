@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -34,8 +35,9 @@ MIN_TAP = 44  # CSS pixels
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-results"
 
 
-def signed_in_lawyer(live_server: LiveServer) -> str:
-    """A lawyer of the live server's line, and a staff cookie value that signs them in."""
+def signed_in_lawyer(live_server: LiveServer, at: datetime = DEFAULT_NOW) -> str:
+    """A lawyer of the live server's line, and a staff cookie value that signs them in at
+    `at` (the app's clock then)."""
     with live_server.app.app_context():
         session = db.session()
         line = default_line(session)
@@ -49,21 +51,28 @@ def signed_in_lawyer(live_server: LiveServer) -> str:
         )
         session.add(lawyer)
         session.commit()
-        started = sessions.start_session(lawyer.id, 0, DEFAULT_NOW, enrolling=False)
+        started = sessions.start_session(lawyer.id, 0, at, enrolling=False)
     return sessions.encode(SECRET_KEY, started)
 
 
 @contextmanager
 def on_the_phone_page(
-    browser: Browser, live_server: LiveServer, *, enhanced: bool = True, **options: Any
+    browser: Browser,
+    live_server: LiveServer,
+    *,
+    enhanced: bool = True,
+    path: str = "/queue/phone",
+    at: datetime = DEFAULT_NOW,
+    **options: Any,
 ) -> Iterator[tuple[Page, list[Request]]]:
-    """A fresh context signed in as a new lawyer, on the phone page, and the POSTs it sends."""
+    """A fresh context signed in as a new lawyer (at `at`), on the phone page (or the page at
+    `path`), and the POSTs it sends."""
     context = browser.new_context(**options)
     context.add_cookies(
         [
             {
                 "name": sessions.COOKIE_NAME,
-                "value": signed_in_lawyer(live_server),
+                "value": signed_in_lawyer(live_server, at),
                 "url": live_server.url,
             }
         ]
@@ -72,7 +81,7 @@ def on_the_phone_page(
     posts: list[Request] = []
     page.on("request", lambda request: posts.append(request) if request.method == "POST" else None)
     try:
-        page.goto(f"{live_server.url}/queue/phone")
+        page.goto(f"{live_server.url}{path}")
         if enhanced:
             expect(page.locator("#phone-intake-form[data-enhanced]")).to_have_count(1)
         yield page, posts
