@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from flask import Flask
+from flask import Flask, Response, send_from_directory
 
 from advisory.admin import bp as admin_bp
 from advisory.assets import register_assets
@@ -20,11 +20,13 @@ from advisory.notices import bp as notices_bp
 from advisory.page_layout import register_page_layout
 from advisory.ratelimit import register_rate_limits
 from advisory.reporter import bp as reporter_bp
-from advisory.security import register_security
+from advisory.security import FAVICON_ENDPOINT, FAVICON_MAX_AGE, register_security
 from advisory.services.sealed_input import KeyDirectory
 from advisory.settings import PROJECT_ROOT, Settings, load_settings
 from advisory.timestamps import utcnow
 from advisory.url_converters import register_url_converters
+
+STATIC_FOLDER = PROJECT_ROOT / "advisory" / "static"
 
 
 def create_app(config: Mapping[str, str] | Settings | None = None) -> Flask:
@@ -67,3 +69,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(coordinator_bp)
     app.register_blueprint(notices_bp)
     app.register_blueprint(admin_bp)
+    # Browsers ask every site for /favicon.ico, whatever its pages say.
+    app.add_url_rule("/favicon.ico", endpoint=FAVICON_ENDPOINT, view_func=favicon)
+
+
+def favicon() -> Response:
+    return send_from_directory(
+        STATIC_FOLDER, "favicon.ico", max_age=int(FAVICON_MAX_AGE.total_seconds())
+    )

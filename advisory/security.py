@@ -28,6 +28,10 @@ CONTENT_SECURITY_POLICY = (
 )
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
 HSTS = "max-age=63072000; includeSubDomains"
+# The one address outside /static that may be cached: the icon, the same for everyone.
+FAVICON_ENDPOINT = "favicon"
+FAVICON_MAX_AGE = timedelta(days=30)
+CACHEABLE_ENDPOINTS = frozenset({"static", FAVICON_ENDPOINT})
 
 # Headers every response carries, whatever produced it.
 BASELINE_HEADERS = {
@@ -73,7 +77,7 @@ def apply_security_headers(response: Response) -> Response:
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = HSTS
     # Nothing we serve dynamically may linger in a shared or borrowed device's cache.
-    if request.endpoint != "static":
+    if request.endpoint not in CACHEABLE_ENDPOINTS:
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
     return response

@@ -19,6 +19,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from advisory import passwords, totp
+from advisory.auth.access import KEY_HOLDER_HEADER
 from advisory.auth.sessions import ABSOLUTE_LIFETIME, COOKIE_NAME, decode
 from advisory.models import AuditEvent, CredentialScheme, RevokedStaffSession, Role, Staff
 from advisory.services.sign_in import CodeVerdict, accept_code, lock_duration
@@ -103,12 +104,78 @@ def test_password_and_current_code_sign_in_and_show_who_you_are(client, lawyer, 
     response = sign_in(client, "alice", PASSWORD, code_now(seed, clock))
 
     assert response.status_code == 302
-    assert response.headers["Location"] == "/staff"
+    assert response.headers["Location"] == "/queue"
     home = client.get("/staff")
     assert home.status_code == 200
     assert "alice" in home.get_data(as_text=True)
     assert account(db_session, "alice").last_sign_in_at == DEFAULT_NOW
     assert ("staff.sign_in", {"stage": "complete"}) in actions(db_session)
+
+
+@pytest.mark.parametrize(
+    ("role", "work_page"),
+    [
+        (Role.LAWYER, "/queue"),
+        (Role.COORDINATOR, "/coordinator"),
+        (Role.ADMIN, "/staff/admin/staff"),
+    ],
+)
+def test_enrolment_and_every_later_sign_in_land_on_the_work_page_of_the_role(
+    app, client, db_session, line, clock, role, work_page
+):
+    # Given a new account of the role, through its first sign-in and enrolment
+    new_account(db_session, "carol", role)
+    sign_in(client, "carol", "one-time-password")
+    seed = enrolment_seed(account(db_session, "carol"))
+    code = code_now(seed, clock)
+    enrolled = enrol(client, db_session, "a brand new passphrase", code, username="carol")
+    # When they sign in again, elsewhere, with the next code
+    clock[0] += STEP
+    again = sign_in(app.test_client(), "carol", "a brand new passphrase", code_now(seed, clock))
+    # Then both land where their work is, a page they may open
+    assert enrolled.headers["Location"] == again.headers["Location"] == work_page
+    assert client.get(work_page).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("role", "holds_keys"), [(Role.LAWYER, True), (Role.COORDINATOR, False), (Role.ADMIN, False)]
+)
+def test_only_a_lawyers_pages_tell_the_browser_that_keys_are_held(
+    client, db_session, line, clock, role, holds_keys
+):
+    # The sign-in script fetches key material only where the page it lands on says so.
+    staff, seed = enrolled_lawyer(db_session, "alice")
+    account(db_session, "alice").role = role
+    account(db_session, "alice").line_id = line.id if role is Role.LAWYER else None
+    db_session.commit()
+
+    landed = client.get(sign_in(client, "alice", PASSWORD, code_now(seed, clock)).location)
+
+    assert landed.status_code == 200
+    assert (landed.headers.get(KEY_HOLDER_HEADER) == "1") is holds_keys
+    assert KEY_HOLDER_HEADER not in client.get("/staff/login").headers
+
+
+def test_an_account_half_way_through_enrolment_is_not_told_it_holds_keys(client, newcomer):
+    sign_in(client, "bob", "one-time-password")
+
+    welcome = client.get("/staff/welcome")
+
+    assert welcome.status_code == 200
+    assert KEY_HOLDER_HEADER not in welcome.headers
+
+
+def test_the_code_hint_asks_for_the_code_unless_a_one_time_password_is_used(client, lawyer, clock):
+    # An account past enrolment (every demo account is one) needs its code from the start:
+    # the hint must not tell a newcomer to leave it empty at their first sign-in.
+    _staff, seed = lawyer
+    page = client.get("/staff/login").get_data(as_text=True)
+
+    assert "La feltet stå tomt første gang" not in page  # the old hint, in the page's language
+    assert "De seks sifrene autentiseringsappen din viser nå" in page
+    assert "bare når du logger inn med" in page
+    assert sign_in(client, "alice", PASSWORD).status_code == 401
+    assert sign_in(client, "alice", PASSWORD, code_now(seed, clock)).status_code == 302
 
 
 def test_the_code_from_the_previous_30_seconds_is_still_accepted(client, lawyer, clock):
@@ -615,18 +682,23 @@ def test_reporter_pages_never_set_or_refresh_the_staff_cookie(client, lawyer, cl
 # --- first sign-in ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def newcomer(db_session, line):
+def new_account(db_session, username: str, role: Role = Role.LAWYER):
+    """An account as `staff add` leaves it, with the one-time password "one-time-password"."""
     new = add_staff(
         db_session,
-        username="bob",
-        role=Role.LAWYER,
+        username=username,
+        role=role,
         data_key=DATA_KEY,
         now=DEFAULT_NOW,
         password="one-time-password",
     )
     db_session.commit()
     return new
+
+
+@pytest.fixture
+def newcomer(db_session, line):
+    return new_account(db_session, "bob")
 
 
 def enrolment_seed(staff: Staff) -> str:
@@ -678,7 +750,7 @@ def test_after_enrolment_the_new_password_and_new_seed_sign_in(
     sign_in(client, "bob", "one-time-password")
     seed = enrolment_seed(account(db_session, "bob"))
     response = enrol(client, db_session, "a brand new passphrase", code_now(seed, clock))
-    assert response.headers["Location"] == "/staff"
+    assert response.headers["Location"] == "/queue"
     assert client.get("/staff").status_code == 200
     # When they sign in again elsewhere, with the next code (the one they enrolled with is spent)
     other = app.test_client()
@@ -686,7 +758,7 @@ def test_after_enrolment_the_new_password_and_new_seed_sign_in(
     # Then the one-time password no longer works, the new one with a code does
     assert sign_in(other, "bob", "one-time-password").status_code == 401
     fresh = sign_in(other, "bob", "a brand new passphrase", code_now(seed, clock))
-    assert fresh.headers["Location"] == "/staff"
+    assert fresh.headers["Location"] == "/queue"
     assert not account(db_session, "bob").must_change_password
     assert account(db_session, "bob").totp_confirmed
 
@@ -715,7 +787,7 @@ def test_the_code_that_confirmed_enrolment_does_not_sign_in_again(
     sign_in(client, "bob", "one-time-password")
     seed = enrolment_seed(account(db_session, "bob"))
     code = code_now(seed, clock)
-    assert enrol(client, db_session, "a brand new passphrase", code).headers["Location"] == "/staff"
+    assert enrol(client, db_session, "a brand new passphrase", code).headers["Location"] == "/queue"
 
     assert sign_in(app.test_client(), "bob", "a brand new passphrase", code).status_code == 401
     assert failure_reasons(db_session) == ["code_reused"]
@@ -736,7 +808,7 @@ def test_a_new_seed_at_enrolment_can_be_confirmed_in_the_same_30_seconds(
     code = code_now(new_seed, clock)
     response = enrol(client, db_session, "a brand new passphrase", code, username="alice")
     # Then it is accepted: no code of the new seed was ever used
-    assert response.headers["Location"] == "/staff"
+    assert response.headers["Location"] == "/queue"
     assert account(db_session, "alice").totp_last_step == pyotp.TOTP(new_seed).timecode(clock[0])
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pyotp
 import pytest
 from click.testing import Result
 from flask import Flask
@@ -27,7 +28,7 @@ from advisory.instance_secrets import create_secrets_file
 from advisory.models import Line, LineKey, Role, Staff, WrapKind, WrappedKey
 from advisory.settings import SECRET_NAMES, SECRETS_FILENAME, load_settings
 from tests.conftest import DEFAULT_NOW, TEST_SECRETS, base_env, dispose_apps
-from tests.staff_credentials import auth_key_bytes, credentials_for
+from tests.staff_credentials import auth_key_bytes, auth_key_for, credentials_for, enrolment_form
 
 DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
 CROCKFORD_GROUP = "[0-9A-HJKMNP-TV-Z]{4}"
@@ -190,6 +191,39 @@ def test_staff_add_prints_a_one_time_password_and_no_totp_secret(runner, db_sess
     )
     seed = totp.open_seed(DATA_KEY, alice.totp_secret_encrypted)
     assert seed not in result.output
+
+
+def test_the_secret_the_welcome_page_shows_after_staff_add_confirms_the_enrolment(
+    runner, client, db_session, initialised
+):
+    # Given an account added on the command line, and its one-time password as printed
+    result = runner.invoke(args=["staff", "add", "alice", "--role", "lawyer"])
+    password = _one_time_password(result.output)
+    assert "secret that page shows" in result.output
+    # When they sign in with it (no code yet) and read the secret off the welcome page
+    token = _csrf_token(client, "/staff/login")
+    signed_in = client.post(
+        "/staff/login",
+        data={
+            "username": "alice",
+            "auth_key": auth_key_for(password, "alice"),
+            "csrf_token": token,
+        },
+    )
+    assert signed_in.headers["Location"] == "/staff/welcome"
+    welcome = client.get("/staff/welcome").get_data(as_text=True)
+    shown = re.search(r'<code class="totp-secret">([A-Z2-7 ]+)</code>', welcome)
+    assert shown is not None
+    secret = shown.group(1).replace(" ", "")
+    # Then no secret the command printed is it, and a code from it confirms the enrolment
+    assert secret not in result.output
+    alice_id = db_session.scalars(select(Staff.id).where(Staff.username == "alice")).one()
+    code = pyotp.TOTP(secret).at(DEFAULT_NOW)
+    form = enrolment_form("a passphrase of her own", "alice", alice_id, code)
+    token = _csrf_token(client, "/staff/welcome")
+    enrolled = client.post("/staff/welcome", data={**form, "csrf_token": token})
+    assert enrolled.status_code == 302, enrolled.get_data(as_text=True)
+    assert db_session.scalars(select(Staff.totp_confirmed).where(Staff.id == alice_id)).one()
 
 
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.ADMIN])
@@ -436,6 +470,13 @@ def _recovery_passphrase(output: str) -> str:
     assert "RECOVERY PASSPHRASE" in output
     [passphrase] = RECOVERY_PASSPHRASE.findall(output)
     return passphrase
+
+
+def _csrf_token(client, path: str) -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert match, page
+    return match.group(1)
 
 
 def _one_time_password(output: str) -> str:

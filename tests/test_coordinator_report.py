@@ -21,6 +21,7 @@ from advisory.models import (
     Field,
     Kind,
     ReporterRole,
+    Role,
     StatsDaily,
 )
 from advisory.services.retention import apply_retention
@@ -33,6 +34,7 @@ from advisory.services.yearly_report import (
 )
 from advisory.suppression import Mark, recoverable, recoverable_linked, with_totals
 from tests.conftest import DEFAULT_NOW, OSLO
+from tests.test_queue import sign_in_as
 
 ENVELOPE = re.compile(r"v1\.[A-Za-z0-9_-]+\.")
 
@@ -214,8 +216,11 @@ def test_the_csv_has_one_block_per_table_and_the_response_times(
     blocks = [index for index, row in enumerate(rows) if not row]
     assert len(blocks) == len(report.tables) + 2  # tables, response times, callbacks
     month_block = rows[blocks[0] + 1 : blocks[1]]
-    assert len(month_block) == 1 + 1 + 12 + 1  # title, header, months, total
-    assert all(len(row) == 1 + len(Kind) + 1 for row in month_block[1:])
+    noted = report.table("month_kind").rows_shown_only_as_totals()
+    assert noted  # a quiet month with every count hidden: its note follows the table
+    assert len(month_block) == 1 + 1 + 12 + 1 + len(noted)  # title, header, months, total, notes
+    assert all(len(row) == 1 + len(Kind) + 1 for row in month_block[1:15])
+    assert all(len(row) == 2 and row[0].startswith("* ") for row in month_block[15:])
     assert "YEAR-ENVELOPE" not in csv_of(app, report)
 
 
@@ -333,3 +338,57 @@ def test_an_empty_year_is_all_zeros(db_session, settings):
     assert not any(row.published for row in report.responses)
     assert report.reach_rate is None
     assert date(2020, 1, 1).year == report.year
+
+
+@pytest.fixture
+def a_quiet_january(db_session, line, make_case, settings):
+    """January: two cases of each of three kinds (every count small, the month's total not);
+    February and March: ten of each."""
+    kinds = (Kind.SEXUAL_HARASSMENT, Kind.DISCRIMINATION, Kind.ABUSE_OF_POWER)
+    for month, each in ((1, 2), (2, 10), (3, 10)):
+        for number, kind in enumerate(kinds * each):
+            received = datetime(2026, month, 10, 10, number, tzinfo=OSLO).astimezone(UTC)
+            make_case(
+                **case_columns(
+                    settings.calendar,
+                    reference=f"Q{month}{number:02d}-QUIE",
+                    line_id=line.id,
+                    received_at=received,
+                    channel=Channel.WEB,
+                    kind=kind,
+                    narrative_envelope=f"v1.testkey0000000.QUIET-{month}-{number}",
+                )
+            )
+    db_session.commit()  # requests end their session: only committed rows outlive them
+
+
+def test_a_row_with_every_count_hidden_says_why_in_the_csv_and_on_the_page(
+    app, client, db_session, settings, a_quiet_january, make_staff
+):
+    # Given a year whose January has only small counts beside a published total: February's
+    # counts are hidden too, or January's could be worked out from the columns' totals
+    report = build_yearly_report(db_session, settings.calendar, year=2026, now=DEFAULT_NOW)
+    month_kind = report.table("month_kind")
+    assert month_kind.rows_shown_only_as_totals() == (0, 1)
+
+    with app.test_request_context():  # the page's language: the same words on both
+        labels = report_labels(2026)
+        rows = list(csv.reader(io.StringIO(report_csv(report, labels))))
+    january, february, march = (labels.name("month", f"2026-0{month}") for month in (1, 2, 3))
+
+    # Then the CSV marks the row and explains it below the table
+    assert [f"{january} *", "<5", "<5", "<5", "0", "0", "6"] in rows
+    assert [f"{february} *", "×", "×", "×", "0", "0", "30"] in rows
+    assert [f"* {january}", labels.texts["only_total"]] in rows
+    assert [f"* {february}", labels.texts["only_total"]] in rows
+    assert [march, "10", "10", "10", "0", "0", "30"] in rows
+    assert [f"* {march}", labels.texts["only_total"]] not in rows
+
+    # And so does the page, the note tied to the row it explains
+    coordinator = make_staff(Role.COORDINATOR, must_change_password=False, totp_confirmed=True)
+    sign_in_as(client, db_session, coordinator)
+    page = client.get("/coordinator/report?year=2026").get_data(as_text=True)
+    assert 'aria-describedby="note-month_kind-0"' in page
+    assert f'id="note-month_kind-0">* {january}: {labels.texts["only_total"]}</p>' in page
+    assert f'id="note-month_kind-1">* {february}: {labels.texts["only_total"]}</p>' in page
+    assert "note-month_kind-2" not in page

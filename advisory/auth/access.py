@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 STAFF_BLUEPRINTS = frozenset({"auth", "queue", "coordinator", "notices", "admin"})
 ALL_ROLES = frozenset(Role)
 
+# On every answer to a lawyer's session past enrolment: where their browser may unlock keys.
+KEY_HOLDER_HEADER = "Advisory-Holds-Keys"
+
 PUBLIC = "public"
 ENROLLING = "enrolling"
 AccessRule = frozenset[Role] | str
@@ -179,6 +182,21 @@ def write_session_cookie(response: Response) -> Response:
     return response
 
 
+def mark_key_holder(response: Response) -> Response:
+    """Tell a lawyer's browser, past enrolment, that this session holds keys.
+
+    The sign-in and credential scripts fetch the person's key material only where the page
+    they were let into says so (static/js/staff-keys.js): coordinators and administrators
+    hold none, and asking for it would only be refused.
+    """
+    staff: Staff | None = g.get("staff")
+    staff_session: sessions.StaffSession | None = g.get("staff_session")
+    enrolled = staff_session is not None and not staff_session.enrolling
+    if staff is not None and staff.role is Role.LAWYER and enrolled:
+        response.headers[KEY_HOLDER_HEADER] = "1"
+    return response
+
+
 def _secret_key() -> bytes | None:
     secrets = current_settings().secrets
     return secrets.secret_key if secrets is not None else None
@@ -191,3 +209,4 @@ def _forbidden() -> tuple[str, int]:
 def register_access(app: App) -> None:
     app.before_request(enforce_access)
     app.after_request(write_session_cookie)
+    app.after_request(mark_key_holder)

@@ -81,7 +81,7 @@ def submit_login() -> Response | tuple[str, int]:
         return _render_login(SignInForm(formdata=None), failed=True), 401
     _fresh_flask_session()
     access.begin_session(result.staff, enrolling=result.enrolling)
-    return redirect(url_for("auth.welcome" if result.enrolling else "auth.home"))
+    return redirect(url_for("auth.welcome") if result.enrolling else work_page(result.staff))
 
 
 @bp.get("/welcome")
@@ -113,7 +113,7 @@ def submit_welcome() -> Response | tuple[str, int]:
         _explain(form, work.refusal.args[0])
         return _render_welcome(form), 400
     access.begin_session(staff, enrolling=False)
-    return redirect(url_for("auth.home"))
+    return redirect(work_page(staff))
 
 
 @bp.get("/password")
@@ -181,6 +181,18 @@ def sign_out_everywhere() -> Response:
         service.sign_out_everywhere(db_session(), g.staff, now=now())
     access.end_session()
     return redirect(url_for("auth.login", signed_out=1))
+
+
+# Where each role's day starts: the page a completed sign-in or enrolment lands on.
+WORK_PAGES = {
+    Role.LAWYER: "queue.queue",
+    Role.COORDINATOR: "coordinator.dashboard",
+    Role.ADMIN: "admin.staff",
+}
+
+
+def work_page(staff: Staff) -> str:
+    return url_for(WORK_PAGES[staff.role])
 
 
 def _fresh_flask_session() -> None:

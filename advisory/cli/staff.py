@@ -28,7 +28,8 @@ staff_group = AppGroup("staff", help="Manage staff accounts.")
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
 def staff_add(username: str, role: str) -> None:
-    """Add a staff member; prints a one-time password and the TOTP provisioning URI."""
+    """Add a staff member; prints a one-time password (the authenticator secret is shown at
+    their first sign-in)."""
     secrets = current_settings().secrets
     if secrets is None:
         raise click.ClickException("Run `flask --app advisory init` first.")
@@ -41,12 +42,13 @@ def staff_add(username: str, role: str) -> None:
 
 def _print_credentials(done: str, new: NewStaff) -> None:
     """The one-time password, shown this once (nothing keeps it in clear). No TOTP secret:
-    the first sign-in makes a fresh one and shows it as a QR code."""
+    the first sign-in makes a fresh one and the welcome page shows it, as a QR code and as
+    text; a secret printed here would never be the one that confirms the enrolment."""
     click.echo(f"{done} {new.staff.username} ({new.staff.role}).")
     click.echo(f"One-time password (must be changed at first sign-in): {new.one_time_password}")
     click.echo(
-        "Give it to them in a safe way. At their first sign-in they choose a password and "
-        "connect an authenticator app."
+        "Give it to them in a safe way. At their first sign-in (code left empty) they choose "
+        "a password and connect an authenticator app with the secret that page shows."
     )
 
 

@@ -13,8 +13,9 @@ from flask_babel import gettext as _
 
 from advisory.models import Channel, Field, Kind, ReporterRole
 from advisory.services.figures import PENDING, Dimension
-from advisory.services.yearly_report import OUTCOME, ReportLabels
+from advisory.services.yearly_report import NOTE_MARK, OUTCOME, ReportLabels
 from advisory.stats import NOT_ANSWERED, Metric
+from advisory.suppression import SMALL_MAX
 
 
 def category_names() -> dict[str, dict[str, str]]:
@@ -103,6 +104,12 @@ def report_labels(year: int) -> ReportLabels:
                 "worked out from the totals."
             ),
             "total": _("Total"),
+            "note_mark": NOTE_MARK,
+            "only_total": _(
+                "Only the total is shown: every count in this row is under %(threshold)d, or "
+                "hidden so that a count under %(threshold)d cannot be worked out from the totals.",
+                threshold=SMALL_MAX + 1,
+            ),
             "response_title": _("Time to first response, in hours"),
             "channel": _("Channel"),
             "all": _("All channels"),

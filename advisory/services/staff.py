@@ -32,6 +32,9 @@ class StaffError(ValueError):
 class NewStaff:
     staff: Staff
     one_time_password: str = field(repr=False)
+    # The seed stored with the account now. A first sign-in replaces it with the one the
+    # welcome page shows, so it confirms nothing for a person: it signs in only an account
+    # marked enrolled without that sign-in (the demo's, the tests').
     totp_seed: str = field(repr=False)
 
 
@@ -44,7 +47,8 @@ def add_staff(
     now: datetime,
     password: str | None = None,
 ) -> NewStaff:
-    """Create an account with a one-time password and a TOTP seed, both shown once."""
+    """Create an account with a one-time password, shown once, and a placeholder TOTP seed:
+    the first sign-in makes the seed the person enrols (services/sign_in.py)."""
     username = username.strip().lower()
     if not USERNAME_PATTERN.fullmatch(username):
         raise StaffError(

@@ -46,6 +46,7 @@ from advisory.suppression import (
 
 MIN_CASES_FOR_TIMES = 5  # response times of fewer answered cases are not published
 OUTCOME = "outcome"  # the column dimension of the compliance tables
+NOTE_MARK = "*"  # beside a row whose counts are all hidden, and before the note that says why
 TOTAL = "total"
 
 CATEGORY_ORDER: dict[str, tuple[str, ...]] = {
@@ -78,6 +79,17 @@ class CountTable:
 
     def text(self, row: int, column: int) -> str:
         return self.protected.text(row, column)
+
+    def rows_shown_only_as_totals(self) -> tuple[int, ...]:
+        """Rows whose total is published but none of their counts (each hidden or zero): a
+        reader sees only "×" beside a total there, and is told why."""
+        last = len(self.columns)
+        return tuple(
+            row
+            for row in range(len(self.rows))
+            if self.protected.shown(row, last)
+            and not any(self.protected.shown(row, column) for column in range(last))
+        )
 
     def margin(self, row: int, column: int) -> tuple[str, ...] | None:
         """What a total stands for, the same in every table: ("kind", "discrimination")."""
@@ -330,8 +342,8 @@ SEMICOLON_CSV = CsvStyle(delimiter=";", decimal=",")
 def report_csv(report: YearlyReport, labels: ReportLabels, style: CsvStyle = PLAIN_CSV) -> str:
     """The report as CSV: one block per table, a blank line between blocks.
 
-    `labels.texts` needs: heading, as_of, legend, total, response_title, channel, all,
-    median_wall, p90_wall, median_opening, p90_opening, not_published, callbacks_title,
+    `labels.texts` needs: heading, as_of, legend, total, only_total, response_title, channel,
+    all, median_wall, p90_wall, median_opening, p90_opening, not_published, callbacks_title,
     attempts, reached, reach_rate.
     """
     text = labels.texts
@@ -354,14 +366,27 @@ def _count_block(table: CountTable, labels: ReportLabels) -> list[list[str]]:
         *(labels.name(table.column_dimension, key) for key in table.columns),
         total,
     ]
+    noted = table.rows_shown_only_as_totals()
     rows = [
         [
-            total if key == TOTAL else labels.name(table.row_dimension, key),
+            total if key == TOTAL else _row_name(table, labels, row, noted),
             *(table.text(row, column) for column in range(len(table.columns) + 1)),
         ]
         for row, key in enumerate((*table.rows, TOTAL))
     ]
-    return [[], [labels.titles[table.key]], heading, *rows]
+    notes = [
+        [
+            f"{NOTE_MARK} {labels.name(table.row_dimension, table.rows[row])}",
+            labels.texts["only_total"],
+        ]
+        for row in noted
+    ]
+    return [[], [labels.titles[table.key]], heading, *rows, *notes]
+
+
+def _row_name(table: CountTable, labels: ReportLabels, row: int, noted: tuple[int, ...]) -> str:
+    name = labels.name(table.row_dimension, table.rows[row])
+    return f"{name} {NOTE_MARK}" if row in noted else name
 
 
 def _response_block(report: YearlyReport, labels: ReportLabels, style: CsvStyle) -> list[list[str]]:

@@ -3,6 +3,7 @@ it in through the real sign-in page (password and the TOTP code at the server's 
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import TYPE_CHECKING
 
@@ -57,11 +58,16 @@ def enrolled_staff(
         return new.staff.username, new.one_time_password, new.totp_seed
 
 
+# Where a sign-in lands: the work page of the role (the queue, the figures, staff accounts).
+WORK_PAGE = re.compile(r"/(queue|coordinator|staff/admin/staff)$")
+
+
 def sign_in(page: Page, live_server: LiveServer, username: str, password: str, seed: str) -> None:
-    """Through the sign-in page, with the current code; ends on the staff home."""
+    """Through the sign-in page, with the current code; ends on the role's work page, once
+    a lawyer's keys are unlocked in this browser."""
     page.goto(f"{live_server.url}/staff/login")
     page.fill("#username", username)
     page.fill("#password", password)
     page.fill("#code", pyotp.TOTP(seed).at(DEFAULT_NOW))
     page.click("form.sign-in [type=submit]")
-    page.wait_for_url(f"{live_server.url}/staff")
+    page.wait_for_url(WORK_PAGE)

@@ -131,7 +131,7 @@ def test_a_lawyer_added_in_the_web_enrols_and_is_granted_and_no_password_crosses
         newcomer_page.fill("#repeat_password", new_password)
         newcomer_page.fill("#code", pyotp.TOTP(seed).at(DEFAULT_NOW))
         newcomer_page.click("form.credential-change [type=submit]")
-        newcomer_page.wait_for_url(f"{live_server.url}/staff")
+        newcomer_page.wait_for_url(f"{live_server.url}/queue")
         theirs = own_fingerprint(newcomer_page, live_server)
 
         # Before the grant the case stays sealed to them.

@@ -151,12 +151,20 @@ export async function convertPasswordWraps(wraps, password, staffId, publicKey) 
 }
 
 /**
+ * The server marks each answer to a session that holds keys (a lawyer's, past enrolment:
+ * advisory/auth/access.py). Only then is there key material to fetch; anyone else asking
+ * for it would only be refused.
+ */
+const KEY_HOLDER_HEADER = "Advisory-Holds-Keys";
+
+/**
  * Send a credential form from here. When the server lets the person in (a redirect into
- * the staff pages), `afterSuccess` runs (it unlocks keys) before the browser follows it;
- * otherwise the answer's main content replaces this page's, as a plain post would.
+ * the staff pages), `afterSuccess` runs (it unlocks keys) before the browser follows it, if
+ * the page it leads to is a key holder's; otherwise the answer's main content replaces this
+ * page's, as a plain post would.
  *
  * @param {HTMLFormElement} form
- * @param {(landed: URL) => Promise<unknown>} afterSuccess
+ * @param {() => Promise<unknown>} afterSuccess
  * @param {() => void} [onAnswer] called when the page is replaced, to enhance it again
  */
 export async function sendCredentialForm(form, afterSuccess, onAnswer) {
@@ -178,7 +186,9 @@ export async function sendCredentialForm(form, afterSuccess, onAnswer) {
   if (response.redirected && response.ok && landed.origin === location.origin) {
     await clearKeys();
     // Let in: a failure from here on leaves content locked, never the sign-in undone.
-    await afterSuccess(landed).catch(() => undefined);
+    if (response.headers.get(KEY_HOLDER_HEADER) === "1") {
+      await afterSuccess().catch(() => undefined);
+    }
     location.assign(landed.href);
     return;
   }

@@ -3,7 +3,8 @@
  *
  * From the typed password this derives the authentication key, which is sent in its place,
  * and the wrapping key, which stays here and unlocks the lawyer's keys once the server lets
- * them in (staff-keys.js). While accounts from before this scheme exist, the page also
+ * them in (staff-keys.js); coordinators and administrators hold none, and nothing is asked
+ * for them. While accounts from before this scheme exist, the page also
  * proves the password to the old hash: it asks for that hash's salt and costs (every
  * username gets an answer of the same shape) and sends the argon2id tag, not the password.
  * The password input has no name, so even a form sent without this script carries no
@@ -62,14 +63,8 @@ async function signIn(form) {
     form.elements.namedItem("legacy_proof").value = await legacyProof(form, username, password);
   }
   passwordInput.value = ""; // nothing typed outlives the attempt on the page
-  await sendCredentialForm(
-    form,
-    (landed) =>
-      landed.pathname.endsWith("/welcome")
-        ? Promise.resolve()
-        : unlockKeys(password, credentials.wrapKey),
-    enhance,
-  );
+  // Keys are unlocked only where the server lands a lawyer past enrolment (staff-keys.js).
+  await sendCredentialForm(form, () => unlockKeys(password, credentials.wrapKey), enhance);
 }
 
 function enhance() {
