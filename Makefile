@@ -9,13 +9,17 @@ COMPILED := $(CATALOGS:.po=.mo)
 
 .PHONY: run test lint typecheck venv translations clean
 
-# `make run` is a development configuration: plain http on loopback, demo commands on.
-DEV = ADVISORY_ENV=$${ADVISORY_ENV:-development} ADVISORY_SECURE_COOKIES=$${ADVISORY_SECURE_COOKIES:-false}
+# `make run` is a development configuration: plain http on loopback, demo commands on, and a
+# made-up phone number for the line so its pages show one (ADVISORY_LINE_PHONE= for web only).
+# `make run PORT=8080` serves on another port.
+PORT ?= 5000
+DEV = ADVISORY_ENV=$${ADVISORY_ENV:-development} ADVISORY_SECURE_COOKIES=$${ADVISORY_SECURE_COOKIES:-false} \
+	ADVISORY_LINE_PHONE="$${ADVISORY_LINE_PHONE-+47 22 00 00 00}"
 
 run: $(STAMP) $(COMPILED)
 	$(DEV) $(FLASK) init --if-needed --demo
 	$(if $(DEMO_SEED),$(DEV) $(FLASK) demo seed --if-empty)
-	$(DEV) $(FLASK) serve --host 127.0.0.1 --port 5000
+	$(DEV) $(FLASK) serve --host 127.0.0.1 --port $(PORT)
 
 test: $(STAMP) $(COMPILED) lint
 	$(BIN)/pytest

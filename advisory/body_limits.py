@@ -39,6 +39,7 @@ KEY_FORM = 128 * KIB
 LARGE_FORM = 512 * KIB
 ROUTE_LIMITS = {
     "reporter.submit_report": LARGE_FORM,
+    "reporter.report_in_language": LARGE_FORM,  # the same form, shown in another language
     # The inbox's forms all come from the same page and script: one budget for all of them.
     "reporter.open_inbox": LARGE_FORM,
     "reporter.send_message": LARGE_FORM,

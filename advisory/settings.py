@@ -8,6 +8,7 @@ environment or from `instance/secrets.json`, which `flask init` writes.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,10 @@ SECRET_NAMES = ("secret_key", "pepper", "data_key")
 SUPPORTED_LOCALES = ("nb", "en")
 ENVIRONMENTS = ("production", "development")
 HOLIDAY_COUNTRIES = ("NO", "DK", "SE")
+# The line's own number: digits and spaces, "+" first for a country code; E.164 has at most 15
+# digits, and a short national number at least 3.
+LINE_PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ]*$")
+LINE_PHONE_DIGITS = (3, 15)
 # Rate-limit counters live only in memory or in Redis, where they expire (DESIGN.md invariant 2).
 RATELIMIT_SCHEMES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
 
@@ -75,6 +80,7 @@ class Settings:
     smtp: SmtpSettings | None
     retention_days: int
     default_locale: str
+    line_phone: str | None  # as reporters read it, e.g. "+47 22 00 00 00"; None: web only
     # "development" only for `make run` and tests: demo commands exist, demo data may be made.
     environment: str
     secure_cookies: bool
@@ -118,6 +124,7 @@ def load_settings(env: Mapping[str, str], defaults_file: Path = DEFAULTS_FILE) -
         smtp=_smtp(env, defaults["mail"]),
         retention_days=_int(env, "ADVISORY_RETENTION_DAYS", retention, minimum=1),
         default_locale=_choice(env, "ADVISORY_DEFAULT_LOCALE", web, SUPPORTED_LOCALES),
+        line_phone=_line_phone(env, web),
         environment=_choice(env, "ADVISORY_ENV", web, ENVIRONMENTS),
         secure_cookies=_bool(env, "ADVISORY_SECURE_COOKIES", web),
         ratelimit_storage=_ratelimit_storage(env, ratelimit),
@@ -232,6 +239,22 @@ def _ratelimit_storage(env: Mapping[str, str], section: Mapping[str, Any]) -> st
     return uri
 
 
+def _line_phone(env: Mapping[str, str], web: Mapping[str, Any]) -> str | None:
+    var = "ADVISORY_LINE_PHONE"
+    raw = env.get(var)
+    number = " ".join((str(web[_DEFAULT_KEYS[var]]) if raw is None else raw).split())
+    if not number:
+        return None
+    digits = sum(character.isdigit() for character in number)
+    low, high = LINE_PHONE_DIGITS
+    if not LINE_PHONE_PATTERN.match(number) or not low <= digits <= high:
+        raise SettingsError(
+            f"{var}: expected {low} to {high} digits, spaces and a leading + for the country"
+            f" code (or empty for a web-only line), got {number!r}"
+        )
+    return number
+
+
 def _limit(env: Mapping[str, str], var: str, section: Mapping[str, Any]) -> str:
     text = (env.get(var) or str(section[_DEFAULT_KEYS[var]])).strip()
     try:
@@ -319,6 +342,7 @@ _DEFAULT_KEYS = {
     "ADVISORY_CALLBACK_MAX_ATTEMPTS": "max_attempts",
     "ADVISORY_RETENTION_DAYS": "closed_case_days",
     "ADVISORY_DEFAULT_LOCALE": "default_locale",
+    "ADVISORY_LINE_PHONE": "line_phone",
     "ADVISORY_ENV": "environment",
     "ADVISORY_SECURE_COOKIES": "secure_cookies",
     "ADVISORY_RATELIMIT_STORAGE": "storage",

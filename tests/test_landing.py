@@ -4,6 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from advisory.models import Case, Field, Kind
+from tests.reporter_helpers import NARRATIVE, count, get_report, page_of, report_data
+
 
 def test_landing_page_is_norwegian_by_default(client):
     page = client.get("/").get_data(as_text=True)
@@ -83,6 +86,73 @@ def test_retention_period_on_the_page_comes_from_settings(client, app):
     page = client.get("/").get_data(as_text=True)
     days = app.extensions["advisory_settings"].retention_days
     assert f"slettes {days} dager etter" in page
+
+
+# --- the report page's language switch keeps what was typed -------------------------------------
+
+
+def test_the_report_pages_language_buttons_send_the_report_form(client, line_key):
+    [button] = get_report(client).find_all("button", name="language")
+
+    assert button.attrs["value"] == "en"
+    assert button.attrs["form"] == "report-form"
+    assert button.attrs["formaction"] == "/report/language"
+    assert "formnovalidate" in button.attrs
+
+
+def test_switching_language_on_the_report_page_keeps_what_was_typed_but_the_number(
+    client, db_session, line_key
+):
+    form = get_report(client)
+    typed = report_data(
+        form,
+        kind=Kind.ABUSE_OF_POWER.value,
+        field=Field.STAGE.value,
+        narrative=NARRATIVE,
+        contact_preference="callback",
+        phone="+47 912 34 567",
+        language="en",
+    )
+
+    response = client.post("/report/language", data=typed)
+
+    assert response.status_code == 200
+    page = page_of(response)
+    assert '<html lang="en">' in page.html
+    assert page.one("h1").text == "Write to us"
+    assert page.one("textarea", name="narrative").value == NARRATIVE
+    assert page.checked("kind") == [Kind.ABUSE_OF_POWER.value]
+    assert page.checked("contact_preference") == ["callback"]
+    assert page.selected("field") == [Field.STAGE.value]
+    assert page.input_value("phone") == ""
+    assert "912" not in page.html
+    # The same form: a report sent from it is bound to the reference the first page named.
+    assert page.input_value("submission_token") == form.input_value("submission_token")
+    assert (
+        page.one("form", id="report-form").attrs["data-reference"]
+        == form.one("form", id="report-form").attrs["data-reference"]
+    )
+    assert page.find_all("div", **{"class": "error-summary"}) == []
+    assert count(db_session, Case) == 0
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)  # the choice stays
+
+
+def test_an_unknown_language_keeps_the_page_as_it_was_with_what_was_typed(client, line_key):
+    typed = report_data(get_report(client), narrative=NARRATIVE, language="xx")
+
+    page = page_of(client.post("/report/language", data=typed))
+
+    assert '<html lang="nb">' in page.html
+    assert page.one("textarea", name="narrative").value == NARRATIVE
+
+
+def test_a_language_switch_without_its_form_token_gets_a_fresh_one(client, line_key):
+    typed = report_data(get_report(client), narrative=NARRATIVE, language="en")
+    del typed["submission_token"]
+
+    page = page_of(client.post("/report/language", data=typed))
+
+    assert len(page.input_value("submission_token")) >= 32
 
 
 def _csrf_token(page: str) -> str:

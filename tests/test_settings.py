@@ -56,6 +56,7 @@ def test_defaults_describe_the_line_of_the_design(env):
     assert settings.callback_max_attempts == 3
     assert settings.retention_days == 60
     assert settings.default_locale == "nb"
+    assert settings.line_phone is None  # web only until a number is configured
     assert settings.secure_cookies is True
 
 
@@ -128,6 +129,10 @@ def test_settings_are_frozen(env):
         ("ADVISORY_SECURE_COOKIES", "1", "secure_cookies", True),
         ("ADVISORY_SECURE_COOKIES", " yes ", "secure_cookies", True),
         ("ADVISORY_SECURE_COOKIES", "on", "secure_cookies", True),
+        ("ADVISORY_LINE_PHONE", "+47 22 00 00 00", "line_phone", "+47 22 00 00 00"),
+        ("ADVISORY_LINE_PHONE", " 22  00\t00 00 ", "line_phone", "22 00 00 00"),
+        ("ADVISORY_LINE_PHONE", "116 006", "line_phone", "116 006"),
+        ("ADVISORY_LINE_PHONE", "", "line_phone", None),
     ],
 )  # fmt: skip
 def test_each_variable_overrides_its_default(env, variable, value, read, expected):
@@ -191,6 +196,14 @@ def test_an_empty_variable_keeps_the_default(env, variable):
         ("ADVISORY_LOOKUP_LIMIT", "0 per hour"),
         ("ADVISORY_RATELIMIT_STORAGE", "mongodb://db/limits"),
         ("ADVISORY_RATELIMIT_STORAGE", "127.0.0.1:6379"),
+        ("ADVISORY_LINE_PHONE", "22-00-00-00"),
+        ("ADVISORY_LINE_PHONE", "tel:+4722000000"),
+        ("ADVISORY_LINE_PHONE", "47+22000000"),
+        ("ADVISORY_LINE_PHONE", "+"),
+        ("ADVISORY_LINE_PHONE", "12"),
+        ("ADVISORY_LINE_PHONE", "+47 2200 0000 0000 0000"),
+        ("ADVISORY_LINE_PHONE", '22 00 00 00"><script>'),
+        ("ADVISORY_LINE_PHONE", "٢٢ ٠٠ ٠٠ ٠٠"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(env, variable, value):

@@ -261,7 +261,8 @@ class ReportForm(QuestionnaireAnswers, ReporterForm):
         missing=_l("Please choose how we should answer you."),
     )
     # No Optional(): it would stop validation before validate_phone sees an empty number.
-    phone = StringField(_l("Phone number"))
+    # A number pad on a phone; never offered again from the browser's saved entries.
+    phone = StringField(_l("Phone number"), render_kw={"inputmode": "tel", "autocomplete": "off"})
     voicemail_ok = optional_answer(ChoiceRadioField, _l("May we leave a voicemail?"), YES_NO)
     sms_ok = optional_answer(ChoiceRadioField, _l("May we send a text message?"), YES_NO)
     slot = ChoiceRadioField(_l("When may we call?"), choices=[], validate_choice=False)

@@ -1,4 +1,5 @@
-"""The anonymous surface: landing page, language switch, the report form and its receipt."""
+"""The anonymous surface: landing page, language switch, the report form and its receipt, and
+the page on staying safe while reaching out."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import secrets
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from babel.dates import get_day_names
 from flask import Blueprint, jsonify, redirect, render_template, request, session
+from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -21,7 +24,7 @@ from advisory.reporter.refusals import intake_refusal, sealed_refusal, slot_refu
 from advisory.services import sealing
 from advisory.services.callbacks import BookingConflict, SlotUnavailable, free_slots
 from advisory.services.intake import IntakeError, IntakeProblem, line_public_key
-from advisory.services.line_status import opening_summary
+from advisory.services.line_status import StaffedDays, opening_summary, staffed_days
 from advisory.services.sealed_input import SealedInputRefused
 from advisory.services.web_report import receive_web_report
 from advisory.slots import Slot
@@ -42,12 +45,36 @@ def landing() -> str:
     )
 
 
+@bp.get("/stay-safe")
+def stay_safe() -> str:
+    return render_template("reporter/stay_safe.html")
+
+
 @bp.post("/language")
 def change_language() -> Response:
+    _switch_language()
+    return redirect(_local_path(request.form.get("next", "/")))
+
+
+@bp.post("/report/language")
+def report_in_language() -> str:
+    """The report page in the chosen language with what was typed (never the phone number).
+
+    Its language buttons send the report form here: what was typed comes back in the page,
+    and nothing of it is kept in the browser or on the server.
+    """
+    _switch_language()
+    form = ReportForm()
+    if not form.submission_token.data:
+        form.submission_token.data = secrets.token_urlsafe(24)
+    return _render_report(form)
+
+
+def _switch_language() -> None:
     form = LanguageForm()
     if form.validate_on_submit():
         session[SESSION_KEY] = form.language.data
-    return redirect(_local_path(request.form.get("next", "/")))
+        refresh()  # a page this request renders is in the new language already
 
 
 @bp.get("/api/v1/line-key")
@@ -162,6 +189,24 @@ def _local_path(target: str) -> str:
     if parts.scheme or parts.netloc or not path.startswith("/") or path.startswith("//"):
         return "/"
     return "/" if "\\" in path else path
+
+
+@bp.context_processor
+def _line_contact() -> dict[str, object]:
+    """Every reporter page can give the line's number and when lawyers answer it."""
+    settings = current_settings()
+    hours = "; ".join(_staffed_text(span) for span in staffed_days(settings.calendar))
+    return {"line_phone": settings.line_phone, "line_hours": hours}
+
+
+def _staffed_text(span: StaffedDays) -> str:
+    """Days and hours as a sentence writes them: Monday–Friday 09:00–16:00, mandag–fredag …"""
+    names = get_day_names("wide", locale=get_locale())
+    days = str(names[span.first_day])
+    if span.last_day != span.first_day:
+        days += f"–{names[span.last_day]}"
+    times = ", ".join(f"{start:%H:%M}–{end:%H:%M}" for start, end in span.intervals)
+    return f"{days} {times}"
 
 
 @bp.app_template_filter("b64url")

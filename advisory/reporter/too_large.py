@@ -100,10 +100,12 @@ def _field_names(form_class: type[Form], leave_out: tuple[str, ...] = ()) -> tup
     )
 
 
+_REPORT_REFILL = _RefillPage(
+    _field_names(ReportForm, leave_out=("phone", "contact_envelope")), _report_page
+)
 _PAGES = {
     # A phone number is never echoed into a page, not even sealed.
-    "reporter.submit_report": _RefillPage(
-        _field_names(ReportForm, leave_out=("phone", "contact_envelope")), _report_page
-    ),
+    "reporter.submit_report": _REPORT_REFILL,
+    "reporter.report_in_language": _REPORT_REFILL,  # the same form, in another language
     "reporter.send_message": _RefillPage(_field_names(MessageForm), _message_page),
 }

@@ -7,8 +7,22 @@
  * history entry, so Back does not return here. Earlier pages of this site in the same tab
  * stay in the history: a script cannot remove them.
  *
+ * Pressing Esc twice in quick succession does the same as the link, on every page that has
+ * one (staff pages have none).
+ *
  * @module quick-exit
  */
+
+/** Two presses of Esc within this many milliseconds leave the site. */
+const DOUBLE_PRESS_MS = 1500;
+
+/** @param {HTMLAnchorElement} link */
+function leave(link) {
+  const target = link.href;
+  document.title = "";
+  document.body.replaceChildren();
+  location.replace(target);
+}
 
 document.addEventListener("click", (event) => {
   const link = event.target instanceof Element ? event.target.closest("a.quick-exit") : null;
@@ -16,8 +30,21 @@ document.addEventListener("click", (event) => {
     return;
   }
   event.preventDefault();
-  const target = link.href;
-  document.title = "";
-  document.body.replaceChildren();
-  location.replace(target);
+  leave(link);
+});
+
+let lastEscape = Number.NEGATIVE_INFINITY;
+
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape" || event.repeat) {
+    return;
+  }
+  const link = document.querySelector("a.quick-exit");
+  if (!(link instanceof HTMLAnchorElement)) {
+    return;
+  }
+  if (event.timeStamp - lastEscape <= DOUBLE_PRESS_MS) {
+    leave(link);
+  }
+  lastEscape = event.timeStamp;
 });

@@ -46,6 +46,7 @@ const form = document.getElementById("report-form");
 if (form instanceof HTMLFormElement) {
   showEmergencyWhenChosen(form);
   hideCallbackDetailsWithoutHas(form);
+  switchLanguageWithoutSealing(form);
   if (await isSupported()) {
     encryptBeforeSending(form);
   }
@@ -90,6 +91,33 @@ function hideCallbackDetailsWithoutHas(form) {
   };
   form.addEventListener("change", update);
   update();
+}
+
+/**
+ * A language button sends the form to be shown again in that language with what was typed:
+ * an ordinary post, not sealed, and without the phone number (the page never shows it again).
+ * Registered before the sealing handler, which it keeps out of such a post.
+ *
+ * @param {HTMLFormElement} form
+ */
+function switchLanguageWithoutSealing(form) {
+  const phone = form.elements.namedItem("phone");
+  form.addEventListener("submit", (event) => {
+    const button = event.submitter;
+    if (!(button instanceof HTMLButtonElement) || button.name !== "language") {
+      return;
+    }
+    event.stopImmediatePropagation();
+    if (phone instanceof HTMLInputElement) {
+      phone.disabled = true; // a disabled field is left out of the body
+    }
+  });
+  // Back to this page from the browser's cache: the number field is usable again.
+  window.addEventListener("pageshow", () => {
+    if (phone instanceof HTMLInputElement) {
+      phone.disabled = false;
+    }
+  });
 }
 
 /** @param {HTMLFormElement} form */
@@ -213,7 +241,7 @@ function showReceipt(doc, code) {
     slot.textContent = code;
   }
   // The code is shown only here: a language switch would leave the page and lose it.
-  for (const language of document.querySelectorAll("form.language-switch")) {
+  for (const language of document.querySelectorAll(".language-switch")) {
     language.remove();
   }
   // The receipt replaces this history entry's content; a reload asks for a fresh form.
