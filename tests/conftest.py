@@ -118,6 +118,38 @@ def cheap_key_wrapping(request: pytest.FixtureRequest, monkeypatch: pytest.Monke
     monkeypatch.setattr(crypto, "wrap_private_key", cheap)
 
 
+@pytest.fixture
+def real_staff_kdf() -> None:
+    """Ask for this where staff keys must be derived at the production cost."""
+
+
+# The derivation at 1 000 iterations, bound to the real function before any test patches it.
+_FAST_STAFF_KDF = functools.partial(
+    crypto.derive_staff_credentials, iterations=1_000, allow_weak_for_tests=True
+)
+
+
+@pytest.fixture(autouse=True)
+def cheap_staff_kdf(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PBKDF2 at 1 000 iterations where a password becomes staff keys, on both sides: the
+    server's (a one-time password it makes) and the test client's. Not where a real browser
+    signs in (tests/browser), which derives at the real cost, nor in a module that asks for
+    `real_staff_kdf`."""
+    if "browser" in request.node.path.parts or "real_staff_kdf" in request.fixturenames:
+        return
+    from tests import staff_credentials
+
+    monkeypatch.setattr(crypto, "derive_staff_credentials", _FAST_STAFF_KDF)
+    monkeypatch.setattr(staff_credentials, "credentials_for", _fast_credentials_for)
+
+
+@functools.cache
+def _fast_credentials_for(password: str, username: str) -> crypto.StaffCredentials:
+    from tests.staff_credentials import INSTANCE_ID
+
+    return _FAST_STAFF_KDF(password, INSTANCE_ID, username)
+
+
 @pytest.fixture(scope="session", params=DATABASES)
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     if request.param == "sqlite":

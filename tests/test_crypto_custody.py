@@ -32,6 +32,9 @@ from crypto import grants, staff_credentials
 from crypto.envelope import DIRECTIONS_BY_PURPOSE, info_for
 from tests.reference_hpke import hkdf_expand, labeled_expand, labeled_extract
 
+# The derivations here are checked against the browser and against the real cost.
+pytestmark = pytest.mark.usefixtures("real_staff_kdf")
+
 VECTOR_FILE = Path(__file__).parent / "custody_vectors.json"
 RFC9180_FILE = Path(__file__).parent / "browser" / "rfc9180_vectors.json"
 FAST = {"iterations": 1000, "allow_weak_for_tests": True}
