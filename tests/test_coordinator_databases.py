@@ -73,7 +73,7 @@ def fill(session: Any, calendar: Any) -> None:
     session.add_all(lawyers)
     session.flush()
     start = datetime(2025, 1, 1, tzinfo=UTC)
-    for number in range(600):
+    for number in range(300):
         received = start + timedelta(
             seconds=rng.randrange(int((DEFAULT_NOW - start).total_seconds()))
         )
@@ -153,4 +153,4 @@ def test_sqlite_and_postgresql_give_the_same_figures(tmp_path, postgres_schema_u
     dashboard = on_sqlite[0]
     assert dashboard.received > 100  # the fixture really counts
     assert dashboard.response.answered > 50
-    assert 0 < on_sqlite[-1] < 600  # some cases deleted, some live
+    assert 0 < on_sqlite[-1] < 300  # some cases deleted, some live
