@@ -272,6 +272,14 @@ def line_key(db_session: scoped_session[Session]) -> NewLineKey:
 
 
 @pytest.fixture
+def lawyer(make_staff, line_key) -> Staff:
+    """An enrolled lawyer of the line that has a key (a module may define its own)."""
+    return make_staff(
+        Role.LAWYER, line_id=line_key.line.id, must_change_password=False, totp_confirmed=True
+    )
+
+
+@pytest.fixture
 def make_case(db_session: scoped_session[Session], line: Line) -> Callable[..., Case]:
     """Add and flush a valid case; keyword arguments override any column."""
     numbers = itertools.count(1)

@@ -76,13 +76,6 @@ FRIDAY_EVENING = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
 MONDAY_CLOSING = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def lawyer(make_staff, line_key) -> Staff:
-    return make_staff(
-        Role.LAWYER, line_id=line_key.line.id, must_change_password=False, totp_confirmed=True
-    )
-
-
 def call(
     outcome: PhoneOutcome = PhoneOutcome.ADVICE_GIVEN,
     note: Note | None = None,

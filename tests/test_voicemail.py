@@ -28,7 +28,6 @@ from advisory.models import (
     Kind,
     Notification,
     Role,
-    Staff,
 )
 from advisory.services.case_actions import CallbackOutcome, log_callback_outcome
 from advisory.services.notifications import NotificationKind
@@ -68,13 +67,6 @@ FIRST_HOUR_OVER = DEFAULT_NOW
 NUMBER = "+47 912 34 567"
 CANARY_NUMBER = "+47 400 12 398"  # typed without JavaScript
 CANARY_SEALED = "+47 400 98 765"  # sealed as the browser seals it
-
-
-@pytest.fixture
-def lawyer(make_staff, line_key) -> Staff:
-    return make_staff(
-        Role.LAWYER, line_id=line_key.line.id, must_change_password=False, totp_confirmed=True
-    )
 
 
 def voicemail(

@@ -165,7 +165,6 @@ def record_phone_call(
     close_outcome = call.outcome.close_outcome
     row = {
         **triaged_columns(settings, call.answers, now),
-        "line_id": key.line_id,
         "received_at": now,
         "channel": Channel.PHONE,
         # The caller reached us by phone; without a number nobody can call back, though.
@@ -178,9 +177,7 @@ def record_phone_call(
         ),
         "assigned_lawyer_id": lawyer.id,
         "first_response_at": now,  # the call is the response
-        "narrative_envelope": note_envelope,
-        "submission_token_hmac": token_hmac,
-        "reference": reference,
+        **_sealed_columns(key, reference, note_envelope, token_hmac),
     }
     stored = _inserted(session, row)
     case = stored.case
@@ -192,6 +189,19 @@ def record_phone_call(
         session, case, action=AUDIT_ACTION, now=now, actor=lawyer, detail=recorded
     )
     return RecordedCall(case, duplicate=False)
+
+
+def _sealed_columns(
+    key: LineKey, reference: str, note_envelope: str | None, token_hmac: bytes
+) -> dict[str, Any]:
+    """What every case taken by phone has: its line, its reference (the one its note is sealed
+    to), the sealed note and the form's token."""
+    return {
+        "line_id": key.line_id,
+        "reference": reference,
+        "narrative_envelope": note_envelope,
+        "submission_token_hmac": token_hmac,
+    }
 
 
 def _inserted(session: Session, row: dict[str, Any]) -> Stored:
@@ -307,15 +317,12 @@ def record_voicemail(
     assignee = pick_assignee(session, line_id=key.line_id, now=now, calendar=settings.calendar)
     row = {
         **triaged_columns(settings, voicemail.answers, voicemail.left_at),
-        "line_id": key.line_id,
         "received_at": voicemail.left_at,
         "channel": Channel.VOICEMAIL,
         "contact_preference": ContactPreference.CALLBACK,
         "status": CaseStatus.NEW,
         "assigned_lawyer_id": assignee.id if assignee else None,
-        "narrative_envelope": note_envelope,
-        "submission_token_hmac": token_hmac,
-        "reference": reference,
+        **_sealed_columns(key, reference, note_envelope, token_hmac),
     }
     stored = _inserted(session, row)
     case = stored.case
@@ -340,7 +347,6 @@ def record_voicemail(
     audit.record_for_case(
         session, case, action=VOICEMAIL_AUDIT_ACTION, now=now, actor=lawyer, detail=recorded
     )
-    session.flush()
     return RecordedVoicemail(
         case,
         duplicate=False,
