@@ -24,11 +24,11 @@ from advisory.reporter.forms import (
     LANGUAGE_CHOICES,
     MAX_CONTACT_ENVELOPE_CHARS,
     MAX_ENVELOPE_CHARS,
-    PHONE_PATTERN,
     ROLE_CHOICES,
     YES_NO,
     YES_NO_UNSURE,
     QuestionnaireAnswers,
+    check_typed_number,
     long_text_field,
     optional_answer,
     required_answer,
@@ -184,13 +184,7 @@ class VoicemailForm(_CaseQuestions):
             if not self.contact_envelope.data:
                 raise ValidationError(_l("The number was not encrypted; please type it again."))
             return
-        number = (field.data or "").strip()
-        if not number:
-            raise ValidationError(_l("Type the number the caller left."))
-        if not PHONE_PATTERN.fullmatch(number):
-            raise ValidationError(
-                _l("That does not look like a phone number; use digits, and + for abroad.")
-            )
+        check_typed_number(field.data, missing=_l("Type the number the caller left."))
 
     def left_at(self) -> datetime:
         """When the message was left: the typed day and time in the line's zone (validated)."""

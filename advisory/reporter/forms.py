@@ -124,6 +124,17 @@ def required_answer(field: type[F], label: Any, choices: list[SelectChoice], mis
     return field(label, choices=choices, validators=[InputRequired(message=missing)])
 
 
+def check_typed_number(typed: str | None, *, missing: Any) -> None:
+    """A phone number typed without JavaScript: there, and digits (with + for abroad)."""
+    number = (typed or "").strip()
+    if not number:
+        raise ValidationError(missing)
+    if not PHONE_PATTERN.fullmatch(number):
+        raise ValidationError(
+            _l("That does not look like a phone number; use digits, and + for abroad.")
+        )
+
+
 def submission_token_field() -> HiddenField:
     """The form's one-time token: the case's reference is derived from it, and a second send
     of the same form is recognised by it."""
@@ -283,13 +294,7 @@ class ReportForm(QuestionnaireAnswers, ReporterForm):
             return
         if self.encrypted_in_browser and self.contact_envelope.data:
             return
-        number = (field.data or "").strip()
-        if not number:
-            raise ValidationError(_l("Please give the number we should call."))
-        if not PHONE_PATTERN.fullmatch(number):
-            raise ValidationError(
-                _l("That does not look like a phone number; use digits, and + for abroad.")
-            )
+        check_typed_number(field.data, missing=_l("Please give the number we should call."))
 
     def validate_narrative_envelope(self, field: HiddenField) -> None:
         if self.encrypted_in_browser and not (
