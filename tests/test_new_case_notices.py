@@ -11,7 +11,7 @@ from sqlalchemy import select
 from advisory.jobs import SWEEPS
 from advisory.models import Notification, Role, Staff
 from advisory.scheduler import run_sweep_in
-from advisory.services.notifications import NotificationKind
+from advisory.services.notifications import NotificationKind, announce_new_case
 from tests.reporter_helpers import get_report, only_case, page_of, report_data
 from tests.test_phone_intake import call, record
 from tests.test_queue import sign_in_as
@@ -116,3 +116,20 @@ def test_a_phone_call_tells_the_line_and_not_the_lawyer_who_took_it(app, db_sess
     assert again.duplicate is True
     reference = recorded.case.reference
     assert notices_to_lawyers(db_session) == [(NEW_CASE, None, Role.LAWYER, reference)]
+
+
+def test_a_case_whose_id_came_back_after_a_deletion_is_still_announced(db_session, make_case):
+    # Given a case announced and then deleted (retention, erasure): SQLite may hand its id on
+    first = make_case(reference="GONE-0001")
+    assert announce_new_case(db_session, first, MONDAY_EVENING)
+    old_id = first.id
+    db_session.delete(first)
+    db_session.flush()
+
+    # When the next case takes that id
+    second = make_case(reference="NEXT-0002")
+    if db_session.bind.dialect.name == "sqlite":
+        assert second.id == old_id  # the id really came back
+
+    # Then it is still announced: events are keyed by reference, not by id
+    assert announce_new_case(db_session, second, MONDAY_EVENING)

@@ -103,6 +103,6 @@ def reassign_after_decline(
     )
     case.assigned_lawyer_id = assignee.id if assignee is not None else None
     # A lawyer declines a case once, so the decline names this assignment.
-    tell_assignee(session, case, f"declined:{case.id}:{declining_lawyer.id}", now)
+    tell_assignee(session, case, f"declined:{case.reference}:{declining_lawyer.id}", now)
     session.flush()
     return assignee

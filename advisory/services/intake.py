@@ -146,7 +146,7 @@ def submit_case(
     if stored.duplicate:
         return Submission(case, duplicate=True, booking=None)
 
-    tell_assignee(session, case, f"intake:{case.id}", now)
+    tell_assignee(session, case, f"intake:{case.reference}", now)
     booking = _book_or_answer_in_inbox(session, settings, case, contact, now, may_book_callback)
     session.flush()
     return Submission(case, duplicate=False, booking=booking)

@@ -144,7 +144,8 @@ def announce_new_case(session: Session, case: Case, now: datetime) -> bool:
     some other way calls this after its insert. The note is role-wide and shared, like the
     team's other notes about unassigned cases: whoever reads it picks it up for everyone.
     """
-    kind, dedupe_key = NotificationKind.NEW_CASE, f"new_case:{case.id}"
+    # By reference, as every case's event key is: an id may come back after a deletion.
+    kind, dedupe_key = NotificationKind.NEW_CASE, f"new_case:{case.reference}"
     return _about_case(session, case, kind, dedupe_key, now, role=Role.LAWYER)
 
 

@@ -331,7 +331,7 @@ def record_voicemail(
             case, duplicate=True, callback_at=None, number_left=False, late=False
         )
 
-    tell_assignee(session, case, f"intake:{case.id}", now)
+    tell_assignee(session, case, f"intake:{case.reference}", now)
     callback_at = _booked_callback(session, settings, case, number_envelope, now)
     late = recorded_late(settings.calendar, voicemail.left_at, now)
     if late:
