@@ -238,6 +238,29 @@ def test_a_case_can_be_given_to_a_colleague_on_the_line(
     assert notices_of(db_session) == [(NotificationKind.CASE_ASSIGNED, colleague.id)]
 
 
+def test_giving_a_colleagues_case_away_tells_them_and_oneself_needs_the_take_over(
+    signed_in, db_session, make_case, make_staff, lawyer, colleague
+):
+    third = make_staff(Role.LAWYER, line_id=lawyer.line_id)
+    case = make_case(assigned_lawyer_id=colleague.id)
+    db_session.commit()
+
+    # Giving it to oneself from the list is taking it: refused without the confirmation
+    refused = post_action(signed_in, case, "assign", assignee=str(lawyer.id))
+
+    assert refused.status_code == 409
+    assert fresh(db_session, case).assigned_lawyer_id == colleague.id
+    assert notices_of(db_session) == []
+
+    # Giving it to a third lawyer: they are told, and so is the colleague who held it
+    post_action(signed_in, case, "assign", assignee=str(third.id))
+
+    assert fresh(db_session, case).assigned_lawyer_id == third.id
+    assert sorted(notices_of(db_session)) == sorted(
+        [(NotificationKind.CASE_ASSIGNED, third.id), (NotificationKind.CASE_TAKEN, colleague.id)]
+    )
+
+
 def notices_of(db_session) -> list[tuple[str, int | None]]:
     """Every notice: its kind and the staff member it is for."""
     query = select(Notification.kind, Notification.staff_id).order_by(Notification.id)

@@ -71,29 +71,37 @@ def take_case(
     if case.status is CaseStatus.NEW:
         case.status = CaseStatus.IN_PROGRESS
     event = _record(session, case, lawyer, "case.taken", now)
-    if holder is not None:
-        tell_lawyer(
-            session,
-            case,
-            NotificationKind.CASE_TAKEN,
-            staff_id=holder,
-            dedupe_key=f"taken:{event.id}",
-            now=now,
-        )
+    _tell_former_holder(session, case, holder, event.id, now)
 
 
 def assign_case(session: Session, case: Case, lawyer: Staff, *, to: Staff, now: datetime) -> None:
-    """Give the case to a colleague on the same line who has not declined it; they are told
-    (unless the lawyer gives it to themselves: that is taking it)."""
+    """Give the case to a colleague on the same line who has not declined it; they are told,
+    and so is the colleague who held it. Giving it to oneself is taking it (a colleague's
+    case only with the take-over confirmation)."""
     _require_open(case)
+    if to.id == lawyer.id:
+        take_case(session, case, lawyer, now=now)
+        return
     if to.role is not Role.LAWYER or not to.active or to.line_id != case.line_id:
         raise CaseActionError("not_a_colleague")
     if has_declined(session, case, to):
         raise CaseActionError("declined_by_them")
+    holder = case.assigned_lawyer_id
     case.assigned_lawyer_id = to.id
     event = _record(session, case, lawyer, "case.assigned", now, {"to": to.username})
-    if to.id != lawyer.id:
-        tell_assignee(session, case, f"event:{event.id}", now)
+    tell_assignee(session, case, f"event:{event.id}", now)
+    if holder not in (lawyer.id, to.id):
+        _tell_former_holder(session, case, holder, event.id, now)
+
+
+def _tell_former_holder(
+    session: Session, case: Case, holder: int | None, event_id: int, now: datetime
+) -> None:
+    """The lawyer a case was taken from hears of it (once per event)."""
+    if holder is None:
+        return
+    kind, key = NotificationKind.CASE_TAKEN, f"taken:{event_id}"
+    tell_lawyer(session, case, kind, staff_id=holder, dedupe_key=key, now=now)
 
 
 def decline_case(
