@@ -48,6 +48,7 @@ ROUTE_LIMITS = {
     "reporter.erase": LARGE_FORM,
     "queue.reply": LARGE_FORM,
     "queue.submit_phone_intake": LARGE_FORM,
+    "queue.submit_voicemail": LARGE_FORM,  # the same note, and a sealed number
     "auth.submit_password": KEY_FORM,
     "auth.submit_welcome": KEY_FORM,
 }

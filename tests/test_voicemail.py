@@ -41,6 +41,7 @@ from advisory.services.phone_intake import (
     record_voicemail,
     recorded_late,
 )
+from advisory.text_limits import MAX_NARRATIVE_CHARS
 from tests.canary import dump_database
 from tests.conftest import DEFAULT_NOW, OSLO
 from tests.reporter_helpers import (
@@ -212,6 +213,8 @@ def test_the_line_is_told_of_the_new_case(app, db_session, lawyer):
 
     announced = notes_of(db_session, NotificationKind.NEW_CASE)
     assert [note.case_reference for note in announced] == [case.reference]
+    # Dated when it was recorded, not when the message was left: it is news now (and mailed)
+    assert announced[0].created_at.astimezone(UTC) == DEFAULT_NOW.astimezone(UTC)
 
 
 @pytest.mark.parametrize(
@@ -473,3 +476,12 @@ def test_left_at_is_stored_as_an_instant(app, db_session, lawyer):
     case = record(app, db_session, lawyer, voicemail()).case
 
     assert case.received_at.astimezone(UTC) == datetime(2026, 11, 20, 16, 30, tzinfo=UTC)
+
+
+def test_the_longest_note_the_form_allows_is_taken(client, db_session, lawyer, line_key):
+    sign_in_as(client, db_session, lawyer)
+
+    response = post_voicemail(client, note="æ" * MAX_NARRATIVE_CHARS)
+
+    assert response.status_code == 303  # not refused as too large before the form sees it
+    assert count(db_session, Case) == 1

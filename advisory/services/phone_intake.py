@@ -179,7 +179,7 @@ def record_phone_call(
         "first_response_at": now,  # the call is the response
         **_sealed_columns(key, reference, note_envelope, token_hmac),
     }
-    stored = _inserted(session, row)
+    stored = _inserted(session, row, now)
     case = stored.case
     if stored.duplicate:
         return RecordedCall(case, duplicate=True)
@@ -204,9 +204,10 @@ def _sealed_columns(
     }
 
 
-def _inserted(session: Session, row: dict[str, Any]) -> Stored:
-    """The new case of `row`, or the one its form made before; refused without a reference."""
-    stored = insert_case(session, row, row["submission_token_hmac"])
+def _inserted(session: Session, row: dict[str, Any], now: datetime) -> Stored:
+    """The new case of `row`, or the one its form made before; refused without a reference.
+    Its notice is dated when it was recorded: a voicemail is received when it was left."""
+    stored = insert_case(session, row, row["submission_token_hmac"], stored_at=now)
     if stored is None:
         raise PhoneIntakeError("no_reference")
     return stored
@@ -324,7 +325,7 @@ def record_voicemail(
         "assigned_lawyer_id": assignee.id if assignee else None,
         **_sealed_columns(key, reference, note_envelope, token_hmac),
     }
-    stored = _inserted(session, row)
+    stored = _inserted(session, row, now)
     case = stored.case
     if stored.duplicate:
         return RecordedVoicemail(
