@@ -19,6 +19,7 @@ const DOUBLE_PRESS_MS = 1500;
 /** @param {HTMLAnchorElement} link */
 function leave(link) {
   const target = link.href;
+  sessionStorage.clear(); // a report's text waiting for a language switch, if any
   document.title = "";
   document.body.replaceChildren();
   location.replace(target);

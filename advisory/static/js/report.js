@@ -41,6 +41,9 @@ import {
 // The server's PHONE_PATTERN (advisory/reporter/forms.py); it cannot check a sealed number.
 const PHONE_PATTERN = /^\+?[0-9 ()-]{8,20}$/;
 
+/** Where the typed text waits, in this tab only, while the page comes back in another language. */
+const DRAFT_KEY = "advisory-report-draft";
+
 const form = document.getElementById("report-form");
 
 if (form instanceof HTMLFormElement) {
@@ -94,30 +97,55 @@ function hideCallbackDetailsWithoutHas(form) {
 }
 
 /**
- * A language button sends the form to be shown again in that language with what was typed:
- * an ordinary post, not sealed, and without the phone number (the page never shows it again).
- * Registered before the sealing handler, which it keeps out of such a post.
+ * A language button sends the form to be shown again in that language with the answers
+ * chosen. The typed text never goes with it: the server would read it unsealed. It waits in
+ * this tab's sessionStorage for the moment of the switch and is taken out again as soon as
+ * the page in the new language has it (the quick exit clears it too). The phone number is
+ * left out as well; the page never shows it again. Registered before the sealing handler,
+ * which it keeps out of such a post.
  *
  * @param {HTMLFormElement} form
  */
 function switchLanguageWithoutSealing(form) {
   const phone = form.elements.namedItem("phone");
+  const narrative = form.elements.namedItem("narrative");
+  restoreDraft(narrative);
   form.addEventListener("submit", (event) => {
     const button = event.submitter;
     if (!(button instanceof HTMLButtonElement) || button.name !== "language") {
       return;
     }
     event.stopImmediatePropagation();
-    if (phone instanceof HTMLInputElement) {
-      phone.disabled = true; // a disabled field is left out of the body
+    if (narrative instanceof HTMLTextAreaElement && narrative.value) {
+      sessionStorage.setItem(DRAFT_KEY, narrative.value);
+    }
+    for (const field of [phone, narrative]) {
+      if (field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement) {
+        field.disabled = true; // a disabled field is left out of the body
+      }
     }
   });
-  // Back to this page from the browser's cache: the number field is usable again.
+  // Back to this page from the browser's cache: the fields are usable again.
   window.addEventListener("pageshow", () => {
-    if (phone instanceof HTMLInputElement) {
-      phone.disabled = false;
+    for (const field of [phone, narrative]) {
+      if (field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement) {
+        field.disabled = false;
+      }
     }
   });
+}
+
+/**
+ * The text typed before a language switch, back in its field, and gone from storage.
+ *
+ * @param {Element | RadioNodeList | null} narrative
+ */
+function restoreDraft(narrative) {
+  const draft = sessionStorage.getItem(DRAFT_KEY);
+  sessionStorage.removeItem(DRAFT_KEY);
+  if (draft !== null && narrative instanceof HTMLTextAreaElement && !narrative.value) {
+    narrative.value = draft;
+  }
 }
 
 /** @param {HTMLFormElement} form */
