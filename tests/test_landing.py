@@ -146,13 +146,21 @@ def test_an_unknown_language_keeps_the_page_as_it_was_with_what_was_typed(client
     assert page.one("textarea", name="narrative").value == NARRATIVE
 
 
-def test_a_language_switch_without_its_form_token_gets_a_fresh_one(client, line_key):
+@pytest.mark.parametrize("token", [None, "short", "\x00" * 40, "x" * 100_000])
+def test_a_language_switch_with_no_usable_form_token_gets_a_fresh_one(client, line_key, token):
     typed = report_data(get_report(client), narrative=NARRATIVE, language="en")
     del typed["submission_token"]
+    if token is not None:
+        typed["submission_token"] = token
 
-    page = page_of(client.post("/report/language", data=typed))
+    response = client.post("/report/language", data=typed)
 
-    assert len(page.input_value("submission_token")) >= 32
+    assert response.status_code == 200
+    page = page_of(response)
+    fresh = page.input_value("submission_token")
+    assert 32 <= len(fresh) <= 64
+    assert fresh != token
+    assert page.one("textarea", name="narrative").value == NARRATIVE
 
 
 def _csrf_token(page: str) -> str:

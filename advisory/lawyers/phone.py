@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import current_app, flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -24,7 +24,7 @@ from advisory.services.line_status import opening_summary
 from advisory.services.sealing import reference_for_form
 from advisory.transaction import unit_of_work
 
-# Where a saved call leads: the case page once it exists, the queue until then.
+# Where a saved call leads: its case page.
 CASE_PAGE = "queue.case_view"
 Page = str | tuple[str, int]
 IntakeForm = PhoneIntakeForm | VoicemailForm
@@ -107,9 +107,7 @@ def _save(
             form.submission_token.data = secrets.token_urlsafe(24)
         return _render(form, reason=reason, status=400)
     flash(confirmed)
-    if CASE_PAGE in current_app.view_functions:
-        return redirect(url_for(CASE_PAGE, reference=reference), code=303)
-    return redirect(url_for("queue.queue"), code=303)
+    return redirect(url_for(CASE_PAGE, reference=reference), code=303)
 
 
 def _call_saved(recorded: service.RecordedCall) -> str:

@@ -11,7 +11,15 @@ from babel.support import NullTranslations
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 import crypto
 from advisory.forms import Form
@@ -135,10 +143,16 @@ def check_typed_number(typed: str | None, *, missing: Any) -> None:
         )
 
 
+# What `secrets.token_urlsafe` makes: nothing else is a form token of this site's.
+FORM_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
 def submission_token_field() -> HiddenField:
     """The form's one-time token: the case's reference is derived from it, and a second send
     of the same form is recognised by it."""
-    return HiddenField(validators=[DataRequired(), Length(min=20, max=64)])
+    return HiddenField(
+        validators=[DataRequired(), Length(min=20, max=64), Regexp(FORM_TOKEN_PATTERN)]
+    )
 
 
 def long_text_field(label: Any) -> TextAreaField:

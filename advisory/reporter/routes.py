@@ -65,8 +65,9 @@ def report_in_language() -> str:
     """
     _switch_language()
     form = ReportForm()
-    if not form.submission_token.data:
+    if not form.submission_token.validate(form):  # missing, or not one this site made
         form.submission_token.data = secrets.token_urlsafe(24)
+        form.submission_token.errors = []
     return _render_report(form)
 
 

@@ -23,6 +23,10 @@ const FALLBACK_TEXTS = {
   "code-chars": "A case code has only digits and the letters A to Z; please check it.",
 };
 
+// The server's PHONE_PATTERN (advisory/reporter/forms.py), for the forms that take a number
+// before sealing it: the server cannot check a sealed one.
+export const PHONE_PATTERN = /^\+?[0-9 ()-]{8,20}$/;
+
 /** @type {Record<string, string> | undefined} */
 let cachedTexts;
 

@@ -22,14 +22,12 @@
 import {
   announceBrowserEncryption,
   markBusy,
+  PHONE_PATTERN,
   showEncryptionFailed,
   showProblems,
   templateTexts,
 } from "./enhance.js";
 import { contextOf, isSupported, seal } from "./hpke.js";
-
-// The server's PHONE_PATTERN (advisory/reporter/forms.py); it cannot check a sealed number.
-const PHONE_PATTERN = /^\+?[0-9 ()-]{8,20}$/;
 
 const form = document.getElementById("phone-intake-form");
 

@@ -21,6 +21,7 @@ import {
   clearErrors,
   focusStart,
   oneSubmitAtATime,
+  PHONE_PATTERN,
   postOrSayOffline,
   showEncryptionFailed,
   showProblems,
@@ -38,8 +39,6 @@ import {
   seal,
 } from "./hpke.js";
 
-// The server's PHONE_PATTERN (advisory/reporter/forms.py); it cannot check a sealed number.
-const PHONE_PATTERN = /^\+?[0-9 ()-]{8,20}$/;
 
 /** Where the typed text waits, in this tab only, while the page comes back in another language. */
 const DRAFT_KEY = "advisory-report-draft";
