@@ -263,6 +263,9 @@ class Case(Base):
     # HMAC of the report form's one-time token: the same form sent twice is one case.
     submission_token_hmac: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True)
     narrative_envelope: Mapped[str | None] = mapped_column(Text)
+    # The same text sealed to the reporter's key, so the inbox can show them what they wrote;
+    # none for a report sent before this copy was made, or one without a reply key.
+    reporter_copy_envelope: Mapped[str | None] = mapped_column(Text)
 
     # Its slug is bound into every envelope of the case (crypto.EnvelopeContext).
     line: Mapped[Line] = relationship()
@@ -297,6 +300,9 @@ class Message(Base):
     # A reply is sealed to the reporter's key, which no lawyer holds; this second sealing to
     # the line key lets colleagues read the whole thread.
     line_copy_envelope: Mapped[str | None] = mapped_column(Text)
+    # The reverse for a reporter's message: sealed to their own key as well, so they can
+    # reread it (none for a message sent before this copy was made).
+    reporter_copy_envelope: Mapped[str | None] = mapped_column(Text)
     # The author's Ed25519 signature over the reply (crypto.signatures); none for a reply the
     # server sealed (sent without JavaScript) or sent before replies were signed.
     signature: Mapped[str | None] = mapped_column(String(100))

@@ -37,15 +37,16 @@ VERSIONS = (VERSION, VERSION_2)
 PURPOSES = ("narrative", "message", "contact", "reply")
 INFO_PREFIX = b"advisory-line/v1/"
 INFO_PREFIX_V2 = b"advisory-line/v2/"
-# Which way each purpose travels: what a reporter writes goes to the line; a reply goes to
-# the reporter, and its copy for the case file to the line.
+# Which way each purpose travels: what a reporter writes goes to the line, and its copy to
+# the reporter's own key so they can reread it; a reply goes to the reporter, and its copy
+# for the case file to the line.
 DIRECTIONS_BY_PURPOSE = {
-    "narrative": ("reporter-to-line",),
-    "message": ("reporter-to-line",),
+    "narrative": ("reporter-to-line", "reporter-to-reporter"),
+    "message": ("reporter-to-line", "reporter-to-reporter"),
     "contact": ("reporter-to-line",),
     "reply": ("line-to-reporter", "line-to-line"),
 }
-DIRECTIONS = ("reporter-to-line", "line-to-reporter", "line-to-line")
+DIRECTIONS = ("reporter-to-line", "reporter-to-reporter", "line-to-reporter", "line-to-line")
 MAX_PLAINTEXT_BYTES = 64 * 1024
 
 _SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_128_GCM)

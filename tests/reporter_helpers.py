@@ -370,13 +370,21 @@ def browser_fields(
     reference: str = SOME_REFERENCE,
     line_slug: str = DEFAULT_LINE_SLUG,
 ) -> dict[str, str]:
-    """The hidden fields report.js fills in: envelopes sealed to the line key, and the code's
-    lookup token and reply public key (the code itself never leaves the browser)."""
+    """The hidden fields report.js fills in: envelopes sealed to the line key, the text's copy
+    sealed to the reporter's own key, and the code's lookup token and reply public key (the
+    code itself never leaves the browser)."""
     key = line_public_key(line_key)
+    own_key = crypto.reporter_private_key(code).public_key()
+    copy = "reporter-to-reporter"
     return {
         "encryption": "browser",
         "narrative_envelope": (
             sealed("narrative", narrative, key, reference, line_slug=line_slug) if narrative else ""
+        ),
+        "narrative_copy_envelope": (
+            sealed("narrative", narrative, own_key, reference, line_slug=line_slug, direction=copy)
+            if narrative
+            else ""
         ),
         "contact_envelope": (
             sealed("contact", phone, key, reference, line_slug=line_slug) if phone else ""

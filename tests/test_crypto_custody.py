@@ -126,6 +126,8 @@ ENVELOPE_INPUTS = [
     ("contact", "reporter-to-line", "line", "+47 000 00 000"),
     ("reply", "line-to-reporter", "reporter", "Vi ringer deg i morgen."),
     ("reply", "line-to-line", "line", "b" * 253),
+    ("narrative", "reporter-to-reporter", "reporter", "Det jeg skrev, for meg selv."),
+    ("message", "reporter-to-reporter", "reporter", "Og dette skrev jeg etterpå."),
 ]
 
 

@@ -41,6 +41,7 @@ REPLY = "Svar-kanarifugl: you may ask the employer for the policy in writing."
 WRITTEN = "Melding-kanarifugl: it happened again on Friday."
 # Tuesday 24 November 10:00 in Oslo, as the Norwegian pages write it.
 DUE_ON_PAGE = "tirsdag 24. november kl. 10:00"
+COPY = "reporter-to-reporter"
 
 
 @pytest.fixture
@@ -108,7 +109,7 @@ def test_reply_is_shown_decrypted_without_javascript(client, db_session, case, c
 
     bodies = [el.text.strip() for el in page.find_all("p", **{"class": "body"})]
     assert REPLY in bodies
-    assert not page.find_all(data_reply_envelope=None)
+    assert not page.find_all(data_envelope=None)
 
 
 def test_reply_stays_sealed_for_the_browser_with_javascript(
@@ -124,9 +125,9 @@ def test_reply_stays_sealed_for_the_browser_with_javascript(
     assert REPLY not in html
     assert code not in html
     page = page_of(response)
-    assert [el.attrs["data-reply-envelope"] for el in page.find_all(data_reply_envelope=None)] == [
-        envelope
-    ]
+    sealed = page.find_all(data_envelope=None, data_purpose="reply")
+    assert [el.attrs["data-envelope"] for el in sealed] == [envelope]
+    assert {el.attrs["data-direction"] for el in sealed} == {"line-to-reporter"}
     assert {el.value for el in page.find_all("input", name="lookup_token")} == {
         lookup_token_text(code)
     }
@@ -242,7 +243,13 @@ def test_message_without_javascript_is_sealed_on_arrival(client, db_session, cas
     assert opened("message", message.envelope, line_key.private_key, reference, line_slug=slug) == (
         WRITTEN
     )
-    assert WRITTEN not in response.get_data(as_text=True)
+    own_key = crypto.reporter_private_key(code)
+    copy = message.reporter_copy_envelope
+    assert opened("message", copy, own_key, reference, line_slug=slug, direction=COPY) == WRITTEN
+    # Shown back once, in the thread, and the form is empty again.
+    page = page_of(response)
+    assert [el.text.strip() for el in page.find_all("p", **{"class": "body"})] == [WRITTEN]
+    assert page.one("textarea", id="message").text == ""
 
 
 def test_message_with_javascript_is_stored_as_the_browser_sealed_it(

@@ -19,7 +19,7 @@ SECRET = "CANARY-5f1e"
 WHEN = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 VALUES = {
-    "sealed": SealedInBrowser(SECRET, SECRET, SECRET, SECRET),
+    "sealed": SealedInBrowser(SECRET, SECRET, SECRET, SECRET, SECRET),
     "typed": TypedText(narrative=SECRET, phone=SECRET),
     "reply": TypedReply(text=SECRET),
     "reporter keys": ReporterKeys(lookup_token=SECRET.encode(), public_key=SECRET),

@@ -25,6 +25,7 @@ from advisory.services.callbacks import (
     free_slots,
 )
 from advisory.services.follow_up import (
+    SealedMessage,
     booked_callback,
     cancel_callback,
     erase_case,
@@ -84,12 +85,7 @@ def send_message(form: MessageForm, case: Case, credential: Credential) -> Page:
         return _inbox(case, credential, message_error=problem, message_form=form), 400
     with unit_of_work(SealedInputRefused, IntakeError) as work:
         send_reporter_message(
-            db_session(),
-            key_directory(),
-            case,
-            envelope=form.message_envelope.data or None,
-            text=text,
-            now=now(),
+            db_session(), key_directory(), case, sealed=_sealed_message(form), text=text, now=now()
         )
     if work.refusal is not None:
         refusal = work.refusal
@@ -173,13 +169,15 @@ def _inbox(
     rebook_error: str | None = None,
     message_form: MessageForm | None = None,
 ) -> str:
-    replies = sealing.read_replies(credential.code, case) if credential.code else {}
+    # Without JavaScript the code came with the post: the server opens the reporter's texts
+    # for this page only. With it, the browser opens them and the server sees no code.
+    opened = sealing.open_for_reporter(credential.code, case) if credential.code else None
     callback = booked_callback(case)
     return render_template(
         "reporter/inbox.html",
         case=case,
         credential=credential,
-        replies=replies,
+        opened=opened,
         origins=reply_origins(case, data_key=data_key()),
         callback=callback,
         other_slots=_other_slots(case) if callback else [],
@@ -189,6 +187,13 @@ def _inbox(
         message_error=message_error,
         message_form=_unsent(message_form),
     )
+
+
+def _sealed_message(form: MessageForm) -> SealedMessage | None:
+    """What the browser sealed, if it did: the message to the line and the reporter's copy."""
+    if not form.message_envelope.data:
+        return None
+    return SealedMessage(form.message_envelope.data, form.message_copy_envelope.data or None)
 
 
 def _unsent(form: MessageForm | None) -> MessageForm:

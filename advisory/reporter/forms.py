@@ -295,6 +295,7 @@ class ReportForm(QuestionnaireAnswers, ReporterForm):
     # Filled in by the browser when it encrypts; then the plaintext fields stay empty.
     encryption = HiddenField()
     narrative_envelope = HiddenField(validators=[Length(max=MAX_ENVELOPE_CHARS)])
+    narrative_copy_envelope = HiddenField(validators=[Length(max=MAX_ENVELOPE_CHARS)])
     contact_envelope = HiddenField(validators=[Length(max=MAX_CONTACT_ENVELOPE_CHARS)])
     lookup_token = HiddenField(validators=[Length(max=64)])
     reporter_public_key = HiddenField(validators=[Length(max=64)])
@@ -326,6 +327,7 @@ class ReportForm(QuestionnaireAnswers, ReporterForm):
         if self.encrypted_in_browser:
             content = SealedInBrowser(
                 narrative_envelope=self.narrative_envelope.data or None,
+                narrative_copy_envelope=self.narrative_copy_envelope.data or None,
                 contact_envelope=self.contact_envelope.data or None,
                 lookup_token=self.lookup_token.data or "",
                 public_key=self.reporter_public_key.data or "",
@@ -370,6 +372,9 @@ class MessageForm(CaseCodeForm):
         render_kw={"maxlength": MAX_MESSAGE_CHARS},
     )
     message_envelope = HiddenField(validators=[Optional(), Length(max=MAX_MESSAGE_ENVELOPE_CHARS)])
+    message_copy_envelope = HiddenField(
+        validators=[Optional(), Length(max=MAX_MESSAGE_ENVELOPE_CHARS)]
+    )
     submit = SubmitField(_l("Send message"))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -17,6 +18,7 @@ from advisory.models import (
     Message,
     Notification,
 )
+from advisory.redacted import Redacted
 from advisory.services import sealing
 from advisory.services.callbacks import (
     SlotProblem,
@@ -26,7 +28,7 @@ from advisory.services.callbacks import (
 )
 from advisory.services.intake import IntakeError, IntakeProblem
 from advisory.services.line_keys import active_line_key
-from advisory.services.sealed_input import KeyDirectory
+from advisory.services.sealed_input import KeyDirectory, reporter_copy
 from advisory.settings import Settings
 from advisory.stats import fold_cases
 
@@ -42,29 +44,65 @@ def send_reporter_message(
     directory: KeyDirectory,
     case: Case,
     *,
-    envelope: str | None,
+    sealed: SealedMessage | None,
     text: str,
     now: datetime,
 ) -> Message:
-    """A message from the reporter: sealed in their browser to a key of the case's line, or
-    typed without JavaScript and sealed here to the line's active key (flush only).
+    """A message from the reporter: sealed in their browser to a key of the case's line (and
+    to their own key, so they can reread it), or typed without JavaScript and sealed here
+    both ways (flush only).
 
     Raises SealedInputRefused for an envelope no page of ours could have sent, and
     IntakeError when the case's line has no key to seal to."""
-    if envelope:
-        sealed = directory.sealed_for_line(session, envelope, "message", case.line_id)
+    if sealed is not None:
+        envelope = directory.sealed_for_line(session, sealed.envelope, "message", case.line_id)
+        copy = _own_copy(case, sealed.copy, envelope)
     else:
         key = active_line_key(session, case.line_id)
         if key is None:
             raise IntakeError(IntakeProblem.NOT_READY)
-        where = sealing.case_context(case, sealing.TO_LINE)
-        sealed = sealing.seal_for_line(key, "message", text, where)
-    return add_reporter_message(session, case, sealed, now)
+        envelope = sealing.seal_for_line(
+            key, "message", text, sealing.case_context(case, sealing.TO_LINE)
+        )
+        copy = _sealed_copy(case, text)
+    return add_reporter_message(session, case, envelope, now, own_copy=copy)
 
 
-def add_reporter_message(session: Session, case: Case, envelope: str, now: datetime) -> Message:
+@dataclass(frozen=True, repr=False)
+class SealedMessage(Redacted):
+    """A message as the reporter's browser sealed it: to the line, and a copy to themselves."""
+
+    envelope: str
+    copy: str | None
+
+
+def _own_copy(case: Case, copy: str | None, envelope: str) -> str | None:
+    if case.reporter_public_key is None:
+        return None
+    return reporter_copy(copy, envelope, "message", case.reporter_public_key)
+
+
+def _sealed_copy(case: Case, text: str) -> str | None:
+    if case.reporter_public_key is None:
+        return None
+    where = sealing.case_context(case, sealing.REPORTER_COPY)
+    return sealing.seal_for_reporter(case.reporter_public_key, "message", text, where)
+
+
+def add_reporter_message(
+    session: Session,
+    case: Case,
+    envelope: str,
+    now: datetime,
+    *,
+    own_copy: str | None = None,
+) -> Message:
     message = Message(
-        case=case, direction=Direction.FROM_REPORTER, envelope=envelope, created_at=now
+        case=case,
+        direction=Direction.FROM_REPORTER,
+        envelope=envelope,
+        reporter_copy_envelope=own_copy,
+        created_at=now,
     )
     session.add(message)
     if case.status == CaseStatus.AWAITING_REPORTER:

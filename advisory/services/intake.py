@@ -111,6 +111,7 @@ def submit_case(
     reporter: ReporterKeys,
     contact: Contact,
     now: datetime,
+    reporter_copy_envelope: str | None = None,
     channel: Channel = Channel.WEB,
     may_book_callback: bool = True,
     reference: str | None = None,
@@ -134,6 +135,7 @@ def submit_case(
         **_reporter_columns(pepper, reporter, contact),
         "assigned_lawyer_id": assignee.id if assignee else None,
         "narrative_envelope": narrative_envelope,
+        "reporter_copy_envelope": reporter_copy_envelope,
         "submission_token_hmac": token_hmac,
         "status": CaseStatus.NEW,
     }

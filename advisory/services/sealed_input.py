@@ -83,10 +83,32 @@ def checked_lookup_token(text: str) -> bytes:
 
 def sealed_to(envelope: str, purpose: str, public_key: X25519PublicKey) -> str:
     """An envelope that must be sealed to this one public key (a reply to the reporter)."""
+    _checked_to(envelope, purpose, public_key)
+    return envelope
+
+
+def _checked_to(envelope: str, purpose: str, public_key: X25519PublicKey) -> crypto.Envelope:
     parsed = checked_envelope(envelope, purpose)
     if parsed.key_id != crypto.key_id_for(public_key):
         raise SealedInputRefused(SealedProblem.UNKNOWN_KEY)
-    return envelope
+    return parsed
+
+
+def reporter_copy(
+    copy: str | None, original: str | None, purpose: str, reporter_key: str
+) -> str | None:
+    """The reporter's own copy of `original`, as their browser sealed it: to their reply key,
+    and exactly as long as the text the line gets (the same text seals to the same size).
+
+    None when the browser sent no copy (a page loaded before copies were made)."""
+    if not copy:
+        return None
+    if not original:  # a copy of nothing
+        raise SealedInputRefused(SealedProblem.DAMAGED)
+    parsed = _checked_to(copy, purpose, crypto.public_key_from_text(reporter_key))
+    if parsed.padded_bytes != crypto.parse_envelope(original).padded_bytes:
+        raise SealedInputRefused(SealedProblem.DAMAGED)
+    return copy
 
 
 class KeyDirectory:

@@ -11,13 +11,17 @@ anything is sent and the browser can bind the report to it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import crypto
 from advisory.models import Case, Direction, LineKey
+from advisory.redacted import Redacted
 from advisory.services.intake import ReporterKeys
 
 SUBMISSION_CODE_KEY_LABEL = "submission-case-code"
 SUBMISSION_REFERENCE_KEY_LABEL = "submission-reference"
 TO_LINE = "reporter-to-line"
+REPORTER_COPY = "reporter-to-reporter"
 TO_REPORTER = "line-to-reporter"
 LINE_COPY = "line-to-line"
 
@@ -43,6 +47,13 @@ def seal_for_line(
     return crypto.seal(purpose, plaintext, public, where)
 
 
+def seal_for_reporter(
+    public_key: str, purpose: str, plaintext: str, where: crypto.EnvelopeContext
+) -> str:
+    """Seal to a reporter's reply key: their own copy of what they wrote."""
+    return crypto.seal(purpose, plaintext, crypto.public_key_from_text(public_key), where)
+
+
 def reporter_keys(code: str) -> ReporterKeys:
     """The lookup token and reply public key derived from a case code."""
     public = crypto.reporter_private_key(code).public_key()
@@ -54,16 +65,37 @@ def code_for_submission(data_key: bytes, submission_token: str) -> str:
     return crypto.case_code_for_submission(secret, submission_token)
 
 
-def read_replies(code: str, case: Case) -> dict[int, str]:
-    """Replies to the reporter, opened with the key derived from their code (this request only)."""
+@dataclass(frozen=True, repr=False)
+class OpenedCase(Redacted):
+    """What a reporter's code opens on the server (without JavaScript), for one page only."""
+
+    first_text: str | None  # the report's text, from the reporter's own copy
+    messages: dict[int, str]  # by message id: replies, and the reporter's own messages
+
+
+def open_for_reporter(code: str, case: Case) -> OpenedCase:
+    """Everything in the case sealed to the reporter's key, opened with the key derived from
+    their code: the lawyers' replies and the reporter's own copies of what they sent. What
+    does not open (damaged, or sealed elsewhere) is left out; the page says so."""
     private_key = crypto.reporter_private_key(code)
-    where = case_context(case, TO_REPORTER)
-    opened = {}
+
+    def opened(purpose: str, envelope: str | None, direction: str) -> str | None:
+        if envelope is None:
+            return None
+        try:
+            return crypto.open(
+                purpose, envelope, private_key, case_context(case, direction)
+            ).decode()
+        except crypto.CryptoError:
+            return None
+
+    messages = {}
     for message in case.messages:
         if message.direction is Direction.TO_REPORTER:
-            try:
-                sealed = message.envelope
-                opened[message.id] = crypto.open("reply", sealed, private_key, where).decode()
-            except crypto.CryptoError:
-                continue
-    return opened
+            text = opened("reply", message.envelope, TO_REPORTER)
+        else:
+            text = opened("message", message.reporter_copy_envelope, REPORTER_COPY)
+        if text is not None:
+            messages[message.id] = text
+    first_text = opened("narrative", case.reporter_copy_envelope, REPORTER_COPY)
+    return OpenedCase(first_text, messages)

@@ -30,6 +30,7 @@ from advisory.services.sealed_input import (
     KeyDirectory,
     checked_lookup_token,
     checked_public_key,
+    reporter_copy,
 )
 from advisory.settings import Secrets, Settings
 
@@ -42,6 +43,7 @@ CODE_AGAIN_WITHIN = timedelta(minutes=10)
 @dataclass(frozen=True, repr=False)
 class SealedInBrowser(Redacted):
     narrative_envelope: str | None
+    narrative_copy_envelope: str | None  # the same text sealed to the reporter's own key
     contact_envelope: str | None
     lookup_token: str  # base64url, as the browser sent it
     public_key: str
@@ -104,6 +106,7 @@ def receive_web_report(
         submission_token=report.submission_token,
         answers=report.answers,
         narrative_envelope=contents.narrative,
+        reporter_copy_envelope=contents.narrative_copy,
         reporter=contents.reporter,
         contact=replace(report.contact, contact_envelope=phone),
         may_book_callback=may_book_callback,
@@ -119,6 +122,7 @@ class _Contents(Redacted):
 
     line_id: int
     narrative: str | None
+    narrative_copy: str | None  # sealed to the reporter's key, for them to reread
     phone: str | None
     reporter: ReporterKeys
     code: str | None = None  # made here for a reporter without JavaScript
@@ -131,8 +135,11 @@ def _from_browser(session: Session, directory: KeyDirectory, content: SealedInBr
         checked_lookup_token(content.lookup_token), checked_public_key(content.public_key)
     )
     narrative = _sealed(session, directory, content.narrative_envelope, "narrative", line_id)
+    copy = reporter_copy(
+        content.narrative_copy_envelope, narrative, "narrative", reporter.public_key
+    )
     phone = _sealed(session, directory, content.contact_envelope, "contact", line_id)
-    return _Contents(line_id, narrative, phone, reporter)
+    return _Contents(line_id, narrative, copy, phone, reporter)
 
 
 def _sealed_here(
@@ -143,12 +150,17 @@ def _sealed_here(
     key = line_public_key(session)
     code = sealing.code_for_submission(secrets.data_key, report.submission_token)
     where = sealing.context(key.line.slug, reference, sealing.TO_LINE)
+    reporter = sealing.reporter_keys(code)
     text = content.narrative.strip()
-    narrative = sealing.seal_for_line(key, "narrative", text, where) if text else None
+    narrative = copy = None
+    if text:
+        narrative = sealing.seal_for_line(key, "narrative", text, where)
+        own = sealing.context(key.line.slug, reference, sealing.REPORTER_COPY)
+        copy = sealing.seal_for_reporter(reporter.public_key, "narrative", text, own)
     # A number typed for a report answered in the inbox is not kept, nor even sealed.
     number = content.phone.strip() if wants_callback else ""
     phone = sealing.seal_for_line(key, "contact", number, where) if number else None
-    return _Contents(key.line_id, narrative, phone, sealing.reporter_keys(code), code)
+    return _Contents(key.line_id, narrative, copy, phone, reporter, code)
 
 
 def _receipt(

@@ -34,6 +34,8 @@ CONTEXT = {"line_slug": "kulturlinja", "case_reference": "K7QF-9M2X"}
 PAIRS = [
     ("narrative", "reporter-to-line"),
     ("message", "reporter-to-line"),
+    ("narrative", "reporter-to-reporter"),
+    ("message", "reporter-to-reporter"),
     ("contact", "reporter-to-line"),
     ("reply", "line-to-reporter"),
     ("reply", "line-to-line"),

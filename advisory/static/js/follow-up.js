@@ -2,10 +2,11 @@
  * The secure inbox, enhanced: the case code never leaves the browser.
  *
  * On the code form this module normalises the typed code, derives its lookup token and
- * reply key, and posts only the token. The inbox that comes back replaces `<main>`; its
- * replies (sealed to the reporter's key) are opened here and shown as text. Every later
- * inbox form (they carry the hidden lookup token) is sent the same way, and a message is
- * sealed to the line key before it is sent, without its plaintext.
+ * reply key, and posts only the token. The inbox that comes back replaces `<main>`; what
+ * in it is sealed to the reporter's key (the lawyers' replies, and the reporter's own copies
+ * of their report and messages) is opened here and shown as text. Every later inbox form
+ * (they carry the hidden lookup token) is sent the same way, and a message is sealed to the
+ * line key, and a copy to the reporter's own key, before it is sent, without its plaintext.
  *
  * The code is kept only in this module's memory, for as long as the page is open: never in
  * storage, cookies or the URL. Without WebCrypto support nothing changes: the plain forms
@@ -37,9 +38,10 @@ import {
 const LINE_KEY_URL = "/api/v1/line-key";
 
 /**
- * The open case, in memory only: the normalised code's reply key and lookup token.
+ * The open case, in memory only: the normalised code's reply key pair and lookup token.
  *
- * @type {{privateKey: CryptoKey, lookupToken: string} | null}
+ * @typedef {{privateKey: CryptoKey, publicKey: string, lookupToken: string}} OpenCase
+ * @type {OpenCase | null}
  */
 let openCase = null;
 /** One submit at a time across the page's forms: a second press while one is sent does nothing. */
@@ -70,7 +72,7 @@ function takeOver(main) {
         form.dataset.enhanced = "true";
       }
     }
-    openReplies(main);
+    openSealedTexts(main);
   }
 }
 
@@ -119,7 +121,11 @@ async function openInbox(form, submitter) {
   const body = new FormData(form, submitter ?? undefined);
   body.delete("code");
   body.set("lookup_token", lookupToken);
-  await send(form, body, { privateKey: key.privateKey, lookupToken });
+  await send(form, body, {
+    privateKey: key.privateKey,
+    publicKey: key.publicKeyB64url,
+    lookupToken,
+  });
 }
 
 /**
@@ -139,7 +145,10 @@ async function sendInboxForm(form, submitter) {
     if (text) {
       try {
         const where = contextOf(form, "reporter-to-line");
+        const ownCopy = contextOf(form, "reporter-to-reporter");
         body.set("message_envelope", await seal("message", text, await lineKey(), where));
+        const copy = await seal("message", text, openCase.publicKey, ownCopy);
+        body.set("message_copy_envelope", copy);
       } catch {
         showEncryptionFailed(form.closest("main") ?? document.body, form);
         return;
@@ -154,7 +163,7 @@ async function sendInboxForm(form, submitter) {
  *
  * @param {HTMLFormElement} form
  * @param {FormData} body
- * @param {{privateKey: CryptoKey, lookupToken: string}} credentials
+ * @param {OpenCase} credentials
  */
 async function send(form, body, credentials) {
   const answer = await postOrSayOffline(form, body);
@@ -179,25 +188,23 @@ async function send(form, body, credentials) {
 }
 
 /**
- * Open every reply in `root` with the reporter's key and show it as plain text.
+ * Open every text in `root` sealed to the reporter's key (each names its purpose and
+ * direction) and show it as plain text.
  *
  * @param {Element} root
  */
-async function openReplies(root) {
+async function openSealedTexts(root) {
   const key = openCase?.privateKey;
   if (!key) {
     return;
   }
-  for (const node of root.querySelectorAll("[data-reply-envelope]")) {
-    const envelope = node.getAttribute("data-reply-envelope") ?? "";
+  for (const node of root.querySelectorAll("[data-envelope]")) {
+    const envelope = node.getAttribute("data-envelope") ?? "";
+    const purpose = node.getAttribute("data-purpose") ?? "";
+    const direction = node.getAttribute("data-direction") ?? "";
     try {
-      node.textContent = await openText(
-        "reply",
-        envelope,
-        key,
-        contextOf(node, "line-to-reporter"),
-      );
-      node.removeAttribute("data-reply-envelope");
+      node.textContent = await openText(purpose, envelope, key, contextOf(node, direction));
+      node.removeAttribute("data-envelope");
     } catch {
       node.textContent = texts().unreadable;
     }

@@ -244,6 +244,12 @@ async function sealedBody(form, submitter, reporter) {
     "narrative_envelope",
     narrative ? await seal("narrative", narrative, lineKey, where) : "",
   );
+  // A copy to the reporter's own key: with the case code, they can reread what they wrote.
+  const ownCopy = contextOf(form, "reporter-to-reporter");
+  body.set(
+    "narrative_copy_envelope",
+    narrative ? await seal("narrative", narrative, reporter.publicKey, ownCopy) : "",
+  );
   body.set(
     "contact_envelope",
     callback && phone ? await seal("contact", phone, lineKey, where) : "",

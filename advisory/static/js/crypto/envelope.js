@@ -28,14 +28,20 @@ import { N_ENC, N_T, openPayload, setupBaseS } from "./rfc9180.js";
 export const VERSION = "v1";
 export const VERSION_2 = "v2";
 export const PURPOSES = Object.freeze(["narrative", "message", "contact", "reply"]);
-export const DIRECTIONS = Object.freeze(["reporter-to-line", "line-to-reporter", "line-to-line"]);
+export const DIRECTIONS = Object.freeze([
+  "reporter-to-line",
+  "reporter-to-reporter",
+  "line-to-reporter",
+  "line-to-line",
+]);
 export const MAX_PLAINTEXT_BYTES = 64 * 1024;
 
-// Which way each purpose travels: what a reporter writes goes to the line; a reply goes to
-// the reporter, and its copy for the case file to the line.
+// Which way each purpose travels: what a reporter writes goes to the line, and its copy to
+// the reporter's own key so they can reread it; a reply goes to the reporter, and its copy
+// for the case file to the line.
 const DIRECTIONS_BY_PURPOSE = Object.freeze({
-  narrative: ["reporter-to-line"],
-  message: ["reporter-to-line"],
+  narrative: ["reporter-to-line", "reporter-to-reporter"],
+  message: ["reporter-to-line", "reporter-to-reporter"],
   contact: ["reporter-to-line"],
   reply: ["line-to-reporter", "line-to-line"],
 });
