@@ -384,6 +384,31 @@ class AuditEvent(Base):
     hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # HMAC-SHA256, hex
 
 
+class ReceiptLink(Base):
+    """Where the receipt of a report just sent is shown again (post/redirect/get).
+
+    The link's token is random and kept only as an HMAC. A case code made on the server (a
+    report sent without JavaScript) waits here for the first view only, encrypted under a key
+    derived from the token, which the server does not keep: the database alone never holds
+    a readable code. The link lives a few minutes; its row goes with its case.
+    """
+
+    __tablename__ = "receipt_link"
+    shown_in_repr = ("id", "expires_at")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hmac: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    sealed_code: Mapped[str | None] = mapped_column(Text)
+    sealed_in_browser: Mapped[bool]
+    # A callback was asked for and no place was free: the case is answered in the inbox, and
+    # the receipt says why (the case itself records only how it will be answered).
+    callback_unbooked: Mapped[bool]
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    case: Mapped[Case] = relationship()
+
+
 class Notification(Base):
     """A note for staff. Carries a case reference and a kind, never case content."""
 

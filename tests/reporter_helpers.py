@@ -243,6 +243,10 @@ def form_data(
     return {key: value for key, value in data.items() if value is not None}
 
 
+# A stored report is answered with a redirect to its receipt (post/redirect/get).
+STORED = 303
+
+
 def get_report(client: FlaskClient) -> Page:
     return page_at(client, "/report")
 
@@ -258,8 +262,11 @@ def report_data(page: Page, **fields: str | None) -> dict[str, str]:
 
 
 def post_report(client: FlaskClient, **fields: str | None) -> TestResponse:
-    """Open the report page, fill it in (`None` leaves a field out) and send it."""
-    return client.post("/report", data=report_data(get_report(client), **fields))
+    """Open the report page, fill it in (`None` leaves a field out) and send it; a stored
+    report's redirect is followed to its receipt, as a browser does."""
+    return client.post(
+        "/report", data=report_data(get_report(client), **fields), follow_redirects=True
+    )
 
 
 def post_sealed_report(
@@ -279,7 +286,8 @@ def post_sealed_report(
     sealed_fields = browser_fields(
         line_key, code, narrative=narrative, phone=phone, reference=reference, line_slug=slug
     )
-    response = client.post("/report", data=report_data(page, **sealed_fields, **fields))
+    data = report_data(page, **sealed_fields, **fields)
+    response = client.post("/report", data=data, follow_redirects=True)
     return SealedReport(response, reference, slug)
 
 

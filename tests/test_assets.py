@@ -268,7 +268,9 @@ def test_every_page_pins_each_script_stylesheet_and_module_to_what_the_server_se
     enrolling_lawyer = _session_of(enrolling, enrolling=True)
     case_page = f"/cases/{case.reference}"
     db_session.commit()  # requests end their session: only committed rows outlive them
+    receipt = rh.post_report(client, narrative="Pinned.").request.path
     visits = [
+        (None, "GET", receipt, None),
         (None, "GET", "/", None),
         (None, "GET", "/report", None),
         (None, "GET", "/follow-up", None),

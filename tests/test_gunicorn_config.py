@@ -167,7 +167,7 @@ def test_default_configuration_counts_every_thread_together(tmp_path):
     with running_gunicorn(tmp_path, env) as server:
         statuses = send_reports_at_once(server.port)
 
-    assert sorted(statuses) == [200] * 5 + [429] * (REPORTS_SENT - 5), server.output
+    assert sorted(statuses) == [303] * 5 + [429] * (REPORTS_SENT - 5), server.output
 
 
 @pytest.fixture
@@ -202,4 +202,4 @@ def test_two_workers_sharing_redis_count_together(tmp_path, redis_db3):
         statuses = send_reports_at_once(server.port)
 
     assert server.output.count("Booting worker") == 2
-    assert sorted(statuses) == [200] * 5 + [429] * (REPORTS_SENT - 5), server.output
+    assert sorted(statuses) == [303] * 5 + [429] * (REPORTS_SENT - 5), server.output

@@ -12,7 +12,7 @@ from advisory.jobs import SWEEPS
 from advisory.models import Notification, Role, Staff
 from advisory.scheduler import run_sweep_in
 from advisory.services.notifications import NotificationKind, announce_new_case
-from tests.reporter_helpers import get_report, only_case, page_of, report_data
+from tests.reporter_helpers import STORED, get_report, only_case, page_of, report_data
 from tests.test_phone_intake import call, record
 from tests.test_queue import sign_in_as
 
@@ -61,7 +61,7 @@ def send_report_twice(client) -> None:
     """The same report form sent twice (a double click, a reload)."""
     data = report_data(get_report(client), narrative="The conductor shouts at us.")
     for _ in range(2):
-        assert client.post("/report", data=data).status_code == 200
+        assert client.post("/report", data=data).status_code == STORED
 
 
 def test_the_assignee_and_the_line_get_their_notices_exactly_once(app, client, db_session, lawyers):

@@ -41,7 +41,7 @@ from advisory.ratelimit import KEY_HEX_CHARS, SweptMemoryStorage, client_key, st
 from advisory.services.line_keys import initialise_line
 from advisory.settings import SettingsError, load_settings
 from tests.conftest import DEFAULT_NOW, TEST_SECRETS, base_env, dispose_apps
-from tests.reporter_helpers import case_code_on, page_of
+from tests.reporter_helpers import STORED, case_code_on, page_of
 
 ADDRESS = "198.51.100.77"
 OTHER_ADDRESS = "203.0.113.5"
@@ -130,8 +130,8 @@ def test_third_report_in_a_minute_is_refused_and_keeps_everything_but_the_phone(
     # Given a line that takes two reports a minute from one address
     client = visitor(make_app(ADVISORY_REPORT_LIMIT="2 per minute"))
     first_sent = time.time()
-    assert send_report(client).status_code == 200
-    assert send_report(client).status_code == 200
+    assert send_report(client).status_code == STORED
+    assert send_report(client).status_code == STORED
 
     # When a third report arrives, with answers, a narrative and a phone number
     page = client.get("/report").get_data(as_text=True)
@@ -177,21 +177,21 @@ def test_another_address_has_its_own_budget(make_app):
     app = make_app(ADVISORY_REPORT_LIMIT="1 per minute")
     first, second = visitor(app, ADDRESS), visitor(app, OTHER_ADDRESS)
 
-    assert send_report(first).status_code == 200
+    assert send_report(first).status_code == STORED
     assert send_report(first).status_code == 429
-    assert send_report(second).status_code == 200
+    assert send_report(second).status_code == STORED
     assert send_report(second).status_code == 429
 
 
 def test_a_new_day_brings_a_new_key_and_so_a_new_budget(make_app):
     app = make_app(ADVISORY_REPORT_LIMIT="1 per hour")
     client = visitor(app)
-    assert send_report(client).status_code == 200
+    assert send_report(client).status_code == STORED
     assert send_report(client).status_code == 429
 
     app.extensions["advisory_clock"] = lambda: DEFAULT_NOW + timedelta(days=1)
 
-    assert send_report(client).status_code == 200
+    assert send_report(client).status_code == STORED
 
 
 # --- callback places ---------------------------------------------------------------------------
@@ -209,12 +209,12 @@ def test_a_connection_holds_its_share_of_callback_places_and_the_rest_is_still_s
     elsewhere = send_report(other, **callback)
 
     # Then the second report is stored all the same, to be answered in the inbox, and says so
-    assert (first.status_code, second.status_code, elsewhere.status_code) == (200, 200, 200)
-    assert "We will call you at" in first.get_data(as_text=True)
-    second_page = second.get_data(as_text=True)
+    assert (first.status_code, second.status_code, elsewhere.status_code) == (STORED,) * 3
+    assert "We will call you at" in client.get(first.headers["Location"]).get_data(as_text=True)
+    second_page = client.get(second.headers["Location"]).get_data(as_text=True)
     assert "could not book a call" in second_page
     assert "We will call you at" not in second_page
-    assert "We will call you at" in elsewhere.get_data(as_text=True)
+    assert "We will call you at" in other.get(elsewhere.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         cases = db.session.scalars(select(Case).order_by(Case.id)).all()
         callbacks = db.session.scalars(select(Callback)).all()
@@ -240,13 +240,14 @@ def test_lookup_limit_is_shared_by_every_post_with_a_case_code(make_app):
     assert post_with_code(client, "/follow-up/erase").status_code == 429
     assert post_with_code(client, "/follow-up").status_code == 429
     # The report form has a budget of its own.
-    assert send_report(client).status_code == 200
+    assert send_report(client).status_code == STORED
 
 
 def case_code_of_a_new_report(client: FlaskClient) -> str:
     """Send a report without JavaScript; the case code its receipt shows."""
-    receipt = send_report(client)
-    assert receipt.status_code == 200
+    answer = send_report(client)
+    assert answer.status_code == STORED
+    receipt = client.get(answer.headers["Location"])
     return case_code_on(page_of(receipt))
 
 
@@ -290,7 +291,7 @@ def test_failed_lookups_are_limited_and_the_page_says_when_to_try_again(make_app
     assert shown.group(1) in minutes_between(first_failure + 60, refused_at + 61)
     assert post_with_code(client, "/follow-up", code=code).status_code == 429
     # And the report form keeps its own budget
-    assert send_report(client).status_code == 200
+    assert send_report(client).status_code == STORED
 
 
 def test_refused_code_lookup_shows_the_follow_up_page_with_the_code_kept(make_app):
@@ -426,7 +427,7 @@ def test_redis_storage_limits_and_keeps_only_expiring_keyed_hashes(make_app, red
         statuses = [send_report(client).status_code for _ in range(3)]
         stored = [name.decode() for name in redis_db.keys(f"*{key}*")]
 
-        assert statuses == [200, 200, 429]
+        assert statuses == [STORED, STORED, 429]
         assert stored, "the counters are in Redis, under the keyed hash"
         for name in stored:
             for plain in plain_digests(address):
@@ -446,7 +447,7 @@ def test_unreachable_redis_falls_back_to_counting_in_memory(make_app, caplog):
     )
     client = visitor(app)
 
-    assert [send_report(client).status_code for _ in range(2)] == [200, 429]
+    assert [send_report(client).status_code for _ in range(2)] == [STORED, 429]
     assert "falling back to in-memory storage" in caplog.text
 
 
@@ -472,7 +473,7 @@ def test_memory_counting_starts_no_thread_per_request(make_app, monkeypatch):
     statuses = [send_report(client).status_code for _ in range(4)]
 
     # Then they are counted as ever, without a thread started for any of them
-    assert statuses == [200, 200, 200, 429]
+    assert statuses == [STORED, STORED, STORED, 429]
     assert started == []
 
 

@@ -11,6 +11,7 @@ from advisory.reporter.credentials import Credential
 from advisory.services.case_actions import TypedReply
 from advisory.services.intake import ReporterKeys
 from advisory.services.phone_intake import Note
+from advisory.services.receipt_links import ShownReceipt
 from advisory.services.staff import NewStaff
 from advisory.services.web_report import Receipt, SealedInBrowser, TypedText
 from advisory.settings import Secrets, SmtpSettings
@@ -29,14 +30,15 @@ VALUES = {
     "new staff": NewStaff(
         Staff(username="kari", role=Role.LAWYER), one_time_password=SECRET, totp_seed=SECRET
     ),
-    "receipt": Receipt(
+    "receipt": Receipt(link=SECRET, received_at=WHEN),
+    "shown receipt": ShownReceipt(
         due=WHEN,
         contact_preference=ContactPreference.INBOX,
         callback_at=None,
         callback_unbooked=False,
+        emergency=False,
+        sealed_in_browser=False,
         code=SECRET,
-        code_expired=False,
-        received_at=WHEN,
     ),
     "smtp": SmtpSettings(
         host="mail.example", port=587, starttls=True, sender="a@b.c", username="u", password=SECRET
@@ -54,7 +56,8 @@ def test_a_repr_shows_no_secret(value):
 def test_what_is_not_secret_still_helps_in_a_repr():
     assert "kari" in repr(VALUES["new staff"])
     assert "mail.example" in repr(VALUES["smtp"])
-    assert "code_expired=False" in repr(VALUES["receipt"])
+    assert "2026" in repr(VALUES["receipt"])
+    assert "sealed_in_browser=False" in repr(VALUES["shown receipt"])
 
 
 SECRET_COLUMN_MARKS = ("envelope", "hash", "secret", "blob", "private", "token", "mac", "signature")

@@ -43,6 +43,7 @@ from tests.conftest import DEFAULT_NOW, OSLO
 from tests.reporter_helpers import (
     NARRATIVE,
     PHONE,
+    STORED,
     browser_fields,
     case_code_on,
     count,
@@ -275,7 +276,7 @@ def test_callback_in_a_chosen_slot_is_booked_with_the_number_sealed(client, db_s
         sms_ok="yes",
     )
 
-    response = client.post("/report", data=data)
+    response = client.post("/report", data=data, follow_redirects=True)
 
     assert response.status_code == 200
     case = only_case(db_session)
@@ -394,7 +395,7 @@ def test_js_report_stores_the_browser_envelopes_verbatim_and_shows_no_server_cod
     page = get_report(client)
     data = report_data(page, contact_preference=ContactPreference.CALLBACK.value, **sealed)
 
-    response = client.post("/report", data=data)
+    response = client.post("/report", data=data, follow_redirects=True)
 
     assert response.status_code == 200
     case = only_case(db_session)
@@ -493,7 +494,7 @@ def test_a_page_sealed_before_a_key_rotation_is_still_taken(client, db_session, 
     )
 
     # Then it is stored as sent, in the line of the key it was sealed to
-    assert response.status_code == 200
+    assert response.status_code == STORED
     case = only_case(db_session)
     assert case.narrative_envelope == sealed["narrative_envelope"]
     assert case.line_id == line_id
@@ -533,12 +534,13 @@ def test_a_browser_report_is_one_insert_and_its_notice_once_its_key_is_known(
         event.remove(engine, "before_cursor_execute", record)
 
     # Then storing it took one INSERT and no look-up (no key, no pre-check, no savepoint),
-    # and the lawyers' notice one more, which a lost race leaves as it was
-    assert response.status_code == 200
+    # the lawyers' notice one more, which a lost race leaves as it was, and its receipt link
+    assert response.status_code == STORED
     writes = [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]
-    assert len(writes) == 2
+    assert len(writes) == 3
     assert writes[0].startswith('INSERT INTO "CASE"')
     assert writes[1].startswith("INSERT INTO NOTIFICATION")
+    assert writes[2].startswith("INSERT INTO RECEIPT_LINK")
     assert count(db_session, Case) == 2
 
 
@@ -573,7 +575,9 @@ def test_the_case_gets_the_reference_its_form_named(client, db_session, line_key
     page = get_report(client)
     named = page.one("form", id="report-form").attrs["data-reference"]
 
-    response = client.post("/report", data=report_data(page, narrative=NARRATIVE))
+    response = client.post(
+        "/report", data=report_data(page, narrative=NARRATIVE), follow_redirects=True
+    )
 
     assert response.status_code == 200
     assert only_case(db_session).reference == named
@@ -589,7 +593,9 @@ def test_a_named_reference_already_taken_is_refused_and_nothing_is_stored(
 
     # When another report arrives on it
     page = get_report(client)
-    response = client.post("/report", data=report_data(page, narrative=NARRATIVE))
+    response = client.post(
+        "/report", data=report_data(page, narrative=NARRATIVE), follow_redirects=True
+    )
 
     # Then it is refused with a message (what it sealed is bound to that reference), and
     # the form comes back naming another reference
@@ -605,8 +611,8 @@ def test_a_named_reference_already_taken_is_refused_and_nothing_is_stored(
 def test_the_same_form_sent_twice_is_one_case_with_the_same_code(client, db_session, line_key):
     data = report_data(get_report(client), narrative=NARRATIVE)
 
-    first = client.post("/report", data=data)
-    second = client.post("/report", data=data)
+    first = client.post("/report", data=data, follow_redirects=True)
+    second = client.post("/report", data=data, follow_redirects=True)
 
     assert (first.status_code, second.status_code) == (200, 200)
     assert case_code_on(page_of(first)) == case_code_on(page_of(second))
@@ -619,11 +625,11 @@ def test_the_code_is_shown_again_only_minutes_after_the_form_was_first_sent(
 ):
     # Given a report sent without JavaScript, its code shown
     data = report_data(get_report(client), narrative=NARRATIVE)
-    code = case_code_on(page_of(client.post("/report", data=data)))
+    code = case_code_on(page_of(client.post("/report", data=data, follow_redirects=True)))
 
     # When the same form is sent again some minutes later (a reload, a shared browser)
     clock[0] = DEFAULT_NOW + timedelta(minutes=later)
-    again = client.post("/report", data=data)
+    again = client.post("/report", data=data, follow_redirects=True)
 
     # Then it is still one case; the code comes back only within the first minutes
     html = again.get_data(as_text=True)
@@ -641,8 +647,8 @@ def test_a_callback_form_sent_twice_shows_the_same_booked_time_both_times(
         get_report(client), contact_preference=ContactPreference.CALLBACK.value, phone=PHONE
     )
 
-    first = client.post("/report", data=data)
-    second = client.post("/report", data=data)
+    first = client.post("/report", data=data, follow_redirects=True)
+    second = client.post("/report", data=data, follow_redirects=True)
 
     assert (first.status_code, second.status_code) == (200, 200)
     booked = db_session.scalars(select(Callback)).one()
@@ -679,7 +685,7 @@ def test_missing_kind_comes_back_with_everything_typed_except_the_phone(
         voicemail_ok="yes",
     )
 
-    response = client.post("/report", data=data)
+    response = client.post("/report", data=data, follow_redirects=True)
 
     assert response.status_code == 400
     html = response.get_data(as_text=True)
@@ -865,7 +871,9 @@ def test_no_case_code_is_shown_when_the_commit_fails(client, db_session, line_ke
     monkeypatch.setattr(Session, "commit", refuse)
     client.application.config["PROPAGATE_EXCEPTIONS"] = False
     try:
-        response = client.post("/report", data=report_data(page, narrative="lost?"))
+        response = client.post(
+            "/report", data=report_data(page, narrative="lost?"), follow_redirects=True
+        )
     finally:
         client.application.config["PROPAGATE_EXCEPTIONS"] = None
 

@@ -49,7 +49,7 @@ def test_concurrent_reports_on_one_sqlite_file_all_succeed(tmp_path: Path):
         with app.app_context():
             db.engine.dispose()
 
-    assert statuses == [200] * (THREADS * REPORTS_EACH)
+    assert statuses == [rh.STORED] * (THREADS * REPORTS_EACH)
     assert stored == THREADS * REPORTS_EACH
 
 

@@ -378,6 +378,19 @@ class MessageForm(CaseCodeForm):
     submit = SubmitField(_l("Send message"))
 
 
+class CodeFileForm(ReporterForm):
+    """The receipt's "download" button without JavaScript: the code shown, sent back."""
+
+    code = HiddenField(validators=[DataRequired(), Length(max=64)])
+    submit = SubmitField(_l("Download as a text file"))
+
+    def valid_code(self) -> str | None:
+        try:
+            return crypto.normalise_case_code(self.code.data or "")
+        except crypto.InvalidCaseCode:
+            return None
+
+
 class RebookForm(CaseCodeForm):
     slot = HiddenField(validators=[DataRequired(), Length(max=40)])
     submit = SubmitField(_l("Move the callback"))

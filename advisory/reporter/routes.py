@@ -8,23 +8,29 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from babel.dates import get_day_names
-from flask import Blueprint, jsonify, redirect, render_template, request, session
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from advisory import triage
 from advisory.callback_budget import callback_budget_left
 from advisory.context import current_settings, db_session, key_directory, now
 from advisory.i18n import SESSION_KEY
 from advisory.models import ContactPreference
-from advisory.reporter.forms import ANY_TIME, LanguageForm, ReportForm
+from advisory.reporter.code_file import (
+    CODE_PLACEHOLDER,
+    FILE_NAME,
+    code_file_response,
+    code_file_text,
+)
+from advisory.reporter.forms import ANY_TIME, CodeFileForm, LanguageForm, ReportForm
 from advisory.reporter.refusals import intake_refusal, sealed_refusal, slot_refusal
 from advisory.services import sealing
 from advisory.services.callbacks import BookingConflict, SlotUnavailable, free_slots
 from advisory.services.intake import IntakeError, IntakeProblem, line_public_key
 from advisory.services.line_status import StaffedDays, opening_summary, staffed_days
+from advisory.services.receipt_links import open_link
 from advisory.services.sealed_input import SealedInputRefused
 from advisory.services.web_report import receive_web_report
 from advisory.slots import Slot
@@ -91,7 +97,7 @@ def report_form() -> str:
 
 
 @bp.post("/report")
-def submit_report() -> tuple[str, int] | str:
+def submit_report() -> Response | tuple[str, int] | str:
     form = ReportForm()
     if not form.validate_on_submit():
         return _render_report(form), 400
@@ -112,17 +118,41 @@ def submit_report() -> tuple[str, int] | str:
         )
     if work.refusal is not None:
         return _refused(form, work.refusal)
-    # Only a stored case earns a case code (invariant 5): the page is made after the commit,
-    # from what was read before it, so no write lock is held while it renders.
-    if receipt.code_expired:
+    # Only a stored case earns a case code (invariant 5): the receipt is shown after the
+    # commit, behind a redirect, so Back and reload show it rather than send the form again.
+    if receipt.link is None:
         return render_template("reporter/already_received.html", receipt=receipt)
+    return redirect(url_for("reporter.receipt", token=receipt.link), 303)
+
+
+@bp.get("/report/received/<token>")
+def receipt(token: str) -> tuple[str, int] | str:
+    settings = current_settings()
+    if settings.secrets is None:
+        raise IntakeError(IntakeProblem.NOT_READY)
+    with unit_of_work():  # a waiting case code is shown once: taken out before the page
+        shown = open_link(db_session(), settings.secrets.pepper, token, now())
+    if shown is None:
+        return render_template("reporter/receipt_gone.html"), 404
+    inbox = url_for("reporter.follow_up", _external=True)
     return render_template(
         "reporter/received.html",
-        receipt=receipt,
-        code=receipt.code,
-        encrypted_in_browser=form.encrypted_in_browser,
-        emergency=triage.needs_emergency_numbers(form.answers()),
+        receipt=shown,
+        code=shown.code,
+        code_file_name=FILE_NAME,
+        code_file_text=code_file_text(CODE_PLACEHOLDER, inbox),
     )
+
+
+@bp.post("/report/case-code.txt")
+def case_code_file() -> Response:
+    """The case code as a small text file, for a receipt without JavaScript: the code comes
+    in the post (never the URL) and goes straight back; nothing is looked up or kept."""
+    form = CodeFileForm()
+    code = form.valid_code() if form.validate_on_submit() else None
+    if code is None:  # no receipt of ours sends anything else
+        abort(400)
+    return code_file_response(code, url_for("reporter.follow_up", _external=True))
 
 
 def _refused(form: ReportForm, refusal: Exception) -> tuple[str, int]:

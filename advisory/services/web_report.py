@@ -4,7 +4,8 @@ With JavaScript the browser sends envelopes, the case code's lookup token and th
 public key; each is checked at the door (advisory/services/sealed_input.py) before anything
 is stored. Without JavaScript the text and number pass through here in memory only: they are
 sealed to the line key, and the case code is derived from the form's one-time token, so the
-same form sent twice shows the same code. The caller commits, and only then shows a code.
+same form sent twice shows the same code. The caller commits, and only then sends the reporter
+to the receipt, which shows the code.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from typing import cast
 from sqlalchemy.orm import Session
 
 from advisory import triage
-from advisory.models import ContactPreference
+from advisory.models import CallbackStatus, ContactPreference
 from advisory.redacted import Redacted
-from advisory.services import sealing
+from advisory.services import receipt_links, sealing
 from advisory.services.intake import (
     Contact,
     ReporterKeys,
@@ -67,14 +68,13 @@ class WebReport:
 
 @dataclass(frozen=True)
 class Receipt:
-    """What the receipt says about a stored case (read before the commit expires the rows)."""
+    """The answer to a stored report: where its receipt is shown, or that it was sent before.
 
-    due: datetime
-    contact_preference: ContactPreference
-    callback_at: datetime | None
-    callback_unbooked: bool  # a callback was asked for, but no place could be booked
-    code: str | None = field(repr=False)  # only without JavaScript, and while it may be shown
-    code_expired: bool  # the same form sent again too late to show the code again
+    `link` is the token of the receipt page (services/receipt_links), which shows a case code
+    made here once; it is None for the same form sent again too late to show the code again.
+    """
+
+    link: str | None = field(repr=False)
     received_at: datetime
 
 
@@ -88,8 +88,8 @@ def receive_web_report(
     may_book_callback: bool,
     now: datetime,
 ) -> Receipt:
-    """Check, seal where needed and store a report (flush only); the receipt to show after
-    the commit. Raises SealedInputRefused, IntakeError or SlotUnavailable/BookingConflict
+    """Check, seal where needed and store a report (flush only); where its receipt is shown
+    after the commit. Raises SealedInputRefused, IntakeError or SlotUnavailable/BookingConflict
     (a chosen callback time was taken) before anything is stored."""
     wants_callback = report.contact.preference is ContactPreference.CALLBACK
     reference = sealing.reference_for_form(secrets.pepper, report.submission_token)
@@ -113,7 +113,7 @@ def receive_web_report(
         now=now,
         reference=reference,
     )
-    return _receipt(submission, contents.code, wants_callback, now)
+    return _receipt(session, secrets.pepper, submission, contents, wants_callback, now)
 
 
 @dataclass(frozen=True, repr=False)
@@ -164,23 +164,30 @@ def _sealed_here(
 
 
 def _receipt(
-    submission: Submission, code: str | None, wants_callback: bool, now: datetime
+    session: Session,
+    pepper: bytes,
+    submission: Submission,
+    contents: _Contents,
+    wants_callback: bool,
+    now: datetime,
 ) -> Receipt:
-    """What the receipt says; a report sent again shows the code only while it is fresh."""
+    """A link to the receipt; a report sent again gets one only while its code is fresh."""
     case = submission.case
-    callback = submission.booking.callback if submission.booking else None
-    code_expired = submission.duplicate and now - case.received_at > CODE_AGAIN_WITHIN
+    if submission.duplicate and now - case.received_at > CODE_AGAIN_WITHIN:
+        return Receipt(link=None, received_at=case.received_at)
     if submission.duplicate:
-        callback = next((cb for cb in case.callbacks if cb.status == "booked"), None)
-    return Receipt(
-        due=case.callback_due_at,
-        contact_preference=case.contact_preference,
-        callback_at=callback.slot_start if callback else None,
-        callback_unbooked=wants_callback and callback is None,
-        code=None if code_expired else code,
-        code_expired=code_expired,
-        received_at=case.received_at,
+        booked = any(cb.status == CallbackStatus.BOOKED for cb in case.callbacks)
+    else:  # what was just booked, without reading it back
+        booked = submission.booking is not None and submission.booking.callback is not None
+    link = receipt_links.issue_link(
+        session,
+        pepper,
+        case,
+        code=contents.code,
+        callback_unbooked=wants_callback and not booked,
+        now=now,
     )
+    return Receipt(link=link, received_at=case.received_at)
 
 
 def _sealed(

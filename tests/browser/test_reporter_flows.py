@@ -104,8 +104,9 @@ def browsing(
         context.close()
 
 
-def _answer_to_report(response: Response) -> bool:
-    return response.request.method == "POST" and urlsplit(response.url).path == "/report"
+def _receipt_answer(response: Response) -> bool:
+    """The receipt a stored report redirects to."""
+    return urlsplit(response.url).path.startswith("/report/received/")
 
 
 # --- what the server stored --------------------------------------------------------------------
@@ -230,13 +231,16 @@ def test_browser_encrypts_the_report_and_only_envelopes_leave_it(
         choose(page, "contact_preference", "callback")
         page.fill("#phone", PHONE)
         choose(page, "slot", "any")
-        with page.expect_response(_answer_to_report) as answer:
+        with page.expect_response(_receipt_answer) as answer:
             send_report(page)
         code = case_code_shown(page)
 
-        # Then the receipt replaced the form, with focus on its heading
-        # (the answer fetched was the receipt's title and main only: advisory/page_layout.py)
+        # Then the receipt replaced the form, with focus on its heading (the answer fetched,
+        # after the redirect, was the receipt's title and main only: advisory/page_layout.py)
         assert 'id="script-texts"' not in answer.value.text()
+        # and this history entry is the receipt's link now, which carries no code
+        assert page.url == answer.value.url
+        assert code.replace("-", "") not in page.url.upper().replace("-", "")
         expect(page.locator("#report-form")).to_have_count(0)
         # And no language switch is left to navigate away from the code shown once
         expect(page.locator("form.language-switch")).to_have_count(0)
@@ -504,7 +508,7 @@ def test_a_mistyped_code_is_explained_without_sending_it(
 # --- quick exit --------------------------------------------------------------------------------
 
 
-def _neutral_site(context: BrowserContext) -> None:
+def neutral_site(context: BrowserContext) -> None:
     context.route(
         f"{NEUTRAL_SITE}**",
         lambda route: route.fulfill(
@@ -517,7 +521,7 @@ def test_quick_exit_leaves_and_takes_the_page_out_of_the_history(
     browser: Browser, live_server: LiveServer
 ) -> None:
     with browsing(browser, live_server) as (page, _):
-        _neutral_site(page.context)
+        neutral_site(page.context)
         page.goto(f"{live_server.url}/")
         page.click("main a[href='/report']")
         page.wait_for_url(f"{live_server.url}/report")
@@ -535,7 +539,7 @@ def test_quick_exit_leaves_and_takes_the_page_out_of_the_history(
 
 def test_quick_exit_works_without_javascript(browser: Browser, live_server: LiveServer) -> None:
     with browsing(browser, live_server, java_script_enabled=False) as (page, _):
-        _neutral_site(page.context)
+        neutral_site(page.context)
         page.goto(f"{live_server.url}/report")
         page.click(".quick-exit")
         page.wait_for_url(NEUTRAL_SITE)

@@ -69,7 +69,7 @@ def reported_case(browser: Browser, live_server: LiveServer) -> str:
     return reference_of(live_server, code)
 
 
-def _signed_in(
+def signed_in(
     browser: Browser, live_server: LiveServer, role: Role, reference: str
 ) -> Iterator[Visit]:
     username, password, seed = enrolled_staff(live_server, role)
@@ -100,12 +100,12 @@ def _notice_for(live_server: LiveServer, username: str, reference: str) -> None:
 
 @pytest.fixture(scope="module")
 def lawyer(browser: Browser, live_server: LiveServer, reported_case: str) -> Iterator[Visit]:
-    yield from _signed_in(browser, live_server, Role.LAWYER, reported_case)
+    yield from signed_in(browser, live_server, Role.LAWYER, reported_case)
 
 
 @pytest.fixture(scope="module")
 def coordinator(browser: Browser, live_server: LiveServer, reported_case: str) -> Iterator[Visit]:
-    yield from _signed_in(browser, live_server, Role.COORDINATOR, reported_case)
+    yield from signed_in(browser, live_server, Role.COORDINATOR, reported_case)
 
 
 @pytest.fixture

@@ -58,7 +58,7 @@ class SignedIn:
         )
 
 
-def _signed_in(browser: Browser, live_server: LiveServer, role: Role) -> Iterator[SignedIn]:
+def signed_in(browser: Browser, live_server: LiveServer, role: Role) -> Iterator[SignedIn]:
     username, password, seed = enrolled_staff(live_server, role)
     context = browser.new_context(viewport=DESK)
     try:
@@ -81,12 +81,12 @@ def open_cases(live_server: LiveServer) -> None:
 
 @pytest.fixture(scope="module")
 def lawyer(browser: Browser, live_server: LiveServer, open_cases: None) -> Iterator[SignedIn]:
-    yield from _signed_in(browser, live_server, Role.LAWYER)
+    yield from signed_in(browser, live_server, Role.LAWYER)
 
 
 @pytest.fixture(scope="module")
 def coordinator(browser: Browser, live_server: LiveServer) -> Iterator[SignedIn]:
-    yield from _signed_in(browser, live_server, Role.COORDINATOR)
+    yield from signed_in(browser, live_server, Role.COORDINATOR)
 
 
 # --- signing in --------------------------------------------------------------------------------

@@ -84,7 +84,8 @@ export class NetworkError extends Error {
  *
  * @param {HTMLFormElement} form
  * @param {FormData} body
- * @returns {Promise<{ok: boolean, status: number, doc: Document}>}
+ * @returns {Promise<{ok: boolean, status: number, doc: Document, url: string}>} `url` is
+ *   where the answer came from, after any redirect
  * @throws {NetworkError} when no complete answer arrived
  */
 export async function postForm(form, body) {
@@ -104,7 +105,7 @@ export async function postForm(form, body) {
     throw new NetworkError();
   }
   const doc = new DOMParser().parseFromString(html, "text/html");
-  return { ok: response.ok, status: response.status, doc };
+  return { ok: response.ok, status: response.status, doc, url: response.url };
 }
 
 /**
@@ -113,7 +114,7 @@ export async function postForm(form, body) {
  *
  * @param {HTMLFormElement} form
  * @param {FormData} body
- * @returns {Promise<{ok: boolean, status: number, doc: Document} | undefined>}
+ * @returns {Promise<{ok: boolean, status: number, doc: Document, url: string} | undefined>}
  */
 export async function postOrSayOffline(form, body) {
   try {

@@ -19,6 +19,8 @@ const DOUBLE_PRESS_MS = 1500;
 /** @param {HTMLAnchorElement} link */
 function leave(link) {
   const target = link.href;
+  // A page that would ask before it is left (the receipt) lets this go without asking.
+  document.dispatchEvent(new Event("advisory:quick-exit"));
   sessionStorage.clear(); // a report's text waiting for a language switch, if any
   document.title = "";
   document.body.replaceChildren();

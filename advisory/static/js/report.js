@@ -4,8 +4,8 @@
  * With WebCrypto X25519 in a secure context, a submit generates the case code here,
  * derives its lookup token and reply key, seals the narrative (and the callback number) to
  * the line key from `data-line-key`, and posts with fetch a body that has the envelopes and
- * never the plaintext `narrative` or `phone`. The receipt replaces `<main>` and shows the
- * code, which never left this page. A 4xx answer's errors are shown in this page, so
+ * never the plaintext `narrative` or `phone`. The server answers with a redirect to the
+ * receipt, which replaces `<main>` and shows the code, which never left this page. A 4xx answer's errors are shown in this page, so
  * nothing typed is lost; a retry reuses the same submission token and case code, so a
  * request that did arrive is not stored twice and the code shown is the stored one.
  *
@@ -38,6 +38,7 @@ import {
   reporterKeyFromCode,
   seal,
 } from "./hpke.js";
+import { offerToSave } from "./receipt.js";
 
 
 /** Where the typed text waits, in this tab only, while the page comes back in another language. */
@@ -181,7 +182,7 @@ function encryptBeforeSending(form) {
         return;
       }
       if (answer.ok && answer.doc.querySelector("main [data-case-code]")) {
-        showReceipt(answer.doc, caseCode);
+        showReceipt(answer.doc, caseCode, answer.url);
       } else {
         showServerErrors(form, main, answer.doc);
       }
@@ -260,25 +261,30 @@ async function sealedBody(form, submitter, reporter) {
 }
 
 /**
- * The case is stored: show the receipt in place of the form, with the code.
+ * The case is stored: show the receipt in place of the form, with the code, and offer to
+ * copy or download it.
  *
  * @param {Document} doc
  * @param {string} code
+ * @param {string} receiptUrl where the server showed the receipt (its one-time link)
  */
-function showReceipt(doc, code) {
+function showReceipt(doc, code, receiptUrl) {
   const main = swapMain(doc);
   if (!main) {
     return;
   }
   for (const slot of main.querySelectorAll("[data-case-code]")) {
     slot.textContent = code;
+    slot.className = "code";
   }
   // The code is shown only here: a language switch would leave the page and lose it.
   for (const language of document.querySelectorAll(".language-switch")) {
     language.remove();
   }
-  // The receipt replaces this history entry's content; a reload asks for a fresh form.
-  history.replaceState(null, "", location.href);
+  // This history entry becomes the receipt: reload or Back-and-forward shows it again
+  // (without the code, which exists only in this page), never the form sent anew.
+  history.replaceState(null, "", receiptUrl || location.href);
+  offerToSave(main, code);
   focusStart(main);
 }
 
