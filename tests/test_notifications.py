@@ -249,6 +249,7 @@ SUBJECTS = {
     NotificationKind.CAPACITY_WARNING: "Callback capacity warning: case K7QF-9M2X",
     NotificationKind.CASE_ASSIGNED: "Case assigned: case K7QF-9M2X",
     NotificationKind.CALLBACK_UNBOOKED: "Callback could not be booked: case K7QF-9M2X",
+    NotificationKind.VOICEMAIL_UNBOOKED: "Voicemail callback could not be booked: case K7QF-9M2X",
     NotificationKind.CASE_TAKEN: "Case taken over by a colleague: case K7QF-9M2X",
     NotificationKind.NEW_CASE: "New case: case K7QF-9M2X",
     NotificationKind.VOICEMAIL_RECORDED_LATE: "Voicemail recorded late: case K7QF-9M2X",

@@ -20,6 +20,7 @@ from advisory import triage
 from advisory.models import (
     AuditEvent,
     Callback,
+    CallbackSlot,
     CallbackStatus,
     Case,
     CaseStatus,
@@ -29,6 +30,7 @@ from advisory.models import (
     Notification,
     Role,
 )
+from advisory.services.callbacks import OVERFLOW_HORIZON
 from advisory.services.case_actions import CallbackOutcome, log_callback_outcome
 from advisory.services.notifications import NotificationKind
 from advisory.services.phone_intake import (
@@ -41,6 +43,7 @@ from advisory.services.phone_intake import (
     record_voicemail,
     recorded_late,
 )
+from advisory.slots import slots_between
 from advisory.text_limits import MAX_NARRATIVE_CHARS
 from tests.canary import dump_database
 from tests.conftest import DEFAULT_NOW, OSLO
@@ -149,6 +152,27 @@ def test_a_number_left_books_the_earliest_callback_sealed_to_the_line(
     assert callback.contact_envelope.startswith(f"v2.{line_key.line_key.key_id}.")
     assert open_number(line_key, recorded.case, callback.contact_envelope) == NUMBER
     assert recorded.number_left is True
+
+
+def test_with_no_callback_place_free_the_coordinators_hear_of_the_voicemail_not_an_inbox(
+    app, db_session, lawyer
+):
+    settings = settings_of(app)
+    length = timedelta(minutes=settings.slot_minutes)
+    horizon = DEFAULT_NOW + OVERFLOW_HORIZON
+    for slot in slots_between(settings.calendar, settings.roster, length, DEFAULT_NOW, horizon):
+        db_session.add(CallbackSlot(slot_start=slot.start, slot_end=slot.end, booked=slot.capacity))
+    db_session.commit()
+
+    recorded = record(app, db_session, lawyer, voicemail(number=Number(plaintext=NUMBER)))
+
+    assert recorded.callback_at is None
+    assert recorded.number_left is True
+    assert count(db_session, Callback) == 0
+    assert NUMBER not in dump_database(db_session.connection())
+    assert len(notes_of(db_session, NotificationKind.VOICEMAIL_UNBOOKED)) == 1
+    assert notes_of(db_session, NotificationKind.CALLBACK_UNBOOKED) == []
+    assert recorded.case.contact_preference is ContactPreference.CALLBACK
 
 
 def test_no_number_no_callback(app, db_session, lawyer):

@@ -129,7 +129,8 @@ def _voicemail_saved(recorded: service.RecordedVoicemail) -> str:
     elif recorded.number_left:
         text = _(
             "The voicemail is saved as case %(reference)s, but no callback place was free, so"
-            " the number was not kept and the coordinator has been told.",
+            " the number was not kept and the coordinator has been told. Please call the"
+            " number back yourself.",
             reference=reference,
         )
     else:

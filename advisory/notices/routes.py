@@ -89,6 +89,9 @@ def notice_title(kind: str) -> str:
         NotificationKind.CALLBACK_UNBOOKED: _(
             "No callback place free: the case is answered in the inbox"
         ),
+        NotificationKind.VOICEMAIL_UNBOOKED: _(
+            "No callback place free for a voicemail: its number was not kept"
+        ),
         NotificationKind.VOICEMAIL_RECORDED_LATE: _("Voicemail recorded late"),
         NotificationKind.AUDIT_ANCHOR: _("Audit log anchor"),
     }

@@ -46,6 +46,7 @@ class NotificationKind(enum.StrEnum):
     CASE_TAKEN = "case_taken"  # a colleague took over a case assigned to this lawyer
     NEW_CASE = "new_case"  # a case came in (web, phone, voicemail): for the line's lawyers
     CALLBACK_UNBOOKED = "callback_unbooked"  # no place: the report is answered in the inbox
+    VOICEMAIL_UNBOOKED = "voicemail_unbooked"  # no place for a voicemail's callback: no inbox
     VOICEMAIL_RECORDED_LATE = "voicemail_recorded_late"  # left long before it was recorded
     AUDIT_ANCHOR = "audit_anchor"  # the audit log's head, for the coordinators to keep
 
@@ -62,6 +63,7 @@ TITLES: dict[NotificationKind, str] = {
     NotificationKind.CASE_TAKEN: "Case taken over by a colleague",
     NotificationKind.NEW_CASE: "New case",
     NotificationKind.CALLBACK_UNBOOKED: "Callback could not be booked",
+    NotificationKind.VOICEMAIL_UNBOOKED: "Voicemail callback could not be booked",
     NotificationKind.VOICEMAIL_RECORDED_LATE: "Voicemail recorded late",
     NotificationKind.AUDIT_ANCHOR: "Audit log anchor",
 }

@@ -377,14 +377,15 @@ def _booked_callback(
     """The earliest free callback to the number left, which only its booking keeps.
 
     With no place free up to the booking horizon the number is not kept and the
-    coordinators are told, as for a web report; the lawyer heard the number all the same.
+    coordinators are told. A caller has no inbox to be answered in: the lawyer who recorded
+    the message heard the number, and the page asks them to call it back themselves.
     """
     if number is None:
         return None
     try:
         booking = book_callback(session, settings, case=case, now=now, contact_envelope=number)
     except SlotUnavailable:
-        key_of_event = f"callback-unbooked:{case.reference}"
-        tell_coordinators(session, case, NotificationKind.CALLBACK_UNBOOKED, key_of_event, now)
+        key_of_event = f"voicemail-unbooked:{case.reference}"
+        tell_coordinators(session, case, NotificationKind.VOICEMAIL_UNBOOKED, key_of_event, now)
         return None
     return booking.callback.slot_start

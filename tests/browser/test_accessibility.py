@@ -84,6 +84,17 @@ def _receipt(page: Page, live_server: LiveServer) -> None:
     expect(page.locator("[data-case-code]")).to_have_text(CASE_CODE)
 
 
+def _receipt_asking_before_leaving(page: Page, live_server: LiveServer) -> None:
+    _receipt(page, live_server)
+    page.click("main a[href='/follow-up']")
+    expect(page.locator("[data-leave-check]")).to_be_visible()
+
+
+def _receipt_gone(page: Page, live_server: LiveServer) -> None:
+    page.goto(f"{live_server.url}/report/received/{'A' * 43}")
+    expect(page.locator("main a[href='/follow-up']")).to_be_visible()
+
+
 def _follow_up(page: Page, live_server: LiveServer) -> None:
     page.goto(f"{live_server.url}/follow-up")
     expect(page.locator("form[data-opens-inbox][data-enhanced]")).to_have_count(1)
@@ -123,6 +134,8 @@ PAGES: dict[str, Callable[[Page, LiveServer], None]] = {
     "report form, errors shown by script": _report_with_errors_shown_by_script,
     "report form, errors from the server": _report_with_errors_from_server,
     "receipt": _receipt,
+    "receipt, asking before leaving": _receipt_asking_before_leaving,
+    "receipt no longer shown": _receipt_gone,
     "follow-up": _follow_up,
     "follow-up, unknown code": _follow_up_unknown_code,
     "inbox": _inbox,
