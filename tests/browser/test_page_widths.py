@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from advisory.models import Role
+from tests.browser.page_helpers import sticking_out
 from tests.browser.test_reporter_flows import (
     ARTEFACTS,
     browsing,
@@ -37,18 +38,6 @@ NARRATIVE = "Kanarifugl-bredde: the rehearsal schedule changed every week withou
 
 # The innermost elements whose right edge is past the window's, with their parent and text:
 # which element makes a page scroll sideways.
-STICKING_OUT = """() => {
-    const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
-        + [...el.classList].map((c) => "." + c).join("");
-    const out = new Set([...document.querySelectorAll("body *")]
-        .filter((el) => el.getBoundingClientRect().right > window.innerWidth));
-    return [...out]
-        .filter((el) => ![...el.children].some((child) => out.has(child)))
-        .slice(0, 8)
-        .map((el) => `${name(el.parentElement)} > ${name(el)}`
-            + ` "${el.textContent.trim().slice(0, 30)}"`
-            + ` (right edge ${Math.round(el.getBoundingClientRect().right)} px)`);
-}"""
 
 
 def fits_both_widths(page: Page, name: str) -> None:
@@ -65,7 +54,7 @@ def fits_both_widths(page: Page, name: str) -> None:
         if scroll_width > inner_width:
             too_wide.append(
                 f"{name} at {width} px scrolls sideways (scrollWidth {scroll_width} > "
-                f"innerWidth {inner_width}); past the edge: {page.evaluate(STICKING_OUT)}"
+                f"innerWidth {inner_width}); past the edge: {sticking_out(page)}"
             )
     assert too_wide == [], "\n".join(too_wide)
 

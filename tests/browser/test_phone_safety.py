@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.browser.page_helpers import sticking_out
 from tests.browser.test_accessibility import FAILING_IMPACTS, axe_violations, describe
 from tests.browser.test_reporter_flows import (
     NEUTRAL_SITE,
@@ -102,3 +103,20 @@ def test_the_stay_safe_page_has_no_serious_accessibility_violations(
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_SCREEN["width"]
         failing = [describe(v) for v in axe_violations(page) if v["impact"] in FAILING_IMPACTS]
     assert failing == []
+
+
+@pytest.mark.parametrize("path", ["/", "/report", "/follow-up"])
+def test_with_text_twice_as_large_the_header_wraps_instead_of_widening_the_page(
+    browser: Browser, live_server: LiveServer, path: str
+) -> None:
+    with browsing(browser, live_server, viewport=PHONE_SCREEN) as (page, _):
+        page.goto(f"{live_server.url}{path}")
+        # What a phone's "larger text" setting does to a page sized in rem (set through the
+        # CSSOM, which the page's CSP allows, unlike an inline style sheet)
+        page.evaluate("document.documentElement.style.fontSize = '200%'")
+
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE_SCREEN["width"], sticking_out(page)
+        exit_box = page.locator(".quick-exit").bounding_box()
+        assert exit_box is not None
+        assert exit_box["x"] + exit_box["width"] <= PHONE_SCREEN["width"]
