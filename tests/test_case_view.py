@@ -284,11 +284,51 @@ def test_taking_a_colleagues_case_asks_first_and_tells_them(
     assert notices_of(db_session) == []
 
     # Confirmed: taken over, and the colleague told once
-    confirmed = post_action(signed_in, case, "take", **{"take-confirm": "y"})
+    holder = offered.one("input", name="take-holder").value
+    assert holder == str(colleague.id)
+    confirmed = post_action(signed_in, case, "take", **{"take-confirm": "y", "take-holder": holder})
 
     assert confirmed.status_code == 302
     assert fresh(db_session, case).assigned_lawyer_id == lawyer.id
     assert notices_of(db_session) == [(NotificationKind.CASE_TAKEN, colleague.id)]
+
+
+def test_a_take_over_confirmed_for_one_colleague_does_not_take_it_from_another(
+    signed_in, db_session, make_case, make_staff, lawyer, colleague
+):
+    # Given the page showed the case as the colleague's, and it moved to a third lawyer since
+    case = make_case(assigned_lawyer_id=colleague.id)
+    db_session.commit()
+    offered = rh.page_of(signed_in.get(f"/cases/{case.reference}"))
+    third = make_staff(Role.LAWYER)
+    fresh(db_session, case).assigned_lawyer_id = third.id
+    db_session.commit()
+
+    # When the lawyer confirms the take-over they were shown
+    holder = offered.one("input", name="take-holder").value
+    asked = post_action(signed_in, case, "take", **{"take-confirm": "y", "take-holder": holder})
+
+    # Then nothing moves, nobody is told, and the page asks again about the third lawyer
+    assert asked.status_code == 409
+    assert fresh(db_session, case).assigned_lawyer_id == third.id
+    assert notices_of(db_session) == []
+    page = rh.page_of(asked)
+    assert page.one("input", name="take-holder").value == str(third.id)
+    assert "checked" not in page.one("input", name="take-confirm").attrs
+    assert page.find_all("p", **{"class": "field-error"})
+
+
+@pytest.mark.parametrize("holder", ["", "x", "-1", "99999999999999999999", "1e3", "٣"])
+def test_a_take_over_names_its_colleague_or_is_not_one(
+    signed_in, db_session, make_case, colleague, holder
+):
+    case = make_case(assigned_lawyer_id=colleague.id)
+    db_session.commit()
+
+    answer = post_action(signed_in, case, "take", **{"take-confirm": "y", "take-holder": holder})
+
+    assert answer.status_code in (400, 409)
+    assert fresh(db_session, case).assigned_lawyer_id == colleague.id
 
 
 def test_taking_an_unassigned_case_needs_no_confirmation_and_tells_nobody(

@@ -96,12 +96,20 @@ def reveal_number(reference: str, callback_id: int) -> str | tuple[str, int]:
 def take(case: Case, form: TakeForm) -> Page:
     """Take the case; a colleague's case only with the box ticked (they are told)."""
     with unit_of_work(CaseActionError) as work:
-        actions.take_case(db_session(), case, g.staff, now=now(), take_over=bool(form.confirm.data))
+        actions.take_case(
+            db_session(), case, g.staff, now=now(), take_over_from=form.confirmed_holder()
+        )
     if work.refusal is None:
         return redirect(url_for("queue.case_view", reference=case.reference))
     reason = work.refusal.args[0]
     if reason == "held_by_colleague":
-        form.confirm.errors = [_("Tick the box to take the case over from your colleague.")]
+        asked = form.confirmed_holder()
+        form.confirm.errors = [
+            _("Tick the box to take the case over from your colleague.")
+            if asked is None
+            else _("The case has moved to another colleague meanwhile; please confirm again.")
+        ]
+        form.confirm.data = False
         return _render_case(case, forms={"take": form}), 409
     return _render_case(case, refusal=reason), 409
 

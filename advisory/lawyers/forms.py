@@ -27,8 +27,15 @@ class ActionForm(Form):
 
 
 class TakeForm(Form):
-    # Asked only when the case is a colleague's: taking it over tells them.
+    # Asked only when the case is a colleague's: taking it over tells them. The confirmation
+    # names the colleague the page showed, so a case that moved meanwhile is asked about again.
     confirm = BooleanField(_l("Yes, take the case over from my colleague"))
+    holder = HiddenField(validators=[Optional(), Length(max=20)])
+
+    def confirmed_holder(self) -> int | None:
+        """The colleague the lawyer confirmed taking the case from, if they did."""
+        text = self.holder.data or ""
+        return int(text) if self.confirm.data and text.isascii() and text.isdigit() else None
 
 
 class AssignForm(Form):

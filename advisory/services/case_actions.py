@@ -57,15 +57,21 @@ SETTABLE_STATUSES = (CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.AWAITING
 
 
 def take_case(
-    session: Session, case: Case, lawyer: Staff, *, now: datetime, take_over: bool = False
+    session: Session,
+    case: Case,
+    lawyer: Staff,
+    *,
+    now: datetime,
+    take_over_from: int | None = None,
 ) -> None:
-    """Take the case. One assigned to a colleague is taken over only when `take_over` says
-    the lawyer confirmed it (else "held_by_colleague"), and the colleague is told."""
+    """Take the case. One assigned to a colleague is taken over only when the lawyer
+    confirmed taking it from that very colleague (`take_over_from`, their id): else, or when
+    it moved to someone else meanwhile, "held_by_colleague". The colleague is told."""
     _require_open(case)
     holder = case.assigned_lawyer_id
     if holder == lawyer.id:
         return
-    if holder is not None and not take_over:
+    if holder is not None and holder != take_over_from:
         raise CaseActionError("held_by_colleague")
     case.assigned_lawyer_id = lawyer.id
     if case.status is CaseStatus.NEW:
