@@ -25,5 +25,8 @@ SEALED_TEXT_BYTES = MappingProxyType(
         "message": min(MAX_MESSAGE_CHARS * MAX_BYTES_PER_CHAR, MAX_PLAINTEXT_BYTES),
         "reply": min(MAX_REPLY_CHARS * MAX_BYTES_PER_CHAR, MAX_PLAINTEXT_BYTES),
         "contact": MAX_PHONE_CHARS,
+        # An evidence file's header: its content key, size, type and a name of at most
+        # MAX_FILE_NAME_CHARS characters, as JSON.
+        "attachment": 1024,
     }
 )

@@ -1,5 +1,6 @@
 """Cryptography for Advisory Line: sealed envelopes, case codes, wrapped keys, data at rest,
-and the staff key custody (password split, lawyers' own keys, line-key grants).
+the staff key custody (password split, lawyers' own keys, line-key grants) and sealed files
+(evidence attachments, chunk by chunk).
 
 Everything here is pure Python on top of `cryptography`; nothing imports Flask. The byte-level
 formats are shared with the browser module, so change them only together with it.
@@ -29,6 +30,7 @@ from crypto.envelope import (
     seal,
 )
 from crypto.errors import (
+    ChunkAuthenticationFailed,
     CryptoError,
     DecryptionFailed,
     InvalidCaseCode,
@@ -38,6 +40,8 @@ from crypto.errors import (
     MalformedEnvelope,
     PaddingError,
     PlaintextTooLarge,
+    StreamExtended,
+    StreamTruncated,
     UnknownKeyId,
     UnknownPurpose,
     WrongPassphrase,
@@ -72,6 +76,19 @@ from crypto.staff_credentials import (
     unwrap_staff_private_key,
     wrap_staff_private_key,
 )
+from crypto.stream import (
+    CHUNK_BYTES,
+    SEALED_CHUNK_BYTES,
+    StreamOpener,
+    chunk_count,
+    iter_sealed_chunks,
+    new_content_key,
+    open_chunks,
+    pad_to_bucket,
+    padme,
+    seal_chunks,
+    sealed_length,
+)
 from crypto.wrapping import (
     MIN_ITERATIONS_ALLOWED,
     PBKDF2_ITERATIONS,
@@ -86,13 +103,16 @@ from crypto.wrapping import (
 open = open_envelope
 
 __all__ = [
+    "CHUNK_BYTES",
     "DIRECTIONS",
     "MAX_PLAINTEXT_BYTES",
     "MIN_ITERATIONS_ALLOWED",
     "MIN_STAFF_KDF_ITERATIONS",
     "PBKDF2_ITERATIONS",
     "PURPOSES",
+    "SEALED_CHUNK_BYTES",
     "STAFF_KDF_ITERATIONS",
+    "ChunkAuthenticationFailed",
     "CryptoError",
     "DecryptionFailed",
     "Envelope",
@@ -106,12 +126,16 @@ __all__ = [
     "PaddingError",
     "PlaintextTooLarge",
     "StaffCredentials",
+    "StreamExtended",
+    "StreamOpener",
+    "StreamTruncated",
     "UnknownKeyId",
     "UnknownPurpose",
     "WrongPassphrase",
     "auth_key_from_text",
     "case_code_for_submission",
     "check_wrapped_staff_key",
+    "chunk_count",
     "decrypt_at_rest",
     "derive_staff_credentials",
     "derive_subkey",
@@ -123,17 +147,22 @@ __all__ = [
     "generate_recovery_passphrase",
     "generate_reference",
     "instance_id",
+    "iter_sealed_chunks",
     "key_id_for",
     "lookup_hmac",
     "lookup_token",
     "max_envelope_chars",
+    "new_content_key",
     "normalise_case_code",
     "normalise_recovery_passphrase",
     "normalise_username",
     "open",
+    "open_chunks",
     "open_envelope",
     "open_grant",
     "open_recovery_grant",
+    "pad_to_bucket",
+    "padme",
     "parse_envelope",
     "parse_grant",
     "private_key_from_bytes",
@@ -144,8 +173,10 @@ __all__ = [
     "reference_for_submission",
     "reporter_private_key",
     "seal",
+    "seal_chunks",
     "seal_grant",
     "seal_recovery_grant",
+    "sealed_length",
     "unwrap_private_key",
     "unwrap_staff_private_key",
     "wrap_private_key",

@@ -34,7 +34,7 @@ from crypto.keys import key_id_for
 VERSION = "v1"
 VERSION_2 = "v2"
 VERSIONS = (VERSION, VERSION_2)
-PURPOSES = ("narrative", "message", "contact", "reply")
+PURPOSES = ("narrative", "message", "contact", "reply", "attachment")
 INFO_PREFIX = b"advisory-line/v1/"
 INFO_PREFIX_V2 = b"advisory-line/v2/"
 # Which way each purpose travels: what a reporter writes goes to the line, and its copy to
@@ -45,6 +45,9 @@ DIRECTIONS_BY_PURPOSE = {
     "message": ("reporter-to-line", "reporter-to-reporter"),
     "contact": ("reporter-to-line",),
     "reply": ("line-to-reporter", "line-to-line"),
+    # An evidence file's header (its content key, name, type and size): from the reporter to
+    # the line, or with a lawyer's reply to the reporter and its copy to the line.
+    "attachment": ("reporter-to-line", "line-to-reporter", "line-to-line"),
 }
 DIRECTIONS = ("reporter-to-line", "reporter-to-reporter", "line-to-reporter", "line-to-line")
 MAX_PLAINTEXT_BYTES = 64 * 1024

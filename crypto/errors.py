@@ -73,3 +73,31 @@ class InvalidContext(CryptoError, ValueError):
     The fields are public (a line slug, a case reference, a direction); the message quotes
     them clipped, so a bug cannot flood a log.
     """
+
+
+class ChunkAuthenticationFailed(DecryptionFailed):
+    """A chunk of a sealed file does not open at its position: it was altered, or moved there
+    from another position. A wrong content key fails the same way, at chunk 0."""
+
+    def __init__(self, index: int, reason: str = "it was altered or moved") -> None:
+        self.index = index
+        wrong_key = ", or the key is wrong" if index == 0 else ""
+        super().__init__(f"chunk {index} does not open: {reason}{wrong_key}")
+
+
+class StreamTruncated(CryptoError):
+    """A sealed file stops before its last chunk: chunks at the end are missing."""
+
+    def __init__(self, chunks_opened: int) -> None:
+        self.chunks_opened = chunks_opened
+        super().__init__("the file ends before its last chunk: chunks are missing")
+
+
+class StreamExtended(CryptoError):
+    """A sealed file goes on after its last chunk: something was appended."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        super().__init__(
+            f"chunk {index} comes after the last chunk: data was added to the end of the file"
+        )

@@ -329,6 +329,7 @@ DIRECTION_OF = {
     "message": "reporter-to-line",
     "contact": "reporter-to-line",
     "reply": "line-to-reporter",
+    "attachment": "reporter-to-line",
 }
 
 

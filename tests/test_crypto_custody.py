@@ -128,6 +128,9 @@ ENVELOPE_INPUTS = [
     ("reply", "line-to-line", "line", "b" * 253),
     ("narrative", "reporter-to-reporter", "reporter", "Det jeg skrev, for meg selv."),
     ("message", "reporter-to-reporter", "reporter", "Og dette skrev jeg etterpå."),
+    ("attachment", "reporter-to-line", "line", '{"name":"skjermbilde.png","size":1234}'),
+    ("attachment", "line-to-reporter", "reporter", '{"name":"avtale.pdf","size":99}'),
+    ("attachment", "line-to-line", "line", '{"name":"avtale.pdf","size":99}'),
 ]
 
 

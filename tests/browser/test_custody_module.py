@@ -39,6 +39,9 @@ PAIRS = [
     ("contact", "reporter-to-line"),
     ("reply", "line-to-reporter"),
     ("reply", "line-to-line"),
+    ("attachment", "reporter-to-line"),
+    ("attachment", "line-to-reporter"),
+    ("attachment", "line-to-line"),
 ]
 
 _PRELUDE = """

@@ -27,7 +27,7 @@ import { N_ENC, N_T, openPayload, setupBaseS } from "./rfc9180.js";
 
 export const VERSION = "v1";
 export const VERSION_2 = "v2";
-export const PURPOSES = Object.freeze(["narrative", "message", "contact", "reply"]);
+export const PURPOSES = Object.freeze(["narrative", "message", "contact", "reply", "attachment"]);
 export const DIRECTIONS = Object.freeze([
   "reporter-to-line",
   "reporter-to-reporter",
@@ -44,6 +44,8 @@ const DIRECTIONS_BY_PURPOSE = Object.freeze({
   message: ["reporter-to-line", "reporter-to-reporter"],
   contact: ["reporter-to-line"],
   reply: ["line-to-reporter", "line-to-line"],
+  // An evidence file's header: to the line, or with a reply to the reporter and the line.
+  attachment: ["reporter-to-line", "line-to-reporter", "line-to-line"],
 });
 const INFO_PREFIX = "advisory-line/v1/";
 const INFO_PREFIX_V2 = "advisory-line/v2/";
