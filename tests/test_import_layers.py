@@ -1,6 +1,7 @@
 """Imports run downwards only: domain, then infrastructure, then services, then the app.
 
-- Domain (pure rules, no Flask, no database): crypto, the vocabulary, hours, triage, slots.
+- Domain (pure rules, no Flask, no database): crypto, the vocabulary, hours, triage, slots,
+  the metadata cleaners.
 - Infrastructure: models, settings, extensions, audit, passwords and the like.
 - Services: advisory/services, the operations the app performs (flush only).
 - App: blueprints, the CLI, and what runs or wires them (the factory, the scheduler and its
@@ -20,7 +21,7 @@ import pytest
 from advisory.settings import PROJECT_ROOT
 
 DOMAIN, INFRASTRUCTURE, SERVICES, APP = range(4)
-DOMAIN_MODULES = {"vocabulary", "hours", "triage", "slots", "text_limits"}
+DOMAIN_MODULES = {"vocabulary", "hours", "triage", "slots", "text_limits", "metadata", "file_types"}
 BLUEPRINTS = {"reporter", "auth", "lawyers", "coordinator", "notices", "admin"}
 APP_MODULES = BLUEPRINTS | {
     "cli",
@@ -167,7 +168,10 @@ def test_only_the_unit_of_work_commits():
     assert "advisory.transaction" in committing  # the check sees a commit where there is one
 
 
-@pytest.mark.parametrize("module", ["crypto", "advisory.hours", "advisory.triage"])
+@pytest.mark.parametrize(
+    "module",
+    ["crypto", "advisory.hours", "advisory.triage", "advisory.metadata", "advisory.file_types"],
+)
 def test_domain_modules_import_no_flask_and_no_database(module):
     paths = [p for p in sources() if module_name(p).startswith(module)]
     assert paths

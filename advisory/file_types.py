@@ -1,0 +1,74 @@
+"""Which evidence files the line takes, known by their first bytes (pure, no Flask).
+
+A file's name and the type a browser claims for it say little: the bytes decide. A file
+whose bytes are none of these is refused with a clear message, whatever it is called.
+The browser makes the same check (static/js/attachments.js) before anything is sealed.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
+AUDIO_TYPES = ("audio/webm", "audio/ogg", "audio/mpeg", "audio/mp4", "audio/wav")
+ACCEPTED_TYPES = (*IMAGE_TYPES, "application/pdf", "text/plain", *AUDIO_TYPES)
+# What a file input offers to choose (the `accept` attribute): types and the usual endings.
+ACCEPT_ATTRIBUTE = ",".join(
+    (*ACCEPTED_TYPES, ".jpg", ".jpeg", ".png", ".webp", ".gif", ".pdf", ".txt")
+    + (".webm", ".ogg", ".oga", ".mp3", ".m4a", ".wav")
+)
+# Plain words for the pages, by type.
+KIND_OF_TYPE = MappingProxyType(
+    {
+        **dict.fromkeys(IMAGE_TYPES, "image"),
+        "application/pdf": "pdf",
+        "text/plain": "text",
+        **dict.fromkeys(AUDIO_TYPES, "audio"),
+    }
+)
+MAX_FILE_NAME_CHARS = 120
+
+
+def sniff(data: bytes) -> str | None:
+    """The accepted type these bytes are, or None. Text is UTF-8 without NUL characters."""
+    head = data[:16]
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "audio/webm"
+    if head.startswith(b"OggS"):
+        return "audio/ogg"
+    if head.startswith(b"ID3") or head[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):
+        return "audio/mpeg"
+    if head[4:8] == b"ftyp":
+        return "audio/mp4"
+    if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
+        return "audio/wav"
+    return "text/plain" if _is_text(data) else None
+
+
+def _is_text(data: bytes) -> bool:
+    if b"\x00" in data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def safe_name(name: str, media_type: str) -> str:
+    """A file name to keep in the sealed header: no folders, no control characters, short."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in base if ch.isprintable()).strip().strip(".")
+    if not cleaned:
+        cleaned = f"file.{media_type.rsplit('/', 1)[-1]}"
+    return cleaned[:MAX_FILE_NAME_CHARS]
