@@ -24,6 +24,7 @@ from advisory.security import FAVICON_ENDPOINT, FAVICON_MAX_AGE, register_securi
 from advisory.services.sealed_input import KeyDirectory
 from advisory.settings import PROJECT_ROOT, Settings, load_settings
 from advisory.timestamps import utcnow
+from advisory.uploads import keep_uploads_in_memory
 from advisory.url_converters import register_url_converters
 
 STATIC_FOLDER = PROJECT_ROOT / "advisory" / "static"
@@ -50,6 +51,7 @@ def create_app(config: Mapping[str, str] | Settings | None = None) -> Flask:
     app.extensions["advisory_key_directory"] = KeyDirectory()
 
     configure_logging(app)
+    keep_uploads_in_memory(app)
     register_assets(app)  # before security: the CSP names the import map the pages carry
     register_security(app, settings)
     register_database(app, settings)

@@ -30,6 +30,8 @@ from werkzeug.exceptions import BadRequest, ClientDisconnected, HTTPException
 from werkzeug.http import parse_options_header
 from werkzeug.wsgi import LimitedStream, get_content_length
 
+from advisory.context import current_settings
+
 KIB = 1024
 SMALL_FORM = 32 * KIB  # sign-in, language, case actions, notices: a few short fields
 # A password change re-wraps the lawyer's keys in the browser (up to 20 000 characters).
@@ -37,9 +39,16 @@ KEY_FORM = 128 * KIB
 # A narrative of 20 000 characters is up to 240 KB url-encoded (emoji: 12 bytes each); an
 # envelope from the browser up to 120 000 characters. Room for one of each and the rest.
 LARGE_FORM = 512 * KIB
+# A batch of sealed file chunks (advisory/services/attachments.py: 16 chunks of 64 KiB + tag).
+CHUNK_BATCH = 16 * (64 * KIB + 16)
+# A report with evidence posted without JavaScript: the files (as many bytes as the line's
+# attachment limits allow, checked again in the service) and the form around them. Parsed in
+# memory, never spooled to disk (advisory/uploads.py).
+EVIDENCE_ROUTES = frozenset({"reporter.submit_report", "reporter.send_message"})
 ROUTE_LIMITS = {
-    "reporter.submit_report": LARGE_FORM,
-    "reporter.report_in_language": LARGE_FORM,  # the same form, shown in another language
+    # The same form, shown in another language: its buttons send it without the files.
+    "reporter.report_in_language": LARGE_FORM,
+    "reporter.upload_chunks": CHUNK_BATCH,
     # The inbox's forms all come from the same page and script: one budget for all of them.
     "reporter.open_inbox": LARGE_FORM,
     "reporter.send_message": LARGE_FORM,
@@ -64,6 +73,8 @@ _BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def limit_for(endpoint: str | None) -> int:
+    if endpoint in EVIDENCE_ROUTES:
+        return current_settings().attachments.max_total_bytes + LARGE_FORM
     return ROUTE_LIMITS.get(endpoint or "", SMALL_FORM)
 
 
@@ -79,8 +90,12 @@ def register_body_limits(app: Flask) -> None:
 
 def _apply_route_limit() -> None:
     limit = limit_for(request.endpoint)
+    takes_files = request.endpoint in EVIDENCE_ROUTES and request.mimetype == "multipart/form-data"
+    if request.endpoint in EVIDENCE_ROUTES and not takes_files:
+        limit = LARGE_FORM  # files come only in a multipart body
     request.max_content_length = limit
-    # One multipart field can be as large as the whole body may be.
+    # One multipart field can be as large as the whole body may be: a field too large for
+    # its purpose is then refused by the form, with everything else kept.
     request.max_form_memory_size = limit
     environ = request.environ
     unsized = get_content_length(environ) is None and environ.get("wsgi.input_terminated")

@@ -1,10 +1,11 @@
 """The base of every form: it reads text fields of a form body, and keeps out what no
 database column can hold.
 
-Flask-WTF also reads uploaded files and JSON bodies into a form's fields; no form here takes
-either, and a file or a JSON number where a field expects text would reach code that expects
-a string. A NUL character is refused by PostgreSQL in any text column; it is taken out of
-what the page shows again and named as the problem, before anything is stored.
+Flask-WTF also reads uploaded files and JSON bodies into a form's fields; a file or a JSON
+number where a field expects text would reach code that expects a string. So fields read text
+only, and the one form that takes files (evidence with a report) reads them by name. A NUL
+character is refused by PostgreSQL in any text column; it is taken out of what the page shows
+again and named as the problem, before anything is stored.
 """
 
 from __future__ import annotations

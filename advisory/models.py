@@ -384,6 +384,64 @@ class AuditEvent(Base):
     hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # HMAC-SHA256, hex
 
 
+class Attachment(Base):
+    """An evidence file, sealed before it is stored: the server never holds its name, type,
+    true size or a readable byte.
+
+    Its bytes are a stream of AES-256-GCM chunks (crypto/stream.py) under a content key of
+    its own, padded to a size bucket. The content key, name, type and true size travel only
+    in `header_envelope`: sealed to the line for a reporter's file, or to the reporter for a
+    lawyer's, with `line_copy_envelope` so colleagues can open it too.
+
+    While an upload is under way the file belongs to no case (`case_id` is NULL): the
+    uploader's token (kept as `upload_token_hmac`) adds chunks, and `owner_hmac` names what
+    may claim it (the report form, or the case). It joins its case in the same transaction
+    that stores the report or message, or not at all; unclaimed uploads go at `expires_at`.
+    """
+
+    __tablename__ = "attachment"
+    shown_in_repr = ("id", "case_id", "chunks_received", "chunk_count")
+    __table_args__ = (
+        CheckConstraint("chunks_received BETWEEN 0 AND chunk_count", name="chunks_in_range"),
+        CheckConstraint(
+            "(case_id IS NULL) = (header_envelope IS NULL)", name="header_iff_attached"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case.id", ondelete="CASCADE"), index=True
+    )
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("message.id", ondelete="CASCADE"), index=True
+    )
+    direction: Mapped[Direction] = mapped_column(_enum(Direction, "direction"))
+    upload_token_hmac: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    owner_hmac: Mapped[bytes] = mapped_column(LargeBinary(32))
+    header_envelope: Mapped[str | None] = mapped_column(Text)
+    line_copy_envelope: Mapped[str | None] = mapped_column(Text)
+    padded_bytes: Mapped[int]
+    chunk_count: Mapped[int]
+    chunks_received: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    case: Mapped[Case | None] = relationship()
+
+
+class AttachmentChunk(Base):
+    """One sealed chunk of an attachment's stream, in order."""
+
+    __tablename__ = "attachment_chunk"
+    shown_in_repr = ("attachment_id", "seq")
+
+    attachment_id: Mapped[int] = mapped_column(
+        ForeignKey("attachment.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class ReceiptLink(Base):
     """Where the receipt of a report just sent is shown again (post/redirect/get).
 

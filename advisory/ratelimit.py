@@ -101,13 +101,21 @@ REPORT_LIMIT = limiter.limit(_report_limit, methods=["POST"])
 LOOKUP_LIMIT = limiter.shared_limit(
     _lookup_limit, scope=LOOKUP_SCOPE, methods=["POST"], deduct_when=_lookup_failed
 )
+# Evidence uploads, together per client: a report's 25 MB go in about 30 requests.
+UPLOAD_LIMIT = limiter.shared_limit(
+    "300 per hour; 1500 per day", scope="uploads", methods=["POST", "PUT"]
+)
 LIMITED_VIEWS = {
-    "reporter.submit_report": REPORT_LIMIT,
-    "reporter.open_inbox": LOOKUP_LIMIT,
-    "reporter.send_message": LOOKUP_LIMIT,
-    "reporter.cancel": LOOKUP_LIMIT,
-    "reporter.rebook": LOOKUP_LIMIT,
-    "reporter.erase": LOOKUP_LIMIT,
+    # An upload for a case's next message names the case by its lookup token: a failed one
+    # counts as any failed lookup.
+    "reporter.begin_upload": (UPLOAD_LIMIT, LOOKUP_LIMIT),
+    "reporter.upload_chunks": (UPLOAD_LIMIT,),
+    "reporter.submit_report": (REPORT_LIMIT,),
+    "reporter.open_inbox": (LOOKUP_LIMIT,),
+    "reporter.send_message": (LOOKUP_LIMIT,),
+    "reporter.cancel": (LOOKUP_LIMIT,),
+    "reporter.rebook": (LOOKUP_LIMIT,),
+    "reporter.erase": (LOOKUP_LIMIT,),
 }
 
 
@@ -125,8 +133,9 @@ def register_rate_limits(app: Flask, settings: Settings) -> None:
     # Flask-Limiter keeps one storage per limiter: the app bound last counts for all apps of
     # the process (one in production; tests that build several set their own limits).
     limiter.init_app(app)
-    for endpoint, limit in LIMITED_VIEWS.items():
-        app.view_functions[endpoint] = cast(RouteCallable, limit(app.view_functions[endpoint]))
+    for endpoint, limits in LIMITED_VIEWS.items():
+        for limit in limits:
+            app.view_functions[endpoint] = cast(RouteCallable, limit(app.view_functions[endpoint]))
     app.register_error_handler(RateLimitExceeded, _rate_limited)
     _hide_keys_in(logging.getLogger("flask-limiter"))
 
@@ -307,7 +316,7 @@ def too_many(when: datetime | None, *more: str) -> str:
 
 
 def _why_limited() -> str:
-    if LIMITED_VIEWS.get(request.endpoint or "") is LOOKUP_LIMIT:
+    if LIMITED_VIEWS.get(request.endpoint or "") == (LOOKUP_LIMIT,):
         return _(
             "Several case codes that match no case were tried from your connection in a short"
             " while (at a workplace or on a mobile network, many people can share one)."

@@ -64,6 +64,15 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class AttachmentLimits:
+    """How many evidence files a report or message takes, and how large (true sizes)."""
+
+    max_files: int = 5
+    max_file_bytes: int = 10 * 1024 * 1024
+    max_total_bytes: int = 25 * 1024 * 1024
+
+
+@dataclass(frozen=True)
 class Settings:
     instance_path: Path
     database_url: str
@@ -89,6 +98,7 @@ class Settings:
     lookup_limit: str  # shared by every post that looks a case up by its code
     callback_limit: str  # callback places one client may book; past it, the inbox answers
     secrets: Secrets | None  # None until `flask init` has run
+    attachments: AttachmentLimits = field(default_factory=AttachmentLimits)
 
     @property
     def initialised(self) -> bool:
@@ -132,7 +142,22 @@ def load_settings(env: Mapping[str, str], defaults_file: Path = DEFAULTS_FILE) -
         lookup_limit=_limit(env, "ADVISORY_LOOKUP_LIMIT", ratelimit),
         callback_limit=_limit(env, "ADVISORY_CALLBACK_LIMIT", ratelimit),
         secrets=load_secrets(env, instance_path),
+        attachments=_attachment_limits(env, defaults["attachments"]),
     )
+
+
+def _attachment_limits(env: Mapping[str, str], section: Mapping[str, Any]) -> AttachmentLimits:
+    megabyte = 1024 * 1024
+    limits = AttachmentLimits(
+        max_files=_int(env, "ADVISORY_ATTACHMENT_MAX_FILES", section, minimum=0),
+        max_file_bytes=_int(env, "ADVISORY_ATTACHMENT_MAX_MB", section, minimum=1) * megabyte,
+        max_total_bytes=_int(env, "ADVISORY_ATTACHMENT_TOTAL_MB", section, minimum=1) * megabyte,
+    )
+    if limits.max_total_bytes < limits.max_file_bytes:
+        raise SettingsError(
+            "ADVISORY_ATTACHMENT_TOTAL_MB: must be at least ADVISORY_ATTACHMENT_MAX_MB"
+        )
+    return limits
 
 
 def load_secrets(env: Mapping[str, str], instance_path: Path) -> Secrets | None:
@@ -349,4 +374,7 @@ _DEFAULT_KEYS = {
     "ADVISORY_REPORT_LIMIT": "report",
     "ADVISORY_LOOKUP_LIMIT": "lookup",
     "ADVISORY_CALLBACK_LIMIT": "callback",
+    "ADVISORY_ATTACHMENT_MAX_FILES": "max_files",
+    "ADVISORY_ATTACHMENT_MAX_MB": "max_file_mb",
+    "ADVISORY_ATTACHMENT_TOTAL_MB": "max_total_mb",
 }

@@ -29,9 +29,10 @@ from werkzeug.test import EnvironBuilder, encode_multipart
 
 import crypto
 from advisory import body_limits
-from advisory.body_limits import LARGE_FORM, limit_for, read_refused_body
+from advisory.body_limits import CHUNK_BATCH, LARGE_FORM, limit_for, read_refused_body
 from advisory.models import Case, ContactPreference, Field, Kind, Message
 from advisory.reporter.forms import MAX_MESSAGE_CHARS, MAX_NARRATIVE_CHARS
+from advisory.settings import AttachmentLimits
 from tests.reporter_helpers import (
     NARRATIVE,
     PHONE,
@@ -49,6 +50,8 @@ from tests.test_gunicorn_config import initialised_instance
 from tests.test_logging_privacy import running_gunicorn
 
 FORM = "application/x-www-form-urlencoded"
+
+EVIDENCE_TOTAL = AttachmentLimits().max_total_bytes  # the default
 
 
 @pytest.fixture
@@ -80,14 +83,18 @@ def kilobytes(limit: int) -> str:
         ("/report", 300 * 1024, False),
         ("/follow-up/message", 300 * 1024, False),
         ("/cases/ABCD-1234/reply", 300 * 1024, False),
-        ("/report", LARGE_FORM + 1, True),
+        ("/report", LARGE_FORM + 1, True),  # text fields: at most a large form's size
+        ("/report", EVIDENCE_TOTAL + LARGE_FORM + 1, True),
+        ("/report/language", LARGE_FORM + 1, True),  # the language switch sends no files
+        ("/api/v1/uploads/chunks/0", CHUNK_BATCH + 1, True),
     ],
 )
 def test_each_route_reads_a_body_of_the_size_it_needs_and_no_more(client, path, size, refused):
-    client.application.url_map.bind("").match(path, "POST")  # the path names a route
+    method = "PUT" if "/chunks/" in path else "POST"
+    client.application.url_map.bind("").match(path, method)  # the path names a route
     body = b"narrative=" + b"x" * (size - len(b"narrative="))
 
-    response = client.post(path, data=body, content_type=FORM)
+    response = client.open(path, method=method, data=body, content_type=FORM)
 
     # Not refused: read, then turned away by the CSRF check (no token), a 4xx all the same.
     assert (response.status_code == 413) is refused
@@ -160,7 +167,8 @@ def test_report_sealed_by_the_script_keeps_what_fits_as_well(english, db_session
     code = crypto.generate_case_code()
     sealed = {
         "encryption": "browser",
-        "narrative_envelope": over(LARGE_FORM),  # far more than any narrative seals to
+        # far more than any narrative seals to, and more than a report with files may be
+        "narrative_envelope": over(EVIDENCE_TOTAL + LARGE_FORM),
         "lookup_token": lookup_token_text(code),
         "reporter_public_key": reporter_public_key_text(code),
     }

@@ -11,13 +11,15 @@ from flask import render_template
 from flask_babel import gettext as _
 
 from advisory.context import current_settings, data_key, db_session, key_directory, now
+from advisory.file_types import ACCEPT_ATTRIBUTE
 from advisory.models import Case, CaseStatus
 from advisory.ratelimit import count_failed_lookup
 from advisory.reporter.credentials import Credential, CredentialError, credential_from
 from advisory.reporter.forms import CaseCodeForm, EraseForm, MessageForm, RebookForm
-from advisory.reporter.refusals import intake_refusal, sealed_refusal
+from advisory.reporter.refusals import attachment_refusal, intake_refusal, sealed_refusal
 from advisory.reporter.routes import bp
 from advisory.services import sealing
+from advisory.services.attachments import AttachmentRefused
 from advisory.services.callbacks import (
     BookingConflict,
     SlotProblem,
@@ -25,6 +27,7 @@ from advisory.services.callbacks import (
     free_slots,
 )
 from advisory.services.follow_up import (
+    Evidence,
     SealedMessage,
     booked_callback,
     cancel_callback,
@@ -80,22 +83,41 @@ def open_inbox(form: CaseCodeForm, case: Case, credential: Credential) -> Page:
 @_opened_with(MessageForm)
 def send_message(form: MessageForm, case: Case, credential: Credential) -> Page:
     text = (form.message.data or "").strip()
-    if not form.validate() or not (text or form.message_envelope.data):
+    evidence = _evidence(form)
+    has_files = bool(evidence.files or evidence.claims)
+    if not form.validate() or not (text or form.message_envelope.data or has_files):
         problem = _first_error(form) or _("Please write a message first.")
         return _inbox(case, credential, message_error=problem, message_form=form), 400
-    with unit_of_work(SealedInputRefused, IntakeError) as work:
+    with unit_of_work(SealedInputRefused, IntakeError, AttachmentRefused) as work:
         send_reporter_message(
-            db_session(), key_directory(), case, sealed=_sealed_message(form), text=text, now=now()
+            db_session(),
+            key_directory(),
+            case,
+            sealed=_sealed_message(form),
+            text=text,
+            now=now(),
+            evidence=evidence,
         )
     if work.refusal is not None:
-        refusal = work.refusal
-        problem = (
-            sealed_refusal(refusal)
-            if isinstance(refusal, SealedInputRefused)
-            else intake_refusal(cast(IntakeError, refusal))
-        )
-        return _inbox(case, credential, message_error=problem, message_form=form), 400
+        return _inbox(
+            case, credential, message_error=_message_refusal(work.refusal), message_form=form
+        ), 400
     return _inbox(case, credential, notice=_("Your message was sent."))
+
+
+def _evidence(form: MessageForm) -> Evidence:
+    settings = current_settings()
+    pepper = settings.secrets.pepper if settings.secrets else b""
+    # Posted as files without JavaScript; with it, uploaded sealed and named as claims.
+    return Evidence(pepper, settings.attachments, files=form.arrived_files(), claims=form.claims())
+
+
+def _message_refusal(refusal: Exception) -> str:
+    if isinstance(refusal, SealedInputRefused):
+        return sealed_refusal(refusal)
+    if isinstance(refusal, AttachmentRefused):
+        return attachment_refusal(refusal, current_settings().attachments)
+    return intake_refusal(cast(IntakeError, refusal))
 
 
 @bp.post("/follow-up/callback/cancel")
@@ -186,6 +208,8 @@ def _inbox(
         notice=notice,
         message_error=message_error,
         message_form=_unsent(message_form),
+        limits=current_settings().attachments,
+        accept=ACCEPT_ATTRIBUTE,
     )
 
 

@@ -8,8 +8,20 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from babel.support import NullTranslations
+from flask import request
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from werkzeug.datastructures import FileStorage
+from wtforms import (
+    FieldList,
+    FormField,
+    HiddenField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     AnyOf,
@@ -26,6 +38,8 @@ from advisory.forms import Form
 from advisory.i18n import lazy_text as _l
 from advisory.i18n import wtforms_catalogue
 from advisory.models import ContactPreference, Field, Happened, Kind, Language, ReporterRole
+from advisory.services.attachment_sealing import ArrivedFile
+from advisory.services.attachments import Claim
 from advisory.services.intake import Contact
 from advisory.services.web_report import SealedInBrowser, TypedText, WebReport
 from advisory.settings import SUPPORTED_LOCALES
@@ -47,6 +61,9 @@ def _choices(pairs: list[tuple[str, Any]]) -> list[SelectChoice]:
 MAX_ENVELOPE_CHARS = crypto.max_envelope_chars(SEALED_TEXT_BYTES["narrative"])
 MAX_MESSAGE_ENVELOPE_CHARS = crypto.max_envelope_chars(SEALED_TEXT_BYTES["message"])
 MAX_CONTACT_ENVELOPE_CHARS = crypto.max_envelope_chars(SEALED_TEXT_BYTES["contact"])
+MAX_HEADER_ENVELOPE_CHARS = crypto.max_envelope_chars(SEALED_TEXT_BYTES["attachment"])
+# More file entries than any setting allows are read no further (the service names the limit).
+MAX_FILE_ENTRIES = 20
 PHONE_PATTERN = re.compile(rf"^\+?[0-9 ()\-]{{8,{MAX_PHONE_CHARS}}}$")
 
 YES_NO = _choices([("yes", _l("Yes")), ("no", _l("No"))])
@@ -255,7 +272,37 @@ def _given(choice: type[E], value: str | None) -> E | None:
     return choice(value) if value else None
 
 
-class ReportForm(QuestionnaireAnswers, ReporterForm):
+class UploadClaimForm(ReporterForm):
+    """One file the browser uploaded sealed: its upload token and sealed header."""
+
+    upload = HiddenField(validators=[DataRequired(), Length(max=64)])
+    header = HiddenField(validators=[DataRequired(), Length(max=MAX_HEADER_ENVELOPE_CHARS)])
+
+
+class EvidenceFields:
+    """Files with a report or message: chosen in a plain file input (no JavaScript), or
+    uploaded sealed by the browser, which then names them here instead."""
+
+    evidence = MultipleFileField(_l("Evidence (optional)"))
+    attachments = FieldList(FormField(UploadClaimForm), max_entries=MAX_FILE_ENTRIES)
+
+    def claims(self) -> tuple[Claim, ...]:
+        return tuple(
+            Claim(entry.form.upload.data or "", entry.form.header.data or "")
+            for entry in self.attachments
+        )
+
+    def arrived_files(self) -> tuple[ArrivedFile, ...]:
+        """The files posted without JavaScript, read into memory (never a temporary file)."""
+        files = []
+        # Read from the request's file parts by name: form fields take text only (Form).
+        for storage in request.files.getlist(self.evidence.name):
+            if isinstance(storage, FileStorage) and storage.filename:
+                files.append(ArrivedFile(storage.filename, storage.read()))
+        return tuple(files)
+
+
+class ReportForm(EvidenceFields, QuestionnaireAnswers, ReporterForm):
     submission_token = submission_token_field()
     kind = required_answer(
         ChoiceRadioField,
@@ -339,6 +386,8 @@ class ReportForm(QuestionnaireAnswers, ReporterForm):
             answers=self.answers(),
             contact=self.contact(),
             content=content,
+            files=() if self.encrypted_in_browser else self.arrived_files(),
+            claims=self.claims() if self.encrypted_in_browser else (),
         )
 
     def contact(self) -> Contact:
@@ -365,7 +414,7 @@ class CaseCodeForm(ReporterForm):
     submit = SubmitField(_l("Open my case"))
 
 
-class MessageForm(CaseCodeForm):
+class MessageForm(EvidenceFields, CaseCodeForm):
     message = TextAreaField(
         _l("Write to the lawyer"),
         validators=[Optional(), Length(max=MAX_MESSAGE_CHARS)],

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from advisory.services.attachments import AttachmentRefused
 from advisory.services.callbacks import SlotProblem, SlotUnavailable
 from advisory.services.intake import IntakeError, IntakeProblem
 from advisory.services.sealed_input import SealedInputRefused, SealedProblem
+from advisory.settings import AttachmentLimits
 
 Problem = IntakeProblem | SealedProblem | SlotProblem
 
@@ -25,6 +27,29 @@ def sealed_refusal(error: SealedInputRefused) -> str:
 
 def slot_refusal(error: SlotUnavailable) -> str:
     return _texts()[error.problem]
+
+
+def attachment_refusal(refusal: AttachmentRefused, limits: AttachmentLimits) -> str:
+    """Why a file was not taken, naming the file when one is to blame."""
+    megabytes = limits.max_file_bytes // (1024 * 1024)
+    total = limits.max_total_bytes // (1024 * 1024)
+    name = refusal.file_name or ""
+    texts = {
+        "too_many": _("You can attach at most %(count)d files.", count=limits.max_files),
+        "too_large": _("The files are %(total)d MB together at most.", total=total),
+        "file_too_large": _(
+            "The file %(name)s is larger than %(size)d MB.", name=name, size=megabytes
+        ),
+        "unsupported_type": _(
+            "The file %(name)s is not a type we take: pictures (JPEG, PNG, WebP, GIF), PDF,"
+            " plain text or sound.",
+            name=name,
+        ),
+        "unreadable": _("The file %(name)s is damaged and cannot be read.", name=name),
+    }
+    return texts.get(
+        refusal.reason, _("A file did not arrive whole; please attach it again and send.")
+    )
 
 
 def _texts() -> dict[Problem, str]:

@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 
 from advisory.callback_budget import callback_budget_left
 from advisory.context import current_settings, db_session, key_directory, now
+from advisory.file_types import ACCEPT_ATTRIBUTE
 from advisory.i18n import SESSION_KEY
 from advisory.models import ContactPreference
 from advisory.reporter.code_file import (
@@ -25,8 +26,14 @@ from advisory.reporter.code_file import (
     code_file_text,
 )
 from advisory.reporter.forms import ANY_TIME, CodeFileForm, LanguageForm, ReportForm
-from advisory.reporter.refusals import intake_refusal, sealed_refusal, slot_refusal
+from advisory.reporter.refusals import (
+    attachment_refusal,
+    intake_refusal,
+    sealed_refusal,
+    slot_refusal,
+)
 from advisory.services import sealing
+from advisory.services.attachments import AttachmentRefused
 from advisory.services.callbacks import BookingConflict, SlotUnavailable, free_slots
 from advisory.services.intake import IntakeError, IntakeProblem, line_public_key
 from advisory.services.line_status import StaffedDays, opening_summary, staffed_days
@@ -105,7 +112,13 @@ def submit_report() -> Response | tuple[str, int] | str:
     if settings.secrets is None:
         raise IntakeError(IntakeProblem.NOT_READY)
     wants_callback = form.contact_preference.data == ContactPreference.CALLBACK.value
-    refusals = (IntakeError, SealedInputRefused, SlotUnavailable, BookingConflict)
+    refusals = (
+        IntakeError,
+        SealedInputRefused,
+        SlotUnavailable,
+        BookingConflict,
+        AttachmentRefused,
+    )
     with unit_of_work(*refusals) as work:
         receipt = receive_web_report(
             db_session(),
@@ -164,6 +177,8 @@ def _refused(form: ReportForm, refusal: Exception) -> tuple[str, int]:
         form.slot.errors = [slot_refusal(refusal)]
     elif isinstance(refusal, SealedInputRefused):
         form.form_errors.append(sealed_refusal(refusal))
+    elif isinstance(refusal, AttachmentRefused):
+        form.evidence.errors = [attachment_refusal(refusal, current_settings().attachments)]
     elif isinstance(refusal, IntakeError):
         form.form_errors.append(intake_refusal(refusal))
         if refusal.problem is IntakeProblem.NO_REFERENCE:
@@ -184,6 +199,8 @@ def _render_report(form: ReportForm) -> str:
         reference=_reference_for(form.submission_token.data or ""),
         due=due,
         offered=offered,
+        limits=current_settings().attachments,
+        accept=ACCEPT_ATTRIBUTE,
     )
 
 

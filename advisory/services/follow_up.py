@@ -20,6 +20,8 @@ from advisory.models import (
 )
 from advisory.redacted import Redacted
 from advisory.services import sealing
+from advisory.services.attachment_sealing import ArrivedFile, seal_files, store_sealed
+from advisory.services.attachments import Claim, claim_uploads, owner_of_case
 from advisory.services.callbacks import (
     SlotProblem,
     SlotUnavailable,
@@ -29,7 +31,7 @@ from advisory.services.callbacks import (
 from advisory.services.intake import IntakeError, IntakeProblem
 from advisory.services.line_keys import active_line_key
 from advisory.services.sealed_input import KeyDirectory, reporter_copy
-from advisory.settings import Settings
+from advisory.settings import AttachmentLimits, Settings
 from advisory.stats import fold_cases
 
 
@@ -47,25 +49,53 @@ def send_reporter_message(
     sealed: SealedMessage | None,
     text: str,
     now: datetime,
+    evidence: Evidence | None = None,
 ) -> Message:
     """A message from the reporter: sealed in their browser to a key of the case's line (and
     to their own key, so they can reread it), or typed without JavaScript and sealed here
-    both ways (flush only).
+    both ways (flush only). Its evidence files join it: sealed here, or claimed from the
+    browser's uploads.
 
-    Raises SealedInputRefused for an envelope no page of ours could have sent, and
-    IntakeError when the case's line has no key to seal to."""
+    Raises SealedInputRefused for an envelope no page of ours could have sent,
+    AttachmentRefused for a file, and IntakeError when the case's line has no key to seal
+    to; nothing is stored then."""
+    key = active_line_key(session, case.line_id)
+    if key is None:
+        raise IntakeError(IntakeProblem.NOT_READY)
+    where = sealing.case_context(case, sealing.TO_LINE)
+    files = seal_files(evidence.files, key, where, evidence.limits) if evidence else []
     if sealed is not None:
         envelope = directory.sealed_for_line(session, sealed.envelope, "message", case.line_id)
         copy = _own_copy(case, sealed.copy, envelope)
     else:
-        key = active_line_key(session, case.line_id)
-        if key is None:
-            raise IntakeError(IntakeProblem.NOT_READY)
-        envelope = sealing.seal_for_line(
-            key, "message", text, sealing.case_context(case, sealing.TO_LINE)
-        )
+        envelope = sealing.seal_for_line(key, "message", text, where)
         copy = _sealed_copy(case, text)
-    return add_reporter_message(session, case, envelope, now, own_copy=copy)
+    message = add_reporter_message(session, case, envelope, now, own_copy=copy)
+    if evidence is not None:
+        store_sealed(session, evidence.pepper, files, case=case, message=message, now=now)
+        if evidence.claims:
+            claim_uploads(
+                session,
+                evidence.pepper,
+                directory,
+                evidence.limits,
+                owner=owner_of_case(evidence.pepper, case),
+                claims=evidence.claims,
+                case=case,
+                message=message,
+                now=now,
+            )
+    return message
+
+
+@dataclass(frozen=True, repr=False)
+class Evidence(Redacted):
+    """Files with a message: posted without JavaScript (in memory), or uploaded sealed."""
+
+    pepper: bytes
+    limits: AttachmentLimits
+    files: tuple[ArrivedFile, ...] = ()
+    claims: tuple[Claim, ...] = ()
 
 
 @dataclass(frozen=True, repr=False)

@@ -1,5 +1,5 @@
 """Retention: phone numbers go once no callback needs them, closed cases after the period,
-receipt links once past their time.
+receipt links and unclaimed evidence uploads once past their time.
 
 A closed case is counted in the figures before it is deleted, so the yearly numbers survive
 the case.
@@ -14,6 +14,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from advisory.models import Callback, CallbackStatus, Case, CaseStatus, ReceiptLink
+from advisory.services.attachments import delete_expired_uploads
 from advisory.settings import Settings
 from advisory.stats import fold_cases
 
@@ -25,6 +26,7 @@ def apply_retention(session: Session, settings: Settings, now: datetime) -> int:
     numbers = _delete_unneeded_numbers(session)
     expired = _delete_expired_cases(session, settings, now)
     session.execute(delete(ReceiptLink).where(ReceiptLink.expires_at <= now))
+    delete_expired_uploads(session, now)
     session.flush()
     if numbers or expired:
         logger.info("retention: %d phone numbers and %d closed cases deleted", numbers, expired)

@@ -20,6 +20,13 @@ from advisory import triage
 from advisory.models import CallbackStatus, ContactPreference
 from advisory.redacted import Redacted
 from advisory.services import receipt_links, sealing
+from advisory.services.attachment_sealing import (
+    ArrivedFile,
+    SealedFile,
+    seal_files,
+    store_sealed,
+)
+from advisory.services.attachments import Claim, claim_uploads, owner_of_report
 from advisory.services.intake import (
     Contact,
     ReporterKeys,
@@ -64,6 +71,8 @@ class WebReport:
     answers: triage.Answers
     contact: Contact  # the choice; the sealed number is filled in here
     content: SealedInBrowser | TypedText
+    files: tuple[ArrivedFile, ...] = ()  # evidence posted without JavaScript, in memory
+    claims: tuple[Claim, ...] = ()  # evidence the browser uploaded sealed
 
 
 @dataclass(frozen=True)
@@ -90,13 +99,14 @@ def receive_web_report(
 ) -> Receipt:
     """Check, seal where needed and store a report (flush only); where its receipt is shown
     after the commit. Raises SealedInputRefused, IntakeError or SlotUnavailable/BookingConflict
-    (a chosen callback time was taken) before anything is stored."""
+    (a chosen callback time was taken) or AttachmentRefused (a file) before anything is
+    stored."""
     wants_callback = report.contact.preference is ContactPreference.CALLBACK
     reference = sealing.reference_for_form(secrets.pepper, report.submission_token)
     if isinstance(report.content, SealedInBrowser):
         contents = _from_browser(session, directory, report.content)
     else:
-        contents = _sealed_here(session, secrets, report, reference, wants_callback)
+        contents = _sealed_here(session, settings, secrets, report, reference, wants_callback)
     phone = contents.phone if wants_callback else None
     submission = submit_case(
         session,
@@ -113,7 +123,37 @@ def receive_web_report(
         now=now,
         reference=reference,
     )
+    if not submission.duplicate:  # a form sent again brought its files the first time
+        _keep_evidence(session, settings, secrets, directory, report, contents, submission, now)
     return _receipt(session, secrets.pepper, submission, contents, wants_callback, now)
+
+
+def _keep_evidence(
+    session: Session,
+    settings: Settings,
+    secrets: Secrets,
+    directory: KeyDirectory,
+    report: WebReport,
+    contents: _Contents,
+    submission: Submission,
+    now: datetime,
+) -> None:
+    """The report's files join its case: sealed here, or claimed from the browser's uploads.
+    Raises AttachmentRefused (so the case is not stored either)."""
+    case = submission.case
+    if contents.files:
+        store_sealed(session, secrets.pepper, contents.files, case=case, now=now)
+    if report.claims:
+        claim_uploads(
+            session,
+            secrets.pepper,
+            directory,
+            settings.attachments,
+            owner=owner_of_report(secrets.pepper, report.submission_token),
+            claims=report.claims,
+            case=case,
+            now=now,
+        )
 
 
 @dataclass(frozen=True, repr=False)
@@ -126,6 +166,7 @@ class _Contents(Redacted):
     phone: str | None
     reporter: ReporterKeys
     code: str | None = None  # made here for a reporter without JavaScript
+    files: tuple[SealedFile, ...] = ()  # evidence sealed here
 
 
 def _from_browser(session: Session, directory: KeyDirectory, content: SealedInBrowser) -> _Contents:
@@ -143,7 +184,12 @@ def _from_browser(session: Session, directory: KeyDirectory, content: SealedInBr
 
 
 def _sealed_here(
-    session: Session, secrets: Secrets, report: WebReport, reference: str, wants_callback: bool
+    session: Session,
+    settings: Settings,
+    secrets: Secrets,
+    report: WebReport,
+    reference: str,
+    wants_callback: bool,
 ) -> _Contents:
     """What a reporter without JavaScript typed, sealed now; the case code is made here."""
     content = cast(TypedText, report.content)
@@ -160,7 +206,8 @@ def _sealed_here(
     # A number typed for a report answered in the inbox is not kept, nor even sealed.
     number = content.phone.strip() if wants_callback else ""
     phone = sealing.seal_for_line(key, "contact", number, where) if number else None
-    return _Contents(key.line_id, narrative, copy, phone, reporter, code)
+    files = tuple(seal_files(report.files, key, where, settings.attachments))
+    return _Contents(key.line_id, narrative, copy, phone, reporter, code, files)
 
 
 def _receipt(
