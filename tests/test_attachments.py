@@ -20,7 +20,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 import crypto
-from advisory.models import Attachment, AttachmentChunk, Case, Message
+from advisory.models import Attachment, AttachmentChunk, Case, CaseStatus, Message
 from advisory.services.attachments import UPLOAD_LIFETIME
 from advisory.services.retention import apply_retention
 from crypto import stream
@@ -447,3 +447,40 @@ def test_an_upload_for_a_case_that_does_not_exist_is_a_404(client, db_session, l
 
     assert answer.status_code == 404
     assert count(db_session, Attachment) == 0
+
+
+# --- files go with their case ----------------------------------------------------------------
+
+
+def test_erasing_a_case_deletes_its_files_and_their_chunks(client, db_session, line_key, reported):
+    code, _case = reported
+    values = MultiDict({"csrf_token": follow_up_csrf(client), "code": code, "message": "Se fil."})
+    values.add("evidence", FileStorage(BytesIO(CANARY), filename="a.txt"))
+    boundary, body = encode_multipart(values)
+    client.post(
+        "/follow-up/message", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert count(db_session, AttachmentChunk) == 1
+
+    client.post(
+        "/follow-up/erase",
+        data={"csrf_token": follow_up_csrf(client), "code": code, "confirm": "yes"},
+    )
+
+    assert count(db_session, Case) == 0
+    assert count(db_session, Attachment) == 0
+    assert count(db_session, AttachmentChunk) == 0
+
+
+def test_retention_deletes_a_closed_cases_files(client, db_session, line_key, settings):
+    post_with_files(client, [(CANARY, "a.txt")])
+    case = db_session.scalars(select(Case)).one()
+    case.status = CaseStatus.CLOSED
+    case.closed_at = DEFAULT_NOW
+    db_session.commit()
+
+    apply_retention(db_session, settings, DEFAULT_NOW + timedelta(days=settings.retention_days + 1))
+    db_session.commit()
+
+    assert count(db_session, Case) == 0
+    assert count(db_session, AttachmentChunk) == 0
