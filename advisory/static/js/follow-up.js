@@ -7,6 +7,8 @@
  * of their report and messages) is opened here and shown as text. Every later inbox form
  * (they carry the hidden lookup token) is sent the same way, and a message is sealed to the
  * line key, and a copy to the reporter's own key, before it is sent, without its plaintext.
+ * Files attached to a message are stripped, sealed and uploaded when chosen (evidence.js),
+ * and the message names its uploads: no file's plaintext is posted.
  *
  * The code is kept only in this module's memory, for as long as the page is open: never in
  * storage, cookies or the URL. Without WebCrypto support nothing changes: the plain forms
@@ -22,6 +24,7 @@ import {
   oneSubmitAtATime,
   postOrSayOffline,
   showEncryptionFailed,
+  showProblems,
   swapMain,
   texts,
 } from "./enhance.js";
@@ -34,6 +37,7 @@ import {
   reporterKeyFromCode,
   seal,
 } from "./hpke.js";
+import { takeOverEvidence } from "./evidence.js";
 
 const LINE_KEY_URL = "/api/v1/line-key";
 
@@ -46,6 +50,13 @@ const LINE_KEY_URL = "/api/v1/line-key";
 let openCase = null;
 /** One submit at a time across the page's forms: a second press while one is sent does nothing. */
 const oneAtATime = oneSubmitAtATime();
+/**
+ * The evidence field of each message form in the inbox shown: its files are stripped,
+ * sealed and uploaded when chosen, and the message names them (evidence.js).
+ *
+ * @type {WeakMap<HTMLFormElement, import("./evidence.js").EvidenceField | null>}
+ */
+const evidenceOf = new WeakMap();
 
 const start = document.querySelector("main");
 if (start && (await isSupported())) {
@@ -70,6 +81,9 @@ function takeOver(main) {
       if (form instanceof HTMLFormElement && token instanceof HTMLInputElement && token.value) {
         form.addEventListener("submit", oneAtATime(sendInboxForm));
         form.dataset.enhanced = "true";
+        if (form.matches("[data-seals-message]")) {
+          evidenceOf.set(form, takeOverEvidence(form, evidenceOptions(form)));
+        }
       }
     }
     openSealedTexts(main);
@@ -140,6 +154,15 @@ async function sendInboxForm(form, submitter) {
   }
   const body = new FormData(form, submitter ?? undefined);
   if (form.matches("[data-seals-message]")) {
+    const main = form.closest("main") ?? document.body;
+    const evidence = evidenceOf.get(form);
+    // Files still on their way are waited for; one that could not go stops the send.
+    const problems = (await evidence?.whenUploaded(submitter ?? undefined)) ?? [];
+    if (problems.length) {
+      showProblems(main, form, problems);
+      return;
+    }
+    evidence?.addTo(body); // names the sealed uploads; no file's plaintext goes
     const text = String(body.get("message") ?? "").trim();
     body.delete("message");
     if (text) {
@@ -156,6 +179,21 @@ async function sendInboxForm(form, submitter) {
     }
   }
   await send(form, body, openCase);
+}
+
+/**
+ * How a message form's files are uploaded and sealed: for the open case (its lookup token),
+ * with their headers sealed to the line and bound to the case.
+ *
+ * @param {HTMLFormElement} form
+ * @returns {import("./evidence.js").EvidenceOptions}
+ */
+function evidenceOptions(form) {
+  return {
+    uploadFields: () => ({ lookup_token: openCase?.lookupToken ?? "" }),
+    sealHeader: async (header) =>
+      seal("attachment", header, await lineKey(), contextOf(form, "reporter-to-line")),
+  };
 }
 
 /**

@@ -9,8 +9,13 @@
  * nothing typed is lost; a retry reuses the same submission token and case code, so a
  * request that did arrive is not stored twice and the code shown is the stored one.
  *
+ * Evidence files are cleaned, sealed and uploaded as soon as they are chosen (evidence.js);
+ * a submit waits for any still on their way, and the body names the finished uploads
+ * instead of carrying the file field. A file that could not be uploaded, or a PDF still
+ * waiting for the reporter's choice, stops the submit with a summary; nothing is sent.
+ *
  * Without that support this module changes nothing but the emergency block: the plain form
- * posts and the server seals on arrival, as the page says.
+ * (and its file field) posts and the server seals on arrival, as the page says.
  *
  * @module report
  */
@@ -38,6 +43,7 @@ import {
   reporterKeyFromCode,
   seal,
 } from "./hpke.js";
+import { takeOverEvidence } from "./evidence.js";
 import { offerToSave } from "./receipt.js";
 
 
@@ -157,14 +163,25 @@ function encryptBeforeSending(form) {
   /** @type {Promise<{lookupToken: string, publicKey: string}> | undefined} */
   let reporter;
   const oneAtATime = oneSubmitAtATime();
+  const evidence = takeOverEvidence(form, {
+    uploadFields: () => ({ submission_token: fieldValue(form, "submission_token") }),
+    sealHeader: (header) =>
+      seal("attachment", header, form.dataset.lineKey ?? "", contextOf(form, "reporter-to-line")),
+  });
 
   form.addEventListener(
     "submit",
     oneAtATime(async (form, submitter) => {
       const main = form.closest("main") ?? document.body;
-      const problems = localProblems(form);
+      const problems = [...localProblems(form), ...(evidence?.problems() ?? [])];
       if (problems.length) {
         showProblems(main, form, problems);
+        return;
+      }
+      // Files still on their way are waited for; one that could not go stops the send.
+      const unsent = (await evidence?.whenUploaded(submitter ?? undefined)) ?? [];
+      if (unsent.length) {
+        showProblems(main, form, unsent);
         return;
       }
       caseCode ||= generateCaseCode();
@@ -172,6 +189,7 @@ function encryptBeforeSending(form) {
       let body;
       try {
         body = await sealedBody(form, submitter, await reporter);
+        evidence?.addTo(body);
       } catch {
         reporter = undefined;
         showEncryptionFailed(main, form);
@@ -182,6 +200,7 @@ function encryptBeforeSending(form) {
         return;
       }
       if (answer.ok && answer.doc.querySelector("main [data-case-code]")) {
+        evidence?.forget();
         showReceipt(answer.doc, caseCode, answer.url);
       } else {
         showServerErrors(form, main, answer.doc);
@@ -320,6 +339,16 @@ function showServerErrors(form, main, doc) {
     form,
     summary ? /** @type {Element} */ (document.importNode(summary, true)) : summaryFromPage(doc),
   );
+}
+
+/**
+ * @param {HTMLFormElement} form
+ * @param {string} name
+ * @returns {string}
+ */
+function fieldValue(form, name) {
+  const field = form.elements.namedItem(name);
+  return field instanceof HTMLInputElement ? field.value : "";
 }
 
 /**
