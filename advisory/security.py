@@ -21,9 +21,12 @@ from advisory.settings import Settings
 from advisory.too_large import answer_too_large
 
 # Scripts come from our own origin; the one inline script allowed is the page's import map
-# (advisory/assets.py), named by its SHA-256 in place of {import_map}.
+# (advisory/assets.py), named by its SHA-256 in place of {import_map}. Pictures, sound and
+# frames may also be blob: URLs, which only our own scripts make: the case page shows an
+# evidence file it opened in the browser that way (static/js/evidence-view.js).
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self' {import_map}; "
+    "img-src 'self' blob:; media-src 'self' blob:; frame-src 'self' blob:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), interest-cohort=()"

@@ -45,6 +45,8 @@ EXPECTED_ACCESS: dict[str, str | frozenset[Role]] = {
     "coordinator.report": frozenset({COORDINATOR, ADMIN}),
     "coordinator.report_download": frozenset({COORDINATOR, ADMIN}),
     "queue.case_view": frozenset({LAWYER}),
+    # Evidence files' sealed bytes: lawyers only, as the rest of a case's content.
+    "queue.evidence": frozenset({LAWYER}),
     "queue.reveal_number": frozenset({LAWYER}),
     "queue.take": frozenset({LAWYER}),
     "queue.assign": frozenset({LAWYER}),

@@ -20,7 +20,9 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 import crypto
+from advisory.metadata import FINDING_KEYS
 from advisory.models import Attachment, AttachmentChunk, Case, CaseStatus, Message
+from advisory.reporter.finding_words import finding_words
 from advisory.services.attachments import UPLOAD_LIFETIME
 from advisory.services.retention import apply_retention
 from crypto import stream
@@ -484,3 +486,11 @@ def test_retention_deletes_a_closed_cases_files(client, db_session, line_key, se
 
     assert count(db_session, Case) == 0
     assert count(db_session, AttachmentChunk) == 0
+
+
+def test_every_finding_has_words_for_the_pages(app):
+    with app.test_request_context():
+        words = finding_words()
+
+    assert list(words) == [f"finding-{key}" for key in FINDING_KEYS]
+    assert all(words.values())

@@ -51,10 +51,12 @@ def hash_source(inline_script: str) -> str:
 
 
 def expected_csp(client: FlaskClient) -> str:
-    """Our origin only; the one inline script allowed is the import map the pages carry."""
+    """Our origin only (and the blob: URLs our scripts make, for pictures, sound and frames);
+    the one inline script allowed is the import map the pages carry."""
     import_map = import_map_of(client.get("/").get_data(as_text=True))
     return (
         f"default-src 'self'; script-src 'self' {hash_source(import_map)}; "
+        "img-src 'self' blob:; media-src 'self' blob:; frame-src 'self' blob:; "
         "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     )
 

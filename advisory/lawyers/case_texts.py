@@ -48,6 +48,7 @@ def refusal(reason: str, otherwise: str | None = None) -> str:
 def action_names() -> dict[str, str]:
     return {
         "case.opened": _("opened the case"),
+        "evidence.read": _("opened an evidence file"),
         "case.taken": _("took the case"),
         "case.assigned": _("gave the case to a colleague"),
         "case.declined": _("declined (conflict of interest)"),

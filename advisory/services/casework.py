@@ -32,6 +32,9 @@ from advisory.services.queue import CountsDown, DeadlineState, deadline_state, n
 
 # Opening a case is audited every time; on the page, a person's openings in a row are one line.
 OPENED = "case.opened"
+# Reads of the case's content: repeated ones are one line per person (group_openings).
+EVIDENCE_READ = "evidence.read"
+READS = frozenset({OPENED, EVIDENCE_READ})
 
 
 @dataclass(frozen=True)
@@ -164,25 +167,27 @@ def trail(session: Session, reference: str) -> list[TrailEntry]:
 
 
 def group_openings(entries: Iterable[TrailEntry]) -> list[TrailEntry]:
-    """Openings between two other events, as one line per person with how many and the last.
+    """Openings (and file reads) between two other events, as one line per person and kind,
+    with how many and the last.
 
     Every other event keeps its own line and its place, so the trail still reads in order:
     what was done, and who looked at the case in between.
     """
     grouped: list[TrailEntry] = []
-    openings: dict[str | None, TrailEntry] = {}
+    openings: dict[tuple[str | None, str], TrailEntry] = {}
     for entry in entries:
-        if entry.action != OPENED:
+        if entry.action not in READS:
             grouped += _by_last_opening(openings)
             openings = {}
             grouped.append(entry)
             continue
-        earlier = openings.get(entry.actor)
-        openings[entry.actor] = entry if earlier is None else earlier.seen_again(entry)
+        key = (entry.actor, entry.action)
+        earlier = openings.get(key)
+        openings[key] = entry if earlier is None else earlier.seen_again(entry)
     return grouped + _by_last_opening(openings)
 
 
-def _by_last_opening(openings: dict[str | None, TrailEntry]) -> list[TrailEntry]:
+def _by_last_opening(openings: dict[tuple[str | None, str], TrailEntry]) -> list[TrailEntry]:
     return sorted(openings.values(), key=lambda entry: entry.occurred_at)
 
 

@@ -5,7 +5,8 @@
  * copy of replies, a revealed phone number); it is opened here with the line keys unwrapped
  * at sign-in and shown as text. A reply is sealed here twice before it is sent: to the
  * reporter's key (only their case code opens it) and to the line key (for colleagues). The
- * server never receives the text. Without keys the page says how to get them.
+ * server never receives the text. Evidence files are listed with their sealed headers, which
+ * evidence-view.js opens with the same keys. Without keys the page says how to get them.
  *
  * @module case-view
  */
@@ -14,6 +15,7 @@ import { contextOf, isSupported, openText, parseEnvelope, seal, signReply } from
 import { loadKeys, loadSigningKey } from "./key-store.js";
 import { openNewGrants } from "./staff-keys.js";
 import { addFieldError, clearErrors, markBusy, templateTexts } from "./enhance.js";
+import { openEvidence } from "./evidence-view.js";
 
 const LINE_KEY_URL = "/api/v1/line-key";
 
@@ -143,10 +145,12 @@ async function enhance() {
   if (reply) {
     enhanceReply(reply, texts);
   }
-  let locked = await openAll(await loadKeys(), texts);
+  const keys = await loadKeys();
+  let locked = (await openAll(keys, texts)) + (await openEvidence(keys));
   if (locked > 0) {
     // A colleague may have given this lawyer the key since they signed in.
-    locked = await openAll(await openNewGrants(), texts);
+    const granted = await openNewGrants();
+    locked = (await openAll(granted, texts)) + (await openEvidence(granted));
   }
   if (locked > 0 && status) {
     status.textContent = texts.locked;

@@ -1,0 +1,139 @@
+"""Evidence files on the case page: the list, and each file's sealed bytes for the lawyer's browser.
+
+The server holds a file only sealed: its header envelope (content key, name, type, true size)
+goes into the case page, and its stream of sealed chunks is fetched from its own address. Only
+the lawyer's browser, holding the line key, opens either (static/js/evidence-view.js). Handing
+out a file's bytes is a read of case content, so every fetch is an audit event, committed
+before the first byte leaves. Lawyers of the case's line only, as for the case page: a file
+of another case, or of a case the lawyer may not open, is "not found".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Response, abort, g, request, stream_with_context, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from advisory import audit
+from advisory.auth.access import require_role
+from advisory.context import db_session, now
+from advisory.database import writes_on_get
+from advisory.lawyers.routes import bp
+from advisory.models import Attachment, Case, Direction, Role, Staff
+from advisory.services import casework
+from advisory.services.attachments import attachments_of, sealed_stream
+from advisory.services.sealing import LINE_COPY, TO_LINE
+from advisory.transaction import unit_of_work
+
+READ = casework.EVIDENCE_READ
+KIB = 1024
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """A file as the case page lists it: what the server knows, and the sealed header."""
+
+    number: int  # 1, 2, … in the order the files came
+    url: str
+    header: str | None  # the envelope the line's keys open; None: sealed to the reporter only
+    direction: str  # the direction the header was sealed in (its envelope context)
+    padded_bytes: int
+    approximate_size: str  # the padded size, in words: all the server knows of its size
+
+
+@bp.get("/cases/<ref:reference>/evidence/<id:attachment_id>")
+@require_role(Role.LAWYER)
+@writes_on_get  # every fetch is an audited read of case content
+def evidence(reference: str, attachment_id: int) -> Response:
+    """The file's sealed stream, as stored: only the lawyer's browser can open it."""
+    if request.method == "HEAD":  # a read is on record only when the bytes are asked for
+        abort(405)
+    session = db_session()
+    with unit_of_work():
+        attachment = open_evidence(session, reference, attachment_id, g.staff, now=now())
+    # Committed: the read is on record before any of the file is sent.
+    if attachment is None:
+        abort(404)
+    return Response(
+        stream_with_context(_sealed_bytes(session, attachment)),
+        mimetype="application/octet-stream",
+        headers={
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            # Opened directly, the address downloads sealed bytes; it never renders.
+            "Content-Disposition": "attachment",
+        },
+    )
+
+
+def open_evidence(
+    session: Session, reference: str, attachment_id: int, lawyer: Staff, *, now: datetime
+) -> Attachment | None:
+    """The case's file if `lawyer` may open the case, with the read recorded (flush only);
+    None, with nothing recorded, for a case or file they may not see or that is not there.
+
+    The file comes back detached from the session with what the stream needs loaded, so
+    reading its chunks never reloads it.
+    """
+    case = casework.case_for_lawyer(session, reference, lawyer)
+    if case is None:
+        return None
+    attachment = session.scalars(
+        select(Attachment).where(Attachment.id == attachment_id, Attachment.case_id == case.id)
+    ).first()
+    if attachment is None:
+        return None
+    audit.record_for_case(
+        session, case, action=READ, now=now, actor=lawyer, detail={"attachment": attachment.id}
+    )
+    session.expunge(attachment)
+    return attachment
+
+
+def _sealed_bytes(session: Session, attachment: Attachment) -> Iterator[bytes]:
+    """The stored chunks in order. Each batch is read in a transaction of its own, closed
+    before its bytes are sent, so a slow download holds no connection and no lock."""
+    for chunk in sealed_stream(session, attachment):
+        session.close()
+        yield chunk
+
+
+@bp.context_processor
+def _evidence_on_the_case_page() -> dict[str, object]:
+    return {"evidence_of": evidence_of}
+
+
+def evidence_of(case: Case) -> list[EvidenceFile]:
+    """The case's files as its page lists them, in the order they came."""
+    return [
+        _listed(case, number, attachment)
+        for number, attachment in enumerate(attachments_of(db_session(), case), start=1)
+    ]
+
+
+def _listed(case: Case, number: int, attachment: Attachment) -> EvidenceFile:
+    from_reporter = attachment.direction is Direction.FROM_REPORTER
+    return EvidenceFile(
+        number=number,
+        url=url_for("queue.evidence", reference=case.reference, attachment_id=attachment.id),
+        # A lawyer's file is sealed to the reporter, with a copy for the line.
+        header=attachment.header_envelope if from_reporter else attachment.line_copy_envelope,
+        direction=TO_LINE if from_reporter else LINE_COPY,
+        padded_bytes=attachment.padded_bytes,
+        approximate_size=approximate_size(attachment.padded_bytes),
+    )
+
+
+def approximate_size(padded_bytes: int) -> str:
+    """A stored size in words: kilobytes, or megabytes to one decimal, rounded up."""
+    if padded_bytes < MIB:
+        return _("about %(amount)s KB", amount=format_decimal(max(1, -(-padded_bytes // KIB))))
+    tenths = -(-padded_bytes * 10 // MIB)
+    return _("about %(amount)s MB", amount=format_decimal(tenths / 10, "#,##0.0"))
