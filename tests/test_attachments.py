@@ -9,8 +9,12 @@ Either way the server holds no name, type, exact size or readable byte of a file
 from __future__ import annotations
 
 import json
+import logging
+import secrets
+import tempfile
 from datetime import timedelta
 from io import BytesIO
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -320,6 +324,15 @@ def test_without_javascript_files_are_stripped_and_sealed_on_arrival(client, db_
         content = stream.open_chunks(b64url_decode(header["key"]), chunks)[: header["size"]]
         opened.append((header["name"], header["type"], content, tuple(header["removed"])))
     assert opened[0] == ("IMG_2041.jpg", "image/jpeg", photo.stripped, photo.removed)
+    # The receipt says what was taken out of each file, naming no file
+    receipt = page_of(client.get(answer.headers["Location"]))
+    files = [
+        " ".join(item.text.split()) for item in receipt.by_id("files-heading").parent.find_all("li")
+    ]
+    assert files[0].startswith("Fil 1:")
+    assert "GPS-posisjon" in files[0]
+    assert files[1] == "Fil 2: ingenting å fjerne"
+    assert "IMG_2041" not in receipt.html
     assert opened[1] == ("notat.txt", "text/plain", CANARY, ())
     dump = dump_database(db_session.connection())
     assert CANARY.decode() not in dump
@@ -494,3 +507,32 @@ def test_every_finding_has_words_for_the_pages(app):
 
     assert list(words) == [f"finding-{key}" for key in FINDING_KEYS]
     assert all(words.values())
+
+
+# --- a canary in a file is nowhere readable --------------------------------------------------
+
+
+def files_holding(folder: Path, secret: bytes) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file() and secret in p.read_bytes()]
+
+
+def test_a_canary_inside_a_file_is_in_no_row_log_or_temporary_file(
+    client, db_session, line_key, caplog, tmp_path, monkeypatch
+):
+    caplog.set_level(logging.DEBUG)
+    # Any temporary file Python or Werkzeug makes goes to a folder this test can search.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    canary = f"FILE-CANARY-{secrets.token_hex(6)}".encode()
+    content = canary + secrets.token_bytes(900_000)  # past what Werkzeug keeps in memory
+
+    # Without JavaScript: in the report's own post
+    assert post_with_files(client, [(content, "notat.txt")]).status_code == 400  # not text
+    assert post_with_files(client, [(canary * 30_000, "notat.txt")]).status_code == STORED
+    # With JavaScript: sealed uploads
+    data = browser_report(client, line_key, [(canary * 30_000, "notat.txt", "text/plain")])
+    assert client.post("/report", data=data).status_code == STORED
+
+    assert count(db_session, Attachment) == 2
+    assert canary.decode() not in dump_database(db_session.connection())
+    assert canary.decode() not in caplog.text
+    assert files_holding(tmp_path, canary) == []

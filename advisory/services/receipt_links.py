@@ -10,6 +10,7 @@ reaches the server, so its link holds none.
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -42,6 +43,7 @@ class ShownReceipt:
     emergency: bool
     sealed_in_browser: bool
     code: str | None = field(repr=False)  # only on the first view of a server-made code
+    removed_from_files: tuple[tuple[str, ...], ...] = ()  # per file sealed on arrival
 
 
 def issue_link(
@@ -52,6 +54,7 @@ def issue_link(
     code: str | None,
     callback_unbooked: bool,
     now: datetime,
+    removed_from_files: tuple[tuple[str, ...], ...] = (),
 ) -> str:
     """A new link to this case's receipt (flush only); `code` is a server-made case code to
     show on its first view, and `callback_unbooked` says a callback asked for could not be
@@ -67,6 +70,7 @@ def issue_link(
             sealed_code=sealed,
             sealed_in_browser=code is None,
             callback_unbooked=callback_unbooked,
+            removed_from_files=json.dumps(removed_from_files) if removed_from_files else None,
             expires_at=now + LINK_LIFETIME,
         )
     )
@@ -105,7 +109,14 @@ def _shown(link: ReceiptLink, code: str | None) -> ShownReceipt:
         emergency=triage.needs_emergency_numbers(answers),
         sealed_in_browser=link.sealed_in_browser,
         code=code,
+        removed_from_files=_removed(link.removed_from_files),
     )
+
+
+def _removed(stored: str | None) -> tuple[tuple[str, ...], ...]:
+    if not stored:
+        return ()
+    return tuple(tuple(str(key) for key in keys) for keys in json.loads(stored))
 
 
 def _token_hmac(pepper: bytes, raw: bytes) -> bytes:

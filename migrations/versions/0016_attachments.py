@@ -1,4 +1,4 @@
-"""Evidence files: sealed attachments and their chunks
+"""Evidence files: sealed attachments and their chunks, and what a receipt says was removed
 
 Create Date: 2026-12-04 23:00:00
 """
@@ -6,7 +6,7 @@ Create Date: 2026-12-04 23:00:00
 import sqlalchemy as sa
 from alembic import op
 
-from migrations.helpers import create_indexes
+from migrations.helpers import add_columns, create_indexes, drop_columns
 
 revision = "0016_attachments"
 down_revision = "0015_receipt_links"
@@ -78,8 +78,10 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("attachment_id", "seq", name=op.f("pk_attachment_chunk")),
     )
+    add_columns("receipt_link", sa.Column("removed_from_files", sa.Text(), nullable=True))
 
 
 def downgrade():
+    drop_columns("receipt_link", "removed_from_files")
     op.drop_table("attachment_chunk")
     op.drop_table("attachment")
