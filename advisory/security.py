@@ -30,6 +30,19 @@ CONTENT_SECURITY_POLICY = (
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+# The microphone is allowed, to our own origin only, on the pages where a reporter may
+# record a voice message (static/js/voice.js): the report form, however it is shown, and the
+# follow-up page, in which the script shows the inbox and its message form. An inbox sent as
+# a whole page (a post without the script) has no recorder, and keeps the microphone off.
+RECORDING_PERMISSIONS_POLICY = "camera=(), microphone=(self), geolocation=(), interest-cohort=()"
+RECORDING_ENDPOINTS = frozenset(
+    {
+        "reporter.report_form",
+        "reporter.submit_report",
+        "reporter.report_in_language",
+        "reporter.follow_up",
+    }
+)
 HSTS = "max-age=63072000; includeSubDomains"
 # The one address outside /static that may be cached: the icon, the same for everyone.
 FAVICON_ENDPOINT = "favicon"
@@ -41,7 +54,6 @@ BASELINE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Permissions-Policy": PERMISSIONS_POLICY,
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
     # A script without integrity metadata is refused outright, so a mistake fails closed.
@@ -73,6 +85,7 @@ def register_security(app: Flask, settings: Settings) -> None:
 def apply_security_headers(response: Response) -> Response:
     for name, value in BASELINE_HEADERS.items():
         response.headers.setdefault(name, value)
+    response.headers.setdefault("Permissions-Policy", permissions_policy(request.endpoint))
     response.headers.setdefault(
         "Content-Security-Policy",
         CONTENT_SECURITY_POLICY.format(import_map=import_map_csp_source()),
@@ -84,6 +97,12 @@ def apply_security_headers(response: Response) -> Response:
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
     return response
+
+
+def permissions_policy(endpoint: str | None) -> str:
+    """No page may use the camera, the microphone or the location, but for the microphone on
+    the pages where a reporter may record a voice message."""
+    return RECORDING_PERMISSIONS_POLICY if endpoint in RECORDING_ENDPOINTS else PERMISSIONS_POLICY
 
 
 def _csrf_failed(error: CSRFError) -> tuple[str, int]:

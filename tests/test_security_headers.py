@@ -21,6 +21,7 @@ from werkzeug.test import TestResponse
 
 from advisory import create_app
 from advisory.body_limits import limit_for
+from advisory.security import PERMISSIONS_POLICY, RECORDING_ENDPOINTS, permissions_policy
 from tests.conftest import base_env
 from tests.reporter_helpers import page_of
 
@@ -149,6 +150,83 @@ def test_every_kind_of_response_carries_the_baseline_headers(visitor, request_fo
 def _permissions_policy(header: str) -> dict[str, str]:
     directives = (part.strip() for part in header.split(","))
     return dict(d.split("=", 1) for d in directives if "=" in d)
+
+
+# --- the microphone, for a voice message on the reporter's pages with the evidence field ----
+
+
+@pytest.fixture
+def reporter(client: FlaskClient, line_key: object) -> FlaskClient:
+    """A visitor of a line that takes reports (its key is set up), CSRF on as in production."""
+    assert client.application.config.get("WTF_CSRF_ENABLED", True) is not False
+    return client
+
+
+def _report_form(client: FlaskClient) -> TestResponse:
+    return client.get("/report")
+
+
+def _report_refused(client: FlaskClient) -> TestResponse:
+    # The form shown again by the server: no kind chosen
+    token = csrf_token_from(client.get("/report").get_data(as_text=True))
+    return client.post("/report", data={"csrf_token": token, "narrative": "x"})
+
+
+def _report_in_another_language(client: FlaskClient) -> TestResponse:
+    token = csrf_token_from(client.get("/report").get_data(as_text=True))
+    return client.post("/report/language", data={"csrf_token": token, "language": "en"})
+
+
+def _follow_up(client: FlaskClient) -> TestResponse:
+    return client.get("/follow-up")
+
+
+RECORDING_PAGES: list[tuple[str, Callable[[FlaskClient], TestResponse], int]] = [
+    ("report form", _report_form, 200),
+    ("report form shown again", _report_refused, 400),
+    ("report form in another language", _report_in_another_language, 200),
+    ("follow-up page, where the script shows the inbox", _follow_up, 200),
+]
+
+
+@pytest.mark.parametrize(
+    ("request_for", "status"),
+    [pytest.param(fn, status, id=name) for name, fn, status in RECORDING_PAGES],
+)
+def test_pages_that_record_a_voice_message_allow_the_microphone_to_this_site_only(
+    reporter, request_for, status
+):
+    response = request_for(reporter)
+
+    assert response.status_code == status
+    features = _permissions_policy(response.headers["Permissions-Policy"])
+    assert features["microphone"] == "(self)"
+    assert features["camera"] == features["geolocation"] == "()"
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/", 200),
+        ("/stay-safe", 200),
+        ("/staff/login", 200),  # a staff page
+        ("/report/received/" + "A" * 43, 404),  # a receipt already shown
+        ("/no-such-page", 404),
+    ],
+)
+def test_every_other_page_denies_the_microphone(reporter, path, status):
+    response = reporter.get(path)
+
+    assert response.status_code == status
+    features = _permissions_policy(response.headers["Permissions-Policy"])
+    assert features["microphone"] == "()"
+
+
+def test_the_microphone_is_allowed_on_reporter_pages_only(visitor):
+    endpoints = set(visitor.application.view_functions)
+    assert RECORDING_ENDPOINTS.issubset(endpoints)  # no name that matches nothing
+    assert all(endpoint.startswith("reporter.") for endpoint in RECORDING_ENDPOINTS)
+    assert permissions_policy(None) == permissions_policy("auth.login") == PERMISSIONS_POLICY
 
 
 # --- CSRF --------------------------------------------------------------------------------------

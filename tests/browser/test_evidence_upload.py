@@ -359,6 +359,12 @@ def test_a_pdf_is_sent_only_when_the_reporter_accepts_what_it_still_says(
         warning = entry(page, "letter.pdf").locator(".evidence-warning")
         expect(warning).to_contain_text(said(live_server, "author's name"))
         expect(warning).to_contain_text(said(live_server, "the dates it was made and changed"))
+        # and word for word what they say
+        author = said(live_server, "author's name")
+        dates = said(live_server, "the dates it was made and changed")
+        expect(warning.locator(".pdf-details li")).to_have_text(
+            [f"{author}: “Ada Canary-Reporter”", f"{dates}: “2031-05-17”"]
+        )
 
         # A send before the choice is stopped, and says what to choose
         send_report(page)

@@ -355,3 +355,38 @@ def test_a_large_photo_cleans_in_linear_time_and_says_how_long(metadata_page: Pa
             f"\nChromium: stripping a {result['size'] / 1e6:.1f} MB {name} took {first:.0f} ms"
             f" (then {', '.join(f'{t:.0f}' for t in again)} ms)"
         )
+
+
+def test_a_pdf_shows_the_values_its_document_information_still_holds(metadata_page: Page) -> None:
+    pdf = ALL["pdf_with_info"]().original
+    unicode_title = "\ufeffSak om Åse".encode("utf-16-be")
+    hostile = (
+        b"%PDF-1.7\n<< /Author (Kari \\(HR\\) Nordmann\\n) /Title <"
+        + unicode_title.hex().encode()
+        + b"> /Subject 12 0 R /Creator (\xe2\x80\xaeevil) /Producer ("
+        + b"x" * 500
+        + b") >>"
+    )
+
+    got = in_browser(
+        metadata_page,
+        """
+        const { pdfDetails } = await import('/static/js/metadata/pdf.js');
+        return arg.map((file) => pdfDetails(fromBase64(file)));
+        """,
+        [b64(pdf), b64(hostile)],
+    )
+
+    assert got[0] == [
+        {"finding": "author", "value": "Ada Canary-Reporter"},
+        {"finding": "software", "value": "CanarySoft 4.2"},
+        {"finding": "software", "value": "CanaryPDF 1.0"},
+        {"finding": "date_taken", "value": "2031-05-17"},
+        {"finding": "description", "value": "canary title"},
+    ]
+    details = {(d["finding"], d["value"]) for d in got[1]}
+    assert ("author", "Kari (HR) Nordmann") in details
+    assert ("description", "Sak om Åse") in details
+    assert all(len(d["value"]) <= 80 for d in got[1])
+    assert not any("\u202e" in d["value"] for d in got[1])  # no text-direction tricks
+    assert not any(d["finding"] == "description" and d["value"] == "R" for d in got[1])

@@ -16,8 +16,10 @@
  * then `addTo` names the finished uploads in its body (`attachments-N-upload`,
  * `attachments-N-header`) in place of the file field.
  *
+ * A voice message recorded in the page (voice.js) comes in as one more chosen file.
+ *
  * Without WebCrypto this module is never loaded and the field stays a plain file input,
- * posted with the form and sealed by the server on arrival.
+ * posted with the form and sealed by the server on arrival (and no voice can be recorded).
  *
  * @module evidence
  */
@@ -26,6 +28,8 @@ import { headerText, safeName, sniff, UploadFailed, uploadSealed } from "./attac
 import { newContentKey, padToBucket } from "./crypto/stream.js";
 import { addFieldError, templateTexts } from "./enhance.js";
 import { strip, UnreadableFile, UnsupportedType } from "./metadata/index.js";
+import { pdfDetails } from "./metadata/pdf.js";
+import { offerVoiceMessage } from "./voice.js";
 
 const MEGABYTE = 1024 * 1024;
 
@@ -138,6 +142,7 @@ export class EvidenceField {
       input.value = "";
       this.choose(files);
     });
+    this.voice = offerVoiceMessage(field, (file) => this.choose([file]));
   }
 
   /** @returns {import("./attachments.js").UploadApi} */
@@ -327,6 +332,7 @@ export class EvidenceField {
 
   /** The form was sent and stored: stop everything and forget the files. */
   forget() {
+    this.voice?.discard();
     for (const entry of this.entries) {
       entry.stop();
     }
@@ -436,6 +442,7 @@ class Entry {
       this.warningText.textContent = field.text("pdf-found", {
         found: field.findings(foundNotRemoved, true),
       });
+      this.showWhatItSays();
       this.warning.hidden = false;
       this.show("confirm");
       return;
@@ -474,6 +481,24 @@ class Entry {
     }
     this.type = type;
     return null;
+  }
+
+  /** Under the warning, what the PDF's details say, word for word (as text, never markup). */
+  showWhatItSays() {
+    const isPdf = this.type === "application/pdf" && this.cleaned;
+    const details = isPdf ? pdfDetails(/** @type {Uint8Array} */ (this.cleaned?.data)) : [];
+    this.warning.querySelector(".pdf-details")?.remove();
+    if (!details.length) {
+      return;
+    }
+    const list = document.createElement("ul");
+    list.className = "pdf-details";
+    for (const { finding, value } of details) {
+      const item = document.createElement("li");
+      item.textContent = `${this.field.findings([finding], true)}: “${value}”`;
+      list.append(item);
+    }
+    this.warningText.after(list);
   }
 
   /** The reporter keeps a PDF with what it still says about its maker. */
