@@ -56,6 +56,7 @@ ROUTE_LIMITS = {
     "reporter.rebook": LARGE_FORM,
     "reporter.erase": LARGE_FORM,
     "queue.reply": LARGE_FORM,
+    "queue.reply_upload_chunks": CHUNK_BATCH,  # a reply's files, sealed in the lawyer's browser
     "queue.submit_phone_intake": LARGE_FORM,
     "queue.submit_voicemail": LARGE_FORM,  # the same note, and a sealed number
     "auth.submit_password": KEY_FORM,

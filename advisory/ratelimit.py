@@ -116,6 +116,8 @@ LIMITED_VIEWS = {
     "reporter.cancel": (LOOKUP_LIMIT,),
     "reporter.rebook": (LOOKUP_LIMIT,),
     "reporter.erase": (LOOKUP_LIMIT,),
+    # A file sent with a reply, fetched with the code: a lookup like any other inbox post.
+    "reporter.reply_file": (LOOKUP_LIMIT,),
 }
 
 

@@ -55,6 +55,10 @@ EXPECTED_ACCESS: dict[str, str | frozenset[Role]] = {
     "queue.close": frozenset({LAWYER}),
     "queue.callback_outcome": frozenset({LAWYER}),
     "queue.reply": frozenset({LAWYER}),
+    # A reply's files, uploaded sealed before it is sent: lawyers only, like the reply.
+    "queue.begin_reply_upload": frozenset({LAWYER}),
+    "queue.reply_upload_progress": frozenset({LAWYER}),
+    "queue.reply_upload_chunks": frozenset({LAWYER}),
     "queue.phone_intake": frozenset({LAWYER}),
     "queue.submit_phone_intake": frozenset({LAWYER}),
     "queue.voicemail_intake": frozenset({LAWYER}),
@@ -147,7 +151,9 @@ def test_every_staff_route_answers_each_visitor_as_expected(
             client.set_cookie(sessions.COOKIE_NAME, sessions.encode(SECRET_KEY, started))
         url = rule.build({name: "1" for name in rule.arguments})[1]
         data = {"csrf_token": token} if method == "POST" else None
-        response = client.open(url, method=method, data=data)
+        # A script's PUT carries its token in the header, as the page's scripts send it.
+        headers = {"X-CSRFToken": token} if method == "PUT" else None
+        response = client.open(url, method=method, data=data, headers=headers)
         got = outcome(response.status_code, response.headers.get("Location"))
         want = expected_outcome(visitor, EXPECTED_ACCESS.get(rule.endpoint, "undeclared"))
         if got != want:

@@ -1,7 +1,8 @@
 """The case page and its actions. Lawyers of the case's line only; a decliner gets "not found".
 
 Every action posts its own small form, then redirects back to the case (or, after a decline,
-to the queue). On a refusal the case page is shown again with the reason at the top.
+to the queue). On a refusal the case page is shown again with the reason at the top. A
+reply's files are uploaded sealed beforehand (lawyers/reply_uploads.py) and named by it.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+import advisory.lawyers.reply_uploads  # noqa: F401  (the reply's upload API, on bp)
 import crypto
 from advisory.auth.access import require_role
 from advisory.context import current_settings, data_key, db_session, key_directory, now
 from advisory.database import writes_on_get
+from advisory.file_types import ACCEPT_ATTRIBUTE
 from advisory.lawyers import case_texts
 from advisory.lawyers.forms import (
     ActionForm,
@@ -33,9 +36,11 @@ from advisory.lawyers.forms import (
 )
 from advisory.lawyers.routes import bp
 from advisory.models import Case, CaseStatus, CloseOutcome, Role, Staff
+from advisory.reporter.refusals import attachment_refusal
 from advisory.services import case_actions as actions
 from advisory.services import casework
-from advisory.services.case_actions import CallbackOutcome, CaseActionError
+from advisory.services.attachments import AttachmentRefused
+from advisory.services.case_actions import CallbackOutcome, CaseActionError, ReplyFiles
 from advisory.transaction import unit_of_work
 
 Page = Response | tuple[str, int]
@@ -185,9 +190,12 @@ def callback_outcome(reference: str, callback_id: int) -> Response | tuple[str, 
 @require_role(Role.LAWYER)
 @_case_form("reply", lambda _case: ReplyForm())
 def reply(case: Case, form: ReplyForm) -> Page:
-    return _act(
-        case,
-        lambda: actions.send_reply(
+    """The reply and the files it names are stored together, or neither is."""
+    settings = current_settings()
+    pepper = settings.secrets.pepper if settings.secrets is not None else b""
+    files = ReplyFiles(pepper, settings.attachments, form.claims())
+    with unit_of_work(CaseActionError, AttachmentRefused) as work:
+        actions.send_reply(
             db_session(),
             key_directory(),
             case,
@@ -195,10 +203,25 @@ def reply(case: Case, form: ReplyForm) -> Page:
             reply=form.reply(),
             now=now(),
             data_key=data_key(),
-        ),
-        done=_("Your reply is sent. The reporter reads it with their case code."),
-        form=("reply", form),
-    )
+            files=files,
+        )
+    if work.refusal is not None:
+        explained = _reply_refusal(work.refusal)
+        return _render_case(case, explained=explained, forms={"reply": form}), 409
+    flash(_("Your reply is sent. The reporter reads it with their case code."))
+    return redirect(url_for("queue.case_view", reference=case.reference))
+
+
+def _reply_refusal(refusal: Exception) -> str:
+    if isinstance(refusal, AttachmentRefused):
+        return attachment_refusal(refusal, current_settings().attachments)
+    reason = refusal.args[0]
+    if reason == "file_not_sealed":
+        return _(
+            "A file did not arrive sealed to the reporter and the line; nothing was sent."
+            " Please attach it again."
+        )
+    return case_texts.refusal(reason)
 
 
 @bp.app_template_test("openable")
@@ -219,21 +242,13 @@ def _case_or_404(reference: str) -> Case:
     return case
 
 
-def _act(
-    case: Case,
-    action: Callable[[], object],
-    done: str | None = None,
-    form: tuple[str, FlaskForm] | None = None,
-) -> Response | tuple[str, int]:
-    """Run one action; on a refusal show the case again with the reason (and the form as
-    it was filled in), else commit and go back to the case."""
+def _act(case: Case, action: Callable[[], object]) -> Response | tuple[str, int]:
+    """Run one action; on a refusal show the case again with the reason, else commit and go
+    back to the case."""
     with unit_of_work(CaseActionError) as work:
         action()
     if work.refusal is not None:
-        forms = dict([form]) if form is not None else None
-        return _render_case(case, refusal=work.refusal.args[0], forms=forms), 409
-    if done:
-        flash(done)
+        return _render_case(case, refusal=work.refusal.args[0]), 409
     return redirect(url_for("queue.case_view", reference=case.reference))
 
 
@@ -241,9 +256,11 @@ def _render_case(
     case: Case,
     *,
     refusal: str | None = None,
+    explained: str | None = None,
     forms: dict[str, object] | None = None,
     revealed: dict[int, str] | None = None,
 ) -> str:
+    """The case page; `refusal` names why an action was refused, or `explained` says it."""
     view = _read_case(case)
     given = forms or {}
     callback_forms = {
@@ -255,7 +272,7 @@ def _render_case(
         "queue/case.html",
         view=view,
         case=case,
-        refusal=case_texts.refusal(refusal) if refusal else None,
+        refusal=explained or (case_texts.refusal(refusal) if refusal else None),
         revealed=revealed or {},
         action_form=ActionForm(),
         take_form=given.get("take") or TakeForm(prefix="take", formdata=None),
@@ -267,6 +284,8 @@ def _render_case(
         callback_forms=callback_forms,
         labels=case_texts.labels(),
         action_names=case_texts.action_names(),
+        limits=current_settings().attachments,
+        accept=ACCEPT_ATTRIBUTE,
     )
 
 

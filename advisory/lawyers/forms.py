@@ -7,7 +7,15 @@ from enum import StrEnum
 from typing import TypeVar
 
 from flask_babel.speaklater import LazyString
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -15,6 +23,8 @@ import crypto
 from advisory.forms import Form
 from advisory.i18n import lazy_text as _l
 from advisory.models import CaseStatus, CloseOutcome
+from advisory.reporter.forms import MAX_FILE_ENTRIES, MAX_HEADER_ENVELOPE_CHARS
+from advisory.services.attachments import Claim
 from advisory.services.case_actions import CallbackOutcome, SealedReply, TypedReply
 from advisory.text_limits import MAX_REPLY_CHARS, SEALED_TEXT_BYTES
 
@@ -97,6 +107,18 @@ class CallbackOutcomeForm(Form):
     )
 
 
+class ReplyFileForm(Form):
+    """One file the lawyer's browser uploaded sealed: its upload token, its header sealed to
+    the reporter, and the header's copy for the line."""
+
+    class Meta:
+        csrf = False  # a part of the reply form, whose own token is checked
+
+    upload = HiddenField(validators=[DataRequired(), Length(max=64)])
+    header = HiddenField(validators=[DataRequired(), Length(max=MAX_HEADER_ENVELOPE_CHARS)])
+    copy = HiddenField(validators=[DataRequired(), Length(max=MAX_HEADER_ENVELOPE_CHARS)])
+
+
 class ReplyForm(Form):
     # With JavaScript the browser fills both envelopes and empties `text` before sending.
     text = TextAreaField(
@@ -108,6 +130,16 @@ class ReplyForm(Form):
     line_copy_envelope = HiddenField(validators=[Optional(), Length(max=MAX_ENVELOPE_CHARS)])
     # The lawyer's signature over the envelope to the reporter (crypto.signatures).
     signature = HiddenField(validators=[Optional(), Length(max=100)])
+    # Files, only with JavaScript: sealed and uploaded by the browser, named here
+    # (`attachments-N-upload`, `-header`, `-copy`).
+    attachments = FieldList(FormField(ReplyFileForm), max_entries=MAX_FILE_ENTRIES)
+
+    def claims(self) -> tuple[Claim, ...]:
+        """The uploads the reply names, each with its two sealed headers."""
+        return tuple(
+            Claim(entry.form.upload.data or "", entry.form.header.data or "", entry.form.copy.data)
+            for entry in self.attachments
+        )
 
     def reply(self) -> SealedReply | TypedReply:
         """The browser's envelopes when it sealed the reply, else the typed text."""

@@ -9,6 +9,7 @@ from typing import TypeVar, cast
 
 from flask import render_template
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
 from advisory.context import current_settings, data_key, db_session, key_directory, now
 from advisory.file_types import ACCEPT_ATTRIBUTE
@@ -16,6 +17,7 @@ from advisory.models import Case, CaseStatus
 from advisory.ratelimit import count_failed_lookup
 from advisory.reporter.credentials import Credential, CredentialError, credential_from
 from advisory.reporter.forms import CaseCodeForm, EraseForm, MessageForm, RebookForm
+from advisory.reporter.inbox_files import ReplyFileForm, file_answer, listed_reply_files
 from advisory.reporter.refusals import attachment_refusal, intake_refusal, sealed_refusal
 from advisory.reporter.routes import bp
 from advisory.services import sealing
@@ -44,18 +46,19 @@ from advisory.transaction import unit_of_work
 
 Page = tuple[str, int] | str
 F = TypeVar("F", bound=CaseCodeForm)
+A = TypeVar("A")  # what the view answers: a page, or a file
 
 
 def _opened_with(
     form_class: type[F],
-) -> Callable[[Callable[[F, Case, Credential], Page]], Callable[[], Page]]:
+) -> Callable[[Callable[[F, Case, Credential], A]], Callable[[], A | Page]]:
     """Open the case a follow-up post names by its code, then run the view with it; an
     unknown or missing code gets the code page again, and only such a post counts against
     the lookup limit (advisory/ratelimit.py)."""
 
-    def decorate(view: Callable[[F, Case, Credential], Page]) -> Callable[[], Page]:
+    def decorate(view: Callable[[F, Case, Credential], A]) -> Callable[[], A | Page]:
         @functools.wraps(view)
-        def opened() -> Page:
+        def opened() -> A | Page:
             form = form_class()
             case, credential, problem = _case_from(form)
             if case is None or credential is None:
@@ -118,6 +121,18 @@ def _message_refusal(refusal: Exception) -> str:
     if isinstance(refusal, AttachmentRefused):
         return attachment_refusal(refusal, current_settings().attachments)
     return intake_refusal(cast(IntakeError, refusal))
+
+
+@bp.post("/follow-up/file")
+@_opened_with(ReplyFileForm)
+def reply_file(form: ReplyFileForm, case: Case, credential: Credential) -> Response | Page:
+    """A file a lawyer sent with a reply: sealed for the browser, or opened with the code
+    (advisory/reporter/inbox_files.py)."""
+    answer = file_answer(form, case, credential)
+    if answer is None:
+        problem = _("This file could not be opened with your case code.")
+        return _inbox(case, credential, file_error=problem), 404
+    return answer
 
 
 @bp.post("/follow-up/callback/cancel")
@@ -189,6 +204,7 @@ def _inbox(
     notice: str | None = None,
     message_error: str | None = None,
     rebook_error: str | None = None,
+    file_error: str | None = None,
     message_form: MessageForm | None = None,
 ) -> str:
     # Without JavaScript the code came with the post: the server opens the reporter's texts
@@ -201,6 +217,8 @@ def _inbox(
         credential=credential,
         opened=opened,
         origins=reply_origins(case, data_key=data_key()),
+        reply_files=listed_reply_files(case, credential.code),
+        file_error=file_error,
         callback=callback,
         other_slots=_other_slots(case) if callback else [],
         rebook_error=rebook_error,

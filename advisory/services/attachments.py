@@ -11,6 +11,9 @@ sealed chunks of bucketed sizes:
   connection is simply sent again, and `upload_progress` says where to go on.
 - `claim_uploads` joins finished uploads to the case or message being stored, with their
   header envelopes, in the same transaction: all of them, or none and no case either.
+- `claim_reply_uploads` does the same for a lawyer's reply: its files were sealed in the
+  lawyer's browser with the header to the reporter's key and a copy to the line, and the
+  reporter opens them in the inbox with their case code (`reply_files`, `open_reply_file`).
 
 Without JavaScript `seal_on_arrival` (services/attachment_sealing.py) does the browser's
 part in memory. Every function here flushes only; the caller commits.
@@ -21,17 +24,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 import crypto
 from advisory.models import Attachment, AttachmentChunk, Case, Direction, Message
 from advisory.services.refusal import Refusal
-from advisory.services.sealed_input import KeyDirectory, SealedInputRefused
+from advisory.services.sealed_input import KeyDirectory, SealedInputRefused, sealed_to
 from advisory.settings import AttachmentLimits
 from crypto.encoding import b64url_decode_or_none, b64url_encode
 from crypto.stream import CHUNK_BYTES, SEALED_CHUNK_BYTES, chunk_count, padme
@@ -45,6 +49,8 @@ CHUNKS_PER_BATCH = 16
 MAX_BATCH_BYTES = CHUNKS_PER_BATCH * SEALED_CHUNK_BYTES
 _TOKEN_LABEL = "attachment-upload"  # noqa: S105 - an HKDF label, not a secret
 _OWNER_LABEL = "attachment-owner"
+# The header's shape, as services/attachment_sealing.py and the browsers write it.
+_HEADER_VERSION = 1
 
 
 class AttachmentRefused(Refusal):
@@ -122,7 +128,13 @@ def begin_upload(
     pending = session.scalar(
         select(func.count())
         .select_from(Attachment)
-        .where(Attachment.owner_hmac == owner, Attachment.case_id.is_(None))
+        .where(
+            Attachment.owner_hmac == owner,
+            Attachment.case_id.is_(None),
+            # A case's reporter and its lawyers upload for the same owner: neither's
+            # unfinished files take the other's room.
+            Attachment.direction == direction,
+        )
     )
     # Room to replace every file once (a removed or re-recorded one), no more.
     if (pending or 0) >= 2 * limits.max_files:
@@ -144,20 +156,31 @@ def begin_upload(
     return b64url_encode(raw)
 
 
-def upload_progress(session: Session, pepper: bytes, token: str, now: datetime) -> Progress:
-    upload = _open_upload(session, pepper, token, now)
+def upload_progress(
+    session: Session, pepper: bytes, token: str, now: datetime, *, owner: bytes | None = None
+) -> Progress:
+    """Where the upload stands; given an `owner`, only that owner's upload is known."""
+    upload = _open_upload(session, pepper, token, now, owner)
     return Progress(upload.chunks_received, upload.chunk_count)
 
 
 def add_chunks(
-    session: Session, pepper: bytes, token: str, *, first: int, body: bytes, now: datetime
+    session: Session,
+    pepper: bytes,
+    token: str,
+    *,
+    first: int,
+    body: bytes,
+    now: datetime,
+    owner: bytes | None = None,
 ) -> Progress:
     """Store the sealed chunks in `body`, numbered from `first`, after those already here.
 
     A batch sent again (its answer was lost) is taken as done; one that would leave a gap
-    is refused with "gap", and the answer's progress says where to go on.
+    is refused with "gap", and the answer's progress says where to go on. Given an
+    `owner`, only that owner's upload is known.
     """
-    upload = _open_upload(session, pepper, token, now)
+    upload = _open_upload(session, pepper, token, now, owner)
     sizes = _chunk_sizes(upload, first, len(body))
     if first > upload.chunks_received:
         raise AttachmentRefused("gap")
@@ -200,7 +223,9 @@ def _chunk_sizes(upload: Attachment, first: int, length: int) -> list[int]:
     return sizes
 
 
-def _open_upload(session: Session, pepper: bytes, token: str, now: datetime) -> Attachment:
+def _open_upload(
+    session: Session, pepper: bytes, token: str, now: datetime, owner: bytes | None = None
+) -> Attachment:
     raw = b64url_decode_or_none(token)
     if raw is None or len(raw) != TOKEN_BYTES:
         raise AttachmentRefused("unknown_upload")
@@ -209,6 +234,8 @@ def _open_upload(session: Session, pepper: bytes, token: str, now: datetime) -> 
     ).first()
     # A claimed upload takes nothing more: its case holds it as it was claimed.
     if upload is None or upload.case_id is not None or _expired(upload, now):
+        raise AttachmentRefused("unknown_upload")
+    if owner is not None and not hmac.compare_digest(upload.owner_hmac, owner):
         raise AttachmentRefused("unknown_upload")
     return upload
 
@@ -232,40 +259,112 @@ def claim_uploads(
     message: Message | None = None,
     now: datetime,
 ) -> list[Attachment]:
-    """Join the finished uploads `claims` name to `case` (and `message`), each with its
-    header envelope sealed to the case's line (flush only).
+    """Join the reporter's finished uploads `claims` names to `case` (and `message`), each
+    with its header envelope sealed to the case's line (flush only).
 
     Raises AttachmentRefused for more files than allowed, an upload that is not this
     owner's, unfinished or named twice, or more bytes than allowed; SealedInputRefused for a
     header no page of ours sealed. Nothing is claimed then.
     """
+
+    def sealed(claim: Claim) -> tuple[str, str | None]:
+        header = _header(session, directory, claim.header_envelope, case)
+        copy = claim.line_copy_envelope
+        return header, _header(session, directory, copy, case) if copy else None
+
+    return _claim(
+        session,
+        pepper,
+        limits,
+        _Claiming(owner, Direction.FROM_REPORTER, case, message),
+        claims,
+        sealed,
+        now,
+    )
+
+
+def claim_reply_uploads(
+    session: Session,
+    pepper: bytes,
+    directory: KeyDirectory,
+    limits: AttachmentLimits,
+    *,
+    claims: Sequence[Claim],
+    case: Case,
+    message: Message,
+    reporter_key: X25519PublicKey,
+    now: datetime,
+) -> list[Attachment]:
+    """Join a lawyer's finished uploads `claims` names to their reply `message` (flush only).
+
+    Each header must be sealed to exactly the case's reply key `reporter_key` (only the
+    reporter's case code opens it), and its copy to a key of the case's line (for the line's
+    lawyers): the limits and refusals are those of `claim_uploads`, and nothing is claimed
+    when one of them is refused.
+    """
+
+    def sealed(claim: Claim) -> tuple[str, str | None]:
+        header = sealed_to(claim.header_envelope, "attachment", reporter_key)
+        copy = claim.line_copy_envelope or ""
+        return header, directory.sealed_for_line(session, copy, "attachment", case.line_id)
+
+    owner = owner_of_case(pepper, case)
+    return _claim(
+        session,
+        pepper,
+        limits,
+        _Claiming(owner, Direction.TO_REPORTER, case, message),
+        claims,
+        sealed,
+        now,
+    )
+
+
+@dataclass(frozen=True)
+class _Claiming:
+    """Whose uploads are claimed, which way they go, and what they join."""
+
+    owner: bytes
+    direction: Direction
+    case: Case
+    message: Message | None
+
+
+def _claim(
+    session: Session,
+    pepper: bytes,
+    limits: AttachmentLimits,
+    claiming: _Claiming,
+    claims: Sequence[Claim],
+    sealed: Callable[[Claim], tuple[str, str | None]],
+    now: datetime,
+) -> list[Attachment]:
+    """Check every claim and header first, then join the uploads (flush only)."""
     if len(claims) > limits.max_files:
         raise AttachmentRefused("too_many")
     if len({claim.upload_token for claim in claims}) != len(claims):
         raise AttachmentRefused("unknown_upload")
-    uploads = [_claimable(session, pepper, claim.upload_token, owner, now) for claim in claims]
+    uploads = [_claimable(session, pepper, claim.upload_token, claiming, now) for claim in claims]
     # True sizes are sealed; padding adds at most an eighth (crypto.stream.padme).
     if sum(upload.padded_bytes for upload in uploads) > limits.max_total_bytes * 9 // 8:
         raise AttachmentRefused("too_large")
-    for upload, claim in zip(uploads, claims, strict=True):
-        upload.header_envelope = _header(session, directory, claim.header_envelope, case)
-        upload.line_copy_envelope = (
-            _header(session, directory, claim.line_copy_envelope, case)
-            if claim.line_copy_envelope
-            else None
-        )
-        upload.case_id = case.id
-        upload.message_id = message.id if message is not None else None
+    headers = [sealed(claim) for claim in claims]
+    for upload, (header, copy) in zip(uploads, headers, strict=True):
+        upload.header_envelope = header
+        upload.line_copy_envelope = copy
+        upload.case_id = claiming.case.id
+        upload.message_id = claiming.message.id if claiming.message is not None else None
         upload.expires_at = None
     session.flush()
     return uploads
 
 
 def _claimable(
-    session: Session, pepper: bytes, token: str, owner: bytes, now: datetime
+    session: Session, pepper: bytes, token: str, claiming: _Claiming, now: datetime
 ) -> Attachment:
-    upload = _open_upload(session, pepper, token, now)
-    if not hmac.compare_digest(upload.owner_hmac, owner):
+    upload = _open_upload(session, pepper, token, now, claiming.owner)
+    # A reporter's upload never joins a reply, nor a lawyer's a reporter's message.
+    if upload.direction is not claiming.direction:
         raise AttachmentRefused("unknown_upload")
     if upload.chunks_received != upload.chunk_count:
         raise AttachmentRefused("incomplete")

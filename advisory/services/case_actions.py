@@ -7,6 +7,7 @@ the page can show, records an audit event (never content) and flushes; the reque
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,6 +32,7 @@ from advisory.models import (
 )
 from advisory.redacted import Redacted
 from advisory.services.assignment import reassign_after_decline
+from advisory.services.attachments import Claim, claim_reply_uploads
 from advisory.services.callbacks import release_place
 from advisory.services.line_keys import active_line_key
 from advisory.services.notifications import NotificationKind, tell_assignee, tell_lawyer
@@ -40,6 +42,7 @@ from advisory.services.reply_signatures import SignatureError, check_reply_signa
 from advisory.services.sealed_input import KeyDirectory, SealedInputRefused, sealed_to
 from advisory.services.sealing import LINE_COPY, TO_REPORTER, case_context, seal_for_line
 from advisory.services.staff_keys import holds_line_keys
+from advisory.settings import AttachmentLimits
 
 
 class CaseActionError(Refusal):
@@ -156,6 +159,16 @@ class TypedReply(Redacted):
     text: str
 
 
+@dataclass(frozen=True, repr=False)
+class ReplyFiles(Redacted):
+    """Files with a reply, sealed and uploaded by the lawyer's browser: the uploads it names,
+    each with its header sealed to the reporter and the line's copy."""
+
+    pepper: bytes
+    limits: AttachmentLimits
+    claims: Sequence[Claim] = ()
+
+
 def _reply_key(case: Case) -> X25519PublicKey:
     """The case's reply key, or why a written reply cannot be sealed to it."""
     if case.reporter_public_key is None:
@@ -207,14 +220,18 @@ def send_reply(
     reply: SealedReply | TypedReply,
     now: datetime,
     data_key: bytes,
+    files: ReplyFiles | None = None,
 ) -> Message:
-    """Store a reply sealed to the reporter's key, with a copy sealed to the line's key.
+    """Store a reply sealed to the reporter's key, with a copy sealed to the line's key, and
+    the files it names joined to it (flush only: the reply and its files, or nothing).
 
     A reply from the browser of a lawyer with a signing key must carry their signature.
 
     An envelope from the browser must be sealed to exactly the case's reply key, and its
-    copy to a key of the case's line. A reply key stored damaged (it predates the checks at
-    intake) is named as such: the page says so instead of failing.
+    copy to a key of the case's line; so must each file's header and its copy (else
+    "file_not_sealed"). A file past the limits, or an upload that is not one of this case's
+    reply uploads, raises AttachmentRefused. A reply key stored damaged (it predates the
+    checks at intake) is named as such: the page says so instead of failing.
     """
     _require_open(case)
     reporter_key = _reply_key(case)
@@ -236,10 +253,38 @@ def send_reply(
         message.signature = signature.signature
         message.signer_key = signature.signer_key
         message.signature_mac = signature.mac
+    if files is not None and files.claims:
+        _claim_files(session, directory, case, message, files, reporter_key, now)
     if case.assigned_lawyer_id is None:
         case.assigned_lawyer_id = lawyer.id
     _record(session, case, lawyer, "case.replied", now)
     return message
+
+
+def _claim_files(
+    session: Session,
+    directory: KeyDirectory,
+    case: Case,
+    message: Message,
+    files: ReplyFiles,
+    reporter_key: X25519PublicKey,
+    now: datetime,
+) -> None:
+    """The reply's files join it: headers sealed to this reply key, copies to the line."""
+    try:
+        claim_reply_uploads(
+            session,
+            files.pepper,
+            directory,
+            files.limits,
+            claims=files.claims,
+            case=case,
+            message=message,
+            reporter_key=reporter_key,
+            now=now,
+        )
+    except SealedInputRefused:
+        raise CaseActionError("file_not_sealed") from None
 
 
 def change_status(

@@ -5,8 +5,11 @@
  * copy of replies, a revealed phone number); it is opened here with the line keys unwrapped
  * at sign-in and shown as text. A reply is sealed here twice before it is sent: to the
  * reporter's key (only their case code opens it) and to the line key (for colleagues). The
- * server never receives the text. Evidence files are listed with their sealed headers, which
- * evidence-view.js opens with the same keys. Without keys the page says how to get them.
+ * server never receives the text. Files chosen for the reply are stripped, sealed (their
+ * headers to the reporter and to the line) and uploaded before it is sent
+ * (reply-evidence.js), and the reply names them. Evidence files are listed with their sealed
+ * headers, which evidence-view.js opens with the same keys. Without keys the page says how
+ * to get them.
  *
  * @module case-view
  */
@@ -16,8 +19,30 @@ import { loadKeys, loadSigningKey } from "./key-store.js";
 import { openNewGrants } from "./staff-keys.js";
 import { addFieldError, clearErrors, markBusy, templateTexts } from "./enhance.js";
 import { openEvidence } from "./evidence-view.js";
+import { takeOverReplyEvidence } from "./reply-evidence.js";
 
 const LINE_KEY_URL = "/api/v1/line-key";
+
+/** @type {Promise<string> | undefined} */
+let linePublicKey;
+
+/** The line's current public key, fetched once for the page (again after a failure). */
+function lineKey() {
+  linePublicKey ??= fetchLineKey().catch((error) => {
+    linePublicKey = undefined;
+    throw error;
+  });
+  return linePublicKey;
+}
+
+async function fetchLineKey() {
+  const response = await fetch(LINE_KEY_URL, { credentials: "same-origin" });
+  if (!response.ok) {
+    throw new Error(`line key: HTTP ${response.status}`);
+  }
+  const { public_key: publicKey } = await response.json();
+  return String(publicKey);
+}
 
 /**
  * @param {HTMLElement} element
@@ -87,20 +112,59 @@ async function openAll(keys, texts) {
   return locked;
 }
 
-/** @param {HTMLFormElement} form */
+/**
+ * The reply form: the text sealed twice, its files uploaded sealed, then the form sent with
+ * envelopes and uploads only.
+ *
+ * @param {HTMLFormElement} form
+ */
 function enhanceReply(form, texts) {
+  const files = takeOverReplyEvidence(form, {
+    toReporter: (header) =>
+      seal(
+        "attachment",
+        header,
+        form.dataset.reporterKey,
+        contextOf(caseElement(), "line-to-reporter"),
+      ),
+    toLine: async (header) =>
+      seal("attachment", header, await lineKey(), contextOf(caseElement(), "line-to-line")),
+  });
+  let sending = false;
   form.addEventListener("submit", async (event) => {
     const textarea = form.elements.namedItem("text");
     const text = textarea.value;
-    if (!text.trim()) {
+    if (!text.trim() && !files?.hasFiles()) {
       return; // the server says what is missing
     }
     event.preventDefault();
+    if (sending) {
+      return;
+    }
     clearErrors(form);
+    if (!text.trim()) {
+      addFieldError(textarea, texts["write-first"]); // files go with a reply, not alone
+      textarea.focus();
+      return;
+    }
+    sending = true;
     const done = markBusy(form);
+    const release = () => {
+      sending = false;
+      done();
+    };
+    const button = form.querySelector("button[type=submit]") ?? undefined;
+    // Files still on their way are waited for; one that could not go stops the reply.
+    const problems = (await files?.whenUploaded(button)) ?? [];
+    if (problems.length) {
+      release();
+      for (const { target, message } of problems) {
+        addFieldError(target, message);
+      }
+      problems[0].target.focus();
+      return;
+    }
     try {
-      const response = await fetch(LINE_KEY_URL, { credentials: "same-origin" });
-      const { public_key: linePublicKey } = await response.json();
       form.elements.namedItem("envelope").value = await seal(
         "reply",
         text,
@@ -110,7 +174,7 @@ function enhanceReply(form, texts) {
       form.elements.namedItem("line_copy_envelope").value = await seal(
         "reply",
         text,
-        linePublicKey,
+        await lineKey(),
         contextOf(caseElement(), "line-to-line"),
       );
       // Signed with the lawyer's own key, so the reporter's page can tell it is the line's.
@@ -126,10 +190,11 @@ function enhanceReply(form, texts) {
         );
       }
     } catch {
-      done();
+      release();
       addFieldError(textarea, texts.encrypt);
       return;
     }
+    files?.nameUploads();
     textarea.disabled = true; // the text itself is never sent
     form.submit();
   });

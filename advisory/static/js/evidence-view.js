@@ -492,7 +492,7 @@ function kindOf(type) {
  * @param {number} bytes
  * @returns {string}
  */
-function formatSize(bytes) {
+export function formatSize(bytes) {
   const [amount, unit] =
     bytes < 1024
       ? [bytes, "byte"]

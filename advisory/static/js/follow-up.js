@@ -8,7 +8,8 @@
  * (they carry the hidden lookup token) is sent the same way, and a message is sealed to the
  * line key, and a copy to the reporter's own key, before it is sent, without its plaintext.
  * Files attached to a message are stripped, sealed and uploaded when chosen (evidence.js),
- * and the message names its uploads: no file's plaintext is posted.
+ * and the message names its uploads: no file's plaintext is posted. Files a lawyer sent with
+ * a reply are opened here with the same key and saved from the browser (inbox-files.js).
  *
  * The code is kept only in this module's memory, for as long as the page is open: never in
  * storage, cookies or the URL. Without WebCrypto support nothing changes: the plain forms
@@ -38,8 +39,11 @@ import {
   seal,
 } from "./hpke.js";
 import { takeOverEvidence } from "./evidence.js";
+import { openReplyFiles } from "./inbox-files.js";
 
 const LINE_KEY_URL = "/api/v1/line-key";
+/** The inbox's forms sent as pages: all but the code form and the reply files' buttons. */
+const INBOX_FORMS = "form:not([data-opens-inbox]):not(.reply-file-download)";
 
 /**
  * The open case, in memory only: the normalised code's reply key pair and lookup token.
@@ -76,7 +80,9 @@ function takeOver(main) {
     }
   }
   if (openCase) {
-    for (const form of main.querySelectorAll("form:not([data-opens-inbox])")) {
+    // A reply file's button fetches and opens the file here, not a page (inbox-files.js).
+    openReplyFiles(main, openCase.privateKey);
+    for (const form of main.querySelectorAll(INBOX_FORMS)) {
       const token = form.querySelector("input[name=lookup_token]");
       if (form instanceof HTMLFormElement && token instanceof HTMLInputElement && token.value) {
         form.addEventListener("submit", oneAtATime(sendInboxForm));
