@@ -316,8 +316,12 @@ def large_png(data_bytes: int = 5_000_000) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + ihdr + text + idat + chunk(b"IEND", b"")
 
 
-def test_a_large_photo_cleans_in_linear_time_and_says_how_long(metadata_page: Page) -> None:
-    files = {"JPEG": (large_jpeg(), "image/jpeg"), "PNG": (large_png(), "image/png")}
+def test_a_large_photo_cleans_as_in_python_and_says_how_long(metadata_page: Page) -> None:
+    # A megabyte each keeps the suite quick; bench/attachments.py times a 12-megapixel photo.
+    files = {
+        "JPEG": (large_jpeg(1_000_000), "image/jpeg"),
+        "PNG": (large_png(1_000_000), "image/png"),
+    }
     expected = {
         name: hashlib.sha256(metadata.strip(data, media_type).data).hexdigest()
         for name, (data, media_type) in files.items()
@@ -331,7 +335,7 @@ def test_a_large_photo_cleans_in_linear_time_and_says_how_long(metadata_page: Pa
           const bytes = fromBase64(data);
           const times = [];
           let cleaned;
-          for (let run = 0; run < 3; run += 1) {
+          for (let run = 0; run < 2; run += 1) {
             const started = performance.now();
             cleaned = metadata.strip(bytes, mediaType);
             times.push(performance.now() - started);
