@@ -47,33 +47,39 @@ def on_a_receipt(
         yield page, wire, case_code_shown(page)
 
 
-def test_copy_puts_the_code_on_the_clipboard(browser: Browser, live_server: LiveServer) -> None:
+def test_copy_and_download_keep_the_code_in_the_browser(
+    browser: Browser, live_server: LiveServer
+) -> None:
     permissions = ["clipboard-read", "clipboard-write"]
-    with on_a_receipt(browser, live_server, permissions=permissions) as (page, _wire, code):
+    with on_a_receipt(browser, live_server, permissions=permissions, accept_downloads=True) as (
+        page,
+        wire,
+        code,
+    ):
+        # Copy puts the code on the clipboard
         page.click("[data-copy-code]")
-
         expect(page.locator("[data-copy-status]")).to_contain_text("Kopiert")
         assert page.evaluate("navigator.clipboard.readText()") == code
 
-
-def test_download_makes_the_file_in_the_browser_and_marks_the_code_saved(
-    browser: Browser, live_server: LiveServer
-) -> None:
-    with on_a_receipt(browser, live_server, accept_downloads=True) as (page, wire, code):
+        # Download makes the file here, and marks the code saved
         with page.expect_download() as download:
             page.click("[data-download-code]")
-
         assert download.value.suggested_filename == "case-code.txt"
         text = download.value.path().read_text(encoding="utf-8")
         assert f"Sakskoden din: {code}" in text
         expect(page.locator("[data-code-saved]")).to_be_checked()
-        # The code never went to the server, not even to be downloaded
-        assert wire.to("/report/case-code.txt") == []
-        for post in wire.posts:
-            assert code.encode() not in post.raw
+
+        # With the code saved, a link simply leaves
+        page.click("main a[href='/follow-up']")
+        page.wait_for_url(f"{live_server.url}/follow-up")
+
+    # The code never went to the server, not even to be downloaded
+    assert wire.to("/report/case-code.txt") == []
+    for post in wire.posts:
+        assert code.encode() not in post.raw
 
 
-def test_a_link_asks_first_until_the_code_is_saved(
+def test_a_link_asks_first_and_the_reporter_may_stay_or_leave_anyway(
     browser: Browser, live_server: LiveServer
 ) -> None:
     with on_a_receipt(browser, live_server) as (page, _wire, _code):
@@ -88,19 +94,9 @@ def test_a_link_asks_first_until_the_code_is_saved(
         expect(question).to_be_hidden()
         expect(page.locator("[data-code-saved]")).to_be_focused()
 
-        # Once the code is marked saved, the link simply leaves
-        page.check("[data-code-saved]")
-        page.click("main a[href='/follow-up']")
-        page.wait_for_url(f"{live_server.url}/follow-up")
-
-
-def test_leaving_without_the_code_is_a_choice_the_page_offers(
-    browser: Browser, live_server: LiveServer
-) -> None:
-    with on_a_receipt(browser, live_server) as (page, _wire, _code):
+        # Leaving without it is the reporter's choice
         page.click("main a[href='/follow-up']")
         page.click("[data-leave]")
-
         page.wait_for_url(f"{live_server.url}/follow-up")
 
 
