@@ -93,7 +93,7 @@ from bench.intake import (
     server_env,
     serving,
 )
-from bench.postgres import DEFAULT_POSTGRES_URL, run_on_postgres
+from bench.postgres import DEFAULT_POSTGRES_URL, run_on_sqlite_then_postgres
 from crypto.stream import (
     StreamOpener,
     new_content_key,
@@ -685,27 +685,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     started = time.monotonic()
-    results: list[BackendResult] = []
     with tempfile.TemporaryDirectory(prefix="bench-attachments-") as tmp:
-        sqlite_dir = Path(tmp) / "sqlite"
-        sqlite_dir.mkdir()
         print(
             f"sqlite: {args.clients} clients x {args.files} files of {args.small_mb} MB, "
             f"then of {args.size_mb} MB; one gunicorn worker process (threads: gunicorn.conf.py)"
         )
-        results.append(
-            run_backend("sqlite", f"sqlite:///{sqlite_dir / 'bench.db'}", sqlite_dir, args)
-        )
-        on_postgres = run_on_postgres(
+        results = run_on_sqlite_then_postgres(
             args.postgres_url,
             PG_SCHEMA,
             Path(tmp),
-            lambda url, folder: run_backend("postgresql", url, folder, args),
-            skip=args.skip_postgres,
-            lead="the same, in ",
+            lambda backend, url, folder: run_backend(backend, url, folder, args),
+            skip_postgres=args.skip_postgres,
         )
-        if on_postgres is not None:
-            results.append(on_postgres)
         browser_lines: list[str] = []
         if not args.skip_browser:
             browser_lines = browser_figures(Path(tmp) / "browser", args.browser_mb, args.runs)

@@ -72,7 +72,7 @@ from advisory.services.line_keys import initialise_line
 from advisory.settings import PROJECT_ROOT
 from advisory.timestamps import utcnow
 from bench.bench_app import BASELINE_KEY_PREFIX, BASELINE_KIND, BASELINE_PATH
-from bench.postgres import DEFAULT_POSTGRES_URL, run_on_postgres
+from bench.postgres import DEFAULT_POSTGRES_URL, run_on_sqlite_then_postgres
 from bench.proc import cpu_seconds, pids_named
 from crypto.encoding import b64url_encode
 
@@ -768,27 +768,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args(argv)
 
-    results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp:
-        sqlite_dir = Path(tmp) / "sqlite"
-        sqlite_dir.mkdir()
         print(
             f"sqlite: {args.n} reports, {args.concurrency} client threads, "
             f"{WORKER_PROCESSES} gunicorn worker process (threads: gunicorn.conf.py)"
         )
-        results.append(
-            run_backend("sqlite", f"sqlite:///{sqlite_dir / 'bench.db'}", sqlite_dir, args)
-        )
-        on_postgres = run_on_postgres(
+        results = run_on_sqlite_then_postgres(
             args.postgres_url,
             PG_SCHEMA,
             Path(tmp),
-            lambda url, folder: run_backend("postgresql", url, folder, args),
-            skip=args.skip_postgres,
-            lead="the same, in ",
+            lambda backend, url, folder: run_backend(backend, url, folder, args),
+            skip_postgres=args.skip_postgres,
         )
-        if on_postgres is not None:
-            results.append(on_postgres)
 
     print()
     print(table(results))

@@ -81,3 +81,29 @@ def run_on_postgres(
         folder = workdir / "postgresql"
         folder.mkdir()
         return run(app_url, folder)
+
+
+def run_on_sqlite_then_postgres(
+    url_text: str,
+    schema: str,
+    workdir: Path,
+    run: Callable[[str, str, Path], T],
+    *,
+    skip_postgres: bool,
+) -> list[T]:
+    """`run(backend, app_url, folder)` on a fresh SQLite file, then the same in a fresh
+    `schema` of the bench database (see `run_on_postgres`); the results in that order."""
+    folder = workdir / "sqlite"
+    folder.mkdir()
+    results = [run("sqlite", f"sqlite:///{folder / 'bench.db'}", folder)]
+    on_postgres = run_on_postgres(
+        url_text,
+        schema,
+        workdir,
+        lambda url, folder: run("postgresql", url, folder),
+        skip=skip_postgres,
+        lead="the same, in ",
+    )
+    if on_postgres is not None:
+        results.append(on_postgres)
+    return results
