@@ -8,6 +8,7 @@ back after the test.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from advisory.services.replies import record_reply
 from advisory.services.staff import add_staff
 from advisory.settings import Settings
 from advisory.triage import Answers
+from crypto import stream
 from crypto.encoding import b64url_encode
 from tests.conftest import DEFAULT_NOW
 from tests.conftest import set_up_line_key as set_up_line_key
@@ -463,3 +465,30 @@ def case_with_reply(app: Flask, code: str, reply: str) -> None:
         envelope = sealed("reply", reply, public, case.reference)
         record_reply(session, case=case, envelope=envelope, author=lawyer, now=DEFAULT_NOW)
         session.commit()
+
+
+# --- evidence files as a browser seals them ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StreamedFile:
+    """A file padded and sealed as a stream under a fresh content key, with its header JSON
+    (what the header envelope holds) still to be sealed."""
+
+    padded: bytes
+    chunks: list[bytes]
+    header: str
+
+
+def streamed_file(data: bytes, name: str, media_type: str) -> StreamedFile:
+    content_key = stream.new_content_key()
+    padded = stream.pad_to_bucket(data)
+    header = {
+        "v": 1,
+        "key": b64url_encode(content_key),
+        "name": name,
+        "type": media_type,
+        "size": len(data),
+        "removed": [],
+    }
+    return StreamedFile(padded, stream.seal_chunks(content_key, padded), json.dumps(header))

@@ -30,7 +30,7 @@ from advisory.reporter.finding_words import finding_words
 from advisory.services.attachments import UPLOAD_LIFETIME
 from advisory.services.retention import apply_retention
 from crypto import stream
-from crypto.encoding import b64url_decode, b64url_encode
+from crypto.encoding import b64url_decode
 from tests.canary import dump_database
 from tests.conftest import DEFAULT_NOW
 from tests.metadata_fixtures import jpeg_with_metadata
@@ -47,6 +47,7 @@ from tests.reporter_helpers import (
     page_of,
     report_data,
     reported_case,
+    streamed_file,
 )
 
 CANARY = b"FILE-CANARY-7c1d: the director's message at 23:14"
@@ -54,21 +55,10 @@ CANARY = b"FILE-CANARY-7c1d: the director's message at 23:14"
 
 def sealed_file(line_key, reference: str, data: bytes, name: str, media_type: str):
     """A file as the page seals it: padded, streamed under a fresh key, header to the line."""
-    content_key = stream.new_content_key()
-    padded = stream.pad_to_bucket(data)
-    header = json.dumps(
-        {
-            "v": 1,
-            "key": b64url_encode(content_key),
-            "name": name,
-            "type": media_type,
-            "size": len(data),
-            "removed": [],
-        }
-    )
+    file = streamed_file(data, name, media_type)
     where = crypto.EnvelopeContext("main", reference, "reporter-to-line")
-    envelope = crypto.seal("attachment", header, line_public_key(line_key), where)
-    return padded, stream.seal_chunks(content_key, padded), envelope
+    envelope = crypto.seal("attachment", file.header, line_public_key(line_key), where)
+    return file.padded, file.chunks, envelope
 
 
 def api(client, method: str, path: str, *, token: str | None = None, **kwargs):

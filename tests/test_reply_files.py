@@ -115,24 +115,14 @@ def sealed_file(
     copy_key=None,
 ) -> SealedFile:
     """Sealed as reply-evidence.js seals it; `header_key`/`copy_key` seal to another key."""
-    content_key = stream.new_content_key()
-    padded = stream.pad_to_bucket(data)
-    header = json.dumps(
-        {
-            "v": 1,
-            "key": b64url_encode(content_key),
-            "name": name,
-            "type": media_type,
-            "size": len(data),
-            "removed": [],
-        }
-    )
+    file = rh.streamed_file(data, name, media_type)
+    header = file.header
     reporter_key = crypto.reporter_private_key(code).public_key()
     to_reporter = crypto.EnvelopeContext(case.line_slug, case.reference, TO_REPORTER)
     to_line = crypto.EnvelopeContext(case.line_slug, case.reference, LINE_COPY)
     return SealedFile(
-        padded=padded,
-        chunks=stream.seal_chunks(content_key, padded),
+        padded=file.padded,
+        chunks=file.chunks,
         header=crypto.seal("attachment", header, header_key or reporter_key, to_reporter),
         copy=crypto.seal("attachment", header, copy_key or line_public(line_key), to_line),
     )
