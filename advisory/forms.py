@@ -34,8 +34,12 @@ class Form(FlaskForm):
             chosen = super().wrap_formdata(form, formdata)
             if chosen is formdata or chosen is None:
                 return chosen  # given by the caller (a GET form's query), or nothing sent
-            # Picked from the request: the fields of a form body only, never files or JSON.
-            fields: MultiDict[str, str] = request.form
+            # Picked from the request: the fields of a form body only, never files or JSON;
+            # and only ASCII names. No field of ours has another, and a list field reads its
+            # index with str.isdigit, which "²" passes and int() then refuses.
+            fields: MultiDict[str, str] = MultiDict(
+                (name, value) for name, value in request.form.items(multi=True) if name.isascii()
+            )
             return fields
 
     def validate(

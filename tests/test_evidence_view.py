@@ -349,3 +349,18 @@ def test_a_case_without_files_says_so(signed_in, db_session, make_case):
 
     assert evidence_items(page) == []
     assert "Ingen filer." in page.html
+
+
+def test_repeated_file_reads_are_one_trail_line_that_says_so(
+    signed_in, db_session, make_case, line_key
+):
+    case = make_case()
+    (attachment,) = with_files(db_session, line_key, case, (CANARY, NAME))
+    address, page_address = url(case, attachment.id), f"/cases/{case.reference}"
+    for _ in range(2):
+        signed_in.get(address).get_data()
+
+    trail = rh.page_of(signed_in.get(page_address)).by_id("trail-heading").parent.text
+
+    assert "åpnet dokumentasjonsfiler 2 ganger" in trail
+    assert "åpnet saken 2 ganger" not in trail

@@ -15,10 +15,11 @@ import pytest
 from sqlalchemy import select
 
 import crypto
-from advisory.models import Callback, Case, ContactPreference, Role
+from advisory.models import Attachment, Callback, Case, ContactPreference, Role
 from tests.reporter_helpers import (
     NARRATIVE,
     PHONE,
+    STORED,
     browser_fields,
     count,
     get_report,
@@ -351,3 +352,19 @@ def test_a_forged_authentication_key_is_a_400_and_counts_nothing(client, db_sess
     response = client.post("/staff/login", data=data)
 
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("index", ["²", "٣", "1²"])
+def test_a_file_entry_numbered_with_a_digit_int_refuses_is_left_out(
+    client, db_session, line_key, index
+):
+    page = get_report(client)
+    data = report_data(page, narrative="Nothing odd.")
+    data |= {f"attachments-{index}-upload": "x", f"attachments-{index}-header": "y"}
+
+    answer = client.post("/report", data=data)
+
+    # No field of ours has such a name: it is read as no field at all
+    assert answer.status_code == STORED
+    assert count(db_session, Case) == 1
+    assert count(db_session, Attachment) == 0

@@ -18,7 +18,9 @@ from tests.browser.test_reporter_flows import (
     PHONE_TRACES,
     browsing,
     choose,
+    neutral_site,
     on_the_report_form,
+    open_report_form,
 )
 
 if TYPE_CHECKING:
@@ -120,3 +122,19 @@ def test_with_text_twice_as_large_the_header_wraps_instead_of_widening_the_page(
         exit_box = page.locator(".quick-exit").bounding_box()
         assert exit_box is not None
         assert exit_box["x"] + exit_box["width"] <= PHONE_SCREEN["width"]
+
+
+def test_where_the_browser_blocks_storage_the_quick_exit_still_leaves(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    with browsing(browser, live_server) as (page, _):
+        neutral_site(page.context)
+        # What a browser that blocks site data does: reading sessionStorage throws
+        page.add_init_script(
+            "Object.defineProperty(window, 'sessionStorage', {get() {"
+            " throw new DOMException('blocked', 'SecurityError'); }});"
+        )
+        open_report_form(page, live_server)  # the form is still taken over for sealing
+        page.keyboard.press("Escape")
+        page.keyboard.press("Escape")
+        page.wait_for_url(NEUTRAL_SITE)

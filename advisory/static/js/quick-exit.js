@@ -21,7 +21,11 @@ function leave(link) {
   const target = link.href;
   // A page that would ask before it is left (the receipt) lets this go without asking.
   document.dispatchEvent(new Event("advisory:quick-exit"));
-  sessionStorage.clear(); // a report's text waiting for a language switch, if any
+  try {
+    sessionStorage.clear(); // a report's text waiting for a language switch, if any
+  } catch {
+    // Storage blocked by the browser: nothing can be waiting in it, and leaving comes first.
+  }
   document.title = "";
   document.body.replaceChildren();
   location.replace(target);

@@ -5,9 +5,10 @@
  * derives its lookup token and reply key, seals the narrative (and the callback number) to
  * the line key from `data-line-key`, and posts with fetch a body that has the envelopes and
  * never the plaintext `narrative` or `phone`. The server answers with a redirect to the
- * receipt, which replaces `<main>` and shows the code, which never left this page. A 4xx answer's errors are shown in this page, so
- * nothing typed is lost; a retry reuses the same submission token and case code, so a
- * request that did arrive is not stored twice and the code shown is the stored one.
+ * receipt, which replaces `<main>` and shows the code, which never left this page. A 4xx
+ * answer's errors are shown in this page, so nothing typed is lost; a retry reuses the same
+ * submission token and case code, so a request that did arrive is not stored twice and the
+ * code shown is the stored one.
  *
  * Evidence files are cleaned, sealed and uploaded as soon as they are chosen (evidence.js);
  * a submit waits for any still on their way, and the body names the finished uploads
@@ -122,10 +123,13 @@ function switchLanguageWithoutSealing(form) {
       return;
     }
     event.stopImmediatePropagation();
-    if (narrative instanceof HTMLTextAreaElement && narrative.value) {
-      sessionStorage.setItem(DRAFT_KEY, narrative.value);
+    const storage = tabStorage();
+    if (storage && narrative instanceof HTMLTextAreaElement && narrative.value) {
+      storage.setItem(DRAFT_KEY, narrative.value);
     }
-    for (const field of [phone, narrative]) {
+    // Where the browser blocks storage the text goes with the form, as without JavaScript:
+    // the server puts it back in the page and keeps nothing.
+    for (const field of storage ? [phone, narrative] : [phone]) {
       if (field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement) {
         field.disabled = true; // a disabled field is left out of the body
       }
@@ -147,10 +151,24 @@ function switchLanguageWithoutSealing(form) {
  * @param {Element | RadioNodeList | null} narrative
  */
 function restoreDraft(narrative) {
-  const draft = sessionStorage.getItem(DRAFT_KEY);
-  sessionStorage.removeItem(DRAFT_KEY);
+  const storage = tabStorage();
+  const draft = storage?.getItem(DRAFT_KEY) ?? null;
+  storage?.removeItem(DRAFT_KEY);
   if (draft !== null && narrative instanceof HTMLTextAreaElement && !narrative.value) {
     narrative.value = draft;
+  }
+}
+
+/**
+ * This tab's sessionStorage, or null where the browser blocks it (reading it then throws).
+ *
+ * @returns {Storage | null}
+ */
+function tabStorage() {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null;
   }
 }
 
