@@ -31,6 +31,7 @@ from werkzeug.http import parse_options_header
 from werkzeug.wsgi import LimitedStream, get_content_length
 
 from advisory.context import current_settings
+from advisory.services.attachments import MAX_BATCH_BYTES
 
 KIB = 1024
 SMALL_FORM = 32 * KIB  # sign-in, language, case actions, notices: a few short fields
@@ -40,7 +41,7 @@ KEY_FORM = 128 * KIB
 # envelope from the browser up to 120 000 characters. Room for one of each and the rest.
 LARGE_FORM = 512 * KIB
 # A batch of sealed file chunks (advisory/services/attachments.py: 16 chunks of 64 KiB + tag).
-CHUNK_BATCH = 16 * (64 * KIB + 16)
+CHUNK_BATCH = MAX_BATCH_BYTES
 # A report with evidence posted without JavaScript: the files (as many bytes as the line's
 # attachment limits allow, checked again in the service) and the form around them. Parsed in
 # memory, never spooled to disk (advisory/uploads.py).
@@ -51,7 +52,6 @@ ROUTE_LIMITS = {
     "reporter.upload_chunks": CHUNK_BATCH,
     # The inbox's forms all come from the same page and script: one budget for all of them.
     "reporter.open_inbox": LARGE_FORM,
-    "reporter.send_message": LARGE_FORM,
     "reporter.cancel": LARGE_FORM,
     "reporter.rebook": LARGE_FORM,
     "reporter.erase": LARGE_FORM,

@@ -51,6 +51,7 @@ from tests.reporter_helpers import (
 )
 
 CANARY = b"FILE-CANARY-7c1d: the director's message at 23:14"
+FORM_TOKEN = "a-report-form-token-0001"  # as a page makes one: 20 to 64 of [A-Za-z0-9_-]
 
 
 def sealed_file(line_key, reference: str, data: bytes, name: str, media_type: str):
@@ -176,7 +177,7 @@ def test_a_batch_sent_again_is_taken_once_and_a_gap_is_refused(client, db_sessio
         client,
         "POST",
         "/api/v1/uploads",
-        data={"submission_token": "form-1", "padded_bytes": str(len(padded))},
+        data={"submission_token": FORM_TOKEN, "padded_bytes": str(len(padded))},
     )
     token = answer.get_json()["upload"]
 
@@ -207,7 +208,7 @@ def test_an_upload_of_a_size_no_page_announces_is_refused(client, padded_bytes, 
         client,
         "POST",
         "/api/v1/uploads",
-        data={"submission_token": "form-1", "padded_bytes": padded_bytes},
+        data={"submission_token": FORM_TOKEN, "padded_bytes": padded_bytes},
     )
 
     assert answer.status_code == 400
@@ -224,7 +225,7 @@ def test_chunks_of_sizes_the_stream_cannot_have_are_refused(client, db_session, 
         client,
         "POST",
         "/api/v1/uploads",
-        data={"submission_token": "form-1", "padded_bytes": str(stream.padme(200_000))},
+        data={"submission_token": FORM_TOKEN, "padded_bytes": str(stream.padme(200_000))},
     )
     token = answer.get_json()["upload"]
 
@@ -526,3 +527,87 @@ def test_a_canary_inside_a_file_is_in_no_row_log_or_temporary_file(
     assert canary.decode() not in dump_database(db_session.connection())
     assert canary.decode() not in caplog.text
     assert files_holding(tmp_path, canary) == []
+
+
+@pytest.mark.parametrize("form_token", ["short", "a\x00" * 12, "x" * 65, "ääääääääääääääääääääää"])
+def test_an_upload_for_a_form_token_no_page_makes_is_refused(client, db_session, form_token):
+    answer = api(
+        client,
+        "POST",
+        "/api/v1/uploads",
+        data={"submission_token": form_token, "padded_bytes": str(stream.padme(1000))},
+    )
+
+    assert answer.status_code == 400
+    assert count(db_session, Attachment) == 0
+
+
+def test_an_empty_file_is_refused_as_the_browser_refuses_it(client, db_session, line_key):
+    answer = post_with_files(client, [(b"", "tom.txt")])
+
+    assert answer.status_code == 400
+    assert "tom.txt" in page_of(answer).by_id("evidence-error").text
+    assert count(db_session, Attachment) == 0
+
+
+def test_the_same_form_with_files_sent_twice_is_one_case_with_its_files_once(
+    client, db_session, line_key
+):
+    page = get_report(client)
+    values = MultiDict(report_data(page, narrative=NARRATIVE))
+    values.add("evidence", FileStorage(BytesIO(CANARY), filename="a.txt"))
+    boundary, body = encode_multipart(values)
+    content_type = f"multipart/form-data; boundary={boundary}"
+
+    first = client.post("/report", data=body, content_type=content_type)
+    again = client.post("/report", data=body, content_type=content_type)
+
+    assert (first.status_code, again.status_code) == (STORED, STORED)
+    assert count(db_session, Case) == 1
+    assert count(db_session, Attachment) == 1
+
+
+def test_a_browser_form_sent_twice_claims_its_uploads_once(client, db_session, line_key):
+    data = browser_report(client, line_key, [(CANARY, "a.txt", "text/plain")])
+
+    first = client.post("/report", data=data)
+    again = client.post("/report", data=data)
+
+    assert (first.status_code, again.status_code) == (STORED, STORED)
+    assert count(db_session, Case) == 1
+    assert count(db_session, Attachment) == 1
+
+
+def test_a_message_takes_sealed_uploads_or_posted_files_never_both_past_the_limit(
+    client, db_session, line_key, reported, settings
+):
+    code, case = reported
+    limit = settings.attachments.max_files
+    files = [
+        sealed_file(line_key, case.reference, CANARY, "a.txt", "text/plain") for _ in range(limit)
+    ]
+    token = lookup_token_text(code)
+    values = MultiDict({"csrf_token": follow_up_csrf(client), "lookup_token": token})
+    for index, (padded, chunks, header) in enumerate(files):
+        started = api(
+            client,
+            "POST",
+            "/api/v1/uploads",
+            data={"lookup_token": token, "padded_bytes": str(len(padded))},
+        )
+        upload_token = started.get_json()["upload"]
+        api(client, "PUT", "/api/v1/uploads/chunks/0", token=upload_token, data=chunks[0])
+        values.add(f"attachments-{index}-upload", upload_token)
+        values.add(f"attachments-{index}-header", header)
+    # and as many files again in the post itself, as no page of ours sends beside uploads
+    for index in range(limit):
+        values.add("evidence", FileStorage(BytesIO(CANARY), filename=f"{index}.txt"))
+    boundary, body = encode_multipart(values)
+
+    answer = client.post(
+        "/follow-up/message", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+
+    assert answer.status_code == 200
+    stored = db_session.scalars(select(Attachment).where(Attachment.case_id.is_not(None))).all()
+    assert len(stored) == limit  # the sealed uploads; the posted files are not read

@@ -111,8 +111,11 @@ def send_message(form: MessageForm, case: Case, credential: Credential) -> Page:
 def _evidence(form: MessageForm) -> Evidence:
     settings = current_settings()
     pepper = settings.secrets.pepper if settings.secrets else b""
-    # Posted as files without JavaScript; with it, uploaded sealed and named as claims.
-    return Evidence(pepper, settings.attachments, files=form.arrived_files(), claims=form.claims())
+    # Uploaded sealed and named as claims (JavaScript), or posted as files (without it):
+    # one or the other, so the limits hold for the message as a whole.
+    claims = form.claims()
+    files = () if claims else form.arrived_files()
+    return Evidence(pepper, settings.attachments, files=files, claims=claims)
 
 
 def _message_refusal(refusal: Exception) -> str:

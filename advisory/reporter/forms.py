@@ -164,6 +164,11 @@ def check_typed_number(typed: str | None, *, missing: Any) -> None:
 FORM_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
+def is_form_token(text: str) -> bool:
+    """Whether `text` is a form token our pages make (as submission_token_field checks)."""
+    return 20 <= len(text) <= 64 and FORM_TOKEN_PATTERN.fullmatch(text) is not None
+
+
 def submission_token_field() -> HiddenField:
     """The form's one-time token: the case's reference is derived from it, and a second send
     of the same form is recognised by it."""

@@ -46,6 +46,7 @@ def attachment_refusal(refusal: AttachmentRefused, limits: AttachmentLimits) -> 
             name=name,
         ),
         "unreadable": _("The file %(name)s is damaged and cannot be read.", name=name),
+        "empty": _("The file %(name)s is empty.", name=name),
     }
     return texts.get(
         refusal.reason, _("A file did not arrive whole; please attach it again and send.")

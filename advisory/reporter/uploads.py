@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 from advisory.context import current_settings, db_session, now
 from advisory.models import Direction
 from advisory.ratelimit import count_failed_lookup
+from advisory.reporter.forms import is_form_token
 from advisory.reporter.routes import bp
 from advisory.services import attachments
 from advisory.services.attachments import AttachmentRefused, Progress
@@ -61,7 +62,9 @@ def _owner(pepper: bytes) -> bytes | None:
     token that opens no case (which counts against the lookup limit, as any failed lookup)."""
     form_token = request.form.get("submission_token", "")
     if form_token:
-        return attachments.owner_of_report(pepper, form_token) if len(form_token) <= 64 else None
+        return (
+            attachments.owner_of_report(pepper, form_token) if is_form_token(form_token) else None
+        )
     try:
         token = checked_lookup_token(request.form.get("lookup_token", ""))
     except SealedInputRefused:

@@ -64,6 +64,8 @@ def seal_files(
 def _sealed(
     file: ArrivedFile, key: LineKey, where: crypto.EnvelopeContext, limits: AttachmentLimits
 ) -> SealedFile:
+    if not file.data:  # as the browser refuses it, and no upload can be empty
+        raise AttachmentRefused("empty", file.name)
     if len(file.data) > limits.max_file_bytes:
         raise AttachmentRefused("file_too_large", file.name)
     media_type = file_types.sniff(file.data)
@@ -99,7 +101,6 @@ def store_sealed(
     *,
     case: Case,
     message: Message | None = None,
-    direction: Direction = Direction.FROM_REPORTER,
     now: datetime,
 ) -> list[Attachment]:
     """Store files sealed here with their case (flush only)."""
@@ -108,7 +109,7 @@ def store_sealed(
         row = Attachment(
             case_id=case.id,
             message_id=message.id if message is not None else None,
-            direction=direction,
+            direction=Direction.FROM_REPORTER,
             # Never uploaded in parts: a random token nobody holds.
             upload_token_hmac=secrets.token_bytes(32),
             owner_hmac=attachments.owner_of_case(pepper, case),

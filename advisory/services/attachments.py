@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 import crypto
 from advisory.models import Attachment, AttachmentChunk, Case, Direction, Message
 from advisory.services.refusal import Refusal
-from advisory.services.sealed_input import KeyDirectory, SealedInputRefused, sealed_to
+from advisory.services.sealed_input import KeyDirectory, sealed_to
 from advisory.settings import AttachmentLimits
 from crypto.encoding import b64url_decode_or_none, b64url_encode
 from crypto.stream import CHUNK_BYTES, SEALED_CHUNK_BYTES, chunk_count, padme
@@ -49,8 +49,6 @@ CHUNKS_PER_BATCH = 16
 MAX_BATCH_BYTES = CHUNKS_PER_BATCH * SEALED_CHUNK_BYTES
 _TOKEN_LABEL = "attachment-upload"  # noqa: S105 - an HKDF label, not a secret
 _OWNER_LABEL = "attachment-owner"
-# The header's shape, as services/attachment_sealing.py and the browsers write it.
-_HEADER_VERSION = 1
 
 
 class AttachmentRefused(Refusal):
@@ -66,10 +64,6 @@ class AttachmentRefused(Refusal):
 class Progress:
     received: int  # the next chunk the server expects
     chunk_count: int
-
-    @property
-    def complete(self) -> bool:
-        return self.received == self.chunk_count
 
 
 @dataclass(frozen=True)
@@ -372,12 +366,7 @@ def _claimable(
 
 
 def _header(session: Session, directory: KeyDirectory, envelope: str, case: Case) -> str:
-    try:
-        return directory.sealed_for_line(session, envelope, "attachment", case.line_id)
-    except SealedInputRefused:
-        raise
-    except crypto.CryptoError:  # pragma: no cover - sealed_for_line words every problem
-        raise AttachmentRefused("damaged_header") from None
+    return directory.sealed_for_line(session, envelope, "attachment", case.line_id)
 
 
 # --- reading and forgetting ----------------------------------------------------------------

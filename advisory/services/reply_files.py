@@ -18,12 +18,11 @@ import crypto
 from advisory import file_types
 from advisory.models import Attachment, Case, Direction
 from advisory.redacted import Redacted
+from advisory.services.attachment_sealing import HEADER_VERSION
 from advisory.services.attachments import attachments_of, sealed_stream
 from advisory.services.sealing import TO_REPORTER, case_context
 from crypto.encoding import b64url_decode_or_none
 from crypto.stream import KEY_BYTES
-
-_HEADER_VERSION = 1
 
 
 def reply_files(session: Session, case: Case) -> dict[int, list[Attachment]]:
@@ -94,7 +93,7 @@ def _parsed_header(text: bytes, padded_bytes: int) -> ReplyHeader | None:
     key_bytes = b64url_decode_or_none(key) if isinstance(key, str) else None
     name, media_type, size = value.get("name"), value.get("type"), value.get("size")
     if (
-        value.get("v") != _HEADER_VERSION
+        value.get("v") != HEADER_VERSION
         or key_bytes is None
         or len(key_bytes) != KEY_BYTES
         or not isinstance(name, str)
