@@ -9,9 +9,17 @@ import pytest
 from sqlalchemy import select
 
 from advisory.jobs import SWEEPS
-from advisory.models import Notification, Role, Staff
+from advisory.models import Line, Notification, Role, Staff
 from advisory.scheduler import run_sweep_in
-from advisory.services.notifications import NotificationKind, announce_new_case
+from advisory.services.notifications import (
+    NotificationKind,
+    announce_new_case,
+    unread_count,
+    unread_for,
+)
+from advisory.services.outbox import recipients_for
+from tests import reporter_helpers
+from tests.conftest import DEFAULT_NOW
 from tests.reporter_helpers import STORED, get_report, only_case, page_of, report_data
 from tests.test_phone_intake import call, record
 from tests.test_queue import sign_in_as
@@ -133,3 +141,26 @@ def test_a_case_whose_id_came_back_after_a_deletion_is_still_announced(db_sessio
 
     # Then it is still announced: events are keyed by reference, not by id
     assert announce_new_case(db_session, second, MONDAY_EVENING)
+
+
+def test_a_new_case_reaches_the_lawyers_of_its_line_only(
+    db_session, make_staff, make_case, lawyers, line_key
+):
+    # Given a lawyer of another line, with an e-mail address
+    reporter_helpers.other_line_key(db_session)
+    other_line = db_session.scalars(select(Line).where(Line.slug == "other")).one()
+    stranger = make_staff(Role.LAWYER, line_id=other_line.id, email="annen@linje.example")
+    ours, _ = lawyers
+    ours.email = "var@linje.example"
+    case = make_case()
+
+    # When a case of our line comes in
+    announce_new_case(db_session, case, DEFAULT_NOW)
+    db_session.flush()
+
+    # Then our lawyer is told, in the list and by mail; the other line's lawyer neither
+    (note,) = db_session.scalars(select(Notification)).all()
+    assert [n.case_reference for n in unread_for(db_session, ours)] == [case.reference]
+    assert unread_for(db_session, stranger) == []
+    assert unread_count(db_session, stranger) == 0
+    assert recipients_for(db_session, note) == ["var@linje.example"]

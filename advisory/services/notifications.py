@@ -259,19 +259,32 @@ def describe(notification: Notification) -> str:
 
 def _addressed_to(staff: Staff) -> ColumnElement[bool]:
     """Notes for `staff` or their role, except about a case they declined (it is closed to
-    them: no list, count or note may name it any more)."""
+    them: no list, count or note may name it any more) or a case of another line than theirs
+    (a role-wide note reaches the role on the case's line only)."""
     declined_case = (
         select(CaseDecline.id)
         .join(Case, Case.id == CaseDecline.case_id)
         .where(CaseDecline.staff_id == staff.id, Case.reference == Notification.case_reference)
     )
-    return and_(
+    addressed = and_(
         or_(
             Notification.staff_id == staff.id,
             and_(Notification.staff_id.is_(None), Notification.role == staff.role),
         ),
         ~declined_case.exists(),
     )
+    if staff.line_id is None:
+        return addressed
+    other_line_case = select(Case.id).where(
+        Case.reference == Notification.case_reference, Case.line_id != staff.line_id
+    )
+    return and_(addressed, ~other_line_case.exists())
+
+
+def of_the_cases_line(reference: str) -> Select[int]:
+    """The staff of the line of the case with this reference, and those of no line."""
+    line = select(Case.line_id).where(Case.reference == reference).scalar_subquery()
+    return select(Staff.id).where(or_(Staff.line_id.is_(None), Staff.line_id == line))
 
 
 def declined_by(reference: str) -> Select[int]:

@@ -21,7 +21,12 @@ from sqlalchemy.orm import Session
 
 from advisory.audit import Anchor
 from advisory.models import Notification, Staff
-from advisory.services.notifications import NotificationKind, declined_by, describe
+from advisory.services.notifications import (
+    NotificationKind,
+    declined_by,
+    describe,
+    of_the_cases_line,
+)
 
 # A claim older than this belongs to a sweep that died; its notifications may be claimed again.
 STALE_CLAIM = timedelta(minutes=10)
@@ -78,8 +83,11 @@ def recipients_for(session: Session, notification: Notification) -> list[str]:
         query = query.where(Staff.role == notification.role)
     else:
         return []
-    if notification.case_reference is not None:  # never to someone who declined the case
-        query = query.where(Staff.id.not_in(declined_by(notification.case_reference)))
+    if notification.case_reference is not None:  # never to someone who declined the case,
+        reference = notification.case_reference  # nor to another line's staff
+        query = query.where(
+            Staff.id.not_in(declined_by(reference)), Staff.id.in_(of_the_cases_line(reference))
+        )
     addresses = (address.strip() for address in session.scalars(query) if address)
     return sorted({address for address in addresses if _usable(address)})
 
