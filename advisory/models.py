@@ -462,8 +462,9 @@ class ReceiptLink(Base):
     # A callback was asked for and no place was free: the case is answered in the inbox, and
     # the receipt says why (the case itself records only how it will be answered).
     callback_unbooked: Mapped[bool]
-    # What metadata was taken out of each file sealed on arrival (finding keys, as JSON), for
-    # the receipt to say; the browser says it itself. Never a file's name.
+    # What metadata was taken out of each file sealed on arrival (finding keys), for the
+    # receipt to say, sealed under the token's key as `sealed_code` is; the browser says it
+    # itself. Never a file's name.
     removed_from_files: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 

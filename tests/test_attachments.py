@@ -25,7 +25,7 @@ from werkzeug.test import encode_multipart
 
 import crypto
 from advisory.metadata import FINDING_KEYS
-from advisory.models import Attachment, AttachmentChunk, Case, CaseStatus, Message
+from advisory.models import Attachment, AttachmentChunk, Case, CaseStatus, Message, ReceiptLink
 from advisory.reporter.finding_words import finding_words
 from advisory.services.attachments import UPLOAD_LIFETIME
 from advisory.services.retention import apply_retention
@@ -33,7 +33,7 @@ from crypto import stream
 from crypto.encoding import b64url_decode
 from tests.canary import dump_database
 from tests.conftest import DEFAULT_NOW
-from tests.metadata_fixtures import jpeg_with_metadata
+from tests.metadata_fixtures import jpeg_with_metadata, pdf_with_info
 from tests.reporter_helpers import (
     NARRATIVE,
     STORED,
@@ -611,3 +611,20 @@ def test_a_message_takes_sealed_uploads_or_posted_files_never_both_past_the_limi
     assert answer.status_code == 200
     stored = db_session.scalars(select(Attachment).where(Attachment.case_id.is_not(None))).all()
     assert len(stored) == limit  # the sealed uploads; the posted files are not read
+
+
+def test_without_javascript_the_receipt_says_what_a_pdf_still_holds_and_the_row_hides_it(
+    client, db_session, line_key
+):
+    pdf = pdf_with_info()
+
+    answer = post_with_files(client, [(pdf.original, "brev.pdf")])
+
+    receipt = page_of(client.get(answer.headers["Location"]))
+    (item,) = receipt.by_id("files-heading").parent.find_all("li")
+    assert "navnet på opphavspersonen" in item.text  # the author's name, still in the PDF
+    assert "brev.pdf" not in receipt.html
+    # The link's note on the files is sealed under the token's key, like the code
+    (stored,) = db_session.scalars(select(ReceiptLink.removed_from_files)).all()
+    assert stored.startswith("r1.")
+    assert "author" not in stored

@@ -45,6 +45,7 @@ class SealedFile(Redacted):
     padded_bytes: int
     chunks: list[bytes]
     removed: tuple[str, ...]  # what metadata was found and taken out (finding keys)
+    kept: tuple[str, ...]  # what was found and could not be taken out (a PDF's details)
 
 
 def seal_files(
@@ -91,6 +92,7 @@ def _sealed(
         padded_bytes=len(padded),
         chunks=stream.seal_chunks(content_key, padded),
         removed=cleaned.removed,
+        kept=cleaned.found_not_removed,
     )
 
 

@@ -28,8 +28,18 @@ from crypto.encoding import b64url_decode_or_none, b64url_encode
 LINK_LIFETIME = timedelta(minutes=30)
 TOKEN_BYTES = 32
 _HMAC_KEY_LABEL = "receipt-link"
-_CODE_KEY_LABEL = "receipt-link-code"
+_LINK_KEY_LABEL = "receipt-link-code"
 _CODE_PURPOSE = "receipt-code"
+_FILES_PURPOSE = "receipt-files"
+
+
+@dataclass(frozen=True)
+class FileNote:
+    """What the receipt says of one file sealed on arrival: the finding keys of what was
+    taken out, and of what could not be (a PDF's details). Never its name."""
+
+    removed: tuple[str, ...]
+    kept: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,7 +53,7 @@ class ShownReceipt:
     emergency: bool
     sealed_in_browser: bool
     code: str | None = field(repr=False)  # only on the first view of a server-made code
-    removed_from_files: tuple[tuple[str, ...], ...] = ()  # per file sealed on arrival
+    files: tuple[FileNote, ...] = ()  # one for each file sealed on arrival
 
 
 def issue_link(
@@ -54,7 +64,7 @@ def issue_link(
     code: str | None,
     callback_unbooked: bool,
     now: datetime,
-    removed_from_files: tuple[tuple[str, ...], ...] = (),
+    files: tuple[FileNote, ...] = (),
 ) -> str:
     """A new link to this case's receipt (flush only); `code` is a server-made case code to
     show on its first view, and `callback_unbooked` says a callback asked for could not be
@@ -62,7 +72,7 @@ def issue_link(
     raw = secrets.token_bytes(TOKEN_BYTES)
     sealed = None
     if code is not None:
-        sealed = crypto.encrypt_at_rest(_code_key(raw), code.encode(), _CODE_PURPOSE)
+        sealed = crypto.encrypt_at_rest(_link_key(raw), code.encode(), _CODE_PURPOSE)
     session.add(
         ReceiptLink(
             token_hmac=_token_hmac(pepper, raw),
@@ -70,7 +80,8 @@ def issue_link(
             sealed_code=sealed,
             sealed_in_browser=code is None,
             callback_unbooked=callback_unbooked,
-            removed_from_files=json.dumps(removed_from_files) if removed_from_files else None,
+            # Sealed as the code is: even which kinds of file came is not for the database.
+            removed_from_files=_sealed_notes(raw, files) if files else None,
             expires_at=now + LINK_LIFETIME,
         )
     )
@@ -91,13 +102,13 @@ def open_link(session: Session, pepper: bytes, token: str, now: datetime) -> Sho
         return None
     code = None
     if link.sealed_code is not None:
-        code = crypto.decrypt_at_rest(_code_key(raw), link.sealed_code, _CODE_PURPOSE).decode()
+        code = crypto.decrypt_at_rest(_link_key(raw), link.sealed_code, _CODE_PURPOSE).decode()
         link.sealed_code = None
         session.flush()
-    return _shown(link, code)
+    return _shown(link, code, _opened_notes(raw, link.removed_from_files))
 
 
-def _shown(link: ReceiptLink, code: str | None) -> ShownReceipt:
+def _shown(link: ReceiptLink, code: str | None, files: tuple[FileNote, ...]) -> ShownReceipt:
     case = link.case
     booked = next((cb for cb in case.callbacks if cb.status == CallbackStatus.BOOKED), None)
     answers = triage.Answers(kind=case.kind, immediate_danger=case.immediate_danger)
@@ -109,19 +120,26 @@ def _shown(link: ReceiptLink, code: str | None) -> ShownReceipt:
         emergency=triage.needs_emergency_numbers(answers),
         sealed_in_browser=link.sealed_in_browser,
         code=code,
-        removed_from_files=_removed(link.removed_from_files),
+        files=files,
     )
 
 
-def _removed(stored: str | None) -> tuple[tuple[str, ...], ...]:
+def _sealed_notes(raw: bytes, files: tuple[FileNote, ...]) -> str:
+    notes = [[list(note.removed), list(note.kept)] for note in files]
+    return crypto.encrypt_at_rest(_link_key(raw), json.dumps(notes).encode(), _FILES_PURPOSE)
+
+
+def _opened_notes(raw: bytes, stored: str | None) -> tuple[FileNote, ...]:
     if not stored:
         return ()
-    return tuple(tuple(str(key) for key in keys) for keys in json.loads(stored))
+    notes = json.loads(crypto.decrypt_at_rest(_link_key(raw), stored, _FILES_PURPOSE))
+    return tuple(FileNote(tuple(removed), tuple(kept)) for removed, kept in notes)
 
 
 def _token_hmac(pepper: bytes, raw: bytes) -> bytes:
     return crypto.lookup_hmac(crypto.derive_subkey(pepper, _HMAC_KEY_LABEL), raw)
 
 
-def _code_key(raw: bytes) -> bytes:
-    return crypto.derive_subkey(raw, _CODE_KEY_LABEL)
+def _link_key(raw: bytes) -> bytes:
+    """The key only the link's token gives: the server keeps the token as an HMAC only."""
+    return crypto.derive_subkey(raw, _LINK_KEY_LABEL)

@@ -233,7 +233,7 @@ def _receipt(
         code=contents.code,
         callback_unbooked=wants_callback and not booked,
         now=now,
-        removed_from_files=tuple(file.removed for file in contents.files),
+        files=tuple(receipt_links.FileNote(file.removed, file.kept) for file in contents.files),
     )
     return Receipt(link=link, received_at=case.received_at)
 
