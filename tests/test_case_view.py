@@ -689,3 +689,16 @@ def test_a_longest_reply_sealed_in_the_browser_is_accepted(signed_in, db_session
 
     assert response.status_code == 302
     assert rh.count(db_session, Message) == 1
+
+
+def test_giving_a_colleagues_case_to_oneself_points_to_the_take_over(
+    signed_in, db_session, make_case, lawyer, colleague
+):
+    case = make_case(assigned_lawyer_id=colleague.id)
+    db_session.commit()
+
+    answer = post_action(signed_in, case, "assign", assignee=str(lawyer.id))
+
+    assert answer.status_code == 409
+    assert "Overta saken" in rh.page_of(answer).by_id("error-summary").text
+    assert fresh(db_session, case).assigned_lawyer_id == colleague.id

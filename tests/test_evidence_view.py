@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 import crypto
-from advisory.lawyers import evidence
+from advisory import sealed_files
 from advisory.models import (
     Attachment,
     AttachmentChunk,
@@ -145,7 +145,7 @@ def test_the_read_is_on_record_before_the_first_byte_is_sent_and_no_read_is_held
         linked_before_streaming.append(event.one().hash is not None)
         yield from sealed_stream(session, attachment)
 
-    monkeypatch.setattr(evidence, "sealed_stream", watched)
+    monkeypatch.setattr(sealed_files, "sealed_stream", watched)
 
     response = signed_in.get(address, buffered=False)
     assert response.is_streamed

@@ -41,6 +41,7 @@ APP_MODULES = BLUEPRINTS | {
     "too_large",
     "url_converters",
     "gunicorn_logging",
+    "sealed_files",
 }
 
 

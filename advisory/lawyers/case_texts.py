@@ -15,6 +15,9 @@ def refusal(reason: str, otherwise: str | None = None) -> str:
         "closed": _("The case is closed; nothing more can be done with it."),
         "not_a_colleague": _("That person is not a lawyer on this line."),
         "declined_by_them": _("That lawyer has declined this case."),
+        "held_by_colleague": _(
+            'A colleague holds this case: use "Take over the case" to take it from them.'
+        ),
         "assigned_to_someone_else": _("Only the lawyer the case is assigned to can decline it."),
         "not_sealed": _("The reply did not arrive sealed; nothing was sent. Please try again."),
         "bad_signature": _(

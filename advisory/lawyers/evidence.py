@@ -10,13 +10,10 @@ of another case, or of a case the lawyer may not open, is "not found".
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Response, abort, g, request, stream_with_context, url_for
-from flask_babel import format_decimal
-from flask_babel import gettext as _
+from flask import Response, abort, g, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,14 +23,13 @@ from advisory.context import db_session, now
 from advisory.database import writes_on_get
 from advisory.lawyers.routes import bp
 from advisory.models import Attachment, Case, Direction, Role, Staff
+from advisory.sealed_files import approximate_size, sealed_download
 from advisory.services import casework
-from advisory.services.attachments import attachments_of, sealed_stream
+from advisory.services.attachments import attachments_of
 from advisory.services.sealing import LINE_COPY, TO_LINE
 from advisory.transaction import unit_of_work
 
 READ = casework.EVIDENCE_READ
-KIB = 1024
-MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -61,16 +57,7 @@ def evidence(reference: str, attachment_id: int) -> Response:
     # Committed: the read is on record before any of the file is sent.
     if attachment is None:
         abort(404)
-    return Response(
-        stream_with_context(_sealed_bytes(session, attachment)),
-        mimetype="application/octet-stream",
-        headers={
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-            # Opened directly, the address downloads sealed bytes; it never renders.
-            "Content-Disposition": "attachment",
-        },
-    )
+    return sealed_download(session, attachment)
 
 
 def open_evidence(
@@ -97,14 +84,6 @@ def open_evidence(
     return attachment
 
 
-def _sealed_bytes(session: Session, attachment: Attachment) -> Iterator[bytes]:
-    """The stored chunks in order. Each batch is read in a transaction of its own, closed
-    before its bytes are sent, so a slow download holds no connection and no lock."""
-    for chunk in sealed_stream(session, attachment):
-        session.close()
-        yield chunk
-
-
 @bp.context_processor
 def _evidence_on_the_case_page() -> dict[str, object]:
     return {"evidence_of": evidence_of}
@@ -129,11 +108,3 @@ def _listed(case: Case, number: int, attachment: Attachment) -> EvidenceFile:
         padded_bytes=attachment.padded_bytes,
         approximate_size=approximate_size(attachment.padded_bytes),
     )
-
-
-def approximate_size(padded_bytes: int) -> str:
-    """A stored size in words: kilobytes, or megabytes to one decimal, rounded up."""
-    if padded_bytes < MIB:
-        return _("about %(amount)s KB", amount=format_decimal(max(1, -(-padded_bytes // KIB))))
-    tenths = -(-padded_bytes * 10 // MIB)
-    return _("about %(amount)s MB", amount=format_decimal(tenths / 10, "#,##0.0"))

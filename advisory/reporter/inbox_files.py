@@ -21,13 +21,10 @@ never handed out here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 
-from flask import Response, send_file, stream_with_context
-from flask_babel import format_decimal
-from flask_babel import gettext as _
+from flask import Response, send_file
 from sqlalchemy.orm import Session
 from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length
@@ -37,7 +34,7 @@ from advisory.models import Attachment, Case
 from advisory.redacted import Redacted
 from advisory.reporter.credentials import Credential
 from advisory.reporter.forms import CaseCodeForm
-from advisory.services.attachments import sealed_stream
+from advisory.sealed_files import approximate_size, sealed_download
 from advisory.services.reply_files import (
     open_reply_file,
     reply_file,
@@ -45,9 +42,6 @@ from advisory.services.reply_files import (
     reply_header,
 )
 from advisory.url_converters import MAX_ROW_ID
-
-KIB = 1024
-MIB = 1024 * 1024
 
 
 class ReplyFileForm(CaseCodeForm):
@@ -99,16 +93,6 @@ def _listed(case: Case, number: int, attachment: Attachment, code: str | None) -
     )
 
 
-def approximate_size(padded_bytes: int) -> str:
-    """A stored size in words, as the case page says it (lawyers/evidence.py): kilobytes, or
-    megabytes to one decimal, rounded up. (Not imported from there: the anonymous surface
-    loads nothing of the staff one.)"""
-    if padded_bytes < MIB:
-        return _("about %(amount)s KB", amount=format_decimal(max(1, -(-padded_bytes // KIB))))
-    tenths = -(-padded_bytes * 10 // MIB)
-    return _("about %(amount)s MB", amount=format_decimal(tenths / 10, "#,##0.0"))
-
-
 def file_answer(form: ReplyFileForm, case: Case, credential: Credential) -> Response | None:
     """The file the form names: its sealed stream for the browser that holds the key, or,
     with the code posted, the file opened here as a download. None when the case has no
@@ -138,15 +122,4 @@ def file_answer(form: ReplyFileForm, case: Case, credential: Credential) -> Resp
 def _sealed(session: Session, attachment: Attachment) -> Response:
     """The file's stored chunks in order, as the lawyer's browser sealed them."""
     session.expunge(attachment)  # the stream never reloads it
-    return Response(
-        stream_with_context(_sealed_bytes(session, attachment)),
-        mimetype="application/octet-stream",
-        headers={"Content-Disposition": "attachment"},
-    )
-
-
-def _sealed_bytes(session: Session, attachment: Attachment) -> Iterator[bytes]:
-    """Each batch read in a transaction of its own, closed before its bytes are sent."""
-    for chunk in sealed_stream(session, attachment):
-        session.close()
-        yield chunk
+    return sealed_download(session, attachment)
