@@ -19,11 +19,11 @@
 import { b64urlEncode } from "./crypto/encoding.js";
 import { chunkCount, sealStream } from "./crypto/stream.js";
 
-export const MAX_FILE_NAME_CHARS = 120;
+const MAX_FILE_NAME_CHARS = 120;
 /** Sealed chunks in one request (advisory/services/attachments.py CHUNKS_PER_BATCH). */
-export const CHUNKS_PER_BATCH = 16;
+const CHUNKS_PER_BATCH = 16;
 /** Pauses before each retry of a failed request, in milliseconds; then it has failed. */
-export const RETRY_PAUSES = Object.freeze([1000, 2000, 4000, 8000, 15000]);
+const RETRY_PAUSES = Object.freeze([1000, 2000, 4000, 8000, 15000]);
 const HEADER_VERSION = 1;
 
 // --- which files (advisory/file_types.py) --------------------------------------------------

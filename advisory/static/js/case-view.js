@@ -17,32 +17,9 @@
 import { contextOf, isSupported, openText, parseEnvelope, seal, signReply } from "./hpke.js";
 import { loadKeys, loadSigningKey } from "./key-store.js";
 import { openNewGrants } from "./staff-keys.js";
-import { addFieldError, clearErrors, markBusy, templateTexts } from "./enhance.js";
+import { addFieldError, clearErrors, lineKey, markBusy, templateTexts } from "./enhance.js";
 import { openEvidence } from "./evidence-view.js";
 import { takeOverReplyEvidence } from "./reply-evidence.js";
-
-const LINE_KEY_URL = "/api/v1/line-key";
-
-/** @type {Promise<string> | undefined} */
-let linePublicKey;
-
-/** The line's current public key, fetched once for the page (again after a failure). */
-function lineKey() {
-  linePublicKey ??= fetchLineKey().catch((error) => {
-    linePublicKey = undefined;
-    throw error;
-  });
-  return linePublicKey;
-}
-
-async function fetchLineKey() {
-  const response = await fetch(LINE_KEY_URL, { credentials: "same-origin" });
-  if (!response.ok) {
-    throw new Error(`line key: HTTP ${response.status}`);
-  }
-  const { public_key: publicKey } = await response.json();
-  return String(publicKey);
-}
 
 /**
  * @param {HTMLElement} element

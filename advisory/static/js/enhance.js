@@ -392,3 +392,30 @@ export function oneSubmitAtATime() {
     }
   };
 }
+
+const LINE_KEY_URL = "/api/v1/line-key";
+/** @type {Promise<string> | undefined} */
+let linePublicKey;
+
+/**
+ * The line's current public key (base64url), fetched once for the page and again after a
+ * failure. A key retired meanwhile still seals: the server takes the line's retired keys.
+ *
+ * @returns {Promise<string>}
+ */
+export function lineKey() {
+  linePublicKey ??= fetchLineKey().catch((error) => {
+    linePublicKey = undefined;
+    throw error;
+  });
+  return linePublicKey;
+}
+
+async function fetchLineKey() {
+  const response = await fetch(LINE_KEY_URL, { credentials: "same-origin", cache: "no-store" });
+  if (!response.ok) {
+    throw new Error(`line key: HTTP ${response.status}`);
+  }
+  const { public_key: publicKey } = await response.json();
+  return String(publicKey);
+}

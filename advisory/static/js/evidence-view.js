@@ -20,13 +20,7 @@
 import { templateTexts } from "./enhance.js";
 import { contextOf, openText, parseEnvelope } from "./hpke.js";
 import { b64urlDecodeOrNull } from "./crypto/encoding.js";
-import {
-  KEY_BYTES,
-  SEALED_CHUNK_BYTES,
-  TAG_BYTES,
-  chunkCount,
-  openChunks,
-} from "./crypto/stream.js";
+import { KEY_BYTES, SEALED_CHUNK_BYTES, openChunks, sealedLength } from "./crypto/stream.js";
 import { FINDING_KEYS } from "./metadata/findings.js";
 
 const HEADER_VERSION = 1;
@@ -184,7 +178,7 @@ export function parseHeader(text, paddedBytes) {
  * @param {string | null} type an accepted type, or null
  * @returns {string}
  */
-export function cleanName(name, type) {
+function cleanName(name, type) {
   const base = name.replace(/^.*[\\/]/su, "");
   let cleaned = base.replace(NOT_IN_NAMES, "").trim().replace(/^\.+|\.+$/gu, "").trim();
   cleaned = [...cleaned].slice(0, MAX_NAME_CHARS).join("") || "file";
@@ -395,7 +389,7 @@ class FileViewer {
  * @returns {AsyncGenerator<Uint8Array, void, void>}
  */
 async function* sealedChunks(body, paddedBytes) {
-  const limit = paddedBytes + TAG_BYTES * chunkCount(paddedBytes);
+  const limit = sealedLength(paddedBytes);
   const reader = body.getReader();
   let chunk = new Uint8Array(SEALED_CHUNK_BYTES);
   let filled = 0;

@@ -22,6 +22,7 @@ import {
   addFieldError,
   clearErrors,
   focusStart,
+  lineKey,
   oneSubmitAtATime,
   postOrSayOffline,
   showEncryptionFailed,
@@ -41,7 +42,6 @@ import {
 import { takeOverEvidence } from "./evidence.js";
 import { openReplyFiles } from "./inbox-files.js";
 
-const LINE_KEY_URL = "/api/v1/line-key";
 /** The inbox's forms sent as pages: all but the code form and the reply files' buttons. */
 const INBOX_FORMS = "form:not([data-opens-inbox]):not(.reply-file-download)";
 
@@ -265,16 +265,6 @@ function holdsCase(main) {
   return [...main.querySelectorAll("form:not([data-opens-inbox]) input[name=lookup_token]")].some(
     (input) => input instanceof HTMLInputElement && input.value !== "",
   );
-}
-
-/** @returns {Promise<string>} the line's current public key */
-async function lineKey() {
-  const response = await fetch(LINE_KEY_URL, { credentials: "same-origin", cache: "no-store" });
-  if (!response.ok) {
-    throw new Error(`line key: HTTP ${response.status}`);
-  }
-  const { public_key: publicKey } = await response.json();
-  return String(publicKey);
 }
 
 /**

@@ -20,7 +20,7 @@
 import { templateTexts } from "./enhance.js";
 import { formatSize, parseHeader } from "./evidence-view.js";
 import { contextOf, openText } from "./hpke.js";
-import { SEALED_CHUNK_BYTES, TAG_BYTES, chunkCount, openChunks } from "./crypto/stream.js";
+import { SEALED_CHUNK_BYTES, openChunks, sealedLength } from "./crypto/stream.js";
 
 const DIRECTION = "line-to-reporter";
 // A saved file's address is let go after this long.
@@ -224,7 +224,7 @@ class ReplyFile {
  * @returns {Generator<Uint8Array, void, void>}
  */
 function* chunksOf(sealed, paddedBytes) {
-  if (sealed.length !== paddedBytes + TAG_BYTES * chunkCount(paddedBytes)) {
+  if (sealed.length !== sealedLength(paddedBytes)) {
     throw new RangeError("the file is not as long as it was stored");
   }
   for (let offset = 0; offset < sealed.length; offset += SEALED_CHUNK_BYTES) {

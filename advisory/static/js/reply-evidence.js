@@ -60,7 +60,7 @@ export function takeOverReplyEvidence(form, sealing) {
   return new ReplyEvidence(form, field, copies);
 }
 
-export class ReplyEvidence {
+class ReplyEvidence {
   /**
    * @param {HTMLFormElement} form
    * @param {import("./evidence.js").EvidenceField} field

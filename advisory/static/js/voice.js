@@ -56,7 +56,7 @@ const FILE_NAME = "voice-message";
  *
  * @returns {Format | null}
  */
-export function recordingFormat() {
+function recordingFormat() {
   if (
     typeof MediaRecorder !== "function" ||
     typeof navigator.mediaDevices?.getUserMedia !== "function"
@@ -85,7 +85,7 @@ export function offerVoiceMessage(field, add) {
   return voice;
 }
 
-export class VoiceMessage {
+class VoiceMessage {
   /** @type {State} */
   state = "idle";
   /** @type {MediaStream | null} the microphone, while it is in use */

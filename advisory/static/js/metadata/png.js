@@ -114,7 +114,7 @@ let crcTable;
  * @param {number} end
  * @returns {number}
  */
-export function crc32(bytes, start, end) {
+function crc32(bytes, start, end) {
   const table = (crcTable ??= makeCrcTable());
   let crc = 0xffffffff;
   for (let i = start; i < end; i += 1) {
