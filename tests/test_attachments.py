@@ -27,6 +27,7 @@ import crypto
 from advisory.metadata import FINDING_KEYS
 from advisory.models import Attachment, AttachmentChunk, Case, CaseStatus, Message, ReceiptLink
 from advisory.reporter.finding_words import finding_words
+from advisory.services import attachment_sealing
 from advisory.services.attachments import UPLOAD_LIFETIME
 from advisory.services.retention import apply_retention
 from crypto import stream
@@ -507,7 +508,7 @@ def files_holding(folder: Path, secret: bytes) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file() and secret in p.read_bytes()]
 
 
-def test_a_canary_inside_a_file_is_in_no_row_log_or_temporary_file(
+def test_a_canary_in_a_file_or_its_name_is_in_no_row_log_or_temporary_file(
     client, db_session, line_key, caplog, tmp_path, monkeypatch
 ):
     caplog.set_level(logging.DEBUG)
@@ -515,12 +516,13 @@ def test_a_canary_inside_a_file_is_in_no_row_log_or_temporary_file(
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     canary = f"FILE-CANARY-{secrets.token_hex(6)}".encode()
     content = canary + secrets.token_bytes(900_000)  # past what Werkzeug keeps in memory
+    name = f"{canary.decode()}.txt"  # a file's name is case content too
 
     # Without JavaScript: in the report's own post
-    assert post_with_files(client, [(content, "notat.txt")]).status_code == 400  # not text
-    assert post_with_files(client, [(canary * 30_000, "notat.txt")]).status_code == STORED
+    assert post_with_files(client, [(content, name)]).status_code == 400  # not text
+    assert post_with_files(client, [(canary * 30_000, name)]).status_code == STORED
     # With JavaScript: sealed uploads
-    data = browser_report(client, line_key, [(canary * 30_000, "notat.txt", "text/plain")])
+    data = browser_report(client, line_key, [(canary * 30_000, name, "text/plain")])
     assert client.post("/report", data=data).status_code == STORED
 
     assert count(db_session, Attachment) == 2
@@ -628,3 +630,23 @@ def test_without_javascript_the_receipt_says_what_a_pdf_still_holds_and_the_row_
     (stored,) = db_session.scalars(select(ReceiptLink.removed_from_files)).all()
     assert stored.startswith("r1.")
     assert "author" not in stored
+
+
+def test_a_form_sent_again_does_not_strip_and_seal_its_files_again(
+    client, db_session, line_key, monkeypatch
+):
+    sealed = []
+    original = attachment_sealing._sealed
+    monkeypatch.setattr(
+        attachment_sealing, "_sealed", lambda *args: sealed.append(1) or original(*args)
+    )
+    page = get_report(client)
+    values = MultiDict(report_data(page, narrative=NARRATIVE))
+    values.add("evidence", FileStorage(BytesIO(CANARY), filename="a.txt"))
+    boundary, body = encode_multipart(values)
+    content_type = f"multipart/form-data; boundary={boundary}"
+
+    for _ in range(2):
+        assert client.post("/report", data=body, content_type=content_type).status_code == STORED
+
+    assert len(sealed) == 1

@@ -17,7 +17,7 @@ from typing import cast
 from sqlalchemy.orm import Session
 
 from advisory import triage
-from advisory.models import CallbackStatus, ContactPreference
+from advisory.models import CallbackStatus, ContactPreference, LineKey
 from advisory.redacted import Redacted
 from advisory.services import receipt_links, sealing
 from advisory.services.attachment_sealing import (
@@ -106,7 +106,7 @@ def receive_web_report(
     if isinstance(report.content, SealedInBrowser):
         contents = _from_browser(session, directory, report.content)
     else:
-        contents = _sealed_here(session, settings, secrets, report, reference, wants_callback)
+        contents = _sealed_here(session, secrets, report, reference, wants_callback)
     phone = contents.phone if wants_callback else None
     submission = submit_case(
         session,
@@ -123,9 +123,12 @@ def receive_web_report(
         now=now,
         reference=reference,
     )
+    files: tuple[SealedFile, ...] = ()
     if not submission.duplicate:  # a form sent again brought its files the first time
-        _keep_evidence(session, settings, secrets, directory, report, contents, submission, now)
-    return _receipt(session, secrets.pepper, submission, contents, wants_callback, now)
+        files = _keep_evidence(
+            session, settings, secrets, directory, report, contents, submission, now
+        )
+    return _receipt(session, secrets.pepper, submission, contents, files, wants_callback, now)
 
 
 def _keep_evidence(
@@ -137,12 +140,16 @@ def _keep_evidence(
     contents: _Contents,
     submission: Submission,
     now: datetime,
-) -> None:
-    """The report's files join its case: sealed here, or claimed from the browser's uploads.
-    Raises AttachmentRefused (so the case is not stored either)."""
+) -> tuple[SealedFile, ...]:
+    """The report's files join its case: sealed here (returned, for the receipt to say what
+    was removed), or claimed from the browser's uploads. Raises AttachmentRefused (so the
+    case is not stored either). Files are sealed only now: a form sent again is not."""
     case = submission.case
-    if contents.files:
-        store_sealed(session, secrets.pepper, contents.files, case=case, now=now)
+    sealed: tuple[SealedFile, ...] = ()
+    if report.files and contents.key is not None:
+        where = sealing.context(contents.key.line.slug, case.reference, sealing.TO_LINE)
+        sealed = tuple(seal_files(report.files, contents.key, where, settings.attachments))
+        store_sealed(session, secrets.pepper, sealed, case=case, now=now)
     if report.claims:
         claim_uploads(
             session,
@@ -154,6 +161,7 @@ def _keep_evidence(
             case=case,
             now=now,
         )
+    return sealed
 
 
 @dataclass(frozen=True, repr=False)
@@ -166,7 +174,7 @@ class _Contents(Redacted):
     phone: str | None
     reporter: ReporterKeys
     code: str | None = None  # made here for a reporter without JavaScript
-    files: tuple[SealedFile, ...] = ()  # evidence sealed here
+    key: LineKey | None = None  # what it was sealed to here (files are sealed to it too)
 
 
 def _from_browser(session: Session, directory: KeyDirectory, content: SealedInBrowser) -> _Contents:
@@ -185,7 +193,6 @@ def _from_browser(session: Session, directory: KeyDirectory, content: SealedInBr
 
 def _sealed_here(
     session: Session,
-    settings: Settings,
     secrets: Secrets,
     report: WebReport,
     reference: str,
@@ -206,8 +213,7 @@ def _sealed_here(
     # A number typed for a report answered in the inbox is not kept, nor even sealed.
     number = content.phone.strip() if wants_callback else ""
     phone = sealing.seal_for_line(key, "contact", number, where) if number else None
-    files = tuple(seal_files(report.files, key, where, settings.attachments))
-    return _Contents(key.line_id, narrative, copy, phone, reporter, code, files)
+    return _Contents(key.line_id, narrative, copy, phone, reporter, code, key)
 
 
 def _receipt(
@@ -215,6 +221,7 @@ def _receipt(
     pepper: bytes,
     submission: Submission,
     contents: _Contents,
+    files: tuple[SealedFile, ...],
     wants_callback: bool,
     now: datetime,
 ) -> Receipt:
@@ -233,7 +240,7 @@ def _receipt(
         code=contents.code,
         callback_unbooked=wants_callback and not booked,
         now=now,
-        files=tuple(receipt_links.FileNote(file.removed, file.kept) for file in contents.files),
+        files=tuple(receipt_links.FileNote(file.removed, file.kept) for file in files),
     )
     return Receipt(link=link, received_at=case.received_at)
 
