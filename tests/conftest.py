@@ -42,7 +42,19 @@ from advisory.services.sealed_input import KeyDirectory
 from advisory.settings import Settings
 
 POSTGRES_ENV = "ADVISORY_TEST_DATABASE_URL"
-POSTGRES_URL = os.environ.get(POSTGRES_ENV, "")
+# Under pytest-xdist every worker gets a database of its own, named after the one configured
+# (`test_gw0`, `test_gw1`): tests reset schemas and the workers must not meet there.
+_CONFIGURED_POSTGRES_URL = os.environ.get(POSTGRES_ENV, "")
+
+
+def _worker_url(url: str, worker: str) -> str:
+    if not url or not worker:
+        return url
+    parsed = sa.make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _worker_url(_CONFIGURED_POSTGRES_URL, os.environ.get("PYTEST_XDIST_WORKER", ""))
 # Fixed, obviously fake secrets: 32 bytes each, hex.
 TEST_SECRETS = {
     "ADVISORY_SECRET_KEY": "11" * 32,
@@ -58,9 +70,26 @@ needs_postgres = pytest.mark.skipif(not POSTGRES_URL, reason=f"{POSTGRES_ENV} is
 DATABASES = ["sqlite", pytest.param("postgresql", marks=needs_postgres)]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if POSTGRES_URL != _CONFIGURED_POSTGRES_URL:
+        _create_database(_CONFIGURED_POSTGRES_URL, sa.make_url(POSTGRES_URL).database or "")
+
+
+def _create_database(server_url: str, name: str) -> None:
+    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).scalar()
+        if not exists:
+            quoted = connection.dialect.identifier_preparer.quote(name)
+            connection.exec_driver_sql(f"CREATE DATABASE {quoted}")
+    engine.dispose()
+
+
 def pytest_report_header() -> str:
     if POSTGRES_URL:
-        return f"database tests: SQLite and PostgreSQL ({_redacted(POSTGRES_URL)})"
+        return f"database tests: SQLite and PostgreSQL ({_redacted(_CONFIGURED_POSTGRES_URL)})"
     return f"database tests: SQLite only — {POSTGRES_ENV} is not set, PostgreSQL SKIPPED"
 
 

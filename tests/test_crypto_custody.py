@@ -730,7 +730,11 @@ def test_a_malformed_grant_is_refused(grant: Any, message: str) -> None:
         crypto.open_grant(grant, LINE_KEY_ID, 7, STAFF_KEY)
 
 
-@pytest.mark.parametrize("line_key_id", ["", LINE_KEY_ID.upper(), LINE_KEY_ID[:15], "g" * 16])
+@pytest.mark.parametrize(
+    "line_key_id",
+    ["", LINE_KEY_ID.upper(), LINE_KEY_ID[:15], "g" * 16],
+    ids=["empty", "upper-case", "short", "not-hex"],
+)
 def test_a_malformed_line_key_id_is_refused(line_key_id: str) -> None:
     with pytest.raises(ValueError, match="a line key id is 16 lowercase hex"):
         crypto.open_grant(GRANT, line_key_id, 7, STAFF_KEY)
