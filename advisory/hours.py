@@ -9,7 +9,6 @@ two datetimes that share a tzinfo by their wall-clock fields, which is wrong acr
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -17,8 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-from holidays.constants import DE_FACTO, PUBLIC
+from advisory.closing_days import closing_days, supported_country
 
 Hours = tuple[tuple[time, time], ...]
 """Open intervals of one day as half-open (start, end) wall-clock times, in order."""
@@ -28,12 +26,6 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Refuse to look further ahead than this for opening time: a calendar closed for three years is
 # a configuration error, not a deadline.
 SEARCH_HORIZON = timedelta(days=3 * 366)
-
-# Which `holidays` categories close the line, per country. In Sweden Midsummer Eve, Christmas Eve
-# and New Year's Eve are days off by law (semesterlag 1977:480 §7) without being public holidays;
-# holidays files them as DE_FACTO. Sundays we leave out (no include_sundays): they are closed
-# anyway unless a calendar deliberately opens on Sundays.
-_CLOSING_CATEGORIES: Mapping[str, tuple[str, ...]] = {"SE": (PUBLIC, DE_FACTO)}
 
 _INTERVAL = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
 
@@ -49,7 +41,9 @@ class Calendar:
     timezone: str = "Europe/Oslo"
     weekly_hours: Mapping[int, Hours] = field(default_factory=_default_weekly_hours)
     holiday_country: str | None = "NO"
-    closed_days: tuple[tuple[int, int], ...] = ((12, 24), (12, 31))
+    # Days closed every year beyond the country's own closing days (`closing_days`), which
+    # already hold the de facto ones such as Christmas Eve.
+    closed_days: tuple[tuple[int, int], ...] = ()
     closed_dates: tuple[date, ...] = ()
     exceptions: Mapping[date, Hours] = field(default_factory=dict)
     working_day: timedelta | None = None
@@ -76,7 +70,7 @@ class Calendar:
                 date(2000, month, day_of_month)  # a leap year, so 29 February is allowed
             except ValueError as exc:
                 raise ValueError(f"closed days: ({month}, {day_of_month}) is no day") from exc
-        if self.holiday_country not in (None, *holidays.list_supported_countries()):
+        if self.holiday_country is not None and not supported_country(self.holiday_country):
             raise ValueError(f"holiday country {self.holiday_country!r} is not supported")
         if self.working_day is not None and self.working_day <= timedelta(0):
             raise ValueError("working day must be longer than zero")
@@ -96,11 +90,13 @@ class Calendar:
             return self.working_day
         return max(_length(hours) for hours in self.weekly_hours.values())
 
-    def holiday_name(self, day: date) -> str | None:
-        """The name of the holiday on `day` that closes the line (bar an exception), if any."""
+    def holiday_name(self, day: date, language: str | None = None) -> str | None:
+        """The name of the holiday on `day` that closes the line (bar an exception), if any,
+        in `language` (a `holidays` language code; default the calendar's own)."""
         if self.holiday_country is None:
             return None
-        return _holiday_table(self.holiday_country, day.year, self.holiday_language).get(day)
+        table = closing_days(self.holiday_country, day.year, language or self.holiday_language)
+        return table.get(day)
 
     def open_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
         """The open intervals of local calendar day `day`, aware in the line's time zone."""
@@ -260,20 +256,6 @@ def _to_utc(at: datetime) -> datetime:
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError(f"{at.isoformat()} has no time zone; pass an aware datetime")
     return at.astimezone(UTC)
-
-
-@functools.cache
-def _holiday_table(country: str, year: int, language: str | None) -> Mapping[date, str]:
-    """The days `country` closes the line in `year`, with their names (one build per year)."""
-    if language is None:
-        language = holidays.country_holidays(country).default_language
-    table = holidays.country_holidays(
-        country,
-        years=year,
-        categories=_CLOSING_CATEGORIES.get(country, (PUBLIC,)),
-        language=language,
-    )
-    return MappingProxyType(dict(table))
 
 
 # The line's default calendar, for callers that have no other (built once, reads no clock).

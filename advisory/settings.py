@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
 
+from advisory.closing_days import NORDIC_COUNTRIES
 from advisory.hours import Calendar, parse_weekly_hours
 from advisory.redacted import Redacted
 from advisory.slots import DutyRoster, parse_roster
@@ -29,7 +30,7 @@ SECRETS_FILENAME = "secrets.json"
 SECRET_NAMES = ("secret_key", "pepper", "data_key")
 SUPPORTED_LOCALES = ("nb", "en")
 ENVIRONMENTS = ("production", "development")
-HOLIDAY_COUNTRIES = ("NO", "DK", "SE")
+HOLIDAY_COUNTRIES = NORDIC_COUNTRIES
 # The line's own number: digits and spaces, "+" first for a country code; E.164 has at most 15
 # digits, and a short national number at least 3.
 LINE_PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ]*$")

@@ -143,14 +143,14 @@ def test_show_from_a_date_gives_the_reason_for_each_closed_day(runner: FlaskCliR
 
     assert lines[1:] == [
         "Thu 2027-12-23  09:00-16:00",
-        "Fri 2027-12-24  closed (24 December)",
+        "Fri 2027-12-24  closed (Julaften)",
         "Sat 2027-12-25  closed (Første juledag)",
         "Sun 2027-12-26  closed (Andre juledag)",
         "Mon 2027-12-27  09:00-16:00",
         "Tue 2027-12-28  09:00-16:00",
         "Wed 2027-12-29  09:00-16:00",
         "Thu 2027-12-30  09:00-16:00",
-        "Fri 2027-12-31  closed (31 December)",
+        "Fri 2027-12-31  closed (Nyttårsaften)",
         "Sat 2028-01-01  closed (Første nyttårsdag)",
     ]
 

@@ -21,7 +21,16 @@ import pytest
 from advisory.settings import PROJECT_ROOT
 
 DOMAIN, INFRASTRUCTURE, SERVICES, APP = range(4)
-DOMAIN_MODULES = {"vocabulary", "hours", "triage", "slots", "text_limits", "metadata", "file_types"}
+DOMAIN_MODULES = {
+    "vocabulary",
+    "hours",
+    "closing_days",
+    "triage",
+    "slots",
+    "text_limits",
+    "metadata",
+    "file_types",
+}
 BLUEPRINTS = {"reporter", "auth", "lawyers", "coordinator", "notices", "admin"}
 APP_MODULES = BLUEPRINTS | {
     "cli",

@@ -43,7 +43,8 @@ def test_defaults_describe_the_line_of_the_design(env):
     assert calendar.timezone == "Europe/Oslo"
     assert dict(calendar.weekly_hours) == {day: NINE_TO_FOUR for day in range(5)}
     assert calendar.holiday_country == "NO"
-    assert calendar.closed_days == ((12, 24), (12, 31))
+    assert calendar.closed_days == ()  # Christmas and New Year's Eve are Norway's closing days
+    assert calendar.holiday_name(date(2026, 12, 24)) == "Julaften"
     assert calendar.closed_dates == ()
     assert settings.p1_target_opening_hours == 2
     assert settings.slot_minutes == 30
