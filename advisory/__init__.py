@@ -13,6 +13,7 @@ from advisory.auth import bp as auth_bp
 from advisory.cli import register_cli
 from advisory.coordinator import bp as coordinator_bp
 from advisory.database import register_database
+from advisory.emergency_numbers import register_emergency_numbers
 from advisory.i18n import register_i18n
 from advisory.lawyers import bp as lawyers_bp
 from advisory.logging_config import configure_logging
@@ -56,6 +57,7 @@ def create_app(config: Mapping[str, str] | Settings | None = None) -> Flask:
     register_security(app, settings)
     register_database(app, settings)
     register_i18n(app, settings)
+    register_emergency_numbers(app)
     register_page_layout(app)
     register_blueprints(app)
     register_rate_limits(app, settings)  # wraps views, so after the blueprints

@@ -18,10 +18,18 @@ from wtforms.i18n import messages_path
 
 from advisory.context import current_settings
 from advisory.extensions import babel
+from advisory.page_line import page_line
 from advisory.settings import PROJECT_ROOT, SUPPORTED_LOCALES, Settings
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "advisory" / "translations"
-LANGUAGE_NAMES = {"nb": "Norsk", "en": "English"}
+# Each language in its own words, as a reader of it looks for it.
+LANGUAGE_NAMES = {
+    "nb": "Bokmål",
+    "nn": "Nynorsk",
+    "sv": "Svenska",
+    "da": "Dansk",
+    "en": "English",
+}
 SESSION_KEY = "lang"
 _CATALOGUE_KEY = "advisory_catalogue"  # on `g`: (locale, its catalogue)
 
@@ -37,7 +45,7 @@ def register_i18n(app: Flask, settings: Settings) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
     babel.init_app(app, locale_selector=_select_locale)
     _install_template_texts(app)
-    app.jinja_env.globals["language_names"] = LANGUAGE_NAMES
+    app.jinja_env.globals["language_choices"] = language_choices
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["weekday_name"] = weekday_name
     app.jinja_env.globals["format_datetime"] = format_datetime
@@ -116,8 +124,25 @@ def _newstyle(context: Context, text: str, variables: dict[str, Any]) -> str:
 
 
 def current_language() -> str:
+    """The language chosen in this browser if the page's line offers it, else the line's own."""
     chosen = session.get(SESSION_KEY)
-    return chosen if chosen in SUPPORTED_LOCALES else current_settings().default_locale
+    return chosen if chosen in offered_languages() else default_language()
+
+
+def offered_languages() -> tuple[str, ...]:
+    line = page_line()
+    return SUPPORTED_LOCALES if line is None else line.languages
+
+
+def default_language() -> str:
+    line = page_line()
+    return current_settings().default_locale if line is None else line.default_language
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The other languages of the page's line, each named in itself, for the header."""
+    shown = current_language()
+    return [(code, LANGUAGE_NAMES[code]) for code in offered_languages() if code != shown]
 
 
 def _select_locale() -> str:

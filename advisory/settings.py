@@ -28,7 +28,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.toml"
 SECRETS_FILENAME = "secrets.json"
 SECRET_NAMES = ("secret_key", "pepper", "data_key")
-SUPPORTED_LOCALES = ("nb", "en")
+SUPPORTED_LOCALES = ("nb", "nn", "sv", "da", "en")
 ENVIRONMENTS = ("production", "development")
 HOLIDAY_COUNTRIES = NORDIC_COUNTRIES
 # The line's own number: digits and spaces, "+" first for a country code; E.164 has at most 15

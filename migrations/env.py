@@ -12,11 +12,16 @@ from flask import current_app
 import advisory.models  # noqa: F401  (registers every table on the metadata)
 from advisory.database import include_in_autogenerate
 from advisory.extensions import db
+from advisory.services.line_settings import texts_from_settings
 
 logger = logging.getLogger("alembic.env")
 config = context.config
 target_metadata = db.metadata
 configure_args = current_app.extensions["migrate"].configure_args
+# What a line that predates line settings takes from the deployment's configuration (0017).
+config.attributes.setdefault(
+    "line_settings", texts_from_settings(current_app.extensions["advisory_settings"])
+)
 
 
 def run_migrations_offline() -> None:

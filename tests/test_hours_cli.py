@@ -1,8 +1,9 @@
 """`flask --app advisory hours due | between | show`: what they print, what they refuse.
 
-The commands read only the calendar and the clock, so one app without a database serves the
-whole module. The calendar rules themselves are tested in test_hours.py; here we check that the
-command line passes them through faithfully and refuses bad input with exit status 2.
+The commands read only a line's calendar and the clock, so one app whose database holds one
+Norwegian line serves the whole module (tests/test_lines_cli.py picks among several). The
+calendar rules themselves are tested in test_hours.py; here we check that the command line
+passes them through faithfully and refuses bad input with exit status 2.
 """
 
 from __future__ import annotations
@@ -16,18 +17,25 @@ import pytest
 from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskCliRunner
+from flask_migrate import upgrade
 
 from advisory import create_app
 from advisory.cli.hours import hours_group
+from advisory.extensions import db
+from advisory.models import Line
 from tests.conftest import DEFAULT_NOW, base_env
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     tmp_path: Path = tmp_path_factory.mktemp("hours-cli")
-    app = create_app(base_env(tmp_path, f"sqlite:///{tmp_path / 'unused.db'}"))
+    app = create_app(base_env(tmp_path, f"sqlite:///{tmp_path / 'hours.db'}"))
     app.config["TESTING"] = True
     app.extensions["advisory_clock"] = lambda: DEFAULT_NOW
+    with app.app_context():
+        upgrade()
+        db.session.add(Line(slug="main", name="The line", created_at=DEFAULT_NOW))
+        db.session.commit()
     return app
 
 

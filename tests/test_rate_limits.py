@@ -55,7 +55,8 @@ FOLLOW_UP_POSTS = ("/follow-up", "/follow-up/message", "/follow-up/callback/canc
 
 @pytest.fixture
 def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
-    """`make_app(**env)`: a fresh app whose database holds a line key; English pages."""
+    """`make_app(**env)`: a fresh app whose database holds a line key; the line's pages are
+    English."""
     apps: list[Flask] = []
 
     def make_app(**env: str) -> Flask:
@@ -65,7 +66,6 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
             base_env(
                 folder,
                 f"sqlite:///{folder / 'rate.db'}",
-                ADVISORY_DEFAULT_LOCALE="en",
                 **env,
             )
         )
@@ -73,7 +73,12 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
         app.extensions["advisory_clock"] = lambda: DEFAULT_NOW
         with app.app_context():
             upgrade()
-            initialise_line(db.session(), now=DEFAULT_NOW, iterations=1000)
+            initialise_line(
+                db.session(),
+                now=DEFAULT_NOW,
+                iterations=1000,
+                line_settings={"languages": "en, nb", "default_language": "en"},
+            )
             db.session.commit()
         apps.append(app)
         return app

@@ -533,10 +533,14 @@ def test_a_browser_report_is_one_insert_and_its_notice_once_its_key_is_known(
     finally:
         event.remove(engine, "before_cursor_execute", record)
 
-    # Then storing it took one INSERT and no look-up (no key, no pre-check, no savepoint),
-    # the lawyers' notice one more, which a lost race leaves as it was, and its receipt link
+    # Then storing it took one INSERT and no look-up of a key, a pre-check or a savepoint,
+    # the lawyers' notice one more, which a lost race leaves as it was, and its receipt link;
+    # the one read is the line's settings (its languages and calendar)
     assert response.status_code == STORED
-    writes = [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]
+    reads = [s for s in statements if s.startswith("SELECT")]
+    assert len(reads) == 1
+    assert " FROM LINE " in reads[0]
+    writes = [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE", "SELECT"))]
     assert len(writes) == 3
     assert writes[0].startswith('INSERT INTO "CASE"')
     assert writes[1].startswith("INSERT INTO NOTIFICATION")

@@ -14,6 +14,7 @@ from advisory.cli.demo import demo_group
 from advisory.cli.hours import hours_group
 from advisory.cli.init import init_command
 from advisory.cli.keys import keys_group
+from advisory.cli.lines import lines_group
 from advisory.cli.report import report_group
 from advisory.cli.serve import scheduler_command, serve_command
 from advisory.cli.staff import staff_group
@@ -26,6 +27,7 @@ def register_cli(app: Flask, settings: Settings) -> None:
     app.cli.add_command(serve_command)
     app.cli.add_command(scheduler_command)
     app.cli.add_command(hours_group)
+    app.cli.add_command(lines_group)
     app.cli.add_command(keys_group)
     app.cli.add_command(audit_group)
     app.cli.add_command(report_group)

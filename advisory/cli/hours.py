@@ -2,7 +2,8 @@
 
 `due` and `between` each print one machine-readable value (an ISO 8601 instant; whole seconds)
 for scripts and for staff checking a deadline; `show` lists the coming days for people.
-All three read the calendar from the settings, so they answer for the line as configured.
+All three read the calendar of a line (`--line SLUG`; the only line when there is one), so they
+answer for the line as configured.
 Bad input is a usage error: one `Error:` line naming what was wrong, exit status 2.
 """
 
@@ -15,8 +16,9 @@ from typing import Any, TypeVar
 import click
 from flask.cli import AppGroup
 
-from advisory.context import current_settings, now
+from advisory.context import db_session, now
 from advisory.hours import WEEKDAYS, Calendar
+from advisory.services.line_settings import all_lines, config_of
 
 EXAMPLE = "2027-03-24T17:00:00+01:00"
 MONTHS = (
@@ -58,14 +60,32 @@ class AwareTimestamp(click.ParamType):
 
 AWARE_TIMESTAMP = AwareTimestamp()
 
-hours_group = AppGroup("hours", help="Opening hours and deadlines of the line, as configured.")
+hours_group = AppGroup("hours", help="Opening hours and deadlines of a line, as configured.")
+line_option = click.option(
+    "--line", "slug", metavar="SLUG", help="The line (needed when there are several)."
+)
+
+
+def line_calendar(slug: str | None) -> Calendar:
+    """The calendar of line SLUG, or of the only line; a usage error names the lines."""
+    lines = all_lines(db_session())
+    known = ", ".join(line.slug for line in lines) or "none yet"
+    if slug is None:
+        if len(lines) != 1:
+            raise click.UsageError(f"name a line with --line SLUG (lines: {known})")
+        return config_of(lines[0]).calendar
+    for line in lines:
+        if line.slug == slug:
+            return config_of(line).calendar
+    raise click.BadParameter(f"no line {slug!r} (lines: {known})", param_hint="'--line'")
 
 
 @hours_group.command("due")
 @click.argument("received_at", metavar="ISO-TIMESTAMP", type=AWARE_TIMESTAMP)
-def hours_due(received_at: datetime) -> None:
+@line_option
+def hours_due(received_at: datetime, slug: str | None) -> None:
     """Print the callback deadline for a case received at ISO-TIMESTAMP."""
-    calendar = current_settings().calendar
+    calendar = line_calendar(slug)
     due = _calendar_answer(lambda: calendar.callback_due(received_at), received_at)
     click.echo(due.isoformat(timespec="microseconds" if received_at.microsecond else "seconds"))
 
@@ -73,13 +93,14 @@ def hours_due(received_at: datetime) -> None:
 @hours_group.command("between")
 @click.argument("start", metavar="START", type=AWARE_TIMESTAMP)
 @click.argument("end", metavar="END", type=AWARE_TIMESTAMP)
-def hours_between(start: datetime, end: datetime) -> None:
+@line_option
+def hours_between(start: datetime, end: datetime, slug: str | None) -> None:
     """Print the opening time inside [START, END) in whole seconds (rounded down)."""
     if end < start:
         raise click.BadParameter(
             f"{end.isoformat()} is before START {start.isoformat()}", param_hint="'END'"
         )
-    calendar = current_settings().calendar
+    calendar = line_calendar(slug)
     opening = _calendar_answer(lambda: calendar.opening_time_between(start, end), end)
     click.echo(opening // timedelta(seconds=1))
 
@@ -98,9 +119,10 @@ def hours_between(start: datetime, end: datetime) -> None:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="First day (YYYY-MM-DD); default: today in the line's time zone.",
 )
-def hours_show(days: int, first_day: datetime | None) -> None:
+@line_option
+def hours_show(days: int, first_day: datetime | None, slug: str | None) -> None:
     """List the opening hours of the coming days, and why closed days are closed."""
-    calendar = current_settings().calendar
+    calendar = line_calendar(slug)
     start = first_day.date() if first_day else _local_today(calendar)
     try:
         last = start + timedelta(days=days - 1)
@@ -108,10 +130,10 @@ def hours_show(days: int, first_day: datetime | None) -> None:
         raise click.BadParameter(
             f"{days} days from {start.isoformat()} run past 9999-12-31", param_hint="'--days'"
         ) from None
-    click.echo(f"Opening hours in {calendar.timezone}, {_label(start)} to {_label(last)}:")
+    click.echo(f"Opening hours in {calendar.timezone}, {label(start)} to {label(last)}:")
     for offset in range(days):
         day = start + timedelta(days=offset)
-        click.echo(f"{_label(day)}  {_describe(calendar, day)}")
+        click.echo(f"{label(day)}  {describe_day(calendar, day)}")
 
 
 def _calendar_answer(compute: Callable[[], T], given: datetime) -> T:
@@ -131,7 +153,7 @@ def _local_today(calendar: Calendar) -> date:
     return calendar.local_date(now())
 
 
-def _label(day: date) -> str:
+def label(day: date) -> str:
     return f"{_weekday(day)} {day.isoformat()}"
 
 
@@ -140,7 +162,7 @@ def _weekday(day: date) -> str:
     return WEEKDAYS[day.weekday()].capitalize()
 
 
-def _describe(calendar: Calendar, day: date) -> str:
+def describe_day(calendar: Calendar, day: date) -> str:
     intervals = calendar.open_intervals(day)
     if not intervals:
         return f"closed ({_closed_reason(calendar, day)})"

@@ -15,6 +15,7 @@ from advisory.instance_files import write_private_text
 from advisory.instance_secrets import create_secrets_file
 from advisory.services.demo import create_demo_staff, describe_credentials
 from advisory.services.line_keys import AlreadyInitialised, initialise_line, is_initialised
+from advisory.services.line_settings import texts_from_settings
 from advisory.services.staff import StaffError
 from advisory.settings import SECRETS_FILENAME
 from advisory.transaction import unit_of_work
@@ -47,7 +48,13 @@ def init_command(force: bool, if_needed: bool, demo: bool) -> None:
         secrets = create_secrets_file(settings.instance_path)
         audit.use_chain_key(db.engine, secrets.data_key)  # the events below are keyed too
     with unit_of_work(AlreadyInitialised, StaffError) as work:
-        new_key = initialise_line(db_session(), now=now(), force=force, data_key=secrets.data_key)
+        new_key = initialise_line(
+            db_session(),
+            now=now(),
+            force=force,
+            data_key=secrets.data_key,
+            line_settings=texts_from_settings(settings),
+        )
         created = (
             create_demo_staff(db_session(), new_key=new_key, data_key=secrets.data_key, now=now())
             if demo

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 import crypto
 from advisory import audit
 from advisory.models import Line, LineKey, WrapKind, WrappedKey
+from advisory.services.line_settings import store_settings
 from advisory.services.vouched_keys import KeyRole, vouch, vouched
 
 DEFAULT_LINE_SLUG = "main"
@@ -55,13 +57,15 @@ def initialise_line(
     force: bool = False,
     iterations: int | None = None,
     data_key: bytes | None = None,
+    line_settings: Mapping[str, str] | None = None,
 ) -> NewLineKey:
     """Create the line (if needed) and a fresh line key wrapped under a new recovery passphrase.
 
     With `force`, an existing key is retired, not deleted: cases sealed to it stay readable
-    to whoever holds it wrapped.
+    to whoever holds it wrapped. A line made now takes `line_settings` (texts of
+    `line_config.FIELDS`), else the model's defaults.
     """
-    line = _line_for_init(session, now)
+    line = _line_for_init(session, now, line_settings or {})
     current = active_line_key(session, line.id)
     if current is not None:
         if not force:
@@ -86,11 +90,12 @@ def initialise_line(
     return NewLineKey(line, line_key, private_key, recovery)
 
 
-def _line_for_init(session: Session, now: datetime) -> Line:
-    """The line, made at the first `init` (one line per deployment)."""
+def _line_for_init(session: Session, now: datetime, settings: Mapping[str, str]) -> Line:
+    """The first line, made at the first `init`."""
     line = default_line(session)
     if line is None:
         line = Line(slug=DEFAULT_LINE_SLUG, name=DEFAULT_LINE_NAME, created_at=now)
+        store_settings(line, settings)
         session.add(line)
         session.flush()
     return line
