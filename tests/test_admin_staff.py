@@ -414,8 +414,12 @@ def admin_routes(app) -> list[tuple[str, str]]:
     ]
 
 
-def test_the_admin_routes_are_the_ones_this_file_tests(app):
+def test_the_admin_routes_are_the_ones_this_file_and_test_admin_lines_test(app):
     assert sorted(admin_routes(app)) == [
+        ("/staff/admin/lines", "GET"),
+        ("/staff/admin/lines", "POST"),
+        ("/staff/admin/lines/<slug>", "GET"),
+        ("/staff/admin/lines/<slug>", "POST"),
         ("/staff/admin/staff", "GET"),
         ("/staff/admin/staff", "POST"),
         ("/staff/admin/staff/<id:staff_id>/deactivate", "POST"),
@@ -434,9 +438,10 @@ def test_lawyers_and_coordinators_are_refused_every_admin_route(
     sign_in_as(client, db_session, visitor)
     token = TOKEN.search(client.get("/staff/login").get_data(as_text=True)).group(1)
     data = {"csrf_token": token, "confirm": "y", "username": "mallory", "role": "admin"}
+    data |= {"slug": "mallory", "name": "Mallory", "country": "SE", "timezone": "UTC"}
 
     for rule, method in admin_routes(app):
-        path = rule.replace("<id:staff_id>", str(other_id))
+        path = rule.replace("<id:staff_id>", str(other_id)).replace("<slug>", "test")
         response = client.open(path, method=method, data=data if method == "POST" else None)
         assert response.status_code == 403, (method, path)
 

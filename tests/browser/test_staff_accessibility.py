@@ -295,6 +295,8 @@ def test_an_audit_anchor_notice_fits_a_narrow_phone(
         (Role.LAWYER, "/staff/colleagues"),
         (Role.LAWYER, "/staff/password"),
         (Role.ADMIN, "/staff/admin/staff"),
+        (Role.ADMIN, "/staff/admin/lines"),
+        (Role.ADMIN, "/staff/admin/lines/main"),
     ],
 )
 def test_the_key_and_account_pages_fit_a_narrow_phone(
