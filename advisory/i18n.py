@@ -124,7 +124,11 @@ def _newstyle(context: Context, text: str, variables: dict[str, Any]) -> str:
 
 
 def current_language() -> str:
-    """The language chosen in this browser if the page's line offers it, else the line's own."""
+    """A signed-in staff member's own language; else the one chosen in this browser if the
+    page's line offers it, else the line's own."""
+    staff = g.get("staff")
+    if staff is not None and staff.language in SUPPORTED_LOCALES:
+        return str(staff.language)
     chosen = session.get(SESSION_KEY)
     return chosen if chosen in offered_languages() else default_language()
 

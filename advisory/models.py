@@ -196,6 +196,8 @@ class Staff(Base):
     totp_last_step: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language of their pages, chosen by themselves; None: their line's.
+    language: Mapped[str | None] = mapped_column(String(5))
 
 
 class RevokedStaffSession(Base):

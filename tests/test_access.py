@@ -30,6 +30,7 @@ EXPECTED_ACCESS: dict[str, str | frozenset[Role]] = {
     "auth.welcome": ENROLLING,
     "auth.submit_welcome": ENROLLING,
     "auth.home": EVERY_ROLE,
+    "auth.choose_own_language": EVERY_ROLE,
     "auth.sign_out_everywhere": EVERY_ROLE,
     "auth.password": EVERY_ROLE,
     "auth.submit_password": EVERY_ROLE,

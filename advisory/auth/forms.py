@@ -7,11 +7,13 @@ A browser without JavaScript sends none of it, and the server says that JavaScri
 
 from __future__ import annotations
 
-from wtforms import Field, HiddenField, StringField, SubmitField
+from wtforms import Field, HiddenField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 import crypto
 from advisory.forms import Form
+from advisory.i18n import LANGUAGE_NAMES
 from advisory.i18n import lazy_text as _l
 
 CODE_PATTERN = r"^\s*\d{3}\s?\d{3}\s*$"
@@ -109,3 +111,18 @@ class RotationForm(Form):
 
 class SignOutForm(Form):
     """No fields but the CSRF token."""
+
+
+LINE_LANGUAGE = ""  # the choice that follows the line's own language
+
+
+class StaffLanguageForm(Form):
+    language = SelectField(
+        _l("Language of your pages"),
+        choices=[
+            SelectChoice(LINE_LANGUAGE, _l("The line's language")),
+            *(SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()),
+        ],
+        invalid_choice_message=_l("Choose one of the languages in the list."),
+    )
+    submit = SubmitField(_l("Save language"))

@@ -16,7 +16,13 @@ from werkzeug.wrappers import Response
 from advisory import totp
 from advisory.auth import access
 from advisory.auth.access import ALL_ROLES, enrolling, public, require_role
-from advisory.auth.forms import EnrolmentForm, PasswordChangeForm, SignInForm, SignOutForm
+from advisory.auth.forms import (
+    EnrolmentForm,
+    PasswordChangeForm,
+    SignInForm,
+    SignOutForm,
+    StaffLanguageForm,
+)
 from advisory.auth.qr import qr_svg
 from advisory.context import data_key, db_session, now
 from advisory.i18n import SESSION_KEY
@@ -152,13 +158,23 @@ def submit_password() -> Response | tuple[str, int]:
 @bp.get("")
 @require_role(*ALL_ROLES)
 def home() -> str:
+    return render_home()
+
+
+def render_home(language_form: StaffLanguageForm | None = None) -> str:
     role_names = {
         Role.LAWYER: _("lawyer"),
         Role.COORDINATOR: _("coordinator"),
         Role.ADMIN: _("administrator"),
     }
+    if language_form is None:
+        language_form = StaffLanguageForm(formdata=None, language=g.staff.language or "")
     return render_template(
-        "auth/home.html", staff=g.staff, role_names=role_names, form=SignOutForm()
+        "auth/home.html",
+        staff=g.staff,
+        role_names=role_names,
+        form=SignOutForm(),
+        language_form=language_form,
     )
 
 
