@@ -25,9 +25,10 @@ from advisory.services import outbox
 from advisory.services.audit_anchors import send_daily_anchor
 from advisory.services.callback_follow_up import follow_up_callbacks
 from advisory.services.deadline_watch import watch_deadlines
+from advisory.services.line_settings import figures_calendar
 from advisory.services.retention import apply_retention
+from advisory.services.rollup import fold_settled_cases
 from advisory.settings import Settings, SmtpSettings
-from advisory.stats import fold_settled_cases
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +40,16 @@ class MailUnavailable(Exception):
 
 
 def sweep_statistics(session: Session, settings: Settings, now: datetime) -> int:
-    """Count closed cases in the daily and monthly figures, once their callbacks are settled."""
-    return fold_settled_cases(session, settings.calendar)
+    """Count closed cases in the daily and monthly figures, once their callbacks are settled,
+    each in its own line's calendar."""
+    return fold_settled_cases(session)
 
 
 def sweep_audit_anchor(session: Session, settings: Settings, now: datetime) -> int:
-    """Once a day, note the audit log's head for the coordinators to keep (and mail it)."""
-    return int(send_daily_anchor(session, now=now, timezone=settings.calendar.timezone))
+    """Once a day, note the audit log's head for the coordinators to keep (and mail it). The
+    day is the figures' (the first line's) until per-line figures replace it."""
+    timezone = figures_calendar(session).timezone
+    return int(send_daily_anchor(session, now=now, timezone=timezone))
 
 
 def sweep_mail(session: Session, settings: Settings, now: datetime) -> int:

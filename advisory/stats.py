@@ -37,7 +37,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from advisory.hours import Calendar
-from advisory.models import Callback, CallbackStatus, Case, CaseStatus, StatsDaily, StatsMonthly
+from advisory.models import Callback, CallbackStatus, Case, StatsDaily, StatsMonthly
 
 NOT_ANSWERED = "-"  # the reporter left the question unanswered
 ALL = "*"  # a histogram row: summed over the category
@@ -87,29 +87,6 @@ def response_seconds(received: datetime, answered: datetime, calendar: Calendar)
     wall = int((end - start).total_seconds())
     opening = int(calendar.opening_time_between(start, end).total_seconds())
     return max(wall, 0), opening
-
-
-def fold_settled_cases(session: Session, calendar: Calendar, *, limit: int = 1000) -> int:
-    """Count closed cases whose callbacks are settled, once; returns how many (flush only).
-
-    A closed case's figures cannot change any more (no case is reopened; a booked callback
-    can still turn into a missed one, so such a case waits), so they go into the rollup now
-    and the figures read live only the cases still moving. The case itself stays until
-    retention deletes it.
-    """
-    booked = (
-        select(Callback.id)
-        .where(Callback.case_id == Case.id, Callback.status == CallbackStatus.BOOKED)
-        .exists()
-    )
-    cases = session.scalars(
-        select(Case)
-        .where(Case.status == CaseStatus.CLOSED, Case.stats_folded.is_(False), ~booked)
-        .order_by(Case.id)
-        .limit(limit)
-    ).all()
-    fold_cases(session, cases, calendar)
-    return len(cases)
 
 
 def fold_cases(session: Session, cases: Iterable[Case], calendar: Calendar) -> None:

@@ -418,7 +418,6 @@ def reported_case(
     line_key: NewLineKey | None = None,
 ) -> Case:
     """A case stored by the intake service (as the report form stores it), committed."""
-    settings = settings_of(app)
     contact = Contact(ContactPreference.INBOX)
     if callback:
         assert line_key is not None, "a callback needs the line key to seal the number"
@@ -427,7 +426,6 @@ def reported_case(
     public = reporter_public_key_text(code)
     submission = submit_case(
         session,
-        settings,
         line_id=intake_line_key(session).line_id,
         pepper=pepper_of(app),
         submission_token=f"token-for-{code}",

@@ -1,6 +1,5 @@
 """Offering and booking callback slots: capacity holds, also under concurrent bookings."""
 
-import dataclasses
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -26,15 +25,17 @@ from advisory.services.callbacks import (
     free_slots,
     release_place,
 )
-from advisory.slots import DutyRoster
+from advisory.services.line_settings import change_line, line_config
 from tests.conftest import OSLO, new_case
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=OSLO)
 
 
 @pytest.fixture
-def one_place(settings):
-    return dataclasses.replace(settings, roster=DutyRoster(default_capacity=1))
+def one_place(db_session, line):
+    """One callback place per slot on the cases' line."""
+    change_line(db_session, line, {"slot_capacity": "1"}, now=MONDAY_10)
+    return line_config(db_session, line.id)
 
 
 def test_free_slots_are_the_earliest_inside_opening_hours_before_the_deadline(db_session, settings):
@@ -49,7 +50,6 @@ def test_a_full_slot_is_not_offered_and_cannot_be_booked(db_session, one_place, 
     first, second = make_case(), make_case()
     booking = book_callback(
         db_session,
-        one_place,
         case=first,
         now=MONDAY_10,
         contact_envelope="v1.x",
@@ -65,7 +65,6 @@ def test_a_full_slot_is_not_offered_and_cannot_be_booked(db_session, one_place, 
     with pytest.raises(SlotUnavailable, match="taken"):
         book_callback(
             db_session,
-            one_place,
             case=second,
             now=MONDAY_10,
             contact_envelope=None,
@@ -73,12 +72,11 @@ def test_a_full_slot_is_not_offered_and_cannot_be_booked(db_session, one_place, 
         )
 
 
-def test_a_time_outside_opening_hours_cannot_be_booked(db_session, settings, make_case):
+def test_a_time_outside_opening_hours_cannot_be_booked(db_session, make_case):
     saturday = datetime(2026, 11, 28, 10, 0, tzinfo=OSLO)
     with pytest.raises(SlotUnavailable):
         book_callback(
             db_session,
-            settings,
             case=make_case(),
             now=MONDAY_10,
             contact_envelope=None,
@@ -87,10 +85,8 @@ def test_a_time_outside_opening_hours_cannot_be_booked(db_session, settings, mak
 
 
 def test_any_time_books_the_earliest_free_slot(db_session, one_place, make_case):
-    book_callback(db_session, one_place, case=make_case(), now=MONDAY_10, contact_envelope=None)
-    second = book_callback(
-        db_session, one_place, case=make_case(), now=MONDAY_10, contact_envelope=None
-    )
+    book_callback(db_session, case=make_case(), now=MONDAY_10, contact_envelope=None)
+    second = book_callback(db_session, case=make_case(), now=MONDAY_10, contact_envelope=None)
     assert second.callback.slot_start == MONDAY_10 + timedelta(minutes=30)
 
 
@@ -101,7 +97,6 @@ def test_any_time_bookings_fill_the_slots_in_order_across_days(db_session, one_p
     starts = [
         book_callback(
             db_session,
-            one_place,
             case=make_case(callback_due_at=week),
             now=MONDAY_10,
             contact_envelope=None,
@@ -126,11 +121,11 @@ def test_nothing_free_before_the_deadline_books_the_next_slot_and_warns_the_coor
     # Given a case due in one hour, and both slots before it taken
     due = MONDAY_10 + timedelta(hours=1)
     for _ in range(2):
-        book_callback(db_session, one_place, case=make_case(), now=MONDAY_10, contact_envelope=None)
+        book_callback(db_session, case=make_case(), now=MONDAY_10, contact_envelope=None)
     case = make_case(callback_due_at=due)
 
     # When it asks for any time
-    booking = book_callback(db_session, one_place, case=case, now=MONDAY_10, contact_envelope=None)
+    booking = book_callback(db_session, case=case, now=MONDAY_10, contact_envelope=None)
 
     # Then it gets the first slot after the deadline, and the coordinator hears of it once
     assert booking.after_deadline
@@ -144,7 +139,6 @@ def test_nothing_free_before_the_deadline_books_the_next_slot_and_warns_the_coor
 def test_releasing_a_place_makes_the_slot_free_again(db_session, one_place, make_case):
     booking = book_callback(
         db_session,
-        one_place,
         case=make_case(),
         now=MONDAY_10,
         contact_envelope=None,
@@ -156,7 +150,7 @@ def test_releasing_a_place_makes_the_slot_free_again(db_session, one_place, make
     assert row.booked == 0
 
 
-def test_two_concurrent_bookings_for_the_last_place_exactly_one_wins(app, one_place):
+def test_two_concurrent_bookings_for_the_last_place_exactly_one_wins(app):
     """Two transactions on their own connections race for one place; both commit or fail."""
     with app.app_context():
         engine = db.engine
@@ -171,7 +165,6 @@ def test_two_concurrent_bookings_for_the_last_place_exactly_one_wins(app, one_pl
             try:
                 book_callback(
                     session,
-                    one_place,
                     case=case,
                     now=MONDAY_10,
                     contact_envelope=None,
@@ -203,7 +196,7 @@ def test_two_concurrent_bookings_for_the_last_place_exactly_one_wins(app, one_pl
 
 def _commit_two_cases(engine) -> list[int]:
     with Session(engine) as session:
-        line = Line(slug="race", name="Race line", created_at=MONDAY_10)
+        line = Line(slug="race", name="Race line", created_at=MONDAY_10, slot_capacity=1)
         session.add(line)
         session.flush()
         cases = [

@@ -193,11 +193,10 @@ SLOT = oslo(MONDAY, "10:30")  # slots are cut from 09:00 in steps of 30 minutes
 SLOT_END = SLOT + timedelta(minutes=30)
 
 
-def book(session, settings, case, slot_start=SLOT, *, attempts=1, booked_at=None) -> Callback:
+def book(session, case, slot_start=SLOT, *, attempts=1, booked_at=None) -> Callback:
     """A callback booked the way intake books it, so the slot's counter is right."""
     booking = book_callback(
         session,
-        settings,
         case=case,
         now=booked_at or slot_start - timedelta(days=1),
         contact_envelope=ENVELOPE,
@@ -225,7 +224,7 @@ def test_a_booked_callback_is_reminded_once_shortly_before_its_slot(
     db_session, settings, make_case, lawyer, minutes_ahead, reminded
 ):
     case = make_case(assigned_lawyer_id=lawyer.id)
-    callback = book(db_session, settings, case)
+    callback = book(db_session, case)
     now = SLOT - timedelta(minutes=minutes_ahead)
 
     follow_up_callbacks(db_session, settings, now)
@@ -243,7 +242,7 @@ def test_a_booked_callback_is_reminded_once_shortly_before_its_slot(
 def test_a_missed_callback_is_booked_again_with_the_same_number(db_session, settings, make_case):
     # Given a callback in the 10:30-11:00 slot that nobody marked done
     case = make_case(callback_due_at=oslo("2026-11-24", "10:00"))
-    missed = book(db_session, settings, case)
+    missed = book(db_session, case)
     assert booked_in_slot(db_session, SLOT) == 1
 
     # When the sweep runs 16 minutes after the slot ended (the grace is 15)
@@ -274,7 +273,7 @@ def test_the_last_missed_attempt_goes_to_the_coordinator_and_drops_the_number(
 ):
     assert settings.callback_max_attempts == 3
     case = make_case(callback_due_at=oslo("2026-11-24", "10:00"))
-    last = book(db_session, settings, case, attempts=3)
+    last = book(db_session, case, attempts=3)
 
     now = SLOT_END + timedelta(minutes=16)
     follow_up_callbacks(db_session, settings, now)
@@ -291,7 +290,7 @@ def test_the_last_missed_attempt_goes_to_the_coordinator_and_drops_the_number(
 
 def test_a_callback_within_the_grace_period_is_left_alone(db_session, settings, make_case):
     case = make_case()
-    callback = book(db_session, settings, case)
+    callback = book(db_session, case)
 
     assert follow_up_callbacks(db_session, settings, SLOT_END + timedelta(minutes=10)) == 0
 
@@ -316,8 +315,8 @@ def test_a_phone_number_is_deleted_once_its_callback_is_done(
     db_session, settings, make_case, status
 ):
     case = make_case()
-    done = book(db_session, settings, case, oslo(MONDAY, "10:30"))
-    waiting = book(db_session, settings, case, oslo(MONDAY, "11:00"))
+    done = book(db_session, case, oslo(MONDAY, "10:30"))
+    waiting = book(db_session, case, oslo(MONDAY, "11:00"))
     done.status = status
     db_session.flush()
 
@@ -329,7 +328,7 @@ def test_a_phone_number_is_deleted_once_its_callback_is_done(
 
 def test_a_closed_case_keeps_no_phone_number(db_session, settings, make_case):
     closed = make_case(status=CaseStatus.CLOSED, closed_at=DEFAULT_NOW - timedelta(days=1))
-    callback = book(db_session, settings, closed)
+    callback = book(db_session, closed)
 
     assert apply_retention(db_session, settings, DEFAULT_NOW) == 1
 
@@ -358,7 +357,7 @@ def test_closed_cases_are_deleted_with_everything_after_sixty_days(db_session, s
         db_session.add(
             Message(case=case, direction=Direction.FROM_REPORTER, envelope=ENVELOPE, created_at=old)
         )
-        book(db_session, settings, case, oslo(MONDAY, "10:00") + timedelta(minutes=30 * number))
+        book(db_session, case, oslo(MONDAY, "10:00") + timedelta(minutes=30 * number))
     db_session.flush()
     ids = {
         name: case.id
@@ -442,7 +441,6 @@ def test_sweeps_never_log_case_content(app, db_session, settings, make_case, clo
     )
     callback = book_callback(
         db_session,
-        settings,
         case=make_case(narrative_envelope=CANARIES["narrative"]),
         now=DEFAULT_NOW - timedelta(days=1),
         contact_envelope=CANARIES["contact"],
@@ -487,7 +485,7 @@ def test_a_failing_sweep_logs_no_envelope_either(
 ):
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="advisory")
-    callback_id = book(db_session, settings, make_case()).id
+    callback_id = book(db_session, make_case()).id
     db_session.commit()
 
     def failing(session, settings, now):

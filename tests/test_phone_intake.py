@@ -39,6 +39,7 @@ from advisory.models import (
     Staff,
     StatsDaily,
 )
+from advisory.services.line_settings import line_config
 from advisory.services.phone_intake import (
     AUDIT_ACTION,
     Note,
@@ -93,7 +94,6 @@ def call(
 def record(app, db_session, lawyer, phone_call: PhoneCall, now: datetime = DEFAULT_NOW):
     return record_phone_call(
         db_session,
-        settings_of(app),
         lawyer=lawyer,
         call=phone_call,
         pepper=pepper_of(app),
@@ -245,11 +245,11 @@ def test_the_deadline_is_the_calendars_also_outside_opening_hours(app, db_sessio
     assert late.assigned_lawyer_id == lawyer.id  # nobody is on duty, the lawyer took it
 
 
-def test_the_form_starts_with_advice_given_in_hours_and_follow_up_outside(app):
-    settings = settings_of(app)
+def test_the_form_starts_with_advice_given_in_hours_and_follow_up_outside(db_session, line):
+    calendar = line_config(db_session, line.id).calendar
 
-    assert opening_default(settings, DEFAULT_NOW) is PhoneOutcome.ADVICE_GIVEN
-    assert opening_default(settings, FRIDAY_EVENING) is PhoneOutcome.FOLLOW_UP
+    assert opening_default(calendar, DEFAULT_NOW) is PhoneOutcome.ADVICE_GIVEN
+    assert opening_default(calendar, FRIDAY_EVENING) is PhoneOutcome.FOLLOW_UP
 
 
 def test_the_same_form_sent_twice_is_one_case_and_one_audit_event(app, db_session, lawyer):

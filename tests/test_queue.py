@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import event, text
 
 from advisory.auth import sessions
-from advisory.hours import Calendar
 from advisory.models import (
     Callback,
     CallbackStatus,
@@ -24,7 +23,6 @@ from advisory.services.queue import DeadlineState, QueueFilter, queue_page
 from tests.conftest import DEFAULT_NOW, TEST_SECRETS
 
 SECRET_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_SECRET_KEY"])
-CALENDAR = Calendar()  # Oslo, Monday to Friday 09:00–16:00, Norwegian holidays
 # Friday 20 November 2026, 15:00 in Oslo (UTC+1): one opening hour left before the weekend.
 FRIDAY_AFTERNOON = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 
@@ -36,7 +34,6 @@ def page_of(db_session, lawyer: Staff, **overrides):
         "priority": None,
         "page": 1,
         "now": DEFAULT_NOW,
-        "calendar": CALENDAR,
         "at_risk_opening_hours": 2,
     }
     return queue_page(db_session, lawyer=lawyer, **{**arguments, **overrides})

@@ -56,7 +56,6 @@ from tests.reporter_helpers import (
     pepper_of,
     post_report,
     report_data,
-    settings_of,
     slot_label,
 )
 from tests.reporter_helpers import sealed as rh_sealed
@@ -553,7 +552,6 @@ def test_the_stored_case_reads_as_if_loaded_from_the_database(app, db_session, l
     code = crypto.generate_case_code()
     submission = submit_case(
         db_session,
-        settings_of(app),
         line_id=line_key.line.id,
         pepper=pepper_of(app),
         submission_token="a-token-of-twenty-characters",

@@ -184,7 +184,6 @@ def seed_events(app: Flask) -> Counter[tuple[str, str | None]]:
     """Committed state that calls for five notifications at T0; returns them."""
     with app.app_context():
         session = db.session
-        settings = app.extensions["advisory_settings"]
         line, lawyer = add_line_and_lawyer(session)
         # At risk (due within 2 opening hours): unassigned, and assigned
         add_case(session, line, "RISK-000A", oslo("2026-11-23", "11:00"))
@@ -198,7 +197,6 @@ def seed_events(app: Flask) -> Counter[tuple[str, str | None]]:
         waiting = add_case(session, line, "CALL-000E", oslo("2026-11-24", "10:00"))
         book_callback(
             session,
-            settings,
             case=waiting,
             now=T0 - timedelta(days=1),
             contact_envelope=ENVELOPE,

@@ -235,7 +235,6 @@ def test_their_open_cases_are_in_every_lawyers_unassigned_queue(db_session, leav
         priority=None,
         page=1,
         now=DEFAULT_NOW,
-        calendar=app.extensions["advisory_settings"].calendar,
         at_risk_opening_hours=2,
     )
     assert [row.reference for row in page.rows] == ["CASE-0001", "CASE-0002"]

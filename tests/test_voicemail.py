@@ -91,7 +91,6 @@ def voicemail(
 def record(app, db_session, lawyer, message: Voicemail, now: datetime = DEFAULT_NOW):
     return record_voicemail(
         db_session,
-        settings_of(app),
         lawyer=lawyer,
         voicemail=message,
         pepper=pepper_of(app),

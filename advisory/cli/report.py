@@ -16,6 +16,7 @@ from advisory.context import current_settings, db_session, now
 from advisory.coordinator import presenting
 from advisory.coordinator.forms import FIRST_YEAR
 from advisory.coordinator.labels import report_labels
+from advisory.services.line_settings import figures_calendar
 from advisory.services.yearly_report import (
     PLAIN_CSV,
     SEMICOLON_CSV,
@@ -58,14 +59,16 @@ def report_yearly(year: int, output_format: str, output: Path | None, separator:
     """
     settings = current_settings()
     at = now()
-    this_year = settings.calendar.local_date(at).year
+    # The figures of every line, in the first line's calendar until per-line figures come.
+    calendar = figures_calendar(db_session())
+    this_year = calendar.local_date(at).year
     if not FIRST_YEAR <= year <= this_year:
         raise click.ClickException(
             f"No figures for {year}: choose a year from {FIRST_YEAR} to {this_year}."
         )
     if output is not None and output_format == "html":
         _refuse_to_overwrite(_stylesheet_beside(output))
-    report = build_yearly_report(db_session(), settings.calendar, year=year, now=at)
+    report = build_yearly_report(db_session(), calendar, year=year, now=at)
     # A request context of its own: the labels and the template need a locale (the default).
     with current_app.test_request_context():
         labels = report_labels(year)

@@ -18,6 +18,7 @@ from advisory.coordinator.forms import PeriodForm, YearForm
 from advisory.coordinator.labels import category_names, report_labels
 from advisory.models import Role
 from advisory.services.dashboard import build_dashboard
+from advisory.services.line_settings import figures_calendar
 from advisory.services.yearly_report import (
     PLAIN_CSV,
     SEMICOLON_CSV,
@@ -57,7 +58,9 @@ def report() -> tuple[str, int]:
     form = _year_form()
     valid = form.check(_today())
     year = form.year.data if valid and form.year.data else _today().year
-    figures = build_yearly_report(db_session(), current_settings().calendar, year=year, now=now())
+    figures = build_yearly_report(
+        db_session(), figures_calendar(db_session()), year=year, now=now()
+    )
     page = render_template(
         "coordinator/report.html",
         form=form,
@@ -78,7 +81,9 @@ def report_download() -> Response | tuple[str, int]:
     year = form.year.data
     # ?separator=semicolon: for Excel set up for Norway, which splits cells at semicolons.
     semicolons = request.args.get("separator") == "semicolon"
-    figures = build_yearly_report(db_session(), current_settings().calendar, year=year, now=now())
+    figures = build_yearly_report(
+        db_session(), figures_calendar(db_session()), year=year, now=now()
+    )
     text = report_csv(figures, report_labels(year), SEMICOLON_CSV if semicolons else PLAIN_CSV)
     name = f"advisory-line-{year}{'-semicolon' if semicolons else ''}.csv"
     return Response(
@@ -96,4 +101,5 @@ def _year_form() -> YearForm:
 
 
 def _today() -> date:
-    return current_settings().calendar.local_date(now())
+    """Today in the figures' calendar: the first line's, until per-line figures replace it."""
+    return figures_calendar(db_session()).local_date(now())

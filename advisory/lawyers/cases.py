@@ -135,9 +135,8 @@ def assign(case: Case, form: AssignForm) -> Page:
 @require_role(Role.LAWYER)
 @_case_form("decline", lambda _case: DeclineForm())
 def decline(case: Case, form: DeclineForm) -> Page:
-    calendar = current_settings().calendar
     with unit_of_work(CaseActionError) as work:
-        actions.decline_case(db_session(), case, g.staff, now=now(), calendar=calendar)
+        actions.decline_case(db_session(), case, g.staff, now=now())
     if work.refusal is not None:
         return _render_case(case, refusal=work.refusal.args[0]), 409
     flash(_("You declined case %(ref)s; it is no longer open to you.", ref=case.reference))
@@ -160,12 +159,9 @@ def change_status(case: Case, form: StatusForm) -> Page:
 @_case_form("close", lambda _case: CloseForm())
 def close(case: Case, form: CloseForm) -> Page:
     outcome = CloseOutcome(form.outcome.data)
-    days = current_settings().retention_days
     return _act(
         case,
-        lambda: actions.close_case(
-            db_session(), case, g.staff, outcome=outcome, now=now(), retention_days=days
-        ),
+        lambda: actions.close_case(db_session(), case, g.staff, outcome=outcome, now=now()),
     )
 
 
@@ -292,14 +288,12 @@ def _render_case(
 def _read_case(case: Case) -> casework.CaseView:
     """Every showing of a case is an audited read of its content: recorded and committed
     before the page renders, whatever the page then says."""
-    settings = current_settings()
     with unit_of_work():
         view = casework.open_case(
             db_session(),
             case,
             g.staff,
             now=now(),
-            calendar=settings.calendar,
-            at_risk_opening_hours=settings.at_risk_opening_hours,
+            at_risk_opening_hours=current_settings().at_risk_opening_hours,
         )
     return view  # noqa: RET504  (returned once the block has committed)

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from advisory.auth.access import require_role
 from advisory.context import current_settings, db_session, now
 from advisory.lawyers import case_texts
-from advisory.lawyers.phone_forms import LEFT_AT_TEXTS, PhoneIntakeForm, VoicemailForm
+from advisory.lawyers.phone_forms import LEFT_AT_TEXTS, PhoneIntakeForm, VoicemailForm, own_line
 from advisory.lawyers.routes import bp
 from advisory.models import Role
 from advisory.services import phone_intake as service
@@ -36,7 +36,7 @@ R = TypeVar("R", bound=service.RecordedCall)
 def phone_intake() -> Page:
     form = PhoneIntakeForm(
         submission_token=secrets.token_urlsafe(24),
-        outcome=service.opening_default(current_settings(), now()).value,
+        outcome=service.opening_default(own_line().calendar, now()).value,
     )
     return _render(form)
 
@@ -93,7 +93,6 @@ def _save(
     with unit_of_work(service.PhoneIntakeError, BookingConflict) as work:
         recorded = record(
             session=db_session(),
-            settings=current_settings(),
             lawyer=g.staff,
             pepper=secrets_.pepper,
             now=now(),
@@ -162,7 +161,7 @@ def _render(form: IntakeForm, *, reason: str | None = None, status: int = 200) -
         voicemail=isinstance(form, VoicemailForm),
         line_key=key,
         reference=reference_for_form(secrets_.pepper, token) if secrets_ and token else "",
-        hours=opening_summary(current_settings().calendar, moment),
+        hours=opening_summary(own_line().calendar, moment),
         today=moment.astimezone(VoicemailForm.line_zone()).date(),
         oldest=service.oldest_left_date(moment, VoicemailForm.line_zone()),
     )

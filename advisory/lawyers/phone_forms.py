@@ -10,13 +10,15 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from flask import abort, g
 from wtforms import DateField, HiddenField, RadioField, StringField, SubmitField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from advisory.context import current_settings, now
+from advisory.context import db_session, now
 from advisory.forms import Form
 from advisory.i18n import lazy_text as _l
+from advisory.line_config import LineConfig
 from advisory.reporter.forms import (
     FIELD_CHOICES,
     HAPPENED_CHOICES,
@@ -34,6 +36,7 @@ from advisory.reporter.forms import (
     required_answer,
     submission_token_field,
 )
+from advisory.services.line_settings import line_config
 from advisory.services.phone_intake import (
     LeftAtProblem,
     Note,
@@ -45,6 +48,16 @@ from advisory.services.phone_intake import (
     oldest_left_date,
 )
 from advisory.text_limits import MAX_PHONE_CHARS
+
+
+def own_line() -> LineConfig:
+    """The settings of the signed-in lawyer's line: its calendar says when it is open and in
+    which time zone a voicemail was left. A lawyer without a line has no phone page."""
+    line_id = g.staff.line_id
+    if line_id is None:
+        abort(403)
+    return line_config(db_session(), line_id)
+
 
 OUTCOME_CHOICES = [
     SelectChoice(PhoneOutcome.ADVICE_GIVEN.value, _l("Advice given: close the case")),
@@ -158,7 +171,7 @@ class VoicemailForm(_CaseQuestions):
 
     @staticmethod
     def line_zone() -> ZoneInfo:
-        return ZoneInfo(current_settings().calendar.timezone)
+        return ZoneInfo(own_line().calendar.timezone)
 
     def validate_left_date(self, field: DateField) -> None:
         # Checked before the day meets a time and a zone: year 1 or 9999 has no instant here.

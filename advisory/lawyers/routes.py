@@ -31,7 +31,6 @@ def queue() -> str:
     status = STATUSES.get(args.get("status", ""))
     priority = PRIORITIES.get(args.get("priority", ""))
     page_number = args.get("page", default=1, type=int) or 1
-    settings = current_settings()
     page = service.queue_page(
         db_session(),
         lawyer=g.staff,
@@ -40,8 +39,7 @@ def queue() -> str:
         priority=priority,
         page=page_number,
         now=now(),
-        calendar=settings.calendar,
-        at_risk_opening_hours=settings.at_risk_opening_hours,
+        at_risk_opening_hours=current_settings().at_risk_opening_hours,
     )
     return render_template(
         "queue/queue.html",

@@ -18,7 +18,9 @@ from advisory.callback_budget import callback_budget_left
 from advisory.context import current_settings, db_session, key_directory, now
 from advisory.file_types import ACCEPT_ATTRIBUTE
 from advisory.i18n import SESSION_KEY
+from advisory.line_config import LineConfig, read_config
 from advisory.models import ContactPreference
+from advisory.page_line import page_line
 from advisory.reporter.code_file import (
     CODE_PLACEHOLDER,
     FILE_NAME,
@@ -36,6 +38,8 @@ from advisory.services import sealing
 from advisory.services.attachments import AttachmentRefused
 from advisory.services.callbacks import BookingConflict, SlotUnavailable, free_slots
 from advisory.services.intake import IntakeError, IntakeProblem, line_public_key
+from advisory.services.line_keys import DEFAULT_LINE_NAME
+from advisory.services.line_settings import texts_from_settings
 from advisory.services.line_status import StaffedDays, opening_summary, staffed_days
 from advisory.services.receipt_links import open_link
 from advisory.services.sealed_input import SealedInputRefused
@@ -51,10 +55,10 @@ OFFERED_SLOTS = 6
 
 @bp.get("/")
 def landing() -> str:
-    settings = current_settings()
-    summary = opening_summary(settings.calendar, now())
+    line = _page_line()
+    summary = opening_summary(line.calendar, now())
     return render_template(
-        "reporter/landing.html", summary=summary, retention_days=settings.retention_days
+        "reporter/landing.html", summary=summary, retention_days=line.retention_days
     )
 
 
@@ -128,6 +132,7 @@ def submit_report() -> Response | tuple[str, int] | str:
             form.web_report(),
             may_book_callback=wants_callback and callback_budget_left(),
             now=now(),
+            line=page_line(),  # read once for the page's languages; its calendar sets deadlines
         )
     if work.refusal is not None:
         return _refused(form, work.refusal)
@@ -213,12 +218,13 @@ def _reference_for(form_token: str) -> str:
 
 
 def _offer_slots(form: ReportForm) -> tuple[datetime, list[Slot]]:
-    """Offer the earliest free callback times before the deadline a report sent now gets."""
-    settings = current_settings()
+    """Offer the earliest free callback times before the deadline a report sent now gets: the
+    slots and the deadline of the line the form belongs to."""
+    line = _form_line()
     moment = now()
-    due = settings.calendar.callback_due(moment)
+    due = line.calendar.callback_due(moment)
     slots = free_slots(
-        db_session(), settings, after=moment + timedelta(minutes=15), until=due, limit=OFFERED_SLOTS
+        db_session(), line, after=moment + timedelta(minutes=15), until=due, limit=OFFERED_SLOTS
     )
     form.slot.choices = [SelectChoice(ANY_TIME)] + [
         SelectChoice(s.start.isoformat()) for s in slots
@@ -242,9 +248,26 @@ def _local_path(target: str) -> str:
 @bp.context_processor
 def _line_contact() -> dict[str, object]:
     """Every reporter page can give the line's number and when lawyers answer it."""
-    settings = current_settings()
-    hours = "; ".join(_staffed_text(span) for span in staffed_days(settings.calendar))
-    return {"line_phone": settings.line_phone, "line_hours": hours}
+    hours = "; ".join(_staffed_text(span) for span in staffed_days(_page_line().calendar))
+    return {"line_phone": current_settings().line_phone, "line_hours": hours}
+
+
+def _form_line() -> LineConfig:
+    """The settings of the line the report form belongs to: the page's line (today the first
+    line, the one whose key the form offers). Read once per request, with its languages."""
+    line = page_line()
+    if line is None:
+        raise IntakeError(IntakeProblem.NOT_READY)
+    return line
+
+
+def _page_line() -> LineConfig:
+    """The settings of this page's line; before `flask init` made it, those it will be made
+    with (the deployment's configuration)."""
+    line = page_line()
+    if line is None:
+        line = read_config({"name": DEFAULT_LINE_NAME, **texts_from_settings(current_settings())})
+    return line
 
 
 def _staffed_text(span: StaffedDays) -> str:

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from advisory.models import Callback, CallbackSlot, CallbackStatus, Case, Notification
+from advisory.services.line_settings import all_lines, config_of
 from advisory.services.notifications import NotificationKind
 from advisory.services.periods import Scope
-from advisory.settings import Settings
 from advisory.slots import slots_between
-from advisory.sql_time import LocalDays, integer, to_day_number
+from advisory.sql_time import LocalDays, integer, local_midnight, to_day_number
 
 UPCOMING_OPENING_DAYS = 5
 
@@ -42,7 +42,7 @@ class Capacity:
     upcoming: tuple[DayCapacity, ...]
 
 
-def capacity_figures(session: Session, settings: Settings, scope: Scope) -> Capacity:
+def capacity_figures(session: Session, scope: Scope) -> Capacity:
     in_period = and_(Notification.created_at >= scope.start, Notification.created_at < scope.end)
     days = scope.local_days()
     week = (
@@ -77,35 +77,39 @@ def capacity_figures(session: Session, settings: Settings, scope: Scope) -> Capa
         warnings_by_week=weekly,
         attempts_exhausted=int(exhausted or 0),
         booked_after_deadline=int(after_deadline or 0),
-        upcoming=_upcoming(session, settings, scope.now),
+        upcoming=_upcoming(session, scope),
     )
 
 
-def _upcoming(session: Session, settings: Settings, now: datetime) -> tuple[DayCapacity, ...]:
-    """Callback places and bookings on the next few days the line is open."""
-    zone = ZoneInfo(settings.calendar.timezone)
-    length = timedelta(minutes=settings.slot_minutes)
-    places: Counter[date] = Counter()
-    day = now.astimezone(zone).date()
+def _upcoming(session: Session, scope: Scope) -> tuple[DayCapacity, ...]:
+    """Callback places and bookings on the next few days the figures' calendar is open: the
+    places of every line (each cut by its own calendar, roster and slot length), and the
+    bookings, which the slots' rows count for all lines together."""
+    calendar, zone_name = scope.calendar, scope.calendar.timezone
+    zone = ZoneInfo(zone_name)
+    day = scope.now.astimezone(zone).date()
     days: list[date] = []
     for _ in range(60):  # the next opening days, however many holidays lie between
-        intervals = settings.calendar.open_intervals(day)
-        if intervals:
+        if calendar.open_intervals(day):
             days.append(day)
-            for slot in slots_between(
-                settings.calendar, settings.roster, length, intervals[0][0], intervals[-1][1]
-            ):
-                places[day] += slot.capacity
         if len(days) == UPCOMING_OPENING_DAYS:
             break
         day += timedelta(days=1)
     if not days:
         return ()
-    start = settings.calendar.open_intervals(days[0])[0][0]
-    end = settings.calendar.open_intervals(days[-1])[-1][1]
-    local_day = LocalDays.between(settings.calendar.timezone, start, end).day_of(
-        CallbackSlot.slot_start
-    )
+    lines = [config_of(line) for line in all_lines(session)]
+    places: Counter[date] = Counter()
+    for day in days:
+        day_start = local_midnight(zone_name, day)
+        day_end = local_midnight(zone_name, day + timedelta(days=1))
+        for line in lines:
+            for slot in slots_between(
+                line.calendar, line.roster, line.slot_length, day_start, day_end
+            ):
+                places[day] += slot.capacity
+    start = local_midnight(zone_name, days[0])
+    end = local_midnight(zone_name, days[-1] + timedelta(days=1))
+    local_day = LocalDays.between(zone_name, start, end).day_of(CallbackSlot.slot_start)
     booked_rows = select(local_day.label("day"), CallbackSlot.booked.label("booked")).where(
         CallbackSlot.slot_start >= start, CallbackSlot.slot_start < end
     )

@@ -7,13 +7,16 @@ told. Its phone number moves to the new booking, or is deleted when there is non
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from advisory.line_config import LineConfig
 from advisory.models import Callback, CallbackStatus, CaseStatus
 from advisory.services.callbacks import SlotUnavailable, book_callback, release_place
+from advisory.services.line_settings import all_lines, config_of
 from advisory.services.notifications import NotificationKind, tell_case_team, tell_coordinators
 from advisory.settings import Settings
 
@@ -29,8 +32,9 @@ def follow_up_callbacks(session: Session, settings: Settings, now: datetime) -> 
             Callback.status == CallbackStatus.BOOKED, Callback.slot_end <= missed_before
         )
     ).all()
+    lines = {line.id: config_of(line) for line in all_lines(session)} if missed else {}
     for callback in missed:
-        _handle_missed(session, settings, callback, now)
+        _handle_missed(session, settings, lines, callback, now)
     session.flush()
     return changed + len(missed)
 
@@ -53,7 +57,14 @@ def _remind(session: Session, settings: Settings, now: datetime) -> int:
     return reminded
 
 
-def _handle_missed(session: Session, settings: Settings, callback: Callback, now: datetime) -> None:
+def _handle_missed(
+    session: Session,
+    settings: Settings,
+    lines: Mapping[int, LineConfig],
+    callback: Callback,
+    now: datetime,
+) -> None:
+    """Mark it missed and free its place; book the case's next attempt in a slot of its line."""
     case = callback.case
     callback.status = CallbackStatus.MISSED
     callback.outcome_at = now
@@ -68,11 +79,11 @@ def _handle_missed(session: Session, settings: Settings, callback: Callback, now
     try:
         book_callback(
             session,
-            settings,
             case=case,
             now=now,
             contact_envelope=envelope,
             attempts=callback.attempts + 1,
+            line=lines[case.line_id],
         )
     except SlotUnavailable:
         logger.warning("no slot free to re-book a missed callback")

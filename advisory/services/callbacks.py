@@ -13,16 +13,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from itertools import islice
-from typing import cast
+from typing import Protocol, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from advisory.hours import Calendar
 from advisory.models import Callback, CallbackSlot, CallbackStatus, Case, ContactPreference
+from advisory.services.line_settings import line_config
 from advisory.services.notifications import NotificationKind, tell_coordinators
-from advisory.settings import Settings
-from advisory.slots import Slot, slots_between
+from advisory.slots import DutyRoster, Slot, slots_between
 from advisory.upserts import OnConflict
 
 # How far ahead to look for any free slot once the deadline cannot be met.
@@ -31,6 +32,19 @@ _SLOTS = cast(Table, CallbackSlot.__table__)
 _BOOKED_BETWEEN = select(CallbackSlot.slot_start, CallbackSlot.booked).where(
     CallbackSlot.slot_start >= bindparam("first"), CallbackSlot.slot_start <= bindparam("last")
 )
+
+
+class SlotRules(Protocol):
+    """What a line's callback slots are cut by: its `LineConfig` (calendar, roster, length)."""
+
+    @property
+    def calendar(self) -> Calendar: ...
+
+    @property
+    def roster(self) -> DutyRoster: ...
+
+    @property
+    def slot_minutes(self) -> int: ...
 
 
 class BookingConflict(Exception):
@@ -45,21 +59,22 @@ class Booking:
 
 def free_slots(
     session: Session,
-    settings: Settings,
+    line: SlotRules,
     *,
     after: datetime,
     until: datetime,
     limit: int,
 ) -> list[Slot]:
-    """The earliest slots with a free place that start at/after `after` and end by `until`."""
-    return list(islice(_free_slots(session, settings, after, until, first_batch=limit), limit))
+    """The earliest slots of `line` with a free place that start at/after `after` and end by
+    `until`."""
+    return list(islice(_free_slots(session, line, after, until, first_batch=limit), limit))
 
 
 def _free_slots(
-    session: Session, settings: Settings, after: datetime, until: datetime, first_batch: int
+    session: Session, line: SlotRules, after: datetime, until: datetime, first_batch: int
 ) -> Iterator[Slot]:
     """Slots with a free place, earliest first, read from the database a batch at a time."""
-    for batch in _batches(_candidate_slots(settings, after, until), first=max(first_batch, 16)):
+    for batch in _batches(_candidate_slots(line, after, until), first=max(first_batch, 16)):
         booked = _booked_counts(session, batch[0].start, batch[-1].start)
         for slot in batch:
             if booked.get(_utc(slot.start), 0) < slot.capacity:
@@ -68,24 +83,28 @@ def _free_slots(
 
 def book_callback(
     session: Session,
-    settings: Settings,
     *,
     case: Case,
     now: datetime,
     contact_envelope: str | None,
     slot_start: datetime | None = None,
     attempts: int = 1,
+    line: SlotRules | None = None,
 ) -> Booking:
-    """Book the chosen slot, or the earliest free one before the deadline (or after it).
+    """Book the chosen slot, or the earliest free one before the deadline (or after it),
+    among the slots of the case's own line (`line`: its settings, if the caller holds them
+    already; else they are read here).
 
     Raises `SlotUnavailable` when a chosen slot is full, and `BookingConflict` when a
     concurrent booking made this transaction's view stale.
     """
+    if line is None:
+        line = line_config(session, case.line_id)
     if slot_start is not None:
         # A time that is not a slot ahead of us within the horizon was never offered.
         if not now <= slot_start <= now + OVERFLOW_HORIZON:
             raise SlotUnavailable(SlotProblem.TAKEN)
-        slot = _slot_starting_at(settings, slot_start, now)
+        slot = _slot_starting_at(line, slot_start, now)
         if slot is None or not _take_place(session, slot):
             raise SlotUnavailable(SlotProblem.TAKEN)
         return Booking(_add_callback(session, case, slot, contact_envelope, attempts), False)
@@ -94,7 +113,7 @@ def book_callback(
     # the first after it (then the coordinator is warned). A place taken by someone else
     # between the look-up and the booking just moves the search on. The first look-up covers
     # most of a week's slots: when the line is busy, the earliest days are the full ones.
-    for slot in _free_slots(session, settings, now, now + OVERFLOW_HORIZON, first_batch=64):
+    for slot in _free_slots(session, line, now, now + OVERFLOW_HORIZON, first_batch=64):
         if _take_place(session, slot):
             callback = _add_callback(session, case, slot, contact_envelope, attempts)
             after_deadline = slot.end > case.callback_due_at
@@ -188,17 +207,17 @@ def _add_callback(
     return callback
 
 
-def _slot_starting_at(settings: Settings, start: datetime, now: datetime) -> Slot | None:
-    length = timedelta(minutes=settings.slot_minutes)
-    for slot in slots_between(settings.calendar, settings.roster, length, start, start + length):
+def _slot_starting_at(line: SlotRules, start: datetime, now: datetime) -> Slot | None:
+    length = timedelta(minutes=line.slot_minutes)
+    for slot in slots_between(line.calendar, line.roster, length, start, start + length):
         if slot.start == start and slot.start >= now:
             return slot
     return None
 
 
-def _candidate_slots(settings: Settings, after: datetime, until: datetime) -> Iterable[Slot]:
-    length = timedelta(minutes=settings.slot_minutes)
-    return slots_between(settings.calendar, settings.roster, length, after, until)
+def _candidate_slots(line: SlotRules, after: datetime, until: datetime) -> Iterable[Slot]:
+    length = timedelta(minutes=line.slot_minutes)
+    return slots_between(line.calendar, line.roster, length, after, until)
 
 
 def _booked_counts(session: Session, first: datetime, last: datetime) -> dict[datetime, int]:

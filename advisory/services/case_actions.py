@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 import crypto
 from advisory import audit
-from advisory.hours import Calendar
 from advisory.models import (
     AuditEvent,
     Callback,
@@ -35,6 +34,7 @@ from advisory.services.assignment import reassign_after_decline
 from advisory.services.attachments import Claim, claim_reply_uploads
 from advisory.services.callbacks import release_place
 from advisory.services.line_keys import active_line_key
+from advisory.services.line_settings import line_config
 from advisory.services.notifications import NotificationKind, tell_assignee, tell_lawyer
 from advisory.services.refusal import Refusal
 from advisory.services.replies import record_reply
@@ -113,10 +113,9 @@ def _tell_former_holder(
     tell_lawyer(session, case, kind, staff_id=holder, dedupe_key=key, now=now)
 
 
-def decline_case(
-    session: Session, case: Case, lawyer: Staff, *, now: datetime, calendar: Calendar
-) -> Staff | None:
-    """Decline for a conflict of interest: the case moves on and `lawyer` loses access to it."""
+def decline_case(session: Session, case: Case, lawyer: Staff, *, now: datetime) -> Staff | None:
+    """Decline for a conflict of interest: the case moves on (to whoever is on duty by its
+    line's calendar) and `lawyer` loses access to it."""
     _require_open(case)
     if case.assigned_lawyer_id not in (None, lawyer.id):
         raise CaseActionError("assigned_to_someone_else")
@@ -124,6 +123,7 @@ def decline_case(
         session.scalars(select(CaseDecline.staff_id).where(CaseDecline.case_id == case.id))
     )
     session.add(CaseDecline(case_id=case.id, staff_id=lawyer.id, declined_at=now))
+    calendar = line_config(session, case.line_id).calendar
     assignee = reassign_after_decline(session, case, lawyer, now, calendar, excluded_ids=earlier)
     _record(
         session,
@@ -307,9 +307,9 @@ def close_case(
     *,
     outcome: CloseOutcome,
     now: datetime,
-    retention_days: int,
 ) -> None:
-    """Close with an outcome; booked callbacks are cancelled and every number deleted."""
+    """Close with an outcome; booked callbacks are cancelled and every number deleted. The
+    case is kept for the retention period of its line."""
     _require_open(case)
     for callback in _callbacks(session, case):
         if callback.status is CallbackStatus.BOOKED:
@@ -320,7 +320,7 @@ def close_case(
     case.status = CaseStatus.CLOSED
     case.close_outcome = outcome
     case.closed_at = now
-    case.retention_until = now + timedelta(days=retention_days)
+    case.retention_until = now + timedelta(days=line_config(session, case.line_id).retention_days)
     _record(session, case, lawyer, "case.closed", now, {"outcome": outcome})
 
 

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 import crypto
 from advisory import audit
-from advisory.hours import Calendar
 from advisory.models import (
     AuditEvent,
     Callback,
@@ -28,6 +27,7 @@ from advisory.models import (
     Role,
     Staff,
 )
+from advisory.services.line_settings import line_config
 from advisory.services.queue import CountsDown, DeadlineState, deadline_state, not_declined_by
 
 # Opening a case is audited every time; on the page, a person's openings in a row are one line.
@@ -96,10 +96,10 @@ def open_case(
     lawyer: Staff,
     *,
     now: datetime,
-    calendar: Calendar,
     at_risk_opening_hours: int,
 ) -> CaseView:
-    """Everything the case page shows; records the opening and marks incoming messages read."""
+    """Everything the case page shows; records the opening and marks incoming messages read.
+    The time left to the deadline is opening time of the case's own line."""
     audit.record_for_case(session, case, action="case.opened", now=now, actor=lawyer)
     session.execute(
         update(Message)
@@ -121,6 +121,7 @@ def open_case(
             select(Callback).where(Callback.case_id == case.id).order_by(Callback.slot_start)
         )
     )
+    calendar = line_config(session, case.line_id).calendar
     time_left = calendar.opening_time_between(now, case.callback_due_at)
     return CaseView(
         case=case,

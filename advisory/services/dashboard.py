@@ -28,6 +28,7 @@ from advisory.services.figures import (
     callback_counts,
     case_counts,
 )
+from advisory.services.line_settings import figures_calendar
 from advisory.services.response_times import Histograms, response_histograms
 from advisory.settings import Settings
 from advisory.sql_time import integer
@@ -177,7 +178,8 @@ class Dashboard:
 def build_dashboard(
     session: Session, settings: Settings, *, period: Period, now: datetime
 ) -> Dashboard:
-    scope = Scope(settings.calendar, period, now)
+    # Deployment-wide figures, in the first line's calendar until per-line figures replace it.
+    scope = Scope(figures_calendar(session), period, now)
     counts = case_counts(session, scope, (Dimension.WEEK, Dimension.CHANNEL, Dimension.KIND))
     weeks = _weeks(scope, counts)
     by_channel: Counter[str] = Counter()
@@ -213,7 +215,7 @@ def build_dashboard(
         breached_total=breached.total,
         unassigned_open=_unassigned_open(session),
         lawyers=_lawyer_loads(session, now),
-        capacity=capacity_figures(session, settings, scope),
+        capacity=capacity_figures(session, scope),
     )
 
 
@@ -278,7 +280,7 @@ def _deadlines(
 ) -> tuple[References, References]:
     """Open cases not answered yet: deadline within the at-risk window, and deadline passed."""
     return (
-        _references(session, deadlines.at_risk(settings, now)),
+        _references(session, deadlines.at_risk(session, settings, now)),
         _references(session, deadlines.overdue(now)),
     )
 

@@ -27,7 +27,7 @@ def watch_deadlines(session: Session, settings: Settings, now: datetime) -> int:
 
 def _warn_at_risk(session: Session, settings: Settings, now: datetime) -> int:
     warned = 0
-    for case in session.scalars(select(Case).where(deadlines.at_risk(settings, now))):
+    for case in session.scalars(select(Case).where(deadlines.at_risk(session, settings, now))):
         key = f"at-risk:{case.reference}"
         warned += tell_case_team(session, case, NotificationKind.DEADLINE_AT_RISK, key, now)
     return warned

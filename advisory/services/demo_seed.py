@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 import crypto
 from advisory.hours import Calendar
+from advisory.line_config import LineConfig
 from advisory.models import (
     Callback,
     Case,
@@ -38,7 +39,9 @@ from advisory.models import (
 from advisory.services.callbacks import SlotUnavailable, book_callback
 from advisory.services.demo import DEMO_USERNAMES
 from advisory.services.line_keys import active_line_key, default_line
+from advisory.services.line_settings import config_of
 from advisory.services.retention import apply_retention
+from advisory.services.rollup import fold_settled_cases
 from advisory.services.sample_cases import (
     CHANNEL_WEIGHTS,
     FIELD_WEIGHTS,
@@ -52,8 +55,7 @@ from advisory.services.sample_cases import (
 from advisory.services.sealing import TO_LINE, case_context, context, seal_for_line
 from advisory.services.staff import add_staff
 from advisory.settings import Settings
-from advisory.stats import fold_settled_cases
-from advisory.triage import Answers, internal_target, priority
+from advisory.triage import Answers, TriagePolicy, internal_target, priority
 
 EXTRA_LAWYERS = ("demo-lawyer-2", "demo-lawyer-3")
 PLACEHOLDER = "Synthetic demo case: no real person wrote this."
@@ -100,8 +102,8 @@ def seed_demo_year(
         raise AlreadySeeded("The database already holds cases or figures; demo data goes alone.")
     lawyers = _lawyers(session, data_key, now)
     rng = random.Random(seed)  # noqa: S311 (made-up demo data: repeatable, not secret)
-    calendar = settings.calendar
-    zone = ZoneInfo(calendar.timezone)
+    config = config_of(line)  # the cases are the line's: its calendar sets their deadlines
+    zone = ZoneInfo(config.calendar.timezone)
     references: set[str] = set()
     created = 0
     day = (now - timedelta(days=365)).astimezone(zone).date()
@@ -112,14 +114,14 @@ def seed_demo_year(
             received = arrival(rng, day, zone)
             if received >= now:
                 continue
-            _make_case(session, settings, rng, line_key, lawyers, received, now, references)
+            _make_case(session, config, rng, line_key, lawyers, received, now, references)
             created += 1
         day += timedelta(days=1)
     session.flush()
-    _book_open_callbacks(session, settings, line_key, now)
+    _book_open_callbacks(session, config, line_key, now)
     live_before = session.scalar(select(func.count()).select_from(Case)) or 0
     # What the scheduler would have done meanwhile: count the closed cases, delete old ones.
-    while fold_settled_cases(session, calendar):
+    while fold_settled_cases(session):
         pass
     apply_retention(session, settings, now)
     live = session.scalar(select(func.count()).select_from(Case)) or 0
@@ -156,7 +158,7 @@ def _poisson(rng: random.Random, mean: float) -> int:
 
 def _make_case(
     session: Session,
-    settings: Settings,
+    config: LineConfig,
     rng: random.Random,
     line_key: LineKey,
     lawyers: list[Staff],
@@ -164,9 +166,11 @@ def _make_case(
     now: datetime,
     references: set[str],
 ) -> None:
-    calendar = settings.calendar
+    calendar = config.calendar
+    policy = TriagePolicy(p1_target=timedelta(hours=config.p1_target_hours))
     channel = pick(rng, CHANNEL_WEIGHTS)
     answers = _answers(rng)
+    rank = priority(answers, policy)
     callback = channel is not Channel.WEB or rng.random() < 0.2
     answered = _first_response(rng, calendar, received, now)
     closed_at = _closing(rng, received, answered, now)
@@ -188,8 +192,8 @@ def _make_case(
             close_outcome=CloseOutcome.ADVICE_GIVEN if answered else CloseOutcome.NO_CONTACT,
             callback=callback,
             **asdict(answers),  # the questionnaire's answers are columns of the same names
-            priority=priority(answers),
-            internal_target_at=internal_target(priority(answers), received, calendar),
+            priority=rank,
+            internal_target_at=internal_target(rank, received, calendar, policy),
             assigned_lawyer_id=lawyer.id if lawyer else None,
         )
     )
@@ -253,7 +257,7 @@ def _past_callbacks(rng: random.Random, case: Case, answered: datetime) -> None:
 
 
 def _book_open_callbacks(
-    session: Session, settings: Settings, line_key: LineKey, now: datetime
+    session: Session, config: LineConfig, line_key: LineKey, now: datetime
 ) -> None:
     """Open callback cases not answered yet get a booked slot (a warning if none is in time)."""
     waiting = session.scalars(
@@ -266,7 +270,7 @@ def _book_open_callbacks(
     for case in waiting:
         number = seal_for_line(line_key, "contact", FAKE_NUMBER, case_context(case, TO_LINE))
         try:
-            book_callback(session, settings, case=case, now=now, contact_envelope=number)
+            book_callback(session, case=case, now=now, contact_envelope=number, line=config)
         except SlotUnavailable:
             continue
     session.flush()

@@ -30,9 +30,9 @@ from advisory.services.callbacks import (
 )
 from advisory.services.intake import IntakeError, IntakeProblem
 from advisory.services.line_keys import active_line_key
+from advisory.services.rollup import fold_by_line
 from advisory.services.sealed_input import KeyDirectory, reporter_copy
 from advisory.settings import AttachmentLimits, Settings
-from advisory.stats import fold_cases
 
 
 def find_case(session: Session, pepper: bytes, lookup_token: bytes) -> Case | None:
@@ -161,7 +161,9 @@ def cancel_callback(session: Session, case: Case, now: datetime) -> bool:
 def rebook_callback(
     session: Session, settings: Settings, case: Case, slot_start: datetime, now: datetime
 ) -> Callback:
-    """Move the booked callback to another free slot, keeping the (sealed) number.
+    """Move the booked callback to another free slot of the case's line, keeping the (sealed)
+    number. `settings` is not read: the line's own settings decide (the parameter goes once
+    its caller, advisory/reporter/follow_up.py, stops passing it).
 
     Raises SlotUnavailable when the new slot is full; the old booking then stays as it was.
     """
@@ -170,7 +172,6 @@ def rebook_callback(
         raise SlotUnavailable(SlotProblem.NOTHING_BOOKED)
     booking = book_callback(
         session,
-        settings,
         case=case,
         now=now,
         contact_envelope=current.contact_envelope,
@@ -186,8 +187,9 @@ def rebook_callback(
 
 
 def erase_case(session: Session, settings: Settings, case: Case) -> None:
-    """Delete the case and everything under it; only anonymous aggregate counts remain."""
-    fold_cases(session, [case], settings.calendar)
+    """Delete the case and everything under it; only anonymous aggregate counts remain, counted
+    in its line's calendar. `settings` is not read (it goes as in `rebook_callback`)."""
+    fold_by_line(session, [case])
     for callback in case.callbacks:
         if callback.status == CallbackStatus.BOOKED:
             release_place(session, callback)

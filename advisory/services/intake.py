@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 import crypto
 from advisory import triage
+from advisory.line_config import LineConfig
 from advisory.models import Case, CaseStatus, Channel, ContactPreference, Line, LineKey
 from advisory.redacted import Redacted
 from advisory.services.assignment import pick_assignee
@@ -28,8 +29,8 @@ from advisory.services.callbacks import (
     answer_in_inbox_instead,
     book_callback,
 )
+from advisory.services.line_settings import line_config
 from advisory.services.notifications import announce_new_case, tell_assignee
-from advisory.settings import Settings
 from advisory.upserts import OnConflict, adopt
 
 _TOKEN_LABEL = b"advisory-line/v1/submission-token\x00"
@@ -101,7 +102,6 @@ def line_public_key(session: Session) -> LineKey:
 
 def submit_case(
     session: Session,
-    settings: Settings,
     *,
     line_id: int,
     pepper: bytes,
@@ -115,6 +115,7 @@ def submit_case(
     channel: Channel = Channel.WEB,
     may_book_callback: bool = True,
     reference: str | None = None,
+    line: LineConfig | None = None,
 ) -> Submission:
     """Store a new case (flush only), or find the one its form token already made.
 
@@ -123,10 +124,15 @@ def submit_case(
     places already) the report is stored all the same, to be answered in the secure inbox,
     and the coordinator is told: a report is never lost for want of a callback place.
     The lawyer it is assigned to is told so (the line is told of the case in `insert_case`).
+    Its deadlines, assignee and callback slot follow the settings of its line, `line_id`:
+    `line`, if the caller has read them already (the report page has, for its languages),
+    else they are read here.
     """
     token_hmac = submission_token_hmac(pepper, submission_token)
-    triaged = triaged_columns(settings, answers, now)
-    assignee = pick_assignee(session, line_id=line_id, now=now, calendar=settings.calendar)
+    if line is None:
+        line = line_config(session, line_id)
+    triaged = triaged_columns(line, answers, now)
+    assignee = pick_assignee(session, line_id=line_id, now=now, calendar=line.calendar)
     row = {
         **triaged,
         "line_id": line_id,
@@ -149,7 +155,7 @@ def submit_case(
         return Submission(case, duplicate=True, booking=None)
 
     tell_assignee(session, case, f"intake:{case.reference}", now)
-    booking = _book_or_answer_in_inbox(session, settings, case, contact, now, may_book_callback)
+    booking = _book_or_answer_in_inbox(session, line, case, contact, now, may_book_callback)
     session.flush()
     return Submission(case, duplicate=False, booking=booking)
 
@@ -167,7 +173,7 @@ def _reporter_columns(pepper: bytes, reporter: ReporterKeys, contact: Contact) -
 
 def _book_or_answer_in_inbox(
     session: Session,
-    settings: Settings,
+    line: LineConfig,
     case: Case,
     contact: Contact,
     now: datetime,
@@ -176,25 +182,25 @@ def _book_or_answer_in_inbox(
     """A callback when one was asked for and can be booked; else the inbox answers instead."""
     if contact.preference is not ContactPreference.CALLBACK:
         return None
-    booking = _book_if_free(session, settings, case, contact, now) if may_book_callback else None
+    booking = _book_if_free(session, line, case, contact, now) if may_book_callback else None
     if booking is None:
         answer_in_inbox_instead(session, case, now=now)
     return booking
 
 
 def _book_if_free(
-    session: Session, settings: Settings, case: Case, contact: Contact, now: datetime
+    session: Session, line: LineConfig, case: Case, contact: Contact, now: datetime
 ) -> Booking | None:
     """The booking, or None when no place is free at all. A chosen time that was taken
     raises SlotUnavailable: the reporter picks another, nothing is stored yet."""
     try:
         return book_callback(
             session,
-            settings,
             case=case,
             now=now,
             contact_envelope=contact.contact_envelope,
             slot_start=contact.slot_start,
+            line=line,
         )
     except SlotUnavailable as exc:
         if exc.problem is not SlotProblem.NONE_FREE:
@@ -202,9 +208,10 @@ def _book_if_free(
         return None
 
 
-def triaged_columns(settings: Settings, answers: triage.Answers, now: datetime) -> dict[str, Any]:
-    """A new case's questionnaire answers, its priority and its deadlines (web or phone)."""
-    policy = triage.TriagePolicy(p1_target=timedelta(hours=settings.p1_target_opening_hours))
+def triaged_columns(line: LineConfig, answers: triage.Answers, now: datetime) -> dict[str, Any]:
+    """A new case's questionnaire answers, its priority and its deadlines (web or phone), by
+    the settings of the case's own line."""
+    policy = triage.TriagePolicy(p1_target=timedelta(hours=line.p1_target_hours))
     priority = triage.priority(answers, policy)
     return {
         "kind": answers.kind,
@@ -216,8 +223,8 @@ def triaged_columns(settings: Settings, answers: triage.Answers, now: datetime) 
         "field": answers.field,
         "preferred_language": answers.preferred_language,
         "priority": priority,
-        "callback_due_at": settings.calendar.callback_due(now),
-        "internal_target_at": triage.internal_target(priority, now, settings.calendar, policy),
+        "callback_due_at": line.calendar.callback_due(now),
+        "internal_target_at": triage.internal_target(priority, now, line.calendar, policy),
     }
 
 

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 import crypto
 from advisory import audit, triage
 from advisory.hours import Calendar
+from advisory.line_config import LineConfig
 from advisory.models import (
     Case,
     CaseStatus,
@@ -54,6 +55,7 @@ from advisory.services.intake import (
     triaged_columns,
 )
 from advisory.services.line_keys import active_line_key
+from advisory.services.line_settings import line_config
 from advisory.services.notifications import NotificationKind, tell_assignee, tell_coordinators
 from advisory.services.refusal import Refusal
 from advisory.services.sealed_input import (
@@ -63,7 +65,6 @@ from advisory.services.sealed_input import (
     sealed_for_line,
 )
 from advisory.services.sealing import TO_LINE, context, reference_for_form, seal_for_line
-from advisory.settings import Settings
 
 AUDIT_ACTION = "case.phone_intake"
 VOICEMAIL_AUDIT_ACTION = "case.voicemail_intake"
@@ -141,30 +142,30 @@ def line_key_for(session: Session, lawyer: Staff) -> LineKey:
     return key
 
 
-def opening_default(settings: Settings, now: datetime) -> PhoneOutcome:
-    """The outcome the form starts with: advice given while the line is open; outside opening
-    hours a call stays open for follow-up, so the team sees it when the line opens."""
-    return PhoneOutcome.ADVICE_GIVEN if settings.calendar.is_open(now) else PhoneOutcome.FOLLOW_UP
+def opening_default(calendar: Calendar, now: datetime) -> PhoneOutcome:
+    """The outcome the form starts with: advice given while the line (its `calendar`) is open;
+    outside opening hours a call stays open for follow-up, so the team sees it when it opens."""
+    return PhoneOutcome.ADVICE_GIVEN if calendar.is_open(now) else PhoneOutcome.FOLLOW_UP
 
 
 def record_phone_call(
     session: Session,
-    settings: Settings,
     *,
     lawyer: Staff,
     call: PhoneCall,
     pepper: bytes,
     now: datetime,
 ) -> RecordedCall:
-    """Store the call as a case assigned to `lawyer`, audit it, and flush."""
+    """Store the call as a case of `lawyer`'s line, assigned to them; audit it, and flush."""
     key = line_key_for(session, lawyer)
+    line = line_config(session, key.line_id)
     reference = reference_for_form(pepper, call.form_token)
     where = context(key.line.slug, reference, TO_LINE)
     note_envelope = _sealed_note(session, key, call.note, where)
     token_hmac = submission_token_hmac(pepper, call.form_token)
     close_outcome = call.outcome.close_outcome
     row = {
-        **triaged_columns(settings, call.answers, now),
+        **triaged_columns(line, call.answers, now),
         "received_at": now,
         "channel": Channel.PHONE,
         # The caller reached us by phone; without a number nobody can call back, though.
@@ -172,9 +173,7 @@ def record_phone_call(
         "status": CaseStatus.CLOSED if close_outcome else CaseStatus.IN_PROGRESS,
         "close_outcome": close_outcome,
         "closed_at": now if close_outcome else None,
-        "retention_until": (
-            now + timedelta(days=settings.retention_days) if close_outcome else None
-        ),
+        "retention_until": now + timedelta(days=line.retention_days) if close_outcome else None,
         "assigned_lawyer_id": lawyer.id,
         "first_response_at": now,  # the call is the response
         **_sealed_columns(key, reference, note_envelope, token_hmac),
@@ -296,7 +295,6 @@ def recorded_late(calendar: Calendar, left_at: datetime, recorded_at: datetime) 
 
 def record_voicemail(
     session: Session,
-    settings: Settings,
     *,
     lawyer: Staff,
     voicemail: Voicemail,
@@ -309,15 +307,16 @@ def record_voicemail(
     if problem is not None:
         raise PhoneIntakeError(problem.value)
     key = line_key_for(session, lawyer)
+    line = line_config(session, key.line_id)
     reference = reference_for_form(pepper, voicemail.form_token)
     where = context(key.line.slug, reference, TO_LINE)
     note_envelope = _sealed_note(session, key, voicemail.note, where)
     number_envelope = _sealed_number(session, key, voicemail.number, where)
     token_hmac = submission_token_hmac(pepper, voicemail.form_token)
     # Assigned as a web report is: to whoever is on duty now, or the whole team after hours.
-    assignee = pick_assignee(session, line_id=key.line_id, now=now, calendar=settings.calendar)
+    assignee = pick_assignee(session, line_id=key.line_id, now=now, calendar=line.calendar)
     row = {
-        **triaged_columns(settings, voicemail.answers, voicemail.left_at),
+        **triaged_columns(line, voicemail.answers, voicemail.left_at),
         "received_at": voicemail.left_at,
         "channel": Channel.VOICEMAIL,
         "contact_preference": ContactPreference.CALLBACK,
@@ -333,8 +332,8 @@ def record_voicemail(
         )
 
     tell_assignee(session, case, f"intake:{case.reference}", now)
-    callback_at = _booked_callback(session, settings, case, number_envelope, now)
-    late = recorded_late(settings.calendar, voicemail.left_at, now)
+    callback_at = _booked_callback(session, line, case, number_envelope, now)
+    late = recorded_late(line.calendar, voicemail.left_at, now)
     if late:
         key_of_event = f"voicemail-late:{case.reference}"
         tell_coordinators(
@@ -372,7 +371,7 @@ def _sealed_number(
 
 
 def _booked_callback(
-    session: Session, settings: Settings, case: Case, number: str | None, now: datetime
+    session: Session, line: LineConfig, case: Case, number: str | None, now: datetime
 ) -> datetime | None:
     """The earliest free callback to the number left, which only its booking keeps.
 
@@ -383,7 +382,7 @@ def _booked_callback(
     if number is None:
         return None
     try:
-        booking = book_callback(session, settings, case=case, now=now, contact_envelope=number)
+        booking = book_callback(session, case=case, now=now, contact_envelope=number, line=line)
     except SlotUnavailable:
         key_of_event = f"voicemail-unbooked:{case.reference}"
         tell_coordinators(session, case, NotificationKind.VOICEMAIL_UNBOOKED, key_of_event, now)

@@ -38,6 +38,7 @@ from advisory.models import (
     ReporterRole,
     Staff,
 )
+from advisory.services.line_settings import line_config
 
 PER_PAGE = 50
 
@@ -148,11 +149,14 @@ def queue_page(
     priority: int | None,
     page: int,
     now: datetime,
-    calendar: Calendar,
     at_risk_opening_hours: int,
     per_page: int = PER_PAGE,
 ) -> QueuePage:
-    """One page of the open cases on `lawyer`'s line, by priority, then deadline."""
+    """One page of the open cases on `lawyer`'s line, by priority, then deadline; the time
+    left to each deadline is opening time of that line. A lawyer without a line has none."""
+    if lawyer.line_id is None:
+        return QueuePage(rows=[], total=0, page=1, per_page=per_page)
+    calendar = line_config(session, lawyer.line_id).calendar
     conditions = _conditions(lawyer, filter, status, priority)
     total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
     page = min(max(page, 1), max(1, -(-total // per_page)))  # past the end: the last page

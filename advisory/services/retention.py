@@ -10,21 +10,24 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, false, or_, select, update
 from sqlalchemy.orm import Session
 
 from advisory.models import Callback, CallbackStatus, Case, CaseStatus, ReceiptLink
 from advisory.services.attachments import delete_expired_uploads
+from advisory.services.line_settings import all_lines, config_of
+from advisory.services.rollup import fold_by_line
 from advisory.settings import Settings
-from advisory.stats import fold_cases
 
 logger = logging.getLogger(__name__)
 
 
 def apply_retention(session: Session, settings: Settings, now: datetime) -> int:
-    """Delete what is no longer needed; returns how many numbers and cases went."""
+    """Delete what is no longer needed; returns how many numbers and cases went. A closed
+    case goes after the retention period of its own line (`settings` is the sweeps' common
+    argument, not read here)."""
     numbers = _delete_unneeded_numbers(session)
-    expired = _delete_expired_cases(session, settings, now)
+    expired = _delete_expired_cases(session, now)
     session.execute(delete(ReceiptLink).where(ReceiptLink.expires_at <= now))
     delete_expired_uploads(session, now)
     session.flush()
@@ -47,14 +50,13 @@ def _delete_unneeded_numbers(session: Session) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _delete_expired_cases(session: Session, settings: Settings, now: datetime) -> int:
-    cutoff = now - timedelta(days=settings.retention_days)
+def _delete_expired_cases(session: Session, now: datetime) -> int:
     expired = session.scalars(
-        select(Case).where(Case.status == CaseStatus.CLOSED, Case.closed_at <= cutoff)
+        select(Case).where(Case.status == CaseStatus.CLOSED, _past_retention(session, now))
     ).all()
     if not expired:
         return 0
-    fold_cases(session, expired, settings.calendar)
+    fold_by_line(session, expired)
     session.execute(
         delete(Case)
         .where(Case.id.in_([case.id for case in expired]))
@@ -63,3 +65,17 @@ def _delete_expired_cases(session: Session, settings: Settings, now: datetime) -
     for case in expired:
         session.expunge(case)
     return len(expired)
+
+
+def _past_retention(session: Session, now: datetime) -> ColumnElement[bool]:
+    """Closed longer ago than the retention period of the case's line (one query of lines)."""
+    return or_(
+        false(),
+        *(
+            and_(
+                Case.line_id == line.id,
+                Case.closed_at <= now - timedelta(days=config_of(line).retention_days),
+            )
+            for line in all_lines(session)
+        ),
+    )

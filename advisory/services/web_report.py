@@ -17,6 +17,7 @@ from typing import cast
 from sqlalchemy.orm import Session
 
 from advisory import triage
+from advisory.line_config import LineConfig
 from advisory.models import CallbackStatus, ContactPreference, LineKey
 from advisory.redacted import Redacted
 from advisory.services import receipt_links, sealing
@@ -96,11 +97,13 @@ def receive_web_report(
     *,
     may_book_callback: bool,
     now: datetime,
+    line: LineConfig | None = None,
 ) -> Receipt:
     """Check, seal where needed and store a report (flush only); where its receipt is shown
     after the commit. Raises SealedInputRefused, IntakeError or SlotUnavailable/BookingConflict
     (a chosen callback time was taken) or AttachmentRefused (a file) before anything is
-    stored."""
+    stored. `line`: the settings of the line the form belongs to, when the page has read
+    them already; they set the case's deadlines (else they are read for its line here)."""
     wants_callback = report.contact.preference is ContactPreference.CALLBACK
     reference = sealing.reference_for_form(secrets.pepper, report.submission_token)
     if isinstance(report.content, SealedInBrowser):
@@ -110,7 +113,6 @@ def receive_web_report(
     phone = contents.phone if wants_callback else None
     submission = submit_case(
         session,
-        settings,
         line_id=contents.line_id,
         pepper=secrets.pepper,
         submission_token=report.submission_token,
@@ -122,6 +124,7 @@ def receive_web_report(
         may_book_callback=may_book_callback,
         now=now,
         reference=reference,
+        line=line,
     )
     files: tuple[SealedFile, ...] = ()
     if not submission.duplicate:  # a form sent again brought its files the first time

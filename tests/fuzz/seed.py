@@ -38,6 +38,7 @@ from advisory.models import (
 from advisory.services.callbacks import free_slots
 from advisory.services.intake import Contact, ReporterKeys, submit_case
 from advisory.services.line_keys import NewLineKey, initialise_line
+from advisory.services.line_settings import line_config
 from advisory.services.notifications import NotificationKind, notify
 from advisory.services.replies import record_reply
 from advisory.services.staff import add_staff
@@ -226,12 +227,12 @@ def _seed_cases(world: World, session: Session, line_key: NewLineKey) -> None:
         case_other_line=elsewhere.reference,
         callback_id=str(callback.callbacks[0].id),
     )
-    settings = rh.settings_of(world.app)
+    line = line_config(session, callback.line_id)  # the slots the callback can move to
     slot = free_slots(
         session,
-        settings,
+        line,
         after=DEFAULT_NOW + timedelta(minutes=15),
-        until=settings.calendar.callback_due(DEFAULT_NOW),
+        until=line.calendar.callback_due(DEFAULT_NOW),
         limit=1,
     )[0]
     start = slot.start
@@ -246,10 +247,8 @@ def _seed_cases(world: World, session: Session, line_key: NewLineKey) -> None:
 
 
 def _case_on_other_line(world: World, session: Session) -> Case:
-    settings = rh.settings_of(world.app)
     submission = submit_case(
         session,
-        settings,
         line_id=int(world.refs["other_line_id"]),
         pepper=rh.pepper_of(world.app),
         submission_token="fuzz-other-line-token-0001",
