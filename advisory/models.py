@@ -521,15 +521,18 @@ class Notification(Base):
 
 
 class CallbackSlot(Base):
-    """Bookings per callback slot, so taking the last place is one conditional UPDATE."""
+    """Bookings per line and callback slot, so taking the last place is one conditional
+    UPDATE. Each line has its own places (its roster and capacity): a booking on one line
+    never takes a place of another line's slot that starts at the same time."""
 
     __tablename__ = "callback_slot"
-    shown_in_repr = ("slot_start", "booked")
+    shown_in_repr = ("line_id", "slot_start", "booked")
     __table_args__ = (
         CheckConstraint("booked >= 0", name="booked_not_negative"),
         CheckConstraint("slot_end > slot_start", name="slot_has_length"),
     )
 
+    line_id: Mapped[int] = mapped_column(ForeignKey("line.id"), primary_key=True)
     slot_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     slot_end: Mapped[datetime] = mapped_column(UTCDateTime)
     booked: Mapped[int] = mapped_column(default=0)

@@ -141,7 +141,14 @@ def fixture_cases(db_session, line, make_case, make_staff, settings):
             contact_envelope="v1.testkey0000000.PHONE-NUMBER-OF-F",
         )
     )
-    db_session.add(CallbackSlot(slot_start=oslo(23, 14), slot_end=oslo(23, 14, 30), booked=1))
+    db_session.add(
+        CallbackSlot(
+            line_id=cases["F"].line_id,
+            slot_start=oslo(23, 14),
+            slot_end=oslo(23, 14, 30),
+            booked=1,
+        )
+    )
     db_session.add(
         Notification(
             role=Role.COORDINATOR,

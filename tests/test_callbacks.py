@@ -38,9 +38,10 @@ def one_place(db_session, line):
     return line_config(db_session, line.id)
 
 
-def test_free_slots_are_the_earliest_inside_opening_hours_before_the_deadline(db_session, settings):
-    due = settings.calendar.callback_due(MONDAY_10)  # Tuesday 10:00
-    slots = free_slots(db_session, settings, after=MONDAY_10, until=due, limit=100)
+def test_free_slots_are_the_earliest_inside_opening_hours_before_the_deadline(db_session, line):
+    rules = line_config(db_session, line.id)
+    due = rules.calendar.callback_due(MONDAY_10)  # Tuesday 10:00
+    slots = free_slots(db_session, rules, line_id=line.id, after=MONDAY_10, until=due, limit=100)
     assert slots[0].start == MONDAY_10
     assert slots[-1].end == due
     assert len(slots) == 12 + 2  # Monday 10:00–16:00 and Tuesday 09:00–10:00
@@ -59,7 +60,12 @@ def test_a_full_slot_is_not_offered_and_cannot_be_booked(db_session, one_place, 
     assert not booking.after_deadline
 
     offered = free_slots(
-        db_session, one_place, after=MONDAY_10, until=MONDAY_10 + timedelta(hours=2), limit=10
+        db_session,
+        one_place,
+        line_id=second.line_id,
+        after=MONDAY_10,
+        until=MONDAY_10 + timedelta(hours=2),
+        limit=10,
     )
     assert MONDAY_10 not in [slot.start for slot in offered]
     with pytest.raises(SlotUnavailable, match="taken"):
@@ -145,7 +151,7 @@ def test_releasing_a_place_makes_the_slot_free_again(db_session, one_place, make
         slot_start=MONDAY_10,
     )
     release_place(db_session, booking.callback)
-    row = db_session.get(CallbackSlot, MONDAY_10.astimezone(UTC))
+    row = db_session.get(CallbackSlot, (booking.callback.case.line_id, MONDAY_10.astimezone(UTC)))
     assert row is not None
     assert row.booked == 0
 
@@ -184,7 +190,8 @@ def test_two_concurrent_bookings_for_the_last_place_exactly_one_wins(app):
             thread.join(timeout=30)
         with Session(engine) as session:
             booked = session.scalars(select(Callback).where(Callback.case_id.in_(case_ids))).all()
-            slot = session.get(CallbackSlot, MONDAY_10.astimezone(UTC))
+            line_id = session.scalars(select(Line.id).where(Line.slug == "race")).one()
+            slot = session.get(CallbackSlot, (line_id, MONDAY_10.astimezone(UTC)))
             assert outcomes.count("booked") == 1
             assert len(outcomes) == 2
             assert len(booked) == 1

@@ -88,7 +88,7 @@ def booked_callback(db_session, make_case, line_key, slot: datetime) -> tuple[Ca
     """A callback case with a sealed number booked at `slot` (its slot taken), committed."""
     case = make_case(contact_preference="callback")
     slot_end = slot + timedelta(minutes=30)
-    db_session.add(CallbackSlot(slot_start=slot, slot_end=slot_end, booked=1))
+    db_session.add(CallbackSlot(line_id=case.line_id, slot_start=slot, slot_end=slot_end, booked=1))
     callback = Callback(
         case=case,
         slot_start=slot,
@@ -519,7 +519,7 @@ def test_closing_needs_an_outcome_and_deletes_numbers(
     assert case.retention_until == DEFAULT_NOW + timedelta(days=days)
     callback = db_session.get(Callback, callback.id)
     assert (callback.status, callback.contact_envelope) == (CallbackStatus.CANCELLED, None)
-    assert db_session.get(CallbackSlot, slot).booked == 0
+    assert db_session.get(CallbackSlot, (case.line_id, slot)).booked == 0
 
 
 def test_nothing_can_be_done_to_a_closed_case(signed_in, db_session, make_case):
@@ -575,7 +575,7 @@ def test_a_reached_callback_is_the_first_response_and_deletes_the_number(
 
     assert (callback.status, callback.contact_envelope) == (CallbackStatus.REACHED, None)
     assert fresh(db_session, case).first_response_at == DEFAULT_NOW
-    assert db_session.get(CallbackSlot, callback.slot_start).booked == 0
+    assert db_session.get(CallbackSlot, (case.line_id, callback.slot_start)).booked == 0
 
 
 def test_no_answer_deletes_the_number_but_is_no_response(signed_in, db_session, booked):

@@ -320,7 +320,7 @@ def test_cancel_callback_deletes_the_number_and_frees_the_place(
     callback = db_session.scalars(select(Callback).where(Callback.case_id == case.id)).one()
     slot_start = callback.slot_start
     assert callback.contact_envelope is not None
-    assert db_session.get(CallbackSlot, slot_start).booked == 1
+    assert db_session.get(CallbackSlot, (case.line_id, slot_start)).booked == 1
 
     response = post(client, "/follow-up/callback/cancel", code=code)
 
@@ -329,7 +329,7 @@ def test_cancel_callback_deletes_the_number_and_frees_the_place(
     assert callback.status == CallbackStatus.CANCELLED
     assert callback.contact_envelope is None
     assert callback.outcome_at is not None
-    assert db_session.get(CallbackSlot, slot_start).booked == 0
+    assert db_session.get(CallbackSlot, (case.line_id, slot_start)).booked == 0
     page = page_of(response)
     assert not page.find_all("form", action="/follow-up/callback/cancel")
 
@@ -358,7 +358,7 @@ def test_rebook_moves_the_callback_and_keeps_the_sealed_number(
         callbacks[1].slot_start.isoformat()
         == datetime.fromisoformat(new_value).astimezone(callbacks[1].slot_start.tzinfo).isoformat()
     )
-    assert db_session.get(CallbackSlot, old_start).booked == 0
+    assert db_session.get(CallbackSlot, (case.line_id, old_start)).booked == 0
 
 
 @pytest.mark.parametrize(
@@ -411,7 +411,7 @@ def test_erase_confirmed_deletes_the_case_and_everything_under_it(
 ):
     # Given a case with a callback, a message each way and notifications about it
     case = reported_case(db_session, app, code, callback=True, line_key=line_key)
-    case_id, reference = case.id, case.reference
+    case_id, reference, line_id = case.id, case.reference, case.line_id
     slot_start = db_session.scalars(select(Callback.slot_start)).one()
     lawyer_id = make_staff().id
     add_reply(db_session, case_id, code, lawyer_id)
@@ -439,7 +439,7 @@ def test_erase_confirmed_deletes_the_case_and_everything_under_it(
     assert db_session.get(Case, case_id) is None
     assert count(db_session, Message) == 0
     assert count(db_session, Callback) == 0
-    assert db_session.get(CallbackSlot, slot_start).booked == 0
+    assert db_session.get(CallbackSlot, (line_id, slot_start)).booked == 0
     notes = db_session.scalars(select(Notification.case_reference)).all()
     assert notes == ["ZZZZ-ZZZZ"]
     received = db_session.scalars(select(StatsDaily).where(StatsDaily.metric == "received")).all()

@@ -301,9 +301,14 @@ def test_callback_at_any_time_takes_the_earliest_free_slot(client, db_session, l
     full = DEFAULT_NOW
     capacity = settings.roster.capacity_at(full.astimezone(OSLO))
     length = timedelta(minutes=settings.slot_minutes)
-    db_session.add(CallbackSlot(slot_start=full, slot_end=full + length, booked=capacity))
+    line_id = line_key.line.id
+    db_session.add(
+        CallbackSlot(line_id=line_id, slot_start=full, slot_end=full + length, booked=capacity)
+    )
     db_session.commit()
-    earliest = free_slots(db_session, settings, after=DEFAULT_NOW, until=TUESDAY_10, limit=1)[0]
+    earliest = free_slots(
+        db_session, settings, line_id=line_id, after=DEFAULT_NOW, until=TUESDAY_10, limit=1
+    )[0]
     assert earliest.start == full + length
 
     # When a callback is asked for at any time
@@ -326,7 +331,14 @@ def test_when_every_callback_place_is_taken_the_report_is_stored_for_the_inbox(
     length = timedelta(minutes=settings.slot_minutes)
     horizon = DEFAULT_NOW + OVERFLOW_HORIZON
     for slot in slots_between(settings.calendar, settings.roster, length, DEFAULT_NOW, horizon):
-        db_session.add(CallbackSlot(slot_start=slot.start, slot_end=slot.end, booked=slot.capacity))
+        db_session.add(
+            CallbackSlot(
+                line_id=line_key.line.id,
+                slot_start=slot.start,
+                slot_end=slot.end,
+                booked=slot.capacity,
+            )
+        )
     db_session.commit()
 
     # When a callback is asked for

@@ -160,7 +160,14 @@ def test_with_no_callback_place_free_the_coordinators_hear_of_the_voicemail_not_
     length = timedelta(minutes=settings.slot_minutes)
     horizon = DEFAULT_NOW + OVERFLOW_HORIZON
     for slot in slots_between(settings.calendar, settings.roster, length, DEFAULT_NOW, horizon):
-        db_session.add(CallbackSlot(slot_start=slot.start, slot_end=slot.end, booked=slot.capacity))
+        db_session.add(
+            CallbackSlot(
+                line_id=lawyer.line_id,
+                slot_start=slot.start,
+                slot_end=slot.end,
+                booked=slot.capacity,
+            )
+        )
     db_session.commit()
 
     recorded = record(app, db_session, lawyer, voicemail(number=Number(plaintext=NUMBER)))

@@ -39,6 +39,7 @@ from advisory.services.follow_up import (
     send_reporter_message,
 )
 from advisory.services.intake import IntakeError
+from advisory.services.line_settings import line_config
 from advisory.services.reply_signatures import reply_origins
 from advisory.services.sealed_input import SealedInputRefused
 from advisory.slots import Slot, parse_slot_start
@@ -257,9 +258,11 @@ def _first_error(form: MessageForm) -> str | None:
 
 
 def _other_slots(case: Case) -> list[Slot]:
-    """Free times to move a callback to: before the deadline while it lies ahead, else soon."""
-    settings = current_settings()
+    """Free times of the case's line to move a callback to: before the deadline while it lies
+    ahead, else soon."""
+    session = db_session()
+    line = line_config(session, case.line_id)
     moment = now()
     until = max(case.callback_due_at, moment + timedelta(days=2))
     after = moment + timedelta(minutes=15)
-    return free_slots(db_session(), settings, after=after, until=until, limit=6)
+    return free_slots(session, line, line_id=case.line_id, after=after, until=until, limit=6)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from advisory.models import Callback, CallbackSlot, CallbackStatus, Case, Notification
+from advisory.models import Callback, CallbackSlot, CallbackStatus, Case, Line, Notification
 from advisory.services.line_settings import all_lines, config_of
 from advisory.services.notifications import NotificationKind
 from advisory.services.periods import Scope
@@ -82,9 +82,9 @@ def capacity_figures(session: Session, scope: Scope) -> Capacity:
 
 
 def _upcoming(session: Session, scope: Scope) -> tuple[DayCapacity, ...]:
-    """Callback places and bookings on the next few days the figures' calendar is open: the
-    places of every line (each cut by its own calendar, roster and slot length), and the
-    bookings, which the slots' rows count for all lines together."""
+    """Callback places and bookings on the next few days the figures' calendar is open, of
+    every line added up: each line's places (cut by its own calendar, roster and slot length)
+    and the bookings its own slot rows count."""
     calendar, zone_name = scope.calendar, scope.calendar.timezone
     zone = ZoneInfo(zone_name)
     day = scope.now.astimezone(zone).date()
@@ -110,8 +110,10 @@ def _upcoming(session: Session, scope: Scope) -> tuple[DayCapacity, ...]:
     start = local_midnight(zone_name, days[0])
     end = local_midnight(zone_name, days[-1] + timedelta(days=1))
     local_day = LocalDays.between(zone_name, start, end).day_of(CallbackSlot.slot_start)
-    booked_rows = select(local_day.label("day"), CallbackSlot.booked.label("booked")).where(
-        CallbackSlot.slot_start >= start, CallbackSlot.slot_start < end
+    booked_rows = (
+        select(local_day.label("day"), CallbackSlot.booked.label("booked"))
+        .join(Line, CallbackSlot.line_id == Line.id)
+        .where(CallbackSlot.slot_start >= start, CallbackSlot.slot_start < end)
     )
     rows = booked_rows.subquery()
     booked = {

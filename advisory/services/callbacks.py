@@ -1,5 +1,7 @@
 """Offering and booking callback slots.
 
+Each line has its own places: a slot's bookings are counted per line (`callback_slot` is keyed
+by line and start), so a booking on one line never takes a place of another line's slot.
 Capacity is enforced by one conditional UPDATE on the slot's row (`booked < capacity`), so two
 people racing for the last place can never both get it, on SQLite or PostgreSQL. On SQLite the
 loser may instead see "database is locked" (its snapshot is stale); that surfaces as
@@ -30,7 +32,9 @@ from advisory.upserts import OnConflict
 OVERFLOW_HORIZON = timedelta(days=60)
 _SLOTS = cast(Table, CallbackSlot.__table__)
 _BOOKED_BETWEEN = select(CallbackSlot.slot_start, CallbackSlot.booked).where(
-    CallbackSlot.slot_start >= bindparam("first"), CallbackSlot.slot_start <= bindparam("last")
+    CallbackSlot.line_id == bindparam("line_id"),
+    CallbackSlot.slot_start >= bindparam("first"),
+    CallbackSlot.slot_start <= bindparam("last"),
 )
 
 
@@ -61,21 +65,28 @@ def free_slots(
     session: Session,
     line: SlotRules,
     *,
+    line_id: int,
     after: datetime,
     until: datetime,
     limit: int,
 ) -> list[Slot]:
-    """The earliest slots of `line` with a free place that start at/after `after` and end by
-    `until`."""
-    return list(islice(_free_slots(session, line, after, until, first_batch=limit), limit))
+    """The earliest slots of line `line_id` (its settings: `line`) with a free place that start
+    at/after `after` and end by `until`."""
+    slots = _free_slots(session, line_id, line, after, until, first_batch=limit)
+    return list(islice(slots, limit))
 
 
 def _free_slots(
-    session: Session, line: SlotRules, after: datetime, until: datetime, first_batch: int
+    session: Session,
+    line_id: int,
+    line: SlotRules,
+    after: datetime,
+    until: datetime,
+    first_batch: int,
 ) -> Iterator[Slot]:
     """Slots with a free place, earliest first, read from the database a batch at a time."""
     for batch in _batches(_candidate_slots(line, after, until), first=max(first_batch, 16)):
-        booked = _booked_counts(session, batch[0].start, batch[-1].start)
+        booked = _booked_counts(session, line_id, batch[0].start, batch[-1].start)
         for slot in batch:
             if booked.get(_utc(slot.start), 0) < slot.capacity:
                 yield slot
@@ -105,7 +116,7 @@ def book_callback(
         if not now <= slot_start <= now + OVERFLOW_HORIZON:
             raise SlotUnavailable(SlotProblem.TAKEN)
         slot = _slot_starting_at(line, slot_start, now)
-        if slot is None or not _take_place(session, slot):
+        if slot is None or not _take_place(session, case.line_id, slot):
             raise SlotUnavailable(SlotProblem.TAKEN)
         return Booking(_add_callback(session, case, slot, contact_envelope, attempts), False)
 
@@ -113,8 +124,9 @@ def book_callback(
     # the first after it (then the coordinator is warned). A place taken by someone else
     # between the look-up and the booking just moves the search on. The first look-up covers
     # most of a week's slots: when the line is busy, the earliest days are the full ones.
-    for slot in _free_slots(session, line, now, now + OVERFLOW_HORIZON, first_batch=64):
-        if _take_place(session, slot):
+    horizon = now + OVERFLOW_HORIZON
+    for slot in _free_slots(session, case.line_id, line, now, horizon, first_batch=64):
+        if _take_place(session, case.line_id, slot):
             callback = _add_callback(session, case, slot, contact_envelope, attempts)
             after_deadline = slot.end > case.callback_due_at
             if after_deadline:
@@ -137,10 +149,14 @@ def answer_in_inbox_instead(session: Session, case: Case, *, now: datetime) -> N
 
 
 def release_place(session: Session, callback: Callback) -> None:
-    """Give a booked callback's place back (cancelled, missed, or done)."""
+    """Give a booked callback's place back (cancelled, missed, or done) to its case's line."""
     session.execute(
         update(CallbackSlot)
-        .where(CallbackSlot.slot_start == callback.slot_start, CallbackSlot.booked > 0)
+        .where(
+            CallbackSlot.line_id == callback.case.line_id,
+            CallbackSlot.slot_start == callback.slot_start,
+            CallbackSlot.booked > 0,
+        )
         .values(booked=CallbackSlot.booked - 1)
     )
 
@@ -159,8 +175,9 @@ class SlotUnavailable(Exception):
         self.problem = problem
 
 
-def _take_place(session: Session, slot: Slot) -> bool:
-    """One place in `slot`, if it has one left: a single INSERT ... ON CONFLICT DO UPDATE.
+def _take_place(session: Session, line_id: int, slot: Slot) -> bool:
+    """One place in `slot` of line `line_id`, if it has one left: a single INSERT ... ON
+    CONFLICT DO UPDATE.
 
     The slot's row is created with this booking, or its count raised only while below the
     capacity; the database decides, so two bookings racing for the last place cannot both
@@ -168,7 +185,13 @@ def _take_place(session: Session, slot: Slot) -> bool:
     """
     start, end = _utc(slot.start), _utc(slot.end)
     try:
-        parameters = {"slot_start": start, "slot_end": end, "booked": 1, "capacity": slot.capacity}
+        parameters = {
+            "line_id": line_id,
+            "slot_start": start,
+            "slot_end": end,
+            "booked": 1,
+            "capacity": slot.capacity,
+        }
         taken = _TAKE_PLACE.execute(session, parameters).first()
     except OperationalError as exc:
         if "locked" in str(exc.orig):
@@ -177,12 +200,12 @@ def _take_place(session: Session, slot: Slot) -> bool:
     return taken is not None
 
 
-# The slot and its capacity come as parameters.
+# The line, the slot and its capacity come as parameters.
 _TAKE_PLACE = OnConflict(
     lambda insert: (
         insert(_SLOTS)
         .on_conflict_do_update(
-            index_elements=[_SLOTS.c.slot_start],
+            index_elements=[_SLOTS.c.line_id, _SLOTS.c.slot_start],
             set_={"booked": _SLOTS.c.booked + 1},
             where=_SLOTS.c.booked < bindparam("capacity"),
         )
@@ -220,9 +243,13 @@ def _candidate_slots(line: SlotRules, after: datetime, until: datetime) -> Itera
     return slots_between(line.calendar, line.roster, length, after, until)
 
 
-def _booked_counts(session: Session, first: datetime, last: datetime) -> dict[datetime, int]:
-    """Places taken in the slots starting from `first` to `last` (slots without a row: none)."""
-    rows = session.execute(_BOOKED_BETWEEN, {"first": _utc(first), "last": _utc(last)})
+def _booked_counts(
+    session: Session, line_id: int, first: datetime, last: datetime
+) -> dict[datetime, int]:
+    """Places taken in the line's slots starting from `first` to `last` (slots without a row:
+    none)."""
+    parameters = {"line_id": line_id, "first": _utc(first), "last": _utc(last)}
+    rows = session.execute(_BOOKED_BETWEEN, parameters)
     return {start: booked for start, booked in rows}
 
 

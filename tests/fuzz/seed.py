@@ -231,6 +231,7 @@ def _seed_cases(world: World, session: Session, line_key: NewLineKey) -> None:
     slot = free_slots(
         session,
         line,
+        line_id=callback.line_id,
         after=DEFAULT_NOW + timedelta(minutes=15),
         until=line.calendar.callback_due(DEFAULT_NOW),
         limit=1,
