@@ -19,6 +19,7 @@ from advisory.lawyers import bp as lawyers_bp
 from advisory.logging_config import configure_logging
 from advisory.notices import bp as notices_bp
 from advisory.page_layout import register_page_layout
+from advisory.page_line import register_line_prefix
 from advisory.ratelimit import register_rate_limits
 from advisory.reporter import bp as reporter_bp
 from advisory.security import FAVICON_ENDPOINT, FAVICON_MAX_AGE, register_security
@@ -58,6 +59,7 @@ def create_app(config: Mapping[str, str] | Settings | None = None) -> Flask:
     register_database(app, settings)
     register_i18n(app, settings)
     register_emergency_numbers(app)
+    register_line_prefix(app)
     register_page_layout(app)
     register_blueprints(app)
     register_rate_limits(app, settings)  # wraps views, so after the blueprints

@@ -31,14 +31,15 @@ def emergency_list() -> list[tuple[str, str]]:
         return [("112", str(SERVICE_NAMES["emergency"]).capitalize())]
     return [
         (entry.number, str(SERVICE_NAMES[entry.service]).capitalize())
-        for entry in line.emergency_numbers
+        for entry in line.config.emergency_numbers
     ]
 
 
 def emergency_numbers() -> str:
-    """ "112 (police), 113 (ambulance) or 110 (fire)"; 112 alone before a line exists."""
+    """For example "112 (police), 113 (ambulance) or 110 (fire)"; 112 alone before a line
+    exists."""
     line = page_line()
-    if line is None or not line.emergency_numbers:
+    if line is None or not line.config.emergency_numbers:
         return "112"
     entries = [
         str(
@@ -48,6 +49,6 @@ def emergency_numbers() -> str:
                 service=SERVICE_NAMES[entry.service],
             )
         )
-        for entry in line.emergency_numbers
+        for entry in line.config.emergency_numbers
     ]
     return format_list(entries, style="or", locale=get_locale())

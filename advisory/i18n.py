@@ -135,12 +135,12 @@ def current_language() -> str:
 
 def offered_languages() -> tuple[str, ...]:
     line = page_line()
-    return SUPPORTED_LOCALES if line is None else line.languages
+    return SUPPORTED_LOCALES if line is None else line.config.languages
 
 
 def default_language() -> str:
     line = page_line()
-    return current_settings().default_locale if line is None else line.default_language
+    return current_settings().default_locale if line is None else line.config.default_language
 
 
 def language_choices() -> list[tuple[str, str]]:

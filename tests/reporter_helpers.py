@@ -26,8 +26,7 @@ import crypto
 from advisory.extensions import db
 from advisory.models import Case, ContactPreference, Kind, Line, LineKey, Role
 from advisory.services.intake import Contact, ReporterKeys, submit_case
-from advisory.services.intake import line_public_key as intake_line_key
-from advisory.services.line_keys import DEFAULT_LINE_SLUG, NewLineKey
+from advisory.services.line_keys import DEFAULT_LINE_SLUG, NewLineKey, default_line
 from advisory.services.replies import record_reply
 from advisory.services.staff import add_staff
 from advisory.settings import Settings
@@ -207,6 +206,13 @@ def other_line_key(session: Session) -> X25519PublicKey:
     )
     session.commit()
     return key
+
+
+def first_line_id(session: Session) -> int:
+    """The line a bare address belongs to: the deployment's first."""
+    line = default_line(session)
+    assert line is not None, "run initialise_line first"
+    return line.id
 
 
 def line_public_key(new: NewLineKey) -> X25519PublicKey:
@@ -426,7 +432,7 @@ def reported_case(
     public = reporter_public_key_text(code)
     submission = submit_case(
         session,
-        line_id=intake_line_key(session).line_id,
+        line_id=first_line_id(session),
         pepper=pepper_of(app),
         submission_token=f"token-for-{code}",
         answers=Answers(kind=Kind.DISCRIMINATION),

@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from advisory.models import Line, Role
+from advisory.services.key_management import open_with_recovery
+from advisory.services.line_keys import active_line_key
 from tests.conftest import unusable_staff
 from tests.reporter_helpers import page_of
 from tests.test_admin_staff import TOKEN, audited
@@ -77,7 +79,7 @@ def test_the_list_shows_each_line_with_its_address(client, db_session, admin, li
     assert page.find_all("a", href=f"{PAGE}/test")
 
 
-def test_a_swedish_line_is_added_and_audited(client, db_session, admin, line):
+def test_a_swedish_line_is_added_with_its_own_key_and_audited(client, db_session, admin, line):
     response = client.post(
         PAGE,
         data={
@@ -88,15 +90,21 @@ def test_a_swedish_line_is_added_and_audited(client, db_session, admin, line):
         },
     )
 
-    assert response.status_code == 302
-    assert response.headers["Location"] == f"{PAGE}/musikk"
+    # Then its recovery passphrase is shown this once, never cached
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    shown = page_of(response).by_id("recovery-passphrase").text.strip()
     added = line_row(db_session, "musikk")
+    key = active_line_key(db_session, added.id)
+    assert key is not None
+    [(opened, _private)] = open_with_recovery(db_session, added, shown).keys
+    assert opened.key_id == key.key_id
     assert (added.timezone, added.holiday_country, added.default_language) == (
         "Europe/Stockholm",
         "SE",
         "sv",
     )
-    assert [action for action, _ in audited(db_session)] == ["line.added"]
+    assert [action for action, _ in audited(db_session)] == ["line.added", "line_key.created"]
 
 
 @pytest.mark.parametrize(

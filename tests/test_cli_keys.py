@@ -453,12 +453,13 @@ def test_list_shows_each_key_and_its_holders_without_secrets(
 
     assert result.exit_code == 0, result.output
     old_key, new_key = _keys(db_session)
-    rows = {line.split()[0]: line for line in result.output.splitlines()[1:]}
+    rows = {line.split()[1]: line for line in result.output.splitlines()[1:]}
     assert set(rows) == {old_key.key_id, new_key.key_id}
-    # key id, created (date time), retired (date time, or "active"), recovery, holders
+    # line, key id, created (date time), retired (date time, or "active"), recovery, holders
     created = ["2026-11-23", "09:00"]
-    assert rows[old_key.key_id].split()[1:6] == [*created, "2026-11-23", "09:00", "yes"]
-    assert rows[new_key.key_id].split()[1:5] == [*created, "active", "yes"]
+    assert rows[old_key.key_id].split()[2:7] == [*created, "2026-11-23", "09:00", "yes"]
+    assert rows[new_key.key_id].split()[2:6] == [*created, "active", "yes"]
+    assert {row.split()[0] for row in rows.values()} == {"main"}
     assert rows[old_key.key_id].endswith(" alice, erin (inactive)")
     assert rows[new_key.key_id].endswith(" alice")
     for blob in db_session.scalars(select(WrappedKey.blob)):

@@ -11,8 +11,10 @@ from datetime import UTC, datetime, time
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
 from advisory.hours import Calendar, parse_weekly_hours
+from advisory.models import Line
 from advisory.services.line_status import StaffedDays, staffed_days
 from tests.reporter_helpers import NARRATIVE, Element, Page, page_at, page_of, post_report
 
@@ -22,13 +24,18 @@ VOICEMAIL = "Leave a message outside these hours and we call back within one wor
 
 
 @pytest.fixture
-def line_phone(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Callable[[str | None], None]:
-    """Set the line's number (None: web only) for this test."""
+def line_phone(
+    app: Flask, db_session, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[str | None], None]:
+    """Set the line's number (None: web only) for this test: on every line there is, and in
+    the configuration a line not yet made starts from."""
 
     def configure(number: str | None) -> None:
         settings = app.extensions["advisory_settings"]
         replaced = dataclasses.replace(settings, line_phone=number)
         monkeypatch.setitem(app.extensions, "advisory_settings", replaced)
+        db_session.execute(update(Line).values(phone=number or ""))
+        db_session.commit()
 
     return configure
 

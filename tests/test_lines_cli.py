@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from advisory.models import AuditEvent, Line
+from advisory.services.line_keys import active_line_key
 
 pytestmark = pytest.mark.usefixtures("line_key")
 
@@ -35,9 +36,14 @@ def test_a_swedish_line_is_added_with_its_countrys_holidays_languages_and_number
         "sv, en",
     )
     assert line.emergency_numbers.startswith("112=emergency; 1177=medical_advice")
-    # the preview of its first 14 days names a Swedish holiday when there is one
     assert "Added line musikk." in result.output
     assert [event["line"] for event in events(db_session, "line.added")] == ["musikk"]
+    # with a key of its own, whose recovery passphrase is shown this once
+    key = active_line_key(db_session, line.id)
+    assert key is not None
+    assert f"Line key {key.key_id} created for line musikk." in result.output
+    assert "RECOVERY PASSPHRASE (shown once" in result.output
+    assert [event["line"] for event in events(db_session, "line_key.created")][-1] == "musikk"
 
 
 def test_list_shows_every_line(runner, db_session):

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, ValidationError
 from advisory.context import db_session
 from advisory.forms import UNSTORABLE, Form
 from advisory.i18n import lazy_text as _l
-from advisory.models import Role, Staff
+from advisory.models import Line, Role, Staff
 from advisory.services.line_keys import default_line
 from advisory.services.staff import USERNAME_PATTERN
 
@@ -52,7 +52,31 @@ class AddStaffForm(Form):
         default=Role.LAWYER.value,
         invalid_choice_message=_l("Choose one of the roles in the list."),
     )
+    line = SelectField(
+        _l("Line (for a lawyer)"),
+        choices=[],  # the deployment's lines, set by `with_lines`
+        invalid_choice_message=_l("Choose one of the lines in the list."),
+        validate_choice=False,  # checked in validate_line, where the lines are known
+    )
     submit = SubmitField(_l("Add"))
+
+    def with_lines(self, lines: list[Line]) -> AddStaffForm:
+        self.line.choices = [SelectChoice(str(line.id), line.name) for line in lines]
+        if not self.line.data and lines:
+            self.line.data = str(lines[0].id)
+        return self
+
+    @property
+    def chosen_line_id(self) -> int | None:
+        """Only after validation: the line a new lawyer belongs to."""
+        return int(self.line.data) if self.chosen_role is Role.LAWYER else None
+
+    def validate_line(self, field: SelectField) -> None:
+        if self.role.data != Role.LAWYER.value:
+            return
+        known = {str(value) for value, _label, *_rest in field.iter_choices()}
+        if field.data not in known:
+            raise ValidationError(_l("Choose one of the lines in the list."))
 
     def validate_username(self, field: StringField) -> None:
         if UNSTORABLE.search(field.data or ""):

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -20,11 +20,12 @@ from advisory.admin.line_forms import HINTS, INVALID, AddLineForm, LineSettingsF
 from advisory.admin.routes import bp
 from advisory.auth.access import require_role
 from advisory.closing_days import holiday_language
-from advisory.context import current_settings, db_session, now
+from advisory.context import current_settings, data_key, db_session, now
 from advisory.i18n import current_language
 from advisory.line_config import CALENDAR_FIELDS, LineConfig, LineConfigError, read_config
 from advisory.models import Line, Role
 from advisory.services import line_settings as service
+from advisory.services.line_keys import start_line_key
 from advisory.transaction import unit_of_work
 
 PREVIEWED = "previewed"  # the hidden field that says which calendar the admin has seen
@@ -39,6 +40,7 @@ def lines() -> str:
 @bp.post("/lines")
 @require_role(Role.ADMIN)
 def add_line() -> Response | tuple[str, int]:
+    """A new line with its settings from its country and a key of its own."""
     form = AddLineForm()
     if not form.validate_on_submit():
         return _render_lines(form), 400
@@ -48,14 +50,21 @@ def add_line() -> Response | tuple[str, int]:
         "name": (form.name.data or "").strip(),
     }
     with unit_of_work(LineConfigError) as work:
-        service.add_line(db_session(), slug=slug, texts=texts, now=now(), actor_staff_id=g.staff.id)
+        line = service.add_line(
+            db_session(), slug=slug, texts=texts, now=now(), actor_staff_id=g.staff.id
+        )
+        new_key = start_line_key(db_session(), line, now=now(), data_key=data_key())
     if isinstance(work.refusal, LineConfigError):
         for name, why in work.refusal.problems.items():
             field = form.slug if name == "slug" else form.name
             field.errors = [*field.errors, INVALID % {"why": why}]
         return _render_lines(form), 400
-    flash(_("Line %(name)s added. Check its settings below.", name=texts["name"]))
-    return redirect(url_for("admin.line_settings", slug=slug))
+    # Its recovery passphrase, this once: nothing keeps it in clear.
+    response = make_response(
+        render_template("admin/line_added.html", line=new_key.line, new_key=new_key)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/lines/<slug>")

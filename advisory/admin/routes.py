@@ -20,6 +20,7 @@ from advisory.auth.access import require_role
 from advisory.context import data_key, db_session, now
 from advisory.models import Role, Staff
 from advisory.services import staff as service
+from advisory.services.line_settings import all_lines
 from advisory.services.staff import Deactivation, NewStaff, StaffError
 from advisory.transaction import unit_of_work
 
@@ -57,7 +58,7 @@ def staff() -> str:
 @bp.post("/staff")
 @require_role(Role.ADMIN)
 def add() -> Response | tuple[str, int]:
-    form = AddStaffForm()
+    form = AddStaffForm().with_lines(all_lines(db_session()))
     if not form.validate_on_submit():
         return render_staff(add_form=form), 400
     # What the form checked cannot fail here, but someone may have taken the name since.
@@ -68,6 +69,7 @@ def add() -> Response | tuple[str, int]:
             role=form.chosen_role,
             data_key=data_key(),
             now=now(),
+            line_id=form.chosen_line_id,
         )
     if work.refusal is not None:
         form.username.errors = [USERNAME_TAKEN]
@@ -153,7 +155,7 @@ def render_staff(
     return render_template(
         "admin/staff.html",
         rows=rows,
-        add_form=add_form or AddStaffForm(formdata=None),
+        add_form=add_form or AddStaffForm(formdata=None).with_lines(all_lines(db_session())),
         action_form=ConfirmForm(formdata=None),  # the CSRF token of every row's forms
         role_labels=ROLE_LABELS,
         refusal=refusal,

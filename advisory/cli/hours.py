@@ -16,9 +16,10 @@ from typing import Any, TypeVar
 import click
 from flask.cli import AppGroup
 
-from advisory.context import db_session, now
+from advisory.cli.line_choice import chosen_line, line_option
+from advisory.context import now
 from advisory.hours import WEEKDAYS, Calendar
-from advisory.services.line_settings import all_lines, config_of
+from advisory.services.line_settings import config_of
 
 EXAMPLE = "2027-03-24T17:00:00+01:00"
 MONTHS = (
@@ -61,23 +62,10 @@ class AwareTimestamp(click.ParamType):
 AWARE_TIMESTAMP = AwareTimestamp()
 
 hours_group = AppGroup("hours", help="Opening hours and deadlines of a line, as configured.")
-line_option = click.option(
-    "--line", "slug", metavar="SLUG", help="The line (needed when there are several)."
-)
 
 
 def line_calendar(slug: str | None) -> Calendar:
-    """The calendar of line SLUG, or of the only line; a usage error names the lines."""
-    lines = all_lines(db_session())
-    known = ", ".join(line.slug for line in lines) or "none yet"
-    if slug is None:
-        if len(lines) != 1:
-            raise click.UsageError(f"name a line with --line SLUG (lines: {known})")
-        return config_of(lines[0]).calendar
-    for line in lines:
-        if line.slug == slug:
-            return config_of(line).calendar
-    raise click.BadParameter(f"no line {slug!r} (lines: {known})", param_hint="'--line'")
+    return config_of(chosen_line(slug)).calendar
 
 
 @hours_group.command("due")

@@ -14,7 +14,12 @@ from advisory.extensions import db
 from advisory.instance_files import write_private_text
 from advisory.instance_secrets import create_secrets_file
 from advisory.services.demo import create_demo_staff, describe_credentials
-from advisory.services.line_keys import AlreadyInitialised, initialise_line, is_initialised
+from advisory.services.line_keys import (
+    AlreadyInitialised,
+    NewLineKey,
+    initialise_line,
+    is_initialised,
+)
 from advisory.services.line_settings import texts_from_settings
 from advisory.services.staff import StaffError
 from advisory.settings import SECRETS_FILENAME
@@ -71,17 +76,21 @@ def init_command(force: bool, if_needed: bool, demo: bool) -> None:
             f"Already initialised ({work.refusal}); use --force for a new key."
         )
 
-    click.echo(f"Line key {new_key.line_key.key_id} created.")
-    click.echo(
-        "\nRECOVERY PASSPHRASE (shown once; write it down and keep it offline):\n\n"
-        f"    {new_key.recovery_passphrase}\n\n"
-        "It is the only way to grant the line key to a new lawyer when no one can.\n"
-    )
+    echo_new_line_key(new_key)
     if created:
         write_private_text(
             settings.instance_path / DEMO_CREDENTIALS_FILE, describe_credentials(created)
         )
         _print_demo_credentials(settings.instance_path)
+
+
+def echo_new_line_key(new_key: NewLineKey) -> None:
+    click.echo(f"Line key {new_key.line_key.key_id} created for line {new_key.line.slug}.")
+    click.echo(
+        "\nRECOVERY PASSPHRASE (shown once; write it down and keep it offline):\n\n"
+        f"    {new_key.recovery_passphrase}\n\n"
+        "It is the only way to grant the line key to a new lawyer when no one can.\n"
+    )
 
 
 def _print_demo_credentials(instance_path: Path) -> None:

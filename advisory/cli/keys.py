@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from advisory.cli.line_choice import chosen_line, line_option
 from advisory.cli.tables import echo_table, yes_no
 from advisory.cli.transaction import committed
 from advisory.context import data_key, db_session, now
@@ -79,12 +80,15 @@ def keys_revoke(username: str) -> None:
     is_flag=True,
     help="Also replace the recovery passphrase; the new one is printed once.",
 )
-def keys_rotate(new_recovery_passphrase: bool) -> None:
+@line_option
+def keys_rotate(new_recovery_passphrase: bool, slug: str | None) -> None:
     """Start a new line key; the old one is retired, and stays readable to those who hold it."""
+    line = chosen_line(slug)
     with committed(KeyManagementError):
         recovery = click.prompt("Recovery passphrase", hide_input=True)
         rotation = rotate_line_key(
             db_session(),
+            line=line,
             recovery_passphrase=recovery,
             now=now(),
             new_recovery_passphrase=new_recovery_passphrase,
@@ -118,7 +122,14 @@ def keys_rotate(new_recovery_passphrase: bool) -> None:
 @keys_group.command("list")
 def keys_list() -> None:
     """List line keys, when they were created and retired, and who holds each (no secrets)."""
-    columns = [("key id", 17), ("created", 17), ("retired", 17), ("recovery", 9), ("holders", 0)]
+    columns = [
+        ("line", 12),
+        ("key id", 17),
+        ("created", 17),
+        ("retired", 17),
+        ("recovery", 9),
+        ("holders", 0),
+    ]
     rows = [_holding_row(holding) for holding in key_holdings(db_session())]
     echo_table(columns, rows, empty="No line key yet: run `flask --app advisory init`.")
 
@@ -130,6 +141,7 @@ def _holding_row(holding: KeyHolding) -> list[str]:
         for staff in holding.holders
     )
     return [
+        key.line.slug,
         key.key_id,
         key.created_at.strftime(MINUTE),
         key.retired_at.strftime(MINUTE) if key.retired_at else "active",

@@ -14,11 +14,13 @@ import click
 from flask.cli import AppGroup
 
 from advisory.cli.hours import describe_day, label
+from advisory.cli.init import echo_new_line_key
 from advisory.cli.tables import echo_table
 from advisory.cli.transaction import committed
 from advisory.context import current_settings, db_session, now
 from advisory.line_config import CALENDAR_FIELDS, FIELDS, LineConfig, LineConfigError, read_config
 from advisory.models import Line
+from advisory.services.line_keys import start_line_key
 from advisory.services.line_settings import (
     PREVIEW_DAYS,
     add_line,
@@ -67,15 +69,23 @@ def lines_show(slug: str) -> None:
 )
 @click.argument("settings", nargs=-1, metavar="[FIELD=VALUE]...")
 def lines_add(slug: str, name: str, country: str | None, settings: tuple[str, ...]) -> None:
-    """Add a line (its address: /l/SLUG/). Lawyers and a line key are added separately."""
+    """Add a line (its address: /l/SLUG/) with a key of its own; prints its recovery
+    passphrase once. Its lawyers are added with `staff add … --line SLUG`."""
+    deployment = current_settings()
+    if deployment.secrets is None:
+        raise click.ClickException("Run `flask --app advisory init` first.")
     texts = {
-        **texts_from_settings(current_settings(), country.upper() if country else None),
+        **texts_from_settings(deployment, country.upper() if country else None),
         "name": name,
         **_assignments(settings),
     }
     with committed(LineConfigError):
         line = add_line(db_session(), slug=slug, texts=texts, now=now())
+        new_key = start_line_key(
+            db_session(), line, now=now(), data_key=deployment.secrets.data_key
+        )
     click.echo(f"Added line {slug}.")
+    echo_new_line_key(new_key)
     _echo_preview(config_of(line))
 
 

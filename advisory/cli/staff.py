@@ -7,6 +7,7 @@ from collections.abc import Callable
 import click
 from flask.cli import AppGroup
 
+from advisory.cli.line_choice import chosen_line, line_option
 from advisory.cli.tables import echo_table, yes_no
 from advisory.cli.transaction import committed
 from advisory.context import current_settings, db_session, now
@@ -27,15 +28,22 @@ staff_group = AppGroup("staff", help="Manage staff accounts.")
 @staff_group.command("add")
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
-def staff_add(username: str, role: str) -> None:
+@line_option
+def staff_add(username: str, role: str, slug: str | None) -> None:
     """Add a staff member; prints a one-time password (the authenticator secret is shown at
-    their first sign-in)."""
+    their first sign-in). A lawyer belongs to a line: `--line SLUG` when there are several."""
     secrets = current_settings().secrets
     if secrets is None:
         raise click.ClickException("Run `flask --app advisory init` first.")
+    line_id = chosen_line(slug).id if Role(role) is Role.LAWYER else None
     with committed(StaffError):
         new = add_staff(
-            db_session(), username=username, role=Role(role), data_key=secrets.data_key, now=now()
+            db_session(),
+            username=username,
+            role=Role(role),
+            data_key=secrets.data_key,
+            now=now(),
+            line_id=line_id,
         )
     _print_credentials("Added", new)
 

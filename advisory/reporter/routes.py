@@ -20,7 +20,7 @@ from advisory.file_types import ACCEPT_ATTRIBUTE
 from advisory.i18n import SESSION_KEY
 from advisory.line_config import LineConfig, read_config
 from advisory.models import ContactPreference
-from advisory.page_line import page_line
+from advisory.page_line import PageLine, every_line, page_line, page_line_slug
 from advisory.reporter.code_file import (
     CODE_PLACEHOLDER,
     FILE_NAME,
@@ -55,7 +55,10 @@ OFFERED_SLOTS = 6
 
 @bp.get("/")
 def landing() -> str:
-    line = _page_line()
+    lines = every_line()
+    if len(lines) > 1 and page_line_slug() is None:
+        return render_template("reporter/lines.html", lines=lines)
+    line = _page_config()
     summary = opening_summary(line.calendar, now())
     return render_template(
         "reporter/landing.html", summary=summary, retention_days=line.retention_days
@@ -97,7 +100,7 @@ def _switch_language() -> None:
 
 @bp.get("/api/v1/line-key")
 def line_key() -> Response:
-    key = line_public_key(db_session())
+    key = line_public_key(db_session(), _form_line().id)
     return jsonify(key_id=key.key_id, public_key=key.public_key)
 
 
@@ -115,6 +118,7 @@ def submit_report() -> Response | tuple[str, int] | str:
     settings = current_settings()
     if settings.secrets is None:
         raise IntakeError(IntakeProblem.NOT_READY)
+    line = _form_line()
     wants_callback = form.contact_preference.data == ContactPreference.CALLBACK.value
     refusals = (
         IntakeError,
@@ -132,7 +136,8 @@ def submit_report() -> Response | tuple[str, int] | str:
             form.web_report(),
             may_book_callback=wants_callback and callback_budget_left(),
             now=now(),
-            line=page_line(),  # read once for the page's languages; its calendar sets deadlines
+            line_id=line.id,
+            line=line.config,
         )
     if work.refusal is not None:
         return _refused(form, work.refusal)
@@ -195,7 +200,7 @@ def _refused(form: ReportForm, refusal: Exception) -> tuple[str, int]:
 def _render_report(form: ReportForm) -> str:
     due, slots = _offer_slots(form)
     form.phone.data = ""  # never echo a phone number back into a page
-    key = line_public_key(db_session())
+    key = line_public_key(db_session(), _form_line().id)
     offered = [(slot.start.isoformat(), slot.start) for slot in slots]
     return render_template(
         "reporter/report.html",
@@ -220,11 +225,13 @@ def _reference_for(form_token: str) -> str:
 def _offer_slots(form: ReportForm) -> tuple[datetime, list[Slot]]:
     """Offer the earliest free callback times before the deadline a report sent now gets: the
     slots and the deadline of the line the form belongs to."""
-    line = _form_line()
+    form_line = _form_line()
+    line = form_line.config
     moment = now()
     due = line.calendar.callback_due(moment)
+    after = moment + timedelta(minutes=15)
     slots = free_slots(
-        db_session(), line, after=moment + timedelta(minutes=15), until=due, limit=OFFERED_SLOTS
+        db_session(), line, line_id=form_line.id, after=after, until=due, limit=OFFERED_SLOTS
     )
     form.slot.choices = [SelectChoice(ANY_TIME)] + [
         SelectChoice(s.start.isoformat()) for s in slots
@@ -248,26 +255,27 @@ def _local_path(target: str) -> str:
 @bp.context_processor
 def _line_contact() -> dict[str, object]:
     """Every reporter page can give the line's number and when lawyers answer it."""
-    hours = "; ".join(_staffed_text(span) for span in staffed_days(_page_line().calendar))
-    return {"line_phone": current_settings().line_phone, "line_hours": hours}
+    line = _page_config()
+    hours = "; ".join(_staffed_text(span) for span in staffed_days(line.calendar))
+    return {"line_phone": line.phone, "line_hours": hours}
 
 
-def _form_line() -> LineConfig:
-    """The settings of the line the report form belongs to: the page's line (today the first
-    line, the one whose key the form offers). Read once per request, with its languages."""
+def _form_line() -> PageLine:
+    """The line the report form belongs to: the page's (read once per request, with its
+    languages); before `flask init` made one, the line is not ready."""
     line = page_line()
     if line is None:
         raise IntakeError(IntakeProblem.NOT_READY)
     return line
 
 
-def _page_line() -> LineConfig:
+def _page_config() -> LineConfig:
     """The settings of this page's line; before `flask init` made it, those it will be made
     with (the deployment's configuration)."""
     line = page_line()
     if line is None:
-        line = read_config({"name": DEFAULT_LINE_NAME, **texts_from_settings(current_settings())})
-    return line
+        return read_config({"name": DEFAULT_LINE_NAME, **texts_from_settings(current_settings())})
+    return line.config
 
 
 def _staffed_text(span: StaffedDays) -> str:

@@ -13,13 +13,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 import crypto
 from advisory import triage
 from advisory.line_config import LineConfig
-from advisory.models import Case, CaseStatus, Channel, ContactPreference, Line, LineKey
+from advisory.models import Case, CaseStatus, Channel, ContactPreference, LineKey
 from advisory.redacted import Redacted
 from advisory.services.assignment import pick_assignee
 from advisory.services.callbacks import (
@@ -35,12 +35,11 @@ from advisory.upserts import OnConflict, adopt
 
 _TOKEN_LABEL = b"advisory-line/v1/submission-token\x00"
 _REFERENCE_ATTEMPTS = 8
-# Built once: the newest unretired key of the first line.
+# Built once: the newest unretired key of a line.
 _ACTIVE_KEY = (
     select(LineKey)
-    .join(Line)
-    .where(LineKey.retired_at.is_(None))
-    .order_by(Line.id, LineKey.id.desc())
+    .where(LineKey.line_id == bindparam("line_id"), LineKey.retired_at.is_(None))
+    .order_by(LineKey.id.desc())
     .limit(1)
 )
 _CASES = cast(Table, Case.__table__)
@@ -92,9 +91,9 @@ def submission_token_hmac(pepper: bytes, token: str) -> bytes:
     return hmac.new(pepper, _TOKEN_LABEL + token.encode(), hashlib.sha256).digest()
 
 
-def line_public_key(session: Session) -> LineKey:
-    """The key reports are sealed to: the newest unretired key of the first line (one query)."""
-    key = session.scalars(_ACTIVE_KEY).first()
+def line_public_key(session: Session, line_id: int) -> LineKey:
+    """The key reports to line `line_id` are sealed to: its newest unretired key (one query)."""
+    key = session.scalars(_ACTIVE_KEY, {"line_id": line_id}).first()
     if key is None:
         raise IntakeError(IntakeProblem.NOT_READY)
     return key

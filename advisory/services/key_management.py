@@ -23,7 +23,6 @@ from advisory.models import Line, LineKey, Role, Staff, WrapKind, WrappedKey
 from advisory.services.line_keys import (
     active_line_key,
     add_line_key,
-    default_line,
     record_recovery_key,
     recovery_key_vouched,
     recovery_wrap,
@@ -217,6 +216,7 @@ def revoke_by_username(session: Session, *, username: str, now: datetime) -> lis
 def rotate_line_key(
     session: Session,
     *,
+    line: Line,
     recovery_passphrase: str,
     now: datetime,
     new_recovery_passphrase: bool = False,
@@ -229,9 +229,6 @@ def rotate_line_key(
     also re-wraps every older key the old passphrase opens. Lawyers keep their wraps of the old
     key (old cases stay readable) but need `keys grant` for the new one.
     """
-    line = default_line(session)
-    if line is None:
-        raise KeyManagementError("There is no line yet: run `flask --app advisory init`.")
     opened = open_with_recovery(session, line, recovery_passphrase, data_key=data_key)
     retired = _retire_active_key(session, line, now)
     fresh = crypto.generate_recovery_passphrase() if new_recovery_passphrase else None

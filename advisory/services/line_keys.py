@@ -66,6 +66,22 @@ def initialise_line(
     `line_config.FIELDS`), else the model's defaults.
     """
     line = _line_for_init(session, now, line_settings or {})
+    return start_line_key(
+        session, line, now=now, force=force, iterations=iterations, data_key=data_key
+    )
+
+
+def start_line_key(
+    session: Session,
+    line: Line,
+    *,
+    now: datetime,
+    force: bool = False,
+    iterations: int | None = None,
+    data_key: bytes | None = None,
+) -> NewLineKey:
+    """A fresh key for `line`, wrapped under a new recovery passphrase (a new line's first
+    key, or with `force` a replacement that retires the current one)."""
     current = active_line_key(session, line.id)
     if current is not None:
         if not force:
@@ -85,7 +101,11 @@ def initialise_line(
         session,
         action="line_key.created",
         now=now,
-        detail={"key_id": line_key.key_id, "replaces": current.key_id if current else None},
+        detail={
+            "line": line.slug,
+            "key_id": line_key.key_id,
+            "replaces": current.key_id if current else None,
+        },
     )
     return NewLineKey(line, line_key, private_key, recovery)
 

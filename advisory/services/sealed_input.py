@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 import crypto
 from advisory.models import LineKey
-from advisory.services.intake import line_public_key
 from advisory.text_limits import SEALED_TEXT_BYTES
 from crypto import padding
 from crypto.encoding import b64url_decode
@@ -123,17 +122,6 @@ class KeyDirectory:
 
     def __init__(self) -> None:
         self._lines: dict[str, int] = {}
-        self._report_line: int | None = None
-
-    def report_line(self, session: Session) -> int:
-        """The line the report form belongs to (the line of the key it offers), once known.
-
-        A line is never deleted or renumbered, so once a key was found its line stays the
-        form's line; until then IntakeError says the line is not ready.
-        """
-        if self._report_line is None:
-            self._report_line = line_public_key(session).line_id
-        return self._report_line
 
     def line_of(self, session: Session, key_id: str) -> int | None:
         line_id = self._lines.get(key_id)

@@ -46,9 +46,11 @@ def add_staff(
     data_key: bytes,
     now: datetime,
     password: str | None = None,
+    line_id: int | None = None,
 ) -> NewStaff:
     """Create an account with a one-time password, shown once, and a placeholder TOTP seed:
-    the first sign-in makes the seed the person enrols (services/sign_in.py)."""
+    the first sign-in makes the seed the person enrols (services/sign_in.py). A lawyer belongs
+    to line `line_id`; left out, to the first line."""
     username = username.strip().lower()
     if not USERNAME_PATTERN.fullmatch(username):
         raise StaffError(
@@ -58,7 +60,7 @@ def add_staff(
     if session.scalars(select(Staff.id).where(Staff.username == username)).first() is not None:
         raise StaffError(f"There is already a staff member called {username!r}.")
 
-    line = default_line(session)
+    line = default_line(session) if line_id is None else session.get(Line, line_id)
     if role is Role.LAWYER and line is None:
         raise StaffError("Run `flask --app advisory init` first: a lawyer belongs to a line.")
 

@@ -97,19 +97,20 @@ def receive_web_report(
     *,
     may_book_callback: bool,
     now: datetime,
-    line: LineConfig | None = None,
+    line_id: int,
+    line: LineConfig,
 ) -> Receipt:
-    """Check, seal where needed and store a report (flush only); where its receipt is shown
-    after the commit. Raises SealedInputRefused, IntakeError or SlotUnavailable/BookingConflict
-    (a chosen callback time was taken) or AttachmentRefused (a file) before anything is
-    stored. `line`: the settings of the line the form belongs to, when the page has read
-    them already; they set the case's deadlines (else they are read for its line here)."""
+    """Check, seal where needed and store a report to line `line_id` (flush only); where its
+    receipt is shown after the commit. `line` holds its settings, which set the case's
+    deadlines. Raises SealedInputRefused (an envelope not sealed to that line's keys),
+    IntakeError or SlotUnavailable/BookingConflict (a chosen callback time was taken) or
+    AttachmentRefused (a file) before anything is stored."""
     wants_callback = report.contact.preference is ContactPreference.CALLBACK
     reference = sealing.reference_for_form(secrets.pepper, report.submission_token)
     if isinstance(report.content, SealedInBrowser):
-        contents = _from_browser(session, directory, report.content)
+        contents = _from_browser(session, directory, report.content, line_id)
     else:
-        contents = _sealed_here(session, secrets, report, reference, wants_callback)
+        contents = _sealed_here(session, secrets, report, reference, wants_callback, line_id)
     phone = contents.phone if wants_callback else None
     submission = submit_case(
         session,
@@ -180,9 +181,10 @@ class _Contents(Redacted):
     key: LineKey | None = None  # what it was sealed to here (files are sealed to it too)
 
 
-def _from_browser(session: Session, directory: KeyDirectory, content: SealedInBrowser) -> _Contents:
+def _from_browser(
+    session: Session, directory: KeyDirectory, content: SealedInBrowser, line_id: int
+) -> _Contents:
     """What the browser sealed, checked: the envelopes must be to this line's keys."""
-    line_id = directory.report_line(session)
     reporter = ReporterKeys(
         checked_lookup_token(content.lookup_token), checked_public_key(content.public_key)
     )
@@ -200,10 +202,11 @@ def _sealed_here(
     report: WebReport,
     reference: str,
     wants_callback: bool,
+    line_id: int,
 ) -> _Contents:
     """What a reporter without JavaScript typed, sealed now; the case code is made here."""
     content = cast(TypedText, report.content)
-    key = line_public_key(session)
+    key = line_public_key(session, line_id)
     code = sealing.code_for_submission(secrets.data_key, report.submission_token)
     where = sealing.context(key.line.slug, reference, sealing.TO_LINE)
     reporter = sealing.reporter_keys(code)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,7 +71,14 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The app on its own SQLite file, initialised with a line key, served in a thread."""
-    path = tmp_path_factory.mktemp("live")
+    with serving(tmp_path_factory.mktemp("live")) as server:
+        yield server
+
+
+@contextmanager
+def serving(path: Path) -> Iterator[LiveServer]:
+    """An app on a SQLite file in `path`, its first line initialised with a key, served on
+    127.0.0.1 in a thread until the block ends."""
     app = create_app(base_env(path, f"sqlite:///{path / 'live.db'}"))
     app.extensions["advisory_clock"] = lambda: DEFAULT_NOW
     with app.app_context():

@@ -105,7 +105,12 @@ function enhanceReply(form, texts) {
         contextOf(caseElement(), "line-to-reporter"),
       ),
     toLine: async (header) =>
-      seal("attachment", header, await lineKey(), contextOf(caseElement(), "line-to-line")),
+      seal(
+        "attachment",
+        header,
+        await lineKey(caseElement()),
+        contextOf(caseElement(), "line-to-line"),
+      ),
   });
   let sending = false;
   form.addEventListener("submit", async (event) => {
@@ -151,7 +156,7 @@ function enhanceReply(form, texts) {
       form.elements.namedItem("line_copy_envelope").value = await seal(
         "reply",
         text,
-        await lineKey(),
+        await lineKey(caseElement()),
         contextOf(caseElement(), "line-to-line"),
       );
       // Signed with the lawyer's own key, so the reporter's page can tell it is the line's.

@@ -393,26 +393,35 @@ export function oneSubmitAtATime() {
   };
 }
 
-const LINE_KEY_URL = "/api/v1/line-key";
-/** @type {Promise<string> | undefined} */
-let linePublicKey;
+/** @type {Map<string, Promise<string>>} */
+const lineKeys = new Map();
 
 /**
- * The line's current public key (base64url), fetched once for the page and again after a
- * failure. A key retired meanwhile still seals: the server takes the line's retired keys.
+ * The current public key (base64url) of the line `element` seals to: a case's own line where
+ * the element is in a case (its `data-line-key-url` names where to fetch it), else the page's.
+ * Fetched once per line for the page, and again after a failure. A key retired meanwhile
+ * still seals: the server takes the line's retired keys.
  *
+ * @param {Element} element
  * @returns {Promise<string>}
  */
-export function lineKey() {
-  linePublicKey ??= fetchLineKey().catch((error) => {
-    linePublicKey = undefined;
-    throw error;
-  });
-  return linePublicKey;
+export function lineKey(element) {
+  const named = /** @type {HTMLElement | null} */ (element.closest("[data-line-key-url]"));
+  const url = named?.dataset.lineKeyUrl || "/api/v1/line-key";
+  let key = lineKeys.get(url);
+  if (key === undefined) {
+    key = fetchLineKey(url).catch((error) => {
+      lineKeys.delete(url);
+      throw error;
+    });
+    lineKeys.set(url, key);
+  }
+  return key;
 }
 
-async function fetchLineKey() {
-  const response = await fetch(LINE_KEY_URL, { credentials: "same-origin", cache: "no-store" });
+/** @param {string} url */
+async function fetchLineKey(url) {
+  const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
   if (!response.ok) {
     throw new Error(`line key: HTTP ${response.status}`);
   }

@@ -175,7 +175,7 @@ async function sendInboxForm(form, submitter) {
       try {
         const where = contextOf(form, "reporter-to-line");
         const ownCopy = contextOf(form, "reporter-to-reporter");
-        body.set("message_envelope", await seal("message", text, await lineKey(), where));
+        body.set("message_envelope", await seal("message", text, await lineKey(form), where));
         const copy = await seal("message", text, openCase.publicKey, ownCopy);
         body.set("message_copy_envelope", copy);
       } catch {
@@ -198,7 +198,7 @@ function evidenceOptions(form) {
   return {
     uploadFields: () => ({ lookup_token: openCase?.lookupToken ?? "" }),
     sealHeader: async (header) =>
-      seal("attachment", header, await lineKey(), contextOf(form, "reporter-to-line")),
+      seal("attachment", header, await lineKey(form), contextOf(form, "reporter-to-line")),
   };
 }
 
