@@ -16,9 +16,10 @@ from jinja2.utils import pass_context
 from markupsafe import Markup
 from wtforms.i18n import messages_path
 
-from advisory.context import current_settings
+from advisory.context import current_settings, db_session
 from advisory.extensions import babel
 from advisory.page_line import page_line
+from advisory.services.line_settings import line_config
 from advisory.settings import PROJECT_ROOT, SUPPORTED_LOCALES, Settings
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "advisory" / "translations"
@@ -43,7 +44,7 @@ def register_i18n(app: Flask, settings: Settings) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = settings.default_locale
     app.config["BABEL_DEFAULT_TIMEZONE"] = settings.calendar.timezone
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
     _install_template_texts(app)
     app.jinja_env.globals["language_choices"] = language_choices
     app.jinja_env.globals["current_language"] = current_language
@@ -151,6 +152,15 @@ def language_choices() -> list[tuple[str, str]]:
 
 def _select_locale() -> str:
     return current_language()
+
+
+def _select_timezone() -> str:
+    """Times on a page are in its line's zone: a lawyer's own line's, else the page's line's."""
+    staff = g.get("staff")
+    if staff is not None and staff.line_id is not None:
+        return line_config(db_session(), staff.line_id).calendar.timezone
+    line = page_line()
+    return current_settings().calendar.timezone if line is None else line.config.calendar.timezone
 
 
 def weekday_name(weekday: int) -> str:

@@ -138,7 +138,7 @@ def test_init_force_retires_the_old_key_and_starts_a_new_one(runner, db_session,
     assert crypto.public_key_to_text(private_key.public_key()) == new_key.public_key
 
 
-def test_init_demo_creates_one_account_per_role_and_gives_the_lawyer_the_key(
+def test_init_demo_makes_two_lines_each_with_a_lawyer_holding_its_key(
     runner, db_session, demo_credentials_file
 ):
     result = runner.invoke(args=["init", "--demo"])
@@ -149,21 +149,32 @@ def test_init_demo_creates_one_account_per_role_and_gives_the_lawyer_the_key(
         "demo-lawyer": Role.LAWYER,
         "demo-coordinator": Role.COORDINATOR,
         "demo-admin": Role.ADMIN,
+        "demo-lawyer-musikk": Role.LAWYER,
     }
-    [line] = db_session.scalars(select(Line)).all()
-    [line_key] = db_session.scalars(select(LineKey)).all()
-    lawyer = staff["demo-lawyer"]
-    assert lawyer.line_id == line.id
-    [granted] = db_session.scalars(select(WrappedKey).where(WrappedKey.kind == WrapKind.GRANT))
-    assert (granted.staff_id, granted.line_key_id) == (lawyer.id, line_key.id)
-    password = _demo_password(result.output, "demo-lawyer")
-    credentials = credentials_for(password, "demo-lawyer")
-    assert passwords.verify_auth_key(lawyer.password_hash, credentials.auth_key)
-    own = crypto.unwrap_staff_private_key(
-        lawyer.wrapped_private_key, credentials.wrap_key, lawyer.id
-    )
-    private_key = crypto.open_grant(granted.blob, line_key.key_id, lawyer.id, own)
-    assert crypto.public_key_to_text(private_key.public_key()) == line_key.public_key
+    lines = db_session.scalars(select(Line).order_by(Line.id)).all()
+    assert [(line.slug, line.holiday_country) for line in lines] == [
+        ("main", "NO"),
+        ("musikk", "SE"),
+    ]
+    assert lines[0].weekly_hours != lines[1].weekly_hours  # the Swedish line keeps other hours
+    for username, line in (("demo-lawyer", lines[0]), ("demo-lawyer-musikk", lines[1])):
+        lawyer = staff[username]
+        assert lawyer.line_id == line.id
+        [line_key] = db_session.scalars(select(LineKey).where(LineKey.line_id == line.id))
+        [granted] = db_session.scalars(
+            select(WrappedKey).where(
+                WrappedKey.kind == WrapKind.GRANT, WrappedKey.staff_id == lawyer.id
+            )
+        )
+        assert granted.line_key_id == line_key.id
+        password = _demo_password(result.output, username)
+        credentials = credentials_for(password, username)
+        assert passwords.verify_auth_key(lawyer.password_hash, credentials.auth_key)
+        own = crypto.unwrap_staff_private_key(
+            lawyer.wrapped_private_key, credentials.wrap_key, lawyer.id
+        )
+        private_key = crypto.open_grant(granted.blob, line_key.key_id, lawyer.id, own)
+        assert crypto.public_key_to_text(private_key.public_key()) == line_key.public_key
     assert stat.S_IMODE(demo_credentials_file.stat().st_mode) == 0o600
 
 

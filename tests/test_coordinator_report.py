@@ -322,6 +322,26 @@ def test_html_on_standard_output_is_a_bare_page_without_a_stylesheet(
     assert "YEAR-ENVELOPE" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("language", "months"),
+    [("nb", "Januar"), ("nn", "Januar"), ("sv", "Januari"), ("da", "Januar"), ("en", "January")],
+)
+def test_the_report_is_written_in_any_of_the_five_languages(
+    runner, db_session, year_of_cases, language, months
+):
+    db_session.commit()
+
+    result = runner.invoke(
+        args=["report", "yearly", "--year", "2026", "--format", "html", "--language", language]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert f'<html lang="{language}">' in result.output
+    assert months in result.output
+    others = {"nb", "nn", "sv", "da", "en"} - {language}
+    assert not any(f'<html lang="{other}">' in result.output for other in others)
+
+
 def test_the_command_refuses_a_year_that_has_not_begun(runner):
     result = runner.invoke(args=["report", "yearly", "--year", "2999", "--format", "csv"])
 

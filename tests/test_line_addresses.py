@@ -137,3 +137,23 @@ def test_a_lawyer_is_added_to_the_line_chosen(runner, db_session, musikk):
     ada = db_session.scalars(select(Staff).where(Staff.username == "ada")).one()
     assert ada.role is Role.LAWYER
     assert ada.line_id == db_session.scalars(select(Line.id).where(Line.slug == "musikk")).one()
+
+
+def test_a_lines_times_are_shown_in_its_own_time_zone(client, db_session, line_key):
+    texts = {
+        **texts_of(line_key.line),
+        "name": "Helsinki",
+        "timezone": "Europe/Helsinki",
+        "holiday_country": "FI",
+        "languages": "en",
+        "default_language": "en",
+    }
+    line = add_line(db_session, slug="helsinki", texts=texts, now=DEFAULT_NOW)
+    start_line_key(db_session, line, now=DEFAULT_NOW, iterations=1000, data_key=DATA_KEY)
+    db_session.commit()
+
+    page = client.get("/l/helsinki/report").get_data(as_text=True)
+
+    # Monday 09:00 UTC is 11:00 in Helsinki: one working day on, Tuesday 11:00 there
+    [promise] = [text for text in page.splitlines() if "We will answer before" in text]
+    assert "Tuesday 24 November, 11:00" in promise

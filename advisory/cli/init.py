@@ -13,7 +13,7 @@ from advisory.context import current_settings, db_session, now
 from advisory.extensions import db
 from advisory.instance_files import write_private_text
 from advisory.instance_secrets import create_secrets_file
-from advisory.services.demo import create_demo_staff, describe_credentials
+from advisory.services.demo import create_demo_line, create_demo_staff, describe_credentials
 from advisory.services.line_keys import (
     AlreadyInitialised,
     NewLineKey,
@@ -60,11 +60,20 @@ def init_command(force: bool, if_needed: bool, demo: bool) -> None:
             data_key=secrets.data_key,
             line_settings=texts_from_settings(settings),
         )
-        created = (
-            create_demo_staff(db_session(), new_key=new_key, data_key=secrets.data_key, now=now())
-            if demo
-            else []
-        )
+        created = []
+        if demo:
+            created = create_demo_staff(
+                db_session(), new_key=new_key, data_key=secrets.data_key, now=now()
+            )
+            created.append(
+                create_demo_line(
+                    db_session(),
+                    first_line=new_key.line,
+                    texts=texts_from_settings(settings, "SE"),
+                    data_key=secrets.data_key,
+                    now=now(),
+                )
+            )
     if isinstance(work.refusal, StaffError):
         raise click.ClickException(str(work.refusal))
     if work.refusal is not None:

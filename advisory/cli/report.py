@@ -11,11 +11,14 @@ from pathlib import Path
 import click
 from flask import current_app, render_template
 from flask.cli import AppGroup
+from flask_babel import force_locale, get_locale
 
-from advisory.context import current_settings, db_session, now
+from advisory.context import db_session, now
 from advisory.coordinator import presenting
 from advisory.coordinator.forms import FIRST_YEAR
 from advisory.coordinator.labels import report_labels
+from advisory.i18n import default_language
+from advisory.line_config import PAGE_LANGUAGES
 from advisory.services.line_settings import figures_calendar
 from advisory.services.yearly_report import (
     PLAIN_CSV,
@@ -51,13 +54,19 @@ report_group = AppGroup("report", help="Aggregate figures for the partnership (n
     show_default=True,
     help="CSV only: semicolon (with decimal commas) suits Excel set up for Norway.",
 )
-def report_yearly(year: int, output_format: str, output: Path | None, separator: str) -> None:
+@click.option(
+    "--language",
+    type=click.Choice(PAGE_LANGUAGES),
+    help="The report's language (default: the first line's).",
+)
+def report_yearly(
+    year: int, output_format: str, output: Path | None, separator: str, language: str | None
+) -> None:
     """The yearly report: counts, response times, deadline compliance, small cells hidden.
 
     HTML with --output gets its stylesheet (print rules included) written beside the file;
     on standard output it is a bare page that the browser's own styles print.
     """
-    settings = current_settings()
     at = now()
     # The figures of every line, in the first line's calendar until per-line figures come.
     calendar = figures_calendar(db_session())
@@ -69,8 +78,8 @@ def report_yearly(year: int, output_format: str, output: Path | None, separator:
     if output is not None and output_format == "html":
         _refuse_to_overwrite(_stylesheet_beside(output))
     report = build_yearly_report(db_session(), calendar, year=year, now=at)
-    # A request context of its own: the labels and the template need a locale (the default).
-    with current_app.test_request_context():
+    # A request context of its own: the labels and the template need a locale.
+    with current_app.test_request_context(), force_locale(language or default_language()):
         labels = report_labels(year)
         if output_format == "csv":
             style = SEMICOLON_CSV if separator == "semicolon" else PLAIN_CSV
@@ -82,7 +91,7 @@ def report_yearly(year: int, output_format: str, output: Path | None, separator:
                 labels=labels,
                 present=presenting,
                 stylesheet=_stylesheet_beside(output).name if output else "",
-                language=settings.default_locale,
+                language=str(get_locale()),
             )
     if output is None:
         click.echo(text, nl=False)

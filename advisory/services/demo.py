@@ -1,14 +1,17 @@
-"""Demo staff for `make run`: one account per role, ready to sign in, the lawyer holding the key."""
+"""Demo staff and lines for `make run`: one account per role, ready to sign in, the lawyer
+holding the key; and a second, Swedish line with other hours and a lawyer of its own."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 import crypto
-from advisory.models import Role, Staff
-from advisory.services.line_keys import NewLineKey
+from advisory.models import Line, Role, Staff
+from advisory.services.line_keys import NewLineKey, start_line_key
+from advisory.services.line_settings import add_line, change_line
 from advisory.services.reply_signatures import register_signing_key
 from advisory.services.staff import NewStaff, add_staff
 from advisory.services.staff_keys import KeyPair, replace_key_pair, seal_grants
@@ -18,6 +21,18 @@ DEMO_USERNAMES = {
     Role.LAWYER: "demo-lawyer",
     Role.COORDINATOR: "demo-coordinator",
     Role.ADMIN: "demo-admin",
+}
+FIRST_LINE = {
+    "name": "Kulturlinja",
+    "description": "Scene, film, visuell kunst og litteratur i Norge.",
+}
+SWEDISH_SLUG = "musikk"
+SWEDISH_LAWYER = "demo-lawyer-musikk"
+# The Swedish line opens later and closes earlier, and not on Fridays.
+SWEDISH_LINE = {
+    "name": "Musiklinjen",
+    "description": "Musiklivet i Sverige.",
+    "weekly_hours": "mon=10:00-15:00; tue=10:00-15:00; wed=10:00-15:00; thu=10:00-15:00",
 }
 
 
@@ -39,6 +54,29 @@ def create_demo_staff(
         created.append(new)
     session.flush()
     return created
+
+
+def create_demo_line(
+    session: Session, *, first_line: Line, texts: Mapping[str, str], data_key: bytes, now: datetime
+) -> NewStaff:
+    """Name the first line, and add the Swedish demo line (`texts`: a Swedish line's settings)
+    with its own key and an enrolled lawyer holding it; the lawyer's credentials."""
+    change_line(session, first_line, FIRST_LINE, now=now)
+    line = add_line(session, slug=SWEDISH_SLUG, texts={**texts, **SWEDISH_LINE}, now=now)
+    new_key = start_line_key(session, line, now=now, data_key=data_key)
+    new = add_staff(
+        session,
+        username=SWEDISH_LAWYER,
+        role=Role.LAWYER,
+        data_key=data_key,
+        now=now,
+        line_id=line.id,
+    )
+    new.staff.must_change_password = False
+    new.staff.totp_confirmed = True
+    _enrol_lawyer(session, new, new_key=new_key, data_key=data_key, now=now)
+    session.flush()
+    return new
 
 
 def _enrol_lawyer(
