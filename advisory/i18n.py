@@ -135,11 +135,18 @@ def current_language() -> str:
 
 
 def offered_languages() -> tuple[str, ...]:
+    """The page's line's languages; every language for signed-in staff."""
     line = page_line()
-    return SUPPORTED_LOCALES if line is None else line.config.languages
+    if g.get("staff") is not None or line is None:
+        return SUPPORTED_LOCALES
+    return line.config.languages
 
 
 def default_language() -> str:
+    """A lawyer's line's language on their pages, else the page's line's."""
+    staff = g.get("staff")
+    if staff is not None and staff.line_id is not None:
+        return line_config(db_session(), staff.line_id).default_language
     line = page_line()
     return current_settings().default_locale if line is None else line.config.default_language
 

@@ -124,7 +124,7 @@ class _Delivery:
         message = compose(
             subject=mail.subject,
             body=mail.body,
-            sender=self.sender,
+            sender=mail.sender or self.sender,
             recipient=address,
             now=self.now,
         )

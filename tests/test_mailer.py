@@ -629,3 +629,16 @@ def test_no_mail_about_a_case_goes_to_a_lawyer_who_declined_it(db_session, scene
         BO
     ]
     assert recipients_for(db_session, note(NotificationKind.CASE_ASSIGNED, to="ada")) == []
+
+
+def test_a_line_with_its_own_sender_mails_from_it(db_session, scene, note, smtp_server):
+    # Given the case's line has a sender of its own
+    collector, smtp = smtp_server
+    db_session.get(Line, scene.case.line_id).smtp_sender = "musikk@advisory.example"
+    db_session.flush()
+    note(NotificationKind.DEADLINE_AT_RISK, to="ada")
+
+    send_pending(db_session, smtp, now=NOW)
+
+    assert [mail.mail_from for mail in collector.received] == ["musikk@advisory.example"]
+    assert collector.received[0].parsed["From"] == "musikk@advisory.example"

@@ -8,6 +8,8 @@ import re
 import pytest
 
 from advisory.models import Role, Staff
+from advisory.services.line_settings import add_line, texts_of
+from tests.conftest import DEFAULT_NOW, unusable_staff
 from tests.test_queue import sign_in_as
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -79,3 +81,26 @@ def test_signed_in_staff_choose_on_their_page_not_in_the_header(client, db_sessi
 
     assert 'name="language"' not in page
     assert 'name="language"' in client.get("/staff").get_data(as_text=True)
+
+
+def test_a_lawyer_of_a_swedish_line_reads_swedish_until_choosing(client, db_session, line_key):
+    texts = {
+        **texts_of(line_key.line),
+        "name": "Musik",
+        "languages": "sv, en",
+        "default_language": "sv",
+    }
+    swedish = add_line(db_session, slug="musikk", texts=texts, now=DEFAULT_NOW)
+    lawyer = unusable_staff(
+        Role.LAWYER,
+        username="sara",
+        line_id=swedish.id,
+        must_change_password=False,
+        totp_confirmed=True,
+    )
+    db_session.add(lawyer)
+    sign_in_as(client, db_session, lawyer)
+
+    assert html_lang(client.get("/queue")) == "sv"
+    choose(client, "en")
+    assert html_lang(client.get("/queue")) == "en"

@@ -20,7 +20,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from advisory.audit import Anchor
-from advisory.models import Notification, Staff
+from advisory.models import Case, Line, Notification, Staff
 from advisory.services.notifications import (
     NotificationKind,
     declined_by,
@@ -72,6 +72,7 @@ class Outgoing:
     subject: str
     body: str
     addresses: list[str]
+    sender: str | None = None  # the case's line's own sender; None: the deployment's
 
 
 def recipients_for(session: Session, notification: Notification) -> list[str]:
@@ -90,6 +91,15 @@ def recipients_for(session: Session, notification: Notification) -> list[str]:
         )
     addresses = (address.strip() for address in session.scalars(query) if address)
     return sorted({address for address in addresses if _usable(address)})
+
+
+def _line_sender(session: Session, reference: str | None) -> str | None:
+    """The sender its line set for mail about a case, if it set one."""
+    if reference is None:
+        return None
+    query = select(Line.smtp_sender).join(Case, Case.line_id == Line.id)
+    sender = session.scalar(query.where(Case.reference == reference))
+    return sender or None
 
 
 def claim(session: Session, now: datetime) -> list[int]:
@@ -136,9 +146,9 @@ def address(session: Session, claimed: Sequence[int], now: datetime) -> tuple[li
         addresses = recipients_for(session, notification)
         if addresses:
             subject = describe(notification)
-            outgoing.append(
-                Outgoing(notification, subject, _body(notification, subject), addresses)
-            )
+            body = _body(notification, subject)
+            sender = _line_sender(session, notification.case_reference)
+            outgoing.append(Outgoing(notification, subject, body, addresses, sender))
         else:
             notification.emailed_at = now
             without_recipients += 1
