@@ -51,6 +51,8 @@ def test_a_lines_address_serves_its_pages_in_its_language_with_its_numbers(clien
 
     assert '<html lang="sv"' in page
     assert "1177" in page
+    assert "Stängt" in page  # a closed day, not a closed case ("Avslutat")
+    assert "Avslutat" not in page
     assert 'href="/l/musikk/report"' in page  # its links stay on the line
 
 

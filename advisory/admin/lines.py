@@ -14,6 +14,7 @@ from datetime import date
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from werkzeug.wrappers import Response
 
 from advisory.admin.line_forms import HINTS, INVALID, AddLineForm, LineSettingsForm
@@ -177,4 +178,4 @@ def _said(day: service.PreviewDay) -> str:
         return ", ".join(f"{start:%H:%M}–{end:%H:%M}" for start, end in day.intervals)
     if day.holiday:
         return _("Closed (%(holiday)s)", holiday=day.holiday)
-    return _("Closed")
+    return pgettext("opening hours", "Closed")
