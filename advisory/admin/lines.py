@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, pgettext
 from flask_babel import gettext as _
-from flask_babel import pgettext
 from werkzeug.wrappers import Response
 
 from advisory.admin.line_forms import HINTS, INVALID, AddLineForm, LineSettingsForm
