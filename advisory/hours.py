@@ -1,6 +1,6 @@
-"""Opening hours, holidays and deadlines of the line (pure: no Flask, no clock).
+"""Opening hours, holidays and deadlines of a line's calendar (pure: no Flask, no clock).
 
-Every deadline in the system comes from here (DESIGN.md, "Opening hours and deadlines").
+Every deadline in the system comes from a line's `Calendar` (DESIGN.md, "Opening hours and deadlines"); there is no default one.
 Opening hours are wall-clock times in the line's time zone; we turn them into instants with
 zoneinfo for each calendar day, so daylight saving time is the calendar's business and we never
 add hours to a local time. All arithmetic happens on UTC instants: Python compares and subtracts
@@ -256,27 +256,3 @@ def _to_utc(at: datetime) -> datetime:
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError(f"{at.isoformat()} has no time zone; pass an aware datetime")
     return at.astimezone(UTC)
-
-
-# The line's default calendar, for callers that have no other (built once, reads no clock).
-DEFAULT_CALENDAR = Calendar()
-
-
-def is_open(at: datetime) -> bool:
-    return DEFAULT_CALENDAR.is_open(at)
-
-
-def next_opening(at: datetime) -> datetime:
-    return DEFAULT_CALENDAR.next_opening(at)
-
-
-def add_opening_time(at: datetime, duration: timedelta) -> datetime:
-    return DEFAULT_CALENDAR.add_opening_time(at, duration)
-
-
-def callback_due(received_at: datetime) -> datetime:
-    return DEFAULT_CALENDAR.callback_due(received_at)
-
-
-def opening_time_between(start: datetime, end: datetime) -> timedelta:
-    return DEFAULT_CALENDAR.opening_time_between(start, end)
