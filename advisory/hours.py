@@ -1,6 +1,7 @@
 """Opening hours, holidays and deadlines of a line's calendar (pure: no Flask, no clock).
 
-Every deadline in the system comes from a line's `Calendar` (DESIGN.md, "Opening hours and deadlines"); there is no default one.
+Every deadline in the system comes from a line's `Calendar` (DESIGN.md, "Opening hours and
+deadlines"); there is no default one.
 Opening hours are wall-clock times in the line's time zone; we turn them into instants with
 zoneinfo for each calendar day, so daylight saving time is the calendar's business and we never
 add hours to a local time. All arithmetic happens on UTC instants: Python compares and subtracts
