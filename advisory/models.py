@@ -102,6 +102,19 @@ class Line(Base):
     keys: Mapped[list[LineKey]] = relationship(back_populates="line")
 
 
+class StaffLine(Base):
+    """A line a coordinator is given: one makes a line's coordinator, several a network's.
+    A coordinator given none sees every line together."""
+
+    __tablename__ = "staff_line"
+    shown_in_repr = ("staff_id", "line_id")
+
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True
+    )
+    line_id: Mapped[int] = mapped_column(ForeignKey("line.id"), primary_key=True)
+
+
 class LineKey(Base):
     """A line key pair. Only the public half is stored in clear; rotation keeps old ids."""
 
@@ -550,9 +563,12 @@ class SchedulerLock(Base):
 
 
 class _StatsCell:
-    """The columns of a rollup cell, by day or by month: categories, metric, bucket, count."""
+    """The columns of a rollup cell, by day or by month: the line, categories, metric, bucket,
+    count."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The line whose case was counted: figures are summed over the lines asked for.
+    line_id: Mapped[int] = mapped_column(ForeignKey("line.id"))
     channel: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(32))
     reporter_role: Mapped[str] = mapped_column(String(32))
@@ -563,16 +579,16 @@ class _StatsCell:
 
 
 def _one_count_per_cell(period: str, name: str) -> tuple[UniqueConstraint, CheckConstraint]:
-    """A cell is its period, categories, metric and bucket; its count is never negative."""
+    """A cell is its line, period, categories, metric and bucket; its count is never negative."""
     categories = ("channel", "kind", "reporter_role", "field")
     return (
-        UniqueConstraint(period, *categories, "metric", "bucket", name=name),
+        UniqueConstraint("line_id", period, *categories, "metric", "bucket", name=name),
         CheckConstraint("count >= 0", name="count_not_negative"),
     )
 
 
 class StatsDaily(_StatsCell, Base):
-    """Aggregate figures that outlive deleted cases: a count per day, category and metric.
+    """Aggregate figures that outlive deleted cases: a count per line, day, category and metric.
 
     Categories are stored as plain text ("-" for not answered) so the unique key has no NULLs;
     "*" means summed over that category: per day only channel and kind are kept (role and
@@ -582,11 +598,20 @@ class StatsDaily(_StatsCell, Base):
     """
 
     __tablename__ = "stats_daily"
-    shown_in_repr = ("day", "metric", "bucket", "count")
+    shown_in_repr = ("line_id", "day", "metric", "bucket", "count")
     __table_args__ = (
         *_one_count_per_cell("day", "uq_stats_daily_cell"),
-        # Covering: a metric over a range of days is read from the index alone.
-        Index("ix_stats_daily_metric_day", "metric", "day", "channel", "kind", "bucket", "count"),
+        # Covering: a metric over a range of days, of some lines, is read from the index alone.
+        Index(
+            "ix_stats_daily_metric_day",
+            "metric",
+            "day",
+            "line_id",
+            "channel",
+            "kind",
+            "bucket",
+            "count",
+        ),
     )
 
     day: Mapped[date] = mapped_column(Date)
@@ -601,13 +626,14 @@ class StatsMonthly(_StatsCell, Base):
     """
 
     __tablename__ = "stats_monthly"
-    shown_in_repr = ("month", "metric", "bucket", "count")
+    shown_in_repr = ("line_id", "month", "metric", "bucket", "count")
     __table_args__ = (
         *_one_count_per_cell("month", "uq_stats_monthly_cell"),
         Index(
             "ix_stats_monthly_metric_month",
             "metric",
             "month",
+            "line_id",
             "channel",
             "kind",
             "reporter_role",

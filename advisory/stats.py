@@ -7,7 +7,9 @@ case is counted twice and none is lost when it is deleted; advisory/services/fig
 reads both with the same definitions. Only categories, counts and response-time
 histogram buckets are kept: nothing that points back to one case.
 
-What one case adds, on the (line-local) day it was received, and in the same month:
+Every row belongs to the line of the cases it counts (`line_id`), so figures can be summed
+over any set of lines. What one case adds, on the (line-local) day it was received, and in the
+same month:
 
 - `received`, and exactly one of `answered_in_time`, `answered_late` (first response after
   `callback_due_at`) or `never_answered`;
@@ -69,6 +71,8 @@ HISTOGRAMS = (Metric.RESPONSE_WALL_MINUTES, Metric.RESPONSE_OPENING_MINUTES)
 
 # A cell of the rollup: day (or month), channel, kind, reporter role, field, metric, bucket.
 Cell = tuple[date, str, str, str, str, str, int]
+# A row of the rollup: the line, and a cell.
+LineCell = tuple[int, date, str, str, str, str, str, int]
 
 
 def minute_bucket(minutes: float) -> int:
@@ -92,19 +96,21 @@ def response_seconds(received: datetime, answered: datetime, calendar: Calendar)
 def fold_cases(session: Session, cases: Iterable[Case], calendar: Calendar) -> None:
     """Add each case's contribution to the daily and monthly aggregates, once (flush only).
 
-    A case already counted (`stats_folded`) is left out, so retention and erasure can hand
-    over any case; each one counted is marked.
+    Each case counts in the rows of its own line (`calendar` is meant to be that line's:
+    `services.rollup.fold_by_line` sorts cases of several lines). A case already counted
+    (`stats_folded`) is left out, so retention and erasure can hand over any case; each one
+    counted is marked.
     """
     cases = [case for case in cases if not case.stats_folded]
     if not cases:
         return
     calls = _callback_counts(session, [case.id for case in cases])
-    daily: Counter[Cell] = Counter()
-    monthly: Counter[Cell] = Counter()
+    daily: Counter[LineCell] = Counter()
+    monthly: Counter[LineCell] = Counter()
     for case in cases:
         day_cells, month_cells = rollup_cells(case, calendar, calls.get(case.id, (0, 0)))
-        daily.update(day_cells)
-        monthly.update(month_cells)
+        daily.update({(case.line_id, *cell): count for cell, count in day_cells.items()})
+        monthly.update({(case.line_id, *cell): count for cell, count in month_cells.items()})
         case.stats_folded = True
     for model, cells in ((StatsDaily, daily), (StatsMonthly, monthly)):
         for cell, count in cells.items():
@@ -181,10 +187,10 @@ def _callback_counts(session: Session, case_ids: list[int]) -> dict[int, tuple[i
 
 
 def _increment(
-    session: Session, model: type[StatsDaily] | type[StatsMonthly], cell: Cell, count: int
+    session: Session, model: type[StatsDaily] | type[StatsMonthly], cell: LineCell, count: int
 ) -> None:
     period = "day" if model is StatsDaily else "month"
-    names = (period, "channel", "kind", "reporter_role", "field", "metric", "bucket")
+    names = ("line_id", period, "channel", "kind", "reporter_role", "field", "metric", "bucket")
     key = dict(zip(names, cell, strict=True))
     conditions = [getattr(model, name) == value for name, value in key.items()]
     session.flush()  # rows added earlier in this loop must be visible to the UPDATE

@@ -86,10 +86,13 @@ def test_demo_seed_refuses_an_instance_that_is_not_a_demo(runner, db_session, re
     assert count(db_session, StatsDaily) == 0
 
 
-def test_demo_seed_leaves_a_database_with_figures_alone(runner, db_session, initialised):
+def test_demo_seed_leaves_a_database_with_figures_alone(
+    runner, db_session, real_instance, initialised
+):
     # Figures that outlived their cases: the monthly rollup alone holds a past year.
     db_session.add(
         StatsMonthly(
+            line_id=real_instance.line.id,
             month=date(2025, 3, 1),
             channel="web",
             kind="discrimination",

@@ -60,10 +60,11 @@ def test_the_line_takes_the_environments_settings_and_keeps_its_cases(tmp_path, 
         with db.engine.begin() as connection:
             connection.execute(
                 sa.text(
-                    "INSERT INTO stats_monthly (month, channel, kind, reporter_role, field, "
-                    "metric, bucket, count) VALUES ('2026-11-01', 'web', 'other', '*', '*', "
-                    "'received', 0, 7)"
-                )
+                    "INSERT INTO stats_monthly (line_id, month, channel, kind, reporter_role, "
+                    "field, metric, bucket, count) VALUES (:line, '2026-11-01', 'web', 'other', "
+                    "'*', '*', 'received', 0, 7)"
+                ),
+                {"line": created.line.id},
             )
         db.session.remove()
         downgrade(revision=BEFORE)

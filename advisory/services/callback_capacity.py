@@ -3,12 +3,15 @@
 Slot booking warns the coordinator when no callback time is free before a case's deadline
 (advisory/services/callbacks.py, `capacity_warning` notifications); the missed-callback sweep
 tells them when the attempts run out. Counted here per week of a period, beside the booked
-callbacks that now lie after their case's deadline and the places left on the next days.
+callbacks that now lie after their case's deadline and the places left on the next days, for
+a set of lines (`line_ids`; None: every line). A warning counts for a line through the case it
+names, so a warning about a case deleted since counts only for every line together.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -17,6 +20,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from advisory.models import Callback, CallbackSlot, CallbackStatus, Case, Line, Notification
+from advisory.services.figures import of_lines
 from advisory.services.line_settings import all_lines, config_of
 from advisory.services.notifications import NotificationKind
 from advisory.services.periods import Scope
@@ -42,8 +46,15 @@ class Capacity:
     upcoming: tuple[DayCapacity, ...]
 
 
-def capacity_figures(session: Session, scope: Scope) -> Capacity:
-    in_period = and_(Notification.created_at >= scope.start, Notification.created_at < scope.end)
+def capacity_figures(
+    session: Session, scope: Scope, *, line_ids: Collection[int] | None = None
+) -> Capacity:
+    of_cases = select(Case.reference).where(*of_lines(Case.line_id, line_ids))
+    in_period = and_(
+        Notification.created_at >= scope.start,
+        Notification.created_at < scope.end,
+        *([] if line_ids is None else [Notification.case_reference.in_(of_cases)]),
+    )
     days = scope.local_days()
     week = (
         days.day_of(Notification.created_at) - integer(to_day_number(scope.period.first_monday()))
@@ -70,20 +81,26 @@ def capacity_figures(session: Session, scope: Scope) -> Capacity:
         select(func.count())
         .select_from(Callback)
         .join(Case, Callback.case_id == Case.id)
-        .where(Callback.status == CallbackStatus.BOOKED, Callback.slot_start > Case.callback_due_at)
+        .where(
+            Callback.status == CallbackStatus.BOOKED,
+            Callback.slot_start > Case.callback_due_at,
+            *of_lines(Case.line_id, line_ids),
+        )
     )
     return Capacity(
         warnings=sum(count for _, count in weekly),
         warnings_by_week=weekly,
         attempts_exhausted=int(exhausted or 0),
         booked_after_deadline=int(after_deadline or 0),
-        upcoming=_upcoming(session, scope),
+        upcoming=_upcoming(session, scope, line_ids),
     )
 
 
-def _upcoming(session: Session, scope: Scope) -> tuple[DayCapacity, ...]:
+def _upcoming(
+    session: Session, scope: Scope, line_ids: Collection[int] | None
+) -> tuple[DayCapacity, ...]:
     """Callback places and bookings on the next few days the figures' calendar is open, of
-    every line added up: each line's places (cut by its own calendar, roster and slot length)
+    the lines added up: each line's places (cut by its own calendar, roster and slot length)
     and the bookings its own slot rows count."""
     calendar, zone_name = scope.calendar, scope.calendar.timezone
     zone = ZoneInfo(zone_name)
@@ -97,7 +114,9 @@ def _upcoming(session: Session, scope: Scope) -> tuple[DayCapacity, ...]:
         day += timedelta(days=1)
     if not days:
         return ()
-    lines = [config_of(line) for line in all_lines(session)]
+    lines = [
+        config_of(line) for line in all_lines(session) if line_ids is None or line.id in line_ids
+    ]
     places: Counter[date] = Counter()
     for day in days:
         day_start = local_midnight(zone_name, day)
@@ -113,7 +132,11 @@ def _upcoming(session: Session, scope: Scope) -> tuple[DayCapacity, ...]:
     booked_rows = (
         select(local_day.label("day"), CallbackSlot.booked.label("booked"))
         .join(Line, CallbackSlot.line_id == Line.id)
-        .where(CallbackSlot.slot_start >= start, CallbackSlot.slot_start < end)
+        .where(
+            CallbackSlot.slot_start >= start,
+            CallbackSlot.slot_start < end,
+            *of_lines(CallbackSlot.line_id, line_ids),
+        )
     )
     rows = booked_rows.subquery()
     booked = {

@@ -5,11 +5,17 @@ daily rollup); the state of things now (open cases, deadlines at risk, load per 
 booked callbacks) comes from the live tables. Every figure is a grouped SQL query; the only
 case-level values that leave the database are public references of cases whose deadline is
 at risk or passed. No envelope, lookup hmac or reporter key is ever selected.
+
+Every figure is of a set of lines (`line_ids`; None: every line): cases by their line, rollup
+rows by theirs, lawyers by the line they work for, callback places by their line. The
+dashboard is for coordinators and shows exact counts (no small-cell suppression, unlike the
+published yearly report), so a dashboard of several lines is simply their sum.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -27,6 +33,7 @@ from advisory.services.figures import (
     Scope,
     callback_counts,
     case_counts,
+    of_lines,
 )
 from advisory.services.line_settings import figures_calendar
 from advisory.services.response_times import Histograms, response_histograms
@@ -176,11 +183,18 @@ class Dashboard:
 
 
 def build_dashboard(
-    session: Session, settings: Settings, *, period: Period, now: datetime
+    session: Session,
+    settings: Settings,
+    *,
+    period: Period,
+    now: datetime,
+    line_ids: Collection[int] | None = None,
 ) -> Dashboard:
-    # Deployment-wide figures, in the first line's calendar until per-line figures replace it.
+    """The dashboard of the lines `line_ids` (None: every line), in the figures' calendar (the
+    first line's) whatever the lines."""
     scope = Scope(figures_calendar(session), period, now)
-    counts = case_counts(session, scope, (Dimension.WEEK, Dimension.CHANNEL, Dimension.KIND))
+    by = (Dimension.WEEK, Dimension.CHANNEL, Dimension.KIND)
+    counts = case_counts(session, scope, by, line_ids=line_ids)
     weeks = _weeks(scope, counts)
     by_channel: Counter[str] = Counter()
     by_kind: Counter[str] = Counter()
@@ -189,9 +203,9 @@ def build_dashboard(
         by_channel[str(channel)] += metrics[Metric.RECEIVED]
         by_kind[str(kind)] += metrics[Metric.RECEIVED]
         outcomes.update({name: count for name, count in metrics.items() if name != Metric.RECEIVED})
-    histograms = response_histograms(session, scope)
-    calls = callback_counts(session, scope, ()).get((), Counter())
-    at_risk, breached = _deadlines(session, settings, now)
+    histograms = response_histograms(session, scope, line_ids=line_ids)
+    calls = callback_counts(session, scope, (), line_ids=line_ids).get((), Counter())
+    at_risk, breached = _deadlines(session, settings, now, line_ids)
     return Dashboard(
         period=period,
         now=now,
@@ -208,14 +222,14 @@ def build_dashboard(
         },
         callback_attempts=calls[Metric.CALLBACK_ATTEMPTS],
         callbacks_reached=calls[Metric.CALLBACK_REACHED],
-        open_by_age=_open_by_age(session, now),
+        open_by_age=_open_by_age(session, now, line_ids),
         at_risk=at_risk.references,
         at_risk_total=at_risk.total,
         breached=breached.references,
         breached_total=breached.total,
-        unassigned_open=_unassigned_open(session),
-        lawyers=_lawyer_loads(session, now),
-        capacity=capacity_figures(session, scope),
+        unassigned_open=_unassigned_open(session, line_ids),
+        lawyers=_lawyer_loads(session, now, line_ids),
+        capacity=capacity_figures(session, scope, line_ids=line_ids),
     )
 
 
@@ -252,14 +266,16 @@ def _within_deadline(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def _open_by_age(session: Session, now: datetime) -> tuple[tuple[int, int], ...]:
+def _open_by_age(
+    session: Session, now: datetime, line_ids: Collection[int] | None
+) -> tuple[tuple[int, int], ...]:
     whens = [
         (Case.received_at > now - timedelta(days=lower), integer(index - 1))
         for index, lower in enumerate(AGE_BUCKETS_DAYS)
         if index > 0
     ]
     bucket = case(*whens, else_=integer(len(AGE_BUCKETS_DAYS) - 1)).label("bucket")
-    rows = select(bucket).where(_OPEN).subquery()
+    rows = select(bucket).where(_OPEN, *of_lines(Case.line_id, line_ids)).subquery()
     found: dict[int, int] = {
         int(index): int(count)
         for index, count in session.execute(
@@ -276,12 +292,13 @@ class References:
 
 
 def _deadlines(
-    session: Session, settings: Settings, now: datetime
+    session: Session, settings: Settings, now: datetime, line_ids: Collection[int] | None
 ) -> tuple[References, References]:
     """Open cases not answered yet: deadline within the at-risk window, and deadline passed."""
+    of_these = of_lines(Case.line_id, line_ids)
     return (
-        _references(session, deadlines.at_risk(session, settings, now)),
-        _references(session, deadlines.overdue(now)),
+        _references(session, and_(deadlines.at_risk(session, settings, now), *of_these)),
+        _references(session, and_(deadlines.overdue(now), *of_these)),
     )
 
 
@@ -296,18 +313,30 @@ def _references(session: Session, condition: ColumnElement[bool]) -> References:
     return References(tuple(references), int(total or 0))
 
 
-def _unassigned_open(session: Session) -> int:
-    query = select(func.count()).select_from(Case).where(_OPEN, Case.assigned_lawyer_id.is_(None))
+def _unassigned_open(session: Session, line_ids: Collection[int] | None) -> int:
+    query = (
+        select(func.count())
+        .select_from(Case)
+        .where(_OPEN, Case.assigned_lawyer_id.is_(None), *of_lines(Case.line_id, line_ids))
+    )
     return int(session.scalar(query) or 0)
 
 
-def _lawyer_loads(session: Session, now: datetime) -> tuple[LawyerLoad, ...]:
+def _lawyer_loads(
+    session: Session, now: datetime, line_ids: Collection[int] | None
+) -> tuple[LawyerLoad, ...]:
+    """Active lawyers of the lines (None: every lawyer) with their open cases of the lines."""
     within = case((_within_deadline(now), integer(1)), else_=integer(0))
+    of_these = of_lines(Case.line_id, line_ids)
     query = (
         select(Staff.username, func.count(Case.id), func.coalesce(func.sum(within), 0))
         .select_from(Staff)
-        .outerjoin(Case, and_(Case.assigned_lawyer_id == Staff.id, _OPEN))
-        .where(Staff.role == Role.LAWYER, Staff.active.is_(True))
+        .outerjoin(Case, and_(Case.assigned_lawyer_id == Staff.id, _OPEN, *of_these))
+        .where(
+            Staff.role == Role.LAWYER,
+            Staff.active.is_(True),
+            *([] if line_ids is None else [Staff.line_id.in_(sorted(line_ids))]),
+        )
         .group_by(Staff.id, Staff.username)
         .order_by(func.count(Case.id).desc(), Staff.username)
     )

@@ -7,6 +7,9 @@ the same categories and metric names the rollup uses) and the rollup's rows for 
 days. Nothing selects envelopes, lookup hmacs or reporter keys: only categories, timestamps,
 statuses and counts.
 
+Every figure is of a set of lines (`line_ids`; None: every line): live cases by their
+`line_id`, rollup rows by theirs. The calendar (the scope's) is the caller's choice.
+
 Definitions (the tests in tests/test_coordinator_figures.py work each one out by hand):
 
 - a case belongs to the line-local day it was received on;
@@ -23,7 +26,7 @@ Definitions (the tests in tests/test_coordinator_figures.py work each one out by
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -86,13 +89,23 @@ __all__ = [
 # --- counts of cases and callbacks -------------------------------------------------------------
 
 
-def case_counts(session: Session, scope: Scope, by: Sequence[Dimension]) -> Counts:
+def case_counts(
+    session: Session,
+    scope: Scope,
+    by: Sequence[Dimension],
+    *,
+    line_ids: Collection[int] | None = None,
+) -> Counts:
     """Per combination of `by`: `received` and the outcomes (live cases may be `pending`)."""
-    return case_counts_by_sets(session, scope, [tuple(by)])[0]
+    return case_counts_by_sets(session, scope, [tuple(by)], line_ids=line_ids)[0]
 
 
 def case_counts_by_sets(
-    session: Session, scope: Scope, sets: Sequence[tuple[Dimension, ...]]
+    session: Session,
+    scope: Scope,
+    sets: Sequence[tuple[Dimension, ...]],
+    *,
+    line_ids: Collection[int] | None = None,
 ) -> list[Counts]:
     """`case_counts` for several groupings at once (like SQL's GROUPING SETS, which SQLite
     lacks): the cases are counted once by every dimension involved, then each grouping is
@@ -114,7 +127,7 @@ def case_counts_by_sets(
         else_=PENDING,
     )
     # One pass over the live cases, by outcome; each case is also one `received`.
-    outcomes = _live_counts(scope, by, outcome, select_from=Case).cte("live_outcomes")
+    outcomes = _live_counts(scope, by, outcome, line_ids, select_from=Case).cte("live_outcomes")
     outcomes = outcomes.prefix_with("MATERIALIZED")
     received = select(
         *(outcomes.c[dimension] for dimension in by),
@@ -122,11 +135,17 @@ def case_counts_by_sets(
         outcomes.c.n,
     )
     live = [select(outcomes), received]
-    stats = _stats_counts(scope, by, (Metric.RECEIVED, *OUTCOMES))
+    stats = _stats_counts(scope, by, (Metric.RECEIVED, *OUTCOMES), line_ids)
     return _sum_by_sets(session, scope, by, sets, [*live, *stats])
 
 
-def callback_counts(session: Session, scope: Scope, by: Sequence[Dimension]) -> Counts:
+def callback_counts(
+    session: Session,
+    scope: Scope,
+    by: Sequence[Dimension],
+    *,
+    line_ids: Collection[int] | None = None,
+) -> Counts:
     """Per combination of `by`: `callback_attempts` and `callback_reached`."""
     calls = Case.__table__.join(Callback.__table__, Callback.case_id == Case.id)
     live = [
@@ -134,6 +153,7 @@ def callback_counts(session: Session, scope: Scope, by: Sequence[Dimension]) -> 
             scope,
             by,
             literal(Metric.CALLBACK_ATTEMPTS),
+            line_ids,
             select_from=calls,
             condition=Callback.status.in_(ATTEMPTED_CALLBACKS),
         ),
@@ -141,27 +161,38 @@ def callback_counts(session: Session, scope: Scope, by: Sequence[Dimension]) -> 
             scope,
             by,
             literal(Metric.CALLBACK_REACHED),
+            line_ids,
             select_from=calls,
             condition=Callback.status == CallbackStatus.REACHED,
         ),
     ]
-    stats = _stats_counts(scope, by, (Metric.CALLBACK_ATTEMPTS, Metric.CALLBACK_REACHED))
+    stats = _stats_counts(scope, by, (Metric.CALLBACK_ATTEMPTS, Metric.CALLBACK_REACHED), line_ids)
     return _sum_by(session, scope, by, [*live, *stats])
 
 
-def received_in(scope: Scope) -> ColumnElement[bool]:
-    """Live cases of the period not counted in the rollup yet (see advisory/stats.py)."""
+def received_in(scope: Scope, line_ids: Collection[int] | None = None) -> ColumnElement[bool]:
+    """Live cases of the period (and of the lines, None: every line) not counted in the rollup
+    yet (see advisory/stats.py)."""
     return and_(
         Case.stats_folded == false(),
         Case.received_at >= scope.start,
         Case.received_at < scope.end,
+        *of_lines(Case.line_id, line_ids),
     )
+
+
+def of_lines(
+    column: QueryableAttribute[int], line_ids: Collection[int] | None
+) -> list[ColumnElement[bool]]:
+    """The condition that a row is of one of the lines; none for every line (None)."""
+    return [] if line_ids is None else [column.in_(sorted(line_ids))]
 
 
 def _live_counts(
     scope: Scope,
     by: Sequence[Dimension],
     metric: ColumnElement[str],
+    line_ids: Collection[int] | None,
     *,
     select_from: FromClause | type[Case],
     condition: ColumnElement[bool] | None = None,
@@ -178,7 +209,7 @@ def _live_counts(
             type_coerce(metric, String).label("metric"),
         )
         .select_from(select_from)
-        .where(received_in(scope), *([] if condition is None else [condition]))
+        .where(received_in(scope, line_ids), *([] if condition is None else [condition]))
         .subquery()
     )
     keys = [*(rows.c[dimension] for dimension in by), rows.c.metric]
@@ -205,11 +236,17 @@ def _live_category(dimension: Dimension) -> ColumnElement[str]:
     return value
 
 
-def _stats_counts(scope: Scope, by: Sequence[Dimension], metrics: Sequence[str]) -> list[Select]:
-    """Rollup rows of the period (rows: d, categories, metric, n), from the monthly table for
-    whole months unless weeks are asked for, from the daily table for the other days."""
+def _stats_counts(
+    scope: Scope,
+    by: Sequence[Dimension],
+    metrics: Sequence[str],
+    line_ids: Collection[int] | None,
+) -> list[Select]:
+    """Rollup rows of the period and lines (rows: d, categories, metric, n), from the monthly
+    table for whole months unless weeks are asked for, from the daily table for the other
+    days."""
     parts = []
-    for model, condition in rollup_sources(scope, by):
+    for model, condition in rollup_sources(scope, by, line_ids):
         period = StatsDaily.day if model is StatsDaily else StatsMonthly.month
         parts.append(
             select(
@@ -252,9 +289,10 @@ def _index_below(
 
 
 def rollup_sources(
-    scope: Scope, by: Sequence[Dimension] = ()
+    scope: Scope, by: Sequence[Dimension] = (), line_ids: Collection[int] | None = None
 ) -> list[tuple[type[StatsDaily] | type[StatsMonthly], ColumnElement[bool]]]:
-    """Which rollup table covers which days of the period.
+    """Which rollup table covers which days of the period (rows of the lines `line_ids`, None:
+    every line).
 
     The daily table keeps channel and kind only, so a question about role or field must come
     in whole months (the yearly report does); weeks must come from the daily table.
@@ -263,15 +301,21 @@ def rollup_sources(
     months = [] if Dimension.WEEK in by else period.whole_months()
     sources: list[tuple[type[StatsDaily] | type[StatsMonthly], ColumnElement[bool]]] = []
     if months:
-        sources.append(
-            (StatsMonthly, and_(StatsMonthly.month >= months[0], StatsMonthly.month <= months[-1]))
+        in_months = and_(
+            StatsMonthly.month >= months[0],
+            StatsMonthly.month <= months[-1],
+            *of_lines(StatsMonthly.line_id, line_ids),
         )
+        sources.append((StatsMonthly, in_months))
     ranges = period.days_outside(months)
     if ranges and any(dimension in DAILY_MISSING for dimension in by):
         raise ValueError("role and field are kept per month: ask for whole months")
     # One source per range of days: an index range each (an OR of ranges is scanned whole).
     for first, last in ranges:
-        sources.append((StatsDaily, and_(StatsDaily.day >= first, StatsDaily.day <= last)))
+        in_days = and_(
+            StatsDaily.day >= first, StatsDaily.day <= last, *of_lines(StatsDaily.line_id, line_ids)
+        )
+        sources.append((StatsDaily, in_days))
     return sources
 
 

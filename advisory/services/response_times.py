@@ -2,12 +2,14 @@
 
 Live cases get their opening time in SQL (advisory/sql_time.py: a table of the period's days
 with their open intervals), bucketed like the rollup's histograms (advisory/stats.py), so
-medians and percentiles come out the same whether a case is still live or folded in.
+medians and percentiles come out the same whether a case is still live or folded in. Of a
+set of lines (`line_ids`; None: every line), as every figure (advisory/services/figures.py).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -35,10 +37,12 @@ from advisory.stats import ALL, HISTOGRAMS, Metric
 Histograms = dict[str, dict[str, Counter[int]]]  # channel (or ALL) → metric → bucket → count
 
 
-def response_histograms(session: Session, scope: Scope) -> Histograms:
+def response_histograms(
+    session: Session, scope: Scope, *, line_ids: Collection[int] | None = None
+) -> Histograms:
     """Wall-clock and opening-time histograms of first responses, per channel and for ALL."""
     parts: list[Select] = []
-    live = _live_responses(session, scope)
+    live = _live_responses(session, scope, line_ids)
     if live is not None:
         for metric in HISTOGRAMS:
             parts.append(
@@ -49,7 +53,7 @@ def response_histograms(session: Session, scope: Scope) -> Histograms:
                     func.count().label("n"),
                 ).group_by(live.c.channel, live.c[metric])
             )
-    for model, condition in rollup_sources(scope):
+    for model, condition in rollup_sources(scope, line_ids=line_ids):
         parts.append(
             select(
                 model.channel.label("channel"),
@@ -69,9 +73,10 @@ def response_histograms(session: Session, scope: Scope) -> Histograms:
     return {channel: dict(metrics) for channel, metrics in found.items()}
 
 
-def _live_responses(session: Session, scope: Scope) -> CTE | None:
-    """Per answered live case of the period: channel and both response-time buckets (a CTE)."""
-    answered = and_(received_in(scope), Case.first_response_at.is_not(None))
+def _live_responses(session: Session, scope: Scope, line_ids: Collection[int] | None) -> CTE | None:
+    """Per answered live case of the period and lines: channel and both response-time buckets
+    (a CTE)."""
+    answered = and_(received_in(scope, line_ids), Case.first_response_at.is_not(None))
     span = _answered_span(session, answered)
     if span is None:
         return None

@@ -1,5 +1,6 @@
-"""Cases into the aggregate figures, each counted in its own line's calendar: the local day it
-was received on and the opening time to its first response (the rules: advisory/stats.py)."""
+"""Cases into the aggregate figures, each counted in its own line's rows and calendar: the local
+day it was received on and the opening time to its first response (the rules:
+advisory/stats.py)."""
 
 from __future__ import annotations
 

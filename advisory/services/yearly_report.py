@@ -7,6 +7,10 @@ cross-tabulations of that query's result with their totals, protected together
 (advisory/suppression.py): counts from 1 to 4 are shown as "<5", complementary entries as "×",
 and a total hidden in one table is hidden in every table that shows it.
 
+A report is of a set of lines (`line_ids`; None: every line). One of several lines (a
+network's) is protected as a sum of the lines' own reports, so that reports of different sets
+of lines cannot be subtracted to reveal a hidden count (see `build_yearly_report`).
+
 Pure apart from the session: names and titles come in as `ReportLabels`, so the same report
 is written as CSV here and as HTML by the coordinator's templates.
 """
@@ -16,14 +20,15 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from advisory.hours import Calendar
-from advisory.models import Channel, Field, Kind, ReporterRole
+from advisory.models import Channel, Field, Kind, Line, ReporterRole
 from advisory.services.figures import (
     PENDING,
     Dimension,
@@ -36,6 +41,7 @@ from advisory.services.response_times import response_histograms
 from advisory.stats import ALL, NOT_ANSWERED, Metric, percentile
 from advisory.suppression import (
     Mark,
+    Position,
     Protected,
     complementary_entry,
     protect,
@@ -134,9 +140,77 @@ class YearlyReport:
         return reached / attempts
 
 
+@dataclass(frozen=True)
+class Withheld:
+    """What a report must hide besides its own small cells: in a network's report, whatever
+    one of its lines' own reports hides."""
+
+    entries: Mapping[str, set[Position]]  # count table key → positions (totals included)
+    callbacks: set[Position]
+    response_channels: set[str]  # channels (or ALL) whose response times are not published
+
+    @classmethod
+    def hidden_in_any(cls, reports: Sequence[YearlyReport]) -> Withheld:
+        entries: dict[str, set[Position]] = {key: set() for key, *_ in COUNT_TABLES}
+        callbacks: set[Position] = set()
+        channels: set[str] = set()
+        for report in reports:
+            for table in report.tables:
+                entries[table.key] |= table.protected.hidden()
+            callbacks |= report.callbacks.hidden()
+            channels |= {row.channel for row in report.responses if not row.published}
+        return cls(entries, callbacks, channels)
+
+
 def build_yearly_report(
-    session: Session, calendar: Calendar, *, year: int, now: datetime
+    session: Session,
+    calendar: Calendar,
+    *,
+    year: int,
+    now: datetime,
+    line_ids: Collection[int] | None = None,
 ) -> YearlyReport:
+    """The report of `year` (days of `calendar`) for the lines `line_ids` (None: every line).
+
+    A report of more than one line is a network's: its counts are sums of the lines' counts,
+    and protecting the sum alone would not do, because the difference of two published reports
+    (the network and a line, or two networks) is a count nobody published, which may be a
+    count a line's own report hides. So each line's own report is made first (same year, now
+    and calendar), and every entry hidden in any of them (a position in any table, totals,
+    callbacks and response times included) is forced hidden in the network's report, which is
+    then protected as usual (`_protect_together`, starting from those entries).
+
+    Why that is enough: an entry the network shows is shown in every line's own report, each
+    component being 0 or at least 5 there, so the shown sum follows from published single-line
+    figures and reveals nothing new; a sum with a hidden component is hidden too. Hence every
+    figure of any report is a function of published single-line figures, and subtracting
+    reports of different sets of lines reveals no hidden count.
+    """
+    lines = sorted(
+        set(line_ids)
+        if line_ids is not None
+        else session.scalars(select(Line.id).order_by(Line.id)).all()
+    )
+    withheld = None
+    if len(lines) > 1:
+        singles = [
+            _build(session, calendar, year=year, now=now, line_ids=(line,), withheld=None)
+            for line in lines
+        ]
+        withheld = Withheld.hidden_in_any(singles)
+    return _build(session, calendar, year=year, now=now, line_ids=line_ids, withheld=withheld)
+
+
+def _build(
+    session: Session,
+    calendar: Calendar,
+    *,
+    year: int,
+    now: datetime,
+    line_ids: Collection[int] | None,
+    withheld: Withheld | None,
+) -> YearlyReport:
+    """The report of the lines, each entry of `withheld` hidden besides its own small cells."""
     scope = Scope(calendar, Period(date(year, 1, 1), date(year, 12, 31)), now)
     # Each table's grouping: its rows and columns (an outcome is a metric, not a dimension).
     groupings = {
@@ -144,7 +218,8 @@ def build_yearly_report(
         for key, rows, columns in COUNT_TABLES
     }
     sets = list(dict.fromkeys(groupings.values()))
-    counted = dict(zip(sets, case_counts_by_sets(session, scope, sets), strict=True))
+    counts = case_counts_by_sets(session, scope, sets, line_ids=line_ids)
+    counted = dict(zip(sets, counts, strict=True))
     months = tuple(month.strftime("%Y-%m") for month in scope.period.month_starts())
     order = {**CATEGORY_ORDER, Dimension.MONTH: months}
     grids = {
@@ -152,20 +227,35 @@ def build_yearly_report(
         for key, rows, columns in COUNT_TABLES
     }
     tables = _protect_together(
-        [(key, rows, columns, order, grids[key]) for key, rows, columns in COUNT_TABLES]
+        [(key, rows, columns, order, grids[key]) for key, rows, columns in COUNT_TABLES],
+        withheld.entries if withheld else None,
     )
-    histograms = response_histograms(session, scope)
-    calls = callback_counts(session, scope, ()).get((), Counter())
+    histograms = response_histograms(session, scope, line_ids=line_ids)
+    calls = callback_counts(session, scope, (), line_ids=line_ids).get((), Counter())
     callback_values = [[calls[Metric.CALLBACK_ATTEMPTS], calls[Metric.CALLBACK_REACHED]]]
+    withheld_channels = withheld.response_channels if withheld else set()
     return YearlyReport(
         year=year,
         as_of=now,
         tables=tables,
         responses=tuple(
-            _response_row(histograms, channel) for channel in (ALL, *CATEGORY_ORDER["channel"])
+            _response_row(histograms, channel, withhold=channel in withheld_channels)
+            for channel in (ALL, *CATEGORY_ORDER["channel"])
         ),
-        callbacks=protect_primary(callback_values),
+        callbacks=_hide(protect_primary(callback_values), withheld.callbacks if withheld else ()),
     )
+
+
+def _hide(protected: Protected, positions: Collection[Position]) -> Protected:
+    """`protected` with the shown entries at `positions` hidden as well."""
+    marks = tuple(
+        tuple(
+            Mark.HIDDEN if mark is Mark.SHOWN and (row, column) in positions else mark
+            for column, mark in enumerate(row_marks)
+        )
+        for row, row_marks in enumerate(protected.marks)
+    )
+    return Protected(protected.values, marks)
 
 
 def _cross_table(
@@ -202,12 +292,17 @@ def _cross_table(
 TableSpec = tuple[str, str, str, Mapping[str, tuple[str, ...]], list[list[int]]]
 
 
-def _protect_together(specs: list[TableSpec]) -> tuple[CountTable, ...]:
-    """Protect each table; a total hidden anywhere is forced hidden everywhere; then make sure
-    that no hidden entry follows from all the tables read together (tables that are each safe
-    alone can be chained through the totals they share), hiding more until none does."""
+def _protect_together(
+    specs: list[TableSpec], forced: Mapping[str, Collection[Position]] | None = None
+) -> tuple[CountTable, ...]:
+    """Protect each table, the entries `forced` (table key → positions) hidden from the start;
+    a total hidden anywhere is forced hidden everywhere; then make sure that no hidden entry
+    follows from all the tables read together (tables that are each safe alone can be chained
+    through the totals they share), hiding more until none does."""
     forced_margins: set[tuple[str, ...]] = set()
-    forced_entries: dict[str, set[tuple[int, int]]] = {key: set() for key, *_ in specs}
+    forced_entries: dict[str, set[tuple[int, int]]] = {
+        key: set((forced or {}).get(key, ())) for key, *_ in specs
+    }
     while True:
         tables = [_protect_one(spec, forced_margins, forced_entries) for spec in specs]
         hidden_margins = {
@@ -289,12 +384,14 @@ def _placeholder(grid: list[list[int]]) -> Protected:
 
 
 def _response_row(
-    histograms: Mapping[str, Mapping[str, Counter[int]]], channel: str
+    histograms: Mapping[str, Mapping[str, Counter[int]]], channel: str, *, withhold: bool = False
 ) -> ResponseRow:
+    """A channel's response times, published from MIN_CASES_FOR_TIMES answered cases on unless
+    `withhold`."""
     metrics = histograms.get(channel, {})
     wall = metrics.get(Metric.RESPONSE_WALL_MINUTES, Counter())
     opening = metrics.get(Metric.RESPONSE_OPENING_MINUTES, Counter())
-    if sum(wall.values()) < MIN_CASES_FOR_TIMES:
+    if withhold or sum(wall.values()) < MIN_CASES_FOR_TIMES:
         return ResponseRow(channel, False, None, None, None, None)
     return ResponseRow(
         channel,
