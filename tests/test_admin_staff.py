@@ -423,6 +423,7 @@ def test_the_admin_routes_are_the_ones_this_file_and_test_admin_lines_test(app):
         ("/staff/admin/staff", "GET"),
         ("/staff/admin/staff", "POST"),
         ("/staff/admin/staff/<id:staff_id>/deactivate", "POST"),
+        ("/staff/admin/staff/<id:staff_id>/lines", "POST"),
         ("/staff/admin/staff/<id:staff_id>/reactivate", "POST"),
         ("/staff/admin/staff/<id:staff_id>/reset", "POST"),
     ]

@@ -26,15 +26,18 @@ PASSPHRASE = re.compile(r"\b(?:[0-9A-Z]{4}-){7}[0-9A-Z]{4}\b")
 
 def test_staff_and_key_secrets_are_not_stored_readably(runner, db_session, caplog):
     caplog.set_level(logging.DEBUG)
-    # Given a line initialised with demo staff and one more lawyer
+    # Given the demo lines initialised with demo staff and one more lawyer
     init = runner.invoke(args=["init", "--demo"])
-    added = runner.invoke(args=["staff", "add", "canary-lawyer", "--role", "lawyer"])
+    added = runner.invoke(
+        args=["staff", "add", "canary-lawyer", "--role", "lawyer", "--line", "main"]
+    )
     assert init.exit_code == 0, init.output
     assert added.exit_code == 0, added.output
     secrets = _printed_secrets(init.output + added.output)
-    assert len(secrets) >= 8  # passphrase, 4 passwords, 4 seeds (so the search is not vacuous)
-    private_key = _line_private_key(db_session, secrets)
-    secrets.append(crypto.private_key_to_bytes(private_key).hex())
+    # two passphrases, 5 passwords, 5 seeds (so the search is not vacuous)
+    assert len(secrets) >= 12
+    for private_key in _line_private_keys(db_session, secrets):
+        secrets.append(crypto.private_key_to_bytes(private_key).hex())
 
     # When everything in the database is dumped as text
     dump = dump_database(db_session.connection())
@@ -68,18 +71,29 @@ def _printed_secrets(output: str) -> list[str]:
     return found
 
 
-def _line_private_key(session, secrets):
-    """Recover the line private key through the recovery passphrase, to search for it too."""
-    line_key = session.scalars(select(LineKey)).one()
-    recovery = session.scalars(select(WrappedKey).where(WrappedKey.kind == WrapKind.RECOVERY)).one()
-    assert len(session.scalars(select(Staff)).all()) == 4
-    passphrase = next(s for s in secrets if PASSPHRASE.fullmatch(s))
-    private_key = crypto.unwrap_private_key(
-        recovery.blob, crypto.normalise_recovery_passphrase(passphrase)
-    )
-    public = crypto.public_key_to_text(private_key.public_key())
-    assert public == line_key.public_key
-    return private_key
+def _line_private_keys(session, secrets):
+    """Recover each line's private key through its recovery passphrase, to search for it too."""
+    assert len(session.scalars(select(Staff)).all()) == 5
+    passphrases = [s for s in secrets if PASSPHRASE.fullmatch(s)]
+    keys = []
+    for line_key in session.scalars(select(LineKey).order_by(LineKey.id)):
+        recovery = session.scalars(
+            select(WrappedKey).where(
+                WrappedKey.kind == WrapKind.RECOVERY, WrappedKey.line_key_id == line_key.id
+            )
+        ).one()
+        for passphrase in passphrases:
+            try:
+                private_key = crypto.unwrap_private_key(
+                    recovery.blob, crypto.normalise_recovery_passphrase(passphrase)
+                )
+            except crypto.WrongPassphrase:  # another line's passphrase
+                continue
+            assert crypto.public_key_to_text(private_key.public_key()) == line_key.public_key
+            keys.append(private_key)
+            break
+    assert len(keys) == 2  # both demo lines' keys were found
+    return keys
 
 
 # --- reporters' words and numbers, through every web channel ------------------------------------

@@ -22,6 +22,7 @@ from advisory.models import Role, Staff
 from advisory.services import staff as service
 from advisory.services.line_settings import all_lines
 from advisory.services.staff import Deactivation, NewStaff, StaffError
+from advisory.services.staff_lines import given_line_ids
 from advisory.transaction import unit_of_work
 
 bp = Blueprint("admin", __name__, url_prefix="/staff/admin")
@@ -160,6 +161,8 @@ def render_staff(
         role_labels=ROLE_LABELS,
         refusal=refusal,
         unconfirmed=unconfirmed,
+        lines=all_lines(db_session()),
+        given_lines=given_line_ids(db_session()),
     )
 
 

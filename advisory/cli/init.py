@@ -61,19 +61,19 @@ def init_command(force: bool, if_needed: bool, demo: bool) -> None:
             line_settings=texts_from_settings(settings),
         )
         created = []
+        demo_key: NewLineKey | None = None
         if demo:
             created = create_demo_staff(
                 db_session(), new_key=new_key, data_key=secrets.data_key, now=now()
             )
-            created.append(
-                create_demo_line(
-                    db_session(),
-                    first_line=new_key.line,
-                    texts=texts_from_settings(settings, "SE"),
-                    data_key=secrets.data_key,
-                    now=now(),
-                )
+            demo_key, demo_lawyer = create_demo_line(
+                db_session(),
+                first_line=new_key.line,
+                texts=texts_from_settings(settings, "SE"),
+                data_key=secrets.data_key,
+                now=now(),
             )
+            created.append(demo_lawyer)
     if isinstance(work.refusal, StaffError):
         raise click.ClickException(str(work.refusal))
     if work.refusal is not None:
@@ -86,6 +86,8 @@ def init_command(force: bool, if_needed: bool, demo: bool) -> None:
         )
 
     echo_new_line_key(new_key)
+    if demo_key is not None:
+        echo_new_line_key(demo_key)
     if created:
         write_private_text(
             settings.instance_path / DEMO_CREDENTIALS_FILE, describe_credentials(created)

@@ -19,7 +19,8 @@ from advisory.coordinator.forms import FIRST_YEAR
 from advisory.coordinator.labels import report_labels
 from advisory.i18n import default_language
 from advisory.line_config import PAGE_LANGUAGES
-from advisory.services.line_settings import figures_calendar
+from advisory.models import Line
+from advisory.services.line_settings import all_lines, config_of, figures_calendar, line_by_slug
 from advisory.services.yearly_report import (
     PLAIN_CSV,
     SEMICOLON_CSV,
@@ -55,12 +56,24 @@ report_group = AppGroup("report", help="Aggregate figures for the partnership (n
     help="CSV only: semicolon (with decimal commas) suits Excel set up for Norway.",
 )
 @click.option(
+    "--line",
+    "slugs",
+    multiple=True,
+    metavar="SLUG",
+    help="A line to report on; repeat for a network's sum (default: every line together).",
+)
+@click.option(
     "--language",
     type=click.Choice(PAGE_LANGUAGES),
     help="The report's language (default: the first line's).",
 )
 def report_yearly(
-    year: int, output_format: str, output: Path | None, separator: str, language: str | None
+    year: int,
+    output_format: str,
+    output: Path | None,
+    separator: str,
+    slugs: tuple[str, ...],
+    language: str | None,
 ) -> None:
     """The yearly report: counts, response times, deadline compliance, small cells hidden.
 
@@ -68,8 +81,10 @@ def report_yearly(
     on standard output it is a bare page that the browser's own styles print.
     """
     at = now()
-    # The figures of every line, in the first line's calendar until per-line figures come.
-    calendar = figures_calendar(db_session())
+    lines = [_line_named(slug) for slug in dict.fromkeys(slugs)] or all_lines(db_session())
+    # Days are counted in the calendar of the first line reported on.
+    calendar = config_of(lines[0]).calendar if lines else figures_calendar(db_session())
+    line_ids = [line.id for line in lines]
     this_year = calendar.local_date(at).year
     if not FIRST_YEAR <= year <= this_year:
         raise click.ClickException(
@@ -77,7 +92,8 @@ def report_yearly(
         )
     if output is not None and output_format == "html":
         _refuse_to_overwrite(_stylesheet_beside(output))
-    report = build_yearly_report(db_session(), calendar, year=year, now=at)
+    report = build_yearly_report(db_session(), calendar, year=year, now=at, line_ids=line_ids)
+    scope = {"names": tuple(line.name for line in lines)}
     # A request context of its own: the labels and the template need a locale.
     with current_app.test_request_context(), force_locale(language or default_language()):
         labels = report_labels(year)
@@ -91,6 +107,7 @@ def report_yearly(
                 labels=labels,
                 present=presenting,
                 stylesheet=_stylesheet_beside(output).name if output else "",
+                scope=scope,
                 language=str(get_locale()),
             )
     if output is None:
@@ -112,3 +129,10 @@ def _refuse_to_overwrite(stylesheet: Path) -> None:
         raise click.ClickException(
             f"{stylesheet} exists and is not the report's stylesheet; choose another --output."
         )
+
+
+def _line_named(slug: str) -> Line:
+    line = line_by_slug(db_session(), slug)
+    if line is None:
+        raise click.BadParameter(f"no line {slug!r}", param_hint="'--line'")
+    return line

@@ -6,12 +6,14 @@ from collections.abc import Callable
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from advisory.cli.line_choice import chosen_line, line_option
 from advisory.cli.tables import echo_table, yes_no
 from advisory.cli.transaction import committed
 from advisory.context import current_settings, db_session, now
-from advisory.models import Role, Staff
+from advisory.models import Line, Role, Staff
+from advisory.services.line_settings import line_by_slug
 from advisory.services.staff import (
     NewStaff,
     StaffError,
@@ -21,6 +23,7 @@ from advisory.services.staff import (
     reactivate_staff,
     reset_staff,
 )
+from advisory.services.staff_lines import give_lines
 
 staff_group = AppGroup("staff", help="Manage staff accounts.")
 
@@ -145,3 +148,32 @@ def staff_deactivate(username: str, yes: bool) -> None:
         )
     else:
         click.echo("They had no open cases.")
+
+
+@staff_group.command("lines")
+@click.argument("username")
+@click.option(
+    "--line",
+    "slugs",
+    multiple=True,
+    metavar="SLUG",
+    help="A line whose figures they see; repeat for a network. None: every line together.",
+)
+def staff_lines(username: str, slugs: tuple[str, ...]) -> None:
+    """Give a coordinator the lines whose figures they see (summed when there are several)."""
+    session = db_session()
+    name = username.strip().lower()
+    staff = session.scalars(select(Staff).where(Staff.username == name)).first()
+    if staff is None:
+        raise click.ClickException(f"There is no staff member called {name!r}.")
+    line_ids = [_line_named(slug).id for slug in slugs]
+    with committed(StaffError):
+        given = give_lines(session, staff, line_ids, now=now())
+    click.echo(f"{name} sees the figures of {', '.join(given) if given else 'every line'}.")
+
+
+def _line_named(slug: str) -> Line:
+    line = line_by_slug(db_session(), slug)
+    if line is None:
+        raise click.BadParameter(f"no line {slug!r}", param_hint="'--line'")
+    return line

@@ -58,9 +58,9 @@ def create_demo_staff(
 
 def create_demo_line(
     session: Session, *, first_line: Line, texts: Mapping[str, str], data_key: bytes, now: datetime
-) -> NewStaff:
+) -> tuple[NewLineKey, NewStaff]:
     """Name the first line, and add the Swedish demo line (`texts`: a Swedish line's settings)
-    with its own key and an enrolled lawyer holding it; the lawyer's credentials."""
+    with its own key and an enrolled lawyer holding it; its key and the lawyer's credentials."""
     change_line(session, first_line, FIRST_LINE, now=now)
     line = add_line(session, slug=SWEDISH_SLUG, texts={**texts, **SWEDISH_LINE}, now=now)
     new_key = start_line_key(session, line, now=now, data_key=data_key)
@@ -76,7 +76,7 @@ def create_demo_line(
     new.staff.totp_confirmed = True
     _enrol_lawyer(session, new, new_key=new_key, data_key=data_key, now=now)
     session.flush()
-    return new
+    return new_key, new
 
 
 def _enrol_lawyer(

@@ -1,0 +1,42 @@
+"""An administrator gives a coordinator the lines whose figures they see: one line's, or a
+network's summed; none ticked is every line together. The service audits it."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from advisory.admin.forms import ActionForm
+from advisory.admin.routes import bp
+from advisory.auth.access import require_role
+from advisory.context import db_session, now
+from advisory.models import Line, Role, Staff
+from advisory.services.staff import StaffError
+from advisory.services.staff_lines import give_lines
+from advisory.transaction import unit_of_work
+
+
+@bp.post("/staff/<id:staff_id>/lines")
+@require_role(Role.ADMIN)
+def coordinator_lines(staff_id: int) -> Response:
+    account = db_session().get(Staff, staff_id)
+    if account is None or account.role is not Role.COORDINATOR:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    known = set(db_session().scalars(select(Line.id)))
+    ticked = [value for value in request.form.getlist("line") if value.isascii()]
+    chosen = {int(value) for value in ticked if value.isdigit() and int(value) in known}
+    if len(chosen) != len(set(ticked)):
+        abort(400)  # no page of ours sends a line that is not in its list
+    with unit_of_work(StaffError):
+        given = give_lines(db_session(), account, chosen, now=now(), actor_staff_id=g.staff.id)
+    if given:
+        flash(
+            _("%(username)s now sees the figures of the lines ticked.", username=account.username)
+        )
+    else:
+        flash(_("%(username)s now sees every line together.", username=account.username))
+    return redirect(url_for("admin.staff", _anchor=f"account-{account.id}"))
