@@ -21,6 +21,7 @@ from limits import parse_many
 
 from advisory.closing_days import NORDIC_COUNTRIES
 from advisory.hours import Calendar, parse_weekly_hours
+from advisory.line_config import parse_pairs
 from advisory.redacted import Redacted
 from advisory.slots import DutyRoster, parse_roster
 
@@ -296,13 +297,10 @@ def _limit(env: Mapping[str, str], var: str, section: Mapping[str, Any]) -> str:
 
 def _pairs(var: str, text: str) -> dict[str, str]:
     """`mon=09:00-11:30,12:00-16:00; sat=closed`: days apart by ';', a day's intervals by ','."""
-    pairs: dict[str, str] = {}
-    for item in filter(None, (part.strip() for part in text.split(";"))):
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise SettingsError(f"{var}: expected day=HH:MM-HH:MM items apart by ';', got {item!r}")
-        pairs[key.strip().lower()] = value.strip()
-    return pairs
+    try:
+        return parse_pairs(text)
+    except ValueError as exc:
+        raise SettingsError(f"{var}: {exc}") from None
 
 
 def _list(env: Mapping[str, str], var: str, default: list[str]) -> list[str]:

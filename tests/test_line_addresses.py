@@ -12,6 +12,7 @@ from advisory.models import Case, Line, Role, Staff
 from advisory.services.line_keys import NewLineKey, start_line_key
 from advisory.services.line_settings import add_line, texts_of
 from tests.conftest import DEFAULT_NOW, TEST_SECRETS
+from tests.line_helpers import swedish_texts
 from tests.reporter_helpers import (
     NARRATIVE,
     STORED,
@@ -30,16 +31,9 @@ DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
 @pytest.fixture
 def musikk(db_session, line_key) -> NewLineKey:
     """A Swedish line beside the first one, with a key of its own, committed."""
-    texts = {
-        **texts_of(line_key.line),
-        "name": "Musiklinjen",
-        "timezone": "Europe/Stockholm",
-        "holiday_country": "SE",
-        "languages": "sv, en",
-        "default_language": "sv",
-        "emergency_numbers": "112=emergency; 1177=medical_advice; 114 14=police_tips",
-        "weekly_hours": "mon=10:00-12:00; tue=10:00-12:00",
-    }
+    texts = swedish_texts(
+        line_key.line, "Musiklinjen", weekly_hours="mon=10:00-12:00; tue=10:00-12:00"
+    )
     line = add_line(db_session, slug="musikk", texts=texts, now=DEFAULT_NOW)
     new = start_line_key(db_session, line, now=DEFAULT_NOW, iterations=1000, data_key=DATA_KEY)
     db_session.commit()

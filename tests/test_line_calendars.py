@@ -13,9 +13,10 @@ from advisory import triage
 from advisory.models import Case, CaseStatus, ContactPreference, Kind, Line
 from advisory.services import deadlines
 from advisory.services.intake import Contact, ReporterKeys, submit_case
-from advisory.services.line_settings import add_line, change_line, line_config, texts_of
+from advisory.services.line_settings import add_line, change_line, line_config
 from advisory.services.retention import apply_retention
 from tests.conftest import DEFAULT_NOW, OSLO
+from tests.line_helpers import swedish_texts
 from tests.reporter_helpers import pepper_of
 
 MIDSUMMER_EVE = date(2027, 6, 25)  # a Friday: Sweden closes, Norway is open
@@ -28,15 +29,7 @@ MONDAY_10 = datetime(2027, 6, 28, 10, 0, tzinfo=OSLO)
 @pytest.fixture
 def swedish_line(db_session, line) -> Line:
     """A second line, in Sweden, with the first line's hours and 30 days of retention."""
-    texts = {
-        **texts_of(line),
-        "name": "Rådgivningslinjen",
-        "holiday_country": "SE",
-        "timezone": "Europe/Stockholm",
-        "languages": "sv, en",
-        "default_language": "sv",
-        "retention_days": "30",
-    }
+    texts = swedish_texts(line, "Rådgivningslinjen", retention_days="30")
     return add_line(db_session, slug="sverige", texts=texts, now=DEFAULT_NOW)
 
 

@@ -15,12 +15,13 @@ import crypto
 from advisory.extensions import db
 from advisory.models import Case, Role
 from advisory.services.line_keys import default_line, start_line_key
-from advisory.services.line_settings import add_line, texts_of
+from advisory.services.line_settings import add_line
 from advisory.services.replies import record_reply
 from advisory.services.staff import add_staff
 from tests.browser.conftest import LiveServer, serving
 from tests.browser.test_reporter_flows import CASE_CODE, browsing
 from tests.conftest import DEFAULT_NOW, TEST_SECRETS
+from tests.line_helpers import swedish_texts
 from tests.reporter_helpers import lookup_token_text, opened, sealed
 
 DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
@@ -36,16 +37,7 @@ def two_lines(
         with server.app.app_context():
             first_line = default_line(db.session)
             assert first_line is not None
-            first = texts_of(first_line)
-            texts = {
-                **first,
-                "name": "Musiklinjen",
-                "timezone": "Europe/Stockholm",
-                "holiday_country": "SE",
-                "languages": "sv, en",
-                "default_language": "sv",
-                "emergency_numbers": "112=emergency; 1177=medical_advice; 114 14=police_tips",
-            }
+            texts = swedish_texts(first_line, "Musiklinjen")
             line = add_line(db.session, slug="musikk", texts=texts, now=DEFAULT_NOW)
             key = start_line_key(
                 db.session, line, now=DEFAULT_NOW, iterations=1000, data_key=DATA_KEY
