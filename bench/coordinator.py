@@ -1,7 +1,8 @@
 """The coordinator's pages on five years of cases: server time of dashboard and yearly report.
 
-    .venv/bin/python -m bench.coordinator [--cases 1000000] [--runs 10] [--skip-postgres]
-        [--postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/bench] [--seed 6]
+    .venv/bin/python -m bench.coordinator [--cases 1000000] [--lines 10] [--runs 10]
+        [--skip-postgres] [--postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/bench]
+        [--seed 6]
 
 The fixture is 1 000 000 synthetic cases received over the five years before "now"
 (Monday 23 November 2026, 10:00 in Oslo), as production would hold them: each case closes 1
@@ -11,6 +12,19 @@ retention has deleted those closed more than 60 days ago. So the case table hold
 few months (about 42 000 cases with their callbacks, some 9 000 of them still open and
 counted live) and the rollup holds the rest. The same fixture is generated once and loaded
 into both databases.
+
+Lines: the deployment has --lines lines (default 10), the first as `flask init` makes it
+(Norwegian), the others added as `bench/queue.py` adds them (`line-02`, ..., SE, DK, FI, IS,
+NO, ... in turn, each with its own key). The arrivals are dealt to the lines in turn; each
+line's cases arrive in its time zone, get their deadlines from its calendar and are counted
+into its own rollup rows (`line_id`) in its calendar, as `services.rollup.fold_by_line` counts
+them. With --lines 1 the fixture is the single-line one of before.
+
+The coordinator is given no lines, so the pages show every line together, their days in the
+first line's calendar (`line_settings.figures_calendar`): the dashboard is the plain sum of
+the lines; the yearly report of several lines is protected as the sum of the lines' own
+reports, so it builds each line's report first (`yearly_report.build_yearly_report`: 11
+reports with 10 lines).
 
 Arrivals: working days 3.6 times as many as weekend days, 70% of working-day arrivals in
 opening hours. Channel, kind, role and field follow fixed weights; a first response comes
@@ -33,6 +47,7 @@ dropped at the end; the test suite's database is never touched.
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import random
 import secrets
@@ -44,6 +59,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -51,9 +67,10 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from advisory import create_app
-from advisory.context import db_session
+from advisory.context import current_settings, db_session
 from advisory.extensions import db
 from advisory.hours import Calendar
+from advisory.line_config import NORWEGIAN_LINE, read_config
 from advisory.models import (
     Callback,
     CallbackStatus,
@@ -68,10 +85,12 @@ from advisory.models import (
     StatsMonthly,
 )
 from advisory.services import sample_cases
-from advisory.services.line_keys import initialise_line
-from advisory.stats import rollup_cells
+from advisory.services.line_keys import DEFAULT_LINE_NAME, initialise_line
+from advisory.services.line_settings import config_of
+from advisory.settings import Settings, load_settings
+from advisory.stats import LineCell, rollup_cells
 from bench.postgres import DEFAULT_POSTGRES_URL, run_on_postgres
-from bench.queue import signed_in_client
+from bench.queue import add_lines, line_texts, plural, signed_in_client
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 YEARS = 5
@@ -108,15 +127,30 @@ class SyntheticCase:
 
 @dataclass
 class Fixture:
+    """Cases and rollup rows of lines numbered 1 to len(calendars) (`line_id` in the kept cases
+    and the first item of a rollup key), the line ids `load` maps them to."""
+
+    calendars: list[Calendar]  # each line's, in order of number
     cases: int = 0
-    live_cases: list[dict[str, object]] = field(default_factory=list)
+    live_cases: list[dict[str, Any]] = field(default_factory=list)
     live_callbacks: list[tuple[int, dict[str, object]]] = field(default_factory=list)
-    daily: Counter[tuple[date, str, str, str, str, str, int]] = field(default_factory=Counter)
-    monthly: Counter[tuple[date, str, str, str, str, str, int]] = field(default_factory=Counter)
+    daily: Counter[LineCell] = field(default_factory=Counter)
+    monthly: Counter[LineCell] = field(default_factory=Counter)
 
 
-def generate(total: int, seed: int, calendar: Calendar) -> Fixture:
+def line_calendars(settings: Settings, count: int) -> list[Calendar]:
+    """The calendars the lines will have: the first as `initialise_line` makes it (the model's
+    defaults), the others as `add_lines` adds them (`load` checks that they do)."""
+    first = read_config({**NORWEGIAN_LINE, "name": DEFAULT_LINE_NAME}).calendar
+    others = [read_config(line_texts(settings, n)[1]).calendar for n in range(2, count + 1)]
+    return [first, *others]
+
+
+def generate(total: int, seed: int, calendars: list[Calendar]) -> Fixture:
+    """`total` arrivals over the days of Oslo's calendar, dealt to the lines in turn; each
+    line's arrive, get deadlines and are counted into the rollup in their line's calendar."""
     rng = random.Random(seed)
+    turns = itertools.cycle(range(1, len(calendars) + 1))
     first_day = (NOW - timedelta(days=365 * YEARS)).astimezone(OSLO).date()
     # Up to yesterday: every arrival lies before "now" (Monday 10:00), so exactly `total`.
     days = [
@@ -124,25 +158,27 @@ def generate(total: int, seed: int, calendar: Calendar) -> Fixture:
     ]
     weights = [1.25 if day.weekday() < 5 else 0.35 for day in days]
     per_day = Counter(rng.choices(range(len(days)), weights=weights, k=total))
-    fixture = Fixture()
+    fixture = Fixture(calendars)
     started = time.perf_counter()
     for index, day in enumerate(days):
         for _ in range(per_day[index]):
+            line = next(turns)
+            calendar = calendars[line - 1]
             case = _case(rng, calendar, day)
             if case is None:
                 continue
             fixture.cases += 1
             if case.closed_at is not None:  # the statistics sweep has counted it
-                _fold(fixture, case, calendar)
+                _fold(fixture, case, line, calendar)
             if case.closed_at is None or case.closed_at > NOW - RETENTION:
-                _keep(fixture, case, calendar)
+                _keep(fixture, case, line, calendar)
         if index % 365 == 364:
             print(f"  generated {fixture.cases:,} cases ({time.perf_counter() - started:.0f} s)")
     return fixture
 
 
 def _case(rng: random.Random, calendar: Calendar, day: date) -> SyntheticCase | None:
-    received = sample_cases.arrival(rng, day, OSLO)
+    received = sample_cases.arrival(rng, day, ZoneInfo(calendar.timezone))
     if received >= NOW:
         return None
     channel = sample_cases.pick(rng, sample_cases.CHANNEL_WEIGHTS)
@@ -175,21 +211,22 @@ def _case(rng: random.Random, calendar: Calendar, day: date) -> SyntheticCase | 
     return case
 
 
-def _fold(fixture: Fixture, case: SyntheticCase, calendar: Calendar) -> None:
+def _fold(fixture: Fixture, case: SyntheticCase, line: int, calendar: Calendar) -> None:
+    """The case's cells, in its line's rows, as `services.rollup.fold_by_line` counts them."""
     attempts = len(case.calls)
     reached = sum(1 for _, status in case.calls if status is CallbackStatus.REACHED)
     daily, monthly = rollup_cells(case, calendar, (attempts, reached))  # type: ignore[arg-type]
-    fixture.daily.update(daily)
-    fixture.monthly.update(monthly)
+    fixture.daily.update({(line, *cell): count for cell, count in daily.items()})
+    fixture.monthly.update({(line, *cell): count for cell, count in monthly.items()})
 
 
-def _keep(fixture: Fixture, case: SyntheticCase, calendar: Calendar) -> None:
+def _keep(fixture: Fixture, case: SyntheticCase, line: int, calendar: Calendar) -> None:
     number = len(fixture.live_cases) + 1
     fixture.live_cases.append(
         sample_cases.case_columns(
             calendar,
             reference=f"B{number:08d}",
-            line_id=1,
+            line_id=line,  # its number until `load` maps it to the line's id
             received_at=case.received_at,
             channel=case.channel,
             kind=case.kind,
@@ -221,8 +258,8 @@ def _keep(fixture: Fixture, case: SyntheticCase, calendar: Calendar) -> None:
 # --- loading -----------------------------------------------------------------------------------
 
 
-def app_for(database_url: str, instance: Path) -> Flask:
-    env = {
+def bench_env(database_url: str, instance: Path) -> dict[str, str]:
+    return {
         "ADVISORY_INSTANCE_PATH": str(instance),
         "DATABASE_URL": database_url,
         "ADVISORY_SECURE_COOKIES": "false",
@@ -231,7 +268,10 @@ def app_for(database_url: str, instance: Path) -> Flask:
         "ADVISORY_PEPPER": secrets.token_hex(32),
         "ADVISORY_DATA_KEY": secrets.token_hex(32),
     }
-    app = create_app(env)
+
+
+def app_for(database_url: str, instance: Path) -> Flask:
+    app = create_app(bench_env(database_url, instance))
     app.extensions["advisory_clock"] = lambda: NOW
     return app
 
@@ -240,7 +280,11 @@ def load(app: Flask, fixture: Fixture) -> dict[str, int]:
     with app.app_context():
         upgrade()
         session = db_session()
-        initialise_line(session, now=NOW, iterations=1000)
+        first = initialise_line(session, now=NOW, iterations=1000).line
+        lines = [first, *add_lines(session, current_settings(), len(fixture.calendars), NOW)]
+        if [config_of(line).calendar for line in lines] != fixture.calendars:
+            raise RuntimeError("the lines' calendars are not those the fixture was made in")
+        line_ids = [line.id for line in lines]  # by the fixture's line number
         staff = Staff(
             username="bench-coordinator",
             role=Role.COORDINATOR,
@@ -254,7 +298,13 @@ def load(app: Flask, fixture: Fixture) -> dict[str, int]:
         session.commit()
         connection = session.connection()
         for start in range(0, len(fixture.live_cases), 5000):
-            connection.execute(sa.insert(Case), fixture.live_cases[start : start + 5000])
+            connection.execute(
+                sa.insert(Case),
+                [
+                    {**row, "line_id": line_ids[row["line_id"] - 1]}
+                    for row in fixture.live_cases[start : start + 5000]
+                ],
+            )
         ids = {
             reference: id
             for reference, id in connection.execute(sa.select(Case.reference, Case.id))
@@ -264,7 +314,7 @@ def load(app: Flask, fixture: Fixture) -> dict[str, int]:
         ]
         for start in range(0, len(callbacks), 5000):
             connection.execute(sa.insert(Callback), callbacks[start : start + 5000])
-        _load_stats(connection, fixture)
+        _load_stats(connection, fixture, line_ids)
         session.commit()
         if db.engine.dialect.name == "postgresql":
             raw = db.engine.raw_connection()
@@ -275,6 +325,11 @@ def load(app: Flask, fixture: Fixture) -> dict[str, int]:
             with db.engine.connect() as plain:
                 plain.exec_driver_sql("ANALYZE")
         return {
+            "lines": len(line_ids),
+            "lines with cases": db_session().scalar(
+                sa.select(sa.func.count(sa.distinct(Case.line_id)))
+            )
+            or 0,
             "cases": db_session().scalar(sa.select(sa.func.count()).select_from(Case)) or 0,
             "callbacks": db_session().scalar(sa.select(sa.func.count()).select_from(Callback)) or 0,
             "stats_daily": db_session().scalar(sa.select(sa.func.count()).select_from(StatsDaily))
@@ -286,21 +341,22 @@ def load(app: Flask, fixture: Fixture) -> dict[str, int]:
         }
 
 
-def _load_stats(connection: sa.Connection, fixture: Fixture) -> None:
+def _load_stats(connection: sa.Connection, fixture: Fixture, line_ids: list[int]) -> None:
     cell = ("channel", "kind", "reporter_role", "field", "metric", "bucket", "count")
     for table, period, cells in (
         ("stats_daily", "day", fixture.daily),
         ("stats_monthly", "month", fixture.monthly),
     ):
-        columns = (period, *cell)
+        columns = ("line_id", period, *cell)
+        rows_of = ((line_ids[line - 1], *key, count) for (line, *key), count in cells.items())
         if connection.dialect.name == "postgresql":
             cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for key, count in cells.items():
-                    copy.write_row((*key, count))
+                for row in rows_of:
+                    copy.write_row(row)
             continue
         model = StatsDaily if table == "stats_daily" else StatsMonthly
-        rows = [dict(zip(columns, (*key, count), strict=True)) for key, count in cells.items()]
+        rows = [dict(zip(columns, row, strict=True)) for row in rows_of]
         for start in range(0, len(rows), 20000):
             connection.execute(sa.insert(model), rows[start : start + 20000])
 
@@ -352,7 +408,8 @@ def run_backend(
     counts = load(app, fixture)
     print(
         f"{name}: loaded in {time.perf_counter() - started:.0f} s: {counts['cases']:,} "
-        f"cases, {counts['callbacks']:,} callbacks, {counts['stats_daily']:,} stats_daily and "
+        f"cases on {counts['lines with cases']} of {plural(counts['lines'], 'line')}, "
+        f"{counts['callbacks']:,} callbacks, {counts['stats_daily']:,} stats_daily and "
         f"{counts['stats_monthly']:,} stats_monthly rows"
     )
     lines = []
@@ -368,30 +425,37 @@ def run_backend(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--lines", type=int, default=10, help="lines the kept cases are dealt to")
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args(argv)
-
-    calendar = Calendar()
-    local_now = NOW.astimezone(OSLO)
-    print(f"generating {args.cases:,} cases over {YEARS} years up to {local_now:%Y-%m-%d %H:%M}")
-    started = time.perf_counter()
-    fixture = generate(args.cases, args.seed, calendar)
-    kept = len(fixture.live_cases)
-    moving = sum(1 for row in fixture.live_cases if not row["stats_folded"])
-    print(
-        f"generated {fixture.cases:,} in {time.perf_counter() - started:.0f} s: {kept:,} kept "
-        f"(not deleted by retention), {moving:,} "
-        f"of them open (counted live); the closed ones counted in {len(fixture.daily):,} daily "
-        f"and {len(fixture.monthly):,} monthly rollup rows"
-    )
+    if args.lines < 1:
+        parser.error("--lines must be at least 1")
 
     lines = []
     with tempfile.TemporaryDirectory(prefix="bench-coordinator-") as folder:
         instance = Path(folder)
+        settings = load_settings(bench_env(f"sqlite:///{instance / 'bench.db'}", instance))
+        calendars = line_calendars(settings, args.lines)
+        local_now = NOW.astimezone(OSLO)
+        print(
+            f"generating {args.cases:,} cases over {YEARS} years up to "
+            f"{local_now:%Y-%m-%d %H:%M} on {plural(args.lines, 'line')} "
+            f"({', '.join(calendar.timezone for calendar in calendars)})"
+        )
+        started = time.perf_counter()
+        fixture = generate(args.cases, args.seed, calendars)
+        kept = len(fixture.live_cases)
+        moving = sum(1 for row in fixture.live_cases if not row["stats_folded"])
+        print(
+            f"generated {fixture.cases:,} in {time.perf_counter() - started:.0f} s: {kept:,} "
+            f"kept (not deleted by retention), {moving:,} of them open (counted live); the "
+            f"closed ones counted in {len(fixture.daily):,} daily and "
+            f"{len(fixture.monthly):,} monthly rollup rows (each line's own)"
+        )
         if not args.skip_sqlite:
             lines += run_backend(
                 "sqlite", f"sqlite:///{instance / 'bench.db'}", fixture, args.runs, instance

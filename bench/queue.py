@@ -1,14 +1,18 @@
-"""The lawyers' queue (and case view) over 100 000 cases: server time per request.
+"""The lawyers' queue (and case view) over 100 000 cases on 10 lines: server time per request.
 
-    .venv/bin/python -m bench.queue [--cases 100000] [--open 20000] [--lawyers 12]
+    .venv/bin/python -m bench.queue [--cases 100000] [--open 20000] [--lines 10] [--lawyers 12]
         [--requests 200] [--explain] [--skip-postgres]
 
 For each backend (SQLite, then PostgreSQL) the script builds a fresh database (migrations and
-a line key, as bench/intake.py does), seeds it with Core bulk inserts (executemany, never the
-ORM row by row), then signs in as one of the lawyers and times requests in this process
-through Flask's test client:
+the first line with its key, as bench/intake.py does; then --lines - 1 more lines, `line-02`,
+`line-03`, ..., each with its own key and the settings `lines add --country` would give it, the
+countries in turn after the first, Norwegian, line: SE, DK, FI, IS, NO, ...), seeds it with
+Core bulk inserts (executemany, never the ORM row by row), then signs in as one of the lawyers
+and times requests in this process through Flask's test client. A lawyer belongs to one line
+and sees only that line's cases, so the timed lawyer's pages hold their line's share of the
+cases (about a tenth with 10 lines); the output names the line and its number of open cases.
 
-- `GET /queue`: the first page of all open cases;
+- `GET /queue`: the first page of the open cases of the lawyer's line;
 - `GET /queue?filter=mine&priority=2&page=3`: a filtered page past the first ones;
 - `GET /cases/<reference>`: the case view (endpoint `queue.case_view`) of random open cases
   assigned to the signed-in lawyer, when the app has that endpoint (skipped and said so if not).
@@ -18,12 +22,17 @@ routing, the access check, the service's queries, rendering, the commit and the 
 No network and no server process are involved. Each endpoint is warmed up untimed, then timed
 --requests times; the table shows nearest-rank p50 and p95 against the 50 ms target.
 
-The data: --cases cases, --open of them open (new, in progress, awaiting the reporter), the
-rest closed; priorities, statuses and assignees spread over --lawyers lawyers of the one line
-(about 10% of open cases unassigned); 0-4 messages per case, sealed envelopes of realistic size
-(real `crypto.seal` output to the line key, made a few times and reused); a callback for about
-30% of the cases (booked for open ones, some after an unanswered attempt); an intact audit chain
-with a few events per case. Deadlines come from the opening-hours calendar.
+The data: --cases cases over all lines together (so the figures compare with a single-line
+run), --open of them open (new, in progress, awaiting the reporter), the rest closed; the lines
+take the cases in turn in order of arrival, so each gets an even share of open and closed ones;
+the --lawyers lawyers are dealt to the lines in turn too (12 over 10 lines: two lines have two,
+the others one), and a case's assignee is one of its line's lawyers (about 10% of open cases
+unassigned); priorities and statuses at random; 0-4 messages per case, sealed envelopes of
+realistic size (real `crypto.seal` output to the case's line's key, made a few times per line
+and reused); a callback for about 30% of the cases (booked for open ones, some after an
+unanswered attempt); an intact audit chain with a few events per case. Deadlines come from the
+calendar of the case's line. The timed lawyer is the one with the most open cases (the filtered
+page 3 must exist for them). With --lines 1 the data are those of the single-line runs before.
 
 PostgreSQL: database `bench` (created if missing) on --postgres-url, schema `bench_queue`
 selected with the search_path connection option and dropped at the end; the seeded tables get
@@ -54,11 +63,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
 import crypto
 from advisory import create_app
 from advisory.audit import GENESIS_HASH, chain_key, event_mac
 from advisory.auth import sessions
+from advisory.context import current_settings, db_session
 from advisory.extensions import db
 from advisory.hours import Calendar
 from advisory.models import (
@@ -74,13 +85,17 @@ from advisory.models import (
     Happened,
     Kind,
     Language,
+    Line,
     LineKey,
     Message,
     ReporterRole,
     Role,
     Staff,
 )
+from advisory.services.line_keys import start_line_key
+from advisory.services.line_settings import add_line, config_of, texts_from_settings
 from advisory.services.sample_cases import case_columns
+from advisory.settings import Settings
 from bench.intake import prepare_database, server_env
 from bench.postgres import DEFAULT_POSTGRES_URL, run_on_postgres
 
@@ -95,6 +110,45 @@ ENVELOPE_VARIANTS = 6
 OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.AWAITING_REPORTER)
 PRIORITY_WEIGHTS = {1: 5, 2: 35, 3: 45, 4: 15}
 WORDS = ("the", "stage", "manager", "kept", "keys", "to", "dressing", "rooms", "after", "shows")
+# The first line is Norwegian (the model's defaults); the lines added after it take these in turn.
+LINE_COUNTRIES = ("NO", "SE", "DK", "FI", "IS")
+LINE_KDF_ITERATIONS = 1000  # the recovery wrap of each line key: fast, as it is not measured
+
+
+# --- lines -------------------------------------------------------------------------------------
+
+
+def line_texts(settings: Settings, number: int) -> tuple[str, dict[str, str]]:
+    """Slug and settings of line `number` (2 or more): `line-02`, `line-03`, ..., the countries
+    in turn after Norway's (SE, DK, FI, IS, NO, ...), with what `lines add --country` gives."""
+    country = LINE_COUNTRIES[(number - 1) % len(LINE_COUNTRIES)]
+    texts = {
+        **texts_from_settings(settings, country),
+        "name": f"Bench line {number:02d} ({country})",
+    }
+    return f"line-{number:02d}", texts
+
+
+def add_lines(session: Session, settings: Settings, count: int, now: datetime) -> list[Line]:
+    """Lines 2 to `count` beside the first (`line_texts`), each with a key of its own, as
+    `lines add` makes them. Flushes; the caller commits."""
+    data_key = settings.secrets.data_key if settings.secrets is not None else None
+    added = []
+    for number in range(2, count + 1):
+        slug, texts = line_texts(settings, number)
+        line = add_line(session, slug=slug, texts=texts, now=now)
+        start_line_key(session, line, now=now, iterations=LINE_KDF_ITERATIONS, data_key=data_key)
+        added.append(line)
+    return added
+
+
+def prepare_lines(env: dict[str, str], count: int, now: datetime) -> None:
+    """The lines after the first (which `prepare_database` made), in this process."""
+    app = create_app(env)
+    with app.app_context():
+        add_lines(db_session(), current_settings(), count, now)
+        db_session().commit()
+        db.engine.dispose()
 
 
 # --- seeding -----------------------------------------------------------------------------------
@@ -102,9 +156,10 @@ WORDS = ("the", "stage", "manager", "kept", "keys", "to", "dressing", "rooms", "
 
 @dataclass
 class Seeded:
-    line_id: int
-    lawyers: dict[int, str]  # id → username
+    lines: dict[int, str]  # line id → slug (country, time zone)
+    lawyers: dict[int, tuple[str, int]]  # id → username, line id
     open_assigned: dict[int, list[str]]  # lawyer id → references of their open cases
+    open_per_line: dict[int, int]  # line id → open cases
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -117,7 +172,8 @@ def _text(rng: random.Random, chars: int) -> str:
 
 
 class Envelopes:
-    """Real envelopes, sealed a few times per kind and reused: realistic sizes, cheap to make."""
+    """Real envelopes to one line's key, sealed a few times per kind and reused: realistic
+    sizes, cheap to make."""
 
     def __init__(self, line_public_key: str, rng: random.Random) -> None:
         line_key = crypto.public_key_from_text(line_public_key)
@@ -140,27 +196,39 @@ class Envelopes:
         ]
 
 
+@dataclass
+class BenchLine:
+    """A line as the seeding needs it: its calendar, envelopes to its key and its lawyers."""
+
+    id: int
+    label: str  # slug (country, time zone)
+    calendar: Calendar
+    envelopes: Envelopes
+    lawyer_ids: list[int] = field(default_factory=list)
+
+
 def seed(database_url: str, args: argparse.Namespace, now: datetime, data_key: bytes) -> Seeded:
     """Bulk-insert lawyers, cases, messages, callbacks and audit events; commit once."""
     rng = random.Random(args.seed)
-    calendar = Calendar()
     started = time.perf_counter()
     engine = sa.create_engine(database_url)
     try:
         with engine.begin() as connection:
-            line_id, public_key = connection.execute(
-                sa.select(LineKey.line_id, LineKey.public_key).where(LineKey.retired_at.is_(None))
-            ).one()
-            envelopes = Envelopes(public_key, rng)
+            lines = _bench_lines(connection, rng, args.seed)
             tail = connection.execute(
                 sa.select(AuditEvent.id, AuditEvent.seq, AuditEvent.hash)
                 .order_by(AuditEvent.id.desc())
                 .limit(1)
             ).first()
-            lawyers = _insert_lawyers(connection, line_id, args.lawyers, now)
-            seeded = Seeded(line_id, lawyers, {lawyer_id: [] for lawyer_id in lawyers})
+            lawyers = _insert_lawyers(connection, lines, args.lawyers, now)
+            seeded = Seeded(
+                lines={line.id: line.label for line in lines},
+                lawyers=lawyers,
+                open_assigned={lawyer_id: [] for lawyer_id in lawyers},
+                open_per_line={line.id: 0 for line in lines},
+            )
             case_rows, message_rows, callback_rows, events = _generate(
-                rng, calendar, now, line_id, list(lawyers), envelopes, args, seeded
+                rng, now, lines, args, seeded
             )
             audit_rows = _chained(events, chain_key(data_key), *(tail or (0, 0, GENESIS_HASH)))
             for model, rows in (
@@ -189,15 +257,43 @@ def seed(database_url: str, args: argparse.Namespace, now: datetime, data_key: b
     return seeded
 
 
+def _bench_lines(connection: sa.Connection, rng: random.Random, seed: int) -> list[BenchLine]:
+    """Every line with its active key, in order of id. The first line's envelopes take their
+    randomness from `rng`, as with one line; the others from generators of their own, so that
+    the cases drawn after them are the same whatever the number of lines."""
+    with Session(bind=connection) as session:
+        found = session.execute(
+            sa.select(Line, LineKey.public_key)
+            .join(LineKey, LineKey.line_id == Line.id)
+            .where(LineKey.retired_at.is_(None))
+            .order_by(Line.id)
+        ).all()
+        lines = []
+        for index, (line, public_key) in enumerate(found):
+            calendar = config_of(line).calendar
+            lines.append(
+                BenchLine(
+                    id=line.id,
+                    label=f"{line.slug} ({line.holiday_country}, {calendar.timezone})",
+                    calendar=calendar,
+                    envelopes=Envelopes(
+                        public_key, rng if index == 0 else random.Random(f"{seed}/{line.slug}")
+                    ),
+                )
+            )
+    return lines
+
+
 def _insert_lawyers(
-    connection: sa.Connection, line_id: int, count: int, now: datetime
-) -> dict[int, str]:
+    connection: sa.Connection, lines: Sequence[BenchLine], count: int, now: datetime
+) -> dict[int, tuple[str, int]]:
+    """The lawyers, dealt to the lines in turn."""
     rows: list[dict[str, Any]] = [
         {
             "id": 1000 + number,
             "username": f"bench-lawyer-{number:02d}",
             "role": Role.LAWYER,
-            "line_id": line_id,
+            "line_id": lines[(number - 1) % len(lines)].id,
             "password_hash": "$argon2id$bench-not-a-real-hash",
             "totp_secret_encrypted": "r1.bench-not-a-real-secret",
             "must_change_password": False,
@@ -210,7 +306,9 @@ def _insert_lawyers(
         for number in range(1, count + 1)
     ]
     connection.execute(sa.insert(Staff), rows)
-    return {row["id"]: row["username"] for row in rows}
+    for row in rows:
+        next(line for line in lines if line.id == row["line_id"]).lawyer_ids.append(row["id"])
+    return {row["id"]: (row["username"], row["line_id"]) for row in rows}
 
 
 def _bulk_insert(connection: sa.Connection, model: type, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -229,15 +327,13 @@ def _references(rng: random.Random, count: int) -> list[str]:
 
 def _generate(
     rng: random.Random,
-    calendar: Calendar,
     now: datetime,
-    line_id: int,
-    lawyer_ids: list[int],
-    envelopes: Envelopes,
+    lines: Sequence[BenchLine],
     args: argparse.Namespace,
     seeded: Seeded,
 ) -> tuple[list[dict[str, Any]], ...]:
-    """Rows for every table, cases in the order they arrived (closed ones first, mostly)."""
+    """Rows for every table, cases in the order they arrived (closed ones first, mostly); the
+    lines take the cases in turn."""
     closed = args.cases - args.open
     # Closed cases arrived over the past year; open ones over the past three weeks.
     arrivals = sorted(
@@ -255,6 +351,8 @@ def _generate(
     for case_id, ((received, is_open), reference) in enumerate(
         zip(arrivals, references, strict=True), start=1
     ):
+        line = lines[(case_id - 1) % len(lines)]
+        calendar, envelopes, lawyer_ids = line.calendar, line.envelopes, line.lawyer_ids
         received = received.replace(microsecond=0)
         priority = rng.choices(priorities, weights)[0]
         due = calendar.callback_due(received).astimezone(UTC)
@@ -270,7 +368,7 @@ def _generate(
                 calendar,
                 id=case_id,
                 reference=reference,
-                line_id=line_id,
+                line_id=line.id,
                 received_at=received,
                 channel=Channel.WEB if web else Channel.PHONE,
                 kind=Kind.GENERAL_QUESTION if priority == 4 else rng.choice(list(Kind)[:4]),
@@ -306,6 +404,8 @@ def _generate(
                 narrative_envelope=rng.choice(envelopes.narrative),
             )
         )
+        if is_open:
+            seeded.open_per_line[line.id] += 1
         if is_open and assignee is not None:
             seeded.open_assigned[assignee].append(reference)
 
@@ -462,17 +562,35 @@ def expected_first_reference(app: Flask, lawyer_line: int) -> str:
     return str(reference)
 
 
+def timed_lawyer(seeded: Seeded) -> int:
+    """The lawyer with the most open cases: the filtered page 3 must exist for them."""
+    return max(seeded.open_assigned, key=lambda i: len(seeded.open_assigned[i]))
+
+
+def describe_lawyer(seeded: Seeded, args: argparse.Namespace) -> str:
+    """Who is timed and what their line holds: they see that line's cases only."""
+    lawyer_id = timed_lawyer(seeded)
+    username, line_id = seeded.lawyers[lawyer_id]
+    others = sum(1 for _, line in seeded.lawyers.values() if line == line_id) - 1
+    lines = plural(len(seeded.lines), "line")
+    return (
+        f"Timed lawyer: {username} of line {seeded.lines[line_id]}, who sees only that line's "
+        f"cases: {seeded.open_per_line[line_id]} open there (of {args.open} open on {lines}), "
+        f"{len(seeded.open_assigned[lawyer_id])} of them theirs; "
+        f"{others} other lawyer(s) on the line"
+    )
+
+
 def measure(
     backend: str, app: Flask, seeded: Seeded, args: argparse.Namespace
 ) -> tuple[list[Timing], list[tuple[str, str, Any]]]:
     rng = random.Random(args.seed + 1)
-    # The lawyer with the most open cases: the filtered page 3 must exist for them.
-    lawyer_id = max(seeded.open_assigned, key=lambda i: len(seeded.open_assigned[i]))
+    lawyer_id = timed_lawyer(seeded)
     now = datetime.now(UTC)
     client = signed_in_client(app, lawyer_id, now)
 
     first = client.get("/queue").get_data(as_text=True)
-    wanted = expected_first_reference(app, seeded.line_id)
+    wanted = expected_first_reference(app, seeded.lawyers[lawyer_id][1])
     if wanted not in first:
         raise RuntimeError(f"the first queue page does not show the most urgent case {wanted}")
 
@@ -537,17 +655,22 @@ def explain(app: Flask, statements: Sequence[tuple[str, str, Any]]) -> list[str]
 
 def run_backend(
     backend: str, database_url: str, instance: Path, args: argparse.Namespace
-) -> list[Timing]:
+) -> tuple[list[Timing], str]:
+    """The timings, and who was timed (`describe_lawyer`)."""
     secret_hex = {
         f"ADVISORY_{name}": secrets.token_hex(32) for name in ("SECRET_KEY", "PEPPER", "DATA_KEY")
     }
     env = server_env(instance, database_url, secret_hex)
     prepare_database(env)
+    prepare_lines(env, args.lines, datetime.now(UTC))
     seeded = seed(
         database_url, args, datetime.now(UTC), bytes.fromhex(secret_hex["ADVISORY_DATA_KEY"])
     )
     counts = ", ".join(f"{n} {table}" for table, n in seeded.counts.items())
-    print(f"{backend}: seeded {counts} in {seeded.seconds:.1f} s")
+    lines = plural(len(seeded.lines), "line")
+    print(f"{backend}: seeded {counts} over {lines} in {seeded.seconds:.1f} s")
+    who = describe_lawyer(seeded, args)
+    print(f"{backend}: {who}")
     app = create_app(env)
     try:
         timings, statements = measure(backend, app, seeded, args)
@@ -556,10 +679,14 @@ def run_backend(
     finally:
         with app.app_context():
             db.engine.dispose()
-    return timings
+    return timings, who
 
 
 # --- output ------------------------------------------------------------------------------------
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 LEGEND = (
@@ -592,7 +719,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--open", type=int, default=20_000, help="of the cases, open ones")
-    parser.add_argument("--lawyers", type=int, default=12)
+    parser.add_argument(
+        "--lines", type=int, default=10, help="lines the cases and lawyers are spread over"
+    )
+    parser.add_argument("--lawyers", type=int, default=12, help="on all lines together")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per endpoint")
     parser.add_argument("--warm-up", type=int, default=20, help="untimed requests first")
     parser.add_argument("--seed", type=int, default=1)
@@ -603,8 +733,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 0 < args.open <= args.cases:
         parser.error("--open must be between 1 and --cases")
+    if not 0 < args.lines <= args.lawyers:
+        parser.error("--lines must be between 1 and --lawyers (every line needs a lawyer)")
 
     timings: list[Timing] = []
+    timed: list[str] = []
     with tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp:
         if args.skip_sqlite:
             print("sqlite: skipped (--skip-sqlite)")
@@ -612,23 +745,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             sqlite_dir = Path(tmp) / "sqlite"
             sqlite_dir.mkdir()
             url = f"sqlite:///{sqlite_dir / 'bench.db'}"
-            timings += run_backend("sqlite", url, sqlite_dir, args)
-        timings += (
-            run_on_postgres(
-                args.postgres_url,
-                PG_SCHEMA,
-                Path(tmp),
-                lambda url, folder: run_backend("postgresql", url, folder, args),
-                skip=args.skip_postgres,
-            )
-            or []
+            sqlite_timings, who = run_backend("sqlite", url, sqlite_dir, args)
+            timings += sqlite_timings
+            timed.append(who)
+        on_postgres = run_on_postgres(
+            args.postgres_url,
+            PG_SCHEMA,
+            Path(tmp),
+            lambda url, folder: run_backend("postgresql", url, folder, args),
+            skip=args.skip_postgres,
         )
+        if on_postgres is not None:
+            timings += on_postgres[0]
+            timed.append(on_postgres[1])
 
     print()
     print(
-        f"{args.cases} cases ({args.open} open), {args.lawyers} lawyers; server time in process, "
-        f"{args.requests} requests per endpoint after {args.warm_up} untimed"
+        f"{args.cases} cases ({args.open} open) over {plural(args.lines, 'line')}, "
+        f"{args.lawyers} lawyers; server time in process, {args.requests} requests per "
+        f"endpoint after {args.warm_up} untimed"
     )
+    for who in dict.fromkeys(timed):  # the same seed gives the same lawyer on both backends
+        print(who)
     print(table(timings))
     return 0 if all(t.met for t in timings if t.seconds) else 1
 
