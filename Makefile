@@ -21,12 +21,12 @@ run: $(STAMP) $(COMPILED)
 	$(if $(DEMO_SEED),$(DEV) $(FLASK) demo seed --if-empty)
 	$(DEV) $(FLASK) serve --host 127.0.0.1 --port $(PORT)
 
-# One test process per core (pytest-xdist); a file's tests stay together, so module fixtures
-# are built once. `make test TEST_WORKERS=0` runs everything in one process.
+# One test process per core (pytest-xdist); an idle process takes tests from the other's queue,
+# so neither waits at the end. `make test TEST_WORKERS=0` runs everything in one process.
 TEST_WORKERS ?= auto
 
 test: $(STAMP) $(COMPILED) lint
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
