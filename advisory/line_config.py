@@ -63,7 +63,25 @@ _LIMITS = {  # whole-number fields: smallest and largest sensible value
     "slot_capacity": (0, 50),
     "retention_days": (1, 3660),
 }
-_LENGTHS = {"name": 120, "description": 500, "smtp_sender": 200}
+# The longest text each field may hold, as its column stores it (advisory/models.py, Line); a
+# whole-number field's text is at most as long as its largest value.
+MAX_LENGTHS: Mapping[str, int] = MappingProxyType(
+    {
+        "name": 120,
+        "description": 500,
+        "timezone": 64,
+        "weekly_hours": 400,
+        "holiday_country": 2,
+        "closed_days": 400,
+        "closed_dates": 4000,
+        "duty_roster": 400,
+        "languages": 40,
+        "default_language": 5,
+        "emergency_numbers": 400,
+        "smtp_sender": 200,
+        "phone": 40,
+    }
+)
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
 
 
@@ -118,7 +136,7 @@ COUNTRY_DEFAULTS: Mapping[str, CountryDefaults] = MappingProxyType(
 NORWEGIAN_LINE: Mapping[str, str] = MappingProxyType(
     {
         "description": "",
-        "timezone": "Europe/Oslo",
+        "timezone": COUNTRY_DEFAULTS["NO"].timezone,
         "weekly_hours": "mon=09:00-16:00; tue=09:00-16:00; wed=09:00-16:00; thu=09:00-16:00; "
         "fri=09:00-16:00",
         "holiday_country": "NO",
@@ -129,8 +147,8 @@ NORWEGIAN_LINE: Mapping[str, str] = MappingProxyType(
         "slot_minutes": "30",
         "slot_capacity": "2",
         "duty_roster": "",
-        "languages": "nb, nn, en",
-        "default_language": "nb",
+        "languages": COUNTRY_DEFAULTS["NO"].languages,
+        "default_language": COUNTRY_DEFAULTS["NO"].default_language,
         "emergency_numbers": COUNTRY_DEFAULTS["NO"].emergency_numbers,
         "retention_days": "60",
         "smtp_sender": "",
@@ -179,14 +197,22 @@ def read_config(texts: Mapping[str, str]) -> LineConfig:
 
     # `default` stands in for a bad value so that every field is checked and named at once.
     def read(name: str, parse: Callable[[str], T], default: Any) -> T:
+        text = texts.get(name, "").strip()
+        longest = MAX_LENGTHS.get(name)
+        if longest is not None and len(text) > longest:
+            problems[name] = f"at most {longest} characters"
+            return default
+        if not text.isprintable():
+            problems[name] = "holds a character that cannot be shown"
+            return default
         try:
-            return parse(texts.get(name, "").strip())
+            return parse(text)
         except ValueError as exc:
             problems[name] = str(exc)
             return default
 
-    name = read("name", _required_text("name"), "")
-    description = read("description", _text("description"), "")
+    name = read("name", _required, "")
+    description = read("description", str, "")
     timezone = read("timezone", _timezone, "UTC")
     weekly = read("weekly_hours", _weekly_hours, {0: ()})
     country = read("holiday_country", _country, None)
@@ -291,31 +317,18 @@ def _end_text(end: time) -> str:
 # --- readers, one per kind of field --------------------------------------------------------------
 
 
-def _required_text(field: str) -> Callable[[str], str]:
-    def parse(text: str) -> str:
-        if not text:
-            raise ValueError("must not be empty")
-        return _text(field)(text)
-
-    return parse
-
-
-def _text(field: str) -> Callable[[str], str]:
-    def parse(text: str) -> str:
-        if len(text) > _LENGTHS[field]:
-            raise ValueError(f"at most {_LENGTHS[field]} characters")
-        if not text.isprintable():
-            raise ValueError("holds a character that cannot be shown")
-        return text
-
-    return parse
+def _required(text: str) -> str:
+    if not text:
+        raise ValueError("must not be empty")
+    return text
 
 
 def _number(field: str) -> Callable[[str], int]:
     low, high = _LIMITS[field]
 
     def parse(text: str) -> int:
-        if not text.isdigit() or not text.isascii():
+        # Longer than the largest value is too large, however many digits: int() never sees it.
+        if not text.isdigit() or not text.isascii() or len(text) > len(str(high)):
             raise ValueError(f"a whole number from {low} to {high}")
         value = int(text)
         if not low <= value <= high:
@@ -399,7 +412,7 @@ def _emergency_numbers(text: str) -> tuple[EmergencyNumber, ...]:
 def _sender(text: str) -> str | None:
     if not text:
         return None
-    if len(text) > _LENGTHS["smtp_sender"] or not _EMAIL.fullmatch(text):
+    if not _EMAIL.fullmatch(text):
         raise ValueError(f"{text!r} is not an e-mail address")
     return text
 

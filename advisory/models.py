@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from advisory.extensions import Base
+from advisory.line_config import MAX_LENGTHS as _LONGEST
 from advisory.line_config import NORWEGIAN_LINE as _LINE
 from advisory.timestamps import UTCDateTime, utcnow
 
@@ -69,7 +70,7 @@ class Line(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(_LONGEST["name"]))
     # The public half of the key the recovery passphrase gives (crypto.recovery_private_key):
     # a new line key made in a lawyer's browser is sealed to it too.
     recovery_public_key: Mapped[str | None] = mapped_column(String(64))
@@ -81,23 +82,41 @@ class Line(Base):
 
     # The line's own settings, in the text forms an admin types (advisory/line_config.py reads
     # and checks them; services/line_settings.py changes them, with an audit entry).
-    description: Mapped[str] = mapped_column(String(500), default=_LINE["description"])
-    timezone: Mapped[str] = mapped_column(String(64), default=_LINE["timezone"])
-    weekly_hours: Mapped[str] = mapped_column(String(400), default=_LINE["weekly_hours"])
-    holiday_country: Mapped[str] = mapped_column(String(2), default=_LINE["holiday_country"])
-    closed_days: Mapped[str] = mapped_column(String(400), default=_LINE["closed_days"])
+    description: Mapped[str] = mapped_column(
+        String(_LONGEST["description"]), default=_LINE["description"]
+    )
+    timezone: Mapped[str] = mapped_column(String(_LONGEST["timezone"]), default=_LINE["timezone"])
+    weekly_hours: Mapped[str] = mapped_column(
+        String(_LONGEST["weekly_hours"]), default=_LINE["weekly_hours"]
+    )
+    holiday_country: Mapped[str] = mapped_column(
+        String(_LONGEST["holiday_country"]), default=_LINE["holiday_country"]
+    )
+    closed_days: Mapped[str] = mapped_column(
+        String(_LONGEST["closed_days"]), default=_LINE["closed_days"]
+    )
     closed_dates: Mapped[str] = mapped_column(Text, default=_LINE["closed_dates"])
     deadline_hours: Mapped[int | None] = mapped_column()  # None: one working day
     p1_target_hours: Mapped[int] = mapped_column(default=int(_LINE["p1_target_hours"]))
     slot_minutes: Mapped[int] = mapped_column(default=int(_LINE["slot_minutes"]))
     slot_capacity: Mapped[int] = mapped_column(default=int(_LINE["slot_capacity"]))
-    duty_roster: Mapped[str] = mapped_column(String(400), default=_LINE["duty_roster"])
-    languages: Mapped[str] = mapped_column(String(40), default=_LINE["languages"])
-    default_language: Mapped[str] = mapped_column(String(5), default=_LINE["default_language"])
-    emergency_numbers: Mapped[str] = mapped_column(String(400), default=_LINE["emergency_numbers"])
+    duty_roster: Mapped[str] = mapped_column(
+        String(_LONGEST["duty_roster"]), default=_LINE["duty_roster"]
+    )
+    languages: Mapped[str] = mapped_column(
+        String(_LONGEST["languages"]), default=_LINE["languages"]
+    )
+    default_language: Mapped[str] = mapped_column(
+        String(_LONGEST["default_language"]), default=_LINE["default_language"]
+    )
+    emergency_numbers: Mapped[str] = mapped_column(
+        String(_LONGEST["emergency_numbers"]), default=_LINE["emergency_numbers"]
+    )
     retention_days: Mapped[int] = mapped_column(default=int(_LINE["retention_days"]))
-    smtp_sender: Mapped[str] = mapped_column(String(200), default=_LINE["smtp_sender"])
-    phone: Mapped[str] = mapped_column(String(40), default=_LINE["phone"])
+    smtp_sender: Mapped[str] = mapped_column(
+        String(_LONGEST["smtp_sender"]), default=_LINE["smtp_sender"]
+    )
+    phone: Mapped[str] = mapped_column(String(_LONGEST["phone"]), default=_LINE["phone"])
 
     keys: Mapped[list[LineKey]] = relationship(back_populates="line")
 

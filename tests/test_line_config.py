@@ -97,6 +97,11 @@ def test_every_bad_field_is_named_at_once() -> None:
         ("default_language", "sv"),  # not among the line's languages
         ("description", "a\x00b"),
         ("name", "x" * 121),
+        ("languages", "nb, " * 20),  # valid words, longer than its column holds
+        ("weekly_hours", "mon=09:00-10:00," * 30),
+        ("smtp_sender", "line\x00@example.org"),
+        ("timezone", "Europe/Oslo\x00"),
+        ("slot_minutes", "9" * 10_000),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_field(field: str, value: str) -> None:
@@ -104,6 +109,13 @@ def test_a_bad_value_is_refused_naming_its_field(field: str, value: str) -> None
         read_config({**NORWEGIAN_LINE, "name": "Line", field: value})
 
     assert field in refused.value.problems
+
+
+def test_a_huge_number_is_refused_with_the_range_not_a_parser_error() -> None:
+    with pytest.raises(LineConfigError) as refused:
+        read_config({**NORWEGIAN_LINE, "name": "Line", "retention_days": "9" * 10_000})
+
+    assert refused.value.problems == {"retention_days": "a whole number from 1 to 3660"}
 
 
 def test_the_default_language_must_be_offered() -> None:

@@ -66,6 +66,7 @@ def test_list_shows_every_line(runner, db_session):
         (["add", "ny", "--name", "x", "colour=blue"], "no setting"),
         (["set", "nowhere", "name=x"], "No line 'nowhere'"),
         (["set", "main", "slot_minutes=99999999999999999999"], "slot_minutes"),
+        (["set", "main", "languages=" + "nb, " * 20], "languages: at most 40 characters"),
         (["set", "main", "weekly_hours=mon=16:00-09:00", "--yes"], "weekly_hours"),
     ],
 )
