@@ -10,14 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, abort, g, request, url_for
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from advisory.context import db_session
 from advisory.line_config import LineConfig
 from advisory.line_prefix import ENVIRON_KEY, LinePrefix, line_address
 from advisory.models import Line
-from advisory.services.line_settings import all_lines, config_of
+from advisory.services.line_settings import all_lines, config_of, default_line, line_by_slug
 
 _KEY = "advisory_page_line"
 
@@ -88,12 +87,9 @@ def page_line_slug() -> str | None:
 
 def _read() -> PageLine | None:
     slug = page_line_slug()
-    query = select(Line).order_by(Line.id).limit(1)
-    if slug is not None:
-        query = select(Line).where(Line.slug == slug)
     session = db_session()
     try:
-        line = session.scalars(query).first()
+        line = default_line(session) if slug is None else line_by_slug(session, slug)
     except SQLAlchemyError:
         session.rollback()
         line = None

@@ -6,7 +6,7 @@ import click
 
 from advisory.context import db_session
 from advisory.models import Line
-from advisory.services.line_settings import all_lines
+from advisory.services.line_settings import all_lines, line_by_slug
 
 line_option = click.option(
     "--line", "slug", metavar="SLUG", help="The line (needed when there are several)."
@@ -27,3 +27,11 @@ def chosen_line(slug: str | None) -> Line:
         if line.slug == slug:
             return line
     raise click.BadParameter(f"no line {slug!r} (lines: {known})", param_hint="'--line'")
+
+
+def named_line(slug: str) -> Line:
+    """Line SLUG; a usage error when there is none."""
+    line = line_by_slug(db_session(), slug)
+    if line is None:
+        raise click.BadParameter(f"no line {slug!r}", param_hint="'--line'")
+    return line

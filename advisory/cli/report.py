@@ -13,14 +13,14 @@ from flask import current_app, render_template
 from flask.cli import AppGroup
 from flask_babel import force_locale, get_locale
 
+from advisory.cli.line_choice import named_line
 from advisory.context import db_session, now
 from advisory.coordinator import presenting
 from advisory.coordinator.forms import FIRST_YEAR
 from advisory.coordinator.labels import report_labels
 from advisory.i18n import default_language
 from advisory.line_config import PAGE_LANGUAGES
-from advisory.models import Line
-from advisory.services.line_settings import all_lines, config_of, figures_calendar, line_by_slug
+from advisory.services.line_settings import all_lines, figures_calendar
 from advisory.services.yearly_report import (
     PLAIN_CSV,
     SEMICOLON_CSV,
@@ -81,9 +81,9 @@ def report_yearly(
     on standard output it is a bare page that the browser's own styles print.
     """
     at = now()
-    lines = [_line_named(slug) for slug in dict.fromkeys(slugs)] or all_lines(db_session())
+    lines = [named_line(slug) for slug in dict.fromkeys(slugs)] or all_lines(db_session())
     # Days are counted in the calendar of the first line reported on.
-    calendar = config_of(lines[0]).calendar if lines else figures_calendar(db_session())
+    calendar = figures_calendar(db_session(), lines)
     line_ids = [line.id for line in lines]
     this_year = calendar.local_date(at).year
     if not FIRST_YEAR <= year <= this_year:
@@ -129,10 +129,3 @@ def _refuse_to_overwrite(stylesheet: Path) -> None:
         raise click.ClickException(
             f"{stylesheet} exists and is not the report's stylesheet; choose another --output."
         )
-
-
-def _line_named(slug: str) -> Line:
-    line = line_by_slug(db_session(), slug)
-    if line is None:
-        raise click.BadParameter(f"no line {slug!r}", param_hint="'--line'")
-    return line

@@ -8,12 +8,11 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from advisory.cli.line_choice import chosen_line, line_option
+from advisory.cli.line_choice import chosen_line, line_option, named_line
 from advisory.cli.tables import echo_table, yes_no
 from advisory.cli.transaction import committed
 from advisory.context import current_settings, db_session, now
-from advisory.models import Line, Role, Staff
-from advisory.services.line_settings import line_by_slug
+from advisory.models import Role, Staff
 from advisory.services.staff import (
     NewStaff,
     StaffError,
@@ -166,14 +165,7 @@ def staff_lines(username: str, slugs: tuple[str, ...]) -> None:
     staff = session.scalars(select(Staff).where(Staff.username == name)).first()
     if staff is None:
         raise click.ClickException(f"There is no staff member called {name!r}.")
-    line_ids = [_line_named(slug).id for slug in slugs]
+    line_ids = [named_line(slug).id for slug in slugs]
     with committed(StaffError):
         given = give_lines(session, staff, line_ids, now=now())
     click.echo(f"{name} sees the figures of {', '.join(given) if given else 'every line'}.")
-
-
-def _line_named(slug: str) -> Line:
-    line = line_by_slug(db_session(), slug)
-    if line is None:
-        raise click.BadParameter(f"no line {slug!r}", param_hint="'--line'")
-    return line

@@ -20,7 +20,7 @@ from advisory.coordinator.labels import category_names, report_labels
 from advisory.hours import Calendar
 from advisory.models import Role
 from advisory.services.dashboard import build_dashboard
-from advisory.services.line_settings import config_of, figures_calendar
+from advisory.services.line_settings import figures_calendar
 from advisory.services.staff_lines import figure_lines
 from advisory.services.yearly_report import (
     PLAIN_CSV,
@@ -123,7 +123,7 @@ class FigureScope:
 def _figure_scope() -> FigureScope:
     if "advisory_figure_scope" not in g:
         lines = figure_lines(db_session(), g.staff)
-        calendar = config_of(lines[0]).calendar if lines else figures_calendar(db_session())
+        calendar = figures_calendar(db_session(), lines)
         g.advisory_figure_scope = FigureScope(
             tuple(line.name for line in lines), tuple(line.id for line in lines), calendar
         )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 import crypto
 from advisory import audit
 from advisory.models import Line, LineKey, WrapKind, WrappedKey
-from advisory.services.line_settings import store_settings
+from advisory.services.line_settings import default_line, store_settings
 from advisory.services.vouched_keys import KeyRole, vouch, vouched
 
 DEFAULT_LINE_SLUG = "main"
@@ -33,10 +33,6 @@ class NewLineKey:
 
     def __repr__(self) -> str:
         return f"NewLineKey({self.line_key.key_id}, <secrets hidden>)"
-
-
-def default_line(session: Session) -> Line | None:
-    return session.scalars(select(Line).order_by(Line.id).limit(1)).first()
 
 
 def active_line_key(session: Session, line_id: int) -> LineKey | None:

@@ -7,7 +7,7 @@ arrived (its own columns), and a changed calendar only decides the deadlines of 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -63,6 +63,11 @@ def line_config(session: Session, line_id: int) -> LineConfig:
     if line is None:
         raise LookupError(f"no line {line_id}")
     return config_of(line)
+
+
+def default_line(session: Session) -> Line | None:
+    """The deployment's first line: the one `flask init` made, served at the bare addresses."""
+    return session.scalars(select(Line).order_by(Line.id).limit(1)).first()
 
 
 def line_by_slug(session: Session, slug: str) -> Line | None:
@@ -208,13 +213,9 @@ def store_settings(line: Line, texts: Mapping[str, str]) -> None:
             setattr(line, name, text)
 
 
-def figures_calendar(session: Session) -> Calendar:
-    """The calendar of the coordinator's figures and of the daily audit anchor: the first line's
-    (the line `line_keys.default_line` names), or before `init` made one, a new line's.
-
-    The figures count every line together for now, in this one calendar's days and time zone;
-    per-line figures, each in its own line's calendar, will replace this helper.
-    """
-    first = session.scalars(select(Line).order_by(Line.id).limit(1)).first()
+def figures_calendar(session: Session, lines: Sequence[Line] = ()) -> Calendar:
+    """The calendar figures of `lines` are counted in: the first one's (the deployment's first
+    line when none is named); before `init` made a line, the one a new line would have."""
+    first = lines[0] if lines else default_line(session)
     texts = texts_of(first) if first is not None else {**NORWEGIAN_LINE, "name": "-"}
     return _read(tuple(texts.items())).calendar
