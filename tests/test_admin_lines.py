@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from advisory.line_config import MAX_LENGTHS
 from advisory.models import Line, Role
 from advisory.services.key_management import open_with_recovery
 from advisory.services.line_keys import active_line_key
@@ -132,6 +133,14 @@ def test_the_settings_page_shows_every_setting(client, db_session, admin, line):
     assert shown["weekly_hours"].startswith("mon=09:00-16:00")
     assert shown["emergency_numbers"] == "112=police; 113=ambulance; 110=fire"
     assert len(shown) == 18
+
+
+def test_no_field_cuts_off_what_its_setting_may_hold(client, db_session, admin, line):
+    page = page_of(client.get(f"{PAGE}/test"))
+
+    for name, longest in MAX_LENGTHS.items():
+        [field] = page.find_all("input", name=name)
+        assert int(field.attrs["maxlength"]) == longest, name
 
 
 def test_a_calendar_change_is_previewed_with_holidays_before_it_is_saved(

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired
 from advisory.closing_days import NORDIC_COUNTRIES
 from advisory.forms import Form
 from advisory.i18n import lazy_text as _l
-from advisory.line_config import FIELDS
+from advisory.line_config import FIELDS, MAX_LENGTHS
 
 LABELS = {
     "name": _l("Public name"),
@@ -71,10 +71,12 @@ class LineSettingsForm(Form):
 
 
 for _name in FIELDS:
+    # As long as the field may be (a whole number: a few digits), so nothing typed is cut off.
+    _longest = MAX_LENGTHS.get(_name, 4)
     setattr(
         LineSettingsForm,
         _name,
-        StringField(LABELS[_name], render_kw={"autocapitalize": "none", "maxlength": 500}),
+        StringField(LABELS[_name], render_kw={"autocapitalize": "none", "maxlength": _longest}),
     )
 
 
