@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from advisory.auth import sessions
-from advisory.models import AuditEvent, Role, StaffLine
+from advisory.models import AuditEvent, Notification, Role, StaffLine
 from advisory.services.line_settings import add_line, texts_of
+from advisory.services.notifications import NotificationKind, notify
+from advisory.services.outbox import recipients_for
 from tests.conftest import DEFAULT_NOW, new_case, unusable_staff
 from tests.test_queue import SECRET_KEY, sign_in_as
 
@@ -145,3 +147,36 @@ def test_each_coordinator_sees_their_lines_figures(app, db_session, two_lines):
     assert "Figures of Advisory Line, Musikk together." in pages["nils"]
 
     assert totals == {"kari": 7, "nils": 12, "eva": 12}
+
+
+def test_a_coordinator_given_a_line_hears_only_of_its_cases(client, db_session, two_lines):
+    first, musikk = two_lines
+    kari = staff(db_session, Role.COORDINATOR, "kari")
+    kari.email = "kari@example.org"
+    eva = staff(db_session, Role.COORDINATOR, "eva")
+    eva.email = "eva@example.org"
+    db_session.add(StaffLine(staff_id=kari.id, line_id=musikk))
+    for reference in ("MAIN-0001", "MUSK-0001"):
+        notify(
+            db_session,
+            kind=NotificationKind.DEADLINE_BREACHED,
+            dedupe_key=f"breached:{reference}",
+            now=DEFAULT_NOW,
+            role=Role.COORDINATOR,
+            case_reference=reference,
+        )
+    db_session.commit()
+    sign_in_as(client, db_session, kari)
+
+    notices = client.get("/notices").get_data(as_text=True)
+    mailed = {
+        note.case_reference: recipients_for(db_session, note)
+        for note in db_session.scalars(select(Notification))
+    }
+
+    assert "MUSK-0001" in notices
+    assert "MAIN-0001" not in notices
+    assert mailed == {
+        "MAIN-0001": ["eva@example.org"],  # the one given no line hears of every line
+        "MUSK-0001": ["eva@example.org", "kari@example.org"],
+    }

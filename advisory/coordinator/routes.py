@@ -43,7 +43,12 @@ def dashboard() -> tuple[str, int]:
     period = form.chosen(today) if valid else PeriodForm(formdata=None).chosen(today)
     scope = _figure_scope()
     figures = build_dashboard(
-        db_session(), current_settings(), period=period, now=now(), line_ids=scope.line_ids
+        db_session(),
+        current_settings(),
+        period=period,
+        now=now(),
+        line_ids=scope.line_ids,
+        calendar=scope.calendar,
     )
     page = render_template(
         "coordinator/dashboard.html",

@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
+from advisory.hours import Calendar
 from advisory.models import Case, CaseStatus, Channel, Role, Staff
 from advisory.services import deadlines
 from advisory.services.callback_capacity import Capacity, capacity_figures
@@ -189,10 +190,11 @@ def build_dashboard(
     period: Period,
     now: datetime,
     line_ids: Collection[int] | None = None,
+    calendar: Calendar | None = None,
 ) -> Dashboard:
-    """The dashboard of the lines `line_ids` (None: every line), in the figures' calendar (the
-    first line's) whatever the lines."""
-    scope = Scope(figures_calendar(session), period, now)
+    """The dashboard of the lines `line_ids` (None: every line), its days counted in
+    `calendar` (the caller's, as the yearly report's; None: the deployment's first line's)."""
+    scope = Scope(calendar or figures_calendar(session), period, now)
     by = (Dimension.WEEK, Dimension.CHANNEL, Dimension.KIND)
     counts = case_counts(session, scope, by, line_ids=line_ids)
     weeks = _weeks(scope, counts)

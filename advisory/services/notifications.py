@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, Select, Table, and_, func, or_, select, up
 from sqlalchemy.orm import Session
 
 from advisory.audit import Anchor
-from advisory.models import Case, CaseDecline, Notification, Role, Staff
+from advisory.models import Case, CaseDecline, Notification, Role, Staff, StaffLine
 from advisory.upserts import OnConflict, adopt
 
 # A public case reference (like `K7QF-9M2X`). Checked so that nothing else can ride into a
@@ -273,18 +273,30 @@ def _addressed_to(staff: Staff) -> ColumnElement[bool]:
         ),
         ~declined_case.exists(),
     )
-    if staff.line_id is None:
-        return addressed
+    if staff.line_id is not None:
+        elsewhere = Case.line_id != staff.line_id
+    else:  # a coordinator given lines hears of theirs only; given none, of every line
+        given = select(StaffLine.line_id).where(StaffLine.staff_id == staff.id)
+        elsewhere = and_(given.exists(), Case.line_id.not_in(given))
     other_line_case = select(Case.id).where(
-        Case.reference == Notification.case_reference, Case.line_id != staff.line_id
+        Case.reference == Notification.case_reference, elsewhere
     )
     return and_(addressed, ~other_line_case.exists())
 
 
 def of_the_cases_line(reference: str) -> Select[int]:
-    """The staff of the line of the case with this reference, and those of no line."""
+    """The staff of the line of the case with this reference: its own, those given it, and
+    those of no line and given none."""
     line = select(Case.line_id).where(Case.reference == reference).scalar_subquery()
-    return select(Staff.id).where(or_(Staff.line_id.is_(None), Staff.line_id == line))
+    given_any = select(StaffLine.staff_id).where(StaffLine.staff_id == Staff.id).exists()
+    given_it = (
+        select(StaffLine.staff_id)
+        .where(StaffLine.staff_id == Staff.id, StaffLine.line_id == line)
+        .exists()
+    )
+    return select(Staff.id).where(
+        or_(Staff.line_id == line, given_it, and_(Staff.line_id.is_(None), ~given_any))
+    )
 
 
 def declined_by(reference: str) -> Select[int]:
