@@ -174,7 +174,7 @@ def add_chunks(
     is refused with "gap", and the answer's progress says where to go on. Given an
     `owner`, only that owner's upload is known.
     """
-    upload = _open_upload(session, pepper, token, now, owner)
+    upload = _open_upload(session, pepper, token, now, owner, lock=True)
     sizes = _chunk_sizes(upload, first, len(body))
     if first > upload.chunks_received:
         raise AttachmentRefused("gap")
@@ -218,14 +218,22 @@ def _chunk_sizes(upload: Attachment, first: int, length: int) -> list[int]:
 
 
 def _open_upload(
-    session: Session, pepper: bytes, token: str, now: datetime, owner: bytes | None = None
+    session: Session,
+    pepper: bytes,
+    token: str,
+    now: datetime,
+    owner: bytes | None = None,
+    *,
+    lock: bool = False,
 ) -> Attachment:
+    """The unclaimed, unexpired upload of `token`. With `lock`, its row stays locked until the
+    commit (PostgreSQL; SQLite's writers take turns anyway), so two copies of one request,
+    which read it and then write what they read, take turns instead of colliding."""
     raw = b64url_decode_or_none(token)
     if raw is None or len(raw) != TOKEN_BYTES:
         raise AttachmentRefused("unknown_upload")
-    upload = session.scalars(
-        select(Attachment).where(Attachment.upload_token_hmac == _token_hmac(pepper, raw))
-    ).first()
+    query = select(Attachment).where(Attachment.upload_token_hmac == _token_hmac(pepper, raw))
+    upload = session.scalars(query.with_for_update() if lock else query).first()
     # A claimed upload takes nothing more: its case holds it as it was claimed.
     if upload is None or upload.case_id is not None or _expired(upload, now):
         raise AttachmentRefused("unknown_upload")
@@ -356,7 +364,7 @@ def _claim(
 def _claimable(
     session: Session, pepper: bytes, token: str, claiming: _Claiming, now: datetime
 ) -> Attachment:
-    upload = _open_upload(session, pepper, token, now, claiming.owner)
+    upload = _open_upload(session, pepper, token, now, claiming.owner, lock=True)
     # A reporter's upload never joins a reply, nor a lawyer's a reporter's message.
     if upload.direction is not claiming.direction:
         raise AttachmentRefused("unknown_upload")

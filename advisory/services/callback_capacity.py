@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from advisory.models import Callback, CallbackSlot, CallbackStatus, Case, Line, Notification
+from advisory.models import Callback, CallbackSlot, CallbackStatus, Case, Notification
 from advisory.services.figures import of_lines
 from advisory.services.line_settings import all_lines, config_of
 from advisory.services.notifications import NotificationKind
@@ -129,14 +129,10 @@ def _upcoming(
     start = local_midnight(zone_name, days[0])
     end = local_midnight(zone_name, days[-1] + timedelta(days=1))
     local_day = LocalDays.between(zone_name, start, end).day_of(CallbackSlot.slot_start)
-    booked_rows = (
-        select(local_day.label("day"), CallbackSlot.booked.label("booked"))
-        .join(Line, CallbackSlot.line_id == Line.id)
-        .where(
-            CallbackSlot.slot_start >= start,
-            CallbackSlot.slot_start < end,
-            *of_lines(CallbackSlot.line_id, line_ids),
-        )
+    booked_rows = select(local_day.label("day"), CallbackSlot.booked.label("booked")).where(
+        CallbackSlot.slot_start >= start,
+        CallbackSlot.slot_start < end,
+        *of_lines(CallbackSlot.line_id, line_ids),
     )
     rows = booked_rows.subquery()
     booked = {

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 import crypto
@@ -29,19 +29,13 @@ from advisory.services.callbacks import (
     answer_in_inbox_instead,
     book_callback,
 )
+from advisory.services.line_keys import active_line_key
 from advisory.services.line_settings import line_config
 from advisory.services.notifications import announce_new_case, tell_assignee
 from advisory.upserts import OnConflict, adopt
 
 _TOKEN_LABEL = b"advisory-line/v1/submission-token\x00"
 _REFERENCE_ATTEMPTS = 8
-# Built once: the newest unretired key of a line.
-_ACTIVE_KEY = (
-    select(LineKey)
-    .where(LineKey.line_id == bindparam("line_id"), LineKey.retired_at.is_(None))
-    .order_by(LineKey.id.desc())
-    .limit(1)
-)
 _CASES = cast(Table, Case.__table__)
 _INSERT_UNLESS_TAKEN = OnConflict(
     lambda insert: insert(_CASES).on_conflict_do_nothing().returning(_CASES.c.id)
@@ -93,7 +87,7 @@ def submission_token_hmac(pepper: bytes, token: str) -> bytes:
 
 def line_public_key(session: Session, line_id: int) -> LineKey:
     """The key reports to line `line_id` are sealed to: its newest unretired key (one query)."""
-    key = session.scalars(_ACTIVE_KEY, {"line_id": line_id}).first()
+    key = active_line_key(session, line_id)
     if key is None:
         raise IntakeError(IntakeProblem.NOT_READY)
     return key
