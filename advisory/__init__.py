@@ -55,11 +55,11 @@ def create_app(config: Mapping[str, str] | Settings | None = None) -> Flask:
     configure_logging(app)
     keep_uploads_in_memory(app)
     register_assets(app)  # before security: the CSP names the import map the pages carry
+    register_line_prefix(app)  # before security: an unknown line is not found, whatever is sent
     register_security(app, settings)
     register_database(app, settings)
     register_i18n(app, settings)
     register_emergency_numbers(app)
-    register_line_prefix(app)
     register_page_layout(app)
     register_blueprints(app)
     register_rate_limits(app, settings)  # wraps views, so after the blueprints

@@ -29,8 +29,9 @@ class PageLine:
 
 
 def page_line() -> PageLine | None:
-    """This page's line; None before `flask init` made one, or while the database cannot
-    answer (a page that says so must still show). A slug that names no line is a 404."""
+    """This page's line; None before `flask init` made one, for a slug that names no line
+    (the request hook answers 404), or while the database cannot answer (a page that says so
+    must still show)."""
     if _KEY not in g:
         setattr(g, _KEY, None)  # the 404 page of an unknown line is shown without one
         setattr(g, _KEY, _read())
@@ -65,7 +66,8 @@ def _only_reporter_pages_under_a_line() -> None:
         return
     if request.blueprint != "reporter" and request.endpoint != "static":
         abort(404)
-    page_line()  # an unknown line is not found before any view runs
+    if page_line() is None:  # an unknown line is not found before any view runs
+        abort(404)
 
 
 def every_line() -> list[Line]:
@@ -94,7 +96,5 @@ def _read() -> PageLine | None:
         session.rollback()
         line = None
     if line is None:
-        if slug is not None:
-            abort(404)
-        return None
+        return None  # an unknown slug: the request hook answers 404
     return PageLine(line.id, line.slug, config_of(line))

@@ -114,8 +114,17 @@ def test_an_admin_gives_a_coordinator_lines_in_the_web(client, db_session, two_l
         f"/staff/admin/staff/{kari.id}/lines", data={"csrf_token": token, "line": "999999"}
     )
 
+    huge = client.post(
+        f"/staff/admin/staff/{kari.id}/lines", data={"csrf_token": token, "line": "1" * 5000}
+    )
+    foreign_digit = client.post(
+        f"/staff/admin/staff/{kari.id}/lines", data={"csrf_token": token, "line": "٣"}
+    )
+
     assert saved.status_code == 302
     assert forged.status_code == 400
+    assert huge.status_code == 400
+    assert foreign_digit.status_code == 400  # refused, not read as "every line"
     given = db_session.scalars(select(StaffLine.line_id).where(StaffLine.staff_id == kari.id))
     assert given.all() == [musikk]
 

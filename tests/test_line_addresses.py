@@ -153,3 +153,25 @@ def test_a_lines_times_are_shown_in_its_own_time_zone(client, db_session, line_k
     # Monday 09:00 UTC is 11:00 in Helsinki: one working day on, Tuesday 11:00 there
     [promise] = [text for text in page.splitlines() if "We will answer before" in text]
     assert "Tuesday 24 November, 11:00" in promise
+
+
+def test_switching_language_keeps_the_reader_on_the_line(client, musikk):
+    page = page_of(client.get("/l/musikk/stay-safe"))
+    [switch] = [form for form in page.find_all("form") if "language-switch" in form.classes][:1]
+    token = switch.find_all("input", name="csrf_token")[0].value
+    next_path = switch.find_all("input", name="next")[0].value
+
+    response = client.post(
+        "/l/musikk/language", data={"csrf_token": token, "language": "en", "next": next_path}
+    )
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/l/musikk/stay-safe"
+
+
+@pytest.mark.parametrize(
+    "path", ["/l/nowhere/report", "/l/nowhere/language", "/l/nowhere/follow-up"]
+)
+def test_a_post_to_an_unknown_line_is_not_found_whatever_it_carries(client, musikk, path):
+    assert client.post(path, data={"language": "en"}).status_code == 404
+    assert client.post(path, data={"x": "y" * 40_000}).status_code == 404

@@ -102,6 +102,9 @@ def test_every_bad_field_is_named_at_once() -> None:
         ("smtp_sender", "line\x00@example.org"),
         ("timezone", "Europe/Oslo\x00"),
         ("slot_minutes", "9" * 10_000),
+        ("timezone", "Factory"),  # zoneinfo knows it, the pages' formatter does not
+        ("timezone", "posix/Europe/Oslo"),
+        ("duty_roster", "mon=09:00-16:00*99999999999999999999"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_field(field: str, value: str) -> None:

@@ -4,6 +4,7 @@ the command line, every change checked, previewed when it moves the calendar, an
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +13,10 @@ from advisory.models import AuditEvent, Line
 from advisory.services.line_keys import active_line_key
 
 pytestmark = pytest.mark.usefixtures("line_key")
+
+
+# Every Monday from 23 November 2026 (the tests' today) for more than three years.
+MONDAYS = ", ".join((date(2026, 11, 23) + timedelta(weeks=week)).isoformat() for week in range(165))
 
 
 def lines(runner, *args: str, input: str | None = None):  # noqa: A002
@@ -67,6 +72,10 @@ def test_list_shows_every_line(runner, db_session):
         (["set", "nowhere", "name=x"], "No line 'nowhere'"),
         (["set", "main", "slot_minutes=99999999999999999999"], "slot_minutes"),
         (["set", "main", "languages=" + "nb, " * 20], "languages: at most 40 characters"),
+        (  # open on Mondays only, and every Monday of the next three years closed
+            ["set", "main", "weekly_hours=mon=09:00-16:00", "--yes", f"closed_dates={MONDAYS}"],
+            "would not open within three years",
+        ),
         (["set", "main", "weekly_hours=mon=16:00-09:00", "--yes"], "weekly_hours"),
     ],
 )

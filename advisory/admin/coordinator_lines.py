@@ -26,11 +26,11 @@ def coordinator_lines(staff_id: int) -> Response:
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    known = set(db_session().scalars(select(Line.id)))
-    ticked = [value for value in request.form.getlist("line") if value.isascii()]
-    chosen = {int(value) for value in ticked if value.isdigit() and int(value) in known}
-    if len(chosen) != len(set(ticked)):
+    known = {str(line_id): line_id for line_id in db_session().scalars(select(Line.id))}
+    ticked = request.form.getlist("line")
+    if any(value not in known for value in ticked):
         abort(400)  # no page of ours sends a line that is not in its list
+    chosen = {known[value] for value in ticked}
     with unit_of_work(StaffError):
         given = give_lines(db_session(), account, chosen, now=now(), actor_staff_id=g.staff.id)
     if given:

@@ -83,7 +83,7 @@ def save_line_settings(slug: str) -> Response | tuple[str, int]:
         return _render_line(line, form), 400
     texts = {**service.texts_of(line), **form.texts()}
     try:
-        proposed = read_config(texts)
+        proposed = service.check_opens(read_config(texts), now())
     except LineConfigError as refused:
         for name, why in refused.problems.items():
             form[name].errors = [*form[name].errors, INVALID % {"why": why}]

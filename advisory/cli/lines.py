@@ -26,6 +26,7 @@ from advisory.services.line_settings import (
     add_line,
     all_lines,
     change_line,
+    check_opens,
     config_of,
     line_by_slug,
     texts_from_settings,
@@ -100,7 +101,9 @@ def lines_set(slug: str, settings: tuple[str, ...], yes: bool) -> None:
     before = texts_of(line)
     after = {**before, **changes}
     try:
-        proposed = read_config(after) if not set(changes) - set(FIELDS) else None
+        proposed = (
+            check_opens(read_config(after), now()) if not set(changes) - set(FIELDS) else None
+        )
     except LineConfigError as exc:
         raise click.ClickException(str(exc)) from None
     if proposed is not None and any(

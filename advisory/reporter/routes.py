@@ -73,7 +73,8 @@ def stay_safe() -> str:
 @bp.post("/language")
 def change_language() -> Response:
     _switch_language()
-    return redirect(_local_path(request.form.get("next", "/")))
+    # `next` is a path inside the app; the script root keeps a line's page on its line.
+    return redirect(request.script_root + _local_path(request.form.get("next", "/")))
 
 
 @bp.post("/report/language")

@@ -128,7 +128,7 @@ def add_line(
     check_slug(slug)
     if line_by_slug(session, slug) is not None:
         raise LineConfigError({"slug": f"a line {slug!r} exists already"})
-    read_config(texts)
+    check_opens(read_config(texts), now)
     line = Line(slug=slug, created_at=now)
     store_settings(line, texts)
     session.add(line)
@@ -141,6 +141,17 @@ def add_line(
         detail={"line": slug, **{name: texts.get(name, "") for name in FIELDS}},
     )
     return line
+
+
+def check_opens(config: LineConfig, now: datetime) -> LineConfig:
+    """`config` if its line opens in the coming years, so every report gets a deadline."""
+    try:
+        config.calendar.callback_due(now)
+    except (ValueError, OverflowError):
+        raise LineConfigError(
+            {"weekly_hours": "the line would not open within three years: no deadline can be given"}
+        ) from None
+    return config
 
 
 def change_line(
@@ -158,7 +169,7 @@ def change_line(
         raise LineConfigError({name: "no such setting" for name in unknown})
     before = texts_of(line)
     after = {**before, **{name: value.strip() for name, value in changes.items()}}
-    read_config(after)
+    check_opens(read_config(after), now)
     changed = {name: (before[name], after[name]) for name in FIELDS if before[name] != after[name]}
     if not changed:
         return changed
