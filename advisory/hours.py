@@ -28,7 +28,8 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # a configuration error, not a deadline.
 SEARCH_HORIZON = timedelta(days=3 * 366)
 
-_INTERVAL = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
+# ASCII: Python's \d also matches other scripts' digits, which int() then reads as well.
+_INTERVAL = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})", re.ASCII)
 
 
 def _default_weekly_hours() -> Mapping[int, Hours]:

@@ -83,7 +83,11 @@ MAX_LENGTHS: Mapping[str, int] = MappingProxyType(
         "phone": 40,
     }
 )
-_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
+# One plain address: nothing a mail header would read as a second one, a name or a comment.
+_EMAIL = re.compile(r"^[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+$")
+# ISO dates only in these forms: date.fromisoformat takes week dates ("2026-W52") as well.
+_MONTH_DAY = re.compile(r"[0-9]{2}-[0-9]{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -263,6 +267,13 @@ def read_config(texts: Mapping[str, str]) -> LineConfig:
     )
 
 
+def canonical_text(name: str, text: str) -> str:
+    """A setting's text as it is stored: trimmed, a country code in capitals (read either way,
+    so that `se` and `SE` are the same setting, not a change)."""
+    text = text.strip()
+    return text.upper() if name == "holiday_country" else text
+
+
 def check_slug(slug: str) -> str:
     """A line's address part (`/l/<slug>/`): lower-case letters, digits and inner hyphens."""
     if not SLUG_PATTERN.fullmatch(slug):
@@ -279,7 +290,10 @@ def parse_pairs(text: str) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not sep:
             raise ValueError(f"expected key=value items apart by ';', got {item!r}")
-        pairs[key.strip().lower()] = value.strip()
+        key = key.strip().lower()
+        if key in pairs:
+            raise ValueError(f"{key!r} is given twice")
+        pairs[key] = value.strip()
     return pairs
 
 
@@ -377,6 +391,8 @@ def _closed_days(text: str) -> tuple[tuple[int, int], ...]:
     days = []
     for part in _items(text):
         try:
+            if not _MONTH_DAY.fullmatch(part):
+                raise ValueError(part)
             parsed = date.fromisoformat(f"2000-{part}")  # a leap year: 02-29 is a day
         except ValueError:
             raise ValueError(f"{part!r} is not MM-DD") from None
@@ -388,6 +404,8 @@ def _closed_dates(text: str) -> tuple[date, ...]:
     dates = []
     for part in _items(text):
         try:
+            if not _DATE.fullmatch(part):
+                raise ValueError(part)
             dates.append(date.fromisoformat(part))
         except ValueError:
             raise ValueError(f"{part!r} is not YYYY-MM-DD") from None

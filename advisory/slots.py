@@ -18,7 +18,7 @@ from advisory.hours import WEEKDAYS, Calendar
 
 RosterRule = tuple[time, time, int]  # from, until (wall clock, half-open), parallel callbacks
 
-_RULE = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*\*\s*(\d+)")
+_RULE = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*\*\s*(\d+)", re.ASCII)
 
 
 @dataclass(frozen=True)

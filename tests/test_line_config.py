@@ -105,6 +105,14 @@ def test_every_bad_field_is_named_at_once() -> None:
         ("timezone", "Factory"),  # zoneinfo knows it, the pages' formatter does not
         ("timezone", "posix/Europe/Oslo"),
         ("duty_roster", "mon=09:00-16:00*99999999999999999999"),
+        ("closed_days", "W52"),  # an ISO week, which date.fromisoformat reads as a day
+        ("closed_dates", "2026-W52-1"),
+        ("closed_dates", "20261224"),
+        ("weekly_hours", "mon=٠٩:00-16:00"),  # digits of another script
+        ("duty_roster", "mon=09:00-16:00*٢"),
+        ("weekly_hours", "mon=09:00-12:00; mon=13:00-16:00"),  # which one was meant?
+        ("smtp_sender", "a,b@example.org"),
+        ("smtp_sender", "Line <line@example.org>"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_field(field: str, value: str) -> None:

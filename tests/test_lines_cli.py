@@ -111,7 +111,8 @@ def test_a_calendar_change_shows_both_fortnights_and_waits_for_a_yes(runner, db_
 
 
 def test_a_confirmed_change_is_stored_and_audited_with_before_and_after(runner, db_session):
-    result = lines(runner, "set", "main", "holiday_country=SE", "name=Linja", input="y\n")
+    # (a country code typed in lower case is stored as it is written)
+    result = lines(runner, "set", "main", "holiday_country=se", "name=Linja", input="y\n")
 
     assert result.exit_code == 0, result.output
     [detail] = events(db_session, "line.changed")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from advisory import audit
 from advisory.hours import Calendar
 from advisory.line_config import (
+    canonical_text,
     COUNTRY_DEFAULTS,
     FIELDS,
     NORWEGIAN_LINE,
@@ -168,7 +169,7 @@ def change_line(
     if unknown:
         raise LineConfigError({name: "no such setting" for name in unknown})
     before = texts_of(line)
-    after = {**before, **{name: value.strip() for name, value in changes.items()}}
+    after = {**before, **{name: canonical_text(name, value) for name, value in changes.items()}}
     check_opens(read_config(after), now)
     changed = {name: (before[name], after[name]) for name in FIELDS if before[name] != after[name]}
     if not changed:
@@ -217,7 +218,7 @@ def store_settings(line: Line, texts: Mapping[str, str]) -> None:
     for name in FIELDS:
         if name not in texts:
             continue
-        text = texts[name].strip()
+        text = canonical_text(name, texts[name])
         if name in NUMBER_FIELDS:
             setattr(line, name, int(text) if text else None)
         else:
