@@ -209,31 +209,38 @@ class OpeningClock:
     first_day: date
     last_day: date
 
-    def table(self, dialect: str) -> CTE:
-        """The days as a CTE, bound as a few parameters whatever the number of days.
+    def table(self, dialect: str, name: str = "opening_days") -> CTE:
+        """The days as a CTE called `name`, bound as a few parameters whatever the number of
+        days (their names start with `name`, so that several tables fit in one statement).
 
         A VALUES list would bind one parameter per number and cost more to compile than to run;
         instead SQLite reads one JSON array (`json_each`) and PostgreSQL one array per column
         (`unnest`). Both are bound parameters; no number is pasted into the SQL.
         """
+        if not name.isidentifier():
+            raise ValueError("a table name must be an identifier")
         rows = self.rows()
         width = (len(rows[0]) - 2) // 2
         names = ["d", "before", *(f"{bound}{n}" for n in range(1, width + 1) for bound in "oc")]
-        columns = [column(name, Integer if name == "d" else BigInteger) for name in names]
+        columns = [column(label, Integer if label == "d" else BigInteger) for label in names]
         if dialect == "postgresql":
-            arrays = {name: [row[index] for row in rows] for index, name in enumerate(names)}
-            unnested = ", ".join(f"CAST(:{name}_values AS BIGINT[])" for name in names)
+            arrays = {
+                f"{name}_{column_name}": [row[index] for row in rows]
+                for index, column_name in enumerate(names)
+            }
+            unnested = ", ".join(f"CAST(:{parameter} AS BIGINT[])" for parameter in arrays)
             statement = text(
-                f"SELECT * FROM unnest({unnested}) AS opening_days ({', '.join(names)})"  # noqa: S608 (names are ours)
-            ).bindparams(**{f"{name}_values": values for name, values in arrays.items()})
+                f"SELECT * FROM unnest({unnested}) AS {name} ({', '.join(names)})"  # noqa: S608 (names are ours)
+            ).bindparams(**arrays)
         else:
             extracted = ", ".join(
-                f"json_extract(value, '$[{index}]') AS {name}" for index, name in enumerate(names)
+                f"json_extract(value, '$[{index}]') AS {column_name}"
+                for index, column_name in enumerate(names)
             )
-            statement = text(f"SELECT {extracted} FROM json_each(:opening_days)").bindparams(  # noqa: S608
-                opening_days=json.dumps(rows, separators=(",", ":"))
+            statement = text(f"SELECT {extracted} FROM json_each(:{name})").bindparams(  # noqa: S608
+                **{name: json.dumps(rows, separators=(",", ":"))}
             )
-        return statement.columns(*columns).cte("opening_days")
+        return statement.columns(*columns).cte(name)
 
     def rows(self) -> list[tuple[int, ...]]:
         """(day number, opening seconds before it, o1, c1, o2, c2, …) per day, padded."""

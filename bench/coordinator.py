@@ -47,6 +47,7 @@ dropped at the end; the test suite's database is never touched.
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import math
 import random
@@ -413,7 +414,15 @@ def run_backend(
         f"{counts['stats_monthly']:,} stats_monthly rows"
     )
     lines = []
-    for timing in time_pages(app, runs):
+    # The fixture's million rows stay in memory for the next database; a server holds nothing
+    # like them, so the garbage collector's passes over them are kept out of the timings.
+    gc.collect()
+    gc.freeze()
+    try:
+        timings = time_pages(app, runs)
+    finally:
+        gc.unfreeze()
+    for timing in timings:
         p50, p95 = timing.percentile(0.5), timing.percentile(0.95)
         verdict = "met" if p95 < TARGET_MS else "NOT met"
         lines.append(f"{name:<11} {timing.page:<17} {p50:8.1f} {p95:8.1f}   {verdict}")

@@ -136,8 +136,8 @@ def figures_of(database_url: str, instance: Path) -> tuple[Any, ...]:
                 session, settings, period=Period(date(2026, 3, 15), date(2026, 11, 10)),
                 now=DEFAULT_NOW,
             ),
-            build_yearly_report(session, settings.calendar, year=2025, now=DEFAULT_NOW),
-            build_yearly_report(session, settings.calendar, year=2026, now=DEFAULT_NOW),
+            build_yearly_report(session, year=2025, now=DEFAULT_NOW),
+            build_yearly_report(session, year=2026, now=DEFAULT_NOW),
             session.scalar(sa.select(sa.func.count()).select_from(Case)),
         )  # fmt: skip
         session.close()

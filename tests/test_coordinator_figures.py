@@ -207,7 +207,7 @@ def test_a_case_received_before_local_midnight_counts_on_its_local_day(
 
 
 def test_the_yearly_report_counts_the_fixture_by_hand(db_session, fixture_cases, settings):
-    report = build_yearly_report(db_session, settings.calendar, year=2026, now=DEFAULT_NOW)
+    report = build_yearly_report(db_session, year=2026, now=DEFAULT_NOW)
 
     def values(key):
         return [list(row) for row in report.table(key).protected.values]
@@ -261,7 +261,7 @@ def test_the_yearly_report_counts_the_fixture_by_hand(db_session, fixture_cases,
 def test_the_yearly_report_publishes_times_of_five_answered_cases_and_hides_small_counts(
     db_session, fixture_cases, settings
 ):
-    report = build_yearly_report(db_session, settings.calendar, year=2026, now=DEFAULT_NOW)
+    report = build_yearly_report(db_session, year=2026, now=DEFAULT_NOW)
     times = {row.channel: row for row in report.responses}
 
     # Answered: H, X, D, A, E, B. Clock minutes 60, 120, 180, 210, 3780 (E's 3810 in its

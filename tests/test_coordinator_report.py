@@ -109,12 +109,12 @@ def test_the_report_is_identical_before_and_after_retention_deletes_its_cases(
     app, db_session, settings, year_of_cases
 ):
     # Given the report of 2026 while every case still exists
-    before = build_yearly_report(db_session, settings.calendar, year=2026, now=DEFAULT_NOW)
+    before = build_yearly_report(db_session, year=2026, now=DEFAULT_NOW)
     cases_before = db_session.scalar(select(func.count()).select_from(Case))
 
     # When retention deletes the cases closed more than 60 days ago (folding them in first)
     deleted = apply_retention(db_session, settings, DEFAULT_NOW)
-    after = build_yearly_report(db_session, settings.calendar, year=2026, now=DEFAULT_NOW)
+    after = build_yearly_report(db_session, year=2026, now=DEFAULT_NOW)
 
     # Then most cases are gone, and the report (every count, mark and time) is the same
     cases_after = db_session.scalar(select(func.count()).select_from(Case))
@@ -131,7 +131,7 @@ def test_the_report_is_identical_before_and_after_retention_deletes_its_cases(
 def test_a_rare_kind_is_a_small_cell_in_every_table_and_no_hidden_cell_is_recoverable(
     db_session, settings, year_of_cases
 ):
-    report = build_yearly_report(db_session, settings.calendar, year=2026, now=DEFAULT_NOW)
+    report = build_yearly_report(db_session, year=2026, now=DEFAULT_NOW)
 
     general = Kind.GENERAL_QUESTION.value
     for table in report.tables:
@@ -156,7 +156,7 @@ def test_a_rare_kind_is_a_small_cell_in_every_table_and_no_hidden_cell_is_recove
 def test_a_total_hidden_in_one_table_is_hidden_in_every_table_that_shows_it(
     db_session, settings, year_of_cases
 ):
-    report = build_yearly_report(db_session, settings.calendar, year=2026, now=DEFAULT_NOW)
+    report = build_yearly_report(db_session, year=2026, now=DEFAULT_NOW)
 
     hidden_margins: dict[tuple[str, ...], set[str]] = {}
     shown_margins: dict[tuple[str, ...], set[str]] = {}
@@ -207,7 +207,7 @@ def test_no_hidden_count_follows_from_the_tables_read_together():
 def test_the_csv_has_one_block_per_table_and_the_response_times(
     app, db_session, settings, year_of_cases
 ):
-    report = build_yearly_report(db_session, settings.calendar, year=2026, now=DEFAULT_NOW)
+    report = build_yearly_report(db_session, year=2026, now=DEFAULT_NOW)
 
     rows = list(csv.reader(io.StringIO(csv_of(app, report))))
 
@@ -234,7 +234,7 @@ def test_response_times_of_the_year_are_nearest_rank_hours(app, db_session, make
             first_response_at=received + timedelta(hours=hours),
             channel=Channel.PHONE,
         )
-    report = build_yearly_report(db_session, settings.calendar, year=2026, now=DEFAULT_NOW)
+    report = build_yearly_report(db_session, year=2026, now=DEFAULT_NOW)
 
     phone = next(row for row in report.responses if row.channel == "phone")
     web = next(row for row in report.responses if row.channel == "web")
@@ -350,7 +350,7 @@ def test_the_command_refuses_a_year_that_has_not_begun(runner):
 
 
 def test_an_empty_year_is_all_zeros(db_session, settings):
-    report = build_yearly_report(db_session, settings.calendar, year=2020, now=DEFAULT_NOW)
+    report = build_yearly_report(db_session, year=2020, now=DEFAULT_NOW)
 
     assert all(
         value == 0 for table in report.tables for row in table.protected.values for value in row
@@ -387,7 +387,7 @@ def test_a_row_with_every_count_hidden_says_why_in_the_csv_and_on_the_page(
 ):
     # Given a year whose January has only small counts beside a published total: February's
     # counts are hidden too, or January's could be worked out from the columns' totals
-    report = build_yearly_report(db_session, settings.calendar, year=2026, now=DEFAULT_NOW)
+    report = build_yearly_report(db_session, year=2026, now=DEFAULT_NOW)
     month_kind = report.table("month_kind")
     assert month_kind.rows_shown_only_as_totals() == (0, 1)
 

@@ -12,9 +12,10 @@ import itertools
 import random
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from advisory.models import (
     Callback,
@@ -31,7 +32,9 @@ from advisory.models import (
 )
 from advisory.services.dashboard import build_dashboard
 from advisory.services.figures import Period
+from advisory.services.line_settings import add_line, texts_of
 from advisory.services.retention import apply_retention
+from advisory.services.rollup import fold_by_line
 from advisory.services.sample_cases import case_columns
 from advisory.services.yearly_report import (
     COUNT_TABLES,
@@ -84,9 +87,7 @@ def add_case(make_case, settings) -> MakeCase:
 
 
 def report_of(db_session, settings, line_ids: Sequence[int] | None) -> YearlyReport:
-    return build_yearly_report(
-        db_session, settings.calendar, year=YEAR, now=DEFAULT_NOW, line_ids=line_ids
-    )
+    return build_yearly_report(db_session, year=YEAR, now=DEFAULT_NOW, line_ids=line_ids)
 
 
 def grand_total(report: YearlyReport, key: str = "kind_channel") -> int:
@@ -151,6 +152,87 @@ def test_the_daily_rollup_is_kept_per_line_too(db_session, settings, lines, add_
         ).all()
     )
     assert received == {a: 1, b: 2}
+
+
+def test_a_lines_cases_fall_on_its_own_days_while_live_as_once_folded(
+    db_session, settings, line, add_case
+):
+    # Given a line in Reykjavik beside the first (Oslo), and a case of it received at 23:30
+    # on New Year's Eve there, already half past midnight in Oslo
+    iceland = add_line(
+        db_session,
+        slug="island",
+        texts={**texts_of(line), "name": "Ísland", "timezone": "Atlantic/Reykjavik"},
+        now=DEFAULT_NOW,
+    )
+    new_years_eve = datetime(YEAR, 12, 31, 23, 30, tzinfo=ZoneInfo("Atlantic/Reykjavik"))
+    case = add_case(iceland.id, new_years_eve)
+    both = [line.id, iceland.id]
+
+    # When the network's report is built while the case is live, then again once it is folded
+    live = (report_of(db_session, settings, both), report_of(db_session, settings, [iceland.id]))
+    fold_by_line(db_session, [case])
+    folded = (report_of(db_session, settings, both), report_of(db_session, settings, [iceland.id]))
+
+    # Then both count it in December of its own line's year, before and after
+    for report in (*live, *folded):
+        months = report.table("month_kind")
+        assert months.protected.values[months.rows.index(f"{YEAR}-12")][-1] == 1
+        assert grand_total(report) == 1
+    assert grand_total(build_yearly_report(db_session, year=YEAR + 1, now=DEFAULT_NOW)) == 0
+
+
+def test_the_dashboard_counts_lines_in_three_time_zones_together(
+    db_session, settings, line, add_case
+):
+    # Given lines in Oslo, Reykjavik and Helsinki, each with an answered case still open
+    others = [
+        add_line(
+            db_session,
+            slug=slug,
+            texts={**texts_of(line), "name": slug, "timezone": zone},
+            now=DEFAULT_NOW,
+        )
+        for slug, zone in (("island", "Atlantic/Reykjavik"), ("suomi", "Europe/Helsinki"))
+    ]
+    for line_id in (line.id, *(other.id for other in others)):
+        add_case(line_id, DEFAULT_NOW - timedelta(days=3), closed=False)
+
+    # When the dashboard of every line is built
+    last_month = Period((DEFAULT_NOW - timedelta(days=30)).date(), DEFAULT_NOW.date())
+    dashboard = build_dashboard(db_session, settings, period=last_month, now=DEFAULT_NOW)
+
+    # Then each line's case counts once, with its response time
+    assert dashboard.received == 3
+    assert dashboard.response.answered == 3
+
+
+def test_a_networks_report_costs_the_queries_of_one_lines(db_session, settings, lines, add_case):
+    # Given three lines with live and folded cases, answered and not
+    for number, line_id in enumerate(lines):
+        add_case(line_id, datetime(YEAR, 3, 4 + number, 10, 0, tzinfo=OSLO), closed=number != 1)
+        add_case(line_id, datetime(YEAR, 5, 4, 10, 0, tzinfo=OSLO), answered=None, closed=False)
+    apply_retention(db_session, settings, DEFAULT_NOW)
+    engine = db_session.connection().engine
+    statements: list[str] = []
+
+    def remember(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    # When one line's report is built, then the network's
+    counted = []
+    for line_ids in ([lines[0]], lines):
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", remember)
+        try:
+            report = report_of(db_session, settings, line_ids)
+        finally:
+            event.remove(engine, "before_cursor_execute", remember)
+        counted.append((len(statements), grand_total(report)))
+
+    # Then the network counts every line's cases with as many statements as one line
+    assert counted[0] == (counted[0][0], 2)
+    assert counted[1] == (counted[0][0], 6)
 
 
 def test_the_dashboard_of_a_line_counts_its_cases_deadlines_and_lawyers(

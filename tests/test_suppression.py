@@ -18,6 +18,7 @@ from advisory.suppression import (
     protect,
     protect_primary,
     recoverable,
+    recoverable_linked,
     with_totals,
 )
 
@@ -199,3 +200,20 @@ def test_no_reader_can_pin_down_a_small_count(seed):
             if mark is Mark.SMALL:
                 possible = {candidate[row][column] for candidate in candidates}
                 assert len(possible) >= 2, (cells, row, column, possible)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_shortcut_for_one_table_finds_what_elimination_finds(seed):
+    # Given a random table with totals and a random set of hidden entries
+    rng = random.Random(seed)
+    height, width = rng.randint(2, 7), rng.randint(2, 7)
+    values = with_totals([[rng.randint(0, 9) for _ in range(width)] for _ in range(height)])
+    positions = [(row, column) for row in range(height + 1) for column in range(width + 1)]
+    hidden = set(rng.sample(positions, rng.randint(0, len(positions))))
+
+    # When the entries that can be worked out are found both ways
+    shortcut = recoverable(values, hidden)
+    eliminated = recoverable_linked([(values, hidden, lambda position: None)])[0]
+
+    # Then they are the same
+    assert shortcut == eliminated

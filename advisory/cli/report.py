@@ -82,17 +82,16 @@ def report_yearly(
     """
     at = now()
     lines = [named_line(slug) for slug in dict.fromkeys(slugs)] or all_lines(db_session())
-    # Days are counted in the calendar of the first line reported on.
-    calendar = figures_calendar(db_session(), lines)
+    # This year is the first line's; each line's cases are counted on its own days.
+    this_year = figures_calendar(db_session(), lines).local_date(at).year
     line_ids = [line.id for line in lines]
-    this_year = calendar.local_date(at).year
     if not FIRST_YEAR <= year <= this_year:
         raise click.ClickException(
             f"No figures for {year}: choose a year from {FIRST_YEAR} to {this_year}."
         )
     if output is not None and output_format == "html":
         _refuse_to_overwrite(_stylesheet_beside(output))
-    report = build_yearly_report(db_session(), calendar, year=year, now=at, line_ids=line_ids)
+    report = build_yearly_report(db_session(), year=year, now=at, line_ids=line_ids)
     scope = {"names": tuple(line.name for line in lines)}
     # A request context of its own: the labels and the template need a locale.
     with current_app.test_request_context(), force_locale(language or default_language()):

@@ -71,9 +71,7 @@ def report() -> tuple[str, int]:
     valid = form.check(_today())
     year = form.year.data if valid and form.year.data else _today().year
     scope = _figure_scope()
-    figures = build_yearly_report(
-        db_session(), scope.calendar, year=year, now=now(), line_ids=scope.line_ids
-    )
+    figures = build_yearly_report(db_session(), year=year, now=now(), line_ids=scope.line_ids)
     page = render_template(
         "coordinator/report.html",
         scope=scope,
@@ -96,9 +94,7 @@ def report_download() -> Response | tuple[str, int]:
     # ?separator=semicolon: for Excel set up for Norway, which splits cells at semicolons.
     semicolons = request.args.get("separator") == "semicolon"
     scope = _figure_scope()
-    figures = build_yearly_report(
-        db_session(), scope.calendar, year=year, now=now(), line_ids=scope.line_ids
-    )
+    figures = build_yearly_report(db_session(), year=year, now=now(), line_ids=scope.line_ids)
     text = report_csv(figures, report_labels(year), SEMICOLON_CSV if semicolons else PLAIN_CSV)
     name = f"advisory-line-{year}{'-semicolon' if semicolons else ''}.csv"
     return Response(

@@ -36,7 +36,7 @@ from advisory.services.figures import (
     case_counts,
     of_lines,
 )
-from advisory.services.line_settings import figures_calendar
+from advisory.services.line_settings import figures_calendar, line_calendars
 from advisory.services.response_times import Histograms, response_histograms
 from advisory.settings import Settings
 from advisory.sql_time import integer
@@ -192,9 +192,15 @@ def build_dashboard(
     line_ids: Collection[int] | None = None,
     calendar: Calendar | None = None,
 ) -> Dashboard:
-    """The dashboard of the lines `line_ids` (None: every line), its days counted in
-    `calendar` (the caller's, as the yearly report's; None: the deployment's first line's)."""
-    scope = Scope(calendar or figures_calendar(session), period, now)
+    """The dashboard of the lines `line_ids` (None: every line): its weeks and today are those
+    of `calendar` (the caller's; None: the deployment's first line's), each line's cases are
+    counted on the days of its own calendar."""
+    scope = Scope(
+        calendar or figures_calendar(session),
+        period,
+        now,
+        line_calendars=line_calendars(session),
+    )
     by = (Dimension.WEEK, Dimension.CHANNEL, Dimension.KIND)
     counts = case_counts(session, scope, by, line_ids=line_ids)
     weeks = _weeks(scope, counts)

@@ -49,10 +49,10 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import QueryableAttribute, Session
-from sqlalchemy.sql.selectable import FromClause, Subquery
+from sqlalchemy.sql.selectable import CTE, FromClause, Subquery
 
 from advisory.models import Callback, CallbackStatus, Case, CaseStatus, StatsDaily, StatsMonthly
-from advisory.services.periods import DAILY_MISSING, TIMES, Dimension, Period, Scope
+from advisory.services.periods import DAILY_MISSING, NUMBERS, TIMES, Dimension, Period, Scope
 from advisory.sql_time import (
     day_number,
     integer,
@@ -106,11 +106,66 @@ def case_counts_by_sets(
     sets: Sequence[tuple[Dimension, ...]],
     *,
     line_ids: Collection[int] | None = None,
+    received_only: Collection[tuple[Dimension, ...]] = (),
 ) -> list[Counts]:
     """`case_counts` for several groupings at once (like SQL's GROUPING SETS, which SQLite
-    lacks): the cases are counted once by every dimension involved, then each grouping is
-    summed from those counts in the same query."""
+    lacks), in one query: the live cases are counted once by every dimension involved, then
+    each grouping sums those counts and reads its own rows of the rollup (an index range each:
+    grouping the rollup's fine cells by every dimension first would cost more than all the
+    groupings together). The groupings in `received_only` count `received` alone."""
+    if len(sets) == 1 and not received_only:
+        return [_case_counts_by(session, scope, sets[0], line_ids)]
     by = list(dict.fromkeys(dimension for dimensions in sets for dimension in dimensions))
+    live = _live_outcomes(scope, by, line_ids)
+    selects = []
+    for number, dimensions in enumerate(sets):
+        metrics = (Metric.RECEIVED,) if dimensions in received_only else CASE_METRICS
+        parts = [
+            select(
+                *(live.c[dimension] for dimension in dimensions),
+                live.c.metric,
+                live.c.n,
+            ).where(live.c.metric.in_(metrics)),
+            *_stats_counts(scope, dimensions, metrics, line_ids),
+        ]
+        rows = union_of(parts, f"figures_{number}")
+        chosen = [rows.c[dimension] for dimension in dimensions]
+        selects.append(
+            select(
+                integer(number).label("grouping"),
+                *(
+                    rows.c[dimension]
+                    if dimension in dimensions
+                    else cast(null(), Integer if dimension in NUMBERS else String).label(dimension)
+                    for dimension in by
+                ),
+                rows.c.metric,
+                func.sum(rows.c.n).label("n"),
+            ).group_by(*chosen, rows.c.metric)
+        )
+    found: list[Counts] = [defaultdict(Counter) for _ in sets]
+    readables = [_readable_keys(scope, dimensions) for dimensions in sets]
+    positions = [[by.index(dimension) for dimension in dimensions] for dimensions in sets]
+    for number, *key, metric, total in session.execute(union_all(*selects)):
+        picked = [key[position] for position in positions[number]]
+        found[number][readables[number](picked)][metric] += int(total)
+    return [dict(counts) for counts in found]
+
+
+CASE_METRICS = (Metric.RECEIVED, *OUTCOMES, PENDING)
+
+
+def _case_counts_by(
+    session: Session, scope: Scope, by: Sequence[Dimension], line_ids: Collection[int] | None
+) -> Counts:
+    live = _live_outcomes(scope, by, line_ids)
+    stats = _stats_counts(scope, by, (Metric.RECEIVED, *OUTCOMES), line_ids)
+    return _sum_by(session, scope, by, [select(live), *stats])
+
+
+def _live_outcomes(scope: Scope, by: Sequence[Dimension], line_ids: Collection[int] | None) -> CTE:
+    """The live cases counted by `by` and outcome, each also once as `received` (rows:
+    dimensions, metric, n), materialised: one pass over the cases whoever reads it."""
     outcome = case(
         (
             and_(
@@ -126,17 +181,14 @@ def case_counts_by_sets(
         ),
         else_=PENDING,
     )
-    # One pass over the live cases, by outcome; each case is also one `received`.
-    outcomes = _live_counts(scope, by, outcome, line_ids, select_from=Case).cte("live_outcomes")
-    outcomes = outcomes.prefix_with("MATERIALIZED")
+    live_rows = union_of(_live_counts(scope, by, outcome, line_ids, select_from=Case), "live")
+    outcomes = select(live_rows).cte("live_by_outcome").prefix_with("MATERIALIZED")
     received = select(
         *(outcomes.c[dimension] for dimension in by),
         literal(Metric.RECEIVED, String).label("metric"),
         outcomes.c.n,
     )
-    live = [select(outcomes), received]
-    stats = _stats_counts(scope, by, (Metric.RECEIVED, *OUTCOMES), line_ids)
-    return _sum_by_sets(session, scope, by, sets, [*live, *stats])
+    return union_all(select(outcomes), received).cte("live_outcomes")
 
 
 def callback_counts(
@@ -149,21 +201,23 @@ def callback_counts(
     """Per combination of `by`: `callback_attempts` and `callback_reached`."""
     calls = Case.__table__.join(Callback.__table__, Callback.case_id == Case.id)
     live = [
-        _live_counts(
+        *_live_counts(
             scope,
             by,
             literal(Metric.CALLBACK_ATTEMPTS),
             line_ids,
             select_from=calls,
             condition=Callback.status.in_(ATTEMPTED_CALLBACKS),
+            name="live_attempts",
         ),
-        _live_counts(
+        *_live_counts(
             scope,
             by,
             literal(Metric.CALLBACK_REACHED),
             line_ids,
             select_from=calls,
             condition=Callback.status == CallbackStatus.REACHED,
+            name="live_reached",
         ),
     ]
     stats = _stats_counts(scope, by, (Metric.CALLBACK_ATTEMPTS, Metric.CALLBACK_REACHED), line_ids)
@@ -196,41 +250,82 @@ def _live_counts(
     *,
     select_from: FromClause | type[Case],
     condition: ColumnElement[bool] | None = None,
-) -> Select:
-    """Live cases counted per combination of `by` and metric (rows: dimensions, metric, n).
+    name: str = "live_cases",
+) -> list[Select]:
+    """Live cases counted per combination of `by` and metric (rows: dimensions, metric, n),
+    one query per calendar the lines are counted in (`Scope.by_calendar`).
 
     Each case's values are computed once in an inner query, then grouped. A month is found by
     comparing the stored instant with the months' first moments (no date arithmetic at all);
-    a week needs the local day, computed once.
+    a week needs the local day, computed once. Lines in several calendars: the cases of all
+    of them are read once into a CTE called `name`, and each calendar's query picks its own
+    lines and days from it (reading the table once per calendar cost several times more).
     """
-    rows = (
-        select(
-            *(_live_key(dimension, scope).label(dimension) for dimension in by),
-            type_coerce(metric, String).label("metric"),
+    conditions = [] if condition is None else [condition]
+    groups = scope.by_calendar(line_ids)
+    source: Any = Case
+    froms: FromClause | type[Case] = select_from
+    wheres = [[received_in(calendar_scope, lines), *conditions] for calendar_scope, lines in groups]
+    if len(groups) > 1:
+        needed = {Case.line_id, Case.received_at}
+        needed |= {getattr(Case, d.value) for d in by if d not in (*TIMES, Dimension.LINE)}
+        cases = (
+            select(*sorted(needed, key=lambda column: column.key), metric.label("metric"))
+            .select_from(select_from)
+            .where(
+                Case.stats_folded == false(),
+                Case.received_at >= min(calendar_scope.start for calendar_scope, _ in groups),
+                Case.received_at < max(calendar_scope.end for calendar_scope, _ in groups),
+                *of_lines(Case.line_id, line_ids),
+                *conditions,
+            )
+            .cte(name)
+            .prefix_with("MATERIALIZED")
         )
-        .select_from(select_from)
-        .where(received_in(scope, line_ids), *([] if condition is None else [condition]))
-        .subquery()
-    )
-    keys = [*(rows.c[dimension] for dimension in by), rows.c.metric]
-    return select(*keys, func.count().label("n")).group_by(*keys)
+        source, froms, metric = cases.c, cases, cases.c.metric
+        wheres = [
+            [
+                source.received_at >= calendar_scope.start,
+                source.received_at < calendar_scope.end,
+                *of_lines(source.line_id, lines),
+            ]
+            for calendar_scope, lines in groups
+        ]
+    parts = []
+    for (calendar_scope, _lines), where in zip(groups, wheres, strict=True):
+        rows = (
+            select(
+                *(
+                    _live_key(dimension, calendar_scope, source).label(dimension)
+                    for dimension in by
+                ),
+                type_coerce(metric, String).label("metric"),
+            )
+            .select_from(froms)
+            .where(*where)
+            .subquery()
+        )
+        keys = [*(rows.c[dimension] for dimension in by), rows.c.metric]
+        parts.append(select(*keys, func.count().label("n")).group_by(*keys))
+    return parts
 
 
-def _live_key(dimension: Dimension, scope: Scope) -> ColumnElement:
+def _live_key(dimension: Dimension, scope: Scope, source: Any) -> ColumnElement:
+    """A live case's key in `dimension`, from the columns of `source` (the case table, or a
+    CTE of some of its columns)."""
     if dimension is Dimension.WEEK:
         first_monday = integer(to_day_number(scope.period.first_monday()))
-        return (scope.local_days().day_of(Case.received_at) - first_monday) // integer(7)
+        return (scope.local_days().day_of(source.received_at) - first_monday) // integer(7)
     if dimension is Dimension.MONTH:
         zone = scope.calendar.timezone
         return _index_below(
-            Case.received_at,
+            source.received_at,
             [literal(local_midnight(zone, start), UTCDateTime()) for start in _later_months(scope)],
         )
-    return _live_category(dimension)
-
-
-def _live_category(dimension: Dimension) -> ColumnElement[str]:
-    value = type_coerce(getattr(Case, dimension.value), String)
+    if dimension is Dimension.LINE:
+        line: ColumnElement[int] = source.line_id
+        return line
+    value = type_coerce(getattr(source, dimension.value), String)
     if dimension in (Dimension.REPORTER_ROLE, Dimension.FIELD):
         return func.coalesce(value, NOT_ANSWERED)
     return value
@@ -319,48 +414,6 @@ def rollup_sources(
     return sources
 
 
-def _sum_by_sets(
-    session: Session,
-    scope: Scope,
-    by: Sequence[Dimension],
-    sets: Sequence[tuple[Dimension, ...]],
-    parts: list[Select],
-) -> list[Counts]:
-    if len(sets) == 1 and tuple(by) == sets[0]:
-        return [_sum_by(session, scope, by, parts)]
-    rows = union_of(parts, "figures")
-    keys = [rows.c[dimension] for dimension in by]
-    grouped = (
-        select(*keys, rows.c.metric, func.sum(rows.c.n).label("n"))
-        .group_by(*keys, rows.c.metric)
-        .cte("grouped")
-        .prefix_with("MATERIALIZED")
-    )
-    selects = []
-    for number, dimensions in enumerate(sets):
-        chosen = [grouped.c[dimension] for dimension in dimensions]
-        selects.append(
-            select(
-                integer(number).label("grouping"),
-                *(
-                    grouped.c[dimension]
-                    if dimension in dimensions
-                    else cast(null(), Integer if dimension in TIMES else String).label(dimension)
-                    for dimension in by
-                ),
-                grouped.c.metric,
-                func.sum(grouped.c.n).label("n"),
-            ).group_by(*chosen, grouped.c.metric)
-        )
-    found: list[Counts] = [defaultdict(Counter) for _ in sets]
-    readables = [_readable_keys(scope, dimensions) for dimensions in sets]
-    positions = [[by.index(dimension) for dimension in dimensions] for dimensions in sets]
-    for number, *key, metric, total in session.execute(union_all(*selects)):
-        picked = [key[position] for position in positions[number]]
-        found[number][readables[number](picked)][metric] += int(total)
-    return [dict(counts) for counts in found]
-
-
 def _sum_by(session: Session, scope: Scope, by: Sequence[Dimension], parts: list[Select]) -> Counts:
     rows = union_of(parts, "figures")
     keys = [rows.c[dimension] for dimension in by]
@@ -387,6 +440,8 @@ def _readable_keys(scope: Scope, by: Sequence[Dimension]) -> Callable[[list[obje
             converters.append(lambda value: monday + timedelta(days=7 * int(str(value))))
         elif dimension is Dimension.MONTH:
             converters.append(lambda value: months[int(str(value))])
+        elif dimension is Dimension.LINE:
+            converters.append(lambda value: str(int(str(value))))
         else:
             converters.append(str)
     return lambda key: tuple(convert(value) for convert, value in zip(converters, key, strict=True))

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 from advisory import audit
 from advisory.hours import Calendar
 from advisory.line_config import (
-    canonical_text,
     COUNTRY_DEFAULTS,
     FIELDS,
     NORWEGIAN_LINE,
     LineConfig,
     LineConfigError,
+    canonical_text,
     check_slug,
     closed_dates_text,
     closed_days_text,
@@ -231,3 +231,8 @@ def figures_calendar(session: Session, lines: Sequence[Line] = ()) -> Calendar:
     first = lines[0] if lines else default_line(session)
     texts = texts_of(first) if first is not None else {**NORWEGIAN_LINE, "name": "-"}
     return _read(tuple(texts.items())).calendar
+
+
+def line_calendars(session: Session) -> tuple[tuple[int, Calendar], ...]:
+    """Every line's calendar (line id, calendar): the days its figures are counted in."""
+    return tuple((line.id, config_of(line).calendar) for line in all_lines(session))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -14,6 +14,7 @@ from advisory.sql_time import LocalDays, local_midnight
 class Dimension(enum.StrEnum):
     WEEK = "week"  # the Monday the (local) week starts on
     MONTH = "month"  # the first day of the month
+    LINE = "line_id"
     CHANNEL = "channel"
     KIND = "kind"
     REPORTER_ROLE = "reporter_role"
@@ -21,6 +22,7 @@ class Dimension(enum.StrEnum):
 
 
 TIMES = (Dimension.WEEK, Dimension.MONTH)
+NUMBERS = (*TIMES, Dimension.LINE)  # dimensions whose keys are integers in SQL
 DAILY_MISSING = (Dimension.REPORTER_ROLE, Dimension.FIELD)  # kept per month only
 
 
@@ -82,11 +84,40 @@ def _month_end(start: date) -> date:
 
 @dataclass(frozen=True)
 class Scope:
-    """What every figure needs: the line's calendar, the period, and the present moment."""
+    """What every figure needs: a calendar, the period, and the present moment.
+
+    A line's days are its own: the rollup counts each line's cases in its calendar, and live
+    cases must fall on the same days, or a case would move to another day (month, year) when
+    it is folded. `line_calendars`, when given, names every line's calendar; without it,
+    every line is counted in `calendar`.
+    """
 
     calendar: Calendar
     period: Period
     now: datetime
+    line_calendars: tuple[tuple[int, Calendar], ...] = ()
+
+    def by_calendar(
+        self, line_ids: Collection[int] | None
+    ) -> list[tuple[Scope, Collection[int] | None]]:
+        """The lines `line_ids` (None: every line) in groups that share a calendar, each
+        with the scope of its calendar: live cases are counted group by group."""
+        if not self.line_calendars:
+            return [(self, line_ids)]
+        wanted = set(line_ids) if line_ids is not None else None
+        groups: list[tuple[Calendar, list[int]]] = []
+        for line_id, calendar in sorted(self.line_calendars, key=lambda pair: pair[0]):
+            if wanted is not None and line_id not in wanted:
+                continue
+            group = next((ids for known, ids in groups if known == calendar), None)
+            if group is None:
+                groups.append((calendar, group := []))
+            group.append(line_id)
+        # Lines named but without a calendar of their own are counted in `calendar`.
+        rest = sorted(wanted - {line_id for line_id, _ in self.line_calendars}) if wanted else []
+        if rest or not groups:
+            groups.append((self.calendar, rest))
+        return [(Scope(calendar, self.period, self.now), tuple(ids)) for calendar, ids in groups]
 
     @property
     def start(self) -> datetime:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     and_,
     case,
+    false,
     func,
     literal,
     select,
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import CTE
 
 from advisory.models import Case
-from advisory.services.figures import received_in, rollup_sources, union_of
+from advisory.services.figures import of_lines, received_in, rollup_sources, union_of
 from advisory.services.periods import Scope
 from advisory.sql_time import LocalDays, OpeningClock, epoch_seconds, integer
 from advisory.stats import ALL, HISTOGRAMS, Metric
@@ -41,21 +42,38 @@ def response_histograms(
     session: Session, scope: Scope, *, line_ids: Collection[int] | None = None
 ) -> Histograms:
     """Wall-clock and opening-time histograms of first responses, per channel and for ALL."""
+    return _histograms(session, scope, line_ids, by_line=False).get(None, {})
+
+
+def response_histograms_by_line(
+    session: Session, scope: Scope, *, line_ids: Collection[int] | None = None
+) -> dict[int, Histograms]:
+    """`response_histograms` of each line (line id → histograms), in one query."""
+    found = _histograms(session, scope, line_ids, by_line=True)
+    return {line_id: histograms for line_id, histograms in found.items() if line_id is not None}
+
+
+def _histograms(
+    session: Session, scope: Scope, line_ids: Collection[int] | None, *, by_line: bool
+) -> dict[int | None, Histograms]:
+    """The histograms by line (None: of all the lines together, unless `by_line`)."""
     parts: list[Select] = []
-    live = _live_responses(session, scope, line_ids)
-    if live is not None:
+    for live in _live_responses(session, scope, line_ids):
         for metric in HISTOGRAMS:
+            keys = [live.c.line_id] if by_line else []
             parts.append(
                 select(
+                    *keys,
                     live.c.channel,
                     literal(metric, String).label("metric"),
                     live.c[metric].label("bucket"),
                     func.count().label("n"),
-                ).group_by(live.c.channel, live.c[metric])
+                ).group_by(*keys, live.c.channel, live.c[metric])
             )
     for model, condition in rollup_sources(scope, line_ids=line_ids):
         parts.append(
             select(
+                *([model.line_id.label("line_id")] if by_line else []),
                 model.channel.label("channel"),
                 model.metric.label("metric"),
                 model.bucket.label("bucket"),
@@ -63,47 +81,83 @@ def response_histograms(
             ).where(condition, model.metric.in_(HISTOGRAMS))
         )
     rows = union_of(parts, "responses")
-    query = select(rows.c.channel, rows.c.metric, rows.c.bucket, func.sum(rows.c.n)).group_by(
-        rows.c.channel, rows.c.metric, rows.c.bucket
+    keys = [rows.c.channel, rows.c.metric, rows.c.bucket]
+    if by_line:
+        keys.insert(0, rows.c.line_id)
+    query = select(*keys, func.sum(rows.c.n)).group_by(*keys)
+    found: dict[int | None, Histograms] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(Counter))
     )
-    found: Histograms = defaultdict(lambda: defaultdict(Counter))
-    for channel, metric, bucket, total in session.execute(query):
+    for *line, channel, metric, bucket, total in session.execute(query):
+        line_id = int(line[0]) if line else None
         for key in (str(channel), ALL):
-            found[key][metric][int(bucket)] += int(total)
-    return {channel: dict(metrics) for channel, metrics in found.items()}
+            found[line_id][key][metric][int(bucket)] += int(total)
+    return {
+        line_id: {channel: dict(metrics) for channel, metrics in histograms.items()}
+        for line_id, histograms in found.items()
+    }
 
 
-def _live_responses(session: Session, scope: Scope, line_ids: Collection[int] | None) -> CTE | None:
-    """Per answered live case of the period and lines: channel and both response-time buckets
-    (a CTE)."""
-    answered = and_(received_in(scope, line_ids), Case.first_response_at.is_not(None))
-    span = _answered_span(session, answered)
+def _live_responses(session: Session, scope: Scope, line_ids: Collection[int] | None) -> list[CTE]:
+    """Per answered live case of the period and lines: line, channel and both response-time
+    buckets; a CTE per calendar the lines are counted in (`Scope.by_calendar`)."""
+    groups = [
+        (calendar_scope, and_(received_in(calendar_scope, lines), _answered))
+        for calendar_scope, lines in scope.by_calendar(line_ids)
+    ]
+    # The clocks need only cover every answered case: one range over all the groups' days
+    # reads the index once (an OR of the groups' conditions read it once per group).
+    everyone = and_(
+        Case.stats_folded == false(),
+        Case.received_at >= min(calendar_scope.start for calendar_scope, _ in groups),
+        Case.received_at < max(calendar_scope.end for calendar_scope, _ in groups),
+        *of_lines(Case.line_id, line_ids),
+        _answered,
+    )
+    span = _answered_span(session, everyone)
     if span is None:
-        return None
-    earliest, latest = span
+        return []
     dialect = session.get_bind().dialect.name
+    return [
+        _live_group(calendar_scope, answered, span, dialect, f"_{number}")
+        for number, (calendar_scope, answered) in enumerate(groups)
+    ]
+
+
+def _live_group(
+    scope: Scope,
+    answered: ColumnElement[bool],
+    span: tuple[datetime, datetime],
+    dialect: str,
+    suffix: str,
+) -> CTE:
+    earliest, latest = span
     clock = OpeningClock(
         scope.calendar,
         _local_date(scope, earliest) - timedelta(days=1),
         _local_date(scope, latest) + timedelta(days=1),
-    ).table(dialect)
+    ).table(dialect, name=f"opening_days{suffix}")
     zone_days = LocalDays.between(scope.calendar.timezone, earliest, latest)
-    ends = _Ends.of(_live_instants(answered), zone_days)
+    ends = _Ends.of(_live_instants(answered, suffix), zone_days)
     query, opening = (_looked_up if dialect == "sqlite" else _joined)(ends, clock)
     seconds = (
         query.add_columns((ends.responded - ends.received).label("wall"), opening.label("opening"))
-        .cte("live_seconds")
+        .cte(f"live_seconds{suffix}")
         .prefix_with("MATERIALIZED")
     )
     return (
         select(
+            seconds.c.line_id,
             seconds.c.channel,
             _minute_bucket(seconds.c.wall).label(Metric.RESPONSE_WALL_MINUTES),
             _minute_bucket(seconds.c.opening).label(Metric.RESPONSE_OPENING_MINUTES),
         )
-        .cte("live_responses")
+        .cte(f"live_responses{suffix}")
         .prefix_with("MATERIALIZED")
     )
+
+
+_answered = Case.first_response_at.is_not(None)
 
 
 def _answered_span(
@@ -124,11 +178,12 @@ def _answered_span(
     return min(instants), max(instants)
 
 
-def _live_instants(answered: ColumnElement[bool]) -> CTE:
+def _live_instants(answered: ColumnElement[bool], suffix: str) -> CTE:
     # Each instant's epoch and local day once per case, materialised: what follows refers to
     # them several times, and the databases would otherwise compute them again each time.
     return (
         select(
+            Case.line_id.label("line_id"),
             type_coerce(Case.channel, String).label("channel"),
             epoch_seconds(Case.received_at).label("received"),
             epoch_seconds(Case.first_response_at).label("responded"),
@@ -136,7 +191,7 @@ def _live_instants(answered: ColumnElement[bool]) -> CTE:
             Case.first_response_at.label("responded_at"),
         )
         .where(answered)
-        .cte("live_instants")
+        .cte(f"live_instants{suffix}")
         .prefix_with("MATERIALIZED")
     )
 
@@ -177,7 +232,7 @@ def _looked_up(ends: _Ends, clock: CTE) -> tuple[Select[Any], ColumnElement[int]
             .scalar_subquery()
         )
 
-    query = select(ends.instants.c.channel).select_from(ends.instants)
+    query = select(ends.instants.c.line_id, ends.instants.c.channel).select_from(ends.instants)
     opening = before(ends.responded, ends.responded_day) - before(ends.received, ends.received_day)
     return query, opening
 
@@ -185,9 +240,11 @@ def _looked_up(ends: _Ends, clock: CTE) -> tuple[Select[Any], ColumnElement[int]
 def _joined(ends: _Ends, clock: CTE) -> tuple[Select[Any], ColumnElement[int]]:
     """Opening seconds between receipt and response, the day of each end joined in (PostgreSQL
     hashes the joins)."""
-    at_receipt, at_response = clock.alias("at_receipt"), clock.alias("at_response")
+    # Named after the clock, so that the joins of several calendars fit in one statement.
+    at_receipt = clock.alias(f"{clock.name}_at_receipt")
+    at_response = clock.alias(f"{clock.name}_at_response")
     query = (
-        select(ends.instants.c.channel)
+        select(ends.instants.c.line_id, ends.instants.c.channel)
         .select_from(ends.instants)
         .join(at_receipt, at_receipt.c.d == ends.received_day)
         .join(at_response, at_response.c.d == ends.responded_day)

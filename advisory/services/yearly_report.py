@@ -18,26 +18,29 @@ is written as CSV here and as HTML by the coordinator's templates.
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import operator
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from advisory.hours import Calendar
-from advisory.models import Channel, Field, Kind, Line, ReporterRole
+from advisory.models import Channel, Field, Kind, ReporterRole
 from advisory.services.figures import (
     PENDING,
+    Counts,
     Dimension,
     Period,
     Scope,
     callback_counts,
     case_counts_by_sets,
 )
-from advisory.services.response_times import response_histograms
+from advisory.services.line_settings import line_calendars
+from advisory.services.response_times import Histograms, response_histograms_by_line
 from advisory.stats import ALL, NOT_ANSWERED, Metric, percentile
 from advisory.suppression import (
     Mark,
@@ -162,87 +165,179 @@ class Withheld:
         return cls(entries, callbacks, channels)
 
 
+@dataclass(frozen=True)
+class LineCounts:
+    """A line's figures of the year before protection: each count table's cells (no totals),
+    response-time histograms, and callbacks (calls made, reached)."""
+
+    cells: Mapping[str, list[list[int]]]
+    histograms: Histograms
+    calls: tuple[int, int]
+
+    def __add__(self, other: LineCounts) -> LineCounts:
+        cells = {
+            key: [
+                [a + b for a, b in zip(mine, theirs, strict=True)]
+                for mine, theirs in zip(grid, other.cells[key], strict=True)
+            ]
+            for key, grid in self.cells.items()
+        }
+        histograms: Histograms = {}
+        for source in (self.histograms, other.histograms):
+            for channel, metrics in source.items():
+                for metric, buckets in metrics.items():
+                    histograms.setdefault(channel, {}).setdefault(metric, Counter()).update(buckets)
+        calls = (self.calls[0] + other.calls[0], self.calls[1] + other.calls[1])
+        return LineCounts(cells, histograms, calls)
+
+
 def build_yearly_report(
     session: Session,
-    calendar: Calendar,
     *,
     year: int,
     now: datetime,
     line_ids: Collection[int] | None = None,
 ) -> YearlyReport:
-    """The report of `year` (days of `calendar`) for the lines `line_ids` (None: every line).
+    """The report of `year` for the lines `line_ids` (None: every line), each line's cases on
+    the days of its own calendar.
 
     A report of more than one line is a network's: its counts are sums of the lines' counts,
     and protecting the sum alone would not do, because the difference of two published reports
     (the network and a line, or two networks) is a count nobody published, which may be a
-    count a line's own report hides. So each line's own report is made first (same year, now
-    and calendar), and every entry hidden in any of them (a position in any table, totals,
-    callbacks and response times included) is forced hidden in the network's report, which is
-    then protected as usual (`_protect_together`, starting from those entries).
+    count a line's own report hides. So each line's own report is made first (same year and
+    now), and every entry hidden in any of them (a position in any table, totals, callbacks
+    and response times included) is forced hidden in the network's report, which is then
+    protected as usual (`_protect_together`, starting from those entries).
 
     Why that is enough: an entry the network shows is shown in every line's own report, each
     component being 0 or at least 5 there, so the shown sum follows from published single-line
     figures and reveals nothing new; a sum with a hidden component is hidden too. Hence every
     figure of any report is a function of published single-line figures, and subtracting
     reports of different sets of lines reveals no hidden count.
+
+    Every line's figures come from the same three queries (counts, response times, callbacks,
+    each grouped by line as well), so a network of ten lines costs about what one line does.
     """
-    lines = sorted(
-        set(line_ids)
-        if line_ids is not None
-        else session.scalars(select(Line.id).order_by(Line.id)).all()
-    )
-    withheld = None
-    if len(lines) > 1:
-        singles = [
-            _build(session, calendar, year=year, now=now, line_ids=(line,), withheld=None)
-            for line in lines
-        ]
-        withheld = Withheld.hidden_in_any(singles)
-    return _build(session, calendar, year=year, now=now, line_ids=line_ids, withheld=withheld)
+    calendars = line_calendars(session)
+    lines = sorted(set(line_ids) if line_ids is not None else {line for line, _ in calendars})
+    order = _category_order(year)
+    per_line = _count_lines(session, calendars, year=year, now=now, lines=lines, order=order)
+    if len(lines) <= 1:
+        return _protected_report(year, now, order, per_line[0] if per_line else None, None)
+    singles = [_protected_report(year, now, order, counts, None) for counts in per_line]
+    total = functools.reduce(operator.add, per_line)
+    return _protected_report(year, now, order, total, Withheld.hidden_in_any(singles))
 
 
-def _build(
+def _category_order(year: int) -> dict[str, tuple[str, ...]]:
+    months = tuple(f"{year:04d}-{month:02d}" for month in range(1, 13))
+    return {**CATEGORY_ORDER, Dimension.MONTH: months}
+
+
+def _count_lines(
     session: Session,
-    calendar: Calendar,
+    calendars: Sequence[tuple[int, Calendar]],
     *,
     year: int,
     now: datetime,
-    line_ids: Collection[int] | None,
+    lines: Sequence[int],
+    order: Mapping[str, tuple[str, ...]],
+) -> list[LineCounts]:
+    """Each line's counts of `year` (in the order of `lines`), from one query per kind."""
+    first = next((calendar for line, calendar in calendars if line in lines), None)
+    scope = Scope(
+        first or Calendar(),
+        Period(date(year, 1, 1), date(year, 12, 31)),
+        now,
+        line_calendars=tuple(calendars),
+    )
+    counts = case_counts_by_sets(
+        session,
+        scope,
+        [(Dimension.LINE, *dimensions) for dimensions in COUNTED_BY],
+        line_ids=lines,
+        received_only=[(Dimension.LINE, *dimensions) for dimensions in RECEIVED_ONLY],
+    )
+    by_line: dict[tuple[int, tuple[Dimension, ...]], Counts] = {}
+    for dimensions, found in zip(COUNTED_BY, counts, strict=True):
+        for (line, *key), metrics in found.items():
+            by_line.setdefault((int(str(line)), dimensions), {})[tuple(key)] = metrics
+    histograms = response_histograms_by_line(session, scope, line_ids=lines)
+    calls = callback_counts(session, scope, (Dimension.LINE,), line_ids=lines)
+    return [
+        LineCounts(
+            cells={
+                key: _cross_table(
+                    by_line.get((line, _counted_by(rows, columns)), {}),
+                    _counted_by(rows, columns),
+                    rows,
+                    columns,
+                    order,
+                )
+                for key, rows, columns in COUNT_TABLES
+            },
+            histograms=histograms.get(line, {}),
+            calls=(
+                calls.get((str(line),), Counter())[Metric.CALLBACK_ATTEMPTS],
+                calls.get((str(line),), Counter())[Metric.CALLBACK_REACHED],
+            ),
+        )
+        for line in lines
+    ]
+
+
+# The groupings the tables are summed from: each table takes the first that holds its rows
+# and columns. Three instead of one per table: the rollup's cells are read once per grouping.
+COUNTED_BY: tuple[tuple[Dimension, ...], ...] = (
+    (Dimension.MONTH, Dimension.KIND, Dimension.CHANNEL),
+    (Dimension.KIND, Dimension.REPORTER_ROLE),
+    (Dimension.KIND, Dimension.FIELD),
+)
+RECEIVED_ONLY = COUNTED_BY[1:]  # their tables count cases received, not outcomes
+
+
+def _counted_by(rows: str, columns: str) -> tuple[Dimension, ...]:
+    wanted = {name for name in (rows, columns) if name != OUTCOME}
+    return next(dimensions for dimensions in COUNTED_BY if wanted <= set(dimensions))
+
+
+def _protected_report(
+    year: int,
+    now: datetime,
+    order: Mapping[str, tuple[str, ...]],
+    counts: LineCounts | None,
     withheld: Withheld | None,
 ) -> YearlyReport:
-    """The report of the lines, each entry of `withheld` hidden besides its own small cells."""
-    scope = Scope(calendar, Period(date(year, 1, 1), date(year, 12, 31)), now)
-    # Each table's grouping: its rows and columns (an outcome is a metric, not a dimension).
-    groupings = {
-        key: tuple(Dimension(name) for name in (rows, columns) if name != OUTCOME)
-        for key, rows, columns in COUNT_TABLES
-    }
-    sets = list(dict.fromkeys(groupings.values()))
-    counts = case_counts_by_sets(session, scope, sets, line_ids=line_ids)
-    counted = dict(zip(sets, counts, strict=True))
-    months = tuple(month.strftime("%Y-%m") for month in scope.period.month_starts())
-    order = {**CATEGORY_ORDER, Dimension.MONTH: months}
-    grids = {
-        key: _cross_table(counted[groupings[key]], groupings[key], rows, columns, order)
-        for key, rows, columns in COUNT_TABLES
-    }
+    """The report of `counts` (None: nothing counted), each entry of `withheld` hidden besides
+    its own small cells."""
+    if counts is None:
+        counts = LineCounts(
+            {
+                key: [[0] * len(order[columns]) for _ in order[rows]]
+                for key, rows, columns in COUNT_TABLES
+            },
+            {},
+            (0, 0),
+        )
     tables = _protect_together(
-        [(key, rows, columns, order, grids[key]) for key, rows, columns in COUNT_TABLES],
+        [
+            (key, rows, columns, order, with_totals(counts.cells[key]))
+            for key, rows, columns in COUNT_TABLES
+        ],
         withheld.entries if withheld else None,
     )
-    histograms = response_histograms(session, scope, line_ids=line_ids)
-    calls = callback_counts(session, scope, (), line_ids=line_ids).get((), Counter())
-    callback_values = [[calls[Metric.CALLBACK_ATTEMPTS], calls[Metric.CALLBACK_REACHED]]]
     withheld_channels = withheld.response_channels if withheld else set()
     return YearlyReport(
         year=year,
         as_of=now,
         tables=tables,
         responses=tuple(
-            _response_row(histograms, channel, withhold=channel in withheld_channels)
+            _response_row(counts.histograms, channel, withhold=channel in withheld_channels)
             for channel in (ALL, *CATEGORY_ORDER["channel"])
         ),
-        callbacks=_hide(protect_primary(callback_values), withheld.callbacks if withheld else ()),
+        callbacks=_hide(
+            protect_primary([list(counts.calls)]), withheld.callbacks if withheld else ()
+        ),
     )
 
 
@@ -284,7 +379,7 @@ def _cross_table(
         column = column_at.get(str(named[column_dimension]))
         if column is not None:
             cells[row][column] += metrics[Metric.RECEIVED]
-    return with_totals(cells)
+    return cells
 
 
 # (key, row dimension, column dimension, dimension → category keys in order, the counts with
