@@ -1,16 +1,18 @@
 """The lawyers' queue (and case view) over 100 000 cases on 10 lines: server time per request.
 
     .venv/bin/python -m bench.queue [--cases 100000] [--open 20000] [--lines 10] [--lawyers 12]
-        [--requests 200] [--explain] [--skip-postgres]
+        [--requests 200] [--every-line] [--explain] [--skip-postgres]
 
 For each backend (SQLite, then PostgreSQL) the script builds a fresh database (migrations and
 the first line with its key, as bench/intake.py does; then --lines - 1 more lines, `line-02`,
 `line-03`, ..., each with its own key and the settings `lines add --country` would give it, the
 countries in turn after the first, Norwegian, line: SE, DK, FI, IS, NO, ...), seeds it with
 Core bulk inserts (executemany, never the ORM row by row), then signs in as one of the lawyers
-and times requests in this process through Flask's test client. A lawyer belongs to one line
-and sees only that line's cases, so the timed lawyer's pages hold their line's share of the
-cases (about a tenth with 10 lines); the output names the line and its number of open cases.
+and times requests in this process through Flask's test client. The timed lawyer belongs to
+one line and sees only that line's cases, so their pages hold their line's share of the cases
+(about a tenth with 10 lines); the output names the line and its number of open cases. With
+--every-line they are given every line first (`staff lines`), as a lawyer of a whole network
+would be, and their queue holds every open case.
 
 - `GET /queue`: the first page of the open cases of the lawyer's line;
 - `GET /queue?filter=mine&priority=2&page=3`: a filtered page past the first ones;
@@ -95,6 +97,7 @@ from advisory.models import (
 from advisory.services.line_keys import start_line_key
 from advisory.services.line_settings import add_line, config_of, texts_from_settings
 from advisory.services.sample_cases import case_columns
+from advisory.services.staff_lines import give_lines
 from advisory.settings import Settings
 from bench.intake import prepare_database, server_env
 from bench.postgres import DEFAULT_POSTGRES_URL, run_on_postgres
@@ -550,16 +553,27 @@ def time_requests(
     return timing
 
 
-def expected_first_reference(app: Flask, lawyer_line: int) -> str:
+def expected_first_reference(app: Flask, lawyer_lines: Sequence[int]) -> str:
     """The most urgent open case, by an independent query: the first page must show it."""
     with app.app_context(), db.engine.connect() as connection:
         reference = connection.scalar(
             sa.select(Case.reference)
-            .where(Case.line_id == lawyer_line, Case.status != CaseStatus.CLOSED)
+            .where(Case.line_id.in_(lawyer_lines), Case.status != CaseStatus.CLOSED)
             .order_by(Case.priority, Case.callback_due_at, Case.id)
             .limit(1)
         )
     return str(reference)
+
+
+def give_every_line(app: Flask, lawyer_id: int) -> list[int]:
+    """The timed lawyer works on every line (`staff lines`), as a network's lawyer would."""
+    with app.app_context():
+        session = db_session()
+        line_ids = list(session.scalars(sa.select(Line.id).order_by(Line.id)))
+        lawyer = session.get(Staff, lawyer_id)
+        give_lines(session, lawyer, [lawyer.line_id, *line_ids], now=datetime.now(UTC))
+        session.commit()
+    return line_ids
 
 
 def timed_lawyer(seeded: Seeded) -> int:
@@ -568,11 +582,17 @@ def timed_lawyer(seeded: Seeded) -> int:
 
 
 def describe_lawyer(seeded: Seeded, args: argparse.Namespace) -> str:
-    """Who is timed and what their line holds: they see that line's cases only."""
+    """Who is timed and what their line holds: they see that line's cases only (or, with
+    --every-line, every line's)."""
     lawyer_id = timed_lawyer(seeded)
     username, line_id = seeded.lawyers[lawyer_id]
     others = sum(1 for _, line in seeded.lawyers.values() if line == line_id) - 1
     lines = plural(len(seeded.lines), "line")
+    if args.every_line:
+        return (
+            f"Timed lawyer: {username}, given every line ({lines}), who sees all {args.open} "
+            f"open cases, {len(seeded.open_assigned[lawyer_id])} of them theirs"
+        )
     return (
         f"Timed lawyer: {username} of line {seeded.lines[line_id]}, who sees only that line's "
         f"cases: {seeded.open_per_line[line_id]} open there (of {args.open} open on {lines}), "
@@ -589,8 +609,9 @@ def measure(
     now = datetime.now(UTC)
     client = signed_in_client(app, lawyer_id, now)
 
+    lines = give_every_line(app, lawyer_id) if args.every_line else [seeded.lawyers[lawyer_id][1]]
     first = client.get("/queue").get_data(as_text=True)
-    wanted = expected_first_reference(app, seeded.lawyers[lawyer_id][1])
+    wanted = expected_first_reference(app, lines)
     if wanted not in first:
         raise RuntimeError(f"the first queue page does not show the most urgent case {wanted}")
 
@@ -725,6 +746,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lawyers", type=int, default=12, help="on all lines together")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per endpoint")
     parser.add_argument("--warm-up", type=int, default=20, help="untimed requests first")
+    parser.add_argument(
+        "--every-line",
+        action="store_true",
+        help="the timed lawyer works on every line, and sees all their open cases",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--explain", action="store_true", help="print the queue's query plans")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)

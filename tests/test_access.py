@@ -73,7 +73,7 @@ EXPECTED_ACCESS: dict[str, str | frozenset[Role]] = {
     "admin.add_line": frozenset({ADMIN}),
     "admin.line_settings": frozenset({ADMIN}),
     "admin.save_line_settings": frozenset({ADMIN}),
-    "admin.coordinator_lines": frozenset({ADMIN}),
+    "admin.staff_lines": frozenset({ADMIN}),
     "notices.notices": EVERY_ROLE,
     "notices.mark_read": EVERY_ROLE,
     "notices.mark_all_read": EVERY_ROLE,

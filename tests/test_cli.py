@@ -26,6 +26,7 @@ from advisory import create_app, passwords, totp
 from advisory.cli.init import DEMO_CREDENTIALS_FILE
 from advisory.instance_secrets import create_secrets_file
 from advisory.models import Line, LineKey, Role, Staff, WrapKind, WrappedKey
+from advisory.services.line_membership import lawyer_line_ids
 from advisory.settings import SECRET_NAMES, SECRETS_FILENAME, load_settings
 from tests.conftest import DEFAULT_NOW, TEST_SECRETS, base_env, dispose_apps
 from tests.staff_credentials import auth_key_bytes, auth_key_for, credentials_for, enrolment_form
@@ -141,6 +142,8 @@ def test_init_force_retires_the_old_key_and_starts_a_new_one(runner, db_session,
 def test_init_demo_makes_two_lines_each_with_a_lawyer_holding_its_key(
     runner, db_session, demo_credentials_file
 ):
+    # The first line's demo lawyer works on both lines and holds both keys; the Swedish
+    # line's works on it alone.
     result = runner.invoke(args=["init", "--demo"])
 
     assert result.exit_code == 0, result.output
@@ -157,24 +160,30 @@ def test_init_demo_makes_two_lines_each_with_a_lawyer_holding_its_key(
         ("musikk", "SE"),
     ]
     assert lines[0].weekly_hours != lines[1].weekly_hours  # the Swedish line keeps other hours
-    for username, line in (("demo-lawyer", lines[0]), ("demo-lawyer-musikk", lines[1])):
+    held = {"demo-lawyer": lines, "demo-lawyer-musikk": [lines[1]]}
+    for username, their_lines in held.items():
         lawyer = staff[username]
-        assert lawyer.line_id == line.id
-        [line_key] = db_session.scalars(select(LineKey).where(LineKey.line_id == line.id))
-        [granted] = db_session.scalars(
-            select(WrappedKey).where(
-                WrappedKey.kind == WrapKind.GRANT, WrappedKey.staff_id == lawyer.id
+        assert lawyer.line_id == their_lines[0].id
+        assert lawyer_line_ids(db_session, lawyer) == [line.id for line in their_lines]
+        granted = {
+            wrap.line_key.line_id: wrap
+            for wrap in db_session.scalars(
+                select(WrappedKey).where(
+                    WrappedKey.kind == WrapKind.GRANT, WrappedKey.staff_id == lawyer.id
+                )
             )
-        )
-        assert granted.line_key_id == line_key.id
+        }
+        assert set(granted) == {line.id for line in their_lines}
         password = _demo_password(result.output, username)
         credentials = credentials_for(password, username)
         assert passwords.verify_auth_key(lawyer.password_hash, credentials.auth_key)
         own = crypto.unwrap_staff_private_key(
             lawyer.wrapped_private_key, credentials.wrap_key, lawyer.id
         )
-        private_key = crypto.open_grant(granted.blob, line_key.key_id, lawyer.id, own)
-        assert crypto.public_key_to_text(private_key.public_key()) == line_key.public_key
+        for line in their_lines:
+            [line_key] = db_session.scalars(select(LineKey).where(LineKey.line_id == line.id))
+            private_key = crypto.open_grant(granted[line.id].blob, line_key.key_id, lawyer.id, own)
+            assert crypto.public_key_to_text(private_key.public_key()) == line_key.public_key
     assert stat.S_IMODE(demo_credentials_file.stat().st_mode) == 0o600
 
 

@@ -80,16 +80,16 @@ def test_a_coordinator_is_given_a_line_from_the_command_line(runner, db_session,
 @pytest.mark.parametrize(
     ("username", "args", "said"),
     [
-        ("ada", ["--line", "musikk"], "no coordinator"),
+        ("root", ["--line", "musikk"], "only coordinators and lawyers"),
         ("kari", ["--line", "jazz"], "no line 'jazz'"),
         ("nobody", [], "no staff member"),
     ],
 )
-def test_only_a_coordinator_is_given_lines_that_exist(
+def test_only_coordinators_and_lawyers_are_given_lines_that_exist(
     runner, db_session, two_lines, username, args, said
 ):
     staff(db_session, Role.COORDINATOR, "kari")
-    staff(db_session, Role.LAWYER, "ada")
+    staff(db_session, Role.ADMIN, "root")
 
     result = runner.invoke(args=["staff", "lines", username, *args])
 

@@ -112,6 +112,7 @@ def rotate_line_key() -> Response | tuple[str, int]:
     problem = _("The new line key could not be started. Nothing was changed; please try again.")
     if not form.validate_on_submit():
         return _render_colleagues(problem=_("Starting a new line key needs JavaScript.")), 400
+    line = form.line.data
     with unit_of_work(line_key_rotation.RotationError, StaffKeyError) as work:
         line_key_rotation.rotate_from_browser(
             db_session(),
@@ -121,6 +122,7 @@ def rotate_line_key() -> Response | tuple[str, int]:
             recovery_grant=form.recovery_grant.data or "",
             data_key=data_key(),
             now=now(),
+            line_id=int(line) if line else None,
         )
     if work.refusal is not None:
         if work.refusal.args[0] == "holders_changed":
@@ -148,7 +150,7 @@ def _render_colleagues(problem: str | None = None) -> str:
         holds_keys=staff_keys.holds_line_keys(db_session(), staff),
         form=GrantForm(),
         problem=problem,
-        rotation=line_key_rotation.rotation_state(db_session(), staff, data_key=data_key()),
+        rotations=line_key_rotation.rotation_states(db_session(), staff, data_key=data_key()),
         rotation_form=RotationForm(),
     )
 

@@ -13,6 +13,7 @@ from advisory.context import current_settings, db_session, now
 from advisory.extensions import db
 from advisory.instance_files import write_private_text
 from advisory.instance_secrets import create_secrets_file
+from advisory.models import Role
 from advisory.services.demo import create_demo_line, create_demo_staff, describe_credentials
 from advisory.services.line_keys import (
     AlreadyInitialised,
@@ -72,6 +73,8 @@ def init_command(force: bool, if_needed: bool, demo: bool) -> None:
                 texts=texts_from_settings(settings, "SE"),
                 data_key=secrets.data_key,
                 now=now(),
+                # The first line's demo lawyer works on both: a lawyer of a network.
+                shared_with=[new.staff for new in created if new.staff.role is Role.LAWYER],
             )
             created.append(demo_lawyer)
     if isinstance(work.refusal, StaffError):

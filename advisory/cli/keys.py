@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from advisory.cli.line_choice import chosen_line, line_option
+from advisory.cli.line_choice import chosen_line, line_option, named_line
 from advisory.cli.tables import echo_table, yes_no
 from advisory.cli.transaction import committed
 from advisory.context import data_key, db_session, now
@@ -31,13 +31,21 @@ keys_group = AppGroup("keys", help="Grant, revoke, rotate and list the line key.
 
 @keys_group.command("grant")
 @click.argument("username")
-def keys_grant(username: str) -> None:
-    """Give a lawyer the line key (current and retired), opened with the recovery passphrase.
+@click.option(
+    "--line",
+    "slug",
+    metavar="SLUG",
+    help="Which of the lawyer's lines (default: their own line, the first they were given).",
+)
+def keys_grant(username: str, slug: str | None) -> None:
+    """Give a lawyer a line's key (current and retired), opened with that line's recovery
+    passphrase.
 
     For the day no lawyer holding the key is left; otherwise a colleague grants it from the
     Colleagues page. The key is sealed to the lawyer's own public key, made in their browser
     at their first sign-in: compare its fingerprint with what they see on their page.
     """
+    line = named_line(slug) if slug is not None else None
     with committed(KeyManagementError):
         staff = lawyer_for_grant(db_session(), username)
         recovery = click.prompt("Recovery passphrase", hide_input=True)
@@ -47,6 +55,7 @@ def keys_grant(username: str) -> None:
             recovery_passphrase=recovery,
             data_key=data_key(),
             now=now(),
+            line=line,
         )
     click.echo(f"Granted line key(s) {', '.join(grant.granted)} to {grant.staff.username}.")
     click.echo(

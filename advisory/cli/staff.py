@@ -156,16 +156,23 @@ def staff_deactivate(username: str, yes: bool) -> None:
     "slugs",
     multiple=True,
     metavar="SLUG",
-    help="A line whose figures they see; repeat for a network. None: every line together.",
+    help=(
+        "A line of theirs; repeat for several. A coordinator sees its figures (none: every "
+        "line together); a lawyer works its cases (at least one)."
+    ),
 )
 def staff_lines(username: str, slugs: tuple[str, ...]) -> None:
-    """Give a coordinator the lines whose figures they see (summed when there are several)."""
+    """Give a coordinator the lines whose figures they see (summed when there are several),
+    or a lawyer the lines whose cases they work (their own line stays first if kept)."""
     session = db_session()
     name = username.strip().lower()
     staff = session.scalars(select(Staff).where(Staff.username == name)).first()
     if staff is None:
         raise click.ClickException(f"There is no staff member called {name!r}.")
-    line_ids = [named_line(slug).id for slug in slugs]
+    line_ids = [named_line(slug).id for slug in dict.fromkeys(slugs)]
     with committed(StaffError):
         given = give_lines(session, staff, line_ids, now=now())
+    if staff.role is Role.LAWYER:
+        click.echo(f"{name} works on the cases of {', '.join(given)}.")
+        return
     click.echo(f"{name} sees the figures of {', '.join(given) if given else 'every line'}.")

@@ -15,7 +15,14 @@ from werkzeug.wrappers import Response
 from advisory.auth.access import require_role
 from advisory.context import current_settings, db_session, now
 from advisory.lawyers import case_texts
-from advisory.lawyers.phone_forms import LEFT_AT_TEXTS, PhoneIntakeForm, VoicemailForm, own_line
+from advisory.lawyers.phone_forms import (
+    LEFT_AT_TEXTS,
+    PhoneIntakeForm,
+    VoicemailForm,
+    intake_line_id,
+    intake_lines,
+    own_line,
+)
 from advisory.lawyers.routes import bp
 from advisory.models import Role
 from advisory.services import phone_intake as service
@@ -96,6 +103,7 @@ def _save(
             lawyer=g.staff,
             pepper=secrets_.pepper,
             now=now(),
+            line_id=intake_line_id(),
         )
         reference, confirmed = recorded.case.reference, confirmation(recorded)
     if work.refusal is not None:
@@ -146,8 +154,9 @@ def _voicemail_saved(recorded: service.RecordedVoicemail) -> str:
 def _render(form: IntakeForm, *, reason: str | None = None, status: int = 200) -> Page:
     if reason is not None:
         form.form_errors.append(_refusal(reason))
+    line_id = intake_line_id()
     try:
-        key = service.line_key_for(db_session(), g.staff)
+        key = service.line_key_for(db_session(), g.staff, line_id)
     except service.PhoneIntakeError as exc:
         key = None
         if exc.reason != reason:
@@ -160,6 +169,8 @@ def _render(form: IntakeForm, *, reason: str | None = None, status: int = 200) -
         form=form,
         voicemail=isinstance(form, VoicemailForm),
         line_key=key,
+        line_id=line_id,
+        lines=intake_lines(),
         reference=reference_for_form(secrets_.pepper, token) if secrets_ and token else "",
         hours=opening_summary(own_line().calendar, moment),
         today=moment.astimezone(VoicemailForm.line_zone()).date(),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from flask import abort, g
+from flask import abort, g, request
 from wtforms import DateField, HiddenField, RadioField, StringField, SubmitField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
@@ -36,6 +36,7 @@ from advisory.reporter.forms import (
     required_answer,
     submission_token_field,
 )
+from advisory.services.line_membership import lawyer_line_ids
 from advisory.services.line_settings import line_config
 from advisory.services.phone_intake import (
     LeftAtProblem,
@@ -50,13 +51,34 @@ from advisory.services.phone_intake import (
 from advisory.text_limits import MAX_PHONE_CHARS
 
 
-def own_line() -> LineConfig:
-    """The settings of the signed-in lawyer's line: its calendar says when it is open and in
-    which time zone a voicemail was left. A lawyer without a line has no phone page."""
-    line_id = g.staff.line_id
-    if line_id is None:
+def intake_line_id() -> int:
+    """The line the call came in on: the one the page names (`line`, in its address or its
+    form), which must be one of the lawyer's lines; their own line when none is named. A
+    lawyer without a line has no phone page; a line not theirs is not found."""
+    lines = lawyer_line_ids(db_session(), g.staff)
+    if not lines:
         abort(403)
-    return line_config(db_session(), line_id)
+    named = request.values.get("line", "")
+    if not named:
+        return lines[0]
+    # At most 18 ASCII digits: a number the database could hold, and no int() of a huge text.
+    if not (named.isascii() and named.isdigit() and len(named) <= 18) or int(named) not in lines:
+        abort(404)
+    return int(named)
+
+
+def intake_lines() -> dict[int, str]:
+    """The lawyer's lines by id when they work on several (the page lets them choose)."""
+    lines = lawyer_line_ids(db_session(), g.staff)
+    if len(lines) < 2:
+        return {}
+    return {line: line_config(db_session(), line).name for line in lines}
+
+
+def own_line() -> LineConfig:
+    """The settings of the line the call came in on (`intake_line_id`): its calendar says
+    when it is open and in which time zone a voicemail was left."""
+    return line_config(db_session(), intake_line_id())
 
 
 OUTCOME_CHOICES = [

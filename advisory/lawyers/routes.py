@@ -31,6 +31,8 @@ def queue() -> str:
     status = STATUSES.get(args.get("status", ""))
     priority = PRIORITIES.get(args.get("priority", ""))
     page_number = args.get("page", default=1, type=int) or 1
+    # Not one of theirs (or not a number): every line of theirs.
+    line_id = args.get("line", type=int)
     page = service.queue_page(
         db_session(),
         lawyer=g.staff,
@@ -40,10 +42,12 @@ def queue() -> str:
         page=page_number,
         now=now(),
         at_risk_opening_hours=current_settings().at_risk_opening_hours,
+        line_id=line_id,
     )
     return render_template(
         "queue/queue.html",
         page=page,
+        chosen_line=line_id if line_id in page.line_names else None,
         chosen_filter=chosen_filter,
         status=status,
         priority=priority,

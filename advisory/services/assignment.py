@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from advisory.hours import Calendar
 from advisory.models import Case, CaseStatus, Role, Staff
+from advisory.services.line_membership import works_on_line
 from advisory.services.notifications import tell_assignee
 
 
@@ -36,7 +37,7 @@ def _least_loaded_lawyer() -> sa.Select[Staff]:
         .where(
             Staff.role == Role.LAWYER,
             Staff.active.is_(True),
-            Staff.line_id == sa.bindparam("line_id"),
+            works_on_line(sa.bindparam("line_id")),
         )
         .group_by(Staff.id)
         .order_by(open_cases, all_cases, Staff.id)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 import crypto
@@ -27,6 +27,7 @@ from advisory.models import (
     Role,
     Staff,
 )
+from advisory.services.line_membership import given_line_ids, works_on_line
 from advisory.services.line_settings import line_config
 from advisory.services.queue import CountsDown, DeadlineState, deadline_state, not_declined_by
 
@@ -76,7 +77,8 @@ class CaseView(CountsDown):
 
 
 def case_for_lawyer(session: Session, reference: str, lawyer: Staff) -> Case | None:
-    """The case if `lawyer` may work it: same line, not declined by them. Otherwise None.
+    """The case if `lawyer` may work it: of one of their lines, not declined by them.
+    Otherwise None.
 
     Callers answer None with "not found", so a lawyer learns nothing about other lines' cases.
     """
@@ -84,7 +86,7 @@ def case_for_lawyer(session: Session, reference: str, lawyer: Staff) -> Case | N
         return None
     query = select(Case).where(
         Case.reference == reference.strip().upper(),
-        Case.line_id == lawyer.line_id,
+        or_(Case.line_id == lawyer.line_id, Case.line_id.in_(given_line_ids(lawyer))),
         not_declined_by(lawyer),
     )
     return session.scalars(query).first()
@@ -145,7 +147,7 @@ def colleagues_for(session: Session, case: Case) -> list[Staff]:
         .where(
             Staff.role == Role.LAWYER,
             Staff.active.is_(True),
-            Staff.line_id == case.line_id,
+            works_on_line(case.line_id),
             Staff.id.not_in(declined),
         )
         .order_by(Staff.username)

@@ -3,7 +3,7 @@ holding the key; and a second, Swedish line with other hours and a lawyer of its
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from advisory.services.line_settings import add_line, change_line
 from advisory.services.reply_signatures import register_signing_key
 from advisory.services.staff import NewStaff, add_staff
 from advisory.services.staff_keys import KeyPair, replace_key_pair, seal_grants
+from advisory.services.staff_lines import give_lines
 from crypto import signatures
 
 DEMO_USERNAMES = {
@@ -57,10 +58,17 @@ def create_demo_staff(
 
 
 def create_demo_line(
-    session: Session, *, first_line: Line, texts: Mapping[str, str], data_key: bytes, now: datetime
+    session: Session,
+    *,
+    first_line: Line,
+    texts: Mapping[str, str],
+    data_key: bytes,
+    now: datetime,
+    shared_with: Sequence[Staff] = (),
 ) -> tuple[NewLineKey, NewStaff]:
     """Name the first line, and add the Swedish demo line (`texts`: a Swedish line's settings)
-    with its own key and an enrolled lawyer holding it; its key and the lawyer's credentials."""
+    with its own key and an enrolled lawyer holding it; its key and the lawyer's credentials.
+    The lawyers `shared_with` (of the first line) work on both lines and hold both keys."""
     change_line(session, first_line, FIRST_LINE, now=now)
     line = add_line(session, slug=SWEDISH_SLUG, texts={**texts, **SWEDISH_LINE}, now=now)
     new_key = start_line_key(session, line, now=now, data_key=data_key)
@@ -75,6 +83,11 @@ def create_demo_line(
     new.staff.must_change_password = False
     new.staff.totp_confirmed = True
     _enrol_lawyer(session, new, new_key=new_key, data_key=data_key, now=now)
+    for lawyer in shared_with:
+        give_lines(session, lawyer, [first_line.id, line.id], now=now)
+        seal_grants(
+            session, lawyer, [(new_key.line_key, new_key.private_key)], data_key=data_key, now=now
+        )
     session.flush()
     return new_key, new
 

@@ -10,6 +10,7 @@ database as it was; it flushes only, the caller commits.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,6 +28,7 @@ from advisory.services.line_keys import (
     recovery_key_vouched,
     recovery_wrap,
 )
+from advisory.services.line_membership import lawyer_line_ids
 from advisory.services.staff_keys import StaffKeyError, seal_grants
 
 
@@ -153,15 +155,26 @@ def open_with_recovery(
 
 
 def grant_line_keys(
-    session: Session, *, staff: Staff, recovery_passphrase: str, data_key: bytes, now: datetime
+    session: Session,
+    *,
+    staff: Staff,
+    recovery_passphrase: str,
+    data_key: bytes,
+    now: datetime,
+    line: Line | None = None,
 ) -> Grant:
-    """Seal every key the recovery passphrase opens (retired ones too) to the lawyer's own
-    public key; an earlier grant or wrap of the same key for them is replaced."""
+    """Seal every key of `line` (default: the lawyer's own line) that the recovery passphrase
+    opens (retired ones too) to the lawyer's own public key; an earlier grant or wrap of the
+    same key for them is replaced."""
     if staff.public_key is None:
         raise KeyManagementError(f"{staff.username} has no key pair yet.")
-    line = session.get(Line, staff.line_id)
+    lines = lawyer_line_ids(session, staff)
+    if line is None:
+        line = session.get(Line, staff.line_id) if staff.line_id is not None else None
     if line is None:
         raise KeyManagementError(f"{staff.username} belongs to no line.")
+    if line.id not in lines:
+        raise KeyManagementError(f"{staff.username} does not work on line {line.slug}.")
     opened = open_with_recovery(session, line, recovery_passphrase, data_key=data_key)
     try:
         granted = seal_grants(session, staff, reversed(opened.keys), data_key=data_key, now=now)
@@ -174,21 +187,31 @@ def grant_line_keys(
     return Grant(staff, granted, opened.unopened, fingerprint)
 
 
-def revoke_line_keys(session: Session, *, staff: Staff, now: datetime) -> list[str]:
-    """Delete every wrap of a line key held by `staff`; returns the key ids they held."""
-    held = list(
+def revoke_line_keys(
+    session: Session, *, staff: Staff, now: datetime, line_ids: Collection[int] | None = None
+) -> list[str]:
+    """Delete every wrap of a line key held by `staff` (of the lines `line_ids` only, when
+    given); returns the key ids they held."""
+    of_lines = [] if line_ids is None else [LineKey.line_id.in_(sorted(line_ids))]
+    held_keys = list(
         session.scalars(
-            select(LineKey.key_id)
+            select(LineKey)
             .join(WrappedKey, WrappedKey.line_key_id == LineKey.id)
-            .where(WrappedKey.staff_id == staff.id)
+            .where(WrappedKey.staff_id == staff.id, *of_lines)
             .order_by(LineKey.id)
         )
     )
-    if not held:
+    if not held_keys:
         return []
-    _advise_rotation_if_active_held(session, staff, held, now=now)
-    session.execute(delete(WrappedKey).where(WrappedKey.staff_id == staff.id))
+    _advise_rotation_if_active_held(session, held_keys, now=now)
+    session.execute(
+        delete(WrappedKey).where(
+            WrappedKey.staff_id == staff.id,
+            WrappedKey.line_key_id.in_([key.id for key in held_keys]),
+        )
+    )
     session.flush()
+    held = [key.key_id for key in held_keys]
     audit.record(
         session,
         action="line_key.revoked",
@@ -199,14 +222,16 @@ def revoke_line_keys(session: Session, *, staff: Staff, now: datetime) -> list[s
 
 
 def _advise_rotation_if_active_held(
-    session: Session, staff: Staff, held: list[str], *, now: datetime
+    session: Session, held: list[LineKey], *, now: datetime
 ) -> None:
-    """Someone who held the active line key loses it: the line's lawyers are offered a new
+    """Someone who held a line's active key loses it: the line's lawyers are offered a new
     key that person never held."""
-    line = session.get(Line, staff.line_id) if staff.line_id is not None else None
-    active = active_line_key(session, line.id) if line is not None else None
-    if line is not None and active is not None and active.key_id in held:
-        line.rotation_advised_at = line.rotation_advised_at or now
+    for line_key in held:
+        active = active_line_key(session, line_key.line_id)
+        if active is not None and active.id == line_key.id:
+            line = session.get(Line, line_key.line_id)
+            if line is not None:
+                line.rotation_advised_at = line.rotation_advised_at or now
 
 
 def revoke_by_username(session: Session, *, username: str, now: datetime) -> list[str]:

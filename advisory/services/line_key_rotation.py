@@ -22,6 +22,7 @@ import crypto
 from advisory import audit
 from advisory.models import Line, LineKey, Role, Staff, WrapKind, WrappedKey
 from advisory.services.line_keys import active_line_key, recovery_key_vouched
+from advisory.services.line_membership import lawyer_line_ids, works_on_line
 from advisory.services.refusal import Refusal
 from advisory.services.staff_keys import vouched_public_key
 
@@ -44,9 +45,23 @@ class RotationState:
     holders_vouched: bool
 
 
-def rotation_state(session: Session, lawyer: Staff, *, data_key: bytes) -> RotationState | None:
-    """The line key's state for a lawyer who holds it; None for anyone else."""
-    line = session.get(Line, lawyer.line_id) if lawyer.line_id is not None else None
+def rotation_states(session: Session, lawyer: Staff, *, data_key: bytes) -> list[RotationState]:
+    """The state of each key of the lawyer's lines that they hold."""
+    states = (
+        rotation_state(session, lawyer, data_key=data_key, line_id=line_id)
+        for line_id in lawyer_line_ids(session, lawyer)
+    )
+    return [state for state in states if state is not None]
+
+
+def rotation_state(
+    session: Session, lawyer: Staff, *, data_key: bytes, line_id: int | None = None
+) -> RotationState | None:
+    """The key of line `line_id` (default: the lawyer's own line) for a lawyer of the line
+    who holds it; None for anyone else."""
+    line_id = lawyer.line_id if line_id is None else line_id
+    mine = line_id is not None and line_id in lawyer_line_ids(session, lawyer)
+    line = session.get(Line, line_id) if mine else None
     active = active_line_key(session, line.id) if line is not None else None
     if line is None or active is None:
         return None
@@ -74,7 +89,7 @@ def current_holders(session: Session, line_key: LineKey) -> list[Staff]:
                 WrappedKey.kind == WrapKind.GRANT,
                 Staff.active.is_(True),
                 Staff.role == Role.LAWYER,
-                Staff.line_id == line_key.line_id,
+                works_on_line(line_key.line_id),
                 Staff.public_key.is_not(None),
             )
             .order_by(Staff.username)
@@ -91,14 +106,19 @@ def rotate_from_browser(
     recovery_grant: str,
     data_key: bytes,
     now: datetime,
+    line_id: int | None = None,
 ) -> LineKey:
-    """Make the browser's new key the line's active key, with its grants (flush only).
+    """Make the browser's new key the active key of line `line_id` (default: the lawyer's own
+    line), with its grants (flush only).
 
     `grants` maps each current holder's staff id (as text) to the new key sealed to them.
     """
+    line_id = lawyer.line_id if line_id is None else line_id
+    if line_id not in lawyer_line_ids(session, lawyer):
+        raise RotationError("not_holder")
     # One rotation at a time per line: the second then sees the first's key as the active one.
-    session.execute(select(Line.id).where(Line.id == lawyer.line_id).with_for_update())
-    state = rotation_state(session, lawyer, data_key=data_key)
+    session.execute(select(Line.id).where(Line.id == line_id).with_for_update())
+    state = rotation_state(session, lawyer, data_key=data_key, line_id=line_id)
     if state is None:
         raise RotationError("not_holder")
     key_id = _checked(session, state, public_key, grants, recovery_grant)

@@ -273,10 +273,10 @@ def _addressed_to(staff: Staff) -> ColumnElement[bool]:
         ),
         ~declined_case.exists(),
     )
-    if staff.line_id is not None:
-        elsewhere = Case.line_id != staff.line_id
+    given = select(StaffLine.line_id).where(StaffLine.staff_id == staff.id)
+    if staff.line_id is not None:  # a lawyer hears of their own line and those given them
+        elsewhere = and_(Case.line_id != staff.line_id, Case.line_id.not_in(given))
     else:  # a coordinator given lines hears of theirs only; given none, of every line
-        given = select(StaffLine.line_id).where(StaffLine.staff_id == staff.id)
         elsewhere = and_(given.exists(), Case.line_id.not_in(given))
     other_line_case = select(Case.id).where(
         Case.reference == Notification.case_reference, elsewhere

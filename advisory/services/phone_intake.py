@@ -42,7 +42,6 @@ from advisory.models import (
     CloseOutcome,
     ContactPreference,
     LineKey,
-    Role,
     Staff,
 )
 from advisory.redacted import Redacted
@@ -55,6 +54,7 @@ from advisory.services.intake import (
     triaged_columns,
 )
 from advisory.services.line_keys import active_line_key
+from advisory.services.line_membership import lawyer_line_ids
 from advisory.services.line_settings import line_config
 from advisory.services.notifications import NotificationKind, tell_assignee, tell_coordinators
 from advisory.services.refusal import Refusal
@@ -132,11 +132,13 @@ class RecordedCall:
     duplicate: bool  # this form had been sent before: nothing new was stored
 
 
-def line_key_for(session: Session, lawyer: Staff) -> LineKey:
-    """The key a note is sealed to: the active key of the lawyer's own line."""
-    if lawyer.role is not Role.LAWYER or lawyer.line_id is None:
+def line_key_for(session: Session, lawyer: Staff, line_id: int | None = None) -> LineKey:
+    """The key a note is sealed to: the active key of the line the call came in on, one of
+    the lawyer's lines (`line_id`; None: their own line)."""
+    lines = lawyer_line_ids(session, lawyer)
+    if not lines or line_id is not None and line_id not in lines:
         raise PhoneIntakeError("no_line")
-    key = active_line_key(session, lawyer.line_id)
+    key = active_line_key(session, lines[0] if line_id is None else line_id)
     if key is None:
         raise PhoneIntakeError("not_ready")
     return key
@@ -155,9 +157,11 @@ def record_phone_call(
     call: PhoneCall,
     pepper: bytes,
     now: datetime,
+    line_id: int | None = None,
 ) -> RecordedCall:
-    """Store the call as a case of `lawyer`'s line, assigned to them; audit it, and flush."""
-    key = line_key_for(session, lawyer)
+    """Store the call as a case of line `line_id` (one of `lawyer`'s; None: their own),
+    assigned to them; audit it, and flush."""
+    key = line_key_for(session, lawyer, line_id)
     line = line_config(session, key.line_id)
     reference = reference_for_form(pepper, call.form_token)
     where = context(key.line.slug, reference, TO_LINE)
@@ -300,13 +304,15 @@ def record_voicemail(
     voicemail: Voicemail,
     pepper: bytes,
     now: datetime,
+    line_id: int | None = None,
 ) -> RecordedVoicemail:
-    """Store the message as a new case received when it was left, book a callback to the
-    number if one was left, flag a late recording, audit it, and flush."""
+    """Store the message as a new case of line `line_id` (one of `lawyer`'s; None: their
+    own) received when it was left, book a callback to the number if one was left, flag a
+    late recording, audit it, and flush."""
     problem = left_at_problem(voicemail.left_at, now)
     if problem is not None:
         raise PhoneIntakeError(problem.value)
-    key = line_key_for(session, lawyer)
+    key = line_key_for(session, lawyer, line_id)
     line = line_config(session, key.line_id)
     reference = reference_for_form(pepper, voicemail.form_token)
     where = context(key.line.slug, reference, TO_LINE)

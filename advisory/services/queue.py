@@ -1,8 +1,9 @@
-"""The lawyers' queue: open cases of one line, most urgent first, one page at a time.
+"""The lawyers' queue: open cases of the lawyer's lines, most urgent first, one page at a time.
 
-Two queries per page, whatever its size: one for the rows (assignee by join, booked callback
-and unread messages by correlated subqueries) and one for the total. Time left to the deadline
-is counted in opening hours, in Python, for the page's rows only. No case content is read.
+Three queries per page, whatever its size: the lawyer's lines, the rows (assignee by join,
+booked callback and unread messages by correlated subqueries) and the total. Time left to the
+deadline is counted in opening hours, in Python, for the page's rows only. No case content is
+read.
 
 Speed (bench/queue.py, 100 000 cases of which 20 000 open): partial indexes over open cases in
 queue order (`ix_case_open_queue`, `ix_case_open_assignee`) let both queries read an index
@@ -15,8 +16,8 @@ than the first.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,6 +39,7 @@ from advisory.models import (
     ReporterRole,
     Staff,
 )
+from advisory.services.line_membership import lawyer_line_ids, on_lines
 from advisory.services.line_settings import line_config
 
 PER_PAGE = 50
@@ -75,6 +77,7 @@ class CountsDown:
 @dataclass(frozen=True)
 class QueueRow(CountsDown):
     reference: str
+    line_id: int
     priority: int
     kind: Kind
     reporter_role: ReporterRole | None
@@ -96,6 +99,8 @@ class QueuePage:
     total: int
     page: int
     per_page: int
+    # The lawyer's lines by id, when they work on more than one (the page then names them).
+    line_names: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -150,22 +155,27 @@ def queue_page(
     page: int,
     now: datetime,
     at_risk_opening_hours: int,
+    line_id: int | None = None,
     per_page: int = PER_PAGE,
 ) -> QueuePage:
-    """One page of the open cases on `lawyer`'s line, by priority, then deadline; the time
-    left to each deadline is opening time of that line. A lawyer without a line has none."""
-    if lawyer.line_id is None:
+    """One page of the open cases on `lawyer`'s lines (or on `line_id`, one of them), by
+    priority, then deadline; the time left to each deadline is opening time of the case's
+    line. A lawyer without a line has none."""
+    lines = lawyer_line_ids(session, lawyer)
+    if not lines:
         return QueuePage(rows=[], total=0, page=1, per_page=per_page)
-    calendar = line_config(session, lawyer.line_id).calendar
-    conditions = _conditions(lawyer, filter, status, priority)
+    calendars = {line: line_config(session, line).calendar for line in lines}
+    shown = [line_id] if line_id in calendars else lines
+    conditions = _conditions(lawyer, shown, filter, status, priority)
     total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
     page = min(max(page, 1), max(1, -(-total // per_page)))  # past the end: the last page
     at_risk = timedelta(hours=at_risk_opening_hours)
     rows = [
-        _queue_row(row, now, calendar, at_risk)
+        _queue_row(row, now, calendars[row.line_id], at_risk)
         for row in session.execute(_page_statement(conditions, page, per_page))
     ]
-    return QueuePage(rows=rows, total=total, page=page, per_page=per_page)
+    names = {line: line_config(session, line).name for line in lines} if len(lines) > 1 else {}
+    return QueuePage(rows=rows, total=total, page=page, per_page=per_page, line_names=names)
 
 
 def _page_statement(conditions: list[ColumnElement[bool]], page: int, per_page: int) -> Select:
@@ -183,6 +193,7 @@ def _page_statement(conditions: list[ColumnElement[bool]], page: int, per_page: 
     return (
         select(
             Case.reference,
+            Case.line_id,
             Case.priority,
             Case.kind,
             Case.reporter_role,
@@ -209,14 +220,18 @@ def _queue_row(row: Row[Any], now: datetime, calendar: Calendar, at_risk: timede
 
 
 def _conditions(
-    lawyer: Staff, filter: QueueFilter, status: CaseStatus | None, priority: int | None
+    lawyer: Staff,
+    line_ids: Sequence[int],
+    filter: QueueFilter,
+    status: CaseStatus | None,
+    priority: int | None,
 ) -> list[ColumnElement[bool]]:
     if status is CaseStatus.CLOSED:
         raise ValueError("the queue lists open cases only")
     # "Not closed" in exactly the words of the partial indexes' condition, so that both
     # databases may use them; a chosen status narrows it further.
     conditions: list[ColumnElement[bool]] = [
-        Case.line_id == lawyer.line_id,
+        on_lines(Case.line_id, line_ids),
         Case.status != CaseStatus.CLOSED,
         not_declined_by(lawyer),
     ]

@@ -20,6 +20,7 @@ from advisory.models import Case, CaseStatus, CredentialScheme, Line, Role, Staf
 from advisory.services.credentials import credential_hash
 from advisory.services.key_management import revoke_line_keys
 from advisory.services.line_keys import default_line
+from advisory.services.line_membership import lawyer_line_ids
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 
@@ -139,8 +140,8 @@ def deactivate_staff(session: Session, *, username: str, now: datetime) -> Deact
             case_reference=case.reference,
             detail=unassigned,
         )
-    line = session.get(Line, staff.line_id) if staff.line_id is not None else None
-    advised = line is not None and line.rotation_advised_at is not None
+    lines = [session.get(Line, line_id) for line_id in lawyer_line_ids(session, staff)]
+    advised = any(line is not None and line.rotation_advised_at is not None for line in lines)
     return Deactivation(
         staff, was_active, revoked, [case.reference for case in open_cases], advised
     )

@@ -22,12 +22,13 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 import crypto
 from advisory import audit
 from advisory.models import LineKey, Role, Staff, WrapKind, WrappedKey
+from advisory.services.line_membership import lawyer_line_ids, on_lines, works_on_line
 from advisory.services.refusal import Refusal
 from advisory.services.vouched_keys import KeyRole, vouch, vouched
 
@@ -199,7 +200,10 @@ def store_grants(
     line_keys = {
         key.key_id: key
         for key in session.scalars(
-            select(LineKey).where(LineKey.line_id == staff.line_id, LineKey.key_id.in_(grants))
+            select(LineKey).where(
+                on_lines(LineKey.line_id, lawyer_line_ids(session, staff)),
+                LineKey.key_id.in_(grants),
+            )
         )
     }
     existing = {
@@ -304,7 +308,7 @@ def _granted_key_ids(session: Session, staff: Staff) -> set[str]:
 
 @dataclass(frozen=True)
 class Colleague:
-    """A lawyer of the same line, as the granting lawyer sees them."""
+    """A lawyer of a line the granting lawyer works on, as they see them."""
 
     staff: Staff
     # Line keys the viewer holds and this colleague does not: what a grant would give them.
@@ -316,30 +320,36 @@ class Colleague:
 
 
 def colleagues(session: Session, viewer: Staff) -> list[Colleague]:
-    """Every other active lawyer of `viewer`'s line, with the keys they lack of `viewer`'s."""
-    if not is_key_holder(viewer):
+    """Every other active lawyer of `viewer`'s lines, with the keys they lack of those
+    `viewer` holds of the lines they share."""
+    lines = lawyer_line_ids(session, viewer) if is_key_holder(viewer) else []
+    if not lines:
         return []
     held: dict[int, set[str]] = {}
+    line_of_key: dict[str, int] = {}
     grants = (
-        select(WrappedKey.staff_id, LineKey.key_id)
+        select(WrappedKey.staff_id, LineKey.key_id, LineKey.line_id)
         .join(LineKey, LineKey.id == WrappedKey.line_key_id)
-        .where(LineKey.line_id == viewer.line_id, WrappedKey.kind == WrapKind.GRANT)
+        .where(on_lines(LineKey.line_id, lines), WrappedKey.kind == WrapKind.GRANT)
     )
-    for staff_id, key_id in session.execute(grants):  # one query for the whole line
+    for staff_id, key_id, line_id in session.execute(grants):  # one query for the lines
+        line_of_key[key_id] = line_id
         if staff_id is not None:
             held.setdefault(staff_id, set()).add(key_id)
     mine = held.get(viewer.id, set())
-    found = []
     query = (
         select(Staff)
         .where(
-            Staff.line_id == viewer.line_id,
+            or_(*(works_on_line(line) for line in lines)),
             Staff.role == Role.LAWYER,
             Staff.active.is_(True),
             Staff.id != viewer.id,
         )
         .order_by(Staff.username)
     )
+    found = []
     for staff in session.scalars(query):
-        found.append(Colleague(staff, sorted(mine - held.get(staff.id, set()))))
+        shared = set(lawyer_line_ids(session, staff)) & set(lines)
+        missing = {key for key in mine - held.get(staff.id, set()) if line_of_key[key] in shared}
+        found.append(Colleague(staff, sorted(missing)))
     return found

@@ -80,7 +80,7 @@ async function rotate(form) {
     form.elements.namedItem("recovery_grant").value = made.recoveryGrant;
   } catch {
     done();
-    addFieldError(form.querySelector("#rotate-button"), texts["rotate-failed"]);
+    addFieldError(form.querySelector("button[type=submit]"), texts["rotate-failed"]);
     return;
   }
   form.submit();

@@ -1,5 +1,6 @@
-"""An administrator gives a coordinator the lines whose figures they see: one line's, or a
-network's summed; none ticked is every line together. The service audits it."""
+"""An administrator gives a staff member their lines. A coordinator: the lines whose figures
+they see, one line's or a network's summed; none ticked is every line together. A lawyer: the
+lines whose cases they work, at least one. The service audits it."""
 
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ from advisory.transaction import unit_of_work
 
 @bp.post("/staff/<id:staff_id>/lines")
 @require_role(Role.ADMIN)
-def coordinator_lines(staff_id: int) -> Response:
+def staff_lines(staff_id: int) -> Response:
     account = db_session().get(Staff, staff_id)
-    if account is None or account.role is not Role.COORDINATOR:
+    if account is None or account.role not in (Role.COORDINATOR, Role.LAWYER):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -31,9 +32,15 @@ def coordinator_lines(staff_id: int) -> Response:
     if any(value not in known for value in ticked):
         abort(400)  # no page of ours sends a line that is not in its list
     chosen = {known[value] for value in ticked}
-    with unit_of_work(StaffError):
+    with unit_of_work(StaffError) as work:
         given = give_lines(db_session(), account, chosen, now=now(), actor_staff_id=g.staff.id)
-    if given:
+    if work.refusal is not None:  # a lawyer left with no line
+        flash(str(work.refusal))
+    elif account.role is Role.LAWYER:
+        flash(
+            _("%(username)s now works on the cases of the lines ticked.", username=account.username)
+        )
+    elif given:
         flash(
             _("%(username)s now sees the figures of the lines ticked.", username=account.username)
         )
