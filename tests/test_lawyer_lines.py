@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -30,7 +31,7 @@ from advisory.services.staff_lines import give_lines
 from tests.conftest import DEFAULT_NOW, TEST_SECRETS, new_case
 from tests.reporter_helpers import form_data, page_at
 from tests.reporter_helpers import opened as rh_opened
-from tests.test_queue import sign_in_as
+from tests.test_queue import page_of, sign_in_as
 
 DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -170,6 +171,41 @@ def test_a_new_case_of_a_line_may_go_to_a_lawyer_given_it(db_session, lawyer, mu
 
     assert before is None
     assert after == lawyer
+
+
+def test_the_queue_of_several_lines_is_one_list_in_queue_order_page_by_page(
+    db_session, lawyer, musikk
+):
+    # Given a lawyer of both lines, and open cases of both in mixed priorities and deadlines
+    give_lines(db_session, lawyer, [lawyer.line_id, musikk.line.id], now=DEFAULT_NOW)
+    for number in range(7):
+        for line_id, prefix in ((lawyer.line_id, "MAIN"), (musikk.line.id, "MUSK")):
+            db_session.add(
+                new_case(
+                    line_id,
+                    reference=f"{prefix}-1{number:03d}",
+                    priority=number % 3 + 1,
+                    callback_due_at=DEFAULT_NOW + timedelta(hours=number * 5 + len(prefix)),
+                )
+            )
+    db_session.flush()
+    expected = db_session.scalars(
+        select(Case.reference)
+        .where(Case.status != CaseStatus.CLOSED)
+        .order_by(Case.priority, Case.callback_due_at, Case.id)
+    ).all()
+
+    # When the queue is read four cases at a time
+    pages = [page_of(db_session, lawyer, page=number, per_page=4) for number in (1, 2, 3, 4)]
+
+    # Then the pages follow each other in queue order across both lines, each row its line's
+    assert [row.reference for page in pages for row in page.rows] == expected
+    assert pages[0].total == len(expected) == 15
+    assert pages[0].line_names == {lawyer.line_id: "Test line", musikk.line.id: "Musikk"}
+    assert {row.line_id for page in pages for row in page.rows} == {
+        lawyer.line_id,
+        musikk.line.id,
+    }
 
 
 # --- the phone line of each line ---------------------------------------------------------------

@@ -9,7 +9,7 @@ from collections.abc import Collection
 from sqlalchemy import ColumnElement, Select, exists, false, or_, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
-from advisory.models import Role, Staff, StaffLine
+from advisory.models import Line, Role, Staff, StaffLine
 
 
 def lawyer_line_ids(session: Session, staff: Staff) -> list[int]:
@@ -23,6 +23,15 @@ def lawyer_line_ids(session: Session, staff: Staff) -> list[int]:
         .order_by(StaffLine.line_id)
     )
     return [staff.line_id, *given]
+
+
+def lawyer_lines(session: Session, staff: Staff) -> list[Line]:
+    """`lawyer_line_ids` as rows, in one query: their own line first, then those given them."""
+    if staff.role is not Role.LAWYER or staff.line_id is None:
+        return []
+    given = select(StaffLine.line_id).where(StaffLine.staff_id == staff.id)
+    rows = session.scalars(select(Line).where(or_(Line.id == staff.line_id, Line.id.in_(given))))
+    return sorted(rows, key=lambda line: (line.id != staff.line_id, line.id))
 
 
 def on_lines(column: QueryableAttribute[int], line_ids: Collection[int]) -> ColumnElement[bool]:

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, select
+from sqlalchemy import ColumnElement, Row, Select, func, select, union_all
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import Subquery
 
 from advisory.hours import Calendar
 from advisory.models import (
@@ -39,8 +40,8 @@ from advisory.models import (
     ReporterRole,
     Staff,
 )
-from advisory.services.line_membership import lawyer_line_ids, on_lines
-from advisory.services.line_settings import line_config
+from advisory.services.line_membership import lawyer_lines, on_lines
+from advisory.services.line_settings import config_of
 
 PER_PAGE = 50
 
@@ -161,35 +162,67 @@ def queue_page(
     """One page of the open cases on `lawyer`'s lines (or on `line_id`, one of them), by
     priority, then deadline; the time left to each deadline is opening time of the case's
     line. A lawyer without a line has none."""
-    lines = lawyer_line_ids(session, lawyer)
-    if not lines:
+    configs = {line.id: config_of(line) for line in lawyer_lines(session, lawyer)}
+    if not configs:
         return QueuePage(rows=[], total=0, page=1, per_page=per_page)
-    calendars = {line: line_config(session, line).calendar for line in lines}
+    lines = list(configs)
+    calendars = {line: config.calendar for line, config in configs.items()}
     shown = [line_id] if line_id in calendars else lines
-    conditions = _conditions(lawyer, shown, filter, status, priority)
-    total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
+    conditions = _conditions(lawyer, filter, status, priority)
+    of_shown = on_lines(Case.line_id, shown)
+    total = session.scalar(select(func.count()).select_from(Case).where(of_shown, *conditions)) or 0
     page = min(max(page, 1), max(1, -(-total // per_page)))  # past the end: the last page
     at_risk = timedelta(hours=at_risk_opening_hours)
+    page_ids = _page_ids(shown, conditions, page, per_page)
     rows = [
         _queue_row(row, now, calendars[row.line_id], at_risk)
-        for row in session.execute(_page_statement(conditions, page, per_page))
+        for row in session.execute(_page_statement(page_ids))
     ]
-    names = {line: line_config(session, line).name for line in lines} if len(lines) > 1 else {}
+    names = {line: config.name for line, config in configs.items()} if len(lines) > 1 else {}
     return QueuePage(rows=rows, total=total, page=page, per_page=per_page, line_names=names)
 
 
-def _page_statement(conditions: list[ColumnElement[bool]], page: int, per_page: int) -> Select:
-    """The page's rows: its case ids chosen over the index alone, then only those rows read.
+def _page_ids(
+    line_ids: Sequence[int], conditions: list[ColumnElement[bool]], page: int, per_page: int
+) -> Subquery:
+    """The page's case ids, chosen over the index alone.
 
-    The columns are named as QueueRow's fields (all of them but the two counted in Python)."""
-    page_ids = (
-        select(Case.id)
-        .where(*conditions)
+    The indexes are led by the line: one line's cases come in queue order straight from it. For
+    several lines, each line's first cases up to the end of the page are taken from its own
+    part of the index, and the page is cut from those: an index range per line rather than a
+    sort of every open case of every line."""
+    offset = (page - 1) * per_page
+    if len(line_ids) == 1:
+        return (
+            select(Case.id)
+            .where(Case.line_id == line_ids[0], *conditions)
+            .order_by(*_QUEUE_ORDER)
+            .limit(per_page)
+            .offset(offset)
+            .subquery("page_ids")
+        )
+    firsts = [
+        select(Case.id, Case.priority, Case.callback_due_at)
+        .where(Case.line_id == line_id, *conditions)
         .order_by(*_QUEUE_ORDER)
+        .limit(offset + per_page)
+        .subquery(f"line_{number}")
+        for number, line_id in enumerate(line_ids)
+    ]
+    merged = union_all(*(select(first) for first in firsts)).subquery("of_each_line")
+    return (
+        select(merged.c.id)
+        .order_by(merged.c.priority, merged.c.callback_due_at, merged.c.id)
         .limit(per_page)
-        .offset((page - 1) * per_page)
+        .offset(offset)
         .subquery("page_ids")
     )
+
+
+def _page_statement(page_ids: Subquery) -> Select:
+    """The page's rows: only those of `page_ids` read, with their per-case subqueries.
+
+    The columns are named as QueueRow's fields (all of them but the two counted in Python)."""
     return (
         select(
             Case.reference,
@@ -221,17 +254,16 @@ def _queue_row(row: Row[Any], now: datetime, calendar: Calendar, at_risk: timede
 
 def _conditions(
     lawyer: Staff,
-    line_ids: Sequence[int],
     filter: QueueFilter,
     status: CaseStatus | None,
     priority: int | None,
 ) -> list[ColumnElement[bool]]:
+    """What a case in the queue must be, besides being of one of the lines shown."""
     if status is CaseStatus.CLOSED:
         raise ValueError("the queue lists open cases only")
     # "Not closed" in exactly the words of the partial indexes' condition, so that both
     # databases may use them; a chosen status narrows it further.
     conditions: list[ColumnElement[bool]] = [
-        on_lines(Case.line_id, line_ids),
         Case.status != CaseStatus.CLOSED,
         not_declined_by(lawyer),
     ]
