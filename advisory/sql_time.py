@@ -21,6 +21,7 @@ Pure: no Flask, no clock.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -122,22 +123,8 @@ class LocalDays:
 
     @classmethod
     def between(cls, zone_name: str, start: datetime, end: datetime) -> LocalDays:
-        zone = ZoneInfo(zone_name)
         first, last = to_epoch(start) - SECONDS_PER_DAY, to_epoch(end) + SECONDS_PER_DAY
-        offsets = [(first, _offset(zone, first))]
-        # Offsets change at most a few times a year, never twice within a day: compare day by
-        # day, then find the exact second by bisection.
-        for lower in range(first, last, SECONDS_PER_DAY):
-            upper = min(lower + SECONDS_PER_DAY, last)
-            if _offset(zone, upper) != _offset(zone, lower):
-                while upper - lower > 1:
-                    middle = (lower + upper) // 2
-                    if _offset(zone, middle) == _offset(zone, lower):
-                        lower = middle
-                    else:
-                        upper = middle
-                offsets.append((upper, _offset(zone, upper)))
-        return cls(tuple(offsets))
+        return cls(_offsets_between(zone_name, first, last))
 
     def offset(self, epoch: ColumnElement[int]) -> ColumnElement[int]:
         return self._offset_where(epoch, integer)
@@ -177,6 +164,35 @@ class LocalDays:
             for (_, before), (changes_at, _) in zip(self.offsets, self.offsets[1:], strict=False)
         ]
         return case(*whens, else_=integer(self.offsets[-1][1]))
+
+
+# Every page of figures asks for the same few periods in the same few zones and calendars:
+# what they take to work out is kept (a few milliseconds each, several times per page).
+@functools.lru_cache(maxsize=256)
+def _offsets_between(zone_name: str, first: int, last: int) -> tuple[tuple[int, int], ...]:
+    """(from epoch, UTC offset) of `zone_name` from `first` to `last` (epoch seconds)."""
+    zone = ZoneInfo(zone_name)
+    offsets = [(first, _offset(zone, first))]
+    # Offsets change at most a few times a year, never twice within a day: compare day by
+    # day, then find the exact second by bisection.
+    for lower in range(first, last, SECONDS_PER_DAY):
+        upper = min(lower + SECONDS_PER_DAY, last)
+        if _offset(zone, upper) != _offset(zone, lower):
+            while upper - lower > 1:
+                middle = (lower + upper) // 2
+                if _offset(zone, middle) == _offset(zone, lower):
+                    lower = middle
+                else:
+                    upper = middle
+            offsets.append((upper, _offset(zone, upper)))
+    return tuple(offsets)
+
+
+# Calendars are not hashable (their hours are mappings): the rows of a clock are kept by the
+# calendar's identity, with the calendar itself, so that an id is never taken for another's.
+# A line's calendar is one object as long as its settings stay (`line_settings.config_of`).
+_CLOCK_ROWS: dict[tuple[int, date, date], tuple[Calendar, tuple[tuple[int, ...], ...]]] = {}
+_CLOCKS_KEPT = 64
 
 
 def _offset(zone: ZoneInfo, epoch: int) -> int:
@@ -242,8 +258,19 @@ class OpeningClock:
             )
         return statement.columns(*columns).cte(name)
 
-    def rows(self) -> list[tuple[int, ...]]:
+    def rows(self) -> tuple[tuple[int, ...], ...]:
         """(day number, opening seconds before it, o1, c1, o2, c2, …) per day, padded."""
+        key = (id(self.calendar), self.first_day, self.last_day)
+        kept = _CLOCK_ROWS.get(key)
+        if kept is not None and kept[0] is self.calendar:
+            return kept[1]
+        rows = self._rows()
+        if len(_CLOCK_ROWS) >= _CLOCKS_KEPT:
+            _CLOCK_ROWS.pop(next(iter(_CLOCK_ROWS)), None)
+        _CLOCK_ROWS[key] = (self.calendar, rows)
+        return rows
+
+    def _rows(self) -> tuple[tuple[int, ...], ...]:
         intervals_per_day: list[list[tuple[int, int]]] = []
         day = self.first_day
         while day <= self.last_day:
@@ -262,7 +289,7 @@ class OpeningClock:
             flat = [bound for interval in padded for bound in interval]
             rows.append((to_day_number(self.first_day) + offset, before, *flat))
             before += sum(end - start for start, end in intervals)
-        return rows
+        return tuple(rows)
 
     @staticmethod
     def seconds_before(day_row: NamedFromClause, epoch: ColumnElement[int]) -> ColumnElement[int]:

@@ -236,7 +236,7 @@ def received_in(scope: Scope, line_ids: Collection[int] | None = None) -> Column
 
 
 def of_lines(
-    column: QueryableAttribute[int], line_ids: Collection[int] | None
+    column: QueryableAttribute[int] | ColumnElement[Any], line_ids: Collection[int] | None
 ) -> list[ColumnElement[bool]]:
     """The condition that a row is of one of the lines; none for every line (None)."""
     return [] if line_ids is None else [column.in_(sorted(line_ids))]
@@ -262,7 +262,7 @@ def _live_counts(
     lines and days from it (reading the table once per calendar cost several times more).
     """
     conditions = [] if condition is None else [condition]
-    groups = scope.by_calendar(line_ids)
+    groups = scope.by_calendar(line_ids, days_only=True)
     source: Any = Case
     froms: FromClause | type[Case] = select_from
     wheres = [[received_in(calendar_scope, lines), *conditions] for calendar_scope, lines in groups]

@@ -98,26 +98,37 @@ class Scope:
     line_calendars: tuple[tuple[int, Calendar], ...] = ()
 
     def by_calendar(
-        self, line_ids: Collection[int] | None
+        self, line_ids: Collection[int] | None, *, days_only: bool = False
     ) -> list[tuple[Scope, Collection[int] | None]]:
         """The lines `line_ids` (None: every line) in groups that share a calendar, each
-        with the scope of its calendar: live cases are counted group by group."""
+        with the scope of its calendar: live cases are counted group by group.
+
+        `days_only`: what is counted needs only the local days (counts, not opening time), so
+        lines whose time zones agree over the period share a group whatever their hours and
+        holidays (Oslo, Stockholm and Copenhagen have kept one offset since 1996)."""
         if not self.line_calendars:
             return [(self, line_ids)]
         wanted = set(line_ids) if line_ids is not None else None
-        groups: list[tuple[Calendar, list[int]]] = []
+        groups: list[tuple[object, Calendar, list[int]]] = []
         for line_id, calendar in sorted(self.line_calendars, key=lambda pair: pair[0]):
             if wanted is not None and line_id not in wanted:
                 continue
-            group = next((ids for known, ids in groups if known == calendar), None)
+            same = self._days_of(calendar) if days_only else calendar
+            group = next((ids for known, _, ids in groups if known == same), None)
             if group is None:
-                groups.append((calendar, group := []))
+                groups.append((same, calendar, group := []))
             group.append(line_id)
         # Lines named but without a calendar of their own are counted in `calendar`.
         rest = sorted(wanted - {line_id for line_id, _ in self.line_calendars}) if wanted else []
         if rest or not groups:
-            groups.append((self.calendar, rest))
-        return [(Scope(calendar, self.period, self.now), tuple(ids)) for calendar, ids in groups]
+            groups.append((None, self.calendar, rest))
+        return [(Scope(calendar, self.period, self.now), tuple(ids)) for _, calendar, ids in groups]
+
+    def _days_of(self, calendar: Calendar) -> tuple[tuple[int, int], ...]:
+        """What decides the local days of the period in `calendar`: its UTC offsets."""
+        start = local_midnight(calendar.timezone, self.period.first_day)
+        end = local_midnight(calendar.timezone, self.period.last_day + timedelta(days=1))
+        return LocalDays.between(calendar.timezone, start, end).offsets
 
     @property
     def start(self) -> datetime:

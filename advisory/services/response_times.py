@@ -101,10 +101,7 @@ def _histograms(
 def _live_responses(session: Session, scope: Scope, line_ids: Collection[int] | None) -> list[CTE]:
     """Per answered live case of the period and lines: line, channel and both response-time
     buckets; a CTE per calendar the lines are counted in (`Scope.by_calendar`)."""
-    groups = [
-        (calendar_scope, and_(received_in(calendar_scope, lines), _answered))
-        for calendar_scope, lines in scope.by_calendar(line_ids)
-    ]
+    groups = scope.by_calendar(line_ids)
     # The clocks need only cover every answered case: one range over all the groups' days
     # reads the index once (an OR of the groups' conditions read it once per group).
     everyone = and_(
@@ -118,19 +115,43 @@ def _live_responses(session: Session, scope: Scope, line_ids: Collection[int] | 
     if span is None:
         return []
     dialect = session.get_bind().dialect.name
+    if len(groups) == 1:
+        calendar_scope, lines = groups[0]
+        answered = and_(received_in(calendar_scope, lines), _answered)
+        return [_live_group(calendar_scope, _live_instants(answered), span, dialect, "")]
+    # Several calendars: the answered cases of them all are read once, each group takes its
+    # own lines and days from those (reading the table once per group cost more).
+    everyone_instants = _live_instants(everyone)
     return [
-        _live_group(calendar_scope, answered, span, dialect, f"_{number}")
-        for number, (calendar_scope, answered) in enumerate(groups)
+        _live_group(
+            calendar_scope,
+            _instants_of(everyone_instants, calendar_scope, lines, f"_{number}"),
+            span,
+            dialect,
+            f"_{number}",
+        )
+        for number, (calendar_scope, lines) in enumerate(groups)
     ]
 
 
+def _instants_of(instants: CTE, scope: Scope, line_ids: Collection[int] | None, suffix: str) -> CTE:
+    """The rows of `instants` of the lines and days of one calendar's group."""
+    return (
+        select(instants)
+        .where(
+            instants.c.received_at >= scope.start,
+            instants.c.received_at < scope.end,
+            *of_lines(instants.c.line_id, line_ids),
+        )
+        .cte(f"live_instants{suffix}")
+        .prefix_with("MATERIALIZED")
+    )
+
+
 def _live_group(
-    scope: Scope,
-    answered: ColumnElement[bool],
-    span: tuple[datetime, datetime],
-    dialect: str,
-    suffix: str,
+    scope: Scope, instants: CTE, span: tuple[datetime, datetime], dialect: str, suffix: str
 ) -> CTE:
+    """Line, channel and both response-time buckets of the `instants` of one calendar."""
     earliest, latest = span
     clock = OpeningClock(
         scope.calendar,
@@ -138,7 +159,7 @@ def _live_group(
         _local_date(scope, latest) + timedelta(days=1),
     ).table(dialect, name=f"opening_days{suffix}")
     zone_days = LocalDays.between(scope.calendar.timezone, earliest, latest)
-    ends = _Ends.of(_live_instants(answered, suffix), zone_days)
+    ends = _Ends.of(instants, zone_days)
     query, opening = (_looked_up if dialect == "sqlite" else _joined)(ends, clock)
     seconds = (
         query.add_columns((ends.responded - ends.received).label("wall"), opening.label("opening"))
@@ -178,7 +199,7 @@ def _answered_span(
     return min(instants), max(instants)
 
 
-def _live_instants(answered: ColumnElement[bool], suffix: str) -> CTE:
+def _live_instants(answered: ColumnElement[bool]) -> CTE:
     # Each instant's epoch and local day once per case, materialised: what follows refers to
     # them several times, and the databases would otherwise compute them again each time.
     return (
@@ -191,7 +212,7 @@ def _live_instants(answered: ColumnElement[bool], suffix: str) -> CTE:
             Case.first_response_at.label("responded_at"),
         )
         .where(answered)
-        .cte(f"live_instants{suffix}")
+        .cte("live_instants")
         .prefix_with("MATERIALIZED")
     )
 
