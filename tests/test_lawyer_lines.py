@@ -22,18 +22,17 @@ from advisory.models import (
     WrappedKey,
 )
 from advisory.services.assignment import pick_assignee
-from advisory.services.line_keys import active_line_key, start_line_key
+from advisory.services.line_keys import active_line_key
 from advisory.services.line_membership import lawyer_line_ids
-from advisory.services.line_settings import add_line, line_config, texts_of
-from advisory.services.notifications import NotificationKind, notify
+from advisory.services.line_settings import line_config
 from advisory.services.staff import StaffError
 from advisory.services.staff_lines import give_lines
-from tests.conftest import DEFAULT_NOW, TEST_SECRETS, new_case
+from tests.conftest import DEFAULT_NOW, new_case
+from tests.line_helpers import music_line_with_a_case
 from tests.reporter_helpers import form_data, page_at
 from tests.reporter_helpers import opened as rh_opened
 from tests.test_queue import page_of, sign_in_as
 
-DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 MUSIKK_CASE = "MUSK-0001"
 
@@ -41,23 +40,7 @@ MUSIKK_CASE = "MUSK-0001"
 @pytest.fixture
 def musikk(db_session, line_key):
     """A second line with its key, a case and a note for its lawyers."""
-    line = add_line(
-        db_session,
-        slug="musikk",
-        texts={**texts_of(line_key.line), "name": "Musikk"},
-        now=DEFAULT_NOW,
-    )
-    key = start_line_key(db_session, line, now=DEFAULT_NOW, iterations=1000, data_key=DATA_KEY)
-    db_session.add(new_case(line.id, reference=MUSIKK_CASE))
-    db_session.flush()
-    notify(
-        db_session,
-        kind=NotificationKind.NEW_CASE,
-        dedupe_key=f"new-case:{MUSIKK_CASE}",
-        now=DEFAULT_NOW,
-        role=Role.LAWYER,
-        case_reference=MUSIKK_CASE,
-    )
+    key = music_line_with_a_case(db_session, line_key.line, MUSIKK_CASE)
     db_session.commit()
     return key
 

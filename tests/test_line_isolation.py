@@ -9,14 +9,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from advisory.models import AuditEvent, Role, Staff, WrappedKey
-from advisory.services.line_keys import start_line_key
-from advisory.services.line_settings import add_line, texts_of
-from advisory.services.notifications import NotificationKind, notify
-from tests.conftest import DEFAULT_NOW, TEST_SECRETS, new_case
+from advisory.models import AuditEvent, Case, Notification, Role, Staff, WrappedKey
+from tests.conftest import DEFAULT_NOW
+from tests.line_helpers import music_line_with_a_case
 from tests.test_queue import sign_in_as
 
-DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 OTHER_REFERENCE = "MUSK-0001"
 
@@ -24,24 +21,9 @@ OTHER_REFERENCE = "MUSK-0001"
 @pytest.fixture
 def other_line_case(db_session, line_key):
     """A second line, its key, a lawyer and a case of its own, with a note for its lawyers."""
-    line = add_line(
-        db_session,
-        slug="musikk",
-        texts={**texts_of(line_key.line), "name": "Musikk"},
-        now=DEFAULT_NOW,
-    )
-    start_line_key(db_session, line, now=DEFAULT_NOW, iterations=1000, data_key=DATA_KEY)
-    case = new_case(line.id, reference=OTHER_REFERENCE)
-    db_session.add(case)
-    db_session.flush()
-    note = notify(
-        db_session,
-        kind=NotificationKind.NEW_CASE,
-        dedupe_key=f"new-case:{OTHER_REFERENCE}",
-        now=DEFAULT_NOW,
-        role=Role.LAWYER,
-        case_reference=OTHER_REFERENCE,
-    )
+    line = music_line_with_a_case(db_session, line_key.line, OTHER_REFERENCE).line
+    case = db_session.scalars(select(Case).where(Case.reference == OTHER_REFERENCE)).one()
+    note = db_session.scalars(select(Notification)).one()
     colleague = Staff(
         username="musikk-lawyer",
         role=Role.LAWYER,
