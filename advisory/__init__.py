@@ -14,6 +14,7 @@ from advisory.cli import register_cli
 from advisory.coordinator import bp as coordinator_bp
 from advisory.database import register_database
 from advisory.emergency_numbers import register_emergency_numbers
+from advisory.health import bp as health_bp
 from advisory.i18n import register_i18n
 from advisory.lawyers import bp as lawyers_bp
 from advisory.logging_config import configure_logging
@@ -75,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(coordinator_bp)
     app.register_blueprint(notices_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(health_bp)
     # Browsers ask every site for /favicon.ico, whatever its pages say.
     app.add_url_rule("/favicon.ico", endpoint=FAVICON_ENDPOINT, view_func=favicon)
 

@@ -21,7 +21,7 @@ from advisory.context import current_settings, db_session, now
 from advisory.database import JOBSTORE_TABLE, expecting_writes, tune_sqlite
 from advisory.extensions import db
 from advisory.jobs import SWEEPS
-from advisory.scheduler_lock import Lock, lock_for
+from advisory.scheduler_lock import Lock, lock_for, record_heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ def run_all_sweeps_once(app: Flask) -> dict[str, int]:
     if not service.lock.acquire(moment):
         raise SchedulerBusy("another scheduler is running; it will do the sweeps")
     try:
+        record_heartbeat(service.engine, service.lock.owner, moment)
         return {name: run_sweep_in(app, name) for name in SWEEPS}
     finally:
         service.lock.release()
@@ -115,6 +116,8 @@ class SchedulerService:
             elif not self.lock.renew(moment):
                 logger.warning("scheduler %s lost the lock; sweeps stop", self.lock.owner)
                 self._step_down()
+            if self._scheduler is not None:
+                record_heartbeat(self.engine, self.lock.owner, moment)
         except Exception:
             logger.exception("scheduler lock check failed; trying again")
 

@@ -14,12 +14,17 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import Connection, Engine, delete, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from advisory.database import expecting_writes
 from advisory.models import SchedulerLock
 
 LOCK_NAME = "scheduler"
+# A row the scheduler holding the lock rewrites at every step, on either database: readiness
+# checks (`/readyz`, `doctor`) read its age. On SQLite the lock row beats too, but as a lock.
+HEARTBEAT_NAME = "heartbeat"
 # An arbitrary constant: the advisory-lock key that means "the Advisory Line scheduler".
 POSTGRES_LOCK_KEY = 0x4144_5649_534F_5259 & 0x7FFF_FFFF_FFFF_FFFF
 
@@ -143,3 +148,15 @@ class HeartbeatRowLock:
                     SchedulerLock.name == LOCK_NAME, SchedulerLock.owner == self.owner
                 )
             )
+
+
+def record_heartbeat(engine: Engine, owner: str, now: datetime) -> None:
+    """Say that `owner`, holding the lock, was sweeping at `now`."""
+    build = postgresql_insert if engine.dialect.name == "postgresql" else sqlite_insert
+    statement = build(SchedulerLock).values(name=HEARTBEAT_NAME, owner=owner, heartbeat_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=[SchedulerLock.name],
+        set_={"owner": statement.excluded.owner, "heartbeat_at": statement.excluded.heartbeat_at},
+    )
+    with expecting_writes(), engine.begin() as connection:
+        connection.execute(statement)

@@ -32,7 +32,7 @@ DOMAIN_MODULES = {
     "metadata",
     "file_types",
 }
-BLUEPRINTS = {"reporter", "auth", "lawyers", "coordinator", "notices", "admin"}
+BLUEPRINTS = {"reporter", "auth", "lawyers", "coordinator", "notices", "admin", "health"}
 APP_MODULES = BLUEPRINTS | {
     "cli",
     "__init__",
