@@ -95,6 +95,9 @@ class Settings:
     # "development" only for `make run` and tests: demo commands exist, demo data may be made.
     environment: str
     secure_cookies: bool
+    public_url: str | None  # the address reporters use; None: not said (`doctor` asks for it)
+    workers: int  # gunicorn worker processes per host
+    hosts: int  # app hosts sharing the database
     ratelimit_storage: str = field(repr=False)  # a Redis URL may carry a password
     report_limit: str  # e.g. "5 per hour; 20 per day", per client and day
     lookup_limit: str  # shared by every post that looks a case up by its code
@@ -139,6 +142,9 @@ def load_settings(env: Mapping[str, str], defaults_file: Path = DEFAULTS_FILE) -
         line_phone=_line_phone(env, web),
         environment=_choice(env, "ADVISORY_ENV", web, ENVIRONMENTS),
         secure_cookies=_bool(env, "ADVISORY_SECURE_COOKIES", web),
+        public_url=(env.get("ADVISORY_PUBLIC_URL") or str(web["public_url"])).strip() or None,
+        workers=_int(env, "ADVISORY_WORKERS", web, minimum=1),
+        hosts=_int(env, "ADVISORY_HOSTS", web, minimum=1),
         ratelimit_storage=_ratelimit_storage(env, ratelimit),
         report_limit=_limit(env, "ADVISORY_REPORT_LIMIT", ratelimit),
         lookup_limit=_limit(env, "ADVISORY_LOOKUP_LIMIT", ratelimit),
@@ -369,6 +375,8 @@ _DEFAULT_KEYS = {
     "ADVISORY_LINE_PHONE": "line_phone",
     "ADVISORY_ENV": "environment",
     "ADVISORY_SECURE_COOKIES": "secure_cookies",
+    "ADVISORY_WORKERS": "workers",
+    "ADVISORY_HOSTS": "hosts",
     "ADVISORY_RATELIMIT_STORAGE": "storage",
     "ADVISORY_REPORT_LIMIT": "report",
     "ADVISORY_LOOKUP_LIMIT": "lookup",

@@ -11,6 +11,7 @@ from flask import Flask
 from advisory.cli.assets import assets_group
 from advisory.cli.audit import audit_group
 from advisory.cli.demo import demo_group
+from advisory.cli.doctor import doctor_command
 from advisory.cli.hours import hours_group
 from advisory.cli.init import init_command
 from advisory.cli.keys import keys_group
@@ -32,5 +33,6 @@ def register_cli(app: Flask, settings: Settings) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(report_group)
     app.cli.add_command(assets_group)
+    app.cli.add_command(doctor_command)
     if settings.development:
         app.cli.add_command(demo_group)

@@ -1,0 +1,243 @@
+"""`flask --app advisory doctor`: what in a configuration stands between it and a safe
+production deployment, one problem per line, each naming the setting to change.
+
+Each check looks at one thing and says what is wrong in words an operator can act on; none
+prints a secret or a part of one (a Redis or database URL is named by its variable only).
+"""
+
+from __future__ import annotations
+
+import smtplib
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from advisory.database import MIGRATIONS_DIR
+from advisory.models import AuditEvent, Line
+from advisory.services.line_key_rotation import current_holders
+from advisory.services.line_keys import active_line_key
+from advisory.services.line_settings import config_of
+from advisory.services.readiness import FRESH_FOR_TICKS, migrations_current, scheduler_fresh
+from advisory.settings import SECRETS_FILENAME, Settings
+
+# The app's clock and the database's may disagree by this much before it matters: deadlines
+# and audit times are written by the app, but the scheduler lock and PostgreSQL's own
+# timestamps are not.
+CLOCK_TOLERANCE = timedelta(seconds=60)
+SMTP_TIMEOUT_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class Problem:
+    setting: str  # the variable (or thing) to change
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.setting}: {self.message}"
+
+
+def examine(settings: Settings, session: Session, now: datetime) -> list[Problem]:
+    """Every problem found, in the order an operator would fix them."""
+    checks: list[Callable[[], list[Problem]]] = [
+        lambda: _cookies_and_address(settings),
+        lambda: _database_for_workers(settings),
+        lambda: _rate_limits_for_workers(settings),
+        lambda: _secrets_file(settings),
+        lambda: _smtp(settings),
+    ]
+    problems = [problem for check in checks for problem in check()]
+    try:
+        session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return [*problems, Problem("DATABASE_URL", "the database does not answer")]
+    behind = _migrations(session)
+    if behind:
+        # The other checks read tables the missing migrations make: first things first.
+        return [*problems, *behind]
+    database_checks: list[Callable[[], list[Problem]]] = [
+        lambda: _scheduler(settings, session, now),
+        lambda: _line_keys(session),
+        lambda: _clock_and_zones(session),
+    ]
+    return [*problems, *(problem for check in database_checks for problem in check())]
+
+
+def _cookies_and_address(settings: Settings) -> list[Problem]:
+    problems = []
+    if not settings.secure_cookies:
+        problems.append(
+            Problem(
+                "ADVISORY_SECURE_COOKIES",
+                "is false: browsers send the session cookie over plain http too; set true",
+            )
+        )
+    url = settings.public_url
+    if url is None:
+        problems.append(
+            Problem(
+                "ADVISORY_PUBLIC_URL",
+                "is not set: give the address reporters use (https://… or an .onion)",
+            )
+        )
+        return problems
+    parts = urlsplit(url)
+    onion = (parts.hostname or "").endswith(".onion")
+    if parts.scheme != "https" and not (parts.scheme == "http" and onion):
+        problems.append(
+            Problem(
+                "ADVISORY_PUBLIC_URL",
+                "must be https:// (or an .onion address): without a secure context the "
+                "browser cannot seal reports, and they are sealed on the server instead",
+            )
+        )
+    return problems
+
+
+def _database_for_workers(settings: Settings) -> list[Problem]:
+    if settings.database_url.startswith("sqlite") and (settings.workers > 1 or settings.hosts > 1):
+        return [
+            Problem(
+                "DATABASE_URL",
+                f"SQLite with {settings.workers} worker(s) on {settings.hosts} host(s): use "
+                "PostgreSQL when more than one process or host writes",
+            )
+        ]
+    return []
+
+
+def _rate_limits_for_workers(settings: Settings) -> list[Problem]:
+    if settings.ratelimit_storage.startswith("memory://") and (
+        settings.workers > 1 or settings.hosts > 1
+    ):
+        return [
+            Problem(
+                "ADVISORY_RATELIMIT_STORAGE",
+                "memory:// counts per process: with more than one worker or host, point it at "
+                "a Redis they all share",
+            )
+        ]
+    return []
+
+
+def _secrets_file(settings: Settings) -> list[Problem]:
+    """The secrets file and the instance folder are the server user's alone."""
+    problems = []
+    for path, allowed, what in (
+        (settings.instance_path, 0o700, "the instance folder"),
+        (settings.instance_path / SECRETS_FILENAME, 0o600, SECRETS_FILENAME),
+    ):
+        if not path.exists():
+            continue
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & ~allowed:
+            problems.append(
+                Problem(
+                    "ADVISORY_INSTANCE_PATH",
+                    f"{what} is mode {mode:o}; others may read it: chmod {allowed:o} {path}",
+                )
+            )
+    return problems
+
+
+def _smtp(settings: Settings) -> list[Problem]:
+    smtp = settings.smtp
+    if smtp is None:
+        return []
+    try:
+        with smtplib.SMTP(smtp.host, smtp.port, timeout=SMTP_TIMEOUT_SECONDS) as connection:
+            connection.ehlo()
+    except (OSError, smtplib.SMTPException) as exc:
+        return [
+            Problem(
+                "ADVISORY_SMTP_HOST",
+                f"{smtp.host}:{smtp.port} does not answer as a mail server ({type(exc).__name__})",
+            )
+        ]
+    return []
+
+
+def _migrations(session: Session) -> list[Problem]:
+    if migrations_current(session, MIGRATIONS_DIR):
+        return []
+    return [
+        Problem(
+            "migrations",
+            "the database is not at the code's latest migration: run flask --app advisory "
+            "db upgrade",
+        )
+    ]
+
+
+def _scheduler(settings: Settings, session: Session, now: datetime) -> list[Problem]:
+    tick = timedelta(seconds=settings.scheduler_tick_seconds)
+    if scheduler_fresh(session, now=now, tick=tick):
+        return []
+    return [
+        Problem(
+            "scheduler",
+            f"no heartbeat in the last {FRESH_FOR_TICKS} ticks: run flask --app advisory "
+            "scheduler beside the app (deadlines, callbacks and e-mail wait until one runs)",
+        )
+    ]
+
+
+def _line_keys(session: Session) -> list[Problem]:
+    lines = list(session.scalars(select(Line).order_by(Line.id)))
+    if not lines:
+        return [Problem("lines", "there is no line yet: run flask --app advisory init")]
+    problems = []
+    for line in lines:
+        key = active_line_key(session, line.id)
+        if key is None:
+            problems.append(Problem(f"line {line.slug}", "has no key: reports cannot be sealed"))
+        elif not current_holders(session, key):
+            problems.append(
+                Problem(
+                    f"line {line.slug}",
+                    f"no lawyer holds its key {key.key_id}: grant it with flask --app advisory "
+                    f"keys grant USERNAME --line {line.slug} and the recovery passphrase",
+                )
+            )
+    return problems
+
+
+def _clock_and_zones(session: Session) -> list[Problem]:
+    """This host's own clock (not a clock the app may be given) against the database's and
+    the audit log's; and every line's time zone known here."""
+    problems = []
+    now = datetime.now(UTC)
+    if session.get_bind().dialect.name == "postgresql":
+        database_now = session.scalar(select(func.now()))
+        if database_now is not None and abs(database_now - now) > CLOCK_TOLERANCE:
+            problems.append(
+                Problem(
+                    "clock",
+                    f"this host and the database disagree by {abs(database_now - now)}: "
+                    "synchronise both with NTP",
+                )
+            )
+    latest = session.scalar(select(func.max(AuditEvent.occurred_at)))
+    if latest is not None and latest > now + CLOCK_TOLERANCE:
+        problems.append(
+            Problem(
+                "clock",
+                f"the audit log has an event at {latest:%Y-%m-%d %H:%M} UTC, later than this "
+                "host's clock: it is behind",
+            )
+        )
+    for line in session.scalars(select(Line).order_by(Line.id)):
+        zone = config_of(line).calendar.timezone
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(
+                Problem(f"line {line.slug}", f"time zone {zone} is unknown to this host")
+            )
+    return problems
