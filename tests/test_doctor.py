@@ -7,25 +7,26 @@ import os
 import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask_migrate import downgrade
 
 from advisory import audit
-from advisory.context import db_session
-from advisory.models import Role, WrapKind, WrappedKey
+from advisory.context import db_session as app_session
+from advisory.models import Role, SchedulerLock, WrapKind, WrappedKey
 from advisory.scheduler import run_all_sweeps_once
-from advisory.services.line_keys import active_line_key, start_line_key
+from advisory.scheduler_lock import HEARTBEAT_NAME
+from advisory.services.doctor import examine
+from advisory.services.line_keys import active_line_key
 from advisory.services.line_settings import default_line
-from advisory.services.staff_lines import give_lines
-from tests.conftest import TEST_SECRETS, needs_postgres, unusable_staff
-from tests.test_scheduler import T0, make_app, own_database, private_lock_key, set_clock
+from advisory.settings import load_settings
+from tests.conftest import DEFAULT_NOW, base_env, needs_postgres, unusable_staff
+from tests.test_scheduler import make_app, own_database, private_lock_key
 
 __all__ = ["make_app", "own_database", "private_lock_key"]  # fixtures used here
 
-DATA_KEY = bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"])
-REDIS_URL = "redis://127.0.0.1:6379/5"
 # Several hosts behind a proxy: PostgreSQL, Redis, secure cookies, an https address.
 PRODUCTION = {
     "ADVISORY_ENV": "production",
@@ -33,43 +34,49 @@ PRODUCTION = {
     "ADVISORY_PUBLIC_URL": "https://rad.example.org",
     "ADVISORY_WORKERS": "2",
     "ADVISORY_HOSTS": "2",
-    "ADVISORY_RATELIMIT_STORAGE": REDIS_URL,
+    "ADVISORY_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/5",
 }
+ONE_HOST = {**PRODUCTION, "ADVISORY_WORKERS": "1", "ADVISORY_HOSTS": "1"}
+MEMORY = "ADVISORY_RATELIMIT_STORAGE"
 
 
-def ready_instance(app: Flask) -> None:
-    """A line whose key a lawyer holds, and a scheduler that has just swept."""
-    with app.app_context():
-        session = db_session()
-        line = default_line(session)
-        assert line is not None
-        key = (
-            active_line_key(session, line.id)
-            or start_line_key(session, line, now=T0, iterations=1000, data_key=DATA_KEY).line_key
+def key_held_and_swept(session) -> None:
+    """A lawyer holds the line's key, and a scheduler beat just now."""
+    line = default_line(session)
+    assert line is not None
+    key = active_line_key(session, line.id)
+    assert key is not None
+    lawyer = unusable_staff(Role.LAWYER, username="ada", line_id=line.id)
+    lawyer.public_key, lawyer.wrapped_private_key = "A" * 43, "wrapped"
+    session.add(lawyer)
+    session.flush()
+    session.add(
+        WrappedKey(
+            line_key_id=key.id,
+            kind=WrapKind.GRANT,
+            staff_id=lawyer.id,
+            blob="g",
+            created_at=DEFAULT_NOW,
         )
-        lawyer = unusable_staff(Role.LAWYER, username="ada", line_id=line.id)
-        lawyer.public_key = "A" * 43
-        lawyer.wrapped_private_key = "wrapped"
-        session.add(lawyer)
-        session.flush()
-        give_lines(session, lawyer, [line.id], now=T0)
-        session.add(
-            WrappedKey(
-                line_key_id=key.id, kind=WrapKind.GRANT, staff_id=lawyer.id, blob="g", created_at=T0
-            )
-        )
-        session.commit()
-    run_all_sweeps_once(app)
+    )
+    session.merge(SchedulerLock(name=HEARTBEAT_NAME, owner="test", heartbeat_at=DEFAULT_NOW))
+    session.flush()
+
+
+def problems_with(session, tmp_path: Path, **env: str) -> set[str]:
+    """The settings `doctor` names for the configuration `env` over the test's database."""
+    url = session.connection().engine.url.render_as_string(hide_password=False)
+    settings = load_settings(base_env(tmp_path / "instance", url, **env))
+    return {problem.setting for problem in examine(settings, session, DEFAULT_NOW)}
+
+
+# --- through the command, on an instance of its own ----------------------------------------------
 
 
 def doctor(app: Flask) -> tuple[int, list[str]]:
     result = app.test_cli_runner().invoke(args=["doctor"])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result.exit_code, result.output.splitlines()
-
-
-def named(lines: list[str]) -> set[str]:
-    return {line.split(":", 1)[0] for line in lines}
 
 
 @pytest.fixture
@@ -89,11 +96,12 @@ def initialised(make_app: Callable[..., Flask]) -> Callable[..., Flask]:
 @pytest.mark.parametrize("own_database", ["postgresql"], indirect=True)
 def test_the_configuration_of_several_hosts_passes(initialised):
     app = initialised(**PRODUCTION)
-    ready_instance(app)
+    with app.app_context():
+        key_held_and_swept(app_session())
+        app_session().commit()
+    run_all_sweeps_once(app)  # a heartbeat at the app's clock
 
-    code, lines = doctor(app)
-
-    assert (code, lines) == (0, ["No problems found."])
+    assert doctor(app) == (0, ["No problems found."])
 
 
 def test_make_runs_configuration_is_development_and_fails_with_named_reasons(initialised):
@@ -108,99 +116,104 @@ def test_make_runs_configuration_is_development_and_fails_with_named_reasons(ini
         "ADVISORY_PUBLIC_URL",
         "scheduler",
         "line main",
-    } <= named(lines)
+    } <= {line.split(":", 1)[0] for line in lines}
+
+
+def test_a_schema_behind_the_code_is_named_first(initialised):
+    app = initialised(**ONE_HOST)
+    with app.app_context():
+        downgrade(revision="-1")
+
+    assert doctor(app) == (1, [line for line in doctor(app)[1] if line.startswith("migrations")])
+
+
+# --- each check, over the test's database --------------------------------------------------------
+
+
+def test_one_host_in_production_with_a_held_key_passes(db_session, line_key, tmp_path):
+    key_held_and_swept(db_session)
+
+    assert problems_with(db_session, tmp_path, **ONE_HOST) == set()
 
 
 @pytest.mark.parametrize(
     ("env", "setting"),
     [
         ({"ADVISORY_PUBLIC_URL": "http://rad.example.org"}, "ADVISORY_PUBLIC_URL"),
-        ({"ADVISORY_RATELIMIT_STORAGE": "memory://"}, "ADVISORY_RATELIMIT_STORAGE"),
+        ({"ADVISORY_PUBLIC_URL": ""}, "ADVISORY_PUBLIC_URL"),
         ({"ADVISORY_SECURE_COOKIES": "false"}, "ADVISORY_SECURE_COOKIES"),
+        (
+            {"ADVISORY_WORKERS": "2", "ADVISORY_RATELIMIT_STORAGE": "memory://"},
+            "ADVISORY_RATELIMIT_STORAGE",
+        ),
+        (
+            {"ADVISORY_HOSTS": "2", "ADVISORY_RATELIMIT_STORAGE": "memory://"},
+            "ADVISORY_RATELIMIT_STORAGE",
+        ),
     ],
 )
-def test_each_unsafe_setting_is_named(initialised, env, setting):
-    app = initialised(**{**PRODUCTION, **env})
-    ready_instance(app)
+def test_each_unsafe_setting_is_named(db_session, line_key, tmp_path, env, setting):
+    key_held_and_swept(db_session)
 
-    code, lines = doctor(app)
-
-    assert code == 1
-    assert setting in named(lines)
-
-
-def test_an_onion_address_over_http_is_a_secure_context(initialised):
-    onion = "http://abcdefghijklmnop.onion"
-    app = initialised(**{**PRODUCTION, "ADVISORY_PUBLIC_URL": onion})
-    ready_instance(app)
-
-    assert "ADVISORY_PUBLIC_URL" not in named(doctor(app)[1])
+    # (SQLite with several workers is named as well: see below)
+    assert problems_with(db_session, tmp_path, **{**ONE_HOST, **env}) - {"DATABASE_URL"} == {
+        setting
+    }
 
 
-def test_sqlite_for_several_workers_is_named(make_app, initialised, own_database):
-    if not own_database.startswith("sqlite"):
-        pytest.skip("the SQLite configuration")
-    app = initialised(**PRODUCTION)
-    ready_instance(app)
+def test_an_onion_address_over_http_is_a_secure_context(db_session, line_key, tmp_path):
+    key_held_and_swept(db_session)
+    onion = {**ONE_HOST, "ADVISORY_PUBLIC_URL": "http://abcdefghijklmnop.onion"}
 
-    assert "DATABASE_URL" in named(doctor(app)[1])
+    assert problems_with(db_session, tmp_path, **onion) == set()
 
 
-def test_a_secrets_file_others_can_read_is_named(initialised, tmp_path):
-    app = initialised(**{**PRODUCTION, "ADVISORY_WORKERS": "1", "ADVISORY_HOSTS": "1"})
-    ready_instance(app)
+def test_sqlite_for_several_workers_is_named(db_session, line_key, tmp_path):
+    key_held_and_swept(db_session)
+    named = problems_with(db_session, tmp_path, **{**ONE_HOST, "ADVISORY_WORKERS": "2"})
+
+    sqlite = db_session.get_bind().dialect.name == "sqlite"
+    assert named == ({"DATABASE_URL"} if sqlite else set())
+
+
+def test_a_secrets_file_others_can_read_is_named(db_session, line_key, tmp_path):
+    key_held_and_swept(db_session)
     secrets = tmp_path / "instance" / "secrets.json"
-    secrets.parent.mkdir(mode=0o700, exist_ok=True)
+    secrets.parent.mkdir(mode=0o700)
     secrets.write_text("{}")
     os.chmod(secrets, 0o644)
 
-    lines = doctor(app)[1]
-
-    assert any(line.startswith("ADVISORY_INSTANCE_PATH") and "644" in line for line in lines)
+    assert problems_with(db_session, tmp_path, **ONE_HOST) == {"ADVISORY_INSTANCE_PATH"}
 
 
-def test_a_mail_server_that_does_not_answer_is_named(initialised):
+def test_a_mail_server_that_does_not_answer_is_named(db_session, line_key, tmp_path):
+    key_held_and_swept(db_session)
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    app = initialised(
-        **{**PRODUCTION, "ADVISORY_WORKERS": "1", "ADVISORY_HOSTS": "1"},
-        ADVISORY_SMTP_HOST="127.0.0.1",
-        ADVISORY_SMTP_PORT=str(port),
-        ADVISORY_SMTP_SENDER="line@example.org",
+    mail = {"ADVISORY_SMTP_HOST": "127.0.0.1", "ADVISORY_SMTP_PORT": str(port)}
+
+    named = problems_with(
+        db_session, tmp_path, **ONE_HOST, **mail, ADVISORY_SMTP_SENDER="line@example.org"
     )
-    ready_instance(app)
 
-    lines = doctor(app)[1]
-
-    assert any(line.startswith("ADVISORY_SMTP_HOST") for line in lines)
+    assert named == {"ADVISORY_SMTP_HOST"}
 
 
-def test_a_stale_heartbeat_and_a_line_key_nobody_holds_are_named(initialised):
-    app = initialised(**{**PRODUCTION, "ADVISORY_WORKERS": "1", "ADVISORY_HOSTS": "1"})
-    run_all_sweeps_once(app)  # the heartbeat, but no lawyer holds the key
-    set_clock(app, T0 + timedelta(minutes=10))
+def test_a_stale_heartbeat_and_a_key_nobody_holds_are_named(db_session, line_key, tmp_path):
+    db_session.merge(
+        SchedulerLock(
+            name=HEARTBEAT_NAME, owner="test", heartbeat_at=DEFAULT_NOW - timedelta(hours=1)
+        )
+    )
+    db_session.flush()
 
-    lines = doctor(app)[1]
-
-    assert {"scheduler", "line main"} <= named(lines)
-
-
-def test_a_schema_behind_the_code_is_named_first(initialised):
-    app = initialised(**{**PRODUCTION, "ADVISORY_WORKERS": "1", "ADVISORY_HOSTS": "1"})
-    ready_instance(app)
-    with app.app_context():
-        downgrade(revision="-1")
-
-    assert named(doctor(app)[1]) == {"migrations"}
+    assert problems_with(db_session, tmp_path, **ONE_HOST) == {"scheduler", "line main"}
 
 
-def test_a_clock_behind_the_audit_log_is_named(initialised):
-    app = initialised(**{**PRODUCTION, "ADVISORY_WORKERS": "1", "ADVISORY_HOSTS": "1"})
-    ready_instance(app)
-    with app.app_context():
-        session = db_session()
-        audit.record(session, action="test.future", now=datetime.now(UTC) + timedelta(hours=1))
-        session.commit()
+def test_a_clock_behind_the_audit_log_is_named(db_session, line_key, tmp_path):
+    key_held_and_swept(db_session)
+    audit.record(db_session, action="test.future", now=datetime.now(UTC) + timedelta(hours=1))
+    db_session.flush()
 
-    assert named(doctor(app)[1]) == {"clock"}
+    assert problems_with(db_session, tmp_path, **ONE_HOST) == {"clock"}
