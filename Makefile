@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CATALOGS := $(wildcard advisory/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test lint typecheck venv translations clean
+.PHONY: run test lint typecheck venv build translations clean
 
 # `make run` is a development configuration: plain http on loopback, demo commands on, and a
 # made-up phone number for the line so its pages show one (ADVISORY_LINE_PHONE= for web only).
@@ -34,6 +34,9 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 venv: $(STAMP)
+
+# What a server needs before it serves: the virtual environment and the compiled catalogues.
+build: $(STAMP) $(COMPILED)
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)

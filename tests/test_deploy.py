@@ -1,0 +1,116 @@
+"""The reference deployment in `deploy/` is checked by the tools that will read it: systemd
+for the units, Caddy for its configuration, Tor for the onion service, and the app's own
+settings for the environment template."""
+
+from __future__ import annotations
+
+import configparser
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from advisory.settings import PROJECT_ROOT, load_settings
+
+DEPLOY = PROJECT_ROOT / "deploy"
+UNITS = sorted((DEPLOY / "systemd").glob("*.service"))
+INSTALLED_AT = "/opt/advisory"  # where the units expect the checkout
+HARDENING = {"NoNewPrivileges": "yes", "ProtectSystem": "strict", "PrivateTmp": "yes"}
+ONION = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz234567.onion"
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        pytest.skip(f"{name} is not installed (.ci/run installs it)")
+    return found
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    # The tools are found on PATH by `tool`, their arguments are this checkout's files.
+    return subprocess.run(  # noqa: S603
+        args, capture_output=True, text=True, timeout=60, env=env, check=False
+    )
+
+
+def test_the_units_are_valid_for_systemd(tmp_path: Path):
+    analyze = tool("systemd-analyze")
+    # The units name the checkout's place on the server; here the checkout is elsewhere.
+    for unit in UNITS:
+        text = unit.read_text(encoding="utf-8").replace(INSTALLED_AT, str(PROJECT_ROOT))
+        (tmp_path / unit.name).write_text(text, encoding="utf-8")
+
+    result = run(analyze, "verify", *(str(tmp_path / unit.name) for unit in UNITS))
+
+    assert len(UNITS) == 2
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("unit", UNITS, ids=lambda unit: unit.name)
+def test_each_unit_runs_hardened_as_its_own_user_from_the_environment_file(unit: Path):
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]  (keys keep their case)
+    parser.read(unit)
+    service = parser["Service"]
+
+    assert {key: service.get(key) for key in HARDENING} == HARDENING
+    assert service["User"] == "advisory"
+    assert service["EnvironmentFile"] == "/etc/advisory/advisory.env"
+    assert service["ReadWritePaths"] == "/var/lib/advisory"
+
+
+def test_the_caddy_configuration_is_valid():
+    caddy = tool("caddy")
+    env = {"ADVISORY_DOMAIN": "rad.example.org", "ADVISORY_ONION": ONION, "PATH": "/usr/bin"}
+
+    result = run(
+        caddy,
+        "validate",
+        "--config",
+        str(DEPLOY / "caddy" / "Caddyfile"),
+        "--adapter",
+        "caddyfile",
+        env=env,
+    )
+
+    assert result.returncode == 0, result.stderr
+    text = (DEPLOY / "caddy" / "Caddyfile").read_text(encoding="utf-8")
+    assert "Onion-Location" in text
+    assert "encode" in text
+    assert "\n\tlog" not in text  # no access log: it would hold every reporter's address
+
+
+def test_the_onion_service_snippet_is_valid_for_tor(tmp_path: Path):
+    tor = tool("tor")
+    result = run(
+        tor,
+        "--verify-config",
+        "-f",
+        str(DEPLOY / "tor" / "torrc"),
+        "--DataDirectory",
+        str(tmp_path / "tor"),
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_environment_template_is_read_by_the_app_and_documented(tmp_path: Path):
+    env = {}
+    for line in (DEPLOY / "advisory.env.example").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            env[name.strip()] = value.strip()
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+
+    settings = load_settings({**env, "ADVISORY_INSTANCE_PATH": str(tmp_path)})
+
+    assert settings.environment == "production"
+    assert settings.secure_cookies
+    assert (settings.public_url or "").startswith("https://")
+    undocumented = [
+        name
+        for name in env
+        if f"`{name}`" not in readme and f"`{name.removeprefix('ADVISORY_SMTP')}`" not in readme
+    ]
+    assert undocumented == []
