@@ -131,3 +131,33 @@ def test_closed_cases_go_after_the_retention_period_of_their_own_line(
     # Then only the Swedish case is gone
     assert deleted == 1
     assert db_session.scalars(select(Case.reference)).all() == ["NORW-0001"]
+
+
+@pytest.mark.parametrize(
+    ("promised_days", "now_days", "kept"),
+    [
+        (30, 60, False),  # promised 30 days at closing; a longer period set later keeps nothing
+        (60, 30, False),  # a period shortened later applies at once
+        (60, 60, True),  # within both
+    ],
+)
+def test_a_closed_case_goes_at_its_promise_or_sooner(
+    db_session, settings, make_case, line, promised_days, now_days, kept
+):
+    # Given a case closed 45 days ago with the retention date promised then, and the line's
+    # retention period as it is now
+    closed = DEFAULT_NOW - timedelta(days=45)
+    make_case(
+        reference="KEPT-0001",
+        received_at=closed - timedelta(days=5),
+        status=CaseStatus.CLOSED,
+        closed_at=closed,
+        retention_until=closed + timedelta(days=promised_days),
+    )
+    change_line(db_session, line, {"retention_days": str(now_days)}, now=DEFAULT_NOW)
+
+    # When retention runs
+    apply_retention(db_session, settings, DEFAULT_NOW)
+
+    # Then the case is kept only while both allow it
+    assert db_session.scalars(select(Case.reference)).all() == (["KEPT-0001"] if kept else [])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, delete, false, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from advisory.models import Callback, CallbackStatus, Case, CaseStatus, ReceiptLink
@@ -24,8 +24,8 @@ logger = logging.getLogger(__name__)
 
 def apply_retention(session: Session, settings: Settings, now: datetime) -> int:
     """Delete what is no longer needed; returns how many numbers and cases went. A closed
-    case goes after the retention period of its own line (`settings` is the sweeps' common
-    argument, not read here)."""
+    case goes at the date promised when it closed, or sooner when its line's retention
+    period is shortened (`settings` is the sweeps' common argument, not read here)."""
     numbers = _delete_unneeded_numbers(session)
     expired = _delete_expired_cases(session, now)
     session.execute(delete(ReceiptLink).where(ReceiptLink.expires_at <= now))
@@ -68,9 +68,12 @@ def _delete_expired_cases(session: Session, now: datetime) -> int:
 
 
 def _past_retention(session: Session, now: datetime) -> ColumnElement[bool]:
-    """Closed longer ago than the retention period of the case's line (one query of lines)."""
+    """Past the date promised when the case closed (`retention_until`), or closed longer ago
+    than its line's retention period now (one query of lines): whichever comes first, so
+    that a longer period set later never keeps a case past its promise, and a shorter one
+    applies at once."""
     return or_(
-        false(),
+        Case.retention_until <= now,
         *(
             and_(
                 Case.line_id == line.id,
