@@ -7,6 +7,7 @@ The browser makes the same check (static/js/attachments.js) before anything is s
 
 from __future__ import annotations
 
+import unicodedata
 from types import MappingProxyType
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
@@ -27,6 +28,27 @@ KIND_OF_TYPE = MappingProxyType(
     }
 )
 MAX_FILE_NAME_CHARS = 120
+# The endings files of each type carry, the first the one a name gets when it has none of
+# them (twin: EXTENSIONS in static/js/evidence-view.js).
+EXTENSIONS = MappingProxyType(
+    {
+        "image/jpeg": (".jpg", ".jpeg"),
+        "image/png": (".png",),
+        "image/webp": (".webp",),
+        "image/gif": (".gif",),
+        "application/pdf": (".pdf",),
+        "text/plain": (".txt",),
+        "audio/webm": (".webm", ".weba"),
+        "audio/ogg": (".ogg", ".oga", ".opus"),
+        "audio/mpeg": (".mp3",),
+        "audio/mp4": (".m4a", ".mp4"),
+        "audio/wav": (".wav",),
+    }
+)
+UNKNOWN_EXTENSION = ".bin"
+# Not plainly text in a name: controls, invisible formatting (bidi overrides among them),
+# line and paragraph separators.
+_NOT_IN_NAMES = ("Cc", "Cf", "Zl", "Zp")
 
 
 def sniff(data: bytes) -> str | None:
@@ -72,3 +94,15 @@ def safe_name(name: str, media_type: str) -> str:
     if not cleaned:
         cleaned = f"file.{media_type.rsplit('/', 1)[-1]}"
     return cleaned[:MAX_FILE_NAME_CHARS]
+
+
+def download_name(name: str, media_type: str | None) -> str:
+    """The name a file is shown and saved under (twin: cleanName in
+    static/js/evidence-view.js): no folders, nothing invisible, at most MAX_FILE_NAME_CHARS
+    characters, and an ending that fits its type (".bin" for an unknown one), so that a file
+    never opens on the reader's computer as something else than it was shown."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    kept = "".join(ch for ch in base if unicodedata.category(ch) not in _NOT_IN_NAMES)
+    cleaned = kept.strip().strip(".").strip()[:MAX_FILE_NAME_CHARS] or "file"
+    endings = EXTENSIONS.get(media_type or "", (UNKNOWN_EXTENSION,))
+    return cleaned if cleaned.lower().endswith(endings) else cleaned + endings[0]

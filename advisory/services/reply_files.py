@@ -102,8 +102,10 @@ def _parsed_header(text: bytes, padded_bytes: int) -> ReplyHeader | None:
         or not 0 <= size <= padded_bytes
     ):
         return None
-    known_type = media_type if media_type in file_types.ACCEPTED_TYPES else "application/bin"
-    return ReplyHeader(key_bytes, file_types.safe_name(name, known_type), size)
+    known_type = media_type if media_type in file_types.ACCEPTED_TYPES else None
+    # Named as the lawyer's page names it: with JavaScript or without, `x.exe` sent as a
+    # picture is saved as `x.exe.png`.
+    return ReplyHeader(key_bytes, file_types.download_name(name, known_type), size)
 
 
 def open_reply_file(

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 import crypto
 from advisory.extensions import db
-from advisory.file_types import safe_name, sniff
+from advisory.file_types import download_name, safe_name, sniff
 from advisory.models import Attachment, AttachmentChunk, Case
 from advisory.services.attachments import attachments_of, sealed_stream
 from crypto import stream
@@ -501,6 +501,36 @@ def test_files_are_known_and_named_by_the_servers_rules(
         [sniff(sample) for sample in samples],
         [safe_name(name, "text/plain") for name in names],
     ]
+
+
+def test_the_browser_and_the_server_name_a_download_alike(page: Page, live_server: LiveServer):
+    # Given names a reply's file might carry, with the type its bytes are (or none known)
+    cases = [
+        ("x.exe", "image/png"),
+        ("a\\b/c.txt", "text/plain"),
+        (" ..\u200bnotat\u0007.txt. ", "text/plain"),
+        ("...", "image/jpeg"),
+        ("photo.JPG", "image/jpeg"),
+        ("voice", "audio/ogg"),
+        ("x" * 130 + ".pdf", "application/pdf"),
+        ("report.pdf", None),
+        ("\u202egnp.exe", "image/png"),
+    ]
+    page.goto(f"{live_server.url}/")
+
+    # When the lawyer's page names them, and the server names them for a reporter without
+    # JavaScript
+    in_browser = page.evaluate(
+        """async (cases) => {
+            const { cleanName } = await import('/static/js/evidence-view.js');
+            return cases.map(([name, type]) => cleanName(name, type));
+        }""",
+        cases,
+    )
+
+    # Then both give the same names, each with an ending that fits its type
+    assert in_browser == [download_name(name, media_type) for name, media_type in cases]
+    assert in_browser[0] == "x.exe.png"
 
 
 # --- with a follow-up message --------------------------------------------------------------------

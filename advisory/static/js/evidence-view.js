@@ -170,15 +170,16 @@ export function parseHeader(text, paddedBytes) {
 }
 
 /**
- * A name to show and to save a download under: no folders, nothing invisible, at most
- * MAX_NAME_CHARS characters, and an ending that fits the type (".bin" for an unknown one),
- * so that a file never opens on the lawyer's computer as something else than it was shown.
+ * A name to show and to save a download under (twin: download_name in advisory/file_types.py):
+ * no folders, nothing invisible, at most MAX_NAME_CHARS characters, and an ending that fits
+ * the type (".bin" for an unknown one), so that a file never opens on the reader's computer
+ * as something else than it was shown.
  *
  * @param {string} name as the header gives it
  * @param {string | null} type an accepted type, or null
  * @returns {string}
  */
-function cleanName(name, type) {
+export function cleanName(name, type) {
   const base = name.replace(/^.*[\\/]/su, "");
   let cleaned = base.replace(NOT_IN_NAMES, "").trim().replace(/^\.+|\.+$/gu, "").trim();
   cleaned = [...cleaned].slice(0, MAX_NAME_CHARS).join("") || "file";
