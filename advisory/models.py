@@ -122,8 +122,9 @@ class Line(Base):
 
 
 class StaffLine(Base):
-    """A line a coordinator is given: one makes a line's coordinator, several a network's.
-    A coordinator given none sees every line together."""
+    """A line given to a staff member. A coordinator's: one makes a line's coordinator,
+    several a network's, none every line together. A lawyer's: a line whose cases they work
+    besides their own (`Staff.line_id`)."""
 
     __tablename__ = "staff_line"
     shown_in_repr = ("staff_id", "line_id")

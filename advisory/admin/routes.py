@@ -22,7 +22,7 @@ from advisory.models import Role, Staff
 from advisory.services import staff as service
 from advisory.services.line_settings import all_lines
 from advisory.services.staff import Deactivation, NewStaff, StaffError
-from advisory.services.staff_lines import given_line_ids
+from advisory.services.staff_lines import lines_by_staff
 from advisory.transaction import unit_of_work
 
 bp = Blueprint("admin", __name__, url_prefix="/staff/admin")
@@ -162,7 +162,7 @@ def render_staff(
         refusal=refusal,
         unconfirmed=unconfirmed,
         lines=all_lines(db_session()),
-        given_lines=given_line_ids(db_session()),
+        given_lines=lines_by_staff(db_session()),
     )
 
 

@@ -9,6 +9,7 @@ new key pair in its own browser and waits for a colleague's grant.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,7 +21,7 @@ from advisory.models import Case, CaseStatus, CredentialScheme, Line, Role, Staf
 from advisory.services.credentials import credential_hash
 from advisory.services.key_management import revoke_line_keys
 from advisory.services.line_keys import default_line
-from advisory.services.line_membership import lawyer_line_ids
+from advisory.services.line_membership import lawyer_lines
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 
@@ -123,28 +124,32 @@ def deactivate_staff(session: Session, *, username: str, now: datetime) -> Deact
             .order_by(Case.reference)
         )
     )
-    for case in open_cases:
-        case.assigned_lawyer_id = None
     deactivated: audit.Detail = {
         "staff": name,
         "was_active": was_active,
         "unassigned": len(open_cases),
     }
     audit.record(session, action="staff.deactivated", now=now, detail=deactivated)
-    unassigned: audit.Detail = {"from": name, "reason": "staff_deactivated"}
-    for case in open_cases:
+    unassign(session, open_cases, staff, reason="staff_deactivated", now=now)
+    advised = any(line.rotation_advised_at is not None for line in lawyer_lines(session, staff))
+    return Deactivation(
+        staff, was_active, revoked, [case.reference for case in open_cases], advised
+    )
+
+
+def unassign(
+    session: Session, cases: Iterable[Case], staff: Staff, *, reason: str, now: datetime
+) -> None:
+    """Take `cases` from `staff` back to unassigned, each with an audit event saying why."""
+    for case in cases:
+        case.assigned_lawyer_id = None
         audit.record(
             session,
             action="case.unassigned",
             now=now,
             case_reference=case.reference,
-            detail=unassigned,
+            detail={"from": staff.username, "reason": reason},
         )
-    lines = [session.get(Line, line_id) for line_id in lawyer_line_ids(session, staff)]
-    advised = any(line is not None and line.rotation_advised_at is not None for line in lines)
-    return Deactivation(
-        staff, was_active, revoked, [case.reference for case in open_cases], advised
-    )
 
 
 def reactivate_staff(

@@ -18,7 +18,7 @@ from advisory import audit
 from advisory.models import Case, CaseStatus, Line, Role, Staff, StaffLine
 from advisory.services.key_management import revoke_line_keys
 from advisory.services.line_membership import lawyer_line_ids
-from advisory.services.staff import StaffError
+from advisory.services.staff import StaffError, unassign
 
 
 def given_lines(session: Session, staff: Staff) -> list[Line]:
@@ -78,7 +78,7 @@ def give_lines(
     return slugs
 
 
-def given_line_ids(session: Session) -> dict[int, set[int]]:
+def lines_by_staff(session: Session) -> dict[int, set[int]]:
     """Each staff member's lines, by staff id (for the staff accounts page): a coordinator's
     given lines; a lawyer's own line and those given them."""
     given: dict[int, set[int]] = {}
@@ -114,12 +114,4 @@ def _move_lawyer(session: Session, staff: Staff, line_ids: list[int], *, now: da
         )
         .order_by(Case.reference)
     )
-    for case in open_cases:
-        case.assigned_lawyer_id = None
-        audit.record(
-            session,
-            action="case.unassigned",
-            now=now,
-            case_reference=case.reference,
-            detail={"from": staff.username, "reason": "line_left"},
-        )
+    unassign(session, open_cases, staff, reason="line_left", now=now)
