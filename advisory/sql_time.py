@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -193,6 +194,7 @@ def _offsets_between(zone_name: str, first: int, last: int) -> tuple[tuple[int, 
 # A line's calendar is one object as long as its settings stay (`line_settings.config_of`).
 _CLOCK_ROWS: dict[tuple[int, date, date], tuple[Calendar, tuple[tuple[int, ...], ...]]] = {}
 _CLOCKS_KEPT = 64
+_CLOCK_ROWS_LOCK = threading.Lock()
 
 
 def _offset(zone: ZoneInfo, epoch: int) -> int:
@@ -265,9 +267,12 @@ class OpeningClock:
         if kept is not None and kept[0] is self.calendar:
             return kept[1]
         rows = self._rows()
-        if len(_CLOCK_ROWS) >= _CLOCKS_KEPT:
-            _CLOCK_ROWS.pop(next(iter(_CLOCK_ROWS)), None)
-        _CLOCK_ROWS[key] = (self.calendar, rows)
+        # Request threads share the cache: the oldest entry goes under a lock (another
+        # thread's insert between iter() and next() would break the iteration).
+        with _CLOCK_ROWS_LOCK:
+            if len(_CLOCK_ROWS) >= _CLOCKS_KEPT:
+                _CLOCK_ROWS.pop(next(iter(_CLOCK_ROWS)), None)
+            _CLOCK_ROWS[key] = (self.calendar, rows)
         return rows
 
     def _rows(self) -> tuple[tuple[int, ...], ...]:
