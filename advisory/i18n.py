@@ -18,8 +18,10 @@ from wtforms.i18n import messages_path
 
 from advisory.context import current_settings, db_session
 from advisory.extensions import babel
+from advisory.models import Role
 from advisory.page_line import page_line
-from advisory.services.line_settings import line_config
+from advisory.services.line_settings import figures_calendar, line_config
+from advisory.services.staff_lines import given_lines
 from advisory.settings import PROJECT_ROOT, SUPPORTED_LOCALES, Settings
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "advisory" / "translations"
@@ -162,10 +164,14 @@ def _select_locale() -> str:
 
 
 def _select_timezone() -> str:
-    """Times on a page are in its line's zone: a lawyer's own line's, else the page's line's."""
+    """Times on a page are in its line's zone: a lawyer's own line's; a coordinator's, the
+    zone their figures are counted in (their first given line's, as the dashboard's days);
+    else the page's line's."""
     staff = g.get("staff")
     if staff is not None and staff.line_id is not None:
         return line_config(db_session(), staff.line_id).calendar.timezone
+    if staff is not None and staff.role is Role.COORDINATOR:
+        return figures_calendar(db_session(), given_lines(db_session(), staff)).timezone
     line = page_line()
     return current_settings().calendar.timezone if line is None else line.config.calendar.timezone
 

@@ -9,6 +9,15 @@ from werkzeug.routing import BaseConverter, IntegerConverter, Map
 MAX_ROW_ID = 2**31 - 1
 
 
+def row_id(text: str) -> int | None:
+    """A row id given as text (a query argument, a form field): ASCII digits naming a number
+    from 1 to MAX_ROW_ID, else None. `int()` alone takes "١", " 1" and "1_0", and any length."""
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ROW_ID))):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ROW_ID else None
+
+
 class RowIdConverter(IntegerConverter):
     """`<id:name>`: a positive whole number that fits a primary key, else the route does not
     match (404). A larger number would otherwise reach the database and fail there."""

@@ -8,13 +8,14 @@ import csv
 import io
 import json
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from advisory.auth import sessions
-from advisory.models import AuditEvent, Notification, Role, StaffLine
-from advisory.services.line_settings import add_line, texts_of
+from advisory.models import AuditEvent, Line, Notification, Role, StaffLine
+from advisory.services.line_settings import add_line, change_line, texts_of
 from advisory.services.notifications import NotificationKind, notify
 from advisory.services.outbox import recipients_for
 from tests.conftest import DEFAULT_NOW, new_case, unusable_staff
@@ -189,3 +190,25 @@ def test_a_coordinator_given_a_line_hears_only_of_its_cases(client, db_session, 
         "MAIN-0001": ["eva@example.org"],  # the one given no line hears of every line
         "MUSK-0001": ["eva@example.org", "kari@example.org"],
     }
+
+
+def test_a_coordinators_times_are_in_the_zone_of_their_lines_days(
+    app, client, db_session, two_lines
+):
+    # Given a coordinator of a line in Reykjavik (an hour behind the first line, Oslo, in winter)
+    _first, musikk = two_lines
+    line = db_session.get(Line, musikk)
+    change_line(db_session, line, {"timezone": "Atlantic/Reykjavik"}, now=DEFAULT_NOW)
+    kari = staff(db_session, Role.COORDINATOR, "kari")
+    db_session.add(StaffLine(staff_id=kari.id, line_id=musikk))
+    db_session.commit()
+    sign_in_as(client, db_session, kari)
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+
+    # When they open the dashboard
+    page = client.get("/coordinator").get_data(as_text=True)
+
+    # Then "as of" is the clock in Reykjavik, the zone the period's days are counted in
+    reykjavik = DEFAULT_NOW.astimezone(ZoneInfo("Atlantic/Reykjavik"))
+    assert f"as of {reykjavik:%-d %B %Y %H:%M}." in page

@@ -277,3 +277,17 @@ def test_a_lawyer_is_given_lines_from_the_command_line(runner, db_session, lawye
     assert result.exit_code == 0, result.output
     assert "works on the cases of test, musikk" in result.output
     assert lawyer_line_ids(db_session, db_session.get(Staff, lawyer_id)) == lines
+
+
+def test_a_deactivated_lawyer_is_given_no_lines(client, db_session, lawyer, musikk, make_staff):
+    own_line, lawyer_id = lawyer.line_id, lawyer.id
+    lawyer.active = False
+    admin = make_staff(Role.ADMIN, username="root", must_change_password=False, totp_confirmed=True)
+    sign_in_as(client, db_session, admin)
+    token = TOKEN.search(client.get("/staff/admin/staff").get_data(as_text=True)).group(1)
+
+    answer = client.post(
+        f"/staff/admin/staff/{lawyer_id}/lines", data={"csrf_token": token, "line": [own_line]}
+    )
+
+    assert answer.status_code == 404

@@ -153,15 +153,16 @@ def render_staff(
 ) -> str:
     me: Staff = g.staff
     rows = [_row(account, me) for account in service.list_staff(db_session())]
+    lines = all_lines(db_session())
     return render_template(
         "admin/staff.html",
         rows=rows,
-        add_form=add_form or AddStaffForm(formdata=None).with_lines(all_lines(db_session())),
+        add_form=add_form or AddStaffForm(formdata=None).with_lines(lines),
         action_form=ConfirmForm(formdata=None),  # the CSRF token of every row's forms
         role_labels=ROLE_LABELS,
         refusal=refusal,
         unconfirmed=unconfirmed,
-        lines=all_lines(db_session()),
+        lines=lines,
         given_lines=lines_by_staff(db_session()),
     )
 

@@ -23,7 +23,8 @@ from advisory.transaction import unit_of_work
 @require_role(Role.ADMIN)
 def staff_lines(staff_id: int) -> Response:
     account = db_session().get(Staff, staff_id)
-    if account is None or account.role not in (Role.COORDINATOR, Role.LAWYER):
+    # As the page offers it: to active coordinators and lawyers only.
+    if account is None or not account.active or account.role not in (Role.COORDINATOR, Role.LAWYER):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)

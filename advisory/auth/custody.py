@@ -26,6 +26,7 @@ from advisory.services.reply_signatures import (
 )
 from advisory.services.staff_keys import StaffKeyError
 from advisory.transaction import unit_of_work
+from advisory.url_converters import row_id
 
 
 @bp.get("/keys")
@@ -112,7 +113,9 @@ def rotate_line_key() -> Response | tuple[str, int]:
     problem = _("The new line key could not be started. Nothing was changed; please try again.")
     if not form.validate_on_submit():
         return _render_colleagues(problem=_("Starting a new line key needs JavaScript.")), 400
-    line = form.line.data
+    line = row_id(form.line.data) if form.line.data else None
+    if form.line.data and line is None:  # no page of ours sends a line that is no row id
+        return _render_colleagues(problem=problem), 400
     with unit_of_work(line_key_rotation.RotationError, StaffKeyError) as work:
         line_key_rotation.rotate_from_browser(
             db_session(),
@@ -122,7 +125,7 @@ def rotate_line_key() -> Response | tuple[str, int]:
             recovery_grant=form.recovery_grant.data or "",
             data_key=data_key(),
             now=now(),
-            line_id=int(line) if line else None,
+            line_id=line,
         )
     if work.refusal is not None:
         if work.refusal.args[0] == "holders_changed":

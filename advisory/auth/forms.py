@@ -107,8 +107,7 @@ class RotationForm(Form):
     public_key = HiddenField(validators=[DataRequired(), Length(max=MAX_PUBLIC_KEY_CHARS)])
     grants = HiddenField(validators=[DataRequired(), Length(max=MAX_GRANTS_CHARS)])
     recovery_grant = HiddenField(validators=[DataRequired(), Length(max=200)])
-    # The line's id; at most 18 digits, so that it fits the database's 64-bit integers.
-    line = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,18}\Z")])
+    line = HiddenField(validators=[Optional(), Length(max=20)])  # the line's id (`row_id`)
 
 
 class SignOutForm(Form):

@@ -36,8 +36,8 @@ from advisory.reporter.forms import (
     required_answer,
     submission_token_field,
 )
-from advisory.services.line_membership import lawyer_line_ids
-from advisory.services.line_settings import line_config
+from advisory.services.line_membership import lawyer_lines
+from advisory.services.line_settings import config_of
 from advisory.services.phone_intake import (
     LeftAtProblem,
     Note,
@@ -49,36 +49,46 @@ from advisory.services.phone_intake import (
     oldest_left_date,
 )
 from advisory.text_limits import MAX_PHONE_CHARS
+from advisory.url_converters import row_id
 
 
 def intake_line_id() -> int:
     """The line the call came in on: the one the page names (`line`, in its address or its
     form), which must be one of the lawyer's lines; their own line when none is named. A
     lawyer without a line has no phone page; a line not theirs is not found."""
-    lines = lawyer_line_ids(db_session(), g.staff)
+    lines = _lawyers_lines()
     if not lines:
         abort(403)
     named = request.values.get("line", "")
     if not named:
-        return lines[0]
-    # At most 18 ASCII digits: a number the database could hold, and no int() of a huge text.
-    if not (named.isascii() and named.isdigit() and len(named) <= 18) or int(named) not in lines:
+        return next(iter(lines))
+    line_id = row_id(named)
+    if line_id not in lines:
         abort(404)
-    return int(named)
+    return line_id
 
 
 def intake_lines() -> dict[int, str]:
     """The lawyer's lines by id when they work on several (the page lets them choose)."""
-    lines = lawyer_line_ids(db_session(), g.staff)
-    if len(lines) < 2:
-        return {}
-    return {line: line_config(db_session(), line).name for line in lines}
+    lines = _lawyers_lines()
+    return {line_id: config.name for line_id, config in lines.items()} if len(lines) > 1 else {}
+
+
+def _lawyers_lines() -> dict[int, LineConfig]:
+    """The signed-in lawyer's lines, their own first, read once per request (the form's
+    checks, the page and the service all ask)."""
+    if "advisory_intake_lines" not in g:
+        g.advisory_intake_lines = {
+            line.id: config_of(line) for line in lawyer_lines(db_session(), g.staff)
+        }
+    lines: dict[int, LineConfig] = g.advisory_intake_lines
+    return lines
 
 
 def own_line() -> LineConfig:
     """The settings of the line the call came in on (`intake_line_id`): its calendar says
     when it is open and in which time zone a voicemail was left."""
-    return line_config(db_session(), intake_line_id())
+    return _lawyers_lines()[intake_line_id()]
 
 
 OUTCOME_CHOICES = [

@@ -13,6 +13,7 @@ from advisory.models import CaseStatus, Role
 from advisory.reporter.forms import FIELD_CHOICES, KIND_CHOICES
 from advisory.services import queue as service
 from advisory.services.queue import OPEN_STATUSES, DeadlineState, QueueFilter
+from advisory.url_converters import row_id
 
 bp = Blueprint("queue", __name__)
 
@@ -31,8 +32,8 @@ def queue() -> str:
     status = STATUSES.get(args.get("status", ""))
     priority = PRIORITIES.get(args.get("priority", ""))
     page_number = args.get("page", default=1, type=int) or 1
-    # Not one of theirs (or not a number): every line of theirs.
-    line_id = args.get("line", type=int)
+    # Not one of theirs (or not a row id): every line of theirs.
+    line_id = row_id(args.get("line", ""))
     page = service.queue_page(
         db_session(),
         lawyer=g.staff,
