@@ -22,6 +22,8 @@ from advisory.models import (
     WrappedKey,
 )
 from advisory.services.assignment import pick_assignee
+from advisory.services.case_actions import assign_case
+from advisory.services.casework import colleagues_for
 from advisory.services.line_keys import active_line_key
 from advisory.services.line_membership import lawyer_line_ids
 from advisory.services.line_settings import line_config
@@ -291,3 +293,20 @@ def test_a_deactivated_lawyer_is_given_no_lines(client, db_session, lawyer, musi
     )
 
     assert answer.status_code == 404
+
+
+def test_a_case_may_be_given_to_a_colleague_who_was_given_its_line(
+    db_session, lawyer, musikk, make_staff
+):
+    # Given a lawyer of the music line, and a lawyer of the first line given it too
+    musikk_lawyer = make_staff(Role.LAWYER, username="musikk-lawyer", line_id=musikk.line.id)
+    give_lines(db_session, lawyer, [lawyer.line_id, musikk.line.id], now=DEFAULT_NOW)
+    case = db_session.scalars(select(Case).where(Case.reference == MUSIKK_CASE)).one()
+
+    # When the music line's lawyer gives its case to the colleague the page offers
+    offered = colleagues_for(db_session, case)
+    assign_case(db_session, case, musikk_lawyer, to=lawyer, now=DEFAULT_NOW)
+
+    # Then it is theirs
+    assert lawyer in offered
+    assert case.assigned_lawyer_id == lawyer.id

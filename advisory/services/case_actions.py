@@ -26,7 +26,6 @@ from advisory.models import (
     CaseStatus,
     CloseOutcome,
     Message,
-    Role,
     Staff,
 )
 from advisory.redacted import Redacted
@@ -34,6 +33,7 @@ from advisory.services.assignment import reassign_after_decline
 from advisory.services.attachments import Claim, claim_reply_uploads
 from advisory.services.callbacks import release_place
 from advisory.services.line_keys import active_line_key
+from advisory.services.line_membership import lawyer_line_ids
 from advisory.services.line_settings import line_config
 from advisory.services.notifications import NotificationKind, tell_assignee, tell_lawyer
 from advisory.services.refusal import Refusal
@@ -84,14 +84,15 @@ def take_case(
 
 
 def assign_case(session: Session, case: Case, lawyer: Staff, *, to: Staff, now: datetime) -> None:
-    """Give the case to a colleague on the same line who has not declined it; they are told,
+    """Give the case to a colleague of its line (their own or one given them) who has not
+    declined it; they are told,
     and so is the colleague who held it. Giving it to oneself is taking it (a colleague's
     case only with the take-over confirmation)."""
     _require_open(case)
     if to.id == lawyer.id:
         take_case(session, case, lawyer, now=now)
         return
-    if to.role is not Role.LAWYER or not to.active or to.line_id != case.line_id:
+    if not to.active or case.line_id not in lawyer_line_ids(session, to):
         raise CaseActionError("not_a_colleague")
     if has_declined(session, case, to):
         raise CaseActionError("declined_by_them")
