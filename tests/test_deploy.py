@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import configparser
 import shutil
+import socket
 import subprocess
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -78,7 +82,8 @@ def test_the_caddy_configuration_is_valid():
     text = (DEPLOY / "caddy" / "Caddyfile").read_text(encoding="utf-8")
     assert "Onion-Location" in text
     assert "encode" in text
-    assert "\n\tlog" not in text  # no access log: it would hold every reporter's address
+    site = text[text.index("{$ADVISORY_DOMAIN} {") :]
+    assert "\n\tlog" not in site  # no access log: it would hold every reporter's address
 
 
 def test_the_onion_service_snippet_is_valid_for_tor(tmp_path: Path):
@@ -114,3 +119,56 @@ def test_the_environment_template_is_read_by_the_app_and_documented(tmp_path: Pa
         if f"`{name}`" not in readme and f"`{name.removeprefix('ADVISORY_SMTP')}`" not in readme
     ]
     assert undocumented == []
+
+
+def test_caddy_logs_no_client_address_when_the_app_is_down(tmp_path: Path):
+    # Given the Caddyfile served on a loopback port, its upstream (the app) not running
+    caddy = tool("caddy")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    text = (DEPLOY / "caddy" / "Caddyfile").read_text(encoding="utf-8")
+    config = tmp_path / "Caddyfile"
+    config.write_text(text.replace("127.0.0.1:8000", f"127.0.0.1:{dead}"), encoding="utf-8")
+    env = {
+        "ADVISORY_DOMAIN": f"http://127.0.0.1:{port}",
+        "ADVISORY_ONION": ONION,
+        "PATH": "/usr/bin",
+        "HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path),
+    }
+    server = subprocess.Popen(  # noqa: S603 - Debian's caddy, this checkout's configuration
+        [caddy, "run", "--config", str(config), "--adapter", "caddyfile"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        # When a reporter's request fails at the proxy (a 502)
+        status = _get_when_up(port, headers={"User-Agent": "UA-CANARY"})
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=20)
+
+    # Then Caddy's log names neither their address nor their browser
+    assert status == 502, output
+    assert "UA-CANARY" not in output
+    assert "remote_ip" not in output
+
+
+def _get_when_up(port: int, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/report", headers=headers)
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (loopback)
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return error.code
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("Caddy did not start")
