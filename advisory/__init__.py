@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 
 from flask import Flask, Response, send_from_directory
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from advisory.admin import bp as admin_bp
 from advisory.assets import register_assets
@@ -57,6 +58,12 @@ def create_app(config: Mapping[str, str] | Settings | None = None) -> Flask:
     keep_uploads_in_memory(app)
     register_assets(app)  # before security: the CSP names the import map the pages carry
     register_line_prefix(app)  # before security: an unknown line is not found, whatever is sent
+    if settings.proxies:
+        # The client's address as the proxies say it (the rate limits count by it); a client
+        # talking to us directly could write that header itself, so only with proxies.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxies, x_proto=settings.proxies
+        )
     register_security(app, settings)
     register_database(app, settings)
     register_i18n(app, settings)

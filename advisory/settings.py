@@ -98,6 +98,7 @@ class Settings:
     public_url: str | None  # the address reporters use; None: not said (`doctor` asks for it)
     workers: int  # gunicorn worker processes per host
     hosts: int  # app hosts sharing the database
+    proxies: int  # reverse proxies in front, whose X-Forwarded-For is believed
     ratelimit_storage: str = field(repr=False)  # a Redis URL may carry a password
     report_limit: str  # e.g. "5 per hour; 20 per day", per client and day
     lookup_limit: str  # shared by every post that looks a case up by its code
@@ -145,6 +146,7 @@ def load_settings(env: Mapping[str, str], defaults_file: Path = DEFAULTS_FILE) -
         public_url=(env.get("ADVISORY_PUBLIC_URL") or str(web["public_url"])).strip() or None,
         workers=_int(env, "ADVISORY_WORKERS", web, minimum=1),
         hosts=_int(env, "ADVISORY_HOSTS", web, minimum=1),
+        proxies=_int(env, "ADVISORY_PROXIES", web, minimum=0),
         ratelimit_storage=_ratelimit_storage(env, ratelimit),
         report_limit=_limit(env, "ADVISORY_REPORT_LIMIT", ratelimit),
         lookup_limit=_limit(env, "ADVISORY_LOOKUP_LIMIT", ratelimit),
@@ -377,6 +379,7 @@ _DEFAULT_KEYS = {
     "ADVISORY_SECURE_COOKIES": "secure_cookies",
     "ADVISORY_WORKERS": "workers",
     "ADVISORY_HOSTS": "hosts",
+    "ADVISORY_PROXIES": "proxies",
     "ADVISORY_RATELIMIT_STORAGE": "storage",
     "ADVISORY_REPORT_LIMIT": "report",
     "ADVISORY_LOOKUP_LIMIT": "lookup",

@@ -5,9 +5,11 @@ settings for the environment template."""
 from __future__ import annotations
 
 import configparser
+import http.server
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -124,30 +126,12 @@ def test_the_environment_template_is_read_by_the_app_and_documented(tmp_path: Pa
 def test_caddy_logs_no_client_address_when_the_app_is_down(tmp_path: Path):
     # Given the Caddyfile served on a loopback port, its upstream (the app) not running
     caddy = tool("caddy")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        dead = probe.getsockname()[1]
+    port, dead = _free_port(), _free_port()
     text = (DEPLOY / "caddy" / "Caddyfile").read_text(encoding="utf-8")
     config = tmp_path / "Caddyfile"
-    config.write_text(text.replace("127.0.0.1:8000", f"127.0.0.1:{dead}"), encoding="utf-8")
-    env = {
-        "ADVISORY_DOMAIN": f"http://127.0.0.1:{port}",
-        "ADVISORY_ONION": ONION,
-        "PATH": "/usr/bin",
-        "HOME": str(tmp_path),
-        "XDG_DATA_HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path),
-    }
-    server = subprocess.Popen(  # noqa: S603 - Debian's caddy, this checkout's configuration
-        [caddy, "run", "--config", str(config), "--adapter", "caddyfile"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    text = text.replace("127.0.0.1:8000", f"127.0.0.1:{dead}")
+    config.write_text(text.replace("127.0.0.1:8081", f"127.0.0.1:{_free_port()}"), "utf-8")
+    server = _caddy(caddy, config, tmp_path, port)
     try:
         # When a reporter's request fails at the proxy (a 502)
         status = _get_when_up(port, headers={"User-Agent": "UA-CANARY"})
@@ -172,3 +156,64 @@ def _get_when_up(port: int, headers: dict[str, str]) -> int:
         except OSError:
             time.sleep(0.1)
     raise AssertionError("Caddy did not start")
+
+
+def test_caddy_tells_the_app_the_peer_and_drops_a_forged_forwarded_for(tmp_path: Path):
+    # Given the app stood in for by a server that keeps the X-Forwarded-For it is sent
+    caddy = tool("caddy")
+    seen: list[str | None] = []
+
+    class Upstream(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+            seen.append(self.headers.get("X-Forwarded-For"))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *_args: object) -> None:
+            return
+
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    public, onion = _free_port(), _free_port()
+    text = (DEPLOY / "caddy" / "Caddyfile").read_text(encoding="utf-8")
+    text = text.replace("127.0.0.1:8000", f"127.0.0.1:{upstream.server_port}")
+    config = tmp_path / "Caddyfile"
+    config.write_text(text.replace("127.0.0.1:8081", f"127.0.0.1:{onion}"), encoding="utf-8")
+    server = _caddy(caddy, config, tmp_path, public)
+    try:
+        # When a client of each site claims another address
+        forged = {"X-Forwarded-For": "203.0.113.7"}
+        answers = [_get_when_up(port, headers=forged) for port in (public, onion)]
+    finally:
+        server.terminate()
+        server.communicate(timeout=20)
+        upstream.shutdown()
+        upstream.server_close()
+
+    # Then the app hears only the address Caddy saw
+    assert answers == [200, 200]
+    assert seen == ["127.0.0.1", "127.0.0.1"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _caddy(caddy: str, config: Path, home: Path, port: int) -> subprocess.Popen[str]:
+    env = {
+        "ADVISORY_DOMAIN": f"http://127.0.0.1:{port}",
+        "ADVISORY_ONION": ONION,
+        "PATH": "/usr/bin",
+        "HOME": str(home),
+        "XDG_DATA_HOME": str(home),
+        "XDG_CONFIG_HOME": str(home),
+    }
+    return subprocess.Popen(  # noqa: S603 - Debian's caddy, this checkout's configuration
+        [caddy, "run", "--config", str(config), "--adapter", "caddyfile"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )

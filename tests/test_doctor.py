@@ -35,6 +35,7 @@ PRODUCTION = {
     "ADVISORY_WORKERS": "2",
     "ADVISORY_HOSTS": "2",
     "ADVISORY_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/5",
+    "ADVISORY_PROXIES": "1",
 }
 ONE_HOST = {**PRODUCTION, "ADVISORY_WORKERS": "1", "ADVISORY_HOSTS": "1"}
 MEMORY = "ADVISORY_RATELIMIT_STORAGE"
@@ -142,6 +143,7 @@ def test_one_host_in_production_with_a_held_key_passes(db_session, line_key, tmp
         ({"ADVISORY_PUBLIC_URL": "http://rad.example.org"}, "ADVISORY_PUBLIC_URL"),
         ({"ADVISORY_PUBLIC_URL": ""}, "ADVISORY_PUBLIC_URL"),
         ({"ADVISORY_SECURE_COOKIES": "false"}, "ADVISORY_SECURE_COOKIES"),
+        ({"ADVISORY_PROXIES": "0"}, "ADVISORY_PROXIES"),
         (
             {"ADVISORY_WORKERS": "2", "ADVISORY_RATELIMIT_STORAGE": "memory://"},
             "ADVISORY_RATELIMIT_STORAGE",

@@ -47,6 +47,7 @@ def examine(settings: Settings, session: Session, now: datetime) -> list[Problem
     """Every problem found, in the order an operator would fix them."""
     checks: list[Callable[[], list[Problem]]] = [
         lambda: _cookies_and_address(settings),
+        lambda: _proxies(settings),
         lambda: _database_for_workers(settings),
         lambda: _rate_limits_for_workers(settings),
         lambda: _secrets_file(settings),
@@ -98,6 +99,21 @@ def _cookies_and_address(settings: Settings) -> list[Problem]:
             )
         )
     return problems
+
+
+def _proxies(settings: Settings) -> list[Problem]:
+    """An https address means a proxy in front (gunicorn speaks plain http): unless the app
+    believes it about the client's address, every reporter counts as that proxy."""
+    url = settings.public_url or ""
+    if settings.proxies == 0 and urlsplit(url).scheme == "https":
+        return [
+            Problem(
+                "ADVISORY_PROXIES",
+                "is 0 behind the https proxy: every reporter shares one rate-limit budget; set "
+                "it to the number of proxies in front (1 for the reference Caddy)",
+            )
+        ]
+    return []
 
 
 def _database_for_workers(settings: Settings) -> list[Problem]:
