@@ -99,8 +99,9 @@ def safe_name(name: str, media_type: str) -> str:
 def download_name(name: str, media_type: str | None) -> str:
     """The name a file is shown and saved under (twin: cleanName in
     static/js/evidence-view.js): no folders, nothing invisible, at most MAX_FILE_NAME_CHARS
-    characters, and an ending that fits its type (".bin" for an unknown one), so that a file
-    never opens on the reader's computer as something else than it was shown."""
+    characters before an ending that fits its type (".bin" for an unknown one) is added where
+    it has none, so that a file never opens on the reader's computer as something else than
+    it was shown."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     kept = "".join(ch for ch in base if unicodedata.category(ch) not in _NOT_IN_NAMES)
     cleaned = kept.strip().strip(".").strip()[:MAX_FILE_NAME_CHARS] or "file"

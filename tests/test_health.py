@@ -12,6 +12,7 @@ from flask_migrate import downgrade
 
 from advisory.extensions import db
 from advisory.models import SchedulerLock
+from advisory.ratelimit import LIMITED_VIEWS
 from advisory.scheduler import SchedulerService, run_all_sweeps_once
 from advisory.scheduler_lock import HEARTBEAT_NAME
 from tests.test_scheduler import T0, make_app, own_app, own_database, private_lock_key, set_clock
@@ -36,6 +37,7 @@ def test_the_process_is_alive_in_one_word_and_never_limited(client):
     response = client.get("/healthz")
 
     assert answers == {"ok\n"}
+    assert not {"health.alive", "health.ready"} & set(LIMITED_VIEWS)
     assert response.status_code == 200
     assert response.mimetype == "text/plain"
     assert response.headers["Cache-Control"] == "no-store"

@@ -28,6 +28,7 @@ from advisory.services.line_keys import active_line_key
 from advisory.services.line_membership import lawyer_line_ids
 from advisory.services.line_settings import line_config
 from advisory.services.staff import StaffError
+from advisory.services.staff_keys import colleagues
 from advisory.services.staff_lines import give_lines
 from tests.conftest import DEFAULT_NOW, new_case
 from tests.line_helpers import music_line_with_a_case
@@ -310,3 +311,33 @@ def test_a_case_may_be_given_to_a_colleague_who_was_given_its_line(
     # Then it is theirs
     assert lawyer in offered
     assert case.assigned_lawyer_id == lawyer.id
+
+
+def test_a_colleague_is_offered_only_the_keys_of_the_lines_they_share(
+    db_session, lawyer, line_key, musikk, make_staff
+):
+    # Given a lawyer of both lines holding both keys, and a colleague of each line holding none
+    give_lines(db_session, lawyer, [lawyer.line_id, musikk.line.id], now=DEFAULT_NOW)
+    for line_id in (lawyer.line_id, musikk.line.id):
+        grant_row(db_session, lawyer, line_id)
+    lawyer.public_key, lawyer.wrapped_private_key = "A" * 43, "wrapped"
+    pair = {"wrapped_private_key": "wrapped"}
+    make_staff(Role.LAWYER, username="main-lawyer", public_key="B" * 43, **pair)
+    make_staff(
+        Role.LAWYER,
+        username="musikk-lawyer",
+        line_id=musikk.line.id,
+        public_key="C" * 43,
+        **pair,
+    )
+
+    # When the lawyer's Colleagues page lists them
+    offered = {
+        colleague.staff.username: colleague.missing for colleague in colleagues(db_session, lawyer)
+    }
+
+    # Then each may be given the key of the line they share, and no other
+    assert offered == {
+        "main-lawyer": [line_key.line_key.key_id],
+        "musikk-lawyer": [musikk.line_key.key_id],
+    }

@@ -19,7 +19,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from advisory.hours import Calendar
@@ -36,7 +36,7 @@ from advisory.services.figures import (
     case_counts,
     of_lines,
 )
-from advisory.services.line_membership import works_on_line
+from advisory.services.line_membership import works_on_lines
 from advisory.services.line_settings import figures_calendar, line_calendars
 from advisory.services.response_times import Histograms, response_histograms
 from advisory.settings import Settings
@@ -345,7 +345,7 @@ def _lawyer_loads(
         .where(
             Staff.role == Role.LAWYER,
             Staff.active.is_(True),
-            *([] if line_ids is None else [or_(*(works_on_line(line) for line in line_ids))]),
+            *([] if line_ids is None else [works_on_lines(line_ids)]),
         )
         .group_by(Staff.id, Staff.username)
         .order_by(func.count(Case.id).desc(), Staff.username)

@@ -53,3 +53,10 @@ def works_on_line(line_id: ColumnElement[int] | int) -> ColumnElement[bool]:
 def given_line_ids(staff: Staff) -> Select[int]:
     """The lines given to `staff` besides their own, as a subquery."""
     return select(StaffLine.line_id).where(StaffLine.staff_id == staff.id)
+
+
+def works_on_lines(line_ids: Collection[int]) -> ColumnElement[bool]:
+    """A staff row of any of the lines `line_ids`: its own line, or one given to them."""
+    ids = sorted(set(line_ids))
+    given = exists().where(StaffLine.staff_id == Staff.id, StaffLine.line_id.in_(ids))
+    return or_(Staff.line_id.in_(ids), given)

@@ -22,13 +22,13 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 import crypto
 from advisory import audit
-from advisory.models import LineKey, Role, Staff, WrapKind, WrappedKey
-from advisory.services.line_membership import lawyer_line_ids, on_lines, works_on_line
+from advisory.models import LineKey, Role, Staff, StaffLine, WrapKind, WrappedKey
+from advisory.services.line_membership import lawyer_line_ids, on_lines, works_on_lines
 from advisory.services.refusal import Refusal
 from advisory.services.vouched_keys import KeyRole, vouch, vouched
 
@@ -340,16 +340,21 @@ def colleagues(session: Session, viewer: Staff) -> list[Colleague]:
     query = (
         select(Staff)
         .where(
-            or_(*(works_on_line(line) for line in lines)),
+            works_on_lines(lines),
             Staff.role == Role.LAWYER,
             Staff.active.is_(True),
             Staff.id != viewer.id,
         )
         .order_by(Staff.username)
     )
+    # Their lines among the viewer's, in one query: their own line, or one given them.
+    given: dict[int, set[int]] = {}
+    rows = select(StaffLine.staff_id, StaffLine.line_id).where(StaffLine.line_id.in_(lines))
+    for staff_id, line_id in session.execute(rows):
+        given.setdefault(staff_id, set()).add(line_id)
     found = []
     for staff in session.scalars(query):
-        shared = set(lawyer_line_ids(session, staff)) & set(lines)
+        shared = ({staff.line_id} | given.get(staff.id, set())) & set(lines)
         missing = {key for key in mine - held.get(staff.id, set()) if line_of_key[key] in shared}
         found.append(Colleague(staff, sorted(missing)))
     return found
