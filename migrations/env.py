@@ -5,6 +5,8 @@ replace their handlers, so it is deliberately absent.
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from alembic import context
 from flask import current_app
@@ -35,13 +37,38 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+@contextmanager
+def foreign_keys_off_on_sqlite(connection) -> Iterator[None]:  # noqa: ANN001
+    """SQLite rebuilds a table to alter it (copy, drop, rename). With foreign keys on, the drop
+    deletes every row that refers to the table (ON DELETE CASCADE: a case's messages and
+    callbacks) or fails. So they are off while migrations run, and checked before commit.
+    The pragma has no effect inside a transaction: it goes to the connection before BEGIN."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    driver.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        driver.execute("PRAGMA foreign_keys = ON")
+
+
+def check_foreign_keys(connection) -> None:  # noqa: ANN001
+    """Refuse (and so roll back) migrations that left a row pointing at nothing."""
+    if connection.dialect.name == "sqlite":
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration left rows pointing at nothing: {broken[:5]}")
+
+
 def run_migrations_online() -> None:
     def skip_empty_autogenerate(context, revision, directives):  # noqa: ANN001
         if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
             directives[:] = []
             logger.info("No changes in schema detected.")
 
-    with db.engine.connect() as connection:
+    with db.engine.connect() as connection, foreign_keys_off_on_sqlite(connection):
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -51,6 +78,7 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+            check_foreign_keys(connection)
 
 
 if context.is_offline_mode():
