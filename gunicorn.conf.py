@@ -7,7 +7,14 @@
 # No client address in any log (DESIGN.md invariant 2): the access log format has no %(h)s
 # (remote address), no %(a)s (user agent) and no request headers, and AnonymousLogger hides
 # every address gunicorn itself would write (malformed requests, refused PROXY lines, ...).
+# ADVISORY_LOG_FORMAT=json makes its lines JSON objects, as the app's.
+#
+# Metrics: with PROMETHEUS_MULTIPROC_DIR set, each worker counts in a file of its own there
+# and a scrape adds them up (advisory/metrics/); child_exit tells prometheus_client a worker
+# is gone.
 import os
+
+from prometheus_client import multiprocess
 
 from advisory.settings import load_settings
 
@@ -43,3 +50,9 @@ def on_starting(server):
             "(ADVISORY_WORKERS=1, the default; ADVISORY_THREADS sets its threads), or set "
             "ADVISORY_RATELIMIT_STORAGE to a Redis URL that every worker shares."
         )
+
+
+def child_exit(server, worker):
+    """prometheus_client's multiprocess mode: drop the live gauges of a worker that exited."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)

@@ -19,6 +19,7 @@ from advisory.health import bp as health_bp
 from advisory.i18n import register_i18n
 from advisory.lawyers import bp as lawyers_bp
 from advisory.logging_config import configure_logging
+from advisory.metrics import register_metrics
 from advisory.notices import bp as notices_bp
 from advisory.page_layout import register_page_layout
 from advisory.page_line import register_line_prefix
@@ -55,6 +56,7 @@ def create_app(config: Mapping[str, str] | Settings | None = None) -> Flask:
     app.extensions["advisory_key_directory"] = KeyDirectory()
 
     configure_logging(app)
+    register_metrics(app)  # first, so its count runs after every other response hook
     keep_uploads_in_memory(app)
     register_assets(app)  # before security: the CSP names the import map the pages carry
     register_line_prefix(app)  # before security: an unknown line is not found, whatever is sent

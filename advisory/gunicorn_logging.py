@@ -7,6 +7,9 @@ every IP address in every line it writes, tracebacks included, and gives the acc
 format nothing that could name the client. Only gunicorn's lines about the addresses it
 listens on keep them: those are the server's own.
 
+With ADVISORY_LOG_FORMAT=json its lines are JSON objects, as the app's are
+(`advisory.logging_config.JsonFormatter`); an access line's message is the access-log format.
+
 Written against gunicorn 27's `gunicorn.glogging.Logger`, through its documented extension
 points: a `logger_class`, its `setup()` and `atoms()`.
 """
@@ -15,10 +18,15 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import logging.handlers
+import os
 import re
 from typing import Any
 
 from gunicorn.glogging import Logger
+
+from advisory.logging_config import JsonFormatter
+from advisory.settings import log_format_from
 
 HIDDEN = "<address>"
 # gunicorn's messages about the addresses it binds to (the server's, never a client's).
@@ -90,6 +98,10 @@ class AnonymousLogger(Logger):
         for log in (self.error_log, self.access_log):
             if not any(isinstance(f, HideAddresses) for f in log.filters):
                 log.addFilter(HideAddresses())
+        if log_format_from(os.environ) == "json":
+            for handler in (*self.error_log.handlers, *self.access_log.handlers):
+                if not isinstance(handler, logging.handlers.SysLogHandler):
+                    handler.setFormatter(JsonFormatter())
 
     def atoms(
         self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any

@@ -7,12 +7,18 @@ werkzeug's lines, and `gunicorn.conf.py` uses an access-log format without addre
 Exception messages are withheld from every log record: a database error can quote the row it
 failed on (PostgreSQL's "Failing row contains (...)"), and that row can hold envelopes. The
 exception's type and the traceback's code locations are kept, which is what debugging needs.
+
+ADVISORY_LOG_FORMAT=json writes each record as one JSON object a line (`JsonFormatter`): the
+time, level, logger and message, and the redacted traceback when there is one. The same fields
+as the text format, nothing more; gunicorn's own lines follow it (`gunicorn_logging.py`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import traceback
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
@@ -23,8 +29,10 @@ WITHHELD = "(exception message withheld: it may quote stored data)"
 
 
 def configure_logging(app: Flask) -> None:
-    # A no-op where the host (gunicorn, pytest) already configured the root logger.
-    logging.basicConfig(format=LOG_FORMAT, level=logging.WARNING)
+    # Nothing is added where the host (gunicorn, pytest) already configured the root logger.
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter_for(app.extensions["advisory_settings"].log_format))
+    logging.basicConfig(handlers=[handler], level=logging.WARNING)
     logging.getLogger("advisory").setLevel(logging.INFO)
     app.logger.setLevel(logging.INFO)
     install_exception_redaction()
@@ -60,3 +68,30 @@ def redacted_exception(
     if cause is not None:
         lines.append(f"\n(caused by {type(cause).__module__}.{type(cause).__qualname__})")
     return "".join(lines)
+
+
+def formatter_for(log_format: str) -> logging.Formatter:
+    """The formatter of ADVISORY_LOG_FORMAT: "text" (LOG_FORMAT) or "json" (`JsonFormatter`)."""
+    return JsonFormatter() if log_format == "json" else logging.Formatter(LOG_FORMAT)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time (UTC, ISO 8601), level, logger, message, and `exception`
+    (the traceback, its message withheld) when the record has one. No request metadata: the
+    fields are the record's own, as in the text format."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+            # Made without the redacting record factory (before the app was set up).
+            record.exc_text = redacted_exception(*record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = record.stack_info
+        return json.dumps(entry, ensure_ascii=False)

@@ -21,6 +21,7 @@ from advisory.context import current_settings, db_session, now
 from advisory.database import JOBSTORE_TABLE, expecting_writes, tune_sqlite
 from advisory.extensions import db
 from advisory.jobs import SWEEPS
+from advisory.metrics.instruments import timed_sweep
 from advisory.scheduler_lock import Lock, lock_for, record_heartbeat
 
 logger = logging.getLogger(__name__)
@@ -42,8 +43,9 @@ def run_sweep_in(app: Flask, name: str) -> int:
     with app.app_context(), expecting_writes():
         sweep = SWEEPS[name]
         try:
-            changed = sweep(db_session(), current_settings(), now())
-            db_session().commit()
+            with timed_sweep(name):
+                changed = sweep(db_session(), current_settings(), now())
+                db_session().commit()
         except Exception:
             db_session().rollback()
             logger.exception("sweep %r failed; it will run again at the next tick", name)

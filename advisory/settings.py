@@ -38,6 +38,7 @@ LINE_PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ]*$")
 LINE_PHONE_DIGITS = (3, 15)
 # Rate-limit counters live only in memory or in Redis, where they expire (DESIGN.md invariant 2).
 RATELIMIT_SCHEMES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
+LOG_FORMATS = ("text", "json")
 
 T = TypeVar("T")
 
@@ -105,6 +106,7 @@ class Settings:
     callback_limit: str  # callback places one client may book; past it, the inbox answers
     secrets: Secrets | None  # None until `flask init` has run
     attachments: AttachmentLimits = field(default_factory=AttachmentLimits)
+    log_format: str = "text"  # "json": one JSON object a line (logging_config.py)
 
     @property
     def initialised(self) -> bool:
@@ -153,7 +155,14 @@ def load_settings(env: Mapping[str, str], defaults_file: Path = DEFAULTS_FILE) -
         callback_limit=_limit(env, "ADVISORY_CALLBACK_LIMIT", ratelimit),
         secrets=load_secrets(env, instance_path),
         attachments=_attachment_limits(env, defaults["attachments"]),
+        log_format=_choice(env, "ADVISORY_LOG_FORMAT", defaults["logging"], LOG_FORMATS),
     )
+
+
+def log_format_from(env: Mapping[str, str], defaults_file: Path = DEFAULTS_FILE) -> str:
+    """ADVISORY_LOG_FORMAT alone, for gunicorn's logger, which is set up before the app."""
+    defaults = tomllib.loads(defaults_file.read_text(encoding="utf-8"))
+    return _choice(env, "ADVISORY_LOG_FORMAT", defaults["logging"], LOG_FORMATS)
 
 
 def _attachment_limits(env: Mapping[str, str], section: Mapping[str, Any]) -> AttachmentLimits:
@@ -387,4 +396,5 @@ _DEFAULT_KEYS = {
     "ADVISORY_ATTACHMENT_MAX_FILES": "max_files",
     "ADVISORY_ATTACHMENT_MAX_MB": "max_file_mb",
     "ADVISORY_ATTACHMENT_TOTAL_MB": "max_total_mb",
+    "ADVISORY_LOG_FORMAT": "format",
 }

@@ -74,6 +74,8 @@ EXPECTED_ACCESS: dict[str, str | frozenset[Role]] = {
     "admin.line_settings": frozenset({ADMIN}),
     "admin.save_line_settings": frozenset({ADMIN}),
     "admin.staff_lines": frozenset({ADMIN}),
+    # Counts by route name and category, never content: the same text as `flask metrics`.
+    "admin.metrics": frozenset({ADMIN}),
     "notices.notices": EVERY_ROLE,
     "notices.mark_read": EVERY_ROLE,
     "notices.mark_all_read": EVERY_ROLE,

@@ -54,6 +54,7 @@ APP_MODULES = BLUEPRINTS | {
     "url_converters",
     "gunicorn_logging",
     "sealed_files",
+    "metrics",
 }
 
 

@@ -16,6 +16,7 @@ from advisory.cli.hours import hours_group
 from advisory.cli.init import init_command
 from advisory.cli.keys import keys_group
 from advisory.cli.lines import lines_group
+from advisory.cli.metrics import metrics_command
 from advisory.cli.report import report_group
 from advisory.cli.serve import scheduler_command, serve_command
 from advisory.cli.staff import staff_group
@@ -34,5 +35,6 @@ def register_cli(app: Flask, settings: Settings) -> None:
     app.cli.add_command(report_group)
     app.cli.add_command(assets_group)
     app.cli.add_command(doctor_command)
+    app.cli.add_command(metrics_command)
     if settings.development:
         app.cli.add_command(demo_group)

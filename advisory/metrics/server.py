@@ -1,0 +1,66 @@
+"""`flask --app advisory metrics`: /metrics on an address of its own, and nothing else there.
+
+A small WSGI app, not the Flask app: every other path is a 404, so binding it to an address
+Prometheus reaches exposes no page, form or API of the line. It writes no access lines (a
+scrape comes every few seconds) and never the scraper's address.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from advisory.metrics.exposition import metrics_response
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+logger = logging.getLogger(__name__)
+
+METRICS_PATH = "/metrics"
+
+
+def metrics_app(app: Flask) -> WSGIApplication:
+    """The WSGI app answering GET /metrics, each scrape in an app context of `app`."""
+
+    @Request.application
+    def answer(request: Request) -> Response:
+        if request.path != METRICS_PATH:
+            return _plain("not found\n", 404)
+        if request.method not in ("GET", "HEAD"):
+            refused = _plain("method not allowed\n", 405)
+            refused.headers["Allow"] = "GET, HEAD"
+            return refused
+        with app.app_context():
+            return metrics_response()
+
+    return answer
+
+
+def make_metrics_server(app: Flask, host: str, port: int) -> BaseWSGIServer:
+    server = make_server(host, port, metrics_app(app), request_handler=QuietRequestHandler)
+    # socketserver's own error report names the client address; log without it instead.
+    server.handle_error = _handle_error  # type: ignore[method-assign]
+    return server
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """No access lines, and no address in werkzeug's error lines."""
+
+    def address_string(self) -> str:
+        return "-"
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return
+
+
+def _plain(text: str, status: int) -> Response:
+    return Response(text, status=status, mimetype="text/plain")
+
+
+def _handle_error(request: Any, client_address: Any) -> None:
+    logger.exception("error while answering a scrape")
