@@ -105,6 +105,8 @@ class Settings:
     lookup_limit: str  # shared by every post that looks a case up by its code
     callback_limit: str  # callback places one client may book; past it, the inbox answers
     secrets: Secrets | None  # None until `flask init` has run
+    # The age public key (age1…) backups are encrypted to; its private key is kept offline.
+    backup_public_key: str | None = None
     attachments: AttachmentLimits = field(default_factory=AttachmentLimits)
     log_format: str = "text"  # "json": one JSON object a line (logging_config.py)
 
@@ -154,6 +156,7 @@ def load_settings(env: Mapping[str, str], defaults_file: Path = DEFAULTS_FILE) -
         lookup_limit=_limit(env, "ADVISORY_LOOKUP_LIMIT", ratelimit),
         callback_limit=_limit(env, "ADVISORY_CALLBACK_LIMIT", ratelimit),
         secrets=load_secrets(env, instance_path),
+        backup_public_key=env.get("ADVISORY_BACKUP_PUBLIC_KEY", "").strip() or None,
         attachments=_attachment_limits(env, defaults["attachments"]),
         log_format=_choice(env, "ADVISORY_LOG_FORMAT", defaults["logging"], LOG_FORMATS),
     )

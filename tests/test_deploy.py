@@ -21,6 +21,7 @@ from advisory.settings import PROJECT_ROOT, load_settings
 
 DEPLOY = PROJECT_ROOT / "deploy"
 UNITS = sorted((DEPLOY / "systemd").glob("*.service"))
+TIMERS = sorted((DEPLOY / "systemd").glob("*.timer"))
 INSTALLED_AT = "/opt/advisory"  # where the units expect the checkout
 HARDENING = {"NoNewPrivileges": "yes", "ProtectSystem": "strict", "PrivateTmp": "yes"}
 ONION = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz234567.onion"
@@ -43,13 +44,19 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 def test_the_units_are_valid_for_systemd(tmp_path: Path):
     analyze = tool("systemd-analyze")
     # The units name the checkout's place on the server; here the checkout is elsewhere.
-    for unit in UNITS:
+    for unit in [*UNITS, *TIMERS]:
         text = unit.read_text(encoding="utf-8").replace(INSTALLED_AT, str(PROJECT_ROOT))
         (tmp_path / unit.name).write_text(text, encoding="utf-8")
 
-    result = run(analyze, "verify", *(str(tmp_path / unit.name) for unit in UNITS))
+    result = run(analyze, "verify", *(str(tmp_path / unit.name) for unit in [*UNITS, *TIMERS]))
 
-    assert len(UNITS) == 2
+    assert [unit.stem for unit in UNITS] == [
+        "advisory-backup",
+        "advisory-metrics",
+        "advisory-scheduler",
+        "advisory-web",
+    ]
+    assert [timer.stem for timer in TIMERS] == ["advisory-backup"]
     assert result.returncode == 0, result.stderr
 
 
@@ -63,7 +70,9 @@ def test_each_unit_runs_hardened_as_its_own_user_from_the_environment_file(unit:
     assert {key: service.get(key) for key in HARDENING} == HARDENING
     assert service["User"] == "advisory"
     assert service["EnvironmentFile"] == "/etc/advisory/advisory.env"
-    assert service["ReadWritePaths"] == "/var/lib/advisory"
+    # Only the backup writes anywhere else: the folder its files go to.
+    backups = " /var/backups/advisory" if unit.stem == "advisory-backup" else ""
+    assert service["ReadWritePaths"] == "/var/lib/advisory" + backups
 
 
 def test_the_caddy_configuration_is_valid():

@@ -18,6 +18,7 @@ from advisory.context import db_session as app_session
 from advisory.models import Role, SchedulerLock, WrapKind, WrappedKey
 from advisory.scheduler import run_all_sweeps_once
 from advisory.scheduler_lock import HEARTBEAT_NAME
+from advisory.services.backup_file import new_key_pair
 from advisory.services.doctor import examine
 from advisory.services.line_keys import active_line_key
 from advisory.services.line_settings import default_line
@@ -36,6 +37,7 @@ PRODUCTION = {
     "ADVISORY_HOSTS": "2",
     "ADVISORY_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/5",
     "ADVISORY_PROXIES": "1",
+    "ADVISORY_BACKUP_PUBLIC_KEY": new_key_pair()[1],
 }
 ONE_HOST = {**PRODUCTION, "ADVISORY_WORKERS": "1", "ADVISORY_HOSTS": "1"}
 MEMORY = "ADVISORY_RATELIMIT_STORAGE"
@@ -148,6 +150,8 @@ def test_one_host_in_production_with_a_held_key_passes(db_session, line_key, tmp
         ({"ADVISORY_PUBLIC_URL": ""}, "ADVISORY_PUBLIC_URL"),
         ({"ADVISORY_SECURE_COOKIES": "false"}, "ADVISORY_SECURE_COOKIES"),
         ({"ADVISORY_PROXIES": "0"}, "ADVISORY_PROXIES"),
+        ({"ADVISORY_BACKUP_PUBLIC_KEY": ""}, "ADVISORY_BACKUP_PUBLIC_KEY"),
+        ({"ADVISORY_BACKUP_PUBLIC_KEY": "AGE-SECRET-KEY-1QQQ"}, "ADVISORY_BACKUP_PUBLIC_KEY"),
         (
             {"ADVISORY_WORKERS": "2", "ADVISORY_RATELIMIT_STORAGE": "memory://"},
             "ADVISORY_RATELIMIT_STORAGE",

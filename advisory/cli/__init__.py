@@ -10,6 +10,7 @@ from flask import Flask
 
 from advisory.cli.assets import assets_group
 from advisory.cli.audit import audit_group
+from advisory.cli.backup import backup_group
 from advisory.cli.demo import demo_group
 from advisory.cli.doctor import doctor_command
 from advisory.cli.hours import hours_group
@@ -32,6 +33,7 @@ def register_cli(app: Flask, settings: Settings) -> None:
     app.cli.add_command(lines_group)
     app.cli.add_command(keys_group)
     app.cli.add_command(audit_group)
+    app.cli.add_command(backup_group)
     app.cli.add_command(report_group)
     app.cli.add_command(assets_group)
     app.cli.add_command(doctor_command)

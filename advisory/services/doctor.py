@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from advisory.database import MIGRATIONS_DIR
 from advisory.models import AuditEvent, Line
+from advisory.services.backup_file import BackupKeyError, public_key
 from advisory.services.line_key_rotation import current_holders
 from advisory.services.line_keys import active_line_key
 from advisory.services.line_settings import config_of
@@ -51,6 +52,7 @@ def examine(settings: Settings, session: Session, now: datetime) -> list[Problem
         lambda: _database_for_workers(settings),
         lambda: _rate_limits_for_workers(settings),
         lambda: _secrets_file(settings),
+        lambda: _backup_key(settings),
         lambda: _smtp(settings),
     ]
     problems = [problem for check in checks for problem in check()]
@@ -160,6 +162,25 @@ def _secrets_file(settings: Settings) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _backup_key(settings: Settings) -> list[Problem]:
+    """Backups can be made: a public key to encrypt them to (its private key is offline)."""
+    if settings.backup_public_key is None:
+        if settings.development:
+            return []
+        return [
+            Problem(
+                "ADVISORY_BACKUP_PUBLIC_KEY",
+                "not set, so `backup create` cannot run: make a key pair with `backup keygen` "
+                "on another computer and set its public key",
+            )
+        ]
+    try:
+        public_key(settings.backup_public_key)
+    except BackupKeyError as error:
+        return [Problem("ADVISORY_BACKUP_PUBLIC_KEY", str(error))]
+    return []
 
 
 def _smtp(settings: Settings) -> list[Problem]:

@@ -67,7 +67,12 @@ def check_readiness(
 def migrations_current(session: Session, migrations_dir: Path) -> bool:
     """The database's Alembic revisions are exactly the code's heads."""
     context = MigrationContext.configure(session.connection())
-    return set(context.get_current_heads()) == set(_heads(str(migrations_dir)))
+    return set(context.get_current_heads()) == set(code_heads(migrations_dir))
+
+
+def code_heads(migrations_dir: Path) -> tuple[str, ...]:
+    """The migration revisions this code's schema is at."""
+    return _heads(str(migrations_dir))
 
 
 @functools.cache
