@@ -88,6 +88,14 @@ def test_a_schema_behind_the_code_is_not_ready(own_app):
     assert answer(own_app, "/readyz")[:2] == (503, "not ready\n")
 
 
+def test_a_database_without_any_migration_is_not_ready(own_app):
+    # As a new host's is before `init`: no table at all, so no heartbeat to read either
+    with own_app.app_context():
+        downgrade(revision="base")
+
+    assert answer(own_app, "/readyz")[:2] == (503, "not ready\n")
+
+
 def test_a_database_that_does_not_answer_is_not_ready_and_says_nothing_more(own_app):
     run_all_sweeps_once(own_app)
     with own_app.app_context():

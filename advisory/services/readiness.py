@@ -54,10 +54,12 @@ def check_readiness(
     except SQLAlchemyError:
         logger.warning("readiness: the database does not answer")
         return Readiness(database=False, migrations=False, scheduler=False)
+    migrations = migrations_current(session, migrations_dir)
     readiness = Readiness(
         database=True,
-        migrations=migrations_current(session, migrations_dir),
-        scheduler=scheduler_fresh(session, now=now, tick=tick),
+        migrations=migrations,
+        # A schema behind the code may lack the heartbeat's table: not asked, not ready.
+        scheduler=migrations and scheduler_fresh(session, now=now, tick=tick),
     )
     if not readiness.ready:
         logger.warning("readiness: %s", "; ".join(readiness.problems()))
