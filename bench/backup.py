@@ -54,7 +54,9 @@ def drill(backend: str, source_url: str, target_url: str, folder: Path, args) ->
     env = server_env(folder / "source", source_url, secret_hex)
     prepare_database(env)
     prepare_lines(env, args.lines, datetime.now(UTC))
-    seeded = seed(source_url, args, datetime.now(UTC), bytes.fromhex(secret_hex["ADVISORY_DATA_KEY"]))
+    seeded = seed(
+        source_url, args, datetime.now(UTC), bytes.fromhex(secret_hex["ADVISORY_DATA_KEY"])
+    )
     counts = ", ".join(f"{n} {table}" for table, n in seeded.counts.items())
     print(f"{backend}: seeded {counts} in {seeded.seconds:.1f} s")
 

@@ -41,8 +41,11 @@ def run_migrations_offline() -> None:
 def foreign_keys_off_on_sqlite(connection) -> Iterator[None]:  # noqa: ANN001
     """SQLite rebuilds a table to alter it (copy, drop, rename). With foreign keys on, the drop
     deletes every row that refers to the table (ON DELETE CASCADE: a case's messages and
-    callbacks) or fails. So they are off while migrations run, and checked before commit.
-    The pragma has no effect inside a transaction: it goes to the connection before BEGIN."""
+    callbacks) or fails. So they are off while migrations run, and checked once they ran.
+
+    The pragma has no effect inside a transaction: it goes to the connection before BEGIN.
+    Afterwards the connection is discarded, not handed back to the pool with the pragma off;
+    the next one is opened with foreign keys on (advisory/database.py)."""
     if connection.dialect.name != "sqlite":
         yield
         return
@@ -50,16 +53,11 @@ def foreign_keys_off_on_sqlite(connection) -> Iterator[None]:  # noqa: ANN001
     driver.execute("PRAGMA foreign_keys = OFF")
     try:
         yield
-    finally:
-        driver.execute("PRAGMA foreign_keys = ON")
-
-
-def check_foreign_keys(connection) -> None:  # noqa: ANN001
-    """Refuse (and so roll back) migrations that left a row pointing at nothing."""
-    if connection.dialect.name == "sqlite":
-        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        broken = driver.execute("PRAGMA foreign_key_check").fetchall()
         if broken:
-            raise RuntimeError(f"the migration left rows pointing at nothing: {broken[:5]}")
+            raise RuntimeError(f"the migrations left rows pointing at nothing: {broken[:5]}")
+    finally:
+        connection.invalidate()
 
 
 def run_migrations_online() -> None:
@@ -78,7 +76,6 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
-            check_foreign_keys(connection)
 
 
 if context.is_offline_mode():

@@ -420,6 +420,7 @@ def test_the_admin_routes_are_the_ones_this_file_and_test_admin_lines_test(app):
         ("/staff/admin/lines", "POST"),
         ("/staff/admin/lines/<slug>", "GET"),
         ("/staff/admin/lines/<slug>", "POST"),
+        ("/staff/admin/metrics", "GET"),
         ("/staff/admin/staff", "GET"),
         ("/staff/admin/staff", "POST"),
         ("/staff/admin/staff/<id:staff_id>/deactivate", "POST"),

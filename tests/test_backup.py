@@ -358,6 +358,10 @@ def empty_target(tmp_path: Path) -> dict[str, str]:
     return without_secrets(base_env(tmp_path / "target", url))
 
 
+def restored_into(env: dict[str, str], backup: Path, key_file: Path) -> tuple[int, str]:
+    return invoke(create_app(env), "backup", "restore", str(backup), "--key", str(key_file))
+
+
 def holds_nothing(env: dict[str, str]) -> bool:
     app = create_app(env)
     with app.app_context(), db.engine.connect() as connection:
@@ -392,14 +396,7 @@ def test_a_changed_or_cut_backup_restores_nothing(
 ):
     backup = corrupted(sqlite_backup, tmp_path, change)
 
-    code, output = invoke(
-        create_app(empty_target),
-        "backup",
-        "restore",
-        str(backup),
-        "--key",
-        str(sqlite_source.key_file),
-    )
+    code, output = restored_into(empty_target, backup, sqlite_source.key_file)
 
     assert code == 1
     assert "Nothing restored" in output
@@ -481,14 +478,7 @@ def test_restore_refuses_an_instance_that_has_secrets(
     own = {name.removeprefix("ADVISORY_").lower(): "44" * 32 for name in TEST_SECRETS}
     (instance / SECRETS_FILENAME).write_text(json.dumps(own))
 
-    code, output = invoke(
-        create_app(empty_target),
-        "backup",
-        "restore",
-        str(backup),
-        "--key",
-        str(sqlite_source.key_file),
-    )
+    code, output = restored_into(empty_target, backup, sqlite_source.key_file)
 
     assert code == 1
     assert "restore into a new instance (ADVISORY_INSTANCE_PATH)" in output

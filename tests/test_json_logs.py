@@ -7,7 +7,6 @@ message, and the traceback with its message withheld. The canary addresses and u
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import sys
@@ -20,6 +19,7 @@ from advisory import create_app
 from advisory.logging_config import WITHHELD, JsonFormatter, formatter_for
 from advisory.settings import SettingsError, load_settings, log_format_from
 from tests.conftest import base_env, dispose_apps
+from tests.support.raw_http import status_of_get
 from tests.test_logging_privacy import (
     CANARIES,
     CANARY_HEADERS,
@@ -130,7 +130,8 @@ def test_gunicorn_and_the_app_write_json_lines_without_address_or_user_agent(tmp
 
     with running_gunicorn(tmp_path, env) as server:
         statuses = send_canary_requests(server.port)
-        readiness = _get(server.port, "/readyz")  # no scheduler runs: the app logs a warning
+        # No scheduler runs: the app logs a warning
+        readiness = status_of_get(server.port, "/readyz")
     assert statuses == [200, 404, 400], server.output
     assert readiness == 503
 
@@ -141,14 +142,3 @@ def test_gunicorn_and_the_app_write_json_lines_without_address_or_user_agent(tmp
     assert any('"GET / HTTP/1.1" 200' in message for message in access)
     assert leaked(server.output) == []
     assert lines_naming(server.output, LOOPBACK, server.port) == []
-
-
-def _get(port: int, path: str) -> int:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        response.read()
-        return response.status
-    finally:
-        connection.close()

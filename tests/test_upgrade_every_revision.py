@@ -126,3 +126,13 @@ def test_a_database_written_at_one_revision_upgrades_in_one_run(tmp_path, empty_
     for table, rows, expected in result.compared():
         assert rows == expected, table
     assert result.chain_break is None
+
+
+def test_after_the_migrations_the_apps_connections_enforce_foreign_keys(tmp_path):
+    # The migrations turn them off on SQLite; the connection they ran on must not come back
+    app = create_app(base_env(tmp_path, f"sqlite:///{tmp_path / 'fk.db'}"))
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.engine.dispose()

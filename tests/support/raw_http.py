@@ -1,7 +1,8 @@
-"""HTTP written by hand on a socket: requests no client library would send."""
+"""HTTP on a socket: requests written by hand that no client library would send, and plain GETs."""
 
 from __future__ import annotations
 
+import http.client
 import socket
 
 
@@ -17,3 +18,15 @@ def read_until_closed(connection: socket.socket) -> bytes:
     while chunk := connection.recv(65536):
         answer += chunk
     return answer
+
+
+def status_of_get(port: int, path: str) -> int:
+    """The status of a plain GET to a server on loopback."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
