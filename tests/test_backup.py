@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import time
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from sqlalchemy import select
 
 import crypto
 from advisory import create_app
+from advisory.cli import backup as backup_cli
 from advisory.extensions import db
 from advisory.models import (
     Attachment,
@@ -43,7 +45,14 @@ from advisory.models import (
 from advisory.scheduler import run_sweep_in
 from advisory.services import attachment_sealing
 from advisory.services.backup_file import Header, new_key_pair, write_backup
-from advisory.services.backup_rows import TableEnd, TableStart, read_snapshot, snapshot_transaction
+from advisory.services.backup_rows import (
+    TableEnd,
+    TableStart,
+    backed_up_tables,
+    encode_value,
+    read_snapshot,
+    snapshot_transaction,
+)
 from advisory.services.follow_up import find_case
 from advisory.services.intake import Contact, ReporterKeys, submit_case
 from advisory.services.replies import record_reply
@@ -353,9 +362,23 @@ def sqlite_backup(sqlite_source: Source, tmp_path_factory: pytest.TempPathFactor
 
 
 @pytest.fixture
-def empty_target(tmp_path: Path) -> dict[str, str]:
-    url = f"sqlite:///{tmp_path / 'target.db'}"
-    return without_secrets(base_env(tmp_path / "target", url))
+def empty_target(tmp_path: Path, migrated_template: Path) -> dict[str, str]:
+    """A new instance: no secrets, and a database with the tables but no rows (as restore
+    leaves one it refused; copied, to spare each test the migrations)."""
+    database = tmp_path / "target.db"
+    shutil.copyfile(migrated_template, database)
+    database.chmod(0o600)
+    return without_secrets(base_env(tmp_path / "target", f"sqlite:///{database}"))
+
+
+@pytest.fixture(scope="module")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("template")
+    app = create_app(without_secrets(base_env(folder, f"sqlite:///{folder / 'empty.db'}")))
+    with app.app_context():
+        upgrade()
+    dispose_apps([app])
+    return folder / "empty.db"
 
 
 def restored_into(env: dict[str, str], backup: Path, key_file: Path) -> tuple[int, str]:
@@ -557,3 +580,111 @@ def test_keygen_writes_a_private_key_file_and_prints_its_public_key(tmp_path, ba
     assert again.exit_code == 1
     assert "exists" in again.output
     assert os.path.getsize(key_file) > 0
+
+
+def forged_backup(source: Source, folder: Path, records: list, *, tail: bytes = b"") -> Path:
+    """A file made with the public key, as anyone holding it could make one."""
+    forged = folder / "forged.age"
+    recipient = pyrage.x25519.Recipient.from_str(source.public_key)
+    header = Header(current_revision(source.app), "sqlite", "2026-12-05T00:00:00+00:00")
+    secrets = {name.removeprefix("ADVISORY_").lower(): bytes(32) for name in TEST_SECRETS}
+    with forged.open("wb") as out:
+        write_backup(out, recipient, header, secrets, records)
+    if tail:
+        key = pyrage.x25519.Identity.from_str(source.key_file.read_text().splitlines()[-1])
+        plain = pyrage.decrypt(forged.read_bytes(), [key]) + tail
+        forged.write_bytes(pyrage.encrypt(plain, [recipient]))
+    return forged
+
+
+def every_table(rows: dict[str, list]) -> list:
+    """Records of every backed-up table, empty but for `rows`."""
+    records: list = []
+    for table in backed_up_tables():
+        records.append(TableStart(table.name, [column.name for column in table.columns]))
+        records.extend(rows.get(table.name, []))
+        records.append(TableEnd(table.name, len(rows.get(table.name, []))))
+    return records
+
+
+def line_row(source: Source, **changes: object) -> list:
+    """The source's line as a backup holds it, with `changes`."""
+    line = backed_up_tables()[0]
+    with source.app.app_context(), db.engine.connect() as connection:
+        row = connection.execute(select(line).order_by(line.c.id)).first()
+    assert row is not None
+    values = dict(zip(row._fields, (encode_value(value) for value in row), strict=True))
+    values.update(changes)
+    return [values[column.name] for column in line.columns]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("name", 12345), ("created_at", "2026-12-05"), ("slug", None), ("id", True)],
+)
+def test_a_value_of_another_kind_than_its_column_restores_nothing(
+    sqlite_source, empty_target, tmp_path, field, value
+):
+    forged = forged_backup(
+        sqlite_source, tmp_path, every_table({"line": [line_row(sqlite_source, **{field: value})]})
+    )
+
+    code, output = restored_into(empty_target, forged, sqlite_source.key_file)
+
+    assert code == 1
+    assert f"line.{field} holds a value of another kind" in output
+    assert holds_nothing(empty_target)
+
+
+def test_bytes_after_the_end_restore_nothing(sqlite_source, empty_target, tmp_path):
+    forged = forged_backup(sqlite_source, tmp_path, every_table({}), tail=b"\x00junk")
+
+    code, output = restored_into(empty_target, forged, sqlite_source.key_file)
+
+    assert code == 1
+    assert "goes on after its end" in output
+    assert holds_nothing(empty_target)
+
+
+def test_rows_the_database_refuses_restore_nothing_and_say_so(
+    sqlite_source, empty_target, tmp_path
+):
+    twice = every_table(
+        {"line": [line_row(sqlite_source), line_row(sqlite_source, slug="again")]}
+    )  # one id twice
+    forged = forged_backup(sqlite_source, tmp_path, twice)
+
+    code, output = restored_into(empty_target, forged, sqlite_source.key_file)
+
+    assert code == 1
+    assert "the database refused the rows (IntegrityError)" in output
+    assert holds_nothing(empty_target)
+
+
+def test_a_secrets_file_that_cannot_be_written_keeps_no_rows(
+    sqlite_source, sqlite_backup, empty_target, monkeypatch
+):
+    def disk_full(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(backup_cli, "write_secrets_file", disk_full)
+
+    code, output = restored_into(empty_target, sqlite_backup, sqlite_source.key_file)
+
+    assert code == 1
+    assert "secrets.json could not be written (No space left on device)" in output
+    assert holds_nothing(empty_target)
+
+
+def test_create_never_replaces_a_file(sqlite_source, tmp_path):
+    earlier = tmp_path / "earlier.age"
+    earlier.write_bytes(b"an earlier backup")
+
+    code, output = invoke(
+        sqlite_source.app, "backup", "create", str(earlier), "--to", sqlite_source.public_key
+    )
+
+    assert code == 1
+    assert "exists" in output
+    assert earlier.read_bytes() == b"an earlier backup"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["earlier.age"]

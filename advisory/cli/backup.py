@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -16,9 +17,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 import click
+import pyrage
 from flask.cli import AppGroup
 from flask_migrate import upgrade
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, literal, select, text
+from sqlalchemy import table as table_clause
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from advisory import audit
@@ -135,19 +139,27 @@ def restore(source: Path, key_file: Path) -> None:
         raise click.ClickException(
             f"{secrets_file} exists: restore into a new instance (ADVISORY_INSTANCE_PATH)"
         )
-    upgrade()
+    # Before the migrations: a database given by mistake is left as it was.
     if _holds_rows():
         raise click.ClickException(
             "The database holds data: restore into an empty database (DATABASE_URL)"
         )
+    upgrade()
     started = time.monotonic()
     restored: list[Secrets] = []
+    secrets_to = None if settings.secrets is not None else settings.instance_path
     try:
-        counts, events = _load(source, identity, settings.secrets, restored)
+        counts, events = _load(source, identity, settings.secrets, restored, secrets_to)
     except (BackupFileError, BackupFormatError) as error:
         raise click.ClickException(f"Nothing restored: {error}") from None
-    if settings.secrets is None:
-        write_secrets_file(settings.instance_path, restored[0])
+    except SQLAlchemyError as error:
+        raise click.ClickException(
+            f"Nothing restored: the database refused the rows ({type(error).__name__})"
+        ) from None
+    except OSError as error:
+        raise click.ClickException(
+            f"Nothing restored: {SECRETS_FILENAME} could not be written ({error.strerror})"
+        ) from None
     audit.use_chain_key(db.engine, restored[0].data_key)
     seconds = time.monotonic() - started
     click.echo(
@@ -157,9 +169,15 @@ def restore(source: Path, key_file: Path) -> None:
 
 
 def _load(
-    source: Path, identity: object, configured: Secrets | None, restored: list[Secrets]
+    source: Path,
+    identity: pyrage.x25519.Identity,
+    configured: Secrets | None,
+    restored: list[Secrets],
+    secrets_to: Path | None,
 ) -> tuple[dict[str, int], int]:
-    """Every row in one transaction, committed only when the file and the chain check out."""
+    """Every row in one transaction, committed only when the file and the chain check out;
+    the secrets file (in `secrets_to`, unless the environment holds them) is written before
+    the commit and taken away again if the commit fails, so neither is kept alone."""
     heads = code_heads(MIGRATIONS_DIR)
 
     def on_header(header: Header, values: dict[str, bytes]) -> None:
@@ -176,7 +194,13 @@ def _load(
             )
         restored.append(secrets)
 
-    with expecting_writes(), db.engine.connect() as connection, connection.begin():
+    written: list[Path] = []
+    with (
+        _removed_on_failure(written),
+        expecting_writes(),
+        db.engine.connect() as connection,
+        connection.begin(),
+    ):
         loader = RowLoader(connection)
         with source.open("rb") as file:
             read_backup(file, identity, on_header, loader.take)
@@ -184,7 +208,28 @@ def _load(
         broken, events = _verify_chain(connection, restored[0])
         if broken is not None:
             raise BackupFileError(f"the restored audit chain is broken at {broken}")
+        if secrets_to is not None:
+            path = secrets_to / SECRETS_FILENAME
+            try:
+                write_secrets_file(secrets_to, restored[0])
+            except FileExistsError:
+                raise BackupFileError(f"{path} was made meanwhile by someone else") from None
+            except OSError:
+                path.unlink(missing_ok=True)  # what was written of it, if anything
+                raise
+            written.append(path)
     return counts, events
+
+
+@contextlib.contextmanager
+def _removed_on_failure(paths: list[Path]) -> Iterator[None]:
+    """The files named in `paths` by the block are removed if it fails (its commit included)."""
+    try:
+        yield
+    except BaseException:
+        for path in paths:
+            path.unlink(missing_ok=True)
+        raise
 
 
 def _verify_chain(connection: Connection, secrets: Secrets) -> tuple[str | None, int]:
@@ -200,9 +245,12 @@ def _secrets(values: dict[str, bytes]) -> Secrets:
 
 
 def _holds_rows() -> bool:
+    """Any of the backed-up tables exists and has a row."""
     with db.engine.connect() as connection:
+        present = set(inspect(connection).get_table_names())
         for table in backed_up_tables():
-            if connection.execute(table.select().limit(1)).first() is not None:
+            first = select(literal(1)).select_from(table_clause(table.name)).limit(1)
+            if table.name in present and connection.execute(first).first() is not None:
                 return True
     return False
 
@@ -233,17 +281,24 @@ def _file_name(moment: datetime) -> str:
 
 @contextlib.contextmanager
 def _written_whole(path: Path) -> Iterator[BinaryIO]:
-    """A 0600 file that appears under `path` only once completely written."""
-    partial = path.with_name(f".{path.name}.partial")
+    """A new 0600 file that appears under `path` only once completely written; an existing
+    file there (an earlier backup, say) is never replaced."""
+    if path.exists():
+        raise click.ClickException(f"{path} exists; choose another name, or a folder")
     try:
-        out = os.fdopen(open_private_file(partial, replace=True), "wb")
+        # mkstemp makes a fresh 0600 file of its own, never one someone placed there.
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     except OSError as error:
         raise click.ClickException(f"{path}: {error.strerror}") from None
+    partial = Path(name)
     try:
-        with out:
+        with os.fdopen(fd, "wb") as out:
             yield out
             out.flush()
             os.fsync(out.fileno())
-        os.replace(partial, path)
+        try:
+            os.link(partial, path)  # fails, rather than replaces, if the name was taken since
+        except FileExistsError:
+            raise click.ClickException(f"{path} exists; choose another name, or a folder") from None
     finally:
         partial.unlink(missing_ok=True)

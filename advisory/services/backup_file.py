@@ -32,9 +32,9 @@ from advisory.services.backup_rows import Record, TableEnd, TableStart
 
 FORMAT = "advisory-line-backup"
 VERSION = 1
-# A row's line is at most a few hundred KiB (an attachment chunk in base64); anything far
-# longer is not a backup this code wrote.
-LONGEST_LINE = 32 * 1024 * 1024
+# A row's line is at most about 90 KiB (a 64 KiB attachment chunk in base64) or a sealed
+# message; anything far longer is not a backup this code wrote.
+LONGEST_LINE = 4 * 1024 * 1024
 _READ_SIZE = 64 * 1024
 
 
@@ -88,14 +88,17 @@ def write_backup(
 ) -> None:
     lines = _lines(header, secrets, records)
     source = io.BufferedReader(_GeneratorReader(_gzip(lines)), _READ_SIZE)
+    sink = _CheckedWriter(out)
     try:
-        pyrage.encrypt_io(source, out, [recipient])
+        pyrage.encrypt_io(source, sink, [recipient])
     except pyrage.EncryptError as error:
         # Our own reader's failure (a database error, say) arrives wrapped; give it back.
-        cause = source.raw.failure
+        cause = source.raw.failure or sink.failure
         if cause is not None:
             raise cause from None
         raise BackupFileError(f"encryption failed: {error}") from None
+    if sink.failure is not None:  # age may drop the error of its last write
+        raise sink.failure
 
 
 def read_backup(
@@ -181,6 +184,24 @@ class _GeneratorReader(io.RawIOBase):
         return size
 
 
+class _CheckedWriter(io.RawIOBase):
+    """Writes through to `out`, keeping the first error for the caller to raise."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self.failure: OSError | None = None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        try:
+            return self._out.write(data)
+        except OSError as error:
+            self.failure = self.failure or error
+            raise
+
+
 class _CallbackWriter(io.RawIOBase):
     """A writable stream that hands every write to a function, for age to push into."""
 
@@ -205,7 +226,7 @@ class _LineParser:
     ) -> None:
         self._on_header, self._on_record = on_header, on_record
         self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        self._partial = b""
+        self._partial = bytearray()
         self._header: Header | None = None
         self._secrets_seen = False
         self._complete: int | None = None
@@ -220,28 +241,33 @@ class _LineParser:
                 text = self._inflate.decompress(data, _READ_SIZE)
                 data = self._inflate.unconsumed_tail
                 self._take_text(text)
-        except Exception as error:  # recorded, since age reports any writer error as its own
-            self.failure = (
-                error
-                if isinstance(error, ValueError)
-                else BackupFileError("the backup's contents are not readable")
-            )
+        except (zlib.error, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            self.failure = BackupFileError("the backup's contents are not readable")
             raise self.failure from None
+        except Exception as error:  # kept, since age reports any writer error as its own
+            self.failure = error
+            raise
 
     def finish(self) -> int:
         if self._partial or self._complete is None or not self._inflate.eof:
             raise BackupFileError("the backup is incomplete: it stops before its end")
+        if self._inflate.unused_data:
+            raise BackupFileError("the backup goes on after its end")
         if self._complete != self._tables:
             raise BackupFileError("the backup's table count does not match its contents")
         return self._tables
 
     def _take_text(self, text: bytes) -> None:
-        self._partial += text
+        # Only the new text is searched for line ends, so a long line costs its length once.
+        start, end = 0, text.find(b"\n")
+        while end != -1:
+            self._partial += text[start:end]
+            line, self._partial = bytes(self._partial), bytearray()
+            self._take_line(json.loads(line))
+            start, end = end + 1, text.find(b"\n", end + 1)
+        self._partial += text[start:]
         if len(self._partial) > LONGEST_LINE:
             raise BackupFileError("the backup holds a line far longer than any row")
-        *lines, self._partial = self._partial.split(b"\n")
-        for line in lines:
-            self._take_line(json.loads(line))
 
     def _take_line(self, value: Any) -> None:
         if self._complete is not None:
@@ -260,11 +286,11 @@ class _LineParser:
         elif "table" in value and isinstance(value.get("columns"), list):
             self._need_body()
             self._on_record(TableStart(str(value["table"]), [str(c) for c in value["columns"]]))
-        elif "end" in value and isinstance(value.get("rows"), int):
+        elif "end" in value and _count(value.get("rows")):
             self._need_body()
             self._tables += 1
             self._on_record(TableEnd(str(value["end"]), value["rows"]))
-        elif "complete" in value and isinstance(value["complete"], int):
+        elif "complete" in value and _count(value["complete"]):
             self._need_body()
             self._complete = value["complete"]
         else:
@@ -273,6 +299,10 @@ class _LineParser:
     def _need_body(self) -> None:
         if not self._secrets_seen:
             raise BackupFileError("the backup's lines are out of order")
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _header(value: Any) -> Header:

@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
+from sqlalchemy.types import TypeDecorator
 
 from advisory.models import Base
 
@@ -105,6 +106,11 @@ class RowLoader:
         else:
             self._row(record)
 
+    @property
+    def current_table(self) -> str | None:
+        """The table whose rows are being written, for an error message."""
+        return self._table.name if self._table is not None else None
+
     def finish(self) -> dict[str, int]:
         """The rows restored per table; refuses a backup that stopped before its last table."""
         if self._table is not None:
@@ -127,9 +133,15 @@ class RowLoader:
     def _row(self, values: list[Any]) -> None:
         if self._table is None or len(values) != len(self._columns):
             raise BackupFormatError("a row outside a table, or with the wrong number of values")
-        row = {name: decode_value(value) for name, value in zip(self._columns, values, strict=True)}
+        columns = self._table.columns
+        row = {
+            name: checked_value(columns[name], decode_value(value))
+            for name, value in zip(self._columns, values, strict=True)
+        }
         self._batch.append(row)
-        self._batch_bytes += sum(len(value) for value in row.values() if isinstance(value, bytes))
+        self._batch_bytes += sum(
+            len(value) for value in row.values() if isinstance(value, bytes | str)
+        )
         if len(self._batch) >= BATCH_ROWS or self._batch_bytes >= BATCH_BYTES:
             self._flush()
 
@@ -180,6 +192,38 @@ def encode_value(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     raise TypeError(f"no backup encoding for {type(value).__name__}")
+
+
+def checked_value(column: sa.Column[Any], value: Any) -> Any:
+    """`value` if it is of the kind `column` stores, else BackupFormatError: the database
+    would coerce some (a text into a number column on PostgreSQL, anything on SQLite) and the
+    app would meet them later."""
+    if value is None:
+        if column.nullable:
+            return value
+    elif _of_kind(column.type, value):
+        return value
+    raise BackupFormatError(f"{column.table.name}.{column.name} holds a value of another kind")
+
+
+def _of_kind(kind: sa.types.TypeEngine[Any], value: Any) -> bool:
+    if isinstance(kind, TypeDecorator):  # UTCDateTime: what it stores is its impl's kind
+        kind = kind.impl_instance
+    if isinstance(kind, sa.Enum):
+        return isinstance(value, str) and value in kind.enums
+    expected = kind.python_type
+    if expected is bool:
+        return isinstance(value, bool)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if expected is str:
+        length = getattr(kind, "length", None)
+        return isinstance(value, str) and (length is None or len(value) <= length)
+    if expected is datetime:
+        return isinstance(value, datetime) and value.utcoffset() is not None
+    if expected is date:
+        return isinstance(value, date) and not isinstance(value, datetime)
+    return isinstance(value, expected)
 
 
 def decode_value(value: Any) -> Any:
