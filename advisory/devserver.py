@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +23,11 @@ def serve(app: Flask, host: str, port: int) -> None:
     # socketserver's own error report names the client address; log without it instead.
     server.handle_error = _handle_error  # type: ignore[method-assign]
     logger.info("Serving Advisory Line on http://%s:%d (development server)", host, port)
+    serve_until_interrupted(server)
+
+
+def serve_until_interrupted(server: BaseWSGIServer) -> None:
+    """Serve until Ctrl-C (or the service manager's stop), then close the socket."""
     try:
         server.serve_forever()
     except KeyboardInterrupt:

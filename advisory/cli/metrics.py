@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from advisory.devserver import serve_until_interrupted
 from advisory.metrics.exposition import MULTIPROCESS_VARIABLE, multiprocess_dir
 from advisory.metrics.server import METRICS_PATH, make_metrics_server
 
@@ -25,9 +26,4 @@ def metrics_command(host: str, port: int) -> None:
         )
     server = make_metrics_server(app, host, port)
     click.echo(f"Serving metrics on http://{host}:{server.port}{METRICS_PATH}")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_interrupted(server)
