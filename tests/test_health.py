@@ -10,11 +10,13 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade
 
+from advisory import create_app
 from advisory.extensions import db
 from advisory.models import SchedulerLock
 from advisory.ratelimit import LIMITED_VIEWS
 from advisory.scheduler import SchedulerService, run_all_sweeps_once
 from advisory.scheduler_lock import HEARTBEAT_NAME
+from tests.conftest import base_env, dispose_apps
 from tests.test_scheduler import T0, make_app, own_app, own_database, private_lock_key, set_clock
 
 __all__ = ["make_app", "own_app", "own_database", "private_lock_key"]  # fixtures used here
@@ -88,12 +90,13 @@ def test_a_schema_behind_the_code_is_not_ready(own_app):
     assert answer(own_app, "/readyz")[:2] == (503, "not ready\n")
 
 
-def test_a_database_without_any_migration_is_not_ready(own_app):
+def test_a_database_without_any_migration_is_not_ready(own_database, tmp_path):
     # As a new host's is before `init`: no table at all, so no heartbeat to read either
-    with own_app.app_context():
-        downgrade(revision="base")
-
-    assert answer(own_app, "/readyz")[:2] == (503, "not ready\n")
+    app = create_app(base_env(tmp_path / "instance", own_database))
+    try:
+        assert answer(app, "/readyz")[:2] == (503, "not ready\n")
+    finally:
+        dispose_apps([app])
 
 
 def test_a_database_that_does_not_answer_is_not_ready_and_says_nothing_more(own_app):
