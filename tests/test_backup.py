@@ -294,24 +294,6 @@ def opened_file(session, line_key) -> bytes:
     return stream.open_chunks(b64url_decode(header["key"]), chunks)[: header["size"]]
 
 
-def test_the_backup_file_shows_nothing_without_the_private_key(source, tmp_path):
-    backup = created_backup(source, tmp_path / "leaked.age")
-
-    raw = backup.read_bytes()
-
-    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
-    assert raw.startswith(b"age-encryption.org/v1\n")
-    with source.app.app_context():
-        envelopes = db.session.scalars(select(Message.envelope)).all()
-    searched = [LAWYER, *TEST_SECRETS.values(), *(e[-40:] for e in envelopes)]
-    for text in searched:
-        assert text.encode() not in raw
-    assert bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"]) not in raw
-    other, _ = new_key_pair()
-    with pytest.raises(pyrage.DecryptError):
-        pyrage.decrypt(raw, [pyrage.x25519.Identity.from_str(other.splitlines()[-1])])
-
-
 def test_a_backup_is_one_snapshot_while_the_app_writes(source):
     with source.app.app_context(), db.engine.connect() as reader, snapshot_transaction(reader):
         records = read_snapshot(reader)
@@ -530,13 +512,11 @@ def test_a_database_with_rows_is_refused_before_anything_is_read(
         ("age1notakey", "ADVISORY_BACKUP_PUBLIC_KEY: not an age public key"),
     ],
 )
-def test_create_names_the_missing_or_wrong_public_key(tmp_path, key, expected):
-    env = base_env(tmp_path, f"sqlite:///{tmp_path / 'a.db'}")
+def test_create_names_the_missing_or_wrong_public_key(sqlite_source, tmp_path, key, expected):
+    env = source_env(sqlite_source, tmp_path)
     if key is not None:
         env["ADVISORY_BACKUP_PUBLIC_KEY"] = key
     app = create_app(env)
-    with app.app_context():
-        upgrade()
 
     code, output = invoke(app, "backup", "create", str(tmp_path / "b.age"))
 
@@ -545,12 +525,14 @@ def test_create_names_the_missing_or_wrong_public_key(tmp_path, key, expected):
     assert not any(tmp_path.glob("*b.age*"))
 
 
-def test_create_into_a_folder_names_the_file_by_time_and_uses_the_setting(tmp_path):
+def source_env(source: Source, folder: Path) -> dict[str, str]:
+    """Another process's environment over the source's database."""
+    return base_env(folder / "instance", source.app.extensions["advisory_settings"].database_url)
+
+
+def test_create_into_a_folder_names_the_file_by_time_and_uses_the_setting(sqlite_source, tmp_path):
     identity, public = new_key_pair()
-    env = base_env(tmp_path / "instance", f"sqlite:///{tmp_path / 'a.db'}")
-    app = create_app({**env, "ADVISORY_BACKUP_PUBLIC_KEY": public})
-    with app.app_context():
-        upgrade()
+    app = create_app({**source_env(sqlite_source, tmp_path), "ADVISORY_BACKUP_PUBLIC_KEY": public})
     folder = tmp_path / "backups"
     folder.mkdir()
 
@@ -688,3 +670,21 @@ def test_create_never_replaces_a_file(sqlite_source, tmp_path):
     assert "exists" in output
     assert earlier.read_bytes() == b"an earlier backup"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["earlier.age"]
+
+
+def test_the_backup_file_shows_nothing_without_the_private_key(sqlite_source, sqlite_backup):
+    source, backup = sqlite_source, sqlite_backup
+
+    raw = backup.read_bytes()
+
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert raw.startswith(b"age-encryption.org/v1\n")
+    with source.app.app_context():
+        envelopes = db.session.scalars(select(Message.envelope)).all()
+    searched = [LAWYER, *TEST_SECRETS.values(), *(e[-40:] for e in envelopes)]
+    for text in searched:
+        assert text.encode() not in raw
+    assert bytes.fromhex(TEST_SECRETS["ADVISORY_DATA_KEY"]) not in raw
+    other, _ = new_key_pair()
+    with pytest.raises(pyrage.DecryptError):
+        pyrage.decrypt(raw, [pyrage.x25519.Identity.from_str(other.splitlines()[-1])])
