@@ -25,7 +25,7 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-from advisory.logging_config import JsonFormatter
+from advisory.logging_config import JsonFormatter, install_exception_redaction, redacted_exception
 from advisory.settings import log_format_from
 
 HIDDEN = "<address>"
@@ -82,7 +82,9 @@ class HideAddresses(logging.Filter):
             message = str(record.msg)
         record.msg, record.args = hide_addresses(message), ()
         if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            # The message withheld, as the app's records have it (logging_config.py).
+            record.exc_text = redacted_exception(*record.exc_info)
+            record.exc_info = None
         if record.exc_text:
             record.exc_text = hide_addresses(record.exc_text)
         if record.stack_info:
@@ -95,6 +97,8 @@ class AnonymousLogger(Logger):
 
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
+        # The master and a worker not yet running the app log too: no exception messages.
+        install_exception_redaction()
         for log in (self.error_log, self.access_log):
             if not any(isinstance(f, HideAddresses) for f in log.filters):
                 log.addFilter(HideAddresses())

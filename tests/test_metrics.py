@@ -24,9 +24,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 from werkzeug.test import Client
 
-from advisory import scheduler
+from advisory import create_app, scheduler
 from advisory.jobs import SWEEPS
 from advisory.logging_config import formatter_for
+from advisory.metrics import instruments
+from advisory.metrics import server as server_module
 from advisory.metrics.exposition import MULTIPROCESS_VARIABLE
 from advisory.metrics.instruments import (
     METHODS,
@@ -40,8 +42,9 @@ from advisory.metrics.server import make_metrics_server, metrics_app
 from advisory.models import Case, Role, SchedulerLock
 from advisory.scheduler import run_sweep_in
 from advisory.scheduler_lock import HEARTBEAT_NAME
-from advisory.vocabulary import CallbackStatus, CaseStatus, Channel, Kind
-from tests.conftest import DEFAULT_NOW
+from advisory.settings import SettingsError
+from advisory.vocabulary import CallbackStatus, CaseStatus, Channel
+from tests.conftest import DEFAULT_NOW, base_env
 from tests.reporter_helpers import (
     case_code_on,
     follow_up_csrf,
@@ -132,7 +135,7 @@ def test_requests_are_counted_by_route_name_and_status_never_by_path(app, admin)
 
 def test_a_report_moves_the_case_and_request_counts(app, admin, line_key):
     reporter = app.test_client()
-    labels = {"channel": "web", "kind": "discrimination", "status": "new"}
+    labels = {"channel": "web", "status": "new"}
     submitted = {"endpoint": "reporter.submit_report", "method": "POST", "status": "303"}
     before = scrape(admin)
 
@@ -158,12 +161,12 @@ def test_deadline_gauges_use_the_schedulers_definitions(db_session, settings, ma
 
     assert value(found, "advisory_deadlines_at_risk") == 1
     assert value(found, "advisory_deadlines_breached") == 1
-    web = {"channel": "web", "kind": "discrimination"}
+    web = {"channel": "web"}
     assert value(found, "advisory_cases", **web, status="new") == 4
     assert value(found, "advisory_cases", **web, status="closed") == 1
     # Every combination is there, zeros too, so that an alert never waits for a first case.
     cases = [key for key in found if key[0] == "advisory_cases"]
-    assert len(cases) == len(Channel) * len(Kind) * len(CaseStatus)
+    assert len(cases) == len(Channel) * len(CaseStatus)  # and no kind of case: see readings.py
     callbacks = [key for key in found if key[0] == "advisory_callbacks"]
     assert len(callbacks) == len(CallbackStatus)
 
@@ -269,6 +272,40 @@ def test_the_metrics_server_serves_metrics_and_refuses_posts(app):
         f.name for f in text_string_to_metric_families(scraped.get_data(as_text=True))
     }
     assert posted.status_code == 405
+
+
+def test_a_scrape_that_fails_is_a_plain_500_logged_without_its_message(app, caplog, monkeypatch):
+    message = "CANARY-SCRAPE-MESSAGE-41f0"  # off the raising line, which the traceback shows
+
+    def broken() -> None:
+        raise RuntimeError(message)
+
+    monkeypatch.setattr(server_module, "metrics_response", broken)
+
+    response = Client(metrics_app(app)).get("/metrics")
+
+    assert (response.status_code, response.get_data(as_text=True)) == (500, "error\n")
+    assert "error while answering a scrape" in caplog.text
+    assert "CANARY-SCRAPE-MESSAGE" not in caplog.text
+
+
+def test_a_count_that_cannot_be_written_never_fails_the_request(client, caplog, monkeypatch):
+    def disk_full(*_labels: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(instruments.REQUESTS, "labels", disk_full)
+
+    answer = client.get("/")
+
+    assert answer.status_code == 200
+    assert "metrics: a request could not be counted" in caplog.text
+
+
+def test_an_empty_multiprocess_folder_setting_stops_start_up(tmp_path, monkeypatch):
+    monkeypatch.setenv(MULTIPROCESS_VARIABLE, "")
+
+    with pytest.raises(SettingsError, match=f"{MULTIPROCESS_VARIABLE}: set but empty"):
+        create_app(base_env(tmp_path, f"sqlite:///{tmp_path / 'a.db'}"))
 
 
 def test_the_metrics_server_over_a_socket_logs_no_address(app, caplog, capfd):
@@ -378,7 +415,6 @@ def assert_only_known_labels(app: Flask, found: Samples) -> None:
         "method": METHODS | {OTHER_METHOD},
         "sweep": set(SWEEPS),
         "channel": {str(member) for member in Channel},
-        "kind": {str(member) for member in Kind},
     }
     statuses = {str(member) for member in (*CaseStatus, *CallbackStatus)}
     for name, labels in found:

@@ -11,6 +11,7 @@ Administrators can read the same text at /staff/admin/metrics (`advisory/admin/m
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask, Response, request
@@ -22,6 +23,9 @@ from advisory.settings import SettingsError
 
 def register_metrics(app: Flask) -> None:
     """Count every answered request by its endpoint; make the multiprocess folder if named."""
+    if MULTIPROCESS_VARIABLE in os.environ and not os.environ[MULTIPROCESS_VARIABLE].strip():
+        # prometheus_client would count into the working directory.
+        raise SettingsError(f"{MULTIPROCESS_VARIABLE}: set but empty; name a folder or unset it")
     folder = multiprocess_dir()
     if folder is not None:
         try:
@@ -30,6 +34,8 @@ def register_metrics(app: Flask) -> None:
             raise SettingsError(
                 f"{MULTIPROCESS_VARIABLE}: cannot create {folder!r} ({exc.strerror})"
             ) from None
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise SettingsError(f"{MULTIPROCESS_VARIABLE}: {folder!r} is not writable here")
     app.after_request(_count_request)
 
 

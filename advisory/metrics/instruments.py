@@ -12,11 +12,14 @@ its own in that folder, and a scrape adds the files up. Without it, each process
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from prometheus_client import Counter, Histogram, disable_created_metrics
+
+logger = logging.getLogger(__name__)
 
 # Endpoint label of a request no route matched (an unknown path, or a method a route refuses).
 UNMATCHED = "unmatched"
@@ -50,10 +53,13 @@ disable_created_metrics()
 
 
 def count_request(endpoint: str | None, method: str, status: int) -> None:
-    """One answered request; `endpoint` is the matched rule's name (None: no rule matched)."""
-    REQUESTS.labels(
-        endpoint or UNMATCHED, method if method in METHODS else OTHER_METHOD, str(status)
-    ).inc()
+    """One answered request; `endpoint` is the matched rule's name (None: no rule matched).
+
+    Counting comes after the view committed: a count that cannot be written (the folder
+    gone, the disk full) is logged and lost, never the reporter's answer."""
+    method = method if method in METHODS else OTHER_METHOD
+    with _never_failing("a request"):
+        REQUESTS.labels(endpoint or UNMATCHED, method, str(status)).inc()
 
 
 @contextmanager
@@ -63,7 +69,17 @@ def timed_sweep(name: str) -> Iterator[None]:
     try:
         yield
     except Exception:
-        SWEEP_FAILURES.labels(name).inc()
+        with _never_failing("a sweep failure"):
+            SWEEP_FAILURES.labels(name).inc()
         raise
     finally:
-        SWEEP_SECONDS.labels(name).observe(time.perf_counter() - started)
+        with _never_failing("a sweep's duration"):
+            SWEEP_SECONDS.labels(name).observe(time.perf_counter() - started)
+
+
+@contextmanager
+def _never_failing(what: str) -> Iterator[None]:
+    try:
+        yield
+    except Exception:
+        logger.exception("metrics: %s could not be counted", what)

@@ -23,7 +23,7 @@ from advisory.models import Callback, Case, SchedulerLock
 from advisory.scheduler_lock import HEARTBEAT_NAME
 from advisory.services import deadlines
 from advisory.settings import Settings
-from advisory.vocabulary import CallbackStatus, CaseStatus, Channel, Kind
+from advisory.vocabulary import CallbackStatus, CaseStatus, Channel
 
 logger = logging.getLogger(__name__)
 
@@ -59,20 +59,20 @@ def database_families(session: Session, settings: Settings, now: datetime) -> li
 
 
 def _cases(session: Session) -> Metric:
+    # No kind of case: scraped every few seconds, a count by kind would date one report's
+    # kind to the minute, which the coordinator's figures (by day) never do.
     family = GaugeMetricFamily(
         "advisory_cases",
-        "Cases stored now, by channel, kind and status (closed ones leave with retention).",
-        labels=("channel", "kind", "status"),
+        "Cases stored now, by channel and status (closed ones leave with retention).",
+        labels=("channel", "status"),
     )
     found = {
-        (str(channel), str(kind), str(status)): count
-        for channel, kind, status, count in session.execute(
-            select(Case.channel, Case.kind, Case.status, func.count()).group_by(
-                Case.channel, Case.kind, Case.status
-            )
+        (str(channel), str(status)): count
+        for channel, status, count in session.execute(
+            select(Case.channel, Case.status, func.count()).group_by(Case.channel, Case.status)
         )
     }
-    for labels in itertools.product(_values(Channel), _values(Kind), _values(CaseStatus)):
+    for labels in itertools.product(_values(Channel), _values(CaseStatus)):
         family.add_metric(labels, found.get(labels, 0))
     return family
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 METRICS_PATH = "/metrics"
+SOCKET_TIMEOUT_SECONDS = 10
 
 
 def metrics_app(app: Flask) -> WSGIApplication:
@@ -35,14 +36,22 @@ def metrics_app(app: Flask) -> WSGIApplication:
             refused = _plain("method not allowed\n", 405)
             refused.headers["Allow"] = "GET, HEAD"
             return refused
-        with app.app_context():
-            return metrics_response()
+        try:
+            with app.app_context():
+                return metrics_response()
+        except Exception:
+            # Logged here (exception messages withheld), not by werkzeug, which quotes them.
+            logger.exception("error while answering a scrape")
+            return _plain("error\n", 500)
 
     return answer
 
 
 def make_metrics_server(app: Flask, host: str, port: int) -> BaseWSGIServer:
-    server = make_server(host, port, metrics_app(app), request_handler=QuietRequestHandler)
+    # Threads and a socket timeout: a connection that sends nothing holds no other scrape.
+    server = make_server(
+        host, port, metrics_app(app), threaded=True, request_handler=QuietRequestHandler
+    )
     # socketserver's own error report names the client address; log without it instead.
     server.handle_error = _handle_error  # type: ignore[method-assign]
     return server
@@ -50,6 +59,8 @@ def make_metrics_server(app: Flask, host: str, port: int) -> BaseWSGIServer:
 
 class QuietRequestHandler(WSGIRequestHandler):
     """No access lines, and no address in werkzeug's error lines."""
+
+    timeout = SOCKET_TIMEOUT_SECONDS
 
     def address_string(self) -> str:
         return "-"
