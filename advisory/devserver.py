@@ -18,10 +18,18 @@ class AnonymousRequestHandler(WSGIRequestHandler):
         return "-"
 
 
-def serve(app: Flask, host: str, port: int) -> None:
-    server = make_server(host, port, app, threaded=True, request_handler=AnonymousRequestHandler)
-    # socketserver's own error report names the client address; log without it instead.
+def anonymous_server(
+    host: str, port: int, app: Any, handler: type[WSGIRequestHandler] = AnonymousRequestHandler
+) -> BaseWSGIServer:
+    """A threaded werkzeug server whose logs name no client: `handler` hides the address in
+    werkzeug's lines, and socketserver's own error report (which names it) is replaced."""
+    server = make_server(host, port, app, threaded=True, request_handler=handler)
     server.handle_error = _handle_error  # type: ignore[method-assign]
+    return server
+
+
+def serve(app: Flask, host: str, port: int) -> None:
+    server = anonymous_server(host, port, app)
     logger.info("Serving Advisory Line on http://%s:%d (development server)", host, port)
     serve_until_interrupted(server)
 

@@ -115,6 +115,11 @@ class Settings:
         return self.secrets is not None
 
     @property
+    def several_processes(self) -> bool:
+        """More than one process serves: several workers, or several hosts."""
+        return self.workers > 1 or self.hosts > 1
+
+    @property
     def development(self) -> bool:
         return self.environment == "development"
 

@@ -26,6 +26,7 @@ from advisory.models import ContactPreference, Kind
 from advisory.services.line_keys import initialise_line
 from tests.conftest import DEFAULT_NOW
 from tests.reporter_helpers import Page
+from tests.support.redis_client import reachable_redis
 from tests.test_logging_privacy import (
     GUNICORN,
     REPO_ROOT,
@@ -173,12 +174,7 @@ def test_default_configuration_counts_every_thread_together(tmp_path):
 @pytest.fixture
 def redis_db3() -> Any:
     """Redis database 3, without the limiter's keys before and after the test."""
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    client = reachable_redis(REDIS_URL, "workers share Redis")
 
     def forget_counts() -> None:
         for key in client.scan_iter("LIMITS:*"):

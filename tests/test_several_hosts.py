@@ -63,6 +63,7 @@ from tests.support.host_processes import (
     stop_all,
     wait_until,
 )
+from tests.support.redis_client import reachable_redis
 from tests.support.smtp_sink import SmtpSink, free_port, running_smtp_sink
 
 pytestmark = pytest.mark.skipif(
@@ -118,17 +119,6 @@ class Deployment:
     def forget_rate_limits(self) -> None:
         for name in self.rate_limit_keys():
             self.redis.delete(name)
-
-
-def reachable_redis() -> Any:
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError:
-        client.close()
-        pytest.skip(f"several hosts share Redis: {REDIS_URL} is not reachable")
-    return client
 
 
 def own_database(stack: ExitStack) -> str:
@@ -232,7 +222,7 @@ def wait_until_started(deployed: Deployment) -> None:
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    redis = reachable_redis()
+    redis = reachable_redis(REDIS_URL, "several hosts share Redis")
     with ExitStack() as stack:
         stack.callback(redis.close)
         deployed = deploy(stack, tmp_path_factory.mktemp("several-hosts"), redis)

@@ -8,12 +8,13 @@ scrape comes every few seconds) and never the scraper's address.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer
 from werkzeug.wrappers import Request, Response
 
+from advisory.devserver import AnonymousRequestHandler, anonymous_server
 from advisory.metrics.exposition import metrics_response
 
 if TYPE_CHECKING:
@@ -49,21 +50,13 @@ def metrics_app(app: Flask) -> WSGIApplication:
 
 def make_metrics_server(app: Flask, host: str, port: int) -> BaseWSGIServer:
     # Threads and a socket timeout: a connection that sends nothing holds no other scrape.
-    server = make_server(
-        host, port, metrics_app(app), threaded=True, request_handler=QuietRequestHandler
-    )
-    # socketserver's own error report names the client address; log without it instead.
-    server.handle_error = _handle_error  # type: ignore[method-assign]
-    return server
+    return anonymous_server(host, port, metrics_app(app), QuietRequestHandler)
 
 
-class QuietRequestHandler(WSGIRequestHandler):
-    """No access lines, and no address in werkzeug's error lines."""
+class QuietRequestHandler(AnonymousRequestHandler):
+    """No access lines at all (a scrape comes every few seconds), and a socket timeout."""
 
     timeout = SOCKET_TIMEOUT_SECONDS
-
-    def address_string(self) -> str:
-        return "-"
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return
@@ -71,7 +64,3 @@ class QuietRequestHandler(WSGIRequestHandler):
 
 def _plain(text: str, status: int) -> Response:
     return Response(text, status=status, mimetype="text/plain")
-
-
-def _handle_error(request: Any, client_address: Any) -> None:
-    logger.exception("error while answering a scrape")

@@ -119,7 +119,7 @@ def _proxies(settings: Settings) -> list[Problem]:
 
 
 def _database_for_workers(settings: Settings) -> list[Problem]:
-    if settings.database_url.startswith("sqlite") and (settings.workers > 1 or settings.hosts > 1):
+    if settings.database_url.startswith("sqlite") and settings.several_processes:
         return [
             Problem(
                 "DATABASE_URL",
@@ -131,9 +131,7 @@ def _database_for_workers(settings: Settings) -> list[Problem]:
 
 
 def _rate_limits_for_workers(settings: Settings) -> list[Problem]:
-    if settings.ratelimit_storage.startswith("memory://") and (
-        settings.workers > 1 or settings.hosts > 1
-    ):
+    if settings.ratelimit_storage.startswith("memory://") and settings.several_processes:
         return [
             Problem(
                 "ADVISORY_RATELIMIT_STORAGE",
