@@ -47,8 +47,9 @@ EXTENSIONS = MappingProxyType(
 )
 UNKNOWN_EXTENSION = ".bin"
 # Not plainly text in a name: controls, invisible formatting (bidi overrides among them),
-# line and paragraph separators.
-_NOT_IN_NAMES = ("Cc", "Cf", "Zl", "Zp")
+# line and paragraph separators, lone surrogates (no encoding can carry them: a header with one
+# would fail the download) and private-use characters.
+_NOT_IN_NAMES = ("Cc", "Cf", "Zl", "Zp", "Cs", "Co")
 
 
 def sniff(data: bytes) -> str | None:

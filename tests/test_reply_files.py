@@ -629,6 +629,24 @@ def test_without_javascript_the_server_opens_the_file_for_that_download_only(
     assert code not in dump
 
 
+def test_a_name_no_encoding_can_carry_downloads_without_it(
+    signed_in, db_session, client, case, code, line_key
+):
+    # The lawyer's browser wrote the header: a forged one may name the file with a lone
+    # surrogate, which no header can carry
+    png = png_with_text_chunks().stripped
+    file = sealed_file(case, line_key, code, png, "skjerm\ud800bilde\ue000.png", "image/png")
+    token = upload(signed_in, case, file)
+    assert reply_with(signed_in, case, code, line_key, [(token, file)]).status_code == 302
+    (row,) = stored_attachments(db_session)
+
+    answer = fetch(client, row.id, code=code)
+
+    assert answer.status_code == 200
+    assert "skjermbilde.png" in answer.headers["Content-Disposition"]
+    assert answer.data == png
+
+
 @pytest.mark.parametrize(
     "credential",
     [{"code": "7K3M-9QXW-2HDN-5RTV-8CBJ"}, {"lookup_token": b64url_encode(bytes(32))}, {}],

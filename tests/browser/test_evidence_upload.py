@@ -515,6 +515,7 @@ def test_the_browser_and_the_server_name_a_download_alike(page: Page, live_serve
         ("x" * 130 + ".pdf", "application/pdf"),
         ("report.pdf", None),
         ("\u202egnp.exe", "image/png"),
+        ("kvittering\ue000.pdf", "application/pdf"),  # private use
     ]
     page.goto(f"{live_server.url}/")
 

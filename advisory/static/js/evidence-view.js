@@ -47,7 +47,7 @@ const UNKNOWN_EXTENSION = ".bin";
 const PDF_MAGIC = [0x25, 0x50, 0x44, 0x46, 0x2d]; // "%PDF-"
 // Anything that is not plainly text in a file name: controls, invisible formatting (bidi
 // overrides among them), line and paragraph separators, and path separators.
-const NOT_IN_NAMES = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\\/]/gu;
+const NOT_IN_NAMES = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\\/]/gu;
 // A saved download's address is let go after this long, if no later one replaced it first.
 const DOWNLOAD_URL_LIFETIME_MS = 60_000;
 let previews = 0;
