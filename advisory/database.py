@@ -55,7 +55,10 @@ def include_in_autogenerate(
 
 def register_database(app: Flask, settings: Settings) -> None:
     url = settings.database_url
-    prepare_instance_files(settings.instance_path, url)
+    # How many instance files start-up found readable by others: `doctor` names them.
+    app.extensions["advisory_instance_tightened"] = prepare_instance_files(
+        settings.instance_path, url
+    )
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         "pool_pre_ping": not url.startswith("sqlite"),

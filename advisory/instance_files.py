@@ -25,16 +25,18 @@ _SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 log = logging.getLogger(__name__)
 
 
-def prepare_instance_files(instance_path: Path, url: str) -> None:
+def prepare_instance_files(instance_path: Path, url: str) -> int:
     """Anything already there made private; then, for SQLite, the instance directory (0700)
-    and the database file (0600) before SQLite creates it with its own, wider mode."""
+    and the database file (0600) before SQLite creates it with its own, wider mode. Returns
+    how many were too open (`tighten`), for `doctor` to say."""
     database = sqlite_file(url, instance_path)
-    tighten(instance_path, database)
+    tightened = tighten(instance_path, database)
     if database is not None:
         create_private_directory(instance_path)
         # A database elsewhere lives in a folder of the operator's choosing: never made here.
         with contextlib.suppress(FileNotFoundError):
             create_sqlite_file(database)
+    return tightened
 
 
 def sqlite_file(url: str, instance_path: Path) -> Path | None:

@@ -196,6 +196,27 @@ def test_a_secrets_file_others_can_read_is_named(db_session, line_key, tmp_path)
     assert problems_with(db_session, tmp_path, **ONE_HOST) == {"ADVISORY_INSTANCE_PATH"}
 
 
+def test_a_line_zone_this_host_does_not_know_is_named_not_a_crash(db_session, line_key, tmp_path):
+    key_held_and_swept(db_session)
+    line = default_line(db_session)
+    assert line is not None
+    line.timezone = "Mars/Olympus_Mons"  # a host without the zone, or a hand-edited row
+    db_session.flush()
+
+    assert problems_with(db_session, tmp_path, **ONE_HOST) == {"line main"}
+
+
+def test_files_the_start_had_to_make_private_are_named(initialised, make_app, tmp_path):
+    initialised(**ONE_HOST)
+    (tmp_path / "instance").mkdir(exist_ok=True)  # PostgreSQL's instance has no files yet
+    os.chmod(tmp_path / "instance", 0o755)  # noqa: S103 - as a copy, a restore or a umask does
+
+    code, lines = doctor(make_app(**ONE_HOST))  # its start makes the file private again
+
+    assert code == 1
+    assert "ADVISORY_INSTANCE_PATH: 1 item(s) in" in "\n".join(lines)
+
+
 def test_a_mail_server_that_does_not_answer_is_named(db_session, line_key, tmp_path):
     key_held_and_swept(db_session)
     with socket.socket() as probe:  # a port nobody listens on

@@ -20,11 +20,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from advisory.database import MIGRATIONS_DIR
+from advisory.instance_files import DIRECTORY_MODE, FILE_MODE
+from advisory.mailer import smtp_connection
 from advisory.models import AuditEvent, Line
 from advisory.services.backup_file import BackupKeyError, public_key
 from advisory.services.line_key_rotation import current_holders
 from advisory.services.line_keys import active_line_key
-from advisory.services.line_settings import config_of
 from advisory.services.readiness import FRESH_FOR_TICKS, migrations_current, scheduler_fresh
 from advisory.settings import SECRETS_FILENAME, Settings
 
@@ -32,7 +33,6 @@ from advisory.settings import SECRETS_FILENAME, Settings
 # and audit times are written by the app, but the scheduler lock and PostgreSQL's own
 # timestamps are not.
 CLOCK_TOLERANCE = timedelta(seconds=60)
-SMTP_TIMEOUT_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -44,14 +44,17 @@ class Problem:
         return f"{self.setting}: {self.message}"
 
 
-def examine(settings: Settings, session: Session, now: datetime) -> list[Problem]:
-    """Every problem found, in the order an operator would fix them."""
+def examine(
+    settings: Settings, session: Session, now: datetime, *, tightened_at_start: int = 0
+) -> list[Problem]:
+    """Every problem found, in the order an operator would fix them. `tightened_at_start`:
+    instance files this process's start-up found readable by others, and made private."""
     checks: list[Callable[[], list[Problem]]] = [
         lambda: _cookies_and_address(settings),
         lambda: _proxies(settings),
         lambda: _database_for_workers(settings),
         lambda: _rate_limits_for_workers(settings),
-        lambda: _secrets_file(settings),
+        lambda: _secrets_file(settings, tightened_at_start),
         lambda: _backup_key(settings),
         lambda: _smtp(settings),
     ]
@@ -64,10 +67,12 @@ def examine(settings: Settings, session: Session, now: datetime) -> list[Problem
     if behind:
         # The other checks read tables the missing migrations make: first things first.
         return [*problems, *behind]
+    lines = list(session.scalars(select(Line).order_by(Line.id)))
     database_checks: list[Callable[[], list[Problem]]] = [
         lambda: _scheduler(settings, session, now),
-        lambda: _line_keys(session),
-        lambda: _clock_and_zones(session),
+        lambda: _line_keys(session, lines),
+        lambda: _clock(session),
+        lambda: _zones(lines),
     ]
     return [*problems, *(problem for check in database_checks for problem in check())]
 
@@ -142,12 +147,22 @@ def _rate_limits_for_workers(settings: Settings) -> list[Problem]:
     return []
 
 
-def _secrets_file(settings: Settings) -> list[Problem]:
-    """The secrets file and the instance folder are the server user's alone."""
+def _secrets_file(settings: Settings, tightened_at_start: int) -> list[Problem]:
+    """The secrets file and the instance folder are the server user's alone. Every start
+    makes them so (instance_files.tighten), so `doctor` also says when its own start had to:
+    something (a copy, a restore, a umask) keeps widening them."""
     problems = []
+    if tightened_at_start:
+        problems.append(
+            Problem(
+                "ADVISORY_INSTANCE_PATH",
+                f"{tightened_at_start} item(s) in {settings.instance_path} were readable by "
+                "others until this start made them private: find what widened them",
+            )
+        )
     for path, allowed, what in (
-        (settings.instance_path, 0o700, "the instance folder"),
-        (settings.instance_path / SECRETS_FILENAME, 0o600, SECRETS_FILENAME),
+        (settings.instance_path, DIRECTORY_MODE, "the instance folder"),
+        (settings.instance_path / SECRETS_FILENAME, FILE_MODE, SECRETS_FILENAME),
     ):
         if not path.exists():
             continue
@@ -186,13 +201,15 @@ def _smtp(settings: Settings) -> list[Problem]:
     if smtp is None:
         return []
     try:
-        with smtplib.SMTP(smtp.host, smtp.port, timeout=SMTP_TIMEOUT_SECONDS) as connection:
-            connection.ehlo()
+        # The mail sweep's own connection: STARTTLS and login too, where they usually fail.
+        with smtp_connection(smtp):
+            pass
     except (OSError, smtplib.SMTPException) as exc:
         return [
             Problem(
                 "ADVISORY_SMTP_HOST",
-                f"{smtp.host}:{smtp.port} does not answer as a mail server ({type(exc).__name__})",
+                f"{smtp.host}:{smtp.port} does not take our connection, STARTTLS and login "
+                f"as configured ({type(exc).__name__})",
             )
         ]
     return []
@@ -223,8 +240,7 @@ def _scheduler(settings: Settings, session: Session, now: datetime) -> list[Prob
     ]
 
 
-def _line_keys(session: Session) -> list[Problem]:
-    lines = list(session.scalars(select(Line).order_by(Line.id)))
+def _line_keys(session: Session, lines: list[Line]) -> list[Problem]:
     if not lines:
         return [Problem("lines", "there is no line yet: run flask --app advisory init")]
     problems = []
@@ -243,9 +259,9 @@ def _line_keys(session: Session) -> list[Problem]:
     return problems
 
 
-def _clock_and_zones(session: Session) -> list[Problem]:
+def _clock(session: Session) -> list[Problem]:
     """This host's own clock (not a clock the app may be given) against the database's and
-    the audit log's; and every line's time zone known here."""
+    the audit log's."""
     problems = []
     now = datetime.now(UTC)
     if session.get_bind().dialect.name == "postgresql":
@@ -267,12 +283,18 @@ def _clock_and_zones(session: Session) -> list[Problem]:
                 "host's clock: it is behind",
             )
         )
-    for line in session.scalars(select(Line).order_by(Line.id)):
-        zone = config_of(line).calendar.timezone
+    return problems
+
+
+def _zones(lines: list[Line]) -> list[Problem]:
+    """Every line's time zone known here: read as stored, since a line whose zone this host
+    lacks cannot be read as a whole (config_of refuses it)."""
+    problems = []
+    for line in lines:
         try:
-            ZoneInfo(zone)
+            ZoneInfo(line.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             problems.append(
-                Problem(f"line {line.slug}", f"time zone {zone} is unknown to this host")
+                Problem(f"line {line.slug}", f"time zone {line.timezone} is unknown to this host")
             )
     return problems
