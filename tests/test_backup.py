@@ -688,3 +688,24 @@ def test_the_backup_file_shows_nothing_without_the_private_key(sqlite_source, sq
     other, _ = new_key_pair()
     with pytest.raises(pyrage.DecryptError):
         pyrage.decrypt(raw, [pyrage.x25519.Identity.from_str(other.splitlines()[-1])])
+
+
+@pytest.mark.parametrize("command", ["create", "restore"])
+def test_a_database_that_does_not_answer_is_a_message_not_a_traceback(
+    sqlite_source, sqlite_backup, tmp_path, command
+):
+    unreachable = f"sqlite:///{tmp_path / 'no-such-folder' / 'advisory.db'}"
+    env = without_secrets(base_env(tmp_path / "instance", unreachable))
+    args = {
+        "create": ["create", str(tmp_path / "b.age"), "--to", sqlite_source.public_key],
+        "restore": ["restore", str(sqlite_backup), "--key", str(sqlite_source.key_file)],
+    }[command]
+    if command == "create":
+        env.update(TEST_SECRETS)
+
+    code, output = invoke(create_app(env), "backup", *args)
+
+    assert code == 1
+    assert "DATABASE_URL: the database did not answer or refused (OperationalError)" in output
+    assert "Traceback" not in output
+    assert not (tmp_path / "b.age").exists()

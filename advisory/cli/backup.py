@@ -20,7 +20,7 @@ import click
 import pyrage
 from flask.cli import AppGroup
 from flask_migrate import upgrade
-from sqlalchemy import Connection, inspect, literal, select, text
+from sqlalchemy import Connection, inspect, literal, select
 from sqlalchemy import table as table_clause
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -50,7 +50,7 @@ from advisory.services.backup_rows import (
     read_snapshot,
     snapshot_transaction,
 )
-from advisory.services.readiness import code_heads
+from advisory.services.readiness import code_heads, database_heads
 from advisory.settings import SECRET_NAMES, SECRETS_FILENAME, Secrets
 
 backup_group = AppGroup("backup", help="Make encrypted backups, and restore one.")
@@ -100,14 +100,18 @@ def create(destination: Path, recipient_text: str | None) -> None:
     path = destination / _file_name(moment) if destination.is_dir() else destination
     started = time.monotonic()
     counts: dict[str, int] = {}
-    with (
-        _written_whole(path) as out,
-        db.engine.connect() as connection,
-        snapshot_transaction(connection),
-    ):
-        revision = _schema_revision(connection)
-        header = Header(revision, connection.dialect.name, moment.isoformat())
-        write_backup(out, recipient, header, secrets, _counted(read_snapshot(connection), counts))
+    try:
+        with (
+            _written_whole(path) as out,
+            db.engine.connect() as connection,
+            snapshot_transaction(connection),
+        ):
+            revision = _schema_revision(connection)
+            header = Header(revision, connection.dialect.name, moment.isoformat())
+            records = _counted(read_snapshot(connection), counts)
+            write_backup(out, recipient, header, secrets, records)
+    except SQLAlchemyError as error:
+        raise _database_refused(error, "no backup written") from None
     seconds = time.monotonic() - started
     click.echo(
         f"Backup written to {path}: {sum(counts.values())} rows of {len(counts)} tables, "
@@ -139,12 +143,15 @@ def restore(source: Path, key_file: Path) -> None:
         raise click.ClickException(
             f"{secrets_file} exists: restore into a new instance (ADVISORY_INSTANCE_PATH)"
         )
-    # Before the migrations: a database given by mistake is left as it was.
-    if _holds_rows():
-        raise click.ClickException(
-            "The database holds data: restore into an empty database (DATABASE_URL)"
-        )
-    upgrade()
+    try:
+        # Before the migrations: a database given by mistake is left as it was.
+        if _holds_rows():
+            raise click.ClickException(
+                "The database holds data: restore into an empty database (DATABASE_URL)"
+            )
+        upgrade()
+    except SQLAlchemyError as error:
+        raise _database_refused(error, "nothing restored") from None
     started = time.monotonic()
     restored: list[Secrets] = []
     secrets_to = None if settings.secrets is not None else settings.instance_path
@@ -255,12 +262,17 @@ def _holds_rows() -> bool:
     return False
 
 
+def _database_refused(error: SQLAlchemyError, outcome: str) -> click.ClickException:
+    # The class only: a database error's message may quote a row.
+    return click.ClickException(
+        f"DATABASE_URL: the database did not answer or refused ({type(error).__name__}); {outcome}"
+    )
+
+
 def _schema_revision(connection: Connection) -> str:
-    revisions = [
-        row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))
-    ]
+    revisions = database_heads(connection)
     heads = code_heads(MIGRATIONS_DIR)
-    if tuple(revisions) != heads:
+    if revisions != heads:
         raise click.ClickException(
             f"The database is at revision {', '.join(revisions) or 'none'}, this version at "
             f"{', '.join(heads)}: run `init --if-needed` to upgrade it first"

@@ -13,7 +13,7 @@ from pathlib import Path
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import select, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -68,8 +68,12 @@ def check_readiness(
 
 def migrations_current(session: Session, migrations_dir: Path) -> bool:
     """The database's Alembic revisions are exactly the code's heads."""
-    context = MigrationContext.configure(session.connection())
-    return set(context.get_current_heads()) == set(code_heads(migrations_dir))
+    return set(database_heads(session.connection())) == set(code_heads(migrations_dir))
+
+
+def database_heads(connection: Connection) -> tuple[str, ...]:
+    """The migration revisions the database's schema is at (none before the first)."""
+    return tuple(MigrationContext.configure(connection).get_current_heads())
 
 
 def code_heads(migrations_dir: Path) -> tuple[str, ...]:
