@@ -383,6 +383,7 @@ def test_rotate_starts_a_new_key_under_the_same_recovery_passphrase(
     # And the lawyer keeps the old key (old cases) but is named as needing the new one
     assert set(_wraps(db_session, WrapKind.GRANT, alice)) == {old_key.id}
     assert "must be granted the new key" in result.output
+    assert "keys grant USERNAME --line main`" in result.output  # the line rotated
     assert "read old cases but not new ones" in result.output
     assert "  alice" in result.output.splitlines()
     assert "dave" not in result.output

@@ -119,8 +119,8 @@ def keys_rotate(new_recovery_passphrase: bool, slug: str | None) -> None:
     if rotation.lawyers_to_grant:
         click.echo(
             "\nThese lawyers must be granted the new key (`flask --app advisory keys grant "
-            "USERNAME`, or by a colleague who holds it); until then they can read old cases "
-            "but not new ones:"
+            f"USERNAME --line {line.slug}`, or by a colleague who holds it); until then they "
+            "can read old cases but not new ones:"
         )
         for username in rotation.lawyers_to_grant:
             click.echo(f"  {username}")
