@@ -223,4 +223,5 @@ def test_a_key_written_into_the_database_stops_a_rotation(
     page = rh.page_of(client.get("/staff/colleagues"))
     assert not page.find_all("form", **{"class": "rotate"})
     if swapped == "the recovery key":  # the operator is told what to run, for this line
-        assert "keys rotate --line main`" in page.html
+        line = db_session.get(Line, ada.line_id)
+        assert f"keys rotate --line {line.slug}`" in page.html
