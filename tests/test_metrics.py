@@ -429,3 +429,11 @@ def assert_only_known_labels(app: Flask, found: Samples) -> None:
                 assert ROUTE_NAME.fullmatch(given), (name, label, given)
             else:
                 assert given in known[label], (name, label, given)
+
+
+@pytest.mark.parametrize("command", ["metrics", "serve"])
+def test_a_port_beyond_the_range_is_refused_not_served_elsewhere(bare_app, command):
+    result = bare_app.test_cli_runner().invoke(args=[command, "--port", "99999"])
+
+    assert result.exit_code == 2
+    assert "99999 is not in the range 1<=x<=65535" in result.output

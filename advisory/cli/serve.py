@@ -12,11 +12,14 @@ from advisory.context import current_settings
 from advisory.devserver import serve
 from advisory.scheduler import SchedulerBusy, SchedulerService, run_all_sweeps_once
 
+# A TCP port: werkzeug would take 99999 as 99999 - 65536 and serve somewhere unannounced.
+PORT = click.IntRange(1, 65535)
+
 
 @click.command("serve")
 @with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=PORT)
 def serve_command(host: str, port: int) -> None:
     """Serve for development (with the scheduler, unless turned off); no addresses logged."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
