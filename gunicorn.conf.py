@@ -10,11 +10,9 @@
 # ADVISORY_LOG_FORMAT=json makes its lines JSON objects, as the app's.
 #
 # Metrics: with PROMETHEUS_MULTIPROC_DIR set, each worker counts in a file of its own there
-# and a scrape adds them up (advisory/metrics/); child_exit tells prometheus_client a worker
-# is gone.
+# and a scrape adds them up (advisory/metrics/). Counters and histograms only: a dead
+# worker's counts stay counted, so no child_exit hook is needed.
 import os
-
-from prometheus_client import multiprocess
 
 from advisory.settings import load_settings
 
@@ -50,9 +48,3 @@ def on_starting(server):
             "(ADVISORY_WORKERS=1, the default; ADVISORY_THREADS sets its threads), or set "
             "ADVISORY_RATELIMIT_STORAGE to a Redis URL that every worker shares."
         )
-
-
-def child_exit(server, worker):
-    """prometheus_client's multiprocess mode: drop the live gauges of a worker that exited."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.mark_process_dead(worker.pid)

@@ -60,12 +60,7 @@ def create_app(config: Mapping[str, str] | Settings | None = None) -> Flask:
     keep_uploads_in_memory(app)
     register_assets(app)  # before security: the CSP names the import map the pages carry
     register_line_prefix(app)  # before security: an unknown line is not found, whatever is sent
-    if settings.proxies:
-        # The client's address as the proxies say it (the rate limits count by it); a client
-        # talking to us directly could write that header itself, so only with proxies.
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=settings.proxies, x_proto=settings.proxies
-        )
+    register_proxies(app, settings)
     register_security(app, settings)
     register_database(app, settings)
     register_i18n(app, settings)
@@ -94,3 +89,12 @@ def favicon() -> Response:
     return send_from_directory(
         STATIC_FOLDER, "favicon.ico", max_age=int(FAVICON_MAX_AGE.total_seconds())
     )
+
+
+def register_proxies(app: Flask, settings: Settings) -> None:
+    """The client's address as the proxies in front say it (the rate limits count by it); a
+    client talking to us directly could write that header itself, so only with proxies."""
+    if settings.proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxies, x_proto=settings.proxies
+        )

@@ -8,9 +8,10 @@ secret. Before `flask init` there is no secret, and a random key of this process
 The counters live in memory or in Redis (ADVISORY_RATELIMIT_STORAGE), where each expires with
 its window; nothing of them reaches the database, and the limiter's log lines lose the key.
 
-The address is `request.remote_addr` and nothing else: X-Forwarded-For is never trusted here.
-Behind a reverse proxy every client would share the proxy's address, so the operator must
-wrap the app in werkzeug's ProxyFix with the number of proxies in front of it.
+The address is `request.remote_addr` and nothing else: X-Forwarded-For is never read here.
+Behind a reverse proxy every client would share the proxy's address, so with
+ADVISORY_PROXIES set the factory puts werkzeug's ProxyFix in front (`register_proxies`), and
+remote_addr is the client's address as the proxies say it.
 
 Only posts are limited: sending a report (ADVISORY_REPORT_LIMIT) and every post that looks
 a case up by its code (ADVISORY_LOOKUP_LIMIT, one budget shared by all of them). The lookup

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -105,11 +105,6 @@ class RowLoader:
             self._end(record)
         else:
             self._row(record)
-
-    @property
-    def current_table(self) -> str | None:
-        """The table whose rows are being written, for an error message."""
-        return self._table.name if self._table is not None else None
 
     def finish(self) -> dict[str, int]:
         """The rows restored per table; refuses a backup that stopped before its last table."""
@@ -239,11 +234,3 @@ def decode_value(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     raise BackupFormatError("a value of an unknown kind")
-
-
-def load_all(connection: Connection, records: Iterable[Record]) -> dict[str, int]:
-    """Every record into the tables (for tests and small backups); rows per table."""
-    loader = RowLoader(connection)
-    for record in records:
-        loader.take(record)
-    return loader.finish()
