@@ -41,7 +41,7 @@ from advisory.services.reply_files import (
     reply_files,
     reply_header,
 )
-from advisory.url_converters import MAX_ROW_ID
+from advisory.url_converters import row_id
 
 
 class ReplyFileForm(CaseCodeForm):
@@ -50,11 +50,7 @@ class ReplyFileForm(CaseCodeForm):
     file = HiddenField(validators=[DataRequired(), Length(max=12)])
 
     def file_id(self) -> int | None:
-        text = self.file.data or ""
-        if not (text.isascii() and text.isdigit() and len(text) <= 10):
-            return None
-        number = int(text)
-        return number if 1 <= number <= MAX_ROW_ID else None
+        return row_id(self.file.data or "")
 
 
 @dataclass(frozen=True, repr=False)

@@ -47,10 +47,8 @@ class RotationState:
 
 def rotation_states(session: Session, lawyer: Staff, *, data_key: bytes) -> list[RotationState]:
     """The state of each key of the lawyer's lines that they hold."""
-    states = (
-        rotation_state(session, lawyer, data_key=data_key, line_id=line_id)
-        for line_id in lawyer_line_ids(session, lawyer)
-    )
+    lines = lawyer_line_ids(session, lawyer)  # read once, not again for each line
+    states = (_state_of(session, lawyer, line_id, data_key=data_key) for line_id in lines)
     return [state for state in states if state is not None]
 
 
@@ -60,8 +58,16 @@ def rotation_state(
     """The key of line `line_id` (default: the lawyer's own line) for a lawyer of the line
     who holds it; None for anyone else."""
     line_id = lawyer.line_id if line_id is None else line_id
-    mine = line_id is not None and line_id in lawyer_line_ids(session, lawyer)
-    line = session.get(Line, line_id) if mine else None
+    if line_id is None or line_id not in lawyer_line_ids(session, lawyer):
+        return None
+    return _state_of(session, lawyer, line_id, data_key=data_key)
+
+
+def _state_of(
+    session: Session, lawyer: Staff, line_id: int, *, data_key: bytes
+) -> RotationState | None:
+    """`rotation_state` of a line already known to be the lawyer's."""
+    line = session.get(Line, line_id)
     active = active_line_key(session, line.id) if line is not None else None
     if line is None or active is None:
         return None
@@ -118,7 +124,7 @@ def rotate_from_browser(
         raise RotationError("not_holder")
     # One rotation at a time per line: the second then sees the first's key as the active one.
     session.execute(select(Line.id).where(Line.id == line_id).with_for_update())
-    state = rotation_state(session, lawyer, data_key=data_key, line_id=line_id)
+    state = _state_of(session, lawyer, line_id, data_key=data_key)  # the line is theirs
     if state is None:
         raise RotationError("not_holder")
     key_id = _checked(session, state, public_key, grants, recovery_grant)

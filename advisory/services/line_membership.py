@@ -29,7 +29,7 @@ def lawyer_lines(session: Session, staff: Staff) -> list[Line]:
     """`lawyer_line_ids` as rows, in one query: their own line first, then those given them."""
     if staff.role is not Role.LAWYER or staff.line_id is None:
         return []
-    given = select(StaffLine.line_id).where(StaffLine.staff_id == staff.id)
+    given = given_line_ids(staff)
     rows = session.scalars(select(Line).where(or_(Line.id == staff.line_id, Line.id.in_(given))))
     return sorted(rows, key=lambda line: (line.id != staff.line_id, line.id))
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from advisory.audit import Anchor
 from advisory.models import Case, CaseDecline, Notification, Role, Staff, StaffLine
+from advisory.services.line_membership import given_line_ids
 from advisory.upserts import OnConflict, adopt
 
 # A public case reference (like `K7QF-9M2X`). Checked so that nothing else can ride into a
@@ -273,7 +274,7 @@ def _addressed_to(staff: Staff) -> ColumnElement[bool]:
         ),
         ~declined_case.exists(),
     )
-    given = select(StaffLine.line_id).where(StaffLine.staff_id == staff.id)
+    given = given_line_ids(staff)
     if staff.line_id is not None:  # a lawyer hears of their own line and those given them
         elsewhere = and_(Case.line_id != staff.line_id, Case.line_id.not_in(given))
     else:  # a coordinator given lines hears of theirs only; given none, of every line
