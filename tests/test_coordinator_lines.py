@@ -212,3 +212,15 @@ def test_a_coordinators_times_are_in_the_zone_of_their_lines_days(
     # Then "as of" is the clock in Reykjavik, the zone the period's days are counted in
     reykjavik = DEFAULT_NOW.astimezone(ZoneInfo("Atlantic/Reykjavik"))
     assert f"as of {reykjavik:%-d %B %Y %H:%M}." in page
+
+
+def test_a_deactivated_account_is_given_no_lines_on_the_command_line(runner, db_session, two_lines):
+    kari = staff(db_session, Role.COORDINATOR, "kari")
+    kari.active = False
+    db_session.commit()
+
+    result = runner.invoke(args=["staff", "lines", "kari", "--line", "musikk"])
+
+    assert result.exit_code != 0
+    assert "kari is deactivated: reactivate them first." in result.output
+    assert db_session.scalars(select(StaffLine)).all() == []

@@ -51,7 +51,10 @@ def give_lines(
     A coordinator given none sees every line together. A lawyer needs at least one: keeps
     their own line if it is among them (else the first becomes their own), and loses the cases
     and line keys of any line taken from them. Raises StaffError for other roles, an unknown
-    line or a lawyer given none."""
+    line, a lawyer given none, or a deactivated account (it has nothing to work on; a line
+    given now would come back with it unasked)."""
+    if not staff.active:
+        raise StaffError(f"{staff.username} is deactivated: reactivate them first.")
     if staff.role not in (Role.COORDINATOR, Role.LAWYER):
         raise StaffError(
             f"{staff.username} is a {staff.role.value}: only coordinators and lawyers are "
