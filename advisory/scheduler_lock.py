@@ -11,15 +11,15 @@ import os
 import socket
 import uuid
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, cast
 
-from sqlalchemy import Connection, Engine, delete, insert, select, text, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, Engine, Table, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from advisory.database import expecting_writes
 from advisory.models import SchedulerLock
+from advisory.upserts import OnConflict
 
 LOCK_NAME = "scheduler"
 # A row the scheduler holding the lock rewrites at every step, on either database: readiness
@@ -150,13 +150,27 @@ class HeartbeatRowLock:
             )
 
 
+_LOCKS = cast(Table, SchedulerLock.__table__)
+_BEAT = OnConflict(
+    lambda insert: (statement := insert(_LOCKS)).on_conflict_do_update(
+        index_elements=[SchedulerLock.name],
+        set_={
+            "owner": statement.excluded.owner,
+            "heartbeat_at": statement.excluded.heartbeat_at,
+        },
+    )
+)
+
+
 def record_heartbeat(engine: Engine, owner: str, now: datetime) -> None:
     """Say that `owner`, holding the lock, was sweeping at `now`."""
-    build = postgresql_insert if engine.dialect.name == "postgresql" else sqlite_insert
-    statement = build(SchedulerLock).values(name=HEARTBEAT_NAME, owner=owner, heartbeat_at=now)
-    statement = statement.on_conflict_do_update(
-        index_elements=[SchedulerLock.name],
-        set_={"owner": statement.excluded.owner, "heartbeat_at": statement.excluded.heartbeat_at},
-    )
+    row = {"name": HEARTBEAT_NAME, "owner": owner, "heartbeat_at": now}
     with expecting_writes(), engine.begin() as connection:
-        connection.execute(statement)
+        connection.execute(_BEAT.for_dialect(engine.dialect.name), row)
+
+
+def last_heartbeat(session: Session) -> datetime | None:
+    """When the scheduler holding the lock last beat; None before its first beat."""
+    return session.scalar(
+        select(SchedulerLock.heartbeat_at).where(SchedulerLock.name == HEARTBEAT_NAME)
+    )

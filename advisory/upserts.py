@@ -30,8 +30,11 @@ class OnConflict:
         self._statements = {dialect: build(insert) for dialect, insert in _INSERTS.items()}
 
     def execute(self, session: Session, parameters: Mapping[str, Any]) -> Result[Any]:
-        statement = self._statements[session.get_bind().dialect.name]
-        return session.execute(statement, dict(parameters))
+        return session.execute(self.for_dialect(session.get_bind().dialect.name), dict(parameters))
+
+    def for_dialect(self, name: str) -> Executable:
+        """The statement for the database `name` ("sqlite", "postgresql"), for a Connection."""
+        return self._statements[name]
 
 
 def adopt(

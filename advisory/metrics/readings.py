@@ -19,8 +19,8 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from advisory.models import Callback, Case, SchedulerLock
-from advisory.scheduler_lock import HEARTBEAT_NAME
+from advisory.models import Callback, Case
+from advisory.scheduler_lock import last_heartbeat
 from advisory.services import deadlines
 from advisory.settings import Settings
 from advisory.vocabulary import CallbackStatus, CaseStatus, Channel
@@ -100,9 +100,7 @@ def _count(session: Session, name: str, help_text: str, where: ColumnElement[boo
 
 
 def _scheduler_lag(session: Session, now: datetime) -> Metric:
-    beat = session.scalar(
-        select(SchedulerLock.heartbeat_at).where(SchedulerLock.name == HEARTBEAT_NAME)
-    )
+    beat = last_heartbeat(session)
     return GaugeMetricFamily(
         "advisory_scheduler_lag_seconds",
         "Seconds since the scheduler holding the lock last beat (+Inf: no heartbeat yet).",

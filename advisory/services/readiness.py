@@ -13,12 +13,11 @@ from pathlib import Path
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from advisory.models import SchedulerLock
-from advisory.scheduler_lock import HEARTBEAT_NAME
+from advisory.scheduler_lock import last_heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +90,5 @@ def _heads(migrations_dir: str) -> tuple[str, ...]:
 
 def scheduler_fresh(session: Session, *, now: datetime, tick: timedelta) -> bool:
     """A scheduler holding the lock has beaten within the last FRESH_FOR_TICKS ticks."""
-    beat = session.scalar(
-        select(SchedulerLock.heartbeat_at).where(SchedulerLock.name == HEARTBEAT_NAME)
-    )
+    beat = last_heartbeat(session)
     return beat is not None and now - FRESH_FOR_TICKS * tick <= beat <= now + tick
