@@ -226,12 +226,11 @@ def _advise_rotation_if_active_held(
 ) -> None:
     """Someone who held a line's active key loses it: the line's lawyers are offered a new
     key that person never held."""
-    for line_key in held:
-        active = active_line_key(session, line_key.line_id)
-        if active is not None and active.id == line_key.id:
-            line = session.get(Line, line_key.line_id)
-            if line is not None:
-                line.rotation_advised_at = line.rotation_advised_at or now
+    held_ids = {line_key.id for line_key in held}
+    for line_id in sorted({line_key.line_id for line_key in held}):  # once per line, not key
+        active = active_line_key(session, line_id)
+        if active is not None and active.id in held_ids:
+            active.line.rotation_advised_at = active.line.rotation_advised_at or now
 
 
 def revoke_by_username(session: Session, *, username: str, now: datetime) -> list[str]:
