@@ -13,7 +13,7 @@ from pathlib import Path
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -49,11 +49,11 @@ def check_readiness(
     session: Session, *, migrations_dir: Path, now: datetime, tick: timedelta
 ) -> Readiness:
     try:
-        session.execute(text("SELECT 1"))
+        # The first question asks the database too: no SELECT 1 of its own on every probe.
+        migrations = migrations_current(session, migrations_dir)
     except SQLAlchemyError:
         logger.warning("readiness: the database does not answer")
         return Readiness(database=False, migrations=False, scheduler=False)
-    migrations = migrations_current(session, migrations_dir)
     readiness = Readiness(
         database=True,
         migrations=migrations,
