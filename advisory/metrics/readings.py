@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from prometheus_client.core import GaugeMetricFamily, Metric
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -35,19 +35,7 @@ def database_families(session: Session, settings: Settings, now: datetime) -> li
         families = [
             _cases(session),
             _callbacks(session),
-            _count(
-                session,
-                "advisory_deadlines_at_risk",
-                "Open cases not yet answered whose deadline falls within the at-risk stretch "
-                "of opening time (ADVISORY_AT_RISK_HOURS).",
-                deadlines.at_risk(session, settings, now),
-            ),
-            _count(
-                session,
-                "advisory_deadlines_breached",
-                "Open cases not yet answered whose deadline has passed.",
-                deadlines.overdue(now),
-            ),
+            *_deadlines(session, settings, now),
             _scheduler_lag(session, now),
         ]
     except SQLAlchemyError:
@@ -94,9 +82,27 @@ def _callbacks(session: Session) -> Metric:
     return family
 
 
-def _count(session: Session, name: str, help_text: str, where: ColumnElement[bool]) -> Metric:
-    count = session.scalar(select(func.count()).select_from(Case).where(where))
-    return GaugeMetricFamily(name, help_text, value=int(count or 0))
+def _deadlines(session: Session, settings: Settings, now: datetime) -> list[Metric]:
+    """Deadlines at risk and breached, counted in one query."""
+    at_risk, breached = session.execute(
+        select(
+            func.count().filter(deadlines.at_risk(session, settings, now)),
+            func.count().filter(deadlines.overdue(now)),
+        ).select_from(Case)
+    ).one()
+    return [
+        GaugeMetricFamily(
+            "advisory_deadlines_at_risk",
+            "Open cases not yet answered whose deadline falls within the at-risk stretch of "
+            "opening time (ADVISORY_AT_RISK_HOURS).",
+            value=int(at_risk or 0),
+        ),
+        GaugeMetricFamily(
+            "advisory_deadlines_breached",
+            "Open cases not yet answered whose deadline has passed.",
+            value=int(breached or 0),
+        ),
+    ]
 
 
 def _scheduler_lag(session: Session, now: datetime) -> Metric:
