@@ -235,6 +235,31 @@ def received_in(scope: Scope, line_ids: Collection[int] | None = None) -> Column
     )
 
 
+def received_in_any(
+    groups: Sequence[tuple[Scope, Collection[int] | None]], line_ids: Collection[int] | None
+) -> ColumnElement[bool]:
+    """Live cases of every calendar group's days (`Scope.by_calendar`) and of the lines, as
+    one range: it reads the index once, where an OR of the groups read it once per group."""
+    return and_(
+        Case.stats_folded == false(),
+        Case.received_at >= min(calendar_scope.start for calendar_scope, _ in groups),
+        Case.received_at < max(calendar_scope.end for calendar_scope, _ in groups),
+        *of_lines(Case.line_id, line_ids),
+    )
+
+
+def of_group(
+    columns: Any, scope: Scope, line_ids: Collection[int] | None
+) -> list[ColumnElement[bool]]:
+    """The rows of `columns` (a CTE's, read with `received_in_any`) on one calendar group's
+    days and lines."""
+    return [
+        columns.received_at >= scope.start,
+        columns.received_at < scope.end,
+        *of_lines(columns.line_id, line_ids),
+    ]
+
+
 def of_lines(
     column: QueryableAttribute[int] | ColumnElement[Any], line_ids: Collection[int] | None
 ) -> list[ColumnElement[bool]]:
@@ -272,25 +297,12 @@ def _live_counts(
         cases = (
             select(*sorted(needed, key=lambda column: column.key), metric.label("metric"))
             .select_from(select_from)
-            .where(
-                Case.stats_folded == false(),
-                Case.received_at >= min(calendar_scope.start for calendar_scope, _ in groups),
-                Case.received_at < max(calendar_scope.end for calendar_scope, _ in groups),
-                *of_lines(Case.line_id, line_ids),
-                *conditions,
-            )
+            .where(received_in_any(groups, line_ids), *conditions)
             .cte(name)
             .prefix_with("MATERIALIZED")
         )
         source, froms, metric = cases.c, cases, cases.c.metric
-        wheres = [
-            [
-                source.received_at >= calendar_scope.start,
-                source.received_at < calendar_scope.end,
-                *of_lines(source.line_id, lines),
-            ]
-            for calendar_scope, lines in groups
-        ]
+        wheres = [of_group(source, calendar_scope, lines) for calendar_scope, lines in groups]
     parts = []
     for (calendar_scope, _lines), where in zip(groups, wheres, strict=True):
         rows = (

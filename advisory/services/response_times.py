@@ -20,7 +20,6 @@ from sqlalchemy import (
     String,
     and_,
     case,
-    false,
     func,
     literal,
     select,
@@ -30,7 +29,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import CTE
 
 from advisory.models import Case
-from advisory.services.figures import of_lines, received_in, rollup_sources, union_of
+from advisory.services.figures import (
+    of_group,
+    received_in,
+    received_in_any,
+    rollup_sources,
+    union_of,
+)
 from advisory.services.periods import Scope
 from advisory.sql_time import LocalDays, OpeningClock, epoch_seconds, integer
 from advisory.stats import ALL, HISTOGRAMS, Metric
@@ -104,13 +109,7 @@ def _live_responses(session: Session, scope: Scope, line_ids: Collection[int] | 
     groups = scope.by_calendar(line_ids)
     # The clocks need only cover every answered case: one range over all the groups' days
     # reads the index once (an OR of the groups' conditions read it once per group).
-    everyone = and_(
-        Case.stats_folded == false(),
-        Case.received_at >= min(calendar_scope.start for calendar_scope, _ in groups),
-        Case.received_at < max(calendar_scope.end for calendar_scope, _ in groups),
-        *of_lines(Case.line_id, line_ids),
-        _answered,
-    )
+    everyone = and_(received_in_any(groups, line_ids), _answered)
     span = _answered_span(session, everyone)
     if span is None:
         return []
@@ -138,11 +137,7 @@ def _instants_of(instants: CTE, scope: Scope, line_ids: Collection[int] | None, 
     """The rows of `instants` of the lines and days of one calendar's group."""
     return (
         select(instants)
-        .where(
-            instants.c.received_at >= scope.start,
-            instants.c.received_at < scope.end,
-            *of_lines(instants.c.line_id, line_ids),
-        )
+        .where(*of_group(instants.c, scope, line_ids))
         .cte(f"live_instants{suffix}")
         .prefix_with("MATERIALIZED")
     )
